@@ -1,0 +1,321 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// Login rate limits. Failures are counted in the database, so the limits hold across instances.
+const (
+	loginWindow          = 15 * time.Minute
+	maxFailuresPerUser   = 10
+	maxFailuresPerAddr   = 50
+	loginAttemptsKeptFor = 24 * time.Hour
+)
+
+// Authenticate checks a username and password. It refuses with TooMany once the account or the
+// address has failed too often in the last 15 minutes, whatever the password.
+func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
+	username = NormalizeUsername(username)
+	if len(username) > 64 || len(password) > MaxPasswordLen {
+		return User{}, apperr.New(apperr.Unauthenticated, "accounts.error.bad_login")
+	}
+	since := db.Millis(s.Now().Add(-loginWindow))
+	var userFails, addrFails int
+	r := s.DB.Reader()
+	if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM login_attempts WHERE username = ? AND ok = 0 AND at > ?", username, since).Scan(&userFails); err != nil {
+		return User{}, apperr.Wrap(err, "count failures")
+	}
+	if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM login_attempts WHERE addr = ? AND ok = 0 AND at > ?", addr, since).Scan(&addrFails); err != nil {
+		return User{}, apperr.Wrap(err, "count failures")
+	}
+	if userFails >= maxFailuresPerUser || addrFails >= maxFailuresPerAddr {
+		return User{}, apperr.New(apperr.TooMany, "accounts.error.too_many_logins", int(loginWindow.Minutes()))
+	}
+	u, err := s.FindByUsername(ctx, username)
+	found := err == nil
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return User{}, err
+	}
+	hash := dummyHash
+	if found {
+		hash = u.passwordHash
+	}
+	ok, verr := VerifyPassword(ctx, password, hash)
+	ok = ok && verr == nil && found && !u.Disabled
+	now := s.Now()
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO login_attempts (at, username, addr, ok) VALUES (?, ?, ?, ?)", db.Millis(now), username, addr, boolInt(ok)); err != nil {
+			return err
+		}
+		if ok {
+			_, err := tx.ExecContext(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", db.Millis(now), u.ID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, apperr.Wrap(err, "record login")
+	}
+	if !ok {
+		if found && u.Disabled && verr == nil {
+			return User{}, apperr.New(apperr.Unauthenticated, "accounts.error.disabled")
+		}
+		return User{}, apperr.New(apperr.Unauthenticated, "accounts.error.bad_login")
+	}
+	return u, nil
+}
+
+func newSecret(prefix string) (plain, hash string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	plain = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return plain, hashSecret(plain)
+}
+
+func hashSecret(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// Session is a signed-in browser.
+type Session struct {
+	UserID    int64
+	CreatedAt time.Time
+	LastSeen  time.Time
+}
+
+// CreateSession starts a session for a user who just authenticated and returns the cookie value.
+// Only a hash is stored, so a copy of the database does not let anyone in. Any session the
+// browser presented before logging in is deleted by the caller: the id changes at login.
+func (s *Service) CreateSession(ctx context.Context, userID int64, addr, userAgent string) (string, error) {
+	plain, hash := newSecret("")
+	now := s.Now()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, addr, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			hash, userID, db.Millis(now), db.Millis(now), db.Millis(now.Add(s.MaxSessionAge)), addr, strings.ToValidUTF8(userAgent, "")); err != nil {
+			return err
+		}
+		// Housekeeping rides on logins, which are rare enough and spread over instances.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?", db.Millis(now), db.Millis(now.Add(-s.IdleTimeout))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM login_attempts WHERE at < ?", db.Millis(now.Add(-loginAttemptsKeptFor))); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{ActorID: userID, Action: "session.login", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10)})
+	})
+	if err != nil {
+		return "", apperr.Wrap(err, "create session")
+	}
+	return plain, nil
+}
+
+// sessionTouchEvery limits last-seen updates to one write per minute per session.
+const sessionTouchEvery = time.Minute
+
+// ActorForSession returns the actor of a session cookie, or Unauthenticated when the session is
+// unknown, expired, idle for too long or its user disabled.
+func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Actor, User, error) {
+	if cookie == "" || len(cookie) > 100 {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
+	}
+	hash := hashSecret(cookie)
+	var userID, lastSeen, expires int64
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?", hash).Scan(&userID, &lastSeen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
+	} else if err != nil {
+		return nil, User{}, apperr.Wrap(err, "load session")
+	}
+	now := s.Now()
+	if now.UnixMilli() > expires || now.Sub(db.FromMillis(lastSeen)) > s.IdleTimeout {
+		s.DeleteSession(ctx, cookie)
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session_expired")
+	}
+	actor, u, err := s.actorFor(ctx, userID, "session")
+	if err != nil {
+		return nil, User{}, err
+	}
+	if now.Sub(db.FromMillis(lastSeen)) > sessionTouchEvery {
+		_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", db.Millis(now), hash)
+			return err
+		})
+	}
+	return actor, u, nil
+}
+
+func (s *Service) actorFor(ctx context.Context, userID int64, via string) (*authz.Actor, User, error) {
+	u, err := s.findUser(ctx, s.DB.Reader(), userID)
+	if err != nil {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
+	}
+	if u.Disabled {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.disabled")
+	}
+	name := u.DisplayName
+	if name == "" {
+		name = u.Username
+	}
+	return &authz.Actor{UserID: u.ID, Username: u.Username, Name: name, Grants: u.Grants, Via: via}, u, nil
+}
+
+// DeleteSession ends a session (logout).
+func (s *Service) DeleteSession(ctx context.Context, cookie string) error {
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashSecret(cookie))
+		return err
+	})
+}
+
+// TokenPrefix starts every personal access token, so that a leaked one is recognisable by scanners.
+const TokenPrefix = "lt_"
+
+// Token is a personal access token as listed (never its secret).
+type Token struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Prefix     string    `json:"prefix"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	Revoked    bool      `json:"revoked"`
+}
+
+// CreateToken makes a personal access token for a user and returns its secret, shown only once.
+// Users make their own; the command line (authz.System) makes them for anyone.
+func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (string, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil || (actor.UserID != userID && actor != authz.System) {
+		return "", apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	name = strings.TrimSpace(name)
+	if len(name) > 100 {
+		return "", apperr.InvalidField("name", "accounts.error.too_long")
+	}
+	plain, hash := newSecret(TokenPrefix)
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO access_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)",
+			userID, name, hash, plain[:len(TokenPrefix)+6], db.Millis(s.Now())); err != nil {
+			return apperr.Wrap(err, "insert token")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "token.create", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10), Detail: name})
+	})
+	return plain, err
+}
+
+// ActorForToken returns the actor of a bearer token.
+func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor, User, error) {
+	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
+	}
+	var id, userID, lastUsed, revoked int64
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, user_id, last_used_at, revoked_at FROM access_tokens WHERE token_hash = ?", hashSecret(token)).
+		Scan(&id, &userID, &lastUsed, &revoked)
+	if err != nil || revoked != 0 {
+		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
+	}
+	actor, u, err := s.actorFor(ctx, userID, "token")
+	if err != nil {
+		return nil, User{}, err
+	}
+	now := s.Now()
+	if now.Sub(db.FromMillis(lastUsed)) > sessionTouchEvery {
+		_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE access_tokens SET last_used_at = ? WHERE id = ?", db.Millis(now), id)
+			return err
+		})
+	}
+	return actor, u, nil
+}
+
+// ListTokens lists the actor's own tokens.
+func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM access_tokens WHERE user_id = ? ORDER BY id DESC", userID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list tokens")
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		var t Token
+		var created, used, revoked int64
+		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &created, &used, &revoked); err != nil {
+			return nil, apperr.Wrap(err, "scan token")
+		}
+		t.CreatedAt, t.LastUsedAt, t.Revoked = db.FromMillis(created), db.FromMillis(used), revoked != 0
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes one of the actor's tokens.
+func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at = 0", db.Millis(s.Now()), tokenID, userID)
+		if err != nil {
+			return apperr.Wrap(err, "revoke token")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "accounts.error.token_not_found")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "token.revoke", ObjectType: "token", ObjectID: strconv.FormatInt(tokenID, 10)})
+	})
+}
+
+// FirstAdminUsername is the account created on a fresh database.
+const FirstAdminUsername = "admin"
+
+// EnsureFirstAdmin creates a province administrator named admin with a random one-time password
+// when no enabled province administrator exists. It returns the password only when it created the
+// account; the user must change it at first login.
+func (s *Service) EnsureFirstAdmin(ctx context.Context, provinceCode string) (password string, err error) {
+	var n int
+	if err := s.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN role_grants g ON g.user_id = u.id
+		WHERE g.role = ? AND u.disabled = 0`, string(authz.ProvinceAdmin)).Scan(&n); err != nil {
+		return "", apperr.Wrap(err, "count admins")
+	}
+	if n > 0 {
+		return "", nil
+	}
+	password = GeneratePassword()
+	ctx = authz.WithActor(ctx, authz.System)
+	if existing, err := s.FindByUsername(ctx, FirstAdminUsername); err == nil {
+		// An "admin" exists but was disabled or lost its grant: restore it rather than fail.
+		if err := s.SetPassword(ctx, existing.ID, "", password); err != nil {
+			return "", err
+		}
+		if err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE users SET disabled = 0 WHERE id = ?", existing.ID)
+			return err
+		}); err != nil {
+			return "", apperr.Wrap(err, "enable admin")
+		}
+		if _, err := s.AddGrant(ctx, existing.ID, authz.ProvinceAdmin, provinceCode, 0); err != nil && !apperr.Is(err, apperr.Conflict) {
+			return "", err
+		}
+		return password, nil
+	}
+	_, err = s.CreateUser(ctx, NewUser{Username: FirstAdminUsername, DisplayName: "Quản trị Sở TT&TT", Password: password,
+		Role: authz.ProvinceAdmin, UnitCode: provinceCode, MustChangePassword: true})
+	if err != nil {
+		return "", err
+	}
+	return password, nil
+}

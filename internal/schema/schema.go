@@ -1,0 +1,21 @@
+// Package schema lists every module's migrations in the order they apply. A new domain package
+// adds its MigrationSet here, after the modules its tables reference.
+package schema
+
+import (
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// All returns the migration sets of every module, dependencies first.
+func All() []db.MigrationSet {
+	return []db.MigrationSet{
+		audit.Migrations,
+		units.Migrations,
+		orgs.Migrations,
+		accounts.Migrations,
+	}
+}

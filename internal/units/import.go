@@ -1,0 +1,296 @@
+package units
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
+)
+
+// ImportResult counts what an import changed.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+// Import limits: the whole country is about 11,400 rows above village level, villages add tens of
+// thousands more.
+const (
+	MaxImportRows  = 200000
+	MaxImportBytes = 32 << 20
+	maxErrorsShown = 500
+)
+
+// requiredColumns is the header of the reference CSV (docs/data.md); valid_from, valid_to and
+// successor_code may follow.
+var requiredColumns = []string{"code", "name", "level", "parent_code"}
+var optionalColumns = []string{"valid_from", "valid_to", "successor_code"}
+
+type importRow struct {
+	line int
+	Unit
+}
+
+// Import reads a CSV of units and applies it in one transaction. The whole file is validated
+// first: on any bad row nothing changes and the error lists every bad line with its reason.
+// Existing codes are updated in place; a unit cannot move to another parent (a reorganisation is
+// recorded with Retire and a successor instead, so earlier data keeps its place).
+func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error) {
+	actor := authz.ActorFrom(ctx)
+	if !actor.IsProvinceAdmin() {
+		return ImportResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return ImportResult{}, apperr.Wrap(err, "read import")
+	}
+	if len(data) > MaxImportBytes {
+		return ImportResult{}, apperr.New(apperr.Invalid, "import.error.too_large", MaxImportBytes>>20)
+	}
+	rows, errs := parseCSV(data)
+	if len(errs) > 0 {
+		return ImportResult{}, importError(errs)
+	}
+	existing, err := s.loadAll(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	errs = checkTree(rows, existing)
+	if len(errs) > 0 {
+		return ImportResult{}, importError(errs)
+	}
+	// Parents before children, whatever the file's order.
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Level.rank() < rows[j].Level.rank() })
+	var res ImportResult
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		now := db.Millis(s.Now())
+		paths := map[string]string{}
+		for code, u := range existing {
+			paths[code] = u.Path
+		}
+		for _, row := range rows {
+			u := row.Unit
+			if old, ok := existing[u.Code]; ok {
+				if _, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, type = ?, search_key = ?, valid_from = ?, valid_to = ?, updated_at = ? WHERE code = ?`,
+					u.Name, u.Type, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, u.Code); err != nil {
+					return apperr.Wrap(err, "update unit")
+				}
+				paths[u.Code] = old.Path
+				res.Updated++
+				continue
+			}
+			path := "/" + u.Code + "/"
+			if u.ParentCode != "" {
+				path = paths[u.ParentCode] + u.Code + "/"
+			}
+			paths[u.Code] = path
+			if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, path, search_key, valid_from, valid_to, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				u.Code, u.Name, string(u.Level), u.Type, db.NullString(u.ParentCode), path, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, now); err != nil {
+				return apperr.Wrap(err, "insert unit "+u.Code)
+			}
+			res.Created++
+		}
+		for _, row := range rows {
+			if row.SuccessorCode == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE units SET successor_code = ? WHERE code = ?", row.SuccessorCode, row.Code); err != nil {
+				return apperr.Wrap(err, "set successor")
+			}
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "unit.import", ObjectType: "unit", UnitPath: "/",
+			Detail: fmt.Sprintf("created=%d updated=%d", res.Created, res.Updated)})
+	})
+	return res, err
+}
+
+func importError(details []apperr.Detail) error {
+	e := apperr.New(apperr.Invalid, "import.error.rows", len(details))
+	if len(details) > maxErrorsShown {
+		details = details[:maxErrorsShown]
+	}
+	e.Details = details
+	return e
+}
+
+func parseCSV(data []byte) ([]importRow, []apperr.Detail) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // Excel writes a BOM
+	if !utf8.Valid(data) {
+		return nil, []apperr.Detail{{Line: firstInvalidLine(data), Key: "import.error.utf8"}}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(requiredColumns, ",")}}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range requiredColumns {
+		if _, ok := col[c]; !ok {
+			return nil, []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(requiredColumns, ",")}}}
+		}
+	}
+	get := func(rec []string, name string) string {
+		i, ok := col[name]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return strings.Join(strings.Fields(norm.NFC.String(rec[i])), " ")
+	}
+	var rows []importRow
+	var errs []apperr.Detail
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.csv_syntax"})
+			break // the reader cannot resynchronise after a quoting error
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rows) >= MaxImportRows {
+			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.too_many_rows", Args: []any{MaxImportRows}})
+			break
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		u := Unit{
+			Code:          get(rec, "code"),
+			Name:          get(rec, "name"),
+			Level:         Level(strings.ToLower(get(rec, "level"))),
+			ParentCode:    get(rec, "parent_code"),
+			ValidFrom:     get(rec, "valid_from"),
+			ValidTo:       get(rec, "valid_to"),
+			SuccessorCode: get(rec, "successor_code"),
+		}
+		u.Type = TypeFromName(u.Name)
+		if len(rec) < len(requiredColumns) {
+			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.columns", Args: []any{len(rec), len(header)}})
+			continue
+		}
+		if field, key := u.Validate(); key != "" {
+			errs = append(errs, apperr.Detail{Line: line, Field: field, Key: key, Args: []any{u.Code}})
+			continue
+		}
+		if prev, dup := seen[u.Code]; dup {
+			errs = append(errs, apperr.Detail{Line: line, Field: "code", Key: "import.error.duplicate", Args: []any{u.Code, prev}})
+			continue
+		}
+		seen[u.Code] = line
+		rows = append(rows, importRow{line: line, Unit: u})
+	}
+	if len(rows) == 0 && len(errs) == 0 {
+		errs = append(errs, apperr.Detail{Line: 1, Key: "import.error.empty"})
+	}
+	return rows, errs
+}
+
+func firstInvalidLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
+}
+
+// checkTree checks what needs the rest of the file and the database: parents exist at the level
+// above, existing units keep their parent, successors exist.
+func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
+	inFile := map[string]Unit{}
+	for _, r := range rows {
+		inFile[r.Code] = r.Unit
+	}
+	lookup := func(code string) (Unit, bool) {
+		if u, ok := inFile[code]; ok {
+			return u, true
+		}
+		u, ok := existing[code]
+		return u, ok
+	}
+	var errs []apperr.Detail
+	for _, r := range rows {
+		if old, ok := existing[r.Code]; ok {
+			if old.ParentCode != r.ParentCode || old.Level != r.Level {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.reparent", Args: []any{r.Code}})
+				continue
+			}
+		}
+		if r.ParentCode != "" {
+			p, ok := lookup(r.ParentCode)
+			if !ok {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.parent_missing", Args: []any{r.ParentCode}})
+				continue
+			}
+			if p.Level != r.Level.ParentLevel() {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.parent_level"})
+				continue
+			}
+		}
+		if r.SuccessorCode != "" {
+			if _, ok := lookup(r.SuccessorCode); !ok || r.SuccessorCode == r.Code {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "successor_code", Key: "units.error.successor_missing", Args: []any{r.SuccessorCode}})
+			}
+		}
+	}
+	return errs
+}
+
+func (s *Service) loadAll(ctx context.Context) (map[string]Unit, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code, level, COALESCE(parent_code, ''), path FROM units")
+	if err != nil {
+		return nil, apperr.Wrap(err, "load units")
+	}
+	defer rows.Close()
+	out := map[string]Unit{}
+	for rows.Next() {
+		var u Unit
+		if err := rows.Scan(&u.Code, &u.Level, &u.ParentCode, &u.Path); err != nil {
+			return nil, apperr.Wrap(err, "scan unit")
+		}
+		out[u.Code] = u
+	}
+	return out, rows.Err()
+}
+
+// SeedQuangNgai loads the embedded July 2023 tree into an empty database; it does nothing when
+// units exist already.
+func (s *Service) SeedQuangNgai(ctx context.Context) (bool, error) {
+	if ok, err := s.Seeded(ctx); err != nil || ok {
+		return false, err
+	}
+	_, err := s.Import(authz.WithActor(ctx, authz.System), bytes.NewReader(quangNgai2023))
+	return err == nil, err
+}

@@ -1,0 +1,261 @@
+package units
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
+)
+
+// Service reads and changes the unit tree.
+type Service struct {
+	DB  *db.DB
+	Now func() time.Time
+}
+
+// NewService returns a Service on d.
+func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
+
+const unitColumns = `u.code, u.name, u.level, u.type, COALESCE(u.parent_code, ''), u.path, u.valid_from, u.valid_to,
+	COALESCE(u.successor_code, ''), u.updated_at, (SELECT COUNT(*) FROM units c WHERE c.parent_code = u.code AND c.valid_to = '')`
+
+func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
+	var u Unit
+	var updated int64
+	err := row.Scan(&u.Code, &u.Name, &u.Level, &u.Type, &u.ParentCode, &u.Path, &u.ValidFrom, &u.ValidTo, &u.SuccessorCode, &updated, &u.ChildCount)
+	u.UpdatedAt = db.FromMillis(updated)
+	return u, err
+}
+
+// Find returns the unit with code.
+func (s *Service) Find(ctx context.Context, code string) (Unit, error) {
+	return findUnit(ctx, s.DB.Reader(), code)
+}
+
+func findUnit(ctx context.Context, q db.Querier, code string) (Unit, error) {
+	u, err := scanUnit(q.QueryRowContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.code = ?", code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	if err != nil {
+		return Unit{}, apperr.Wrap(err, "find unit")
+	}
+	return u, nil
+}
+
+// FindMany returns the units with the given codes, keyed by code; unknown codes are left out.
+func (s *Service) FindMany(ctx context.Context, codes []string) (map[string]Unit, error) {
+	out := map[string]Unit{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(codes)), ",")
+	args := make([]any, len(codes))
+	for i, c := range codes {
+		args[i] = c
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.code IN ("+ph+")", args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "find units")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan unit")
+		}
+		out[u.Code] = u
+	}
+	return out, rows.Err()
+}
+
+// Filter narrows a listing of units.
+type Filter struct {
+	Level      Level
+	ParentCode string
+	// Query matches the name without regard to case, diacritics or tone-mark style.
+	Query string
+	// Under limits the listing to the subtree at this path (the root included).
+	Under string
+	// IncludeRetired lists units that have left the catalogue too.
+	IncludeRetired bool
+	Limit          int
+	Offset         int
+}
+
+// MaxList bounds one page of units; the whole country has about 11,400 units above village level.
+const MaxList = 20000
+
+// List returns units matching f, ordered by path so that a subtree reads top down.
+func (s *Service) List(ctx context.Context, f Filter) ([]Unit, error) {
+	where, args := f.where()
+	limit := f.Limit
+	if limit <= 0 || limit > MaxList {
+		limit = MaxList
+	}
+	q := "SELECT " + unitColumns + " FROM units u" + where + " ORDER BY u.path LIMIT ? OFFSET ?"
+	args = append(args, limit, max(f.Offset, 0))
+	rows, err := s.DB.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list units")
+	}
+	defer rows.Close()
+	var out []Unit
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan unit")
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Count counts units matching f.
+func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
+	where, args := f.where()
+	var n int
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM units u"+where, args...).Scan(&n)
+	return n, apperr.Wrap(err, "count units")
+}
+
+func (f Filter) where() (string, []any) {
+	var conds []string
+	var args []any
+	if f.Level != "" {
+		conds = append(conds, "u.level = ?")
+		args = append(args, string(f.Level))
+	}
+	if f.ParentCode != "" {
+		conds = append(conds, "u.parent_code = ?")
+		args = append(args, f.ParentCode)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		conds = append(conds, `u.search_key LIKE ? ESCAPE '\'`)
+		args = append(args, textfold.LikePattern(q))
+	}
+	if f.Under != "" {
+		conds = append(conds, "u.path LIKE ?")
+		args = append(args, f.Under+"%")
+	}
+	if !f.IncludeRetired {
+		conds = append(conds, "u.valid_to = ''")
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Current follows successor links from code to the unit in force today, so that data recorded
+// against a commune later merged rolls up to the merged unit. A unit never merged is its own
+// current unit.
+func (s *Service) Current(ctx context.Context, code string) (Unit, error) {
+	u, err := s.Find(ctx, code)
+	if err != nil {
+		return Unit{}, err
+	}
+	for range 16 { // successor chains are short; the bound guards against a cycle in bad data
+		if u.SuccessorCode == "" {
+			return u, nil
+		}
+		next, err := s.Find(ctx, u.SuccessorCode)
+		if err != nil {
+			return Unit{}, err
+		}
+		u = next
+	}
+	return Unit{}, apperr.New(apperr.Internal, "units.error.successor_cycle", code)
+}
+
+// CreateVillage adds a village or residential group under a commune. Only administrators of the
+// commune (or a unit above it) may.
+func (s *Service) CreateVillage(ctx context.Context, u Unit) (Unit, error) {
+	actor := authz.ActorFrom(ctx)
+	u.Name = strings.Join(strings.Fields(u.Name), " ")
+	u.Level = Village
+	if u.Type == "" {
+		u.Type = TypeFromName(u.Name)
+	}
+	if u.Code == "" && u.ParentCode != "" {
+		u.Code = u.ParentCode + "-" + textfold.Slug(strings.TrimPrefix(strings.TrimPrefix(u.Name, "Thôn "), "Tổ dân phố "))
+		if len(u.Code) > 32 {
+			u.Code = u.Code[:32]
+		}
+	}
+	if err := validationError(u); err != nil {
+		return Unit{}, err
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		parent, err := findUnit(ctx, tx, u.ParentCode)
+		if err != nil {
+			return apperr.InvalidField("parent_code", "units.error.parent_missing", u.ParentCode)
+		}
+		if parent.Level != Commune {
+			return apperr.InvalidField("parent_code", "units.error.parent_level")
+		}
+		if !actor.AdministersUnit(parent.Path) {
+			return apperr.New(apperr.Forbidden, "error.forbidden")
+		}
+		u.Path = parent.Path + u.Code + "/"
+		now := db.Millis(s.Now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, path, search_key, valid_from, valid_to, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
+			u.Code, u.Name, string(u.Level), u.Type, u.ParentCode, u.Path, textfold.Fold(u.Name), u.ValidFrom, now, now); err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.InvalidField("code", "units.error.code_taken", u.Code)
+			}
+			return apperr.Wrap(err, "insert village")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "unit.create", ObjectType: "unit", ObjectID: u.Code, UnitPath: u.Path, Detail: u.Name})
+	})
+	if err != nil {
+		return Unit{}, err
+	}
+	return s.Find(ctx, u.Code)
+}
+
+// Retire records that a unit left the catalogue on validTo and, when it was merged, which unit
+// succeeded it. Only a province administrator may change the official tree.
+func (s *Service) Retire(ctx context.Context, code, successorCode, validTo string) error {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if !isoDate.MatchString(validTo) {
+		return apperr.InvalidField("valid_to", "units.error.date")
+	}
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		u, err := findUnit(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if successorCode != "" {
+			succ, err := findUnit(ctx, tx, successorCode)
+			if err != nil {
+				return apperr.InvalidField("successor_code", "units.error.successor_missing", successorCode)
+			}
+			if succ.Code == u.Code || strings.HasPrefix(succ.Path, u.Path) {
+				return apperr.InvalidField("successor_code", "units.error.successor_cycle", successorCode)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE units SET valid_to = ?, successor_code = ?, updated_at = ? WHERE code = ?",
+			validTo, db.NullString(successorCode), db.Millis(s.Now()), code); err != nil {
+			return apperr.Wrap(err, "retire unit")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "unit.retire", ObjectType: "unit", ObjectID: code, UnitPath: u.Path, Detail: "successor=" + successorCode + " valid_to=" + validTo})
+	})
+}
+
+// Seeded tells whether the tree has any unit.
+func (s *Service) Seeded(ctx context.Context) (bool, error) {
+	var n int
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM units").Scan(&n)
+	return n > 0, err
+}

@@ -1,0 +1,182 @@
+// Package units is the administrative unit tree: province → district → commune → village or
+// residential group, keyed by GSO code. Every other module hangs its data on this tree, and scope
+// checks are prefix matches on a unit's materialised path ("/51/535/21289/").
+package units
+
+import (
+	"embed"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the unit tree's schema.
+var Migrations = db.MigrationSet{Module: "units", FS: migrations}
+
+//go:embed data/quang-ngai-2023-units.csv
+var quangNgai2023 []byte
+
+// QuangNgai2023CSV is Quảng Ngãi's unit tree as of July 2023 (1 province, 13 district-level and 173
+// commune-level units), from the GSO catalogue; see docs/data.md for source and licence.
+func QuangNgai2023CSV() []byte { return quangNgai2023 }
+
+//go:embed data/quang-ngai-districts.geojson
+var districtsGeoJSON []byte
+
+// DistrictsGeoJSON is the boundaries of Quảng Ngãi's 13 district-level units, for display only.
+func DistrictsGeoJSON() []byte { return districtsGeoJSON }
+
+// Level is a rung of the tree.
+type Level string
+
+// The levels, top down.
+const (
+	Province Level = "province"
+	District Level = "district"
+	Commune  Level = "commune"
+	Village  Level = "village"
+)
+
+// Levels lists the levels top down.
+var Levels = []Level{Province, District, Commune, Village}
+
+// Valid tells whether l is a known level.
+func (l Level) Valid() bool { return l.rank() >= 0 }
+
+func (l Level) rank() int {
+	for i, x := range Levels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// ParentLevel is the level a unit of level l hangs under ("" for a province).
+func (l Level) ParentLevel() Level {
+	if r := l.rank(); r > 0 {
+		return Levels[r-1]
+	}
+	return ""
+}
+
+// Unit is one administrative unit.
+type Unit struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Level      Level  `json:"level"`
+	Type       string `json:"type"`
+	ParentCode string `json:"parent_code"`
+	Path       string `json:"-"`
+	// ValidFrom and ValidTo are dates (YYYY-MM-DD); an empty ValidTo means still in force.
+	ValidFrom string `json:"valid_from,omitempty"`
+	ValidTo   string `json:"valid_to,omitempty"`
+	// SuccessorCode names the unit this one was merged into, when it was.
+	SuccessorCode string    `json:"successor_code,omitempty"`
+	ChildCount    int       `json:"child_count"`
+	UpdatedAt     time.Time `json:"-"`
+}
+
+// Ancestors returns the codes from the province down to this unit's parent.
+func (u Unit) Ancestors() []string {
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) <= 1 {
+		return nil
+	}
+	return parts[:len(parts)-1]
+}
+
+// Retired tells whether the unit has left the catalogue as of date (YYYY-MM-DD).
+func (u Unit) Retired(date string) bool { return u.ValidTo != "" && u.ValidTo <= date }
+
+// typePrefixes map the official name prefix to a unit type; longer prefixes first.
+var typePrefixes = []struct{ prefix, typ string }{
+	{"Thành phố ", "thanh_pho"},
+	{"Tổ dân phố ", "to_dan_pho"},
+	{"Thị trấn ", "thi_tran"},
+	{"Thị xã ", "thi_xa"},
+	{"Khu phố ", "khu_pho"},
+	{"Đặc khu ", "dac_khu"},
+	{"Phường ", "phuong"},
+	{"Huyện ", "huyen"},
+	{"Quận ", "quan"},
+	{"Tỉnh ", "tinh"},
+	{"Thôn ", "thon"},
+	{"Làng ", "lang"},
+	{"Buôn ", "buon"},
+	{"Bản ", "ban"},
+	{"Xã ", "xa"},
+	{"Ấp ", "ap"},
+	{"Tổ ", "to_dan_pho"},
+}
+
+// TypeFromName reads the unit type from the official name's prefix ("Thị xã Đức Phổ" → thi_xa).
+func TypeFromName(name string) string {
+	for _, p := range typePrefixes {
+		if strings.HasPrefix(name, p.prefix) {
+			return p.typ
+		}
+	}
+	return ""
+}
+
+var (
+	gsoCode     = map[Level]*regexp.Regexp{Province: regexp.MustCompile(`^[0-9]{2}$`), District: regexp.MustCompile(`^[0-9]{3}$`), Commune: regexp.MustCompile(`^[0-9]{5}$`)}
+	villageCode = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$`)
+	isoDate     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// MaxNameLen bounds a unit name, in characters.
+const MaxNameLen = 150
+
+// Validate checks the fields of a unit that do not depend on other rows. It returns the field at
+// fault and a message key.
+func (u Unit) Validate() (field, key string) {
+	if !u.Level.Valid() {
+		return "level", "units.error.level"
+	}
+	if re, ok := gsoCode[u.Level]; ok {
+		if !re.MatchString(u.Code) {
+			return "code", "units.error.code_gso"
+		}
+	} else if !villageCode.MatchString(u.Code) {
+		return "code", "units.error.code_village"
+	}
+	name := strings.TrimSpace(u.Name)
+	if name == "" {
+		return "name", "units.error.name_required"
+	}
+	if !utf8.ValidString(u.Name) || utf8.RuneCountInString(name) > MaxNameLen {
+		return "name", "units.error.name_long"
+	}
+	if (u.Level == Province) != (u.ParentCode == "") {
+		if u.Level == Province {
+			return "parent_code", "units.error.province_parent"
+		}
+		return "parent_code", "units.error.parent_required"
+	}
+	for _, d := range []string{u.ValidFrom, u.ValidTo} {
+		if d != "" && !isoDate.MatchString(d) {
+			return "valid_to", "units.error.date"
+		}
+	}
+	if u.ValidFrom != "" && u.ValidTo != "" && u.ValidTo < u.ValidFrom {
+		return "valid_to", "units.error.date_order"
+	}
+	return "", ""
+}
+
+// validationError turns Validate's answer into an apperr.
+func validationError(u Unit) error {
+	if field, key := u.Validate(); key != "" {
+		return apperr.InvalidField(field, key)
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package units_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+func seeded(t *testing.T, d *db.DB) (*units.Service, context.Context) {
+	t.Helper()
+	s := units.NewService(d)
+	ctx := authz.WithActor(context.Background(), authz.System)
+	if ok, err := s.SeedQuangNgai(ctx); err != nil || !ok {
+		t.Fatalf("seed: %v %v", ok, err)
+	}
+	return s, ctx
+}
+
+func TestSeedCounts(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, ctx := seeded(t, d)
+		for level, want := range map[units.Level]int{units.Province: 1, units.District: 13, units.Commune: 173} {
+			n, err := s.Count(ctx, units.Filter{Level: level})
+			if err != nil || n != want {
+				t.Errorf("count %s = %d, %v; want %d", level, n, err, want)
+			}
+		}
+		lySon, err := s.Find(ctx, "536")
+		if err != nil || lySon.ChildCount != 0 || lySon.Type != "huyen" {
+			t.Errorf("Lý Sơn = %+v, %v", lySon, err)
+		}
+		baTo, _ := s.Find(ctx, "535")
+		if baTo.ChildCount != 19 || baTo.Path != "/51/535/" {
+			t.Errorf("Ba Tơ = %+v", baTo)
+		}
+		again, err := s.SeedQuangNgai(ctx)
+		if err != nil || again {
+			t.Errorf("second seed loaded again: %v %v", again, err)
+		}
+	})
+}
+
+func TestSearchIgnoresAccentsAndToneStyle(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, ctx := seeded(t, d)
+		cases := []struct {
+			q    string
+			want string
+		}{
+			{"ba to", "535"},
+			{"duc pho", "534"},
+			{"Đức Phổ", "534"},
+		}
+		for _, c := range cases {
+			got, err := s.List(ctx, units.Filter{Query: c.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, u := range got {
+				found = found || u.Code == c.want
+			}
+			if !found {
+				t.Errorf("search %q did not find %s (got %d)", c.q, c.want, len(got))
+			}
+		}
+		// Both tone-mark styles find the same names.
+		a, _ := s.List(ctx, units.Filter{Query: "Hòa"})
+		b, _ := s.List(ctx, units.Filter{Query: "Hoà"})
+		if len(a) == 0 || len(a) != len(b) {
+			t.Errorf("Hòa found %d, Hoà found %d", len(a), len(b))
+		}
+		under, _ := s.List(ctx, units.Filter{Under: "/51/535/", Level: units.Commune})
+		if len(under) != 19 {
+			t.Errorf("Ba Tơ communes = %d", len(under))
+		}
+	})
+}
+
+func TestImportRejectsWholeFileOnBadRow(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, ctx := seeded(t, d)
+		before, _ := s.Count(ctx, units.Filter{IncludeRetired: true})
+		bad := "code,name,level,parent_code\n" +
+			"99,Tỉnh Thử,province,\n" +
+			"991,Huyện Thử,district,99\n" +
+			"99x1,Xã Sai Mã,commune,991\n" + // line 4: code not 5 digits
+			"99112,,commune,991\n" + // line 5: no name
+			"99113,Xã Mồ Côi,commune,777\n" // line 6: unknown parent
+		_, err := s.Import(ctx, strings.NewReader(bad))
+		ae := apperr.As(err)
+		if ae.Kind != apperr.Invalid {
+			t.Fatalf("err = %v", err)
+		}
+		lines := map[int]bool{}
+		for _, det := range ae.Details {
+			lines[det.Line] = true
+		}
+		if !lines[4] || !lines[5] {
+			t.Errorf("bad lines reported = %v", lines)
+		}
+		after, _ := s.Count(ctx, units.Filter{IncludeRetired: true})
+		if after != before {
+			t.Errorf("units changed from %d to %d", before, after)
+		}
+		// Now a good file with a parent check that needs the second pass.
+		if _, err := s.Import(ctx, strings.NewReader("code,name,level,parent_code\n99113,Xã Mồ Côi,commune,777\n")); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("unknown parent accepted: %v", err)
+		}
+		for _, junk := range []string{"", "\xff\xfe", "a,b\n1,2\n", "code,name,level,parent_code\n\"unterminated,x,commune,535\n"} {
+			if _, err := s.Import(ctx, strings.NewReader(junk)); !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("import %q: %v", junk, err)
+			}
+		}
+		res, err := s.Import(ctx, strings.NewReader("code,name,level,parent_code\n99,Tỉnh Thử,province,\n991,Huyện Thử,district,99\n"))
+		if err != nil || res.Created != 2 {
+			t.Fatalf("good import: %+v %v", res, err)
+		}
+	})
+}
+
+func TestImportRefusedToOthers(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	s := units.NewService(d)
+	actor := &authz.Actor{UserID: 5, Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}}
+	_, err := s.Import(authz.WithActor(context.Background(), actor), strings.NewReader("code,name,level,parent_code\n99,Tỉnh Thử,province,\n"))
+	if !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("unit admin imported units: %v", err)
+	}
+}
+
+func TestVillagesAndSuccessors(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, sys := seeded(t, d)
+		baTo := authz.WithActor(context.Background(), &authz.Actor{UserID: 7, Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}})
+		communes, _ := s.List(sys, units.Filter{ParentCode: "535"})
+		v, err := s.CreateVillage(baTo, units.Unit{Name: "Thôn Gò Da", ParentCode: communes[0].Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Level != units.Village || v.Type != "thon" || !strings.HasPrefix(v.Path, communes[0].Path) {
+			t.Errorf("village = %+v", v)
+		}
+		sonTay, _ := s.List(sys, units.Filter{ParentCode: "530"})
+		if _, err := s.CreateVillage(baTo, units.Unit{Name: "Thôn Lạ", ParentCode: sonTay[0].Code}); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("Ba Tơ admin added a village in Sơn Tây: %v", err)
+		}
+		if _, err := s.CreateVillage(baTo, units.Unit{Name: strings.Repeat("x", 300), ParentCode: communes[0].Code}); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("oversized name accepted: %v", err)
+		}
+		// The 2025 merger: Nghĩa An and Nghĩa Phú became xã An Phú (kept code 21262 in GSO); here we
+		// merge one into the other and check that data of the retired one rolls up.
+		if err := s.Retire(sys, "21253", "21262", "2025-01-01"); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := s.Current(sys, "21253")
+		if err != nil || cur.Code != "21262" {
+			t.Errorf("current of 21253 = %+v, %v", cur, err)
+		}
+		if n, _ := s.Count(sys, units.Filter{Level: units.Commune}); n != 172 {
+			t.Errorf("communes in force = %d", n)
+		}
+		if err := s.Retire(baTo, "21262", "", "2025-01-01"); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("unit admin retired a unit: %v", err)
+		}
+	})
+}
