@@ -52,7 +52,6 @@ type Entry struct {
 	Detail   string `json:"detail,omitempty"`
 }
 
-
 // Record writes an entry inside tx, so that the entry exists exactly when the change it describes
 // does. The actor comes from ctx; At defaults to now.
 func Record(ctx context.Context, tx *db.Tx, e Entry) error {

@@ -94,10 +94,35 @@ func (b *Bundle) T(lang, key string, args ...any) string {
 	if !ok {
 		return key
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
+	n := countVerbs(msg)
+	if n == 0 {
+		return msg
 	}
-	return msg
+	// Callers pass context (a code, a line) that not every language's message uses, and a
+	// message may name more than its caller knows: fit the arguments to the message.
+	fitted := make([]any, n)
+	for i := range fitted {
+		if i < len(args) {
+			fitted[i] = args[i]
+		} else {
+			fitted[i] = ""
+		}
+	}
+	return fmt.Sprintf(msg, fitted...)
+}
+
+func countVerbs(msg string) int {
+	n := 0
+	for i := 0; i < len(msg)-1; i++ {
+		if msg[i] == '%' {
+			if msg[i+1] == '%' {
+				i++
+				continue
+			}
+			n++
+		}
+	}
+	return n
 }
 
 // Has tells whether key exists in lang.

@@ -1,0 +1,380 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/demo"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// cliCtx is the context of administration commands: the actor is the system, the audit log says "system".
+func cliCtx(ctx context.Context) context.Context { return authz.WithActor(ctx, authz.System) }
+
+// explain prints an apperr for a person at a terminal, in Vietnamese and English.
+func explain(w io.Writer, err error) error {
+	ae := apperr.As(err)
+	if ae.Kind == apperr.Internal {
+		return err
+	}
+	b := i18n.MustLoad()
+	for _, d := range ae.Details {
+		fmt.Fprintf(w, "dòng/line %d: %s / %s\n", d.Line, b.T("vi", d.Key, d.Args...), b.T("en", d.Key, d.Args...))
+	}
+	return fmt.Errorf("%s / %s", b.T("vi", ae.Key, ae.Args...), b.T("en", ae.Key, ae.Args...))
+}
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "migrate", "[--db PATH|URL] [--status]")
+	source := dbFlag(fs, env)
+	status := fs.Bool("status", false, "list pending migrations without applying them")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, *source, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *status {
+		pending, err := d.Pending(ctx, schema.All())
+		if err != nil {
+			return err
+		}
+		for _, p := range pending {
+			fmt.Fprintln(env.Stdout, "pending "+p)
+		}
+		fmt.Fprintf(env.Stdout, "%d pending\n", len(pending))
+		return nil
+	}
+	n, err := d.Migrate(ctx, schema.All())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "applied %d migrations\n", n)
+	return nil
+}
+
+func runSeed(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "seed", "[--db PATH|URL] [--demo]")
+	source := dbFlag(fs, env)
+	withDemo := fs.Bool("demo", false, "also load demo organisations and users")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	n, err := svc.Units.Count(ctx, unitsAll())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "units: %d\n", n)
+	if *withDemo {
+		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "demo users created: %d (password %s)\n", len(made), demo.Password)
+	}
+	return nil
+}
+
+func runImport(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "units" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa import units [--db PATH|URL] FILE.csv")
+			return errHelp()
+		}
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa import units [--db PATH|URL] FILE.csv")
+		return errUsage
+	}
+	fs := newFlags(env, "import units", "[--db PATH|URL] FILE.csv   (columns code,name,level,parent_code[,valid_from,valid_to,successor_code])")
+	source := dbFlag(fs, env)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	res, err := svc.Units.Import(cliCtx(ctx), f)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	fmt.Fprintf(env.Stdout, "created %d, updated %d units\n", res.Created, res.Updated)
+	return nil
+}
+
+func runUser(ctx context.Context, env Env, args []string) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "create":
+		return userCreate(ctx, env, args)
+	case "list":
+		return userList(ctx, env, args)
+	case "disable", "enable":
+		return userDisable(ctx, env, args, sub == "disable")
+	case "set-password":
+		return userSetPassword(ctx, env, args)
+	case "-h", "--help":
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+		return errHelp()
+	}
+	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+	return errUsage
+}
+
+func readPassword(env Env) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, accounts.MaxPasswordLen+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userCreate(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "user create", "--username U --role ROLE [--unit CODE | --org ID] --password-stdin [--display-name NAME]")
+	source := dbFlag(fs, env)
+	var n accounts.NewUser
+	var role string
+	fs.StringVar(&n.Username, "username", "", "username (required)")
+	fs.StringVar(&n.DisplayName, "display-name", "", "full name")
+	fs.StringVar(&n.Email, "email", "", "email address")
+	fs.StringVar(&role, "role", "", "one of province_admin, unit_admin, org_admin, team_member, bridge_operator, learner")
+	fs.StringVar(&n.UnitCode, "unit", "", "GSO code of the unit the role covers")
+	fs.Int64Var(&n.OrgID, "org", 0, "id of the organisation the role covers")
+	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	fs.BoolVar(&n.MustChangePassword, "must-change-password", false, "make the user choose a new password at first login")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	n.Role = authz.Role(role)
+	if n.Username == "" || role == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *stdin {
+		pw, err := readPassword(env)
+		if err != nil {
+			return err
+		}
+		n.Password = pw
+	} else {
+		n.Password = accounts.GeneratePassword()
+		n.MustChangePassword = true
+		fmt.Fprintf(env.Stdout, "password (one-time): %s\n", n.Password)
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Accounts.CreateUser(cliCtx(ctx), n)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	fmt.Fprintf(env.Stdout, "created user %s (id %d)\n", u.Username, u.ID)
+	return nil
+}
+
+func userList(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "user list", "[--db PATH|URL] [--role ROLE]")
+	source := dbFlag(fs, env)
+	role := fs.String("role", "", "only users holding this role")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	users, err := svc.Accounts.ListUsers(cliCtx(ctx), accounts.Filter{Role: authz.Role(*role)})
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSERNAME\tNAME\tROLES\tDISABLED")
+	for _, u := range users {
+		var gs []string
+		for _, g := range u.Grants {
+			scope := g.UnitCode
+			if g.OrgID != 0 {
+				scope = fmt.Sprintf("org:%d", g.OrgID)
+			}
+			gs = append(gs, string(g.Role)+"@"+scope)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.DisplayName, strings.Join(gs, ","), u.Disabled)
+	}
+	return tw.Flush()
+}
+
+func userDisable(ctx context.Context, env Env, args []string, disabled bool) error {
+	name := "enable"
+	if disabled {
+		name = "disable"
+	}
+	fs := newFlags(env, "user "+name, "--username U [--db PATH|URL]")
+	source := dbFlag(fs, env)
+	username := fs.String("username", "", "username (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return errUsage
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Accounts.FindByUsername(ctx, *username)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	if err := svc.Accounts.SetDisabled(cliCtx(ctx), u.ID, disabled); err != nil {
+		return explain(env.Stderr, err)
+	}
+	fmt.Fprintf(env.Stdout, "%sd %s\n", name, u.Username)
+	return nil
+}
+
+func userSetPassword(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "user set-password", "--username U --password-stdin [--db PATH|URL]")
+	source := dbFlag(fs, env)
+	username := fs.String("username", "", "username (required)")
+	stdin := fs.Bool("password-stdin", false, "read the new password from standard input (else one is generated)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return errUsage
+	}
+	pw := accounts.GeneratePassword()
+	if *stdin {
+		var err error
+		if pw, err = readPassword(env); err != nil {
+			return err
+		}
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Accounts.FindByUsername(ctx, *username)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	if err := svc.Accounts.SetPassword(cliCtx(ctx), u.ID, "", pw); err != nil {
+		return explain(env.Stderr, err)
+	}
+	if !*stdin {
+		fmt.Fprintf(env.Stdout, "password (one-time): %s\n", pw)
+	}
+	fmt.Fprintf(env.Stdout, "password set for %s; it must be changed at next login\n", u.Username)
+	return nil
+}
+
+func runToken(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa token create --username U [--name NAME] [--db PATH|URL]")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return errHelp()
+		}
+		return errUsage
+	}
+	fs := newFlags(env, "token create", "--username U [--name NAME] [--db PATH|URL]")
+	source := dbFlag(fs, env)
+	username := fs.String("username", "", "username (required)")
+	name := fs.String("name", "cli", "a name to recognise the token by")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return errUsage
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Accounts.FindByUsername(ctx, *username)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	token, err := svc.Accounts.CreateToken(cliCtx(ctx), u.ID, *name)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	fmt.Fprintln(env.Stdout, token)
+	return nil
+}
+
+func runBackup(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "backup", "[--db PATH] OUT.db")
+	source := dbFlag(fs, env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if db.IsPostgresURL(*source) {
+		return errors.New("PostgreSQL: dùng pg_dump / use pg_dump --format=custom --file=OUT.dump \"$LANTOA_DATABASE_URL\" (see docs/operations.md)")
+	}
+	out, err := filepath.Abs(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("%s đã tồn tại / exists already: choose a new file", out)
+	}
+	d, err := db.Open(ctx, *source, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// VACUUM INTO writes a consistent snapshot from a read transaction, so the server may keep
+	// writing meanwhile.
+	if _, err := d.SQL().ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "backup written to %s\n", out)
+	return nil
+}
+
+func unitsAll() units.Filter { return units.Filter{IncludeRetired: true} }

@@ -1,0 +1,212 @@
+// Package app wires Lan Tỏa together: it parses the command line into one typed Config, opens the
+// database, builds the services and runs the chosen subcommand. cmd/lantoa only calls Main.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// Version is set at build time with -ldflags "-X github.com/lantoa/lantoa/internal/app.Version=…".
+var Version = ""
+
+// version returns the build's version: the ldflags value, else the module version or VCS revision.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// ProvinceCode is the GSO code of the province this build serves.
+const ProvinceCode = "51"
+
+// DefaultDB is where the zero-config SQLite database lives.
+const DefaultDB = "data/lantoa.db"
+
+// Env is the process environment a command runs in; tests give their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "chạy máy chủ web / run the web server", runServe},
+		{"migrate", "áp dụng thay đổi cấu trúc CSDL / apply database migrations", runMigrate},
+		{"seed", "nạp cây đơn vị và dữ liệu mẫu / load the unit tree and demo data", runSeed},
+		{"import", "nhập dữ liệu từ tệp / import data from a file (units)", runImport},
+		{"user", "quản lý người dùng / manage users (create, list, disable, set-password)", runUser},
+		{"token", "tạo mã truy cập API / create API access tokens", runToken},
+		{"backup", "sao lưu CSDL khi đang chạy / online backup of the database", runBackup},
+		{"version", "in phiên bản / print the version", runVersion},
+	}
+}
+
+// errUsage marks an error already explained by a usage message.
+var errUsage = errors.New("usage")
+
+// Main runs the program with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, env, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			default:
+				fmt.Fprintln(env.Stderr, "lantoa "+c.name+": "+err.Error())
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(env.Stderr, "lantoa: không có lệnh %q / unknown command %q\n", args[0], args[0])
+	usage(env.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Lan Tỏa — nền tảng Phong trào chuyển đổi số / Digital Transformation Movement platform")
+	fmt.Fprintln(w, "\nCách dùng / usage: lantoa <lệnh> [tùy chọn]   (lantoa <lệnh> --help)")
+	fmt.Fprintln(w, "")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+}
+
+// newFlags makes a flag set that prints its own usage and returns errors instead of exiting.
+func newFlags(env Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("lantoa "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Cách dùng / usage: lantoa %s %s\n\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(io.Discard)
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// dbFlag registers --db with its environment default.
+func dbFlag(fs *flag.FlagSet, env Env) *string {
+	def := env.Getenv("LANTOA_DATABASE_URL")
+	if def == "" {
+		def = DefaultDB
+	}
+	return fs.String("db", def, "SQLite file path or postgres:// URL (env LANTOA_DATABASE_URL)")
+}
+
+// Services is everything a command may call.
+type Services struct {
+	DB       *db.DB
+	Units    *units.Service
+	Orgs     *orgs.Service
+	Accounts *accounts.Service
+}
+
+// open opens and migrates the database, loads the province's unit tree when the database is empty,
+// and builds the services.
+func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) (*Services, error) {
+	start := time.Now()
+	d, err := db.Open(ctx, source, opt)
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx, schema.All())
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d)}
+	seeded, err := s.Units.SeedQuangNgai(ctx)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("load unit tree: %w", err)
+	}
+	if log != nil {
+		log.Info("database ready", "engine", d.Engine, "source", d.Source, "migrations_applied", n, "units_loaded", seeded,
+			"ms", time.Since(start).Milliseconds())
+	}
+	return s, nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json")
+}
+
+func runVersion(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "version", "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "lantoa "+version())
+	return nil
+}
+
+// errHelp reports that help was printed and the command should exit 0.
+func errHelp() error { return flag.ErrHelp }

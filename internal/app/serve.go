@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/lantoa/lantoa/internal/demo"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/web"
+)
+
+// Config is the configuration of `lantoa serve`: flags, with environment defaults.
+type Config struct {
+	Addr          string
+	DB            string
+	Demo          bool
+	LogLevel      string
+	LogFormat     string
+	SecureCookies bool
+	TrustProxy    bool
+	SQLiteSync    string
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--db PATH|URL] [--demo]")
+	var cfg Config
+	addr := env.Getenv("LANTOA_ADDR")
+	if addr == "" {
+		addr = "localhost:8080"
+	}
+	fs.StringVar(&cfg.Addr, "addr", addr, "listen address (env LANTOA_ADDR)")
+	cfg.DB = *dbFlag(fs, env)
+	dbp := fs.Lookup("db")
+	fs.BoolVar(&cfg.Demo, "demo", false, "load demo organisations and users of every role (password "+demo.Password+")")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env.Getenv("LANTOA_SECURE_COOKIES") == "1", "mark cookies Secure and send HSTS (behind HTTPS)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env.Getenv("LANTOA_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (behind a reverse proxy)")
+	fs.StringVar(&cfg.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous mode: FULL (durable, default) or NORMAL")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg.DB = dbp.Value.String()
+	return Serve(ctx, env, cfg, nil)
+}
+
+// Serve runs the web server until ctx ends or SIGINT/SIGTERM arrives. When ready is not nil it
+// receives the listening address once the server accepts connections (tests use port 0).
+func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error {
+	log, err := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	svc, err := open(ctx, cfg.DB, db.Options{Synchronous: cfg.SQLiteSync}, log)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+
+	if pw, err := svc.Accounts.EnsureFirstAdmin(ctx, ProvinceCode); err != nil {
+		return fmt.Errorf("first administrator: %w", err)
+	} else if pw != "" {
+		fmt.Fprintf(env.Stdout, "Tài khoản quản trị đầu tiên / first administrator: %s\nMật khẩu dùng một lần / one-time password: %s\n"+
+			"(Hãy đăng nhập và đổi mật khẩu ngay / log in and change it now; it is not shown again.)\n", "admin", pw)
+	}
+	if cfg.Demo {
+		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts})
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if len(made) > 0 {
+			log.Info("demo data loaded", "users", len(made), "password", demo.Password)
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(), ProvinceCode: ProvinceCode},
+		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, I18n: i18n.MustLoad(), Logger: log, Registry: reg})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		// No WriteTimeout: live screens hold Server-Sent Events streams open; handlers that stream
+		// manage their own deadlines with http.ResponseController.
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("Lan Tỏa is serving", "url", url, "version", version(), "engine", svc.DB.Engine)
+	fmt.Fprintf(env.Stdout, "Lan Tỏa đang chạy tại / serving at %s\n", url)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

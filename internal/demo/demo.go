@@ -1,0 +1,129 @@
+// Package demo loads realistic demonstration data on top of the unit tree: the organisations the
+// plan names and one or more users of every role, so that every page has something to show.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// Password is the password of every demo user. Demo data is for trying Lan Tỏa out, never for a
+// real deployment, where every account is created by an administrator.
+const Password = "lantoa-demo-2023"
+
+// Services are what the loader writes through, so the demo data obeys every rule real data does.
+type Services struct {
+	Units    *units.Service
+	Orgs     *orgs.Service
+	Accounts *accounts.Service
+}
+
+type orgSeed struct {
+	key, name, short string
+	kind             orgs.Kind
+	unit, parent     string
+}
+
+// The organisations section IV of the plan names, plus schools and enterprises that mobilise
+// learners.
+var orgSeeds = []orgSeed{
+	{"stttt", "Sở Thông tin và Truyền thông", "Sở TT&TT", orgs.Department, "51", ""},
+	{"vpubnd", "Văn phòng UBND tỉnh", "VP UBND", orgs.Department, "51", ""},
+	{"sogddt", "Sở Giáo dục và Đào tạo", "Sở GD&ĐT", orgs.Department, "51", ""},
+	{"sonv", "Sở Nội vụ", "", orgs.Department, "51", ""},
+	{"soyt", "Sở Y tế", "", orgs.Department, "51", ""},
+	{"tinhdoan", "Tỉnh đoàn Quảng Ngãi", "Tỉnh đoàn", orgs.Union, "51", ""},
+	{"hlhpn", "Hội Liên hiệp Phụ nữ tỉnh", "Hội LHPN", orgs.Union, "51", ""},
+	{"hnd", "Hội Nông dân tỉnh", "", orgs.Union, "51", ""},
+	{"lhhkhkt", "Liên hiệp các Hội Khoa học - Kỹ thuật tỉnh", "Liên hiệp Hội KH-KT", orgs.Union, "51", ""},
+	{"baoqn", "Báo Quảng Ngãi", "", orgs.Media, "51", ""},
+	{"daiptth", "Đài Phát thanh và Truyền hình Quảng Ngãi", "Đài PT&TH", orgs.Media, "51", ""},
+	{"dhpvd", "Trường Đại học Phạm Văn Đồng", "ĐH Phạm Văn Đồng", orgs.University, "522", ""},
+	{"dhtckt", "Trường Đại học Tài chính - Kế toán", "", orgs.University, "533", ""},
+	{"cdktcn", "Trường Cao đẳng Kỹ thuật Công nghiệp Quảng Ngãi", "", orgs.College, "522", ""},
+	{"thpt-tqt", "Trường THPT chuyên Lê Khiết", "", orgs.School, "522", "sogddt"},
+	{"thpt-bato", "Trường THPT Ba Tơ", "", orgs.School, "535", "sogddt"},
+	{"thcs-bato", "Trường THCS thị trấn Ba Tơ", "", orgs.School, "535", ""},
+	{"hd-bato", "Huyện đoàn Ba Tơ", "", orgs.Union, "535", "tinhdoan"},
+	{"hd-sontay", "Huyện đoàn Sơn Tây", "", orgs.Union, "530", "tinhdoan"},
+	{"vnpt", "VNPT Quảng Ngãi", "", orgs.Enterprise, "522", ""},
+	{"viettel", "Viettel Quảng Ngãi", "", orgs.Enterprise, "522", ""},
+}
+
+type userSeed struct {
+	username, name string
+	role           authz.Role
+	unit, org      string // unit code, or "first commune of" + district code as "c:535"
+}
+
+var userSeeds = []userSeed{
+	{"so.tttt", "Nguyễn Văn Hùng", authz.ProvinceAdmin, "51", ""},
+	{"ubnd.bato", "Phạm Thị Lan", authz.UnitAdmin, "535", ""},
+	{"ubnd.sontay", "Đinh Văn Tâm", authz.UnitAdmin, "530", ""},
+	{"ubnd.ducpho", "Lê Minh Đức", authz.UnitAdmin, "534", ""},
+	{"xa.bato", "Phạm Văn Sơn", authz.UnitAdmin, "c:535", ""},
+	{"tinhdoan", "Trần Thị Thu Hà", authz.OrgAdmin, "", "tinhdoan"},
+	{"sogddt", "Võ Văn Nam", authz.OrgAdmin, "", "sogddt"},
+	{"thpt.bato", "Đinh Thị Mai", authz.OrgAdmin, "", "thpt-bato"},
+	{"tocnscd.bato.1", "Phạm Văn Tới", authz.TeamMember, "c:535", ""},
+	{"tocnscd.bato.2", "Đinh Thị Hoa", authz.TeamMember, "c:535", ""},
+	{"tocnscd.sontay.1", "Đinh Văn Lực", authz.TeamMember, "c:530", ""},
+	{"diemcau.bato", "Nguyễn Thành Công", authz.BridgeOperator, "535", ""},
+	{"diemcau.xa.bato", "Phạm Quốc Việt", authz.BridgeOperator, "c:535", ""},
+	{"hocvien.bato", "Đinh Văn Bình", authz.Learner, "", "thpt-bato"},
+	{"hocvien.dan", "Trương Thị Thảo", authz.Learner, "c:522", ""},
+}
+
+// Loaded tells whether the demo data is there already.
+func Loaded(ctx context.Context, s Services) bool {
+	_, err := s.Accounts.FindByUsername(ctx, "so.tttt")
+	return err == nil
+}
+
+// Load adds the demo organisations and users; it does nothing when they exist already. It returns
+// the usernames it created.
+func Load(ctx context.Context, s Services) ([]string, error) {
+	ctx = authz.WithActor(ctx, authz.System)
+	if Loaded(ctx, s) {
+		return nil, nil
+	}
+	ids := map[string]int64{}
+	for _, o := range orgSeeds {
+		created, err := s.Orgs.Create(ctx, orgs.Org{Name: o.name, ShortName: o.short, Kind: o.kind, UnitCode: o.unit, ParentID: ids[o.parent]})
+		if err != nil && !apperr.Is(err, apperr.Invalid) {
+			return nil, fmt.Errorf("demo org %s: %w", o.key, err)
+		}
+		if err != nil {
+			existing, lerr := s.Orgs.List(ctx, orgs.Filter{Query: o.name, Limit: 1})
+			if lerr != nil || len(existing) == 0 {
+				return nil, fmt.Errorf("demo org %s: %w", o.key, err)
+			}
+			created = existing[0]
+		}
+		ids[o.key] = created.ID
+	}
+	var made []string
+	for _, u := range userSeeds {
+		unit := u.unit
+		if len(unit) > 2 && unit[:2] == "c:" {
+			communes, err := s.Units.List(ctx, units.Filter{ParentCode: unit[2:], Limit: 1})
+			if err != nil || len(communes) == 0 {
+				return nil, fmt.Errorf("demo user %s: no commune under %s", u.username, unit[2:])
+			}
+			unit = communes[0].Code
+		}
+		_, err := s.Accounts.CreateUser(ctx, accounts.NewUser{Username: u.username, DisplayName: u.name, Password: Password,
+			Role: u.role, UnitCode: unit, OrgID: ids[u.org]})
+		if err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", u.username, err)
+		}
+		made = append(made, u.username)
+	}
+	return made, nil
+}

@@ -1,0 +1,404 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+func requireAdmin(r *http.Request) error {
+	if !authz.ActorFrom(r.Context()).IsAdmin() {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return nil
+}
+
+type orgsData struct {
+	Page
+	Orgs   []orgs.Org
+	Kinds  []orgs.Kind
+	Units  []units.Unit
+	Form   orgs.Org
+	Query  string
+	Parent map[int64]string
+}
+
+func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOrgs(w, r, orgs.Org{}, nil)
+}
+
+func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, form orgs.Org, formErr error) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	list, err := s.Orgs.List(r.Context(), orgs.Filter{Managed: true, Query: q})
+	if err != nil {
+		return err
+	}
+	data := orgsData{Page: s.newPage(r, "orgs.title"), Orgs: list, Kinds: orgs.Kinds, Form: form, Query: q, Parent: map[int64]string{}}
+	for _, o := range list {
+		data.Parent[o.ID] = o.Name
+	}
+	if data.Units, err = s.adminUnits(r); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "orgs", &data)
+}
+
+// adminUnits lists the units (down to communes) in the subtrees the actor administers, for the
+// unit pickers of the forms.
+func (s *Server) adminUnits(r *http.Request) ([]units.Unit, error) {
+	var out []units.Unit
+	for _, root := range authz.ActorFrom(r.Context()).AdminUnitPaths() {
+		if root == "/" {
+			root = "/" + s.cfg.ProvinceCode + "/"
+		}
+		list, err := s.Units.List(r.Context(), units.Filter{Under: root})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}
+
+func (s *Server) orgCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	parentID, _ := strconv.ParseInt(r.PostFormValue("parent_id"), 10, 64)
+	form := orgs.Org{Name: r.PostFormValue("name"), ShortName: r.PostFormValue("short_name"), Kind: orgs.Kind(r.PostFormValue("kind")),
+		ParentID: parentID, UnitCode: strings.TrimSpace(r.PostFormValue("unit_code"))}
+	if _, err := s.Orgs.Create(r.Context(), form); err != nil {
+		return s.renderOrgs(w, r, form, err)
+	}
+	s.flash(w, "flash.org_created")
+	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
+	return nil
+}
+
+type usersData struct {
+	Page
+	Users []accounts.User
+	Roles []authz.Role
+	Role  string
+	Unit  string
+	Query string
+	Units map[string]string
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	data := usersData{Page: s.newPage(r, "users.title"), Roles: authz.Roles, Role: q.Get("role"), Unit: q.Get("unit"), Query: q.Get("q")}
+	f := accounts.Filter{Role: authz.Role(data.Role), Query: data.Query}
+	if data.Unit != "" {
+		u, err := s.Units.Find(r.Context(), data.Unit)
+		if err != nil {
+			return err
+		}
+		f.UnitPath = u.Path
+	}
+	var err error
+	if data.Users, err = s.Accounts.ListUsers(r.Context(), f); err != nil {
+		return err
+	}
+	if data.Units, err = s.unitNames(r, data.Users); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "users", &data)
+}
+
+// unitNames maps the unit codes of the users' grants to names, for display.
+func (s *Server) unitNames(r *http.Request, users []accounts.User) (map[string]string, error) {
+	var codes []string
+	for _, u := range users {
+		for _, g := range u.Grants {
+			if g.UnitCode != "" {
+				codes = append(codes, g.UnitCode)
+			}
+		}
+	}
+	found, err := s.Units.FindMany(r.Context(), codes)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for c, u := range found {
+		names[c] = u.Name
+	}
+	return names, nil
+}
+
+type userNewData struct {
+	Page
+	Form  accounts.NewUser
+	Roles []authz.Role
+	Units []units.Unit
+	Orgs  []orgs.Org
+}
+
+func (s *Server) grantableRoles(actor *authz.Actor) []authz.Role {
+	if actor.IsProvinceAdmin() {
+		return authz.Roles
+	}
+	var out []authz.Role
+	for _, role := range authz.Roles {
+		if role == authz.ProvinceAdmin {
+			continue
+		}
+		if role.UnitScoped() && len(actor.UnitPaths(authz.UnitAdmin)) == 0 {
+			continue
+		}
+		out = append(out, role)
+	}
+	return out
+}
+
+func (s *Server) userNewForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUserNew(w, r, accounts.NewUser{}, nil)
+}
+
+func (s *Server) renderUserNew(w http.ResponseWriter, r *http.Request, form accounts.NewUser, formErr error) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	actor := authz.ActorFrom(r.Context())
+	data := userNewData{Page: s.newPage(r, "users.new_title"), Form: form, Roles: s.grantableRoles(actor)}
+	var err error
+	if data.Units, err = s.adminUnits(r); err != nil {
+		return err
+	}
+	if data.Orgs, err = s.Orgs.List(r.Context(), orgs.Filter{Managed: true}); err != nil {
+		return err
+	}
+	data.Form.Password = ""
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
+			return formErr
+		}
+		msg := data.T(ae.Key, ae.Args...)
+		if ae.Field != "" {
+			data.Fields = map[string]string{ae.Field: msg}
+		}
+		data.Error = msg
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "user_new", &data)
+}
+
+func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	form := accounts.NewUser{
+		Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
+		Password: r.PostFormValue("password"), Role: authz.Role(r.PostFormValue("role")),
+		MustChangePassword: r.PostFormValue("must_change_password") == "1",
+	}
+	form.UnitCode, form.OrgID = grantTarget(form.Role, r.PostFormValue("unit_code"), r.PostFormValue("org_id"))
+	u, err := s.Accounts.CreateUser(r.Context(), form)
+	if err != nil {
+		return s.renderUserNew(w, r, form, err)
+	}
+	s.flash(w, "flash.user_created")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// grantTarget picks the unit or the organisation of a grant from a form that offers both: an
+// organisation role takes the organisation, a learner whichever was chosen.
+func grantTarget(role authz.Role, unitCode, orgID string) (string, int64) {
+	id, _ := strconv.ParseInt(strings.TrimSpace(orgID), 10, 64)
+	unitCode = strings.TrimSpace(unitCode)
+	switch {
+	case role.OrgScoped():
+		return "", id
+	case role.UnitScoped():
+		return unitCode, 0
+	case id != 0:
+		return "", id
+	}
+	return unitCode, 0
+}
+
+type userData struct {
+	Page
+	User      accounts.User
+	Manages   bool
+	Roles     []authz.Role
+	Units     []units.Unit
+	Orgs      []orgs.Org
+	UnitNames map[string]string
+	OrgNames  map[int64]string
+	NewPass   string
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUser(w, r, nil)
+}
+
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr error) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.Accounts.FindUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := userData{Page: s.newPage(r, ""), User: u, Manages: s.Accounts.Manages(r.Context(), u), Roles: s.grantableRoles(authz.ActorFrom(r.Context())), OrgNames: map[int64]string{}}
+	data.Title = u.Username
+	if data.Units, err = s.adminUnits(r); err != nil {
+		return err
+	}
+	if data.Orgs, err = s.Orgs.List(r.Context(), orgs.Filter{Managed: true}); err != nil {
+		return err
+	}
+	if data.UnitNames, err = s.unitNames(r, []accounts.User{u}); err != nil {
+		return err
+	}
+	for _, g := range u.Grants {
+		if g.OrgID != 0 {
+			if o, err := s.Orgs.Find(r.Context(), g.OrgID); err == nil {
+				data.OrgNames[g.OrgID] = o.Name
+			}
+		}
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind == apperr.Internal || ae.Kind == apperr.NotFound {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "user", &data)
+}
+
+func (s *Server) userGrantSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	role := authz.Role(r.PostFormValue("role"))
+	unit, org := grantTarget(role, r.PostFormValue("unit_code"), r.PostFormValue("org_id"))
+	if _, err := s.Accounts.AddGrant(r.Context(), id, role, unit, org); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) userRevokeSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	grant, err := pathID(r, "grant")
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.RevokeGrant(r.Context(), id, grant); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) userDisableSubmit(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, true)
+}
+
+func (s *Server) userEnableSubmit(w http.ResponseWriter, r *http.Request) error {
+	return s.setDisabled(w, r, false)
+}
+
+func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.SetDisabled(r.Context(), id, disabled); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pw := accounts.GeneratePassword()
+	if err := s.Accounts.SetPassword(r.Context(), id, "", pw); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	// The temporary password is shown once to the administrator, who hands it over; the user
+	// must replace it at next login.
+	w.Header().Set("Cache-Control", "no-store")
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	u, err := s.Accounts.FindUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := userData{Page: s.newPage(r, ""), User: u, Manages: true, NewPass: pw, OrgNames: map[int64]string{}}
+	data.Title = u.Username
+	data.UnitNames, _ = s.unitNames(r, []accounts.User{u})
+	return s.render(w, r, http.StatusOK, "user", &data)
+}
+
+type auditData struct {
+	Page
+	Entries []audit.Entry
+}
+
+// auditScope limits what an administrator reads of the audit log to their subtrees.
+func auditScope(actor *authz.Actor) []string {
+	if actor.IsProvinceAdmin() {
+		return nil
+	}
+	paths := actor.AdminUnitPaths()
+	if paths == nil {
+		paths = []string{}
+	}
+	return paths
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	entries, err := audit.List(r.Context(), s.DB.Reader(), audit.Filter{UnitPaths: auditScope(authz.ActorFrom(r.Context())), Action: r.URL.Query().Get("action"), Limit: 200})
+	if err != nil {
+		return apperr.Wrap(err, "list audit")
+	}
+	return s.render(w, r, http.StatusOK, "audit", &auditData{Page: s.newPage(r, "audit.title"), Entries: entries})
+}

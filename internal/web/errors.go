@@ -1,0 +1,144 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+)
+
+// handler is an HTTP handler that returns its error; errorHandler renders it in one place.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func statusOf(kind apperr.Kind) int {
+	switch kind {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	case apperr.Locked:
+		return http.StatusLocked
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error struct {
+		Kind    string         `json:"kind"`
+		Message string         `json:"message"`
+		Field   string         `json:"field,omitempty"`
+		Errors  []apiErrorLine `json:"errors,omitempty"`
+	} `json:"error"`
+	// Errors repeats the per-line problems at the top level, where importers look for them.
+	Errors []apiErrorLine `json:"errors,omitempty"`
+}
+
+type apiErrorLine struct {
+	Line    int    `json:"line,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// writeError renders err for the user: JSON for the API, an error page otherwise. Internal causes
+// are logged here, once, and never shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ae := apperr.As(err)
+	status := statusOf(ae.Kind)
+	if errors.Is(err, errBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	if ae.Kind == apperr.Internal {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	lang := langOf(r)
+	msg := s.I18n.T(lang, ae.Key, ae.Args...)
+	lines := make([]apiErrorLine, 0, len(ae.Details))
+	for _, d := range ae.Details {
+		lines = append(lines, apiErrorLine{Line: d.Line, Field: d.Field, Message: s.I18n.T(lang, d.Key, d.Args...)})
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "900")
+	}
+	if isAPI(r) || wantsJSON(r) {
+		var body apiError
+		body.Error.Kind, body.Error.Message, body.Error.Field, body.Error.Errors = ae.Kind.String(), msg, ae.Field, lines
+		body.Errors = lines
+		writeJSON(w, status, body)
+		return
+	}
+	p := s.newPage(r, "error.title")
+	data := struct {
+		Page
+		Status  int
+		Message string
+		Lines   []apiErrorLine
+	}{p, status, msg, lines}
+	if rerr := s.render(w, r, status, "error", &data); rerr != nil {
+		s.Logger.Error("render error page", "err", rerr)
+		http.Error(w, msg, status)
+	}
+}
+
+func wantsJSON(r *http.Request) bool { return r.Header.Get("Accept") == "application/json" }
+
+// h adapts a handler to net/http, rendering its error.
+func (s *Server) h(fn handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// maxJSONBody bounds every JSON request body.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads a JSON body strictly: unknown fields, trailing data and oversize bodies are
+// refused with a Vietnamese message rather than silently ignored.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			e := apperr.New(apperr.Invalid, "error.body_too_large", maxJSONBody>>10)
+			e.Cause = errBodyTooLarge
+			return e
+		}
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return apperr.InvalidField(ute.Field, "error.json_type", ute.Field)
+		}
+		return apperr.New(apperr.Invalid, "error.json", err.Error())
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "error.json", "trailing data")
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+)
+
+const (
+	sessionCookie = "lantoa_session"
+	langCookie    = "lantoa_lang"
+)
+
+// contentSecurityPolicy allows no inline script and no third-party origin: every asset is embedded.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+		if s.cfg.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a 500 and logs the stack once.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status code for logs and metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines (Server-Sent Events need them).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+			level = slog.LevelDebug
+		}
+		s.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds(), "addr", s.clientAddr(r))
+	})
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lantoa_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "lantoa_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// instrument measures one route; the label is the route pattern, never the raw path, so the number
+// of series stays bounded.
+func (m *httpMetrics) instrument(pattern string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		m.requests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
+		m.duration.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+	})
+}
+
+// clientAddr is the client's IP address, from X-Forwarded-For's last hop only when configured to
+// trust the proxy in front.
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type userKey struct{}
+
+// authenticate resolves the actor from a bearer token or the session cookie and puts it, with the
+// audit identity and the language, into the request context. An anonymous request goes on with no
+// actor; a bad bearer token is refused outright (an API client must know its token failed).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var actor *authz.Actor
+		var user accounts.User
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				s.writeError(w, r, apperr.New(apperr.Unauthenticated, "accounts.error.token"))
+				return
+			}
+			actor, user, err = s.Accounts.ActorForToken(ctx, strings.TrimSpace(token))
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil && c.Value != "" {
+			actor, user, err = s.Accounts.ActorForSession(ctx, c.Value)
+			if err != nil {
+				if !apperr.Is(err, apperr.Unauthenticated) {
+					s.writeError(w, r, err)
+					return
+				}
+				s.clearSessionCookie(w)
+				actor = nil
+			}
+		}
+		if actor != nil {
+			ctx = authz.WithActor(ctx, actor)
+			ctx = context.WithValue(ctx, userKey{}, user)
+			ctx = audit.WithWho(ctx, audit.Who{UserID: actor.UserID, Username: actor.Username, Addr: s.clientAddr(r)})
+		} else {
+			ctx = audit.WithWho(ctx, audit.Who{Username: "anonymous", Addr: s.clientAddr(r)})
+		}
+		ctx = withLang(ctx, s.chooseLang(r, actor, user))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func currentUser(r *http.Request) (accounts.User, bool) {
+	u, ok := r.Context().Value(userKey{}).(accounts.User)
+	return u, ok
+}
+
+type langKey struct{}
+
+func withLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+// langOf is the language of the request: Vietnamese unless the visitor chose otherwise.
+func langOf(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey{}).(string); ok {
+		return l
+	}
+	return i18n.Default
+}
+
+func (s *Server) chooseLang(r *http.Request, actor *authz.Actor, u accounts.User) string {
+	if c, err := r.Cookie(langCookie); err == nil {
+		return i18n.Supported(c.Value)
+	}
+	if actor != nil && u.Locale != "" {
+		return i18n.Supported(u.Locale)
+	}
+	if q := r.URL.Query().Get("lang"); q != "" {
+		return i18n.Supported(q)
+	}
+	return i18n.Default
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// requireLogin sends anonymous visitors of a page to the login form, and API callers a 401.
+// A user who must change their password is held on the password page.
+func (s *Server) requireLogin(next handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		actor := authz.ActorFrom(r.Context())
+		if actor == nil {
+			if isAPI(r) {
+				return apperr.New(apperr.Unauthenticated, "error.login_required")
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return nil
+		}
+		if u, ok := currentUser(r); ok && u.MustChangePassword && actor.Via == "session" &&
+			r.URL.Path != "/account/password" && r.URL.Path != "/logout" {
+			if isAPI(r) {
+				return apperr.New(apperr.Forbidden, "accounts.error.must_change_password")
+			}
+			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+			return nil
+		}
+		return next(w, r)
+	}
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

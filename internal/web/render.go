@@ -1,0 +1,262 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// assetSet serves the embedded static files under content-hashed names (app.3f2a9c1b.css), so
+// browsers may cache them for a year and still see a new version at once.
+type assetSet struct {
+	hashed map[string]string // app.css → app.3f2a9c1b.css
+	byURL  map[string]string // app.3f2a9c1b.css → app.css
+}
+
+func loadAssets() (*assetSet, error) {
+	a := &assetSet{hashed: map[string]string{}, byURL: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		name := strings.TrimPrefix(p, "static/")
+		ext := path.Ext(name)
+		h := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+		a.hashed[name], a.byURL[h] = h, name
+		return nil
+	})
+	return a, err
+}
+
+// URL returns the hashed URL of a static file; an unknown name is a template defect and panics at
+// start-up, when every page is rendered once by the tests.
+func (a *assetSet) URL(name string) string {
+	h, ok := a.hashed[name]
+	if !ok {
+		panic("web: unknown asset " + name)
+	}
+	return "/static/" + h
+}
+
+func (a *assetSet) serve(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	orig, ok := a.byURL[name]
+	if !ok {
+		// Unhashed names still work (the service worker and manifest need stable URLs) but are
+		// revalidated.
+		if _, err := fs.Stat(staticFS, "static/"+name); err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		orig = name
+		w.Header().Set("Cache-Control", "no-cache")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	data, _ := staticFS.ReadFile("static/" + orig)
+	http.ServeContent(w, r, orig, time.Time{}, bytes.NewReader(data))
+}
+
+// pageSet holds one template set per page: the layout, the partials and that page's file.
+type pageSet struct {
+	pages    map[string]*template.Template
+	partials *template.Template
+}
+
+var templateFuncs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(vietnamTime).Format("02/01/2006 15:04")
+	},
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	// dict passes several values to a partial template.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+}
+
+// vietnamTime is UTC+7; Vietnam has no daylight saving, so a fixed zone needs no tzdata.
+var vietnamTime = time.FixedZone("ICT", 7*3600)
+
+func loadPages(assets *assetSet) (*pageSet, error) {
+	funcs := template.FuncMap{"asset": assets.URL}
+	for k, v := range templateFuncs {
+		funcs[k] = v
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	ps := &pageSet{pages: map[string]*template.Template{}, partials: base}
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", f, err)
+		}
+		ps.pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	for _, name := range requiredPages {
+		if ps.pages[name] == nil {
+			return nil, fmt.Errorf("web: page template %q is missing", name)
+		}
+	}
+	return ps, nil
+}
+
+// requiredPages are the pages the handlers render; start-up fails if one is missing.
+var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", "users", "user", "user_new", "account", "password", "audit"}
+
+// Page is what every page template gets: the viewer, their language, messages and navigation.
+// Page structs of individual pages embed it.
+type Page struct {
+	Title string
+	Lang  string
+	Actor *authz.Actor
+	Path  string
+	// Flash is a one-off message ("Đã lưu"); Error an error message for the whole form.
+	Flash  string
+	Error  string
+	Fields map[string]string // field → error message
+	Nav    []NavItem
+	i18n   *i18n.Bundle
+}
+
+// NavItem is one entry of the main menu.
+type NavItem struct {
+	Href, Label string
+	Active      bool
+}
+
+// T translates a key into the viewer's language.
+func (p Page) T(key string, args ...any) string { return p.i18n.T(p.Lang, key, args...) }
+
+// FieldError returns the message for one form field, if any.
+func (p Page) FieldError(field string) string { return p.Fields[field] }
+
+// OtherLang is the language the switcher offers.
+func (p Page) OtherLang() string {
+	if p.Lang == "vi" {
+		return "en"
+	}
+	return "vi"
+}
+
+// Can tells the template whether the viewer holds a role, to show or hide controls; the services
+// enforce the same rules whatever the template shows.
+func (p Page) Can(role string) bool { return p.Actor.Has(authz.Role(role)) }
+
+// IsAdmin tells whether the viewer administers anything.
+func (p Page) IsAdmin() bool { return p.Actor.IsAdmin() }
+
+// newPage fills the common fields for r.
+func (s *Server) newPage(r *http.Request, titleKey string) Page {
+	p := Page{Lang: langOf(r), Actor: authz.ActorFrom(r.Context()), Path: r.URL.Path, i18n: s.I18n}
+	if titleKey != "" {
+		p.Title = p.T(titleKey)
+	}
+	p.Nav = s.nav(p)
+	if c, err := r.Cookie(flashCookie); err == nil {
+		p.Flash = p.T(c.Value)
+	}
+	return p
+}
+
+func (s *Server) nav(p Page) []NavItem {
+	items := []NavItem{{Href: "/", Label: p.T("nav.home")}}
+	if p.Actor != nil {
+		items = append(items, NavItem{Href: "/units", Label: p.T("nav.units")})
+		if p.Actor.IsAdmin() {
+			items = append(items,
+				NavItem{Href: "/orgs", Label: p.T("nav.orgs")},
+				NavItem{Href: "/users", Label: p.T("nav.users")},
+				NavItem{Href: "/audit", Label: p.T("nav.audit")})
+		}
+		items = append(items, NavItem{Href: "/account", Label: p.T("nav.account")})
+	}
+	for i := range items {
+		items[i].Active = items[i].Href == p.Path || (items[i].Href != "/" && strings.HasPrefix(p.Path, items[i].Href+"/"))
+	}
+	return items
+}
+
+// render executes a page into a buffer first, so a template error becomes a clean 500 instead of
+// half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	t := s.pages.pages[name]
+	if t == nil {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	s.clearFlash(w, r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// renderPartial executes one partial (for htmx swaps) without the layout.
+func (s *Server) renderPartial(w http.ResponseWriter, name string, data any) error {
+	var buf bytes.Buffer
+	if err := s.pages.partials.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("web: render partial %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+const flashCookie = "lantoa_flash"
+
+// flash leaves a message key for the next page the browser shows (post/redirect/get).
+func (s *Server) flash(w http.ResponseWriter, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(flashCookie); err == nil {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	}
+}

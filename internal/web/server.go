@@ -1,0 +1,83 @@
+// Package web is Lan Tỏa's HTTP layer: server-rendered pages, the JSON API under /api/v1, health
+// and metrics. Handlers are thin: they decode input, call a domain service with the actor in the
+// context, and render. Every route is listed in routes.go.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// Config is the part of the program's configuration the web layer needs.
+type Config struct {
+	// SecureCookies marks cookies Secure and sends HSTS; set it when served over HTTPS.
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For (behind nginx).
+	TrustProxy bool
+	Version    string
+	// ProvinceCode is the root of the unit tree this instance serves.
+	ProvinceCode string
+}
+
+// Deps are the services the web layer calls. A new domain module adds its service here and its
+// routes in routes.go.
+type Deps struct {
+	DB       *db.DB
+	Units    *units.Service
+	Orgs     *orgs.Service
+	Accounts *accounts.Service
+	I18n     *i18n.Bundle
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Now      func() time.Time
+}
+
+// Server holds what every handler needs.
+type Server struct {
+	Deps
+	cfg     Config
+	pages   *pageSet
+	assets  *assetSet
+	metrics *httpMetrics
+	handler http.Handler
+}
+
+// New builds the server; it fails when a page template is missing or broken, so that a defect
+// shows at start rather than on first visit.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Registry == nil {
+		deps.Registry = prometheus.NewRegistry()
+	}
+	if cfg.ProvinceCode == "" {
+		cfg.ProvinceCode = "51"
+	}
+	s := &Server{Deps: deps, cfg: cfg}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = loadPages(s.assets); err != nil {
+		return nil, err
+	}
+	s.metrics = newHTTPMetrics(deps.Registry)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves every request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+func unitsFilterLevel(level string) units.Filter { return units.Filter{Level: units.Level(level)} }
+
+// unitRoots are the subtrees a signed-in user browses: the units of their grants, or the whole
+// province for province administrators and for people whose grants name only organisations.
+func (s *Server) unitRoots(actor *authz.Actor) []string {
+	if actor.IsProvinceAdmin() {
+		return []string{"/" + s.cfg.ProvinceCode + "/"}
+	}
+	roots := actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator, authz.Learner)
+	if len(roots) == 0 {
+		return []string{"/" + s.cfg.ProvinceCode + "/"}
+	}
+	return roots
+}
+
+type unitsData struct {
+	Page
+	Query   string
+	Results []units.Unit
+	Roots   []units.Unit
+}
+
+type unitData struct {
+	Page
+	Unit        units.Unit
+	Breadcrumb  []units.Unit
+	Children    []units.Unit
+	CanAddChild bool
+	NewName     string
+}
+
+func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
+	actor := authz.ActorFrom(r.Context())
+	roots := s.unitRoots(actor)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" && len(roots) == 1 {
+		return s.renderUnit(w, r, codeOfPath(roots[0]), "", nil)
+	}
+	data := unitsData{Page: s.newPage(r, "units.title"), Query: q}
+	var err error
+	if q != "" {
+		data.Results, err = s.searchUnits(r, roots, q)
+		if err != nil {
+			return err
+		}
+	}
+	codes := make([]string, len(roots))
+	for i, p := range roots {
+		codes[i] = codeOfPath(p)
+	}
+	found, err := s.Units.FindMany(r.Context(), codes)
+	if err != nil {
+		return err
+	}
+	for _, c := range codes {
+		if u, ok := found[c]; ok {
+			data.Roots = append(data.Roots, u)
+		}
+	}
+	return s.render(w, r, http.StatusOK, "units", &data)
+}
+
+func codeOfPath(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+func (s *Server) searchUnits(r *http.Request, roots []string, q string) ([]units.Unit, error) {
+	var out []units.Unit
+	for _, root := range roots {
+		found, err := s.Units.List(r.Context(), units.Filter{Query: q, Under: root, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	return out, nil
+}
+
+func (s *Server) unitsSearchPartial(w http.ResponseWriter, r *http.Request) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	data := unitsData{Page: s.newPage(r, ""), Query: q}
+	if q != "" {
+		var err error
+		if data.Results, err = s.searchUnits(r, s.unitRoots(authz.ActorFrom(r.Context())), q); err != nil {
+			return err
+		}
+	}
+	return s.renderPartial(w, "unit_results", &data)
+}
+
+func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUnit(w, r, r.PathValue("code"), "", nil)
+}
+
+// renderUnit shows one unit with its children, if it lies in the viewer's subtrees; outside them
+// the unit "does not exist" for the viewer.
+func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newName string, formErr error) error {
+	actor := authz.ActorFrom(r.Context())
+	roots := s.unitRoots(actor)
+	u, err := s.Units.Find(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	if !authz.Under(u.Path, roots) {
+		return apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	data := unitData{Page: s.newPage(r, ""), Unit: u, NewName: newName}
+	data.Title = u.Name
+	data.Children, err = s.Units.List(r.Context(), units.Filter{ParentCode: u.Code})
+	if err != nil {
+		return err
+	}
+	anc := u.Ancestors()
+	found, err := s.Units.FindMany(r.Context(), anc)
+	if err != nil {
+		return err
+	}
+	for _, c := range anc {
+		if a, ok := found[c]; ok && authz.Under(a.Path, roots) {
+			data.Breadcrumb = append(data.Breadcrumb, a)
+		}
+	}
+	data.CanAddChild = u.Level == units.Commune && actor.AdministersUnit(u.Path)
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "unit", &data)
+}
+
+func (s *Server) villageCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	code := r.PathValue("code")
+	name := r.PostFormValue("name")
+	v, err := s.Units.CreateVillage(r.Context(), units.Unit{Name: name, ParentCode: code, Code: strings.TrimSpace(r.PostFormValue("code"))})
+	if err != nil {
+		return s.renderUnit(w, r, code, name, err)
+	}
+	s.flash(w, "flash.village_created")
+	http.Redirect(w, r, "/units/"+v.ParentCode, http.StatusSeeOther)
+	return nil
+}
