@@ -505,6 +505,9 @@ func (s *Service) RevokeGrant(ctx context.Context, userID, grantID int64) error 
 				continue
 			}
 			if !actor.MayGrant(g) || actor.UserID == userID {
+				if u, err := s.findUser(ctx, tx, userID); err != nil || !s.sees(actor, u) {
+					return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+				}
 				return apperr.New(apperr.Forbidden, "accounts.error.grant_forbidden")
 			}
 			if _, err := tx.ExecContext(ctx, "DELETE FROM role_grants WHERE id = ? AND user_id = ?", grantID, userID); err != nil {

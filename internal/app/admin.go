@@ -368,10 +368,8 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	// VACUUM INTO writes a consistent snapshot from a read transaction, so the server may keep
-	// writing meanwhile.
-	if _, err := d.SQL().ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
-		return fmt.Errorf("backup: %w", err)
+	if err := d.BackupTo(ctx, out); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.Stdout, "backup written to %s\n", out)
 	return nil

@@ -11,7 +11,10 @@ import (
 // routes lists every route of Lan Tỏa. A new module adds its lines here.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.metrics.instrument(pattern, h)) }
+	handle := func(pattern string, h http.Handler) {
+		s.patterns = append(s.patterns, pattern)
+		mux.Handle(pattern, s.metrics.instrument(pattern, h))
+	}
 	page := func(pattern string, fn handler) { handle(pattern, s.h(fn)) }
 	private := func(pattern string, fn handler) { handle(pattern, s.h(s.requireLogin(fn))) }
 

@@ -49,6 +49,8 @@ type Server struct {
 	assets  *assetSet
 	metrics *httpMetrics
 	handler http.Handler
+	// patterns lists every registered route, for the tests that check each route's access rules.
+	patterns []string
 }
 
 // New builds the server; it fails when a page template is missing or broken, so that a defect
@@ -81,3 +83,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 // ServeHTTP serves every request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Patterns lists every registered route pattern ("GET /api/v1/units").
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }

@@ -1,0 +1,45 @@
+package db_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+func TestRebind(t *testing.T) {
+	pg := dbtest.SQLite(t, nil)
+	if got := pg.Rebind("SELECT ? , ?"); got != "SELECT ? , ?" {
+		t.Errorf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+func TestMigrationsAreIdempotentAndAtomic(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if n, err := d.Migrate(ctx, schema.All()); err != nil || n != 0 {
+			t.Fatalf("second migrate applied %d: %v", n, err)
+		}
+		bad := db.MigrationSet{Module: "bad", FS: os.DirFS("testdata/bad")}
+		n, err := d.Migrate(ctx, []db.MigrationSet{bad})
+		if err == nil || n != 1 {
+			t.Fatalf("broken migration: applied %d, err %v", n, err)
+		}
+		// The broken file left nothing behind: its first statement was rolled back with it.
+		var count int
+		err = d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM half_done").Scan(&count)
+		if err == nil {
+			t.Errorf("half-applied migration left its table")
+		}
+		pending, _ := d.Pending(ctx, []db.MigrationSet{bad})
+		if len(pending) != 1 || pending[0] != "bad/0002_broken" {
+			t.Errorf("pending = %v", pending)
+		}
+		if d.Engine == db.Postgres && d.Rebind("a = ? AND b = ?") != "a = $1 AND b = $2" {
+			t.Errorf("postgres rebind = %q", d.Rebind("a = ? AND b = ?"))
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+// The roles of the matrix: anonymous, then one token per role, with two unit administrators so
+// that "in scope" and "out of scope" are both exercised.
+var matrixRoles = []string{"anonymous", "province_admin", "unit_admin_bato", "unit_admin_sontay", "org_admin_tinhdoan", "team_member", "bridge_operator", "learner"}
+
+// outcome is what a role gets: ok (2xx), anon (401) or deny (403 or 404: refused, and for objects
+// outside the scope their existence is not confirmed either).
+type outcome string
+
+const (
+	ok   outcome = "ok"
+	anon outcome = "anon"
+	deny outcome = "deny"
+)
+
+// expect builds the outcomes of one route: everyone gets def, except the roles listed.
+func expect(def outcome, except map[string]outcome) map[string]outcome {
+	m := map[string]outcome{}
+	for _, r := range matrixRoles {
+		m[r] = def
+		if o, found := except[r]; found {
+			m[r] = o
+		}
+	}
+	return m
+}
+
+var (
+	public       = expect(ok, nil)
+	signedIn     = expect(ok, map[string]outcome{"anonymous": anon})
+	adminsOnly   = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "org_admin_tinhdoan": ok})
+	baToAdmins   = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok})
+	provinceOnly = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok})
+	nobody       = expect(deny, map[string]outcome{"anonymous": anon})
+)
+
+type matrixCase struct {
+	route string // the registered pattern, e.g. "POST /api/v1/users"
+	// request builds a fresh request for one role: path and JSON body. Objects are made anew for
+	// every role so that no case depends on another's changes.
+	request func(e *env, role string) (path, body string)
+	want    map[string]outcome
+}
+
+func matrixCases() []matrixCase {
+	baToUser := func(e *env) accounts.User {
+		return e.fresh(accounts.NewUser{Role: authz.TeamMember, UnitCode: e.baToCommune})
+	}
+	return []matrixCase{
+		{"GET /api/v1/units", func(e *env, _ string) (string, string) { return "/api/v1/units?level=district", "" }, public},
+		{"GET /api/v1/units/{code}", func(e *env, _ string) (string, string) { return "/api/v1/units/535", "" }, public},
+		{"POST /api/v1/units/import", func(e *env, _ string) (string, string) {
+			return "/api/v1/units/import", "code,name,level,parent_code\n51,Tỉnh Quảng Ngãi,province,\n"
+		}, provinceOnly},
+		{"POST /api/v1/units/{code}/villages", func(e *env, role string) (string, string) {
+			return "/api/v1/units/" + e.baToCommune + "/villages", fmt.Sprintf(`{"name":"Thôn Thử %s"}`, strings.ReplaceAll(role, "_", " "))
+		}, baToAdmins},
+		{"GET /api/v1/orgs", func(e *env, _ string) (string, string) { return "/api/v1/orgs", "" }, public},
+		{"GET /api/v1/orgs/{id}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/orgs/%d", e.orgIDs["hd-bato"]), ""
+		}, public},
+		{"POST /api/v1/orgs", func(e *env, role string) (string, string) {
+			return "/api/v1/orgs", fmt.Sprintf(`{"name":"Trường Thử %s","kind":"school","unit_code":"535"}`, role)
+		}, baToAdmins},
+		{"GET /api/v1/me", func(e *env, _ string) (string, string) { return "/api/v1/me", "" }, signedIn},
+		{"GET /api/v1/users", func(e *env, _ string) (string, string) { return "/api/v1/users", "" }, adminsOnly},
+		{"POST /api/v1/users", func(e *env, role string) (string, string) {
+			e.seq++
+			return "/api/v1/users", fmt.Sprintf(`{"username":"new.%d","password":%q,"role":"team_member","unit_code":%q}`, e.seq, testPassword, e.baToCommune)
+		}, baToAdmins},
+		{"GET /api/v1/users/{id}", func(e *env, _ string) (string, string) { return fmt.Sprintf("/api/v1/users/%d", baToUser(e).ID), "" }, baToAdmins},
+		{"POST /api/v1/users/{id}/grants", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/users/%d/grants", baToUser(e).ID), `{"role":"learner","unit_code":"535"}`
+		}, baToAdmins},
+		{"DELETE /api/v1/users/{id}/grants/{grant}", func(e *env, _ string) (string, string) {
+			u := baToUser(e)
+			return fmt.Sprintf("/api/v1/users/%d/grants/%d", u.ID, u.Grants[0].ID), ""
+		}, baToAdmins},
+		{"POST /api/v1/users/{id}/disable", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/users/%d/disable", baToUser(e).ID), ""
+		}, baToAdmins},
+		{"POST /api/v1/users/{id}/enable", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/users/%d/enable", baToUser(e).ID), ""
+		}, baToAdmins},
+		{"GET /api/v1/tokens", func(e *env, _ string) (string, string) { return "/api/v1/tokens", "" }, signedIn},
+		{"POST /api/v1/tokens", func(e *env, _ string) (string, string) { return "/api/v1/tokens", `{"name":"thử"}` }, signedIn},
+		{"DELETE /api/v1/tokens/{id}", func(e *env, _ string) (string, string) {
+			// Someone else's token: nobody may revoke it through their own account.
+			u := baToUser(e)
+			if _, err := e.accounts.CreateToken(e.sys, u.ID, "other"); err != nil {
+				e.t.Fatal(err)
+			}
+			list, _ := e.accounts.ListTokens(e.sys, u.ID)
+			return fmt.Sprintf("/api/v1/tokens/%d", list[0].ID), ""
+		}, nobody},
+		{"GET /api/v1/audit", func(e *env, _ string) (string, string) { return "/api/v1/audit", "" }, adminsOnly},
+	}
+}
+
+// TestEveryAPIRouteEveryRole runs every API route for every role and checks the outcome, and
+// fails when a route is registered that the matrix does not cover.
+func TestEveryAPIRouteEveryRole(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		cases := matrixCases()
+		covered := map[string]bool{"/api/": true}
+		for _, c := range cases {
+			covered[c.route] = true
+		}
+		var missing []string
+		for _, p := range e.web.Patterns() {
+			if strings.Contains(p, "/api/") && !covered[p] {
+				missing = append(missing, p)
+			}
+		}
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			t.Fatalf("API routes without access rules in the matrix: %v", missing)
+		}
+		for _, c := range cases {
+			method, _, _ := strings.Cut(c.route, " ")
+			for _, role := range matrixRoles {
+				path, body := c.request(e, role)
+				ct := "application/json"
+				if strings.HasSuffix(path, "/import") {
+					ct = "text/csv"
+				}
+				resp, b := e.do(method, path, e.tokens[role], ct, body)
+				var got outcome
+				switch {
+				case resp.StatusCode >= 200 && resp.StatusCode < 300:
+					got = ok
+				case resp.StatusCode == http.StatusUnauthorized:
+					got = anon
+				case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound:
+					got = deny
+				default:
+					got = outcome(fmt.Sprint(resp.StatusCode))
+				}
+				if got != c.want[role] {
+					t.Errorf("%s as %s: %d (%s), want %s; body %.200s", c.route, role, resp.StatusCode, got, c.want[role], b)
+				}
+			}
+		}
+		// An unknown API path answers JSON 404 for everyone.
+		if resp, b := e.do("GET", "/api/v1/nothing", "", "", ""); resp.StatusCode != 404 || !strings.Contains(string(b), "not_found") {
+			t.Errorf("unknown API path: %d %s", resp.StatusCode, b)
+		}
+		// A made-up or revoked token is refused, not treated as anonymous.
+		if resp, _ := e.do("GET", "/api/v1/units", "lt_forged", "", ""); resp.StatusCode != 401 {
+			t.Errorf("forged token: %d", resp.StatusCode)
+		}
+	})
+}
