@@ -422,6 +422,14 @@ func (s *Service) FindUser(ctx context.Context, id int64) (User, error) {
 		// information the actor should not get.
 		return User{}, apperr.New(apperr.NotFound, "accounts.error.user_not_found")
 	}
+	// A user's name and email are personal data: whoever opens someone else's record is logged.
+	path := ""
+	if len(u.Grants) > 0 {
+		path = u.Grants[0].UnitPath
+	}
+	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "user.view", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitPath: path, Detail: u.Username}); err != nil {
+		return User{}, apperr.Wrap(err, "audit view")
+	}
 	return u, nil
 }
 

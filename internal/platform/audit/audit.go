@@ -147,3 +147,9 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
+
+// RecordView writes an entry for a read, such as a view of someone's personal data, in a
+// transaction of its own: reads have no transaction to ride on.
+func RecordView(ctx context.Context, d *db.DB, e Entry) error {
+	return d.WriteTx(ctx, func(tx *db.Tx) error { return Record(ctx, tx, e) })
+}
