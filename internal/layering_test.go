@@ -8,7 +8,7 @@ package internal_test
 //     non-test file under the directories in domainDirs may import net/http
 //     (or its subpackages), html/template, or internal/web (or its
 //     subpackages).
-//  2. Only internal/app, internal/web and cmd may import internal/app.
+//  2. Only internal/app, internal/e2e (the test harness) and cmd may import internal/app.
 //
 // The check parses import blocks with go/parser, so it works even while some
 // other package does not compile.
@@ -53,8 +53,9 @@ func forbiddenInDomain(path string) bool {
 }
 
 // appImportAllowed are the directories (relative to the module root,
-// recursive) whose packages may import internal/app.
-var appImportAllowed = []string{"internal/app", "internal/web", "cmd"}
+// recursive) whose packages may import internal/app: the wiring itself, the
+// binary, and the end-to-end harness that runs the whole program in tests.
+var appImportAllowed = []string{"internal/app", "internal/e2e", "cmd"}
 
 // underPkg reports whether path is pkg or one of its subpackages.
 func underPkg(path, pkg string) bool {
@@ -100,7 +101,7 @@ func TestLayering(t *testing.T) {
 				t.Errorf("%s imports %q: %s", f.rel, imp, domainRuleMsg)
 			}
 			if !appOK && underPkg(imp, modulePath+"/internal/app") {
-				t.Errorf("%s imports %q: only internal/app, internal/web and cmd may import internal/app (see docs/architecture.md)", f.rel, imp)
+				t.Errorf("%s imports %q: only internal/app, internal/e2e and cmd may import internal/app (see docs/architecture.md)", f.rel, imp)
 			}
 		}
 	}

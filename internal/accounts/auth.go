@@ -199,8 +199,14 @@ type Token struct {
 }
 
 // CreateToken makes a personal access token for a user and returns its secret, shown only once.
-// Users make their own; the command line (authz.System) makes them for anyone.
+// Users make their own; the command line (authz.System) makes them for anyone. The token never
+// expires; use CreateTokenUntil for one that does.
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (string, error) {
+	return s.CreateTokenUntil(ctx, userID, name, time.Time{})
+}
+
+// CreateTokenUntil makes a token that stops working at expires (zero: never).
+func (s *Service) CreateTokenUntil(ctx context.Context, userID int64, name string, expires time.Time) (string, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil || (actor.UserID != userID && actor != authz.System) {
 		return "", apperr.New(apperr.Forbidden, "error.forbidden")
@@ -211,8 +217,8 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (s
 	}
 	plain, hash := newSecret(TokenPrefix)
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO access_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)",
-			userID, name, hash, plain[:len(TokenPrefix)+6], db.Millis(s.Now())); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO access_tokens (user_id, name, token_hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+			userID, name, hash, plain[:len(TokenPrefix)+6], db.Millis(s.Now()), db.Millis(expires)); err != nil {
 			return apperr.Wrap(err, "insert token")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "token.create", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10), Detail: name})
@@ -225,17 +231,17 @@ func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
 	}
-	var id, userID, lastUsed, revoked int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, user_id, last_used_at, revoked_at FROM access_tokens WHERE token_hash = ?", hashSecret(token)).
-		Scan(&id, &userID, &lastUsed, &revoked)
-	if err != nil || revoked != 0 {
+	var id, userID, lastUsed, revoked, expires int64
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, user_id, last_used_at, revoked_at, expires_at FROM access_tokens WHERE token_hash = ?", hashSecret(token)).
+		Scan(&id, &userID, &lastUsed, &revoked, &expires)
+	now := s.Now()
+	if err != nil || revoked != 0 || (expires != 0 && now.UnixMilli() > expires) {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
 	}
 	actor, u, err := s.actorFor(ctx, userID, "token")
 	if err != nil {
 		return nil, User{}, err
 	}
-	now := s.Now()
 	if now.Sub(db.FromMillis(lastUsed)) > sessionTouchEvery {
 		_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 			_, err := tx.ExecContext(ctx, "UPDATE access_tokens SET last_used_at = ? WHERE id = ?", db.Millis(now), id)
@@ -245,8 +251,11 @@ func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor
 	return actor, u, nil
 }
 
-// ListTokens lists the actor's own tokens.
+// ListTokens lists a user's tokens: the actor's own (the command line may list anyone's).
 func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
+	if a := authz.ActorFrom(ctx); a == nil || (a.UserID != userID && a != authz.System) {
+		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
 	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM access_tokens WHERE user_id = ? ORDER BY id DESC", userID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list tokens")
@@ -265,8 +274,11 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 	return out, rows.Err()
 }
 
-// RevokeToken revokes one of the actor's tokens.
+// RevokeToken revokes one of the actor's own tokens (the command line may revoke anyone's).
 func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
+	if a := authz.ActorFrom(ctx); a == nil || (a.UserID != userID && a != authz.System) {
+		return apperr.New(apperr.NotFound, "accounts.error.token_not_found")
+	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at = 0", db.Millis(s.Now()), tokenID, userID)
 		if err != nil {

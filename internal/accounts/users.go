@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
 )
 
 //go:embed migrations
@@ -198,11 +200,13 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return apperr.New(apperr.Forbidden, "accounts.error.grant_forbidden")
 		}
 		now := db.Millis(s.Now())
-		id, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, email, password_hash, must_change_password, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.Username, n.DisplayName, n.Email, hash, boolInt(n.MustChangePassword), now, now)
+		id, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, email, search_key, password_hash, must_change_password, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.Username, n.DisplayName, n.Email, textfold.Fold(n.Username+" "+n.DisplayName), hash, boolInt(n.MustChangePassword), now, now)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.InvalidField("username", "accounts.error.username_taken", n.Username)
+				e := apperr.New(apperr.Conflict, "accounts.error.username_taken", n.Username)
+				e.Field = "username"
+				return e
 			}
 			return apperr.Wrap(err, "insert user")
 		}
@@ -339,10 +343,10 @@ func (s *Service) ListUsers(ctx context.Context, f Filter) ([]User, error) {
 		}
 		conds = append(conds, "EXISTS (SELECT 1 FROM role_grants f WHERE f.user_id = u.id AND "+strings.Join(sub, " AND ")+")")
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		conds = append(conds, `(LOWER(u.username) LIKE ? ESCAPE '\' OR LOWER(u.display_name) LIKE ? ESCAPE '\')`)
-		p := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-		args = append(args, p, p)
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// The same folding as units: "hoa" finds "Hòa" and "Hoà", on both engines alike.
+		conds = append(conds, `u.search_key LIKE ? ESCAPE '\'`)
+		args = append(args, textfold.LikePattern(q))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
@@ -374,6 +378,14 @@ func (s *Service) ListUsers(ctx context.Context, f Filter) ([]User, error) {
 	}
 	if err := attachGrants(ctx, r, out); err != nil {
 		return nil, err
+	}
+	// A listing shows names and emails: it is a view of personal data and is logged, once per
+	// listing rather than once per row.
+	if actor != authz.System && len(out) > 0 {
+		detail := fmt.Sprintf("users=%d role=%s unit=%s q=%s", len(out), f.Role, f.UnitPath, f.Query)
+		if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "user.list", ObjectType: "user", UnitPath: f.UnitPath, Detail: detail}); err != nil {
+			return nil, apperr.Wrap(err, "audit view")
+		}
 	}
 	return out, nil
 }

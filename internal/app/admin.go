@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/demo"
@@ -162,7 +163,7 @@ func readPassword(env Env) (string, error) {
 }
 
 func userCreate(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "user create", "--username U --role ROLE [--unit CODE | --org ID] --password-stdin [--display-name NAME]")
+	fs := newFlags(env, "user create", "--username U --role ROLE [--unit CODE | --org ID] [--password-stdin] [--display-name NAME]")
 	source := dbFlag(fs, env)
 	var n accounts.NewUser
 	var role string
@@ -270,7 +271,7 @@ func userDisable(ctx context.Context, env Env, args []string, disabled bool) err
 }
 
 func userSetPassword(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "user set-password", "--username U --password-stdin [--db PATH|URL]")
+	fs := newFlags(env, "user set-password", "--username U [--password-stdin] [--db PATH|URL]")
 	source := dbFlag(fs, env)
 	username := fs.String("username", "", "username (required)")
 	stdin := fs.Bool("password-stdin", false, "read the new password from standard input (else one is generated)")
@@ -315,10 +316,11 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		}
 		return errUsage
 	}
-	fs := newFlags(env, "token create", "--username U [--name NAME] [--db PATH|URL]")
+	fs := newFlags(env, "token create", "--username U [--name NAME] [--days N] [--db PATH|URL]")
 	source := dbFlag(fs, env)
 	username := fs.String("username", "", "username (required)")
 	name := fs.String("name", "cli", "a name to recognise the token by")
+	days := fs.Int("days", 0, "days until the token expires (0: never)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -335,7 +337,14 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return explain(env.Stderr, err)
 	}
-	token, err := svc.Accounts.CreateToken(cliCtx(ctx), u.ID, *name)
+	var expires time.Time
+	if *days > 0 {
+		expires = time.Now().AddDate(0, 0, *days)
+	} else if *days < 0 {
+		fs.Usage()
+		return errUsage
+	}
+	token, err := svc.Accounts.CreateTokenUntil(cliCtx(ctx), u.ID, *name, expires)
 	if err != nil {
 		return explain(env.Stderr, err)
 	}
@@ -354,7 +363,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		return errUsage
 	}
 	if db.IsPostgresURL(*source) {
-		return errors.New("PostgreSQL: dùng pg_dump / use pg_dump --format=custom --file=OUT.dump \"$LANTOA_DATABASE_URL\" (see docs/operations.md)")
+		return errors.New("PostgreSQL: dùng pg_dump / use pg_dump --format=custom --file=OUT.dump \"$LANTOA_DATABASE_URL\" (see README.md)")
 	}
 	out, err := filepath.Abs(fs.Arg(0))
 	if err != nil {

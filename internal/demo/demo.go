@@ -80,36 +80,34 @@ var userSeeds = []userSeed{
 	{"hocvien.dan", "Trương Thị Thảo", authz.Learner, "c:522", ""},
 }
 
-// Loaded tells whether the demo data is there already.
-func Loaded(ctx context.Context, s Services) bool {
-	_, err := s.Accounts.FindByUsername(ctx, "so.tttt")
-	return err == nil
-}
-
-// Load adds the demo organisations and users; it does nothing when they exist already. It returns
-// the usernames it created.
+// Load adds the demo organisations and users that are not there yet, so it can run again after
+// an interruption. It returns the usernames it created.
 func Load(ctx context.Context, s Services) ([]string, error) {
 	ctx = authz.WithActor(ctx, authz.System)
-	if Loaded(ctx, s) {
-		return nil, nil
-	}
 	ids := map[string]int64{}
 	for _, o := range orgSeeds {
 		created, err := s.Orgs.Create(ctx, orgs.Org{Name: o.name, ShortName: o.short, Kind: o.kind, UnitCode: o.unit, ParentID: ids[o.parent]})
-		if err != nil && !apperr.Is(err, apperr.Invalid) {
-			return nil, fmt.Errorf("demo org %s: %w", o.key, err)
+		if apperr.Is(err, apperr.Conflict) {
+			existing, lerr := s.Orgs.List(ctx, orgs.Filter{Query: o.name, ParentID: ids[o.parent], Roots: ids[o.parent] == 0})
+			if lerr != nil {
+				return nil, lerr
+			}
+			for _, e := range existing {
+				if e.Name == o.name {
+					created, err = e, nil
+				}
+			}
 		}
 		if err != nil {
-			existing, lerr := s.Orgs.List(ctx, orgs.Filter{Query: o.name, Limit: 1})
-			if lerr != nil || len(existing) == 0 {
-				return nil, fmt.Errorf("demo org %s: %w", o.key, err)
-			}
-			created = existing[0]
+			return nil, fmt.Errorf("demo org %s: %w", o.key, err)
 		}
 		ids[o.key] = created.ID
 	}
 	var made []string
 	for _, u := range userSeeds {
+		if _, err := s.Accounts.FindByUsername(ctx, u.username); err == nil {
+			continue
+		}
 		unit := u.unit
 		if len(unit) > 2 && unit[:2] == "c:" {
 			communes, err := s.Units.List(ctx, units.Filter{ParentCode: unit[2:], Limit: 1})

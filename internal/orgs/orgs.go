@@ -233,7 +233,9 @@ func (s *Service) Create(ctx context.Context, o Org) (Org, error) {
 			o.Name, o.ShortName, string(o.Kind), db.NullInt(o.ParentID), db.NullString(o.UnitCode), o.UnitPath, textfold.Fold(o.Name), now, now)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.InvalidField("name", "orgs.error.duplicate")
+				e := apperr.New(apperr.Conflict, "orgs.error.duplicate")
+				e.Field = "name"
+				return e
 			}
 			return apperr.Wrap(err, "insert org")
 		}

@@ -210,7 +210,9 @@ func (s *Service) CreateVillage(ctx context.Context, u Unit) (Unit, error) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
 			u.Code, u.Name, string(u.Level), u.Type, u.ParentCode, u.Path, textfold.Fold(u.Name), u.ValidFrom, now, now); err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.InvalidField("code", "units.error.code_taken", u.Code)
+				e := apperr.New(apperr.Conflict, "units.error.code_taken", u.Code)
+				e.Field = "code"
+				return e
 			}
 			return apperr.Wrap(err, "insert village")
 		}

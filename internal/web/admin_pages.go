@@ -53,7 +53,7 @@ func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, form orgs.Or
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
 			return formErr
 		}
 		data.Error = data.T(ae.Key, ae.Args...)
@@ -109,14 +109,10 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	data := usersData{Page: s.newPage(r, "users.title"), Roles: authz.Roles, Role: q.Get("role"), Unit: q.Get("unit"), Query: q.Get("q")}
 	f := accounts.Filter{Role: authz.Role(data.Role), Query: data.Query}
-	if data.Unit != "" {
-		u, err := s.Units.Find(r.Context(), data.Unit)
-		if err != nil {
-			return err
-		}
-		f.UnitPath = u.Path
-	}
 	var err error
+	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
+		return err
+	}
 	if data.Users, err = s.Accounts.ListUsers(r.Context(), f); err != nil {
 		return err
 	}

@@ -121,12 +121,9 @@ func (s *Server) apiListOrgs(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.ParentID = id
 	}
-	if c := q.Get("unit"); c != "" {
-		u, err := s.Units.Find(r.Context(), c)
-		if err != nil {
-			return err
-		}
-		f.UnitPath = u.Path
+	var err error
+	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
+		return err
 	}
 	list, err := s.Orgs.List(r.Context(), f)
 	if err != nil {
@@ -200,12 +197,9 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) error {
 	if f.Role != "" && !f.Role.Valid() {
 		return apperr.InvalidField("role", "accounts.error.role")
 	}
-	if c := q.Get("unit"); c != "" {
-		u, err := s.Units.Find(r.Context(), c)
-		if err != nil {
-			return err
-		}
-		f.UnitPath = u.Path
+	var err error
+	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
+		return err
 	}
 	if o := q.Get("org"); o != "" {
 		id, err := strconv.ParseInt(o, 10, 64)
@@ -218,7 +212,6 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.OrgPath = org.Path
 	}
-	var err error
 	if f.Limit, err = queryInt(r, "limit", 0); err != nil {
 		return err
 	}
@@ -392,4 +385,14 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, items(entries))
 	return nil
+}
+
+// unitPathParam resolves a unit code given as a query parameter to the unit's path ("" when absent).
+func (s *Server) unitPathParam(r *http.Request, name string) (string, error) {
+	code := r.URL.Query().Get(name)
+	if code == "" {
+		return "", nil
+	}
+	u, err := s.Units.Find(r.Context(), code)
+	return u.Path, err
 }

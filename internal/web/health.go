@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.DB.Engine)})
 }
 
+// apiNotFound answers API paths no route serves: 405 with Allow when the path exists for other
+// methods, else 404, both as JSON.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{"kind": "method_not_allowed", "message": s.I18n.T(langOf(r), "error.method")}})
+		return nil
+	}
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"kind": "not_found", "message": s.I18n.T(langOf(r), "error.no_route")}})
 	return nil
 }

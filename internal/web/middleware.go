@@ -238,7 +238,7 @@ func (s *Server) requireLogin(next handler) handler {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
 		}
-		if u, ok := currentUser(r); ok && u.MustChangePassword && actor.Via == "session" &&
+		if u, ok := currentUser(r); ok && u.MustChangePassword &&
 			r.URL.Path != "/account/password" && r.URL.Path != "/logout" {
 			if isAPI(r) {
 				return apperr.New(apperr.Forbidden, "accounts.error.must_change_password")

@@ -11,6 +11,7 @@ import (
 // routes lists every route of Lan Tỏa. A new module adds its lines here.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	handle := func(pattern string, h http.Handler) {
 		s.patterns = append(s.patterns, pattern)
 		mux.Handle(pattern, s.metrics.instrument(pattern, h))

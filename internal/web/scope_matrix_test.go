@@ -161,6 +161,9 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 		if resp, b := e.do("GET", "/api/v1/nothing", "", "", ""); resp.StatusCode != 404 || !strings.Contains(string(b), "not_found") {
 			t.Errorf("unknown API path: %d %s", resp.StatusCode, b)
 		}
+		if resp, _ := e.do("PUT", "/api/v1/units", "", "", ""); resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "GET") {
+			t.Errorf("PUT /api/v1/units: %d allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		}
 		// A made-up or revoked token is refused, not treated as anonymous.
 		if resp, _ := e.do("GET", "/api/v1/units", "lt_forged", "", ""); resp.StatusCode != 401 {
 			t.Errorf("forged token: %d", resp.StatusCode)

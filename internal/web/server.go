@@ -51,6 +51,7 @@ type Server struct {
 	handler http.Handler
 	// patterns lists every registered route, for the tests that check each route's access rules.
 	patterns []string
+	mux      *http.ServeMux
 }
 
 // New builds the server; it fails when a page template is missing or broken, so that a defect

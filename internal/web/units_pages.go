@@ -139,7 +139,7 @@ func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newNam
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
 			return formErr
 		}
 		data.Error = data.T(ae.Key, ae.Args...)

@@ -277,7 +277,7 @@ func TestUserScopeContract(t *testing.T) {
 			t.Errorf("2 MB body: %d", resp.StatusCode)
 		}
 		// Duplicate username.
-		if code := e.json("POST", "/api/v1/users", e.tokens["province_admin"], map[string]any{"username": "ubnd.xa.1", "password": testPassword, "role": "learner", "unit_code": "535"}, nil); code != 422 {
+		if code := e.json("POST", "/api/v1/users", e.tokens["province_admin"], map[string]any{"username": "ubnd.xa.1", "password": testPassword, "role": "learner", "unit_code": "535"}, nil); code != http.StatusConflict {
 			t.Errorf("duplicate username: %d", code)
 		}
 	})

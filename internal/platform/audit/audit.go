@@ -48,7 +48,7 @@ type Entry struct {
 	ObjectID   string    `json:"object_id,omitempty"`
 	// UnitPath is the materialised path of the unit the object belongs to ("/51/535/"), so that an
 	// administrator's view of the log can be limited to their subtree with a prefix match.
-	UnitPath string `json:"unit_path,omitempty"`
+	UnitPath string `json:"-"`
 	Detail   string `json:"detail,omitempty"`
 }
 
@@ -121,9 +121,10 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 		where = append(where, "id < ?")
 		args = append(args, f.BeforeID)
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 500)
 	query := "SELECT id, at, COALESCE(actor_id, 0), actor_name, addr, action, object_type, object_id, unit_path, detail FROM audit_log"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

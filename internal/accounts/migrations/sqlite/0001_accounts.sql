@@ -3,6 +3,7 @@ CREATE TABLE users (
     username TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL DEFAULT '',
     email TEXT NOT NULL DEFAULT '',
+    search_key TEXT NOT NULL DEFAULT '',
     password_hash TEXT NOT NULL,
     must_change_password INTEGER NOT NULL DEFAULT 0,
     disabled INTEGER NOT NULL DEFAULT 0,
@@ -11,6 +12,8 @@ CREATE TABLE users (
     updated_at BIGINT NOT NULL,
     last_login_at BIGINT NOT NULL DEFAULT 0
 );
+
+CREATE INDEX users_search ON users (search_key);
 
 CREATE TABLE role_grants (
     id INTEGER PRIMARY KEY,
