@@ -64,10 +64,10 @@ func TestFoundationBrowser(t *testing.T) {
 	if status := Follow(t, ctx, "#new-user"); status != 200 {
 		t.Fatalf("/users/new: status %d", status)
 	}
+	Type(t, ctx, "#username", baToAdmin)
+	Type(t, ctx, "#display_name", baToDisplayName)
+	Type(t, ctx, "#password", baToPass)
 	Do(t, ctx,
-		chromedp.SendKeys(chromedp.CSS("#username"), baToAdmin, chromedp.NodeVisible),
-		chromedp.SendKeys(chromedp.CSS("#display_name"), baToDisplayName, chromedp.NodeVisible),
-		chromedp.SendKeys(chromedp.CSS("#password"), baToPass, chromedp.NodeVisible),
 		chromedp.SetValue(chromedp.CSS("#role"), "unit_admin", chromedp.NodeVisible),
 		chromedp.SetValue(chromedp.CSS("#unit_code"), "535", chromedp.NodeVisible),
 	)
@@ -118,15 +118,31 @@ func TestFoundationBrowser(t *testing.T) {
 	}
 	Screenshot(t, ctx, "04-units-ba-to")
 
-	// Search, through htmx: Sơn Tây is outside the scope, Ba Tơ's town is inside it.
-	Do(t, ctx, chromedp.SendKeys(chromedp.CSS("#unit-q"), "son tay", chromedp.NodeVisible))
+	// Search, through htmx: Sơn Tây is outside the scope, Ba Tơ's town is inside it. A user with
+	// one unit gets that unit's page at /units; when it has no search box, the search page
+	// (/units?q=…, where the form without JavaScript leads) has one.
+	if Eval[int](t, ctx, `document.querySelectorAll("#unit-q").length`) == 0 {
+		t.Logf("NOTE: /units for a user with one unit has no search box (#unit-q); using /units?q=ba+to")
+		if status := Open(t, ctx, base+"/units?q=ba+to"); status != 200 {
+			t.Fatalf("/units?q=ba+to: status %d", status)
+		}
+		WaitFor(t, ctx, "Thị trấn Ba Tơ in the results", `[...document.querySelectorAll("#unit-results li a")].some(a => a.innerText.trim() === "Thị trấn Ba Tơ")`)
+	}
+	searchPage := location(ctx)
+	Type(t, ctx, "#unit-q", "son tay")
 	WaitFor(t, ctx, `"Tìm thấy 0 đơn vị."`, `document.querySelector("#unit-search-results").innerText.includes("Tìm thấy 0 đơn vị.")`)
 	if n := Eval[int](t, ctx, `document.querySelectorAll("#unit-results li").length`); n != 0 {
 		t.Errorf("search for 'son tay' lists %d units", n)
 	}
-	Do(t, ctx, chromedp.Clear(chromedp.CSS("#unit-q")), chromedp.SendKeys(chromedp.CSS("#unit-q"), "ba to", chromedp.NodeVisible))
+	if body := Eval[string](t, ctx, `document.body.innerText`); strings.Contains(body, "Sơn Tây") {
+		t.Errorf("search for 'son tay' shows Sơn Tây")
+	}
+	Screenshot(t, ctx, "05-units-search-son-tay")
+	Type(t, ctx, "#unit-q", "ba to")
 	WaitFor(t, ctx, "Thị trấn Ba Tơ in the results", `[...document.querySelectorAll("#unit-results li a")].some(a => a.innerText.trim() === "Thị trấn Ba Tơ")`)
-	Screenshot(t, ctx, "05-units-search")
+	if loc := location(ctx); loc != searchPage {
+		t.Errorf("the search left %s for %s: htmx did not swap the results in place", searchPage, loc)
+	}
 
 	// A unit of another district does not exist for the Ba Tơ administrator.
 	if status := Open(t, ctx, base+"/units/530"); status != 404 {

@@ -10,6 +10,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,8 +28,17 @@ import (
 	"github.com/lantoa/lantoa/internal/app"
 )
 
-// BrowserTimeout bounds each browser test: every action on a context of NewBrowser fails after it.
+// BrowserTimeout bounds each browser test: the browser of NewBrowser stops after it.
 const BrowserTimeout = 60 * time.Second
+
+// ActionTimeout bounds each call of the helpers Do, Open, Follow, Text, Eval and WaitFor, so that
+// a missing element fails the test quickly and not at BrowserTimeout.
+const ActionTimeout = 10 * time.Second
+
+// bounded limits one call on a started tab; the tab and the browser outlive its end.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, ActionTimeout)
+}
 
 // syncBuffer is a bytes.Buffer that goroutines can share.
 type syncBuffer struct {
@@ -106,8 +116,8 @@ func StartServer(t testing.TB, opts ...ServerOption) *Server {
 		case <-time.After(20 * time.Second):
 			t.Errorf("server did not stop within 20 s")
 		}
-		if t.Failed() {
-			t.Logf("server log (level %s):\n%s", cfg.LogLevel, s.stderr.String())
+		if out := s.stderr.String(); t.Failed() && out != "" {
+			t.Logf("server log (level %s):\n%s", cfg.LogLevel, out)
 		}
 	})
 	return s
@@ -121,7 +131,8 @@ func (s *Server) Stdout() string { return s.stdout.String() }
 func (s *Server) Stderr() string { return s.stderr.String() }
 
 // CLI runs `lantoa args...` against the server's database, with stdin as standard input, and
-// returns the exit code and the outputs. --db is added after the subcommand words.
+// returns the exit code and the outputs. Commands without --db use the server's database
+// (through LANTOA_DATABASE_URL); no other environment variable reaches them.
 func (s *Server) CLI(t testing.TB, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -252,6 +263,9 @@ func (pe *pageErrors) listen(ev any) {
 		if e.Level != log.EntryLevelError && e.Level != log.EntryLevelWarning {
 			return
 		}
+		if e.Source == log.EntrySourceNetwork && strings.HasSuffix(e.URL, "/favicon.ico") {
+			return // the browser asks for it on its own
+		}
 		csp := e.Source == log.EntrySourceSecurity || cspViolation.MatchString(e.Text)
 		pe.report(csp && e.Level == log.EntryLevelError, "browser %s (%s) %s: %s", e.Level, e.Source, e.URL, e.Text)
 	}
@@ -294,8 +308,10 @@ func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
 		cancelCtx()
 		cancelAlloc()
 		cancelTimeout()
-		if t.Failed() && output.String() != "" {
-			t.Logf("browser output:\n%s", output.String())
+		if t.Failed() {
+			if out := browserNoise.ReplaceAllString(output.String(), ""); strings.TrimSpace(out) != "" {
+				t.Logf("browser output:\n%s", out)
+			}
 		}
 	})
 	t.Cleanup(pe.close) // cleanups run last-first: the reports stop before the browser closes
@@ -306,6 +322,10 @@ func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
 	t.Logf("browser %s started in %v", path, time.Since(start).Round(time.Millisecond))
 	return ctx
 }
+
+// browserNoise matches the lines a headless Chromium in a container always prints: no D-Bus, and
+// Debian's wrapper script's complaint about its memory check.
+var browserNoise = regexp.MustCompile(`(?m)^.*(dbus/|unexpected operator).*\n`)
 
 var tabs struct {
 	mu sync.Mutex
@@ -363,16 +383,33 @@ func fileName(s string) string { return strings.Trim(unsafeFileChars.ReplaceAllS
 // Do runs the actions on the tab and fails the test on an error.
 func Do(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	if err := chromedp.Do(bctx, actions...); err != nil {
 		t.Fatalf("%v (at %s)", err, location(ctx))
 	}
+}
+
+// Type replaces the text of the field that the CSS selector matches by typing, as a person would:
+// it empties the field, then sends each key with its events (keydown, input, keyup). Do not use
+// chromedp.Clear for this: it clears the value attribute, not what the user typed.
+func Type(t testing.TB, ctx context.Context, css, text string) {
+	t.Helper()
+	sel, _ := json.Marshal(css)
+	Do(t, ctx,
+		chromedp.WaitVisible(chromedp.CSS(css)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%s).value = ""`, sel)),
+		chromedp.SendKeys(chromedp.CSS(css), text, chromedp.NodeVisible),
+	)
 }
 
 // Open navigates the tab to url (absolute, or a path under base) and returns the HTTP status of
 // the page.
 func Open(t testing.TB, ctx context.Context, url string) int64 {
 	t.Helper()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	resp, err := chromedp.Run(bctx, chromedp.NavigateResponse(url))
 	if err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
@@ -387,7 +424,9 @@ func Open(t testing.TB, ctx context.Context, url string) int64 {
 func Follow(t testing.TB, ctx context.Context, css string) int64 {
 	t.Helper()
 	from := location(ctx)
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	resp, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
 	if err != nil {
 		t.Fatalf("click %s on %s: %v", css, from, err)
 	}
@@ -401,7 +440,9 @@ func Follow(t testing.TB, ctx context.Context, css string) int64 {
 // matches, waiting for the element to appear.
 func Text(t testing.TB, ctx context.Context, css string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeReady))
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeReady))
 	if err != nil {
 		t.Fatalf("text of %s: %v (at %s)", css, err, location(ctx))
 	}
@@ -411,18 +452,22 @@ func Text(t testing.TB, ctx context.Context, css string) string {
 // Eval evaluates a JavaScript expression in the page and decodes its JSON value into T.
 func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	v, err := chromedp.Run(bctx, chromedp.Evaluate[T](expr))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v (at %s)", expr, err, location(ctx))
 	}
 	return v
 }
 
-// WaitFor waits (up to 10 s) until the JavaScript expression is truthy in the page.
+// WaitFor waits (up to ActionTimeout) until the JavaScript expression is truthy in the page.
 func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	_, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(ActionTimeout)))
 	if err != nil {
 		t.Fatalf("waiting for %s: %v (at %s)", what, err, location(ctx))
 	}
@@ -435,10 +480,8 @@ func Login(t testing.TB, ctx context.Context, base, username, password string) {
 	if status := Open(t, ctx, base+"/login"); status != 200 {
 		t.Fatalf("GET /login: status %d", status)
 	}
-	Do(t, ctx,
-		chromedp.SendKeys(chromedp.CSS("#username"), username, chromedp.NodeVisible),
-		chromedp.SendKeys(chromedp.CSS("#password"), password, chromedp.NodeVisible),
-	)
+	Type(t, ctx, "#username", username)
+	Type(t, ctx, "#password", password)
 	if status := Follow(t, ctx, "#login-submit"); status != 200 {
 		t.Fatalf("log in as %s: status %d, page says %q", username, status, Eval[string](t, ctx, `document.body.innerText`))
 	}

@@ -38,6 +38,9 @@ type unitData struct {
 	Children    []units.Unit
 	CanAddChild bool
 	NewName     string
+	// Query and Results feed the search box shown above every unit.
+	Query   string
+	Results []units.Unit
 }
 
 func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
