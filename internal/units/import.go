@@ -48,9 +48,13 @@ type importRow struct {
 // first: on any bad row nothing changes and the error lists every bad line with its reason.
 // Existing codes are updated in place; a unit cannot move to another parent (a reorganisation is
 // recorded with Retire and a successor instead, so earlier data keeps its place).
+//
+// A province administrator imports any level. A unit administrator imports villages and
+// residential groups only, under communes in their subtree: that is how a commune loads its thôn
+// and tổ dân phố from a spreadsheet.
 func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error) {
 	actor := authz.ActorFrom(ctx)
-	if !actor.IsProvinceAdmin() {
+	if !actor.IsProvinceAdmin() && len(actor.UnitPaths(authz.UnitAdmin)) == 0 {
 		return ImportResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
@@ -69,6 +73,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		return ImportResult{}, err
 	}
 	errs = checkTree(rows, existing)
+	if !actor.IsProvinceAdmin() {
+		errs = append(errs, checkVillageScope(actor, rows, existing)...)
+	}
 	if len(errs) > 0 {
 		return ImportResult{}, importError(errs)
 	}
@@ -263,6 +270,23 @@ func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
 			if _, ok := lookup(r.SuccessorCode); !ok || r.SuccessorCode == r.Code {
 				errs = append(errs, apperr.Detail{Line: r.line, Field: "successor_code", Key: "units.error.successor_missing", Args: []any{r.SuccessorCode}})
 			}
+		}
+	}
+	return errs
+}
+
+// checkVillageScope refuses, line by line, what a unit administrator may not import: anything
+// but a village, or a village under a commune outside their subtree.
+func checkVillageScope(actor *authz.Actor, rows []importRow, existing map[string]Unit) []apperr.Detail {
+	var errs []apperr.Detail
+	for _, r := range rows {
+		if r.Level != Village {
+			errs = append(errs, apperr.Detail{Line: r.line, Field: "level", Key: "units.error.import_villages_only"})
+			continue
+		}
+		parent, ok := existing[r.ParentCode]
+		if !ok || !actor.AdministersUnit(parent.Path) {
+			errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.out_of_scope", Args: []any{r.ParentCode}})
 		}
 	}
 	return errs

@@ -131,8 +131,12 @@ func TestImportRefusedToOthers(t *testing.T) {
 	s := units.NewService(d)
 	actor := &authz.Actor{UserID: 5, Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}}
 	_, err := s.Import(authz.WithActor(context.Background(), actor), strings.NewReader("code,name,level,parent_code\n99,Tỉnh Thử,province,\n"))
-	if !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("unit admin imported units: %v", err)
+	if !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("unit admin imported a province: %v", err)
+	}
+	learner := &authz.Actor{UserID: 6, Grants: []authz.Grant{{Role: authz.Learner, UnitCode: "535", UnitPath: "/51/535/"}}}
+	if _, err := s.Import(authz.WithActor(context.Background(), learner), strings.NewReader("code,name,level,parent_code\n")); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("learner imported: %v", err)
 	}
 }
 
@@ -169,6 +173,36 @@ func TestVillagesAndSuccessors(t *testing.T) {
 		}
 		if err := s.Retire(baTo, "21262", "", "2025-01-01"); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("unit admin retired a unit: %v", err)
+		}
+	})
+}
+
+func TestUnitAdminImportsOwnVillagesOnly(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, sys := seeded(t, d)
+		baTo := authz.WithActor(context.Background(), &authz.Actor{UserID: 7, Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}})
+		communes, _ := s.List(sys, units.Filter{ParentCode: "535"})
+		sonTay, _ := s.List(sys, units.Filter{ParentCode: "530"})
+		c := communes[0].Code
+		good := "code,name,level,parent_code\n" + c + "-01,Thôn 1,village," + c + "\n" + c + "-02,Thôn 2,village," + c + "\n"
+		res, err := s.Import(baTo, strings.NewReader(good))
+		if err != nil || res.Created != 2 {
+			t.Fatalf("village import: %+v %v", res, err)
+		}
+		bad := "code,name,level,parent_code\n" + c + "-03,Thôn 3,village," + c + "\n" +
+			sonTay[0].Code + "-01,Thôn Lạ,village," + sonTay[0].Code + "\n" + // line 3: another district
+			"99,Tỉnh Thử,province,\n" // line 4: not a village
+		_, err = s.Import(baTo, strings.NewReader(bad))
+		ae := apperr.As(err)
+		lines := map[int]bool{}
+		for _, det := range ae.Details {
+			lines[det.Line] = true
+		}
+		if ae.Kind != apperr.Invalid || !lines[3] || !lines[4] || lines[2] {
+			t.Errorf("scope errors: %v %v", err, lines)
+		}
+		if v, _ := s.List(sys, units.Filter{ParentCode: c}); len(v) != 2 {
+			t.Errorf("villages after refused import: %d", len(v))
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -185,6 +186,9 @@ func (p Page) OtherLang() string {
 // enforce the same rules whatever the template shows.
 func (p Page) Can(role string) bool { return p.Actor.Has(authz.Role(role)) }
 
+// IsProvinceAdmin tells whether the viewer administers the whole province.
+func (p Page) IsProvinceAdmin() bool { return p.Actor.IsProvinceAdmin() }
+
 // IsAdmin tells whether the viewer administers anything.
 func (p Page) IsAdmin() bool { return p.Actor.IsAdmin() }
 
@@ -196,7 +200,11 @@ func (s *Server) newPage(r *http.Request, titleKey string) Page {
 	}
 	p.Nav = s.nav(p)
 	if c, err := r.Cookie(flashCookie); err == nil {
-		p.Flash = p.T(c.Value)
+		if text, ok := strings.CutPrefix(c.Value, "="); ok {
+			p.Flash, _ = url.QueryUnescape(text)
+		} else {
+			p.Flash = p.T(c.Value)
+		}
 	}
 	return p
 }
@@ -253,6 +261,11 @@ const flashCookie = "lantoa_flash"
 // flash leaves a message key for the next page the browser shows (post/redirect/get).
 func (s *Server) flash(w http.ResponseWriter, key string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// flashText leaves an already translated message (one with figures in it) for the next page.
+func (s *Server) flashText(w http.ResponseWriter, text string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "=" + url.QueryEscape(text), Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {

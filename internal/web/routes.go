@@ -42,6 +42,7 @@ func (s *Server) routes() http.Handler {
 	private("GET /units/search", s.unitsSearchPartial)
 	private("GET /units/{code}", s.unitPage)
 	private("POST /units/{code}/villages", s.villageCreateSubmit)
+	private("POST /units/{code}/import", s.unitImportSubmit)
 	private("GET /orgs", s.orgsPage)
 	private("POST /orgs", s.orgCreateSubmit)
 	private("GET /users", s.usersPage)

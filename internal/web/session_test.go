@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -275,5 +277,36 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 				t.Errorf("%s: not English", path)
 			}
 		}
+	}
+}
+
+func TestVillageImportPage(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	e := newEnv(t, d)
+	b := e.browser()
+	b.login("unit.admin.bato", testPassword)
+	upload := func(csv string) (*http.Response, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "thon.csv")
+		io.WriteString(fw, csv)
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.srv.URL+"/units/"+e.baToCommune+"/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return b.send(req)
+	}
+	c := e.baToCommune
+	resp, body := upload("code,name,level,parent_code\n" + c + "-01,Thôn Gò Da,village," + c + "\n" + e.sonTayCommune + "-01,Thôn Lạ,village," + e.sonTayCommune + "\n")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Dòng 3") || !strings.Contains(body, "ngoài phạm vi") {
+		t.Fatalf("refused import page: %d", resp.StatusCode)
+	}
+	resp, _ = upload("code,name,level,parent_code\n" + c + "-01,Thôn Gò Da,village," + c + "\n")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("import: %d", resp.StatusCode)
+	}
+	_, body = b.get("/units/" + c)
+	if !strings.Contains(body, "Thôn Gò Da") || !strings.Contains(body, "1 đơn vị mới") {
+		t.Errorf("village or result message missing after import")
 	}
 }

@@ -41,6 +41,8 @@ type unitData struct {
 	// Query and Results feed the search box shown above every unit.
 	Query   string
 	Results []units.Unit
+	// ImportErrors lists the bad lines of a refused import.
+	ImportErrors []string
 }
 
 func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
@@ -146,9 +148,32 @@ func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newNam
 			return formErr
 		}
 		data.Error = data.T(ae.Key, ae.Args...)
+		for _, d := range ae.Details {
+			data.ImportErrors = append(data.ImportErrors, data.T("import.line", d.Line)+": "+data.T(d.Key, d.Args...))
+		}
 		status = statusOf(ae.Kind)
 	}
 	return s.render(w, r, status, "unit", &data)
+}
+
+// unitImportSubmit loads villages (or, for the province, any units) from an uploaded CSV and shows
+// the unit page again with the result or every bad line.
+func (s *Server) unitImportSubmit(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	r.Body = http.MaxBytesReader(w, r.Body, units.MaxImportBytes+(1<<20))
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return s.renderUnit(w, r, code, "", apperr.InvalidField("file", "import.error.no_file"))
+	}
+	defer f.Close()
+	res, err := s.Units.Import(r.Context(), f)
+	if err != nil {
+		return s.renderUnit(w, r, code, "", err)
+	}
+	p := s.newPage(r, "")
+	s.flashText(w, p.T("units.import_done", res.Created, res.Updated))
+	http.Redirect(w, r, "/units/"+code, http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) villageCreateSubmit(w http.ResponseWriter, r *http.Request) error {
