@@ -385,3 +385,27 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 }
 
 func unitsAll() units.Filter { return units.Filter{IncludeRetired: true} }
+
+func runRestore(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "restore", "[--db PATH] [--force] BACKUP.db   (the server must be stopped)")
+	source := dbFlag(fs, env)
+	force := fs.Bool("force", false, "replace an existing database file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if db.IsPostgresURL(*source) {
+		return errors.New("PostgreSQL: dùng pg_restore / use pg_restore --clean --dbname \"$LANTOA_DATABASE_URL\" BACKUP.dump")
+	}
+	if err := db.Restore(fs.Arg(0), *source, *force); err != nil {
+		if errors.Is(err, db.ErrInUse) {
+			return errors.New("CSDL đang được máy chủ sử dụng: hãy dừng lantoa serve trước / the database is in use: stop lantoa serve first")
+		}
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "restored %s from %s (integrity ok)\n", *source, fs.Arg(0))
+	return nil
+}

@@ -70,6 +70,7 @@ func commands() []command {
 		{"user", "quản lý người dùng / manage users (create, list, disable, set-password)", runUser},
 		{"token", "tạo mã truy cập API / create API access tokens", runToken},
 		{"backup", "sao lưu CSDL khi đang chạy / online backup of the database", runBackup},
+		{"restore", "khôi phục CSDL từ bản sao lưu / restore the database from a backup", runRestore},
 		{"version", "in phiên bản / print the version", runVersion},
 	}
 }

@@ -74,6 +74,7 @@ func serve(t *testing.T, args ...string) (string, []string) {
 				return m, printed
 			}
 		case code := <-done:
+			done <- code // for the cleanup, which waits for the exit too
 			t.Fatalf("serve exited with %d: %v", code, printed)
 		case <-deadline:
 			t.Fatalf("serve not ready within 5 s: %v", printed)
@@ -220,5 +221,57 @@ func TestSeedDemo(t *testing.T) {
 		if !strings.Contains(out, role+"@") {
 			t.Errorf("demo has no %s", role)
 		}
+	}
+}
+
+func TestRestoreRefusesLiveDatabaseAndRestoresStopped(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "live.db")
+	if code, out, errOut := run(t, "", "seed", "--db", dbPath, "--demo"); code != 0 {
+		t.Fatalf("seed: %s %s", out, errOut)
+	}
+	backup := filepath.Join(dir, "b.db")
+	if code, _, errOut := run(t, "", "backup", "--db", dbPath, backup); code != 0 {
+		t.Fatalf("backup: %s", errOut)
+	}
+	// A second server on the same file is refused, and so is a restore over the live database.
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Serve(ctx, app.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }},
+			app.Config{Addr: "127.0.0.1:0", DB: dbPath, LogLevel: "error", SQLiteSync: "FULL"}, ready)
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	if code, _, errOut := run(t, "", "restore", "--db", dbPath, "--force", backup); code == 0 || !strings.Contains(errOut, "stop lantoa serve") {
+		t.Errorf("restore over a live database: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "", "serve", "--db", dbPath, "--addr", "127.0.0.1:0"); code == 0 || !strings.Contains(errOut, "in use") {
+		t.Errorf("second server: exit %d %s", code, errOut)
+	}
+	cancel()
+	<-done
+	// Stopped: a change after the backup is undone by the restore, and stale WAL files go.
+	run(t, "mật khẩu rất dài của tỉnh\n", "user", "create", "--db", dbPath, "--username", "after.backup", "--role", "learner", "--unit", "535", "--password-stdin")
+	os.WriteFile(dbPath+"-wal", []byte("stale"), 0o600)
+	if code, _, _ := run(t, "", "restore", "--db", dbPath, backup); code == 0 {
+		t.Errorf("restore replaced an existing file without --force")
+	}
+	if code, out, errOut := run(t, "", "restore", "--db", dbPath, "--force", backup); code != 0 || !strings.Contains(out, "integrity ok") {
+		t.Fatalf("restore: %d %s %s", code, out, errOut)
+	}
+	_, out, _ := run(t, "", "user", "list", "--db", dbPath)
+	if strings.Contains(out, "after.backup") || !strings.Contains(out, "so.tttt") {
+		t.Errorf("restored users:\n%s", out)
+	}
+	// A corrupt backup is refused before anything is touched.
+	bad := filepath.Join(dir, "bad.db")
+	os.WriteFile(bad, bytes.Repeat([]byte("x"), 8192), 0o600)
+	if code, _, _ := run(t, "", "restore", "--db", dbPath, "--force", bad); code == 0 {
+		t.Errorf("corrupt backup restored")
 	}
 }

@@ -64,6 +64,14 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	if !db.IsPostgresURL(cfg.DB) {
+		// One server per SQLite file: a second one, or a restore, must not write under it.
+		release, err := db.LockServing(cfg.DB)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	svc, err := open(ctx, cfg.DB, db.Options{Synchronous: cfg.SQLiteSync}, log)
 	if err != nil {
 		return err
