@@ -364,12 +364,12 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { // #nosec G703 -- the folder is the developer's own LANTOA_TEST_SCREENSHOTS
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
 	file := filepath.Join(dir, fileName(t.Name()+"-"+name)+".png")
-	if err := os.WriteFile(file, buf, 0o644); err != nil {
+	if err := os.WriteFile(file, buf, 0o644); err != nil { // #nosec G703 -- under the developer's own LANTOA_TEST_SCREENSHOTS; the name is sanitised
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}

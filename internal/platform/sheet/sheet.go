@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -206,10 +207,13 @@ func readXLSX(data []byte, lim Limits) ([]Row, error) {
 	if len(zr.File) > lim.MaxEntries {
 		return nil, ErrZipBomb
 	}
-	var total uint64
+	var total int64
 	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		if total > uint64(lim.MaxUncompressed) {
+		if f.UncompressedSize64 > math.MaxInt64/2 {
+			return nil, ErrZipBomb
+		}
+		total += int64(f.UncompressedSize64)
+		if total > lim.MaxUncompressed {
 			return nil, ErrZipBomb
 		}
 	}
