@@ -90,6 +90,11 @@ type NewUser struct {
 	OrgID       int64      `json:"org_id"`
 	// MustChangePassword makes the user choose a new password at first login.
 	MustChangePassword bool `json:"must_change_password"`
+	// Under16 marks a child: Decree 13/2023/NĐ-CP asks for a parent's or guardian's consent, whose
+	// name and time are recorded with the account (see register.go).
+	Under16         bool   `json:"under_16,omitempty"`
+	GuardianName    string `json:"guardian_name,omitempty"`
+	GuardianConsent bool   `json:"guardian_consent,omitempty"`
 }
 
 // NormalizeUsername lower-cases and trims a username.
@@ -123,6 +128,9 @@ func (n *NewUser) Validate() error {
 		return apperr.InvalidField("email", "accounts.error.email")
 	}
 	if err := validatePassword(n.Password, n.Username); err != nil {
+		return err
+	}
+	if err := n.validateGuardian(); err != nil {
 		return err
 	}
 	return validateGrantShape(n.Role, n.UnitCode, n.OrgID)
@@ -211,6 +219,9 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return apperr.Wrap(err, "insert user")
 		}
 		if err := insertGrant(ctx, tx, id, g, actor.UserID, now); err != nil {
+			return err
+		}
+		if err := recordGuardianConsent(ctx, tx, id, n, actor.UserID, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),

@@ -18,6 +18,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -87,7 +88,8 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "units: %d\n", n)
 	if *withDemo {
-		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts})
+		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: newReports(svc),
+			Portal: portal.NewService(svc.DB)})
 		if err != nil {
 			return err
 		}

@@ -16,8 +16,10 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -157,6 +159,9 @@ type Services struct {
 	Units    *units.Service
 	Orgs     *orgs.Service
 	Accounts *accounts.Service
+	Training *training.Service
+	// Outreach runs the community digital technology teams (its batcher stops with Close).
+	Outreach *outreach.Service
 }
 
 // open opens and migrates the database, loads the province's unit tree when the database is empty,
@@ -172,7 +177,12 @@ func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) 
 		d.Close()
 		return nil, err
 	}
-	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d)}
+	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d), Training: training.NewService(d)}
+	s.Outreach = outreach.NewService(d, s.Accounts)
+	if err := s.Outreach.SeedSkills(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("outreach catalogue: %w", err)
+	}
 	seeded, err := s.Units.SeedQuangNgai(ctx)
 	if err != nil {
 		d.Close()

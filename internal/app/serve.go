@@ -16,6 +16,7 @@ import (
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/web"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	SecureCookies bool
 	TrustProxy    bool
 	SQLiteSync    string
+	// Notify configures the outbox's senders (SMTP, development file).
+	Notify NotifyConfig
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -47,6 +50,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env.Getenv("LANTOA_SECURE_COOKIES") == "1", "mark cookies Secure and send HSTS (behind HTTPS)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env.Getenv("LANTOA_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (behind a reverse proxy)")
 	fs.StringVar(&cfg.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous mode: FULL (durable, default) or NORMAL")
+	notifyFlags(fs, env, &cfg.Notify)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +81,9 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		return err
 	}
 	defer svc.DB.Close()
+	defer svc.Training.Close()
+	// Exam attempts whose time ran out are submitted with what was saved, even if the tab is closed.
+	go svc.Training.Run(ctx, 30*time.Second)
 
 	if pw, err := svc.Accounts.EnsureFirstAdmin(ctx, ProvinceCode); err != nil {
 		return fmt.Errorf("first administrator: %w", err)
@@ -84,8 +91,10 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		fmt.Fprintf(env.Stdout, "Tài khoản quản trị đầu tiên / first administrator: %s\nMật khẩu dùng một lần / one-time password: %s\n"+
 			"(Hãy đăng nhập và đổi mật khẩu ngay / log in and change it now; it is not shown again.)\n", "admin", pw)
 	}
+	reportsSvc := newReports(svc)
 	if cfg.Demo {
-		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts})
+		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: reportsSvc,
+			Portal: portal.NewService(svc.DB)})
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -94,10 +103,32 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		}
 	}
 
+	// Notifications: the outbox worker runs until shutdown and finishes the attempt under way.
+	notifier, stopOutbox := startOutbox(ctx, svc, cfg.Notify, cfg.Addr, log)
+	defer stopOutbox()
+	reportsSvc.Notify, reportsSvc.BaseURL = notifier, cfg.Notify.BaseURL
+	go runReportReminders(ctx, reportsSvc, log)
+
+	// Live events (Server-Sent Events for screens) and the launch ceremony. Modules that react to
+	// the launch append to ceremonies.OnLaunch here, before the server starts.
+	bus, err := startEvents(ctx, svc, log)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	ceremonies := newCeremony(svc, bus)
+	// The 7-in-7 campaigns marked to follow the ceremony start at its launch moment.
+	ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(ctx context.Context, tx *db.Tx, _ int64, at time.Time) error {
+		return svc.Outreach.StartFromLaunch(ctx, tx, at)
+	})
+	defer svc.Outreach.Close()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(), ProvinceCode: ProvinceCode},
-		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, I18n: i18n.MustLoad(), Logger: log, Registry: reg})
+	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(), ProvinceCode: ProvinceCode,
+		BaseURL: cfg.Notify.BaseURL},
+		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, I18n: i18n.MustLoad(), Logger: log, Registry: reg,
+			Notify: notifier, Portal: portal.NewService(svc.DB), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
 	if err != nil {
 		return err
 	}
@@ -115,6 +146,8 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		MaxHeaderBytes: 64 << 10,
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown does not cancel requests: end the live streams so that it need not wait for them.
+	httpServer.RegisterOnShutdown(bus.EndSubscriptions)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	url := "http://" + ln.Addr().String()

@@ -8,8 +8,12 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -22,6 +26,14 @@ type Services struct {
 	Units    *units.Service
 	Orgs     *orgs.Service
 	Accounts *accounts.Service
+	// Training, when set, gets the demo course (see training.go).
+	Training *training.Service
+	// Outreach, when set, gets the demo teams, campaign and records (see outreach.go).
+	Outreach *outreach.Service
+	// Reports, when set, gets the plan's report and Ba Tơ's submitted report (see reports.go).
+	Reports *reports.Service
+	// Portal, when set, gets demonstration news and communication items (see portal.go).
+	Portal *portal.Service
 }
 
 type orgSeed struct {
@@ -122,6 +134,18 @@ func Load(ctx context.Context, s Services) ([]string, error) {
 			return nil, fmt.Errorf("demo user %s: %w", u.username, err)
 		}
 		made = append(made, u.username)
+	}
+	if err := loadTraining(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo training: %w", err)
+	}
+	if err := loadOutreach(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo outreach: %w", err)
+	}
+	if err := loadReports(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo reports: %w", err)
+	}
+	if err := loadPortal(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo portal: %w", err)
 	}
 	return made, nil
 }

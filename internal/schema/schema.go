@@ -4,9 +4,16 @@ package schema
 
 import (
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -17,5 +24,12 @@ func All() []db.MigrationSet {
 		units.Migrations,
 		orgs.Migrations,
 		accounts.Migrations,
+		training.Migrations,
+		outreach.Migrations,
+		events.Migrations,
+		ceremony.Migrations,
+		notify.Migrations,
+		portal.Migrations,
+		reports.Migrations,
 	}
 }

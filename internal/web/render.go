@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -145,7 +146,11 @@ func loadPages(assets *assetSet) (*pageSet, error) {
 }
 
 // requiredPages are the pages the handlers render; start-up fails if one is missing.
-var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", "users", "user", "user_new", "account", "password", "audit"}
+var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", "users", "user", "user_new", "account", "password", "audit",
+	"training_register", "training_courses", "training_course", "training_exam", "training_verify", "training_certificates", "training_figures", "training_course_new",
+	"ceremony_list", "ceremony_detail", "ceremony_control", "ceremony_point", "ceremony_screen", "ceremony_checkin",
+	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin",
+	"reports_periods", "reports_period", "reports_report", "reports_summary", "reports_dashboard", "reports_org_dashboard"}
 
 // Page is what every page template gets: the viewer, their language, messages and navigation.
 // Page structs of individual pages embed it.
@@ -160,6 +165,9 @@ type Page struct {
 	Fields map[string]string // field → error message
 	Nav    []NavItem
 	i18n   *i18n.Bundle
+
+	// OG, when set, fills the Open Graph tags of a page that is shared (portal posts).
+	OG *OpenGraph
 }
 
 // NavItem is one entry of the main menu.
@@ -211,8 +219,33 @@ func (s *Server) newPage(r *http.Request, titleKey string) Page {
 
 func (s *Server) nav(p Page) []NavItem {
 	items := []NavItem{{Href: "/", Label: p.T("nav.home")}}
+	items = append(items, NavItem{Href: "/courses", Label: p.T("training.nav.courses")})
+	items = append(items, NavItem{Href: "/news", Label: p.T("portal.nav.news")})
+	if p.Actor != nil && s.Portal != nil && (p.Actor.IsProvinceAdmin() || p.Actor.Has(authz.OrgAdmin)) &&
+		s.Portal.IsEditor(authz.WithActor(context.Background(), p.Actor)) {
+		items = append(items, NavItem{Href: "/editor/posts", Label: p.T("portal.nav.editor")})
+	}
+	if p.Actor.IsAdmin() {
+		items = append(items, NavItem{Href: "/communication", Label: p.T("portal.nav.comms")})
+	}
+	if p.Actor.IsProvinceAdmin() {
+		items = append(items, NavItem{Href: "/admin/outbox", Label: p.T("notify.nav.outbox")})
+	}
 	if p.Actor != nil {
 		items = append(items, NavItem{Href: "/units", Label: p.T("nav.units")})
+		if p.Actor.IsAdmin() || p.Actor.Has(authz.BridgeOperator) {
+			items = append(items, NavItem{Href: "/ceremonies", Label: p.T("ceremony.nav")})
+		}
+		if p.Actor.Has(authz.TeamMember) {
+			items = append(items, NavItem{Href: "/outreach/form", Label: p.T("outreach.nav.form")})
+		}
+		if p.Actor.IsAdmin() || p.Actor.Has(authz.TeamMember) {
+			items = append(items, NavItem{Href: "/outreach/progress", Label: p.T("outreach.nav")})
+		}
+		if p.Actor.IsProvinceAdmin() || p.Actor.Has(authz.UnitAdmin) {
+			items = append(items, NavItem{Href: "/reports", Label: p.T("reports.nav")})
+		}
+		items = append(items, NavItem{Href: "/dashboard", Label: p.T("reports.nav_dashboard")})
 		if p.Actor.IsAdmin() {
 			items = append(items,
 				NavItem{Href: "/orgs", Label: p.T("nav.orgs")},

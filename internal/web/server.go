@@ -11,9 +11,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -26,6 +32,9 @@ type Config struct {
 	Version    string
 	// ProvinceCode is the root of the unit tree this instance serves.
 	ProvinceCode string
+	// BaseURL is the site's public address ("https://lantoa.quangngai.gov.vn") for absolute links in
+	// feeds and Open Graph tags; empty means the address each request came to.
+	BaseURL string
 }
 
 // Deps are the services the web layer calls. A new domain module adds its service here and its
@@ -35,6 +44,20 @@ type Deps struct {
 	Units    *units.Service
 	Orgs     *orgs.Service
 	Accounts *accounts.Service
+	// Training runs the digital-skills courses, exams and certificates.
+	Training *training.Service
+	// Ceremony runs the launch ceremony: bridge points, control room, live events, launch.
+	Ceremony *ceremony.Service
+	// Outreach runs the community digital technology teams, the 7-in-7 campaigns and their records.
+	Outreach *outreach.Service
+	// Notify is the outbox (notifications by email, SMS, Zalo OA); preferences and unsubscribe pages.
+	Notify *notify.Service
+	// Portal is the public portal (news, images, communication tracking); Figures the registry of
+	// live headline figures other modules add their sources to.
+	Portal  *portal.Service
+	Figures *portal.FigureRegistry
+	// Reports runs the district reports (periods, review, exports) and the dashboards.
+	Reports  *reports.Service
 	I18n     *i18n.Bundle
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
@@ -65,6 +88,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Registry == nil {
 		deps.Registry = prometheus.NewRegistry()
+	}
+	if deps.Figures == nil {
+		deps.Figures = portal.NewFigureRegistry()
 	}
 	if cfg.ProvinceCode == "" {
 		cfg.ProvinceCode = "51"

@@ -13,12 +13,19 @@ import (
 	"testing"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/events"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 	"github.com/lantoa/lantoa/internal/web"
 )
@@ -33,22 +40,31 @@ type env struct {
 	accounts                   *accounts.Service
 	units                      *units.Service
 	orgs                       *orgs.Service
+	training                   *training.Service
+	outreach                   *outreach.Service
 	sys                        context.Context
 	tokens                     map[string]string // role case → token
 	users                      map[string]int64
 	orgIDs                     map[string]int64
 	baToCommune, sonTayCommune string
 	seq                        int
+	// cer is the ceremony the matrix cases share (see ceremony_api_test.go).
+	cer ceremonyFixture
+	// reports is the reports service (see reports_api_test.go).
+	reports *reports.Service
 }
 
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
 	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
-		sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
+		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
 	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, I18n: i18n.MustLoad(),
+	e.outreach = newOutreach(t, e, d)
+	s, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
+		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil), "51"), Reports: e.newReports(d), I18n: i18n.MustLoad(),
+		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		t.Fatal(err)

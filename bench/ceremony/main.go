@@ -1,0 +1,479 @@
+// Command ceremony measures the launch event's delivery (issue 3): N screens hold a Server-Sent
+// Events stream to `lantoa serve`; the launch button is pressed (POST …/launch); each screen records
+// when the "launch" event reaches it. The same run measures a bare Go SSE broadcaster (a map of
+// channels, no database, no authentication) with the same clients, as the baseline. Latency is
+// from the moment the client sends the press to the moment a screen has parsed the event, so it
+// includes the launch transaction (SQLite, synchronous=FULL) for Lan Tỏa and nothing of the sort
+// for the baseline. Server RSS is read from /proc while the N streams are open.
+//
+// Run it from the module root (it builds cmd/lantoa into a temporary folder):
+//
+//	go run ./bench/ceremony -clients 187,9000 -rounds 3
+//
+// 9,000 streams need about 9,000 descriptors on each side: the driver raises its limit (and so its
+// children's) to the hard limit with setrlimit. Everything listens on 127.0.0.1.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bare-server" {
+		bareServer()
+		return
+	}
+	clients := flag.String("clients", "187,9000", "comma-separated numbers of concurrent SSE clients")
+	rounds := flag.Int("rounds", 3, "launches per client count and server")
+	bin := flag.String("lantoa", "", "lantoa binary (default: go build ./cmd/lantoa)")
+	flag.Parse()
+	if err := run(*clients, *rounds, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "ceremony bench:", err)
+		os.Exit(1)
+	}
+}
+
+func raiseFDLimit() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	lim.Cur = lim.Max
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return lim.Cur
+}
+
+// server is a child process serving SSE on 127.0.0.1.
+type server struct {
+	name string
+	cmd  *exec.Cmd
+	base string
+	// stream and press return the URL of a fresh stream and perform one press for a round.
+	newRound func() (streamURL string, press func() error, err error)
+	header   http.Header
+}
+
+func (s *server) rssKiB() int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+// goroutines reads go_goroutines from the server's /metrics (Lan Tỏa only; -1 otherwise): after a
+// round's streams close it must fall back, or streams leak.
+func (s *server) goroutines() int {
+	resp, err := httpClient.Get(s.base + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return -1
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return int(n)
+		}
+	}
+	return -1
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// startChild runs a command and waits for a line on its stdout matching "http://127.0.0.1:PORT".
+func startChild(cmd *exec.Cmd) (string, error) {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if i := strings.Index(sc.Text(), "http://127.0.0.1:"); i >= 0 {
+				select {
+				case found <- strings.Fields(sc.Text()[i:])[0]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u, nil
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		return "", errors.New("server did not start")
+	}
+}
+
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
+
+func startLantoa(bin, dir string) (*server, error) {
+	dbPath := filepath.Join(dir, "lantoa.db")
+	cmd := exec.Command(bin, "user", "create", "--db", dbPath, "--username", "bench.admin", "--role", "province_admin", "--unit", "51", "--password-stdin")
+	cmd.Stdin = strings.NewReader("bench-admin-password-2026\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("user create: %v %s", err, out)
+	}
+	tok, err := exec.Command(bin, "token", "create", "--db", dbPath, "--username", "bench.admin").Output()
+	if err != nil {
+		return nil, fmt.Errorf("token create: %v", err)
+	}
+	lines := strings.Fields(string(tok))
+	token := lines[len(lines)-1]
+	s := &server{name: "Lan Tỏa", cmd: exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dbPath, "--log-level", "error"),
+		header: http.Header{"Authorization": {"Bearer " + token}}}
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	if s.base, err = startChild(s.cmd); err != nil {
+		return nil, err
+	}
+	s.newRound = func() (string, func() error, error) {
+		body := fmt.Sprintf(`{"title":"Lễ phát động (đo hiệu năng)","starts_at":%q}`, time.Now().Add(10*time.Minute).UTC().Format(time.RFC3339))
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		if err := s.post("/api/v1/ceremonies", body, &c); err != nil {
+			return "", nil, err
+		}
+		path := "/api/v1/ceremonies/" + strconv.FormatInt(c.ID, 10)
+		return s.base + path + "/events", func() error { return s.post(path+"/launch", "{}", nil) }, nil
+	}
+	return s, nil
+}
+
+func (s *server) post(path, body string, out any) error {
+	req, _ := http.NewRequest("POST", s.base+path, strings.NewReader(body))
+	for k, v := range s.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func startBare(self string) (*server, error) {
+	s := &server{name: "bare Go SSE broadcaster", cmd: exec.Command(self, "bare-server"), header: http.Header{}}
+	var err error
+	if s.base, err = startChild(s.cmd); err != nil {
+		return nil, err
+	}
+	s.newRound = func() (string, func() error, error) {
+		return s.base + "/events", func() error { return s.post("/publish", "", nil) }, nil
+	}
+	return s, nil
+}
+
+// roundResult is one launch seen by N clients.
+type roundResult struct {
+	lat    []time.Duration
+	missed int
+	rss    int
+}
+
+// round opens n streams, waits until each has its first event (the stream is live), presses, and
+// collects each client's delivery latency.
+func round(s *server, n int) (roundResult, error) {
+	streamURL, press, err := s.newRound()
+	if err != nil {
+		return roundResult{}, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var live sync.WaitGroup
+	live.Add(n)
+	var t0 atomic.Int64
+	arrivals := make([]int64, n)
+	var done sync.WaitGroup
+	done.Add(n)
+	var failed atomic.Int32
+	sem := make(chan struct{}, 100) // connect 100 at a time
+	tr := &http.Transport{DisableCompression: true, MaxIdleConns: 0, DialContext: (&net.Dialer{}).DialContext}
+	client := &http.Client{Transport: tr}
+	for i := range n {
+		go func() {
+			defer done.Done()
+			sem <- struct{}{}
+			req, _ := http.NewRequestWithContext(ctx, "GET", streamURL, nil)
+			for k, v := range s.header {
+				req.Header[k] = v
+			}
+			resp, err := client.Do(req)
+			<-sem
+			if err != nil || resp.StatusCode != 200 {
+				failed.Add(1)
+				live.Done()
+				return
+			}
+			defer resp.Body.Close()
+			br := bufio.NewReaderSize(resp.Body, 4096)
+			first := true
+			name := ""
+			for {
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					if first {
+						failed.Add(1)
+						live.Done()
+					}
+					return
+				}
+				switch {
+				case len(line) == 1: // end of an event
+					if first {
+						first = false
+						live.Done()
+					}
+					if name == "launch" {
+						arrivals[i] = time.Now().UnixNano()
+						return
+					}
+					name = ""
+				case strings.HasPrefix(string(line), "event: "):
+					name = strings.TrimSpace(string(line[7:]))
+				}
+			}
+		}()
+	}
+	live.Wait()
+	if f := failed.Load(); f > 0 {
+		return roundResult{}, fmt.Errorf("%s: %d of %d streams failed", s.name, f, n)
+	}
+	runtime.GC()
+	time.Sleep(200 * time.Millisecond)
+	res := roundResult{rss: s.rssKiB()}
+	t0.Store(time.Now().UnixNano())
+	if err := press(); err != nil {
+		return roundResult{}, err
+	}
+	waitDone := make(chan struct{})
+	go func() { done.Wait(); close(waitDone) }()
+	select {
+	case <-waitDone:
+	case <-time.After(60 * time.Second):
+		cancel()
+		<-waitDone
+	}
+	for _, a := range arrivals {
+		if a == 0 {
+			res.missed++
+			continue
+		}
+		res.lat = append(res.lat, time.Duration(a-t0.Load()))
+	}
+	cancel()
+	tr.CloseIdleConnections()
+	time.Sleep(2 * time.Second) // let the servers finish closing the streams before the next round
+	return res, nil
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func run(clientsFlag string, rounds int, bin string) error {
+	fds := raiseFDLimit()
+	var counts []int
+	for _, c := range strings.Split(clientsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bad -clients %q", clientsFlag)
+		}
+		if uint64(n)+200 > fds {
+			return fmt.Errorf("%d clients need more descriptors than the limit %d", n, fds)
+		}
+		counts = append(counts, n)
+	}
+	dir, err := os.MkdirTemp("", "lantoa-ceremony-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if bin == "" {
+		bin = filepath.Join(dir, "lantoa")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/lantoa")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	lt, err := startLantoa(bin, dir)
+	if err != nil {
+		return err
+	}
+	defer lt.stop()
+	bare, err := startBare(self)
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+	idle := map[string]int{lt.name: lt.rssKiB(), bare.name: bare.rssKiB()}
+
+	fmt.Printf("# Launch event delivery — %s, %d CPU, GOMAXPROCS %d, fd limit %d, %s\n\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), fds, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Printf("%d rounds per row; each figure is the median over rounds of that round's percentile. Idle RSS: Lan Tỏa %.1f MiB, bare %.1f MiB.\n\n",
+		rounds, float64(idle[lt.name])/1024, float64(idle[bare.name])/1024)
+	fmt.Println("| clients | server | p50 ms | p99 ms | max ms | missed | RSS with streams open (MiB) |")
+	fmt.Println("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, n := range counts {
+		type agg struct{ p50, p99, pmax, rss []float64 }
+		res := map[string]*agg{lt.name: {}, bare.name: {}}
+		missed := map[string]int{}
+		for r := range rounds {
+			order := []*server{lt, bare}
+			if r%2 == 1 {
+				order = []*server{bare, lt}
+			}
+			for _, s := range order {
+				rr, err := round(s, n)
+				if err != nil {
+					return err
+				}
+				slices.Sort(rr.lat)
+				a := res[s.name]
+				a.p50 = append(a.p50, ms(pct(rr.lat, .50)))
+				a.p99 = append(a.p99, ms(pct(rr.lat, .99)))
+				a.pmax = append(a.pmax, ms(pct(rr.lat, 1)))
+				a.rss = append(a.rss, float64(rr.rss)/1024)
+				missed[s.name] += rr.missed
+				fmt.Fprintf(os.Stderr, "n=%d %s round %d: p50 %.2f p99 %.2f max %.2f ms, rss %.1f MiB, missed %d, goroutines after %d\n", n, s.name, r+1,
+					ms(pct(rr.lat, .5)), ms(pct(rr.lat, .99)), ms(pct(rr.lat, 1)), float64(rr.rss)/1024, rr.missed, s.goroutines())
+			}
+		}
+		for _, s := range []*server{lt, bare} {
+			a := res[s.name]
+			fmt.Printf("| %d | %s | %.2f | %.2f | %.2f | %d | %.1f |\n", n, s.name, median(a.p50), median(a.p99), median(a.pmax), missed[s.name], median(a.rss))
+		}
+	}
+	return nil
+}
+
+// bareServer is the baseline: a minimal Go SSE broadcaster. Each stream registers a buffered
+// channel; POST /publish sends one event to every channel; each handler writes and flushes it.
+func bareServer() {
+	raiseFDLimit()
+	var mu sync.Mutex
+	subs := map[chan []byte]struct{}{}
+	var seq atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		ch := make(chan []byte, 16)
+		mu.Lock()
+		subs[ch] = struct{}{}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			delete(subs, ch)
+			mu.Unlock()
+		}()
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		fmt.Fprintf(w, "event: hello\ndata: {}\n\n")
+		w.(http.Flusher).Flush()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case msg := <-ch:
+				if _, err := w.Write(msg); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		}
+	})
+	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
+		id := seq.Add(1)
+		msg := []byte(fmt.Sprintf("id: %d\nevent: launch\ndata: {\"launch_at_ms\":%d}\n\n", id, time.Now().Add(5*time.Second).UnixMilli()))
+		mu.Lock()
+		for ch := range subs {
+			select {
+			case ch <- msg:
+			default:
+			}
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("bare broadcaster at http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	_ = srv.Serve(ln)
+}

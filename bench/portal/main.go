@@ -1,0 +1,283 @@
+// Command portal measures the figures of issue 7 (public portal and notifications):
+//
+//  1. the public home page (GET /, anonymous: live figures and latest news) and the feed
+//     (GET /feed.xml) over HTTP on 127.0.0.1, with 50 published posts, beside a baseline measured
+//     in the same run: the home page with the figures cache switched off (TTL 0, every request
+//     counts units, organisations and users afresh);
+//  2. outbox delivery: messages per second from the outbox to an in-process SMTP server on
+//     127.0.0.1 (claim, SMTP dialogue, attempt record, status), with 1 and with 4 workers over one
+//     database, beside a baseline in the same run: the same SMTP sends made directly, without the
+//     outbox.
+//
+// Run it from the module root:
+//
+//	go run ./bench/portal -engine sqlite
+//	LANTOA_BENCH_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' go run ./bench/portal -engine postgres
+//
+// Every figure is the median of -runs runs (min–max).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
+	"github.com/lantoa/lantoa/internal/web"
+)
+
+func main() {
+	engine := flag.String("engine", "sqlite", "sqlite or postgres (LANTOA_BENCH_POSTGRES_URL)")
+	requests := flag.Int("requests", 2000, "HTTP requests per page and run")
+	conc := flag.Int("c", 8, "concurrent HTTP clients")
+	messages := flag.Int("messages", 300, "messages per outbox run")
+	runs := flag.Int("runs", 3, "runs per figure")
+	flag.Parse()
+	ctx := authz.WithActor(context.Background(), authz.System)
+	d := openDB(ctx, *engine)
+	defer d.Close()
+
+	us := units.NewService(d)
+	if _, err := us.SeedQuangNgai(ctx); err != nil {
+		log.Fatal(err)
+	}
+	ps := portal.NewService(d)
+	for i := range 50 {
+		if _, err := ps.CreatePost(ctx, portal.PostInput{Title: fmt.Sprintf("Tin số %d về Phong trào chuyển đổi số", i),
+			BodyHTML: strings.Repeat("<p>Các tổ công nghệ số cộng đồng hướng dẫn người dân cài đặt VNeID, thanh toán không dùng tiền mặt.</p>", 8)}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	cached := portal.NewFigureRegistry()
+	cached.Register(portal.FoundationFigures{DB: d})
+	uncached := portal.NewFigureRegistry()
+	uncached.TTL = 0
+	uncached.Register(portal.FoundationFigures{DB: d})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	server := func(f *portal.FigureRegistry) *httptest.Server {
+		s, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: accounts.NewService(d),
+			Portal: ps, Figures: f, Notify: notify.NewService(d), I18n: i18n.MustLoad(), Logger: quiet})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return httptest.NewServer(s)
+	}
+	withCache, noCache := server(cached), server(uncached)
+	defer withCache.Close()
+	defer noCache.Close()
+
+	fmt.Printf("## Portal and outbox (engine %s, %d requests × %d clients, %d messages, median of %d runs)\n\n", *engine, *requests, *conc, *messages, *runs)
+	fmt.Println("| Measure | Median | Min–max |")
+	fmt.Println("| --- | --- | --- |")
+	row := func(name string, unit string, xs []float64) {
+		slices.Sort(xs)
+		fmt.Printf("| %s | %.0f %s | %.0f–%.0f |\n", name, xs[len(xs)/2], unit, xs[0], xs[len(xs)-1])
+	}
+	for _, c := range []struct {
+		name string
+		url  string
+	}{
+		{"GET / (figures cached 15 s), requests/s", withCache.URL + "/"},
+		{"baseline: GET / with figures counted every request, requests/s", noCache.URL + "/"},
+		{"GET /feed.xml (30 entries), requests/s", withCache.URL + "/feed.xml"},
+	} {
+		var xs []float64
+		for range *runs {
+			xs = append(xs, load(c.url, *requests, *conc))
+		}
+		row(c.name, "req/s", xs)
+	}
+	size := pageSize(withCache.URL + "/")
+	fmt.Printf("| GET / page size | %d bytes | — |\n", size)
+
+	smtp := startSMTP()
+	sender := &notify.SMTPSender{Addr: smtp, From: "Lan Tỏa <no-reply@quangngai.gov.vn>", BaseURL: "https://lantoa.test"}
+	for _, workers := range []int{1, 4} {
+		var xs []float64
+		for range *runs {
+			xs = append(xs, outbox(ctx, d, sender, *messages, workers))
+		}
+		row(fmt.Sprintf("outbox → SMTP, %d worker(s), messages/s", workers), "msg/s", xs)
+	}
+	var xs []float64
+	for range *runs {
+		start := time.Now()
+		for i := range *messages {
+			m := notify.Message{ID: int64(i), Kind: notify.ReportReminder, Channel: notify.Email, Recipient: fmt.Sprintf("xa%d@quangngai.gov.vn", i),
+				Subject: "Nhắc nộp báo cáo", Body: "Đề nghị nộp báo cáo tuần.", UnsubscribeToken: "t"}
+			if err := sender.Send(ctx, m); err != nil {
+				log.Fatal(err)
+			}
+		}
+		xs = append(xs, float64(*messages)/time.Since(start).Seconds())
+	}
+	row("baseline: direct SMTP sends without the outbox, messages/s", "msg/s", xs)
+}
+
+func openDB(ctx context.Context, engine string) *db.DB {
+	var d *db.DB
+	var err error
+	switch engine {
+	case "sqlite":
+		dir, _ := os.MkdirTemp("", "lantoa-bench-portal")
+		d, err = db.Open(ctx, filepath.Join(dir, "bench.db"), db.Options{})
+	case "postgres":
+		url := os.Getenv("LANTOA_BENCH_POSTGRES_URL")
+		if url == "" {
+			log.Fatal("set LANTOA_BENCH_POSTGRES_URL")
+		}
+		d, err = db.Open(ctx, url, db.Options{})
+		if err == nil {
+			// A clean schema for the run.
+			for _, q := range []string{"DROP SCHEMA IF EXISTS bench_portal CASCADE", "CREATE SCHEMA bench_portal"} {
+				if _, err = d.SQL().ExecContext(ctx, q); err != nil {
+					log.Fatal(err)
+				}
+			}
+			d.Close()
+			sep := "?"
+			if strings.Contains(url, "?") {
+				sep = "&"
+			}
+			d, err = db.Open(ctx, url+sep+"search_path=bench_portal", db.Options{})
+		}
+	default:
+		log.Fatalf("unknown engine %s", engine)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := d.Migrate(ctx, schema.All()); err != nil {
+		log.Fatal(err)
+	}
+	return d
+}
+
+func load(url string, n, conc int) float64 {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	var wg sync.WaitGroup
+	jobs := make(chan struct{}, n)
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for range jobs {
+				resp, err := client.Get(url)
+				if err != nil {
+					log.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					log.Fatalf("%s: %d", url, resp.StatusCode)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func pageSize(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return len(b)
+}
+
+func outbox(ctx context.Context, d *db.DB, sender notify.Sender, n, workers int) float64 {
+	svc := notify.NewService(d)
+	for i := range n {
+		if _, err := svc.EnqueueNow(ctx, notify.Message{Kind: notify.ReportReminder, Channel: notify.Email, Recipient: fmt.Sprintf("xa%d@quangngai.gov.vn", i),
+			Subject: "Nhắc nộp báo cáo", Body: "Đề nghị nộp báo cáo tuần."}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		w := notify.NewWorker(svc, map[notify.Channel]notify.Sender{notify.Email: sender}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		wg.Go(func() {
+			if _, err := w.RunOnce(ctx); err != nil {
+				log.Fatal(err)
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(start)
+	c, _ := svc.Counts(ctx)
+	if c[notify.Pending] != 0 || c[notify.Sending] != 0 {
+		log.Fatalf("undelivered: %v", c)
+	}
+	return float64(n) / el.Seconds()
+}
+
+// startSMTP runs a minimal SMTP server on 127.0.0.1 that accepts every message.
+func startSMTP() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				tp := textproto.NewConn(c)
+				_ = tp.PrintfLine("220 bench ESMTP")
+				for {
+					line, err := tp.ReadLine()
+					if err != nil {
+						return
+					}
+					switch strings.ToUpper(strings.SplitN(line, " ", 2)[0]) {
+					case "EHLO", "HELO":
+						_ = tp.PrintfLine("250-bench\r\n250 8BITMIME")
+					case "DATA":
+						_ = tp.PrintfLine("354 go ahead")
+						if _, err := tp.ReadDotBytes(); err != nil {
+							return
+						}
+						_ = tp.PrintfLine("250 queued")
+					case "QUIT":
+						_ = tp.PrintfLine("221 bye")
+						return
+					default:
+						_ = tp.PrintfLine("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}

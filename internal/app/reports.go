@@ -1,0 +1,45 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/reports"
+)
+
+// newReports builds the reports service with its providers: the built-in foundation provider,
+// and the adapters of the modules whose figures are ready (see internal/reports/provider_*.go).
+func newReports(svc *Services) *reports.Service {
+	rs := reports.NewService(svc.DB, svc.Units)
+	rs.ProvinceCode = ProvinceCode
+	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training},
+		// A read-only ceremony service of its own (its event bus is never started): the provider
+		// only lists ceremonies and bridge points, and the demo data needs it before serve builds
+		// the ceremony service with the live bus.
+		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), ProvinceCode)})
+	return rs
+}
+
+// runReportReminders queues the reminders of reports due within three days, every hour, until
+// ctx ends. Each reminder is queued once (see reports.SendReminders).
+func runReportReminders(ctx context.Context, rs *reports.Service, log *slog.Logger) {
+	ctx = authz.WithActor(ctx, authz.System)
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if res, err := rs.SendReminders(ctx); err != nil {
+			log.Warn("report reminders", "err", err)
+		} else if res.Queued > 0 {
+			log.Info("report reminders queued", "count", res.Queued)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

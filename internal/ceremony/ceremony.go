@@ -1,0 +1,393 @@
+// Package ceremony runs the launch ceremony of the digital transformation movement (Lễ phát động):
+// one hybrid event whose main site is the provincial IOC and whose bridge points (điểm cầu) are
+// every district and commune of the unit tree. It owns the ceremony and its programme, the bridge
+// points with their readiness checklist and attendance, the delegates and their invitations, and
+// the launch: one moment, decided once in the database, shown on every screen at the same instant
+// through live events (internal/platform/events).
+package ceremony
+
+import (
+	"embed"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the ceremony module's schema (after units and accounts).
+var Migrations = db.MigrationSet{Module: "ceremony", FS: migrations}
+
+// VietnamTime is UTC+7; Vietnam has no daylight saving.
+var VietnamTime = time.FixedZone("ICT", 7*3600)
+
+// Timing rules of the launch.
+const (
+	// LaunchDelay is how far ahead of the press the launch moment is scheduled, so that every
+	// screen receives it before it happens and counts down together.
+	LaunchDelay = 5 * time.Second
+	// WindowBefore is how long before starts_at the launch button works.
+	WindowBefore = 30 * time.Minute
+	// LostAfter is how long without a heartbeat makes an on-air point "lost".
+	LostAfter = 60 * time.Second
+	// HeartbeatEvery is how often a screen page reports that it is alive.
+	HeartbeatEvery = 10 * time.Second
+	// heartbeatPublishEvery limits the live events heartbeats cause: a point's heartbeat is
+	// broadcast when the previous broadcast one is older than this.
+	heartbeatPublishEvery = 20 * time.Second
+)
+
+// Limits on text fields, in characters.
+const (
+	MaxTitle = 300
+	MaxText  = 500
+	MaxLink  = 1000
+	MaxSteps = 20
+)
+
+// Ceremony is one launch ceremony.
+type Ceremony struct {
+	ID         int64     `json:"id"`
+	Title      string    `json:"title"`
+	StartsAt   time.Time `json:"starts_at"`
+	Venue      string    `json:"venue"`
+	VCProvider string    `json:"vc_provider"`
+	RoomLink   string    `json:"room_link"`
+	// CurrentStep is the position (1-based) of the programme step under way; 0 before it starts.
+	CurrentStep int    `json:"current_step"`
+	Steps       []Step `json:"steps"`
+	// LaunchAt is the launch moment; zero until the button is pressed.
+	LaunchAt  time.Time `json:"launch_at,omitzero"`
+	LeaderIDs []int64   `json:"leader_ids"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Launched tells whether the launch button has been pressed.
+func (c Ceremony) Launched() bool { return !c.LaunchAt.IsZero() }
+
+// Step is one item of the programme.
+type Step struct {
+	Position  int       `json:"position"`
+	Title     string    `json:"title"`
+	PlannedAt time.Time `json:"planned_at,omitzero"`
+}
+
+// DefaultSteps is the programme of the plan (section II.5.a).
+var DefaultSteps = []string{
+	"Tuyên bố lý do và giới thiệu đại biểu",
+	"Thông qua Chương trình Lễ phát động phong trào",
+	"Lãnh đạo UBND tỉnh phát biểu phát động Phong trào chuyển đổi số",
+	"Nghi lễ nhấn nút phát động phong trào",
+	"Kết thúc Lễ phát động phong trào",
+}
+
+// LaunchStep is the position of the button ceremony in the default programme.
+const LaunchStep = 4
+
+// Window is when the launch button works: from WindowBefore before the start to the end of the
+// start's day, Vietnam time.
+func (c Ceremony) Window() (from, to time.Time) {
+	local := c.StartsAt.In(VietnamTime)
+	y, m, d := local.Date()
+	return c.StartsAt.Add(-WindowBefore), time.Date(y, m, d+1, 0, 0, 0, 0, VietnamTime)
+}
+
+// Validate checks a ceremony's own fields.
+func (c Ceremony) Validate() error {
+	if t := strings.TrimSpace(c.Title); t == "" {
+		return apperr.InvalidField("title", "ceremony.error.title_required")
+	} else if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTitle {
+		return apperr.InvalidField("title", "ceremony.error.too_long", MaxTitle)
+	}
+	if c.StartsAt.IsZero() {
+		return apperr.InvalidField("starts_at", "ceremony.error.starts_at")
+	}
+	if y := c.StartsAt.Year(); y < 2000 || y > 2100 {
+		return apperr.InvalidField("starts_at", "ceremony.error.starts_at")
+	}
+	for field, v := range map[string]string{"venue": c.Venue, "vc_provider": c.VCProvider} {
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxText {
+			return apperr.InvalidField(field, "ceremony.error.too_long", MaxText)
+		}
+	}
+	if err := validLink("room_link", c.RoomLink); err != nil {
+		return err
+	}
+	return validSteps(c.Steps)
+}
+
+func validSteps(steps []Step) error {
+	if len(steps) == 0 || len(steps) > MaxSteps {
+		return apperr.InvalidField("steps", "ceremony.error.steps_count", MaxSteps)
+	}
+	for _, s := range steps {
+		t := strings.TrimSpace(s.Title)
+		if t == "" {
+			return apperr.InvalidField("steps", "ceremony.error.step_title")
+		}
+		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTitle {
+			return apperr.InvalidField("steps", "ceremony.error.too_long", MaxTitle)
+		}
+	}
+	return nil
+}
+
+// validLink accepts an empty link or an http(s) URL: the video-conference room of any provider.
+func validLink(field, link string) error {
+	if link == "" {
+		return nil
+	}
+	if len(link) > MaxLink {
+		return apperr.InvalidField(field, "ceremony.error.too_long", MaxLink)
+	}
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return apperr.InvalidField(field, "ceremony.error.link")
+	}
+	return nil
+}
+
+// Level is the kind of a bridge point.
+type Level string
+
+// The levels of bridge points.
+const (
+	Main     Level = "main"
+	District Level = "district"
+	Commune  Level = "commune"
+)
+
+// State is a bridge point's readiness as the control room shows it.
+type State string
+
+// The states of a bridge point.
+const (
+	NotReady State = "not_ready"
+	Ready    State = "ready"
+	OnAir    State = "on_air"
+	Lost     State = "lost"
+)
+
+// Checklist is the technical checklist an operator works through.
+type Checklist struct {
+	Line       bool `json:"line"`
+	Camera     bool `json:"camera"`
+	Microphone bool `json:"microphone"`
+	Screen     bool `json:"screen"`
+	Sound      bool `json:"sound"`
+	Rehearsal  bool `json:"rehearsal"`
+}
+
+// ChecklistItems names the items in order (their message keys are ceremony.check.<name>).
+var ChecklistItems = []string{"line", "camera", "microphone", "screen", "sound", "rehearsal"}
+
+// Complete tells whether every item is ticked.
+func (c Checklist) Complete() bool {
+	return c.Line && c.Camera && c.Microphone && c.Screen && c.Sound && c.Rehearsal
+}
+
+// Item reads one item by name.
+func (c Checklist) Item(name string) bool {
+	switch name {
+	case "line":
+		return c.Line
+	case "camera":
+		return c.Camera
+	case "microphone":
+		return c.Microphone
+	case "screen":
+		return c.Screen
+	case "sound":
+		return c.Sound
+	case "rehearsal":
+		return c.Rehearsal
+	}
+	return false
+}
+
+// Done counts the ticked items.
+func (c Checklist) Done() int {
+	n := 0
+	for _, it := range ChecklistItems {
+		if c.Item(it) {
+			n++
+		}
+	}
+	return n
+}
+
+// Groups are the delegate groups of each level, from the plan's composition (section II.6 a–c);
+// their labels are the message keys ceremony.group.<key>.
+var Groups = map[Level][]string{
+	Main:     {"province_leaders", "steering_committee", "department_heads", "union_leaders"},
+	District: {"district_leaders", "district_departments", "youth_union", "district_team"},
+	Commune:  {"commune_leaders", "commune_officials", "commune_team"},
+}
+
+// validGroup tells whether key is a delegate group of level.
+func validGroup(level Level, key string) bool {
+	for _, g := range Groups[level] {
+		if g == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Attendance is one delegate group's expected and confirmed numbers at a point.
+type Attendance struct {
+	Group    string `json:"group"`
+	Expected int    `json:"expected"`
+	Actual   int    `json:"actual"`
+}
+
+// MaxAttendance bounds one group's numbers at one point.
+const MaxAttendance = 10000
+
+// Point is one bridge point (điểm cầu).
+type Point struct {
+	ID           int64     `json:"id"`
+	CeremonyID   int64     `json:"ceremony_id"`
+	UnitCode     string    `json:"unit_code"`
+	UnitPath     string    `json:"-"`
+	DistrictCode string    `json:"district_code,omitempty"`
+	Level        Level     `json:"level"`
+	Name         string    `json:"name"`
+	Address      string    `json:"address"`
+	RoomLink     string    `json:"room_link"`
+	ContactName  string    `json:"contact_name"`
+	ContactPhone string    `json:"contact_phone"`
+	Checklist    Checklist `json:"checklist"`
+	OnAir        bool      `json:"on_air"`
+	// LastHeartbeat is when the point's screen last reported; zero when never.
+	LastHeartbeat time.Time    `json:"last_heartbeat,omitzero"`
+	Retired       bool         `json:"retired"`
+	Attendance    []Attendance `json:"attendance"`
+	// State is derived at read time from the checklist, on-air flag and heartbeat.
+	State State `json:"state"`
+}
+
+// StateAt derives the point's state at now: an on-air point whose screen has gone silent for
+// LostAfter is lost.
+func (p Point) StateAt(now time.Time) State {
+	switch {
+	case p.OnAir && now.Sub(p.LastHeartbeat) > LostAfter:
+		return Lost
+	case p.OnAir:
+		return OnAir
+	case p.Checklist.Complete():
+		return Ready
+	default:
+		return NotReady
+	}
+}
+
+// ExpectedTotal and ActualTotal sum the attendance.
+func (p Point) ExpectedTotal() (n int) {
+	for _, a := range p.Attendance {
+		n += a.Expected
+	}
+	return n
+}
+
+// ActualTotal sums the confirmed attendance.
+func (p Point) ActualTotal() (n int) {
+	for _, a := range p.Attendance {
+		n += a.Actual
+	}
+	return n
+}
+
+// PointDetails are the fields of a point its people fill in.
+type PointDetails struct {
+	Address      string         `json:"address"`
+	RoomLink     string         `json:"room_link"`
+	ContactName  string         `json:"contact_name"`
+	ContactPhone string         `json:"contact_phone"`
+	Expected     map[string]int `json:"expected"`
+}
+
+// Validate checks the details against the point's level.
+func (d PointDetails) Validate(level Level) error {
+	for field, v := range map[string]string{"address": d.Address, "contact_name": d.ContactName} {
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxText {
+			return apperr.InvalidField(field, "ceremony.error.too_long", MaxText)
+		}
+	}
+	if err := validPhone(d.ContactPhone); err != nil {
+		return err
+	}
+	if err := validLink("room_link", d.RoomLink); err != nil {
+		return err
+	}
+	return validCounts("expected", level, d.Expected)
+}
+
+func validPhone(p string) error {
+	if len(p) > 20 {
+		return apperr.InvalidField("contact_phone", "ceremony.error.phone")
+	}
+	for _, r := range p {
+		if !strings.ContainsRune("0123456789+ .-()", r) {
+			return apperr.InvalidField("contact_phone", "ceremony.error.phone")
+		}
+	}
+	return nil
+}
+
+func validCounts(field string, level Level, m map[string]int) error {
+	for k, n := range m {
+		if !validGroup(level, k) {
+			return apperr.InvalidField(field, "ceremony.error.group", k)
+		}
+		if n < 0 || n > MaxAttendance {
+			return apperr.InvalidField(field, "ceremony.error.count", MaxAttendance)
+		}
+	}
+	return nil
+}
+
+// Rehearsal is a technical rehearsal the province schedules.
+type Rehearsal struct {
+	ID       int64     `json:"id"`
+	StartsAt time.Time `json:"starts_at"`
+	Note     string    `json:"note"`
+}
+
+// Delegate is one invited person.
+type Delegate struct {
+	ID           int64     `json:"id"`
+	CeremonyID   int64     `json:"ceremony_id"`
+	PointID      int64     `json:"point_id"`
+	FullName     string    `json:"full_name"`
+	Position     string    `json:"position"`
+	Organisation string    `json:"organisation"`
+	Group        string    `json:"group"`
+	Phone        string    `json:"phone"`
+	Token        string    `json:"-"`
+	CheckedInAt  time.Time `json:"checked_in_at,omitzero"`
+}
+
+// Validate checks a delegate's fields against the point's level.
+func (d Delegate) Validate(level Level) error {
+	if strings.TrimSpace(d.FullName) == "" {
+		return apperr.InvalidField("full_name", "ceremony.error.name_required")
+	}
+	for field, v := range map[string]string{"full_name": d.FullName, "position": d.Position, "organisation": d.Organisation} {
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxText {
+			return apperr.InvalidField(field, "ceremony.error.too_long", MaxText)
+		}
+	}
+	if !validGroup(level, d.Group) {
+		return apperr.InvalidField("group", "ceremony.error.group", d.Group)
+	}
+	if err := validPhone(d.Phone); err != nil {
+		return apperr.InvalidField("phone", "ceremony.error.phone")
+	}
+	return nil
+}

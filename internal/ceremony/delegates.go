@@ -1,0 +1,304 @@
+package ceremony
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+)
+
+// MaxDelegatesPerPoint bounds one point's invitation list.
+const MaxDelegatesPerPoint = 500
+
+const delegateColumns = "id, ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, checked_in_at"
+
+func scanDelegate(row interface{ Scan(...any) error }) (Delegate, error) {
+	var d Delegate
+	var at int64
+	err := row.Scan(&d.ID, &d.CeremonyID, &d.PointID, &d.FullName, &d.Position, &d.Organisation, &d.Group, &d.Phone, &d.Token, &at)
+	d.CheckedInAt = db.FromMillis(at)
+	return d, err
+}
+
+// AddDelegate invites one person to a point; its people (administrators, operator) may.
+func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (Delegate, error) {
+	a := authz.ActorFrom(ctx)
+	d.FullName = strings.Join(strings.Fields(d.FullName), " ")
+	d.Position, d.Organisation, d.Phone = strings.TrimSpace(d.Position), strings.TrimSpace(d.Organisation), strings.TrimSpace(d.Phone)
+	var tok [16]byte
+	if _, err := rand.Read(tok[:]); err != nil {
+		return Delegate{}, apperr.Wrap(err, "token")
+	}
+	d.Token, d.CeremonyID, d.PointID = hex.EncodeToString(tok[:]), id, pid
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		p, err := s.loadPoint(ctx, tx, id, pid)
+		if err != nil {
+			return err
+		}
+		if !MayTouch(a, p) {
+			return apperr.New(apperr.NotFound, "ceremony.error.point_not_found")
+		}
+		if err := d.Validate(p.Level); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ceremony_delegates WHERE point_id = ?", pid).Scan(&n); err != nil {
+			return apperr.Wrap(err, "count delegates")
+		}
+		if n >= MaxDelegatesPerPoint {
+			return apperr.New(apperr.Invalid, "ceremony.error.delegates_full", MaxDelegatesPerPoint)
+		}
+		d.ID, err = tx.InsertID(ctx, `INSERT INTO ceremony_delegates (ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, pid, d.FullName, d.Position, d.Organisation, d.Group, d.Phone, d.Token, db.Millis(s.Now()))
+		if err != nil {
+			return apperr.Wrap(err, "insert delegate")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.delegate_add", ObjectType: "delegate", ObjectID: strconv.FormatInt(d.ID, 10), UnitPath: p.UnitPath, Detail: d.FullName})
+	})
+	return d, err
+}
+
+// Delegates lists a point's delegates.
+func (s *Service) Delegates(ctx context.Context, id, pid int64) ([]Delegate, error) {
+	if _, err := s.FindPoint(ctx, id, pid); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+delegateColumns+" FROM ceremony_delegates WHERE ceremony_id = ? AND point_id = ? ORDER BY id", id, pid)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list delegates")
+	}
+	defer rows.Close()
+	var out []Delegate
+	for rows.Next() {
+		d, err := scanDelegate(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan delegate")
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// findDelegate returns a delegate whose point the actor may touch.
+func (s *Service) findDelegate(ctx context.Context, q db.Querier, id int64, where string, arg any) (Delegate, Point, error) {
+	d, err := scanDelegate(q.QueryRowContext(ctx, "SELECT "+delegateColumns+" FROM ceremony_delegates WHERE ceremony_id = ? AND "+where, id, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
+	}
+	if err != nil {
+		return Delegate{}, Point{}, apperr.Wrap(err, "find delegate")
+	}
+	p, err := s.loadPoint(ctx, q, id, d.PointID)
+	if err != nil {
+		return Delegate{}, Point{}, err
+	}
+	if !MayTouch(authz.ActorFrom(ctx), p) {
+		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
+	}
+	return d, p, nil
+}
+
+// DelegateByToken finds the delegate of an invitation's QR code, for the check-in page.
+func (s *Service) DelegateByToken(ctx context.Context, id int64, token string) (Delegate, Point, error) {
+	if len(token) != 32 {
+		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
+	}
+	return s.findDelegate(ctx, s.DB.Reader(), id, "token = ?", token)
+}
+
+// CheckIn records a delegate's arrival from the QR code of their invitation. Checking in twice
+// keeps the first time; already tells so.
+func (s *Service) CheckIn(ctx context.Context, id int64, token string) (d Delegate, already bool, err error) {
+	if len(token) != 32 {
+		return Delegate{}, false, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
+	}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var p Point
+		var err error
+		d, p, err = s.findDelegate(ctx, tx, id, "token = ?", token)
+		if err != nil {
+			return err
+		}
+		if !d.CheckedInAt.IsZero() {
+			already = true
+			return nil
+		}
+		now := s.Now()
+		if _, err := tx.ExecContext(ctx, "UPDATE ceremony_delegates SET checked_in_at = ? WHERE id = ? AND checked_in_at = 0", db.Millis(now), d.ID); err != nil {
+			return apperr.Wrap(err, "check in")
+		}
+		d.CheckedInAt = now
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.checkin", ObjectType: "delegate", ObjectID: strconv.FormatInt(d.ID, 10), UnitPath: p.UnitPath, Detail: d.FullName})
+	})
+	return d, already, err
+}
+
+// CheckInURL is the address an invitation's QR code opens.
+func CheckInURL(base string, d Delegate) string {
+	return strings.TrimRight(base, "/") + "/ceremonies/" + strconv.FormatInt(d.CeremonyID, 10) + "/checkin/" + d.Token
+}
+
+// Invitation renders a delegate's invitation letter as a PDF in administrative style, with the
+// check-in QR code. base is the site's address, for the QR code.
+func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([]byte, Delegate, error) {
+	d, p, err := s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did)
+	if err != nil {
+		return nil, Delegate{}, err
+	}
+	c, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, Delegate{}, err
+	}
+	province, err := s.Units.Find(ctx, s.ProvinceCode)
+	if err != nil {
+		return nil, Delegate{}, err
+	}
+	provinceName := strings.TrimPrefix(province.Name, "Tỉnh ")
+	start := c.StartsAt.In(VietnamTime)
+	doc := pdfdoc.New("Giấy mời " + d.FullName)
+	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND " + strings.ToUpper(province.Name), Issuer: "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH",
+		Place: provinceName, Date: c.CreatedAt.In(VietnamTime)})
+	doc.Title("GIẤY MỜI", "Dự "+c.Title)
+	doc.Paragraph("Kính gửi: " + salutation(d))
+	where := c.Venue
+	if p.Level != Main {
+		where = "điểm cầu trực tuyến " + p.Name
+		if p.Address != "" {
+			where += " (" + p.Address + ")"
+		}
+	}
+	doc.Paragraph(fmt.Sprintf("Văn phòng Ủy ban nhân dân tỉnh trân trọng kính mời Ông/Bà tới dự %s, được tổ chức theo hình thức trực tiếp kết hợp trực tuyến.", c.Title))
+	doc.Paragraph(fmt.Sprintf("Thời gian: %s, ngày %s.", start.Format("15 giờ 04"), start.Format("02/01/2006")))
+	if where != "" {
+		doc.Paragraph("Địa điểm: " + where + ".")
+	}
+	doc.Paragraph("Đề nghị Ông/Bà mang theo giấy mời này; mã QR bên dưới dùng để điểm danh khi đến dự. Rất mong Ông/Bà thu xếp thời gian tham dự./.")
+	url := CheckInURL(base, d)
+	png, err := qrcode.Encode(url, qrcode.Medium, 256)
+	if err != nil {
+		return nil, Delegate{}, apperr.Wrap(err, "qr code")
+	}
+	opt := fpdf.ImageOptions{ImageType: "PNG"}
+	doc.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
+	y := doc.GetY() + 4
+	doc.ImageOptions("qr", pdfdoc.MarginLeft, y, 36, 36, false, opt, 0, "")
+	doc.SetY(y - 6)
+	doc.SignatureBlock(pdfdoc.Signature{Authority: "TL. CHỦ TỊCH", Position: "CHÁNH VĂN PHÒNG"})
+	out, err := doc.Bytes()
+	if err != nil {
+		return nil, Delegate{}, apperr.Wrap(err, "invitation pdf")
+	}
+	return out, d, nil
+}
+
+func salutation(d Delegate) string {
+	s := "Ông/Bà " + d.FullName
+	if d.Position != "" {
+		s += ", " + d.Position
+	}
+	if d.Organisation != "" {
+		s += ", " + d.Organisation
+	}
+	return s
+}
+
+// AttendanceReport writes the attendance report as xlsx: one sheet per point, one per district
+// (the district's own point and its communes'), within the actor's scope.
+func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, bundle *i18n.Bundle, w io.Writer) error {
+	if _, err := s.Find(ctx, id); err != nil {
+		return err
+	}
+	a := authz.ActorFrom(ctx)
+	if len(a.AdminUnitPaths()) == 0 && len(operatedCodes(a)) == 0 {
+		return forbidden()
+	}
+	points, err := s.ListPoints(ctx, id, PointFilter{})
+	if err != nil {
+		return err
+	}
+	invited := map[int64][2]int{}
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT point_id, COUNT(*), SUM(CASE WHEN checked_in_at > 0 THEN 1 ELSE 0 END)
+		FROM ceremony_delegates WHERE ceremony_id = ? GROUP BY point_id`, id)
+	if err != nil {
+		return apperr.Wrap(err, "count delegates")
+	}
+	for rows.Next() {
+		var pid int64
+		var n, in int
+		if err := rows.Scan(&pid, &n, &in); err != nil {
+			rows.Close()
+			return apperr.Wrap(err, "scan delegates")
+		}
+		invited[pid] = [2]int{n, in}
+	}
+	rows.Close()
+	T := func(key string, args ...any) string { return bundle.T(lang, key, args...) }
+	names := map[string]string{}
+	for _, p := range points {
+		if p.Level == District {
+			names[p.UnitCode] = p.Name
+		}
+	}
+	perPoint := sheet.Table{Name: T("ceremony.report.points"), Header: []string{
+		T("ceremony.col.point"), T("ceremony.col.level"), T("ceremony.col.district"), T("ceremony.col.state"),
+		T("ceremony.col.expected"), T("ceremony.col.actual"), T("ceremony.col.invited"), T("ceremony.col.checked_in")}}
+	type agg struct{ points, expected, actual, invited, checked, onAir int }
+	byDistrict := map[string]*agg{}
+	now := s.Now()
+	for _, p := range points {
+		inv := invited[p.ID]
+		perPoint.Rows = append(perPoint.Rows, []any{p.Name, T("ceremony.level." + string(p.Level)), names[p.DistrictCode], T("ceremony.state." + string(p.StateAt(now))),
+			p.ExpectedTotal(), p.ActualTotal(), inv[0], inv[1]})
+		if p.DistrictCode == "" {
+			continue
+		}
+		g := byDistrict[p.DistrictCode]
+		if g == nil {
+			g = &agg{}
+			byDistrict[p.DistrictCode] = g
+		}
+		g.points++
+		g.expected += p.ExpectedTotal()
+		g.actual += p.ActualTotal()
+		g.invited += inv[0]
+		g.checked += inv[1]
+		if p.OnAir {
+			g.onAir++
+		}
+	}
+	perDistrict := sheet.Table{Name: T("ceremony.report.districts"), Header: []string{
+		T("ceremony.col.district"), T("ceremony.col.points"), T("ceremony.col.on_air"), T("ceremony.col.expected"), T("ceremony.col.actual"),
+		T("ceremony.col.invited"), T("ceremony.col.checked_in")}}
+	codes := make([]string, 0, len(byDistrict))
+	for code := range byDistrict {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		g := byDistrict[code]
+		name := names[code]
+		if name == "" {
+			name = code
+		}
+		perDistrict.Rows = append(perDistrict.Rows, []any{name, g.points, g.onAir, g.expected, g.actual, g.invited, g.checked})
+	}
+	return sheet.WriteXLSX(w, perPoint, perDistrict)
+}

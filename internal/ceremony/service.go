@@ -1,0 +1,464 @@
+package ceremony
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// LaunchHook runs inside the launch transaction, once, when a ceremony is launched: the outreach
+// module starts its campaign clock here. An error aborts the launch.
+type LaunchHook func(ctx context.Context, tx *db.Tx, ceremonyID int64, launchAt time.Time) error
+
+// Service runs ceremonies. Every method takes the actor from ctx and checks it.
+type Service struct {
+	DB    *db.DB
+	Units *units.Service
+	Bus   events.Bus
+	Now   func() time.Time
+	// ProvinceCode is the unit of the main site (the province).
+	ProvinceCode string
+	// OnLaunch hooks run inside the launch transaction, in order.
+	OnLaunch []LaunchHook
+}
+
+// NewService returns a service over d for the province with the given code.
+func NewService(d *db.DB, u *units.Service, bus events.Bus, provinceCode string) *Service {
+	return &Service{DB: d, Units: u, Bus: bus, Now: time.Now, ProvinceCode: provinceCode}
+}
+
+// Topic is the events topic of a ceremony.
+func Topic(id int64) string { return "ceremony:" + strconv.FormatInt(id, 10) }
+
+func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") }
+
+func notFound() error { return apperr.New(apperr.NotFound, "ceremony.error.not_found") }
+
+// Create records a new ceremony; without steps it gets the plan's five.
+func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
+	actor := authz.ActorFrom(ctx)
+	if !actor.IsProvinceAdmin() {
+		return Ceremony{}, forbidden()
+	}
+	c.Title = strings.Join(strings.Fields(c.Title), " ")
+	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
+	if len(c.Steps) == 0 {
+		for i, t := range DefaultSteps {
+			st := Step{Position: i + 1, Title: t}
+			if i == 0 {
+				st.PlannedAt = c.StartsAt
+			}
+			c.Steps = append(c.Steps, st)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Ceremony{}, err
+	}
+	now := s.Now()
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var err error
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO ceremonies (title, starts_at, venue, vc_provider, room_link, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, db.NullInt(actor.UserID), db.Millis(now), db.Millis(now))
+		if err != nil {
+			return apperr.Wrap(err, "insert ceremony")
+		}
+		if err := writeSteps(ctx, tx, c.ID, c.Steps); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.create", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: c.Title})
+	})
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.Find(ctx, c.ID)
+}
+
+func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_steps WHERE ceremony_id = ?", id); err != nil {
+		return apperr.Wrap(err, "delete steps")
+	}
+	for i, st := range steps {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO ceremony_steps (ceremony_id, position, title, planned_at) VALUES (?, ?, ?, ?)",
+			id, i+1, strings.Join(strings.Fields(st.Title), " "), db.Millis(st.PlannedAt)); err != nil {
+			return apperr.Wrap(err, "insert step")
+		}
+	}
+	return nil
+}
+
+const ceremonyColumns = "id, title, starts_at, venue, vc_provider, room_link, current_step, launch_at, created_at"
+
+func scanCeremony(row interface{ Scan(...any) error }) (Ceremony, error) {
+	var c Ceremony
+	var starts, launch, created int64
+	err := row.Scan(&c.ID, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.CurrentStep, &launch, &created)
+	c.StartsAt, c.LaunchAt, c.CreatedAt = db.FromMillis(starts), db.FromMillis(launch), db.FromMillis(created)
+	return c, err
+}
+
+// Find returns a ceremony with its programme and designated leaders. A ceremony is public
+// information for every signed-in user.
+func (s *Service) Find(ctx context.Context, id int64) (Ceremony, error) {
+	return s.find(ctx, s.DB.Reader(), id)
+}
+
+func (s *Service) find(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
+	c, err := scanCeremony(q.QueryRowContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ceremony{}, notFound()
+	}
+	if err != nil {
+		return Ceremony{}, apperr.Wrap(err, "find ceremony")
+	}
+	rows, err := q.QueryContext(ctx, "SELECT position, title, planned_at FROM ceremony_steps WHERE ceremony_id = ? ORDER BY position", id)
+	if err != nil {
+		return Ceremony{}, apperr.Wrap(err, "list steps")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st Step
+		var planned int64
+		if err := rows.Scan(&st.Position, &st.Title, &planned); err != nil {
+			return Ceremony{}, apperr.Wrap(err, "scan step")
+		}
+		st.PlannedAt = db.FromMillis(planned)
+		c.Steps = append(c.Steps, st)
+	}
+	if err := rows.Err(); err != nil {
+		return Ceremony{}, apperr.Wrap(err, "list steps")
+	}
+	lrows, err := q.QueryContext(ctx, "SELECT user_id FROM ceremony_leaders WHERE ceremony_id = ? ORDER BY user_id", id)
+	if err != nil {
+		return Ceremony{}, apperr.Wrap(err, "list leaders")
+	}
+	defer lrows.Close()
+	c.LeaderIDs = []int64{}
+	for lrows.Next() {
+		var uid int64
+		if err := lrows.Scan(&uid); err != nil {
+			return Ceremony{}, apperr.Wrap(err, "scan leader")
+		}
+		c.LeaderIDs = append(c.LeaderIDs, uid)
+	}
+	return c, lrows.Err()
+}
+
+// List returns the ceremonies, latest first.
+func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies ORDER BY starts_at DESC, id DESC LIMIT 200")
+	if err != nil {
+		return nil, apperr.Wrap(err, "list ceremonies")
+	}
+	defer rows.Close()
+	var out []Ceremony
+	for rows.Next() {
+		c, err := scanCeremony(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan ceremony")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceSteps edits and reorders the programme; it is closed from the ceremony's day on.
+func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Ceremony, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Ceremony{}, forbidden()
+	}
+	if err := validSteps(steps); err != nil {
+		return Ceremony{}, err
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		c, err := s.find(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		from, _ := c.Window()
+		y, m, d := c.StartsAt.In(VietnamTime).Date()
+		if day := time.Date(y, m, d, 0, 0, 0, 0, VietnamTime); !s.Now().Before(day) || c.Launched() || s.Now().After(from) {
+			return apperr.New(apperr.Conflict, "ceremony.error.steps_locked")
+		}
+		if err := writeSteps(ctx, tx, id, steps); err != nil {
+			return err
+		}
+		titles := make([]string, len(steps))
+		for i, st := range steps {
+			titles[i] = st.Title
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strings.Join(titles, " | ")})
+	})
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.Find(ctx, id)
+}
+
+// SetLeaders names the users (besides province administrators) who may press the launch button.
+func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ceremony, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Ceremony{}, forbidden()
+	}
+	if len(userIDs) > 50 {
+		return Ceremony{}, apperr.InvalidField("user_ids", "ceremony.error.leaders_count", 50)
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := s.find(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_leaders WHERE ceremony_id = ?", id); err != nil {
+			return apperr.Wrap(err, "delete leaders")
+		}
+		seen := map[int64]bool{}
+		for _, uid := range userIDs {
+			if seen[uid] {
+				continue
+			}
+			seen[uid] = true
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE id = ? AND disabled = 0", uid).Scan(&n); err != nil {
+				return apperr.Wrap(err, "find leader")
+			}
+			if n == 0 {
+				return apperr.InvalidField("user_ids", "ceremony.error.leader_unknown", uid)
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO ceremony_leaders (ceremony_id, user_id) VALUES (?, ?)", id, uid); err != nil {
+				return apperr.Wrap(err, "insert leader")
+			}
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.leaders", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: fmt.Sprint(userIDs)})
+	})
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.Find(ctx, id)
+}
+
+// MayLaunch tells whether the actor may press the launch button of c.
+func MayLaunch(a *authz.Actor, c Ceremony) bool {
+	if a.IsProvinceAdmin() {
+		return true
+	}
+	if a == nil || a.UserID == 0 {
+		return false
+	}
+	for _, id := range c.LeaderIDs {
+		if id == a.UserID {
+			return true
+		}
+	}
+	return false
+}
+
+// StepData is the payload of a "step" event.
+type StepData struct {
+	Step  int    `json:"step"`
+	Title string `json:"title"`
+}
+
+// SetStep moves the programme to step pos (1-based; 0 = not started) and tells every screen.
+func (s *Service) SetStep(ctx context.Context, id int64, pos int) (Ceremony, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Ceremony{}, forbidden()
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		c, err := s.find(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if pos < 0 || pos > len(c.Steps) {
+			return apperr.InvalidField("step", "ceremony.error.step", len(c.Steps))
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE ceremonies SET current_step = ?, updated_at = ? WHERE id = ?", pos, db.Millis(s.Now()), id); err != nil {
+			return apperr.Wrap(err, "set step")
+		}
+		data := StepData{Step: pos}
+		if pos > 0 {
+			data.Title = c.Steps[pos-1].Title
+		}
+		if err := s.publish(ctx, tx, id, "step", data); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.step", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strconv.Itoa(pos) + " " + data.Title})
+	})
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.Find(ctx, id)
+}
+
+func (s *Service) publish(ctx context.Context, tx *db.Tx, id int64, name string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return apperr.Wrap(err, "encode event")
+	}
+	if _, err := s.Bus.PublishTx(ctx, tx, Topic(id), name, data); err != nil {
+		return apperr.Wrap(err, "publish event")
+	}
+	return nil
+}
+
+// LaunchData is the payload of the "launch" event: the moment, in RFC 3339 and in Unix
+// milliseconds, and the server's clock when it was decided.
+type LaunchData struct {
+	LaunchAt     string `json:"launch_at"`
+	LaunchAtMs   int64  `json:"launch_at_ms"`
+	ServerTimeMs int64  `json:"server_time_ms"`
+}
+
+var errOutsideWindow = errors.New("outside the launch window")
+
+// Launch presses the button. The moment is decided once, in the database: the first call sets it
+// LaunchDelay ahead (to the next whole second), runs the OnLaunch hooks and publishes one "launch"
+// event, all in one transaction; every later call, from anywhere, answers the same moment and
+// publishes nothing. Other roles, and calls outside the window, are refused and audited.
+func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
+	actor := authz.ActorFrom(ctx)
+	c, err := s.Find(ctx, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !MayLaunch(actor, c) {
+		s.refuseLaunch(ctx, id, "role")
+		return time.Time{}, apperr.New(apperr.Forbidden, "ceremony.error.launch_role")
+	}
+	now := s.Now()
+	var launchAt time.Time
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var cur int64
+		if err := tx.QueryRowContext(ctx, "SELECT launch_at FROM ceremonies WHERE id = ?", id).Scan(&cur); err != nil {
+			return apperr.Wrap(err, "read launch")
+		}
+		if cur != 0 {
+			launchAt = db.FromMillis(cur)
+			return nil
+		}
+		if from, to := c.Window(); now.Before(from) || !now.Before(to) {
+			return errOutsideWindow
+		}
+		at := now.Add(LaunchDelay).Truncate(time.Second).Add(time.Second)
+		res, err := tx.ExecContext(ctx, "UPDATE ceremonies SET launch_at = ?, launched_by = ?, updated_at = ? WHERE id = ? AND launch_at = 0",
+			db.Millis(at), db.NullInt(actor.UserID), db.Millis(now), id)
+		if err != nil {
+			return apperr.Wrap(err, "launch")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return apperr.Wrap(err, "launch")
+		} else if n == 0 {
+			// Someone else launched between our read and our update: theirs stands.
+			if err := tx.QueryRowContext(ctx, "SELECT launch_at FROM ceremonies WHERE id = ?", id).Scan(&cur); err != nil {
+				return apperr.Wrap(err, "read launch")
+			}
+			launchAt = db.FromMillis(cur)
+			return nil
+		}
+		launchAt = at
+		for _, hook := range s.OnLaunch {
+			if err := hook(ctx, tx, id, at); err != nil {
+				return err
+			}
+		}
+		if err := s.publish(ctx, tx, id, "launch", LaunchData{LaunchAt: at.UTC().Format(time.RFC3339), LaunchAtMs: db.Millis(at), ServerTimeMs: db.Millis(now)}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: at.UTC().Format(time.RFC3339)})
+	})
+	if errors.Is(err, errOutsideWindow) {
+		s.refuseLaunch(ctx, id, "window")
+		from, to := c.Window()
+		return time.Time{}, apperr.New(apperr.Forbidden, "ceremony.error.launch_window",
+			from.In(VietnamTime).Format("15:04 02/01/2006"), to.Add(-time.Minute).In(VietnamTime).Format("15:04 02/01/2006"))
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return launchAt, nil
+}
+
+// refuseLaunch records a refused press in its own transaction (the refused one left nothing).
+func (s *Service) refuseLaunch(ctx context.Context, id int64, reason string) {
+	_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch_refused", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: reason})
+	})
+}
+
+// Subscribe opens the ceremony's live events for a signed-in viewer: point changes ("point",
+// "points"), programme steps ("step") and the launch ("launch"), after afterID (< 0: from now).
+func (s *Service) Subscribe(ctx context.Context, id int64, afterID int64) (<-chan events.Event, func(), error) {
+	if a := authz.ActorFrom(ctx); a == nil {
+		return nil, nil, apperr.New(apperr.Unauthenticated, "error.unauthenticated")
+	}
+	var n int
+	if err := s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM ceremonies WHERE id = ?", id).Scan(&n); err != nil {
+		return nil, nil, apperr.Wrap(err, "find ceremony")
+	}
+	if n == 0 {
+		return nil, nil, notFound()
+	}
+	ch, cancel := s.Bus.Subscribe(ctx, Topic(id), afterID)
+	return ch, cancel, nil
+}
+
+// LastEventID is the ID of the ceremony's latest event, for pages that render the current state.
+func (s *Service) LastEventID(ctx context.Context, id int64) (int64, error) {
+	return s.Bus.LastID(ctx, Topic(id))
+}
+
+// Rehearsals lists the technical rehearsals, earliest first.
+func (s *Service) Rehearsals(ctx context.Context, id int64) ([]Rehearsal, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT id, starts_at, note FROM ceremony_rehearsals WHERE ceremony_id = ? ORDER BY starts_at, id", id)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list rehearsals")
+	}
+	defer rows.Close()
+	var out []Rehearsal
+	for rows.Next() {
+		var r Rehearsal
+		var at int64
+		if err := rows.Scan(&r.ID, &at, &r.Note); err != nil {
+			return nil, apperr.Wrap(err, "scan rehearsal")
+		}
+		r.StartsAt = db.FromMillis(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ScheduleRehearsal adds a technical rehearsal; only the province schedules them.
+func (s *Service) ScheduleRehearsal(ctx context.Context, id int64, r Rehearsal) (Rehearsal, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Rehearsal{}, forbidden()
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if r.StartsAt.IsZero() || r.StartsAt.Year() < 2000 || r.StartsAt.Year() > 2100 {
+		return Rehearsal{}, apperr.InvalidField("starts_at", "ceremony.error.starts_at")
+	}
+	if len([]rune(r.Note)) > MaxText {
+		return Rehearsal{}, apperr.InvalidField("note", "ceremony.error.too_long", MaxText)
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := s.find(ctx, tx, id); err != nil {
+			return err
+		}
+		var err error
+		r.ID, err = tx.InsertID(ctx, "INSERT INTO ceremony_rehearsals (ceremony_id, starts_at, note, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+			id, db.Millis(r.StartsAt), r.Note, db.Millis(s.Now()))
+		if err != nil {
+			return apperr.Wrap(err, "insert rehearsal")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.rehearsal", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: r.StartsAt.UTC().Format(time.RFC3339) + " " + r.Note})
+	})
+	return r, err
+}

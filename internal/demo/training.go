@@ -1,0 +1,108 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/training"
+)
+
+// DemoCourseTitle is the title of the demo course (demo data is loaded once per title).
+const DemoCourseTitle = "Kỹ năng số cơ bản cho người dân"
+
+// demoQuestions is the demo course's bank, in the import template: online public services,
+// cashless payment and information security.
+const demoQuestions = `category,type,question,A,B,C,D,correct
+Dịch vụ công trực tuyến,single,Địa chỉ của Cổng Dịch vụ công quốc gia là gì?,dichvucong.gov.vn,dichvucong.com.vn,congdichvu.vn,dvc.gov.com,A
+Dịch vụ công trực tuyến,single,Tài khoản nào dùng để đăng nhập Cổng Dịch vụ công quốc gia?,Tài khoản định danh điện tử VNeID,Tài khoản mạng xã hội,Tài khoản trò chơi,Địa chỉ thư điện tử bất kỳ,A
+Dịch vụ công trực tuyến,multiple,Người dân có thể làm những việc nào trên Cổng Dịch vụ công?,Nộp hồ sơ thủ tục hành chính,Tra cứu tình trạng hồ sơ,Thanh toán lệ phí trực tuyến,Mua vé xem phim,"A,B,C"
+Dịch vụ công trực tuyến,truefalse,Dịch vụ công trực tuyến toàn trình cho phép thực hiện toàn bộ thủ tục trên mạng.,Đúng,Sai,,,A
+Thanh toán không dùng tiền mặt,single,Mã QR trên hóa đơn dùng để làm gì?,Quét để thanh toán nhanh,Trang trí hóa đơn,Xem quảng cáo,Không có tác dụng,A
+Thanh toán không dùng tiền mặt,multiple,Những hình thức nào là thanh toán không dùng tiền mặt?,Chuyển khoản qua ứng dụng ngân hàng,Ví điện tử,Thẻ ngân hàng,Tiền giấy,"A,B,C"
+Thanh toán không dùng tiền mặt,truefalse,Có thể nộp học phí và tiền điện qua ứng dụng ngân hàng.,Đúng,Sai,,,A
+Thanh toán không dùng tiền mặt,single,Khi chuyển khoản cần kiểm tra điều gì trước khi xác nhận?,Tên và số tài khoản người nhận,Màu của ứng dụng,Giờ trong ngày,Dung lượng điện thoại,A
+An toàn thông tin,truefalse,Nhân viên ngân hàng có thể hỏi mã OTP của bạn qua điện thoại.,Đúng,Sai,,,B
+An toàn thông tin,single,Mật khẩu nào an toàn nhất?,Cụm từ dài kết hợp chữ và số,123456,Ngày sinh của bạn,Tên của bạn,A
+An toàn thông tin,multiple,Dấu hiệu nào cho thấy một tin nhắn có thể là lừa đảo?,Yêu cầu bấm vào đường dẫn lạ,Thúc giục chuyển tiền gấp,Hứa trúng thưởng lớn,Đến từ số tổng đài chính thức đã biết,"A,B,C"
+An toàn thông tin,single,Khi nghi ngờ bị lừa đảo qua mạng bạn nên làm gì?,Báo cơ quan công an và ngân hàng,Chuyển thêm tiền,Chia sẻ mật khẩu,Im lặng,A
+`
+
+// loadTraining adds the demo course (published, 12 questions, one module with two lessons) and a
+// few enrolments and attempts by the demo learners. It does nothing when the course exists.
+func loadTraining(ctx context.Context, s Services) error {
+	if s.Training == nil {
+		return nil
+	}
+	existing, err := s.Training.ListCourses(ctx, training.CourseFilter{Query: DemoCourseTitle, All: true})
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 {
+		return nil
+	}
+	c, err := s.Training.CreateCourse(ctx, training.Course{Title: DemoCourseTitle, Audience: "citizens,youth,pupils",
+		Summary: "Sử dụng dịch vụ công trực tuyến, thanh toán không dùng tiền mặt và giữ an toàn thông tin cá nhân.",
+		Exam:    training.Exam{QuestionCount: 10, PassPercent: 70, TimeLimitMinutes: 20, MaxAttempts: 3, RetryDelayMinutes: 10, ReviewAllowed: true}})
+	if err != nil {
+		return err
+	}
+	m, err := s.Training.AddModule(ctx, c.ID, "Chương 1. Dịch vụ công và thanh toán số")
+	if err != nil {
+		return err
+	}
+	for _, l := range []training.Lesson{
+		{Title: "Nộp hồ sơ trên Cổng Dịch vụ công", BodyHTML: "<p>Đăng nhập bằng tài khoản <strong>VNeID</strong>, chọn thủ tục, điền tờ khai và theo dõi hồ sơ.</p>"},
+		{Title: "Thanh toán bằng mã QR", BodyHTML: "<p>Mở ứng dụng ngân hàng, chọn <em>Quét QR</em>, kiểm tra tên người nhận rồi xác nhận.</p><ul><li>Không chia sẻ mã OTP.</li></ul>"},
+	} {
+		if _, err := s.Training.AddLesson(ctx, m.ID, l); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Training.ImportQuestions(ctx, c.ID, strings.NewReader(demoQuestions)); err != nil {
+		return fmt.Errorf("demo questions: %w", err)
+	}
+	if _, err := s.Training.Publish(ctx, c.ID); err != nil {
+		return err
+	}
+	// hocvien.bato takes the exam and answers everything correctly; hocvien.dan starts and
+	// answers two questions.
+	bank, err := s.Training.Questions(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	correct := map[int64][]int64{}
+	for _, q := range bank {
+		for _, o := range q.Options {
+			if o.Correct {
+				correct[q.ID] = append(correct[q.ID], o.ID)
+			}
+		}
+	}
+	for i, name := range []string{"hocvien.bato", "hocvien.dan"} {
+		u, err := s.Accounts.FindByUsername(ctx, name)
+		if err != nil {
+			continue
+		}
+		lctx := authz.WithActor(context.WithoutCancel(ctx), &authz.Actor{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Grants: u.Grants})
+		a, err := s.Training.StartAttempt(lctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("demo attempt %s: %w", name, err)
+		}
+		for j, q := range a.Questions {
+			if i == 1 && j >= 2 {
+				break
+			}
+			if _, err := s.Training.SaveAnswer(lctx, a.ID, q.ID, correct[q.ID]); err != nil {
+				return fmt.Errorf("demo answer: %w", err)
+			}
+		}
+		if i == 0 {
+			if _, err := s.Training.Submit(lctx, a.ID); err != nil {
+				return fmt.Errorf("demo submit: %w", err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestReportsBrowser is the flow of the reporting issue: the province creates the plan's report
+// (due 15/8/2023, long past, so any submission is late); Ba Tơ's administrator writes and submits
+// it; the province sees it as late and returns it with a comment; Ba Tơ sees the comment and
+// resubmits; the province accepts it and the report is locked (an edit is answered 423 with the
+// reason); the province dashboard's bar chart and district map are drawn.
+func TestReportsBrowser(t *testing.T) {
+	prov := NewBrowser(t)
+	srv := StartServer(t)
+	base := srv.URL
+	srv.CreateUser(t, "so.tttt.bc", "Tinh-BaoCao-2024!", "province_admin", "51")
+	srv.CreateUser(t, "ubnd.bato.bc", "BaTo-BaoCao-2024!", "unit_admin", "535")
+
+	// The province creates the plan's report in one click.
+	Login(t, prov, base, "so.tttt.bc", "Tinh-BaoCao-2024!")
+	if status := Open(t, prov, base+"/reports"); status != 200 {
+		t.Fatalf("/reports: %d", status)
+	}
+	if status := Follow(t, prov, "#create-plan"); status != 200 {
+		t.Fatalf("create the plan's report: %d", status)
+	}
+	periodURL := Eval[string](t, prov, `location.href`)
+	if !strings.Contains(periodURL, "/reports/periods/") {
+		t.Fatalf("after creating the plan's report the browser is at %s", periodURL)
+	}
+	if n := Eval[int](t, prov, `document.querySelectorAll("#status tbody tr").length`); n != 13 {
+		t.Fatalf("status lists %d units, want the 13 districts", n)
+	}
+	if got := Text(t, prov, "[data-testid=state-535]"); got != "Chưa có" {
+		t.Errorf("Ba Tơ's state before anything: %q", got)
+	}
+
+	// Ba Tơ's administrator writes and submits, after the due date.
+	dist := NewContext(t, prov)
+	Login(t, dist, base, "ubnd.bato.bc", "BaTo-BaoCao-2024!")
+	if status := Open(t, dist, base+"/reports"); status != 200 {
+		t.Fatalf("/reports as Ba Tơ: %d", status)
+	}
+	if status := Follow(t, dist, "#periods a"); status != 200 {
+		t.Fatalf("open the period: %d", status)
+	}
+	if n := Eval[int](t, dist, `document.querySelectorAll("#status tbody tr").length`); n != 1 {
+		t.Errorf("Ba Tơ sees %d units in the status, want only itself", n)
+	}
+	if status := Follow(t, dist, "#start-535"); status != 200 {
+		t.Fatalf("start the report: %d", status)
+	}
+	Type(t, dist, "#n-results", "Đã thành lập 19 Tổ Công nghệ số cộng đồng, hướng dẫn người dân cài đặt VNeID.")
+	Type(t, dist, "#n-difficulties", "Sóng di động yếu ở các xã vùng cao.")
+	Type(t, dist, "#n-proposals", "Đề nghị hỗ trợ thiết bị cho các tổ.")
+	Type(t, dist, "#signer-name", "Phạm Thị Lan")
+	Type(t, dist, "#signer-position", "Chủ tịch")
+	Screenshot(t, dist, "01-district-writes")
+	if status := Follow(t, dist, "#report-submit"); status != 200 {
+		t.Fatalf("submit: %d; page says %q", status, Eval[string](t, dist, `document.body.innerText`))
+	}
+	if got := Eval[string](t, dist, `document.querySelector("#report-state").dataset.state`); got != "submitted" {
+		t.Fatalf("after submitting, state %q", got)
+	}
+	if got := Text(t, dist, "#report-timeliness"); got != "Trễ hạn" {
+		t.Errorf("timeliness after a submission past 15/8/2023: %q", got)
+	}
+	reportURL := Eval[string](t, dist, `location.href`)
+
+	// The province sees it late, opens it and returns it with a comment.
+	if status := Open(t, prov, periodURL); status != 200 {
+		t.Fatalf("period page: %d", status)
+	}
+	if got := Text(t, prov, "[data-testid=timeliness-535]"); got != "Trễ hạn" {
+		t.Errorf("province sees Ba Tơ as %q, want Trễ hạn", got)
+	}
+	if got := Text(t, prov, "[data-testid=state-535]"); got != "Đã gửi, chờ xem xét" {
+		t.Errorf("province sees Ba Tơ's state %q", got)
+	}
+	Screenshot(t, prov, "02-province-sees-late")
+	if status := Follow(t, prov, "#open-535"); status != 200 {
+		t.Fatalf("open Ba Tơ's report: %d", status)
+	}
+	if n := Eval[int](t, prov, `document.querySelectorAll(".figures-table tbody tr").length`); n == 0 {
+		t.Errorf("the submitted report shows no figures")
+	}
+	Type(t, prov, "#return-comment", "Đề nghị bổ sung số người dân được hướng dẫn theo từng xã.")
+	if status := Follow(t, prov, "#report-return"); status != 200 {
+		t.Fatalf("return: %d", status)
+	}
+	if got := Eval[string](t, prov, `document.querySelector("#report-state").dataset.state`); got != "returned" {
+		t.Fatalf("after returning, state %q", got)
+	}
+
+	// Ba Tơ sees the comment and resubmits.
+	if status := Open(t, dist, reportURL); status != 200 {
+		t.Fatalf("report page as Ba Tơ: %d", status)
+	}
+	if got := Text(t, dist, "#return-comment-text"); got != "Đề nghị bổ sung số người dân được hướng dẫn theo từng xã." {
+		t.Errorf("Ba Tơ sees the comment %q", got)
+	}
+	Type(t, dist, "#n-results", "Đã thành lập 19 Tổ Công nghệ số cộng đồng; số người được hướng dẫn theo từng xã ở phụ lục.")
+	if status := Follow(t, dist, "#report-submit"); status != 200 {
+		t.Fatalf("resubmit: %d", status)
+	}
+	if got := Eval[string](t, dist, `document.querySelector("#report-state").dataset.state`); got != "submitted" {
+		t.Fatalf("after resubmitting, state %q", got)
+	}
+
+	// The province accepts; the report is locked.
+	if status := Open(t, prov, reportURL); status != 200 {
+		t.Fatalf("report page as province: %d", status)
+	}
+	if status := Follow(t, prov, "#report-accept"); status != 200 {
+		t.Fatalf("accept: %d", status)
+	}
+	if got := Eval[string](t, prov, `document.querySelector("#report-state").dataset.state`); got != "accepted" {
+		t.Fatalf("after accepting, state %q", got)
+	}
+	if status := Open(t, dist, reportURL); status != 200 {
+		t.Fatalf("report page as Ba Tơ after acceptance: %d", status)
+	}
+	if n := Eval[int](t, dist, `document.querySelectorAll("#report-form").length`); n != 0 {
+		t.Errorf("Ba Tơ still has an edit form on an accepted report")
+	}
+	if !strings.Contains(Text(t, dist, "#locked-note"), "so.tttt.bc") {
+		t.Errorf("locked note does not say who accepted: %q", Text(t, dist, "#locked-note"))
+	}
+	// An edit sent anyway (an old tab, a script) is refused with 423 and the reason.
+	type answer struct {
+		Status int
+		Text   string
+	}
+	got, err := chromedp.Run(dist, chromedp.Evaluate[answer](`(async () => {
+		const id = location.pathname.split("/").pop();
+		const r = await fetch("/reports/" + id + "/save", {method: "POST", body: new URLSearchParams({results: "sửa sau khi khóa"})});
+		const html = await r.text();
+		const doc = new DOMParser().parseFromString(html, "text/html");
+		return {Status: r.status, Text: doc.querySelector("[role=alert]") ? doc.querySelector("[role=alert]").textContent : html.slice(0, 300)};
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("edit of an accepted report: %v", err)
+	}
+	if got.Status != 423 || !strings.Contains(got.Text, "đã được tỉnh tiếp nhận") || !strings.Contains(got.Text, "so.tttt.bc") {
+		t.Errorf("edit of an accepted report: %d %q", got.Status, got.Text)
+	}
+	Screenshot(t, dist, "03-district-locked")
+
+	// The province dashboard draws its bar chart, progress chart and district map.
+	if status := Open(t, prov, base+"/dashboard"); status != 200 {
+		t.Fatalf("/dashboard: %d", status)
+	}
+	WaitFor(t, prov, "the district map", `document.querySelectorAll("#district-map path").length === 13`)
+	if n := Eval[int](t, prov, `document.querySelectorAll("#bar-chart rect").length`); n != 13 {
+		t.Errorf("bar chart has %d bars, want 13", n)
+	}
+	// Drawn, not just present: the paths and bars have an area on screen.
+	if n := Eval[int](t, prov, `[...document.querySelectorAll("#district-map path")].filter(p => { const b = p.getBBox(); return b.width > 1 && b.height > 1; }).length`); n != 13 {
+		t.Errorf("%d district shapes have an area", n)
+	}
+	if w := Eval[float64](t, prov, `document.querySelector("#district-map").getBoundingClientRect().width`); w < 200 {
+		t.Errorf("map is %v px wide", w)
+	}
+	if n := Eval[int](t, prov, `document.querySelectorAll(".line-chart polyline").length`); n == 0 {
+		t.Errorf("no progress line drawn")
+	}
+	if fill := Eval[string](t, prov, `getComputedStyle(document.querySelector("#district-map path")).fill`); fill == "" || fill == "none" || fill == "rgb(0, 0, 0)" {
+		t.Errorf("district shapes are not coloured by share: fill %q", fill)
+	}
+	if !strings.Contains(Text(t, prov, "#map-attribution"), "dvhcvn") {
+		t.Errorf("map attribution missing")
+	}
+	Screenshot(t, prov, "04-province-dashboard")
+	// Drill down to Ba Tơ, then a commune.
+	if status := Follow(t, prov, `#children a[href="/dashboard/units/535"]`); status != 200 {
+		t.Fatalf("drill down to Ba Tơ: %d", status)
+	}
+	if n := Eval[int](t, prov, `document.querySelectorAll("#bar-chart rect").length`); n < 10 {
+		t.Errorf("Ba Tơ's dashboard compares %d communes", n)
+	}
+	// The public dashboard needs no login.
+	anon := NewContext(t, prov)
+	if status := Open(t, anon, base+"/dashboard/public"); status != 200 {
+		t.Fatalf("public dashboard: %d", status)
+	}
+	if n := Eval[int](t, anon, `document.querySelectorAll("#district-map path").length`); n != 13 {
+		t.Errorf("public map has %d districts", n)
+	}
+}
+
+// TestReportsDemoData checks the acceptance contract on the demo data: the plan's period exists
+// with at least one submitted district report, listed through the API.
+func TestReportsDemoData(t *testing.T) {
+	srv := StartServer(t, WithDemo())
+	code, out, errOut := srv.CLI(t, "", "token", "create", "--username", "so.tttt", "--db", srv.DB)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
+	get := func(path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var periods struct {
+		Items []struct {
+			ID        int64    `json:"id"`
+			Title     string   `json:"title"`
+			DueDate   string   `json:"due_date"`
+			UnitCodes []string `json:"unit_codes"`
+		} `json:"items"`
+	}
+	get("/api/v1/reports/periods", &periods)
+	if len(periods.Items) == 0 || periods.Items[0].DueDate != "2023-08-15" || len(periods.Items[0].UnitCodes) != 13 {
+		t.Fatalf("demo periods: %+v", periods)
+	}
+	var list struct {
+		Items []struct {
+			UnitCode string `json:"unit_code"`
+			State    string `json:"state"`
+		} `json:"items"`
+	}
+	get(fmt.Sprintf("/api/v1/reports?period=%d", periods.Items[0].ID), &list)
+	submitted := 0
+	for _, r := range list.Items {
+		if r.State == "submitted" || r.State == "accepted" {
+			submitted++
+		}
+	}
+	if submitted == 0 {
+		t.Fatalf("no submitted district report in the demo data: %+v", list.Items)
+	}
+}

@@ -1,0 +1,186 @@
+package outreach
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// SubjectRequest is a citizen's request about their data (Decree 13/2023/NĐ-CP, art. 14 and 16): a
+// copy of it ("export") or its erasure ("erase"). The citizen is found by phone, or by name, year
+// of birth and village when they gave no phone.
+type SubjectRequest struct {
+	Kind        string `json:"kind"`
+	Phone       string `json:"phone,omitempty"`
+	Name        string `json:"name,omitempty"`
+	BirthYear   int    `json:"birth_year,omitempty"`
+	VillageCode string `json:"village_code,omitempty"`
+	// ReceivedOn is the date the request reached the office (YYYY-MM-DD).
+	ReceivedOn string `json:"received_on"`
+	Note       string `json:"note,omitempty"`
+}
+
+// SubjectResult is what a request did: the request's id and dates, and the records concerned
+// (their content for an export, as they were before erasure for an erase).
+type SubjectResult struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	ReceivedOn  string    `json:"received_on"`
+	CompletedAt time.Time `json:"completed_at"`
+	Records     []Record  `json:"records"`
+}
+
+var isoDate = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// HandleSubjectRequest exports or erases one citizen's records in the actor's administered area.
+// Erasure removes the identifying fields and keeps the counts. Both are audited and the request
+// is recorded with the date it was received and the moment it was completed.
+func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) (SubjectResult, error) {
+	actor := authz.ActorFrom(ctx)
+	paths := actor.AdminUnitPaths()
+	if len(paths) == 0 {
+		return SubjectResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if req.Kind != "export" && req.Kind != "erase" {
+		return SubjectResult{}, apperr.InvalidField("kind", "outreach.error.request_kind")
+	}
+	now := s.Now()
+	if !isoDate.MatchString(req.ReceivedOn) {
+		return SubjectResult{}, apperr.InvalidField("received_on", "outreach.error.received_on")
+	}
+	if d, err := time.Parse("2006-01-02", req.ReceivedOn); err != nil || d.After(now) {
+		return SubjectResult{}, apperr.InvalidField("received_on", "outreach.error.received_on")
+	}
+	req.Note = strings.Join(strings.Fields(req.Note), " ")
+	if len([]rune(req.Note)) > 500 {
+		return SubjectResult{}, apperr.InvalidField("note", "outreach.error.note_long")
+	}
+	var key string
+	if req.Phone != "" {
+		p, ok := NormalizePhone(req.Phone)
+		if !ok {
+			return SubjectResult{}, apperr.InvalidField("phone", "outreach.error.phone")
+		}
+		key = CitizenKey("", 0, p, "")
+	} else {
+		name := strings.Join(strings.Fields(req.Name), " ")
+		if name == "" || req.BirthYear == 0 || req.VillageCode == "" {
+			return SubjectResult{}, apperr.InvalidField("phone", "outreach.error.request_locator")
+		}
+		key = CitizenKey(name, req.BirthYear, "", req.VillageCode)
+	}
+	var scope []string
+	args := []any{key}
+	for _, p := range paths {
+		scope = append(scope, "r.unit_path LIKE ?")
+		args = append(args, p+"%")
+	}
+	where := " WHERE r.citizen_key = ? AND (" + strings.Join(scope, " OR ") + ")"
+	res := SubjectResult{Kind: req.Kind, ReceivedOn: req.ReceivedOn, CompletedAt: now.UTC()}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+recordColumns+recordFrom+where+" ORDER BY r.id", args...)
+		if err != nil {
+			return apperr.Wrap(err, "find citizen records")
+		}
+		for rows.Next() {
+			r, err := scanRecord(rows)
+			if err != nil {
+				rows.Close()
+				return apperr.Wrap(err, "scan record")
+			}
+			res.Records = append(res.Records, r)
+		}
+		rows.Close()
+		if len(res.Records) == 0 {
+			return apperr.New(apperr.NotFound, "outreach.error.citizen_not_found")
+		}
+		if req.Kind == "erase" {
+			for _, r := range res.Records {
+				if err := eraseRecord(ctx, tx, r, now); err != nil {
+					return err
+				}
+			}
+		}
+		res.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_subject_requests (kind, citizen_key, received_on, completed_at, records, actor_id, unit_path, note)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, req.Kind, key, req.ReceivedOn, db.Millis(now), len(res.Records), db.NullInt(actor.UserID), paths[0], req.Note)
+		if err != nil {
+			return apperr.Wrap(err, "insert request")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.citizen." + req.Kind, ObjectType: "outreach_subject_request", ObjectID: strconv.FormatInt(res.ID, 10),
+			UnitPath: res.Records[0].UnitPath, Detail: "records=" + strconv.Itoa(len(res.Records)) + " received_on=" + req.ReceivedOn})
+	})
+	return res, err
+}
+
+// eraseRecord removes a record's identifying fields; the counters are left as they are.
+func eraseRecord(ctx context.Context, tx *db.Tx, r Record, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+		erased_at = ? WHERE id = ?`, db.Millis(now), r.ID); err != nil {
+		return apperr.Wrap(err, "erase record")
+	}
+	for _, q := range []string{"DELETE FROM outreach_citizens WHERE campaign_id = ? AND citizen_key = ?", "DELETE FROM outreach_member_citizens WHERE campaign_id = ? AND citizen_key = ?"} {
+		if _, err := tx.ExecContext(ctx, q, r.CampaignID, r.citizenKey); err != nil {
+			return apperr.Wrap(err, "erase citizen key")
+		}
+	}
+	return nil
+}
+
+// RetentionResult tells what ApplyRetention did.
+type RetentionResult struct {
+	Campaigns []int64 `json:"campaigns"`
+	Records   int64   `json:"records"`
+}
+
+// ApplyRetention removes the identifying fields (name, year of birth, phone, evidence, location,
+// citizen key) of every record of a campaign whose retention period has run out — RetentionDays
+// after its window closed — and keeps every count. Only a province administrator (or the command
+// line) runs it; it is safe to run again.
+func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return RetentionResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	now := s.Now()
+	cs, err := s.Campaigns(ctx)
+	if err != nil {
+		return RetentionResult{}, err
+	}
+	var res RetentionResult
+	for _, c := range cs {
+		if c.LaunchAt.IsZero() || !c.RetainedAt.IsZero() || now.Before(c.End().Add(time.Duration(c.RetentionDays)*24*time.Hour)) {
+			continue
+		}
+		err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			r, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+				erased_at = ? WHERE campaign_id = ? AND erased_at = 0`, db.Millis(now), c.ID)
+			if err != nil {
+				return apperr.Wrap(err, "retention")
+			}
+			n := affected(r)
+			res.Records += int64(n)
+			for _, q := range []string{"DELETE FROM outreach_citizens WHERE campaign_id = ?", "DELETE FROM outreach_member_citizens WHERE campaign_id = ?"} {
+				if _, err := tx.ExecContext(ctx, q, c.ID); err != nil {
+					return apperr.Wrap(err, "retention keys")
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE outreach_campaigns SET retained_at = ? WHERE id = ?", db.Millis(now), c.ID); err != nil {
+				return apperr.Wrap(err, "retention mark")
+			}
+			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.retention", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/",
+				Detail: "records=" + strconv.Itoa(n)})
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Campaigns = append(res.Campaigns, c.ID)
+	}
+	s.invalidate()
+	return res, nil
+}

@@ -1,0 +1,282 @@
+package outreach
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+)
+
+// UnitRef names a unit in progress answers.
+type UnitRef struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Level string `json:"level"`
+}
+
+// Tally is the progress of one unit: its members, how many met the target, the records and the
+// distinct citizens guided.
+type Tally struct {
+	Unit       UnitRef `json:"unit"`
+	Members    int     `json:"members"`
+	MembersMet int     `json:"members_meeting_target"`
+	Records    int64   `json:"records"`
+	Citizens   int64   `json:"distinct_citizens"`
+	Flagged    int64   `json:"flagged"`
+}
+
+// Percent is the share of members who met the target, rounded down.
+func (t Tally) Percent() int {
+	if t.Members == 0 {
+		return 0
+	}
+	return t.MembersMet * 100 / t.Members
+}
+
+// MemberProgress is one member's x of target.
+type MemberProgress struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	UnitCode string `json:"unit_code"`
+	Records  int64  `json:"records"`
+	Citizens int64  `json:"citizens"`
+	Target   int    `json:"target"`
+	Met      bool   `json:"met"`
+}
+
+// Count is one counter of a dimension: a skill, a platform or a visit outcome.
+type Count struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	N    int64  `json:"n"`
+}
+
+// Progress is the progress of a unit in one campaign.
+type Progress struct {
+	Tally
+	Campaign    Campaign         `json:"campaign"`
+	Children    []Tally          `json:"children"`
+	BySkill     []Count          `json:"by_skill"`
+	ByPlatform  []Count          `json:"by_platform"`
+	Visits      []Count          `json:"visits"`
+	Leaders     []MemberProgress `json:"leaders"`
+	Behind      []MemberProgress `json:"behind"`
+	BehindCount int              `json:"behind_count"`
+	// AllMembers is every member of the unit with their progress, for the export.
+	AllMembers []MemberProgress `json:"-"`
+	ComputedMs float64          `json:"computed_ms"`
+}
+
+// progressScope is where the actor may read progress: what they administer and, for a member,
+// the area of their team.
+func progressScope(a *authz.Actor) []string {
+	return append(a.AdminUnitPaths(), a.UnitPaths(authz.TeamMember)...)
+}
+
+// Progress computes the progress of unitCode (the province when empty) in a campaign (the current
+// one when 0), from the counter tables and the member grants: never from a scan of the records.
+func (s *Service) Progress(ctx context.Context, unitCode string, campaignID int64) (Progress, error) {
+	start := time.Now()
+	actor := authz.ActorFrom(ctx)
+	var p Progress
+	if unitCode == "" {
+		for _, path := range progressScope(actor) {
+			if unitCode == "" || len(path) < len(unitCode) {
+				unitCode = path
+			}
+		}
+		if unitCode == "" {
+			return p, apperr.New(apperr.Forbidden, "error.forbidden")
+		}
+		unitCode = lastCode(unitCode)
+	}
+	u, err := s.unit(ctx, unitCode)
+	if err != nil {
+		return p, err
+	}
+	if !authz.Under(u.Path, progressScope(actor)) {
+		return p, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
+	}
+	if campaignID == 0 {
+		c, found, err := s.Current(ctx)
+		if err != nil {
+			return p, err
+		}
+		if !found {
+			return p, apperr.New(apperr.NotFound, "outreach.error.no_campaign")
+		}
+		p.Campaign = c
+	} else if p.Campaign, err = s.FindCampaign(ctx, campaignID); err != nil {
+		return p, err
+	}
+	q := s.DB.Reader()
+	p.Unit = UnitRef{Code: u.Code, Name: u.Name, Level: u.Level}
+
+	// Children, in tree order.
+	rows, err := q.QueryContext(ctx, "SELECT code, name, level, path FROM units WHERE parent_code = ? AND valid_to = '' ORDER BY path", u.Code)
+	if err != nil {
+		return p, apperr.Wrap(err, "children")
+	}
+	childIdx := map[string]int{}
+	for rows.Next() {
+		var t Tally
+		var path string
+		if err := rows.Scan(&t.Unit.Code, &t.Unit.Name, &t.Unit.Level, &path); err != nil {
+			rows.Close()
+			return p, apperr.Wrap(err, "scan child")
+		}
+		childIdx[t.Unit.Code] = len(p.Children)
+		p.Children = append(p.Children, t)
+	}
+	rows.Close()
+	child := func(path string) *Tally {
+		rest := strings.TrimPrefix(path, u.Path)
+		code, _, _ := strings.Cut(rest, "/")
+		if i, ok := childIdx[code]; ok && rest != "" {
+			return &p.Children[i]
+		}
+		return nil
+	}
+
+	// Records, citizens and flags from the unit counters.
+	rows, err = q.QueryContext(ctx, "SELECT unit_path, records, citizens, flagged FROM outreach_unit_counts WHERE campaign_id = ? AND unit_path LIKE ?", p.Campaign.ID, u.Path+"%")
+	if err != nil {
+		return p, apperr.Wrap(err, "unit counts")
+	}
+	for rows.Next() {
+		var path string
+		var rec, cit, fl int64
+		if err := rows.Scan(&path, &rec, &cit, &fl); err != nil {
+			rows.Close()
+			return p, apperr.Wrap(err, "scan unit counts")
+		}
+		p.Records, p.Citizens, p.Flagged = p.Records+rec, p.Citizens+cit, p.Flagged+fl
+		if c := child(path); c != nil {
+			c.Records, c.Citizens, c.Flagged = c.Records+rec, c.Citizens+cit, c.Flagged+fl
+		}
+	}
+	rows.Close()
+
+	// Skills, platforms and visit outcomes.
+	skills, _, err := s.catalog(ctx)
+	if err != nil {
+		return p, err
+	}
+	rows, err = q.QueryContext(ctx, "SELECT dim, SUM(n) FROM outreach_dim_counts WHERE campaign_id = ? AND unit_path LIKE ? GROUP BY dim", p.Campaign.ID, u.Path+"%")
+	if err != nil {
+		return p, apperr.Wrap(err, "dimension counts")
+	}
+	for rows.Next() {
+		var dim string
+		var n int64
+		if err := rows.Scan(&dim, &n); err != nil {
+			rows.Close()
+			return p, apperr.Wrap(err, "scan dimension")
+		}
+		kind, code, _ := strings.Cut(dim, ":")
+		c := Count{Code: code, Name: skills[code].Name, N: n}
+		switch kind {
+		case "skill":
+			p.BySkill = append(p.BySkill, c)
+		case "platform":
+			p.ByPlatform = append(p.ByPlatform, c)
+		case "visit":
+			p.Visits = append(p.Visits, c)
+		}
+	}
+	rows.Close()
+	for _, l := range [][]Count{p.BySkill, p.ByPlatform, p.Visits} {
+		slices.SortFunc(l, func(a, b Count) int { return int(b.N - a.N) })
+	}
+
+	// Members: every team_member grant under the unit, with the member's counters.
+	rows, err = q.QueryContext(ctx, `SELECT g.user_id, g.unit_path, us.username, us.display_name, COALESCE(m.records, 0), COALESCE(m.citizens, 0)
+		FROM role_grants g JOIN users us ON us.id = g.user_id
+		LEFT JOIN outreach_member_counts m ON m.campaign_id = ? AND m.member_id = g.user_id
+		WHERE g.role = 'team_member' AND g.unit_path LIKE ? AND us.disabled = 0 ORDER BY g.user_id, g.id`, p.Campaign.ID, u.Path+"%")
+	if err != nil {
+		return p, apperr.Wrap(err, "members")
+	}
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var m MemberProgress
+		var path string
+		if err := rows.Scan(&m.ID, &path, &m.Username, &m.Name, &m.Records, &m.Citizens); err != nil {
+			rows.Close()
+			return p, apperr.Wrap(err, "scan member")
+		}
+		if seen[m.ID] {
+			continue
+		}
+		seen[m.ID] = true
+		m.UnitCode, m.Target = lastCode(path), p.Campaign.Target
+		m.Met = m.Citizens >= int64(m.Target)
+		p.Members++
+		c := child(path)
+		if c != nil {
+			c.Members++
+		}
+		if m.Met {
+			p.MembersMet++
+			if c != nil {
+				c.MembersMet++
+			}
+		}
+		p.AllMembers = append(p.AllMembers, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return p, apperr.Wrap(err, "members")
+	}
+	ranked := slices.Clone(p.AllMembers)
+	slices.SortStableFunc(ranked, func(a, b MemberProgress) int {
+		if a.Citizens != b.Citizens {
+			return int(b.Citizens - a.Citizens)
+		}
+		return int(b.Records - a.Records)
+	})
+	p.Leaders = ranked[:min(10, len(ranked))]
+	for i := len(ranked) - 1; i >= 0; i-- {
+		if !ranked[i].Met {
+			p.BehindCount++
+			if len(p.Behind) < 200 {
+				p.Behind = append(p.Behind, ranked[i])
+			}
+		}
+	}
+	p.ComputedMs = float64(time.Since(start).Microseconds()) / 1000
+	return p, nil
+}
+
+// MyProgress is a member's own count in the current campaign.
+type MyProgress struct {
+	Campaign Campaign `json:"campaign"`
+	Records  int64    `json:"records"`
+	Citizens int64    `json:"citizens"`
+	Target   int      `json:"target"`
+	// InWindow tells whether the window is open now.
+	InWindow bool `json:"in_window"`
+}
+
+// Mine returns the acting member's progress in the current campaign.
+func (s *Service) Mine(ctx context.Context) (MyProgress, error) {
+	actor := authz.ActorFrom(ctx)
+	if len(memberScope(actor)) == 0 {
+		return MyProgress{}, apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	c, found, err := s.Current(ctx)
+	if err != nil {
+		return MyProgress{}, err
+	}
+	if !found {
+		return MyProgress{}, apperr.New(apperr.NotFound, "outreach.error.no_campaign")
+	}
+	m := MyProgress{Campaign: c, Target: c.Target, InWindow: c.Contains(s.Now())}
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT COALESCE(SUM(records), 0), COALESCE(SUM(citizens), 0) FROM outreach_member_counts WHERE campaign_id = ? AND member_id = ?",
+		c.ID, actor.UserID).Scan(&m.Records, &m.Citizens)
+	return m, apperr.Wrap(err, "my progress")
+}

@@ -1,0 +1,599 @@
+package outreach
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// Record is a stored guidance record. Phone is masked unless the viewer may see it.
+type Record struct {
+	ID             int64     `json:"id"`
+	ClientID       string    `json:"client_id"`
+	CampaignID     int64     `json:"campaign_id"`
+	MemberID       int64     `json:"member_id"`
+	MemberName     string    `json:"member_name,omitempty"`
+	UnitCode       string    `json:"unit_code"`
+	UnitPath       string    `json:"-"`
+	Citizen        Citizen   `json:"citizen"`
+	Skills         []string  `json:"skills"`
+	Platforms      []string  `json:"platforms"`
+	Evidence       string    `json:"evidence,omitempty"`
+	Location       string    `json:"location,omitempty"`
+	ConsentVersion string    `json:"consent_version,omitempty"`
+	GuidedAt       time.Time `json:"guided_at"`
+	CreatedAt      time.Time `json:"created_at"`
+	Flagged        bool      `json:"flagged"`
+	Erased         bool      `json:"erased"`
+	citizenKey     string
+	contentHash    string
+}
+
+// Result is the answer to a sent record: the stored record and whether this send created it.
+type Result struct {
+	Record  Record
+	Created bool
+}
+
+// errReplay marks a client id another instance stored between our check and our insert.
+var errReplay = errors.New("outreach: client id already stored")
+
+// memberScope is where a member may record: the subtrees of their team_member grants.
+func memberScope(actor *authz.Actor) []string { return actor.UnitPaths(authz.TeamMember) }
+
+// SaveRecord stores a guidance record sent by the acting team member, once per client id. The
+// insert and every counter it moves share one transaction, committed together with other records
+// by the group-commit batcher.
+func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error) {
+	actor := authz.ActorFrom(ctx)
+	scope := memberScope(actor)
+	if len(scope) == 0 {
+		return Result{}, apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	now := s.Now()
+	if err := in.Normalize(now); err != nil {
+		return Result{}, err
+	}
+	hash := in.Hash()
+	skills, campaigns, err := s.catalog(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, list := range []struct {
+		field string
+		codes []string
+	}{{"skills", in.Skills}, {"platforms", in.Platforms}} {
+		for _, c := range list.codes {
+			if k, ok := skills[c]; !ok || !k.Active {
+				return Result{}, apperr.InvalidField(list.field, "outreach.error.unknown_skill", c)
+			}
+		}
+	}
+	camp, err := pickCampaign(campaigns, in.CampaignID, in.GuidedAt)
+	if err != nil {
+		return Result{}, err
+	}
+	if in.Consent != nil && in.Consent.Given && in.Consent.Version != camp.ConsentVersion {
+		return Result{}, apperr.InvalidField("consent", "outreach.error.consent_version")
+	}
+	// The record's unit: the village named, which must lie in the member's area, or else the
+	// unit of the member's grant.
+	home := scope[0]
+	unitCode := lastCode(home)
+	unitPath := home
+	if in.VillageCode != "" {
+		u, err := s.unit(ctx, in.VillageCode)
+		if err != nil || u.Level != "village" {
+			return Result{}, apperr.InvalidField("village_code", "outreach.error.village")
+		}
+		if !authz.Under(u.Path, scope) {
+			return Result{}, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)
+		}
+		unitCode, unitPath = u.Code, u.Path
+		home = ""
+		for _, p := range scope {
+			if strings.HasPrefix(unitPath, p) && len(p) > len(home) {
+				home = p
+			}
+		}
+	}
+	rec := Record{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: unitCode, UnitPath: unitPath,
+		Citizen: in.Citizen, Skills: in.Skills, Platforms: in.Platforms, Evidence: in.Evidence, Location: in.locationText(),
+		ConsentVersion: in.consentVersion(), GuidedAt: in.GuidedAt, CreatedAt: now,
+		citizenKey:  CitizenKey(in.Citizen.Name, in.Citizen.BirthYear, in.Citizen.Phone, unitCode),
+		contentHash: hash}
+	var stored Record
+	var replayed bool
+	err = s.write(ctx, func(tx *db.Tx) error {
+		r, found, err := s.findByClientID(ctx, tx, in.ClientID)
+		if err != nil {
+			return err
+		}
+		if found {
+			stored, replayed = r, true
+			return nil
+		}
+		stored = rec
+		return s.insertRecord(ctx, tx, &stored, home, camp)
+	})
+	if errors.Is(err, errReplay) {
+		r, found, ferr := s.findByClientID(ctx, s.DB.Reader(), in.ClientID)
+		if ferr != nil || !found {
+			return Result{}, apperr.Wrap(errors.Join(err, ferr), "replayed record")
+		}
+		return s.replay(r, hash, actor)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if replayed {
+		return s.replay(stored, hash, actor)
+	}
+	return Result{Record: stored, Created: true}, nil
+}
+
+func (s *Service) replay(r Record, hash string, actor *authz.Actor) (Result, error) {
+	if r.MemberID != actor.UserID || r.contentHash != hash {
+		return Result{}, apperr.New(apperr.Conflict, "outreach.error.client_id_conflict")
+	}
+	return Result{Record: r}, nil
+}
+
+func pickCampaign(cs []Campaign, id int64, at time.Time) (Campaign, error) {
+	if len(cs) == 0 {
+		return Campaign{}, apperr.New(apperr.Invalid, "outreach.error.no_campaign")
+	}
+	for _, c := range cs {
+		if id != 0 && c.ID != id {
+			continue
+		}
+		if c.LaunchAt.IsZero() {
+			if id != 0 {
+				return Campaign{}, apperr.InvalidField("campaign_id", "outreach.error.not_launched")
+			}
+			continue
+		}
+		if c.Contains(at) {
+			return c, nil
+		}
+		if id != 0 {
+			e := apperr.InvalidField("guided_at", "outreach.error.outside_window",
+				c.LaunchAt.In(vietnam).Format("02/01/2006 15:04"), c.End().In(vietnam).Format("02/01/2006 15:04"))
+			return Campaign{}, e
+		}
+	}
+	if id != 0 {
+		return Campaign{}, apperr.InvalidField("campaign_id", "outreach.error.campaign_not_found")
+	}
+	return Campaign{}, apperr.InvalidField("guided_at", "outreach.error.no_window")
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+func lastCode(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+// ancestors returns the paths of a unit and every unit above it ("/51/", "/51/535/", …).
+func ancestors(path string) []string {
+	var out []string
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			out = append(out, path[:i+1])
+		}
+	}
+	return out
+}
+
+func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home string, camp Campaign) error {
+	var err error
+	r.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_records (client_id, content_hash, campaign_id, member_id, unit_code, unit_path, citizen_name, birth_year, phone,
+		citizen_key, skills, platforms, evidence, location, consent_version, guided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.ClientID, r.contentHash, r.CampaignID, r.MemberID, r.UnitCode, r.UnitPath, r.Citizen.Name, r.Citizen.BirthYear, r.Citizen.Phone,
+		r.citizenKey, strings.Join(r.Skills, ","), strings.Join(r.Platforms, ","), r.Evidence, r.Location, r.ConsentVersion, db.Millis(r.GuidedAt), db.Millis(r.CreatedAt))
+	if db.IsUniqueViolation(err) {
+		return errReplay
+	}
+	if err != nil {
+		return apperr.Wrap(err, "insert record")
+	}
+	// Distinct citizens: the first record of a citizen in a campaign counts them; a record by a
+	// second member flags every record of that citizen by another member for review.
+	res, err := tx.ExecContext(ctx, `INSERT INTO outreach_citizens (campaign_id, citizen_key, first_member_id) VALUES (?, ?, ?) ON CONFLICT (campaign_id, citizen_key) DO NOTHING`,
+		r.CampaignID, r.citizenKey, r.MemberID)
+	if err != nil {
+		return apperr.Wrap(err, "insert citizen")
+	}
+	newCitizen := affected(res) == 1
+	flags := map[string]int{}
+	if !newCitizen {
+		var first int64
+		var shared int
+		if err := tx.QueryRowContext(ctx, "SELECT first_member_id, shared FROM outreach_citizens WHERE campaign_id = ? AND citizen_key = ?", r.CampaignID, r.citizenKey).Scan(&first, &shared); err != nil {
+			return apperr.Wrap(err, "find citizen")
+		}
+		if first != r.MemberID || shared == 1 {
+			if shared == 0 {
+				if _, err := tx.ExecContext(ctx, "UPDATE outreach_citizens SET shared = 1 WHERE campaign_id = ? AND citizen_key = ?", r.CampaignID, r.citizenKey); err != nil {
+					return apperr.Wrap(err, "share citizen")
+				}
+			}
+			rows, err := tx.QueryContext(ctx, "UPDATE outreach_records SET flagged = 1 WHERE campaign_id = ? AND citizen_key = ? AND flagged = 0 RETURNING unit_code, unit_path", r.CampaignID, r.citizenKey)
+			if err != nil {
+				return apperr.Wrap(err, "flag records")
+			}
+			paths := map[string]string{}
+			for rows.Next() {
+				var code, path string
+				if err := rows.Scan(&code, &path); err != nil {
+					rows.Close()
+					return apperr.Wrap(err, "scan flagged")
+				}
+				flags[code]++
+				paths[code] = path
+			}
+			rows.Close()
+			for code, n := range flags {
+				if err := bumpUnit(ctx, tx, r.CampaignID, code, paths[code], 0, 0, n); err != nil {
+					return err
+				}
+			}
+			r.Flagged = true
+		}
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO outreach_member_citizens (campaign_id, member_id, citizen_key) VALUES (?, ?, ?) ON CONFLICT (campaign_id, member_id, citizen_key) DO NOTHING`,
+		r.CampaignID, r.MemberID, r.citizenKey)
+	if err != nil {
+		return apperr.Wrap(err, "insert member citizen")
+	}
+	newForMember := affected(res)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_member_counts (campaign_id, member_id, home_path, records, citizens, last_at) VALUES (?, ?, ?, 1, ?, ?)
+		ON CONFLICT (campaign_id, member_id) DO UPDATE SET records = outreach_member_counts.records + 1, citizens = outreach_member_counts.citizens + excluded.citizens,
+		last_at = CASE WHEN excluded.last_at > outreach_member_counts.last_at THEN excluded.last_at ELSE outreach_member_counts.last_at END`,
+		r.CampaignID, r.MemberID, home, newForMember, db.Millis(r.GuidedAt)); err != nil {
+		return apperr.Wrap(err, "count member")
+	}
+	if err := bumpUnit(ctx, tx, r.CampaignID, r.UnitCode, r.UnitPath, 1, boolInt(newCitizen), 0); err != nil {
+		return err
+	}
+	dims := make([]string, 0, len(r.Skills)+len(r.Platforms))
+	for _, c := range r.Skills {
+		dims = append(dims, "skill:"+c)
+	}
+	for _, c := range r.Platforms {
+		dims = append(dims, "platform:"+c)
+	}
+	if err := bumpDims(ctx, tx, r.CampaignID, r.UnitCode, r.UnitPath, dims); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.record.create", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(r.ID, 10),
+		UnitPath: r.UnitPath, At: r.CreatedAt})
+}
+
+func hashText(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
+}
+
+func affected(res sql.Result) int {
+	n, _ := res.RowsAffected()
+	return int(n)
+}
+
+func bumpUnit(ctx context.Context, tx *db.Tx, campaign int64, code, path string, records, citizens, flagged int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outreach_unit_counts (campaign_id, unit_code, unit_path, records, citizens, flagged) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (campaign_id, unit_code) DO UPDATE SET records = outreach_unit_counts.records + excluded.records,
+		citizens = outreach_unit_counts.citizens + excluded.citizens, flagged = outreach_unit_counts.flagged + excluded.flagged`,
+		campaign, code, path, records, citizens, flagged)
+	return apperr.Wrap(err, "count unit")
+}
+
+// bumpDims adds one to each dimension counter (skill, platform, visit outcome) of a unit, in one
+// statement.
+func bumpDims(ctx context.Context, tx *db.Tx, campaign int64, code, path string, dims []string) error {
+	if len(dims) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(dims)*4)
+	b.WriteString("INSERT INTO outreach_dim_counts (campaign_id, unit_code, unit_path, dim, n) VALUES ")
+	for i, d := range dims {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, 1)")
+		args = append(args, campaign, code, path, d)
+	}
+	b.WriteString(" ON CONFLICT (campaign_id, unit_code, dim) DO UPDATE SET n = outreach_dim_counts.n + excluded.n")
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	return apperr.Wrap(err, "count dimensions")
+}
+
+const recordColumns = `r.id, r.client_id, r.content_hash, r.campaign_id, r.member_id, COALESCE(u.display_name, ''), r.unit_code, r.unit_path, r.citizen_name,
+	r.birth_year, r.phone, r.citizen_key, r.skills, r.platforms, r.evidence, r.location, r.consent_version, r.guided_at, r.created_at, r.flagged, r.erased_at`
+
+const recordFrom = " FROM outreach_records r LEFT JOIN users u ON u.id = r.member_id"
+
+func scanRecord(row interface{ Scan(...any) error }) (Record, error) {
+	var r Record
+	var skills, platforms string
+	var guided, created, erased int64
+	var flagged int
+	err := row.Scan(&r.ID, &r.ClientID, &r.contentHash, &r.CampaignID, &r.MemberID, &r.MemberName, &r.UnitCode, &r.UnitPath, &r.Citizen.Name,
+		&r.Citizen.BirthYear, &r.Citizen.Phone, &r.citizenKey, &skills, &platforms, &r.Evidence, &r.Location, &r.ConsentVersion, &guided, &created, &flagged, &erased)
+	r.Skills, r.Platforms = splitCodes(skills), splitCodes(platforms)
+	r.GuidedAt, r.CreatedAt = db.FromMillis(guided), db.FromMillis(created)
+	r.Flagged, r.Erased = flagged == 1, erased != 0
+	return r, err
+}
+
+func splitCodes(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+func (s *Service) findByClientID(ctx context.Context, q db.Querier, clientID string) (Record, bool, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordColumns+recordFrom+" WHERE r.client_id = ?", clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Record{}, false, nil
+	}
+	if err != nil {
+		return Record{}, false, apperr.Wrap(err, "find record")
+	}
+	return r, true, nil
+}
+
+// MaySeePhones tells whether the actor sees citizens' phone numbers unmasked in lists and exports:
+// the province administrator, who verifies results by calling citizens back. Their list views are
+// audited as views of personal data.
+func MaySeePhones(a *authz.Actor) bool { return a.IsProvinceAdmin() }
+
+// viewScope is where the actor may read records: what they administer, plus, for a member, their
+// own records.
+func viewScope(a *authz.Actor) (paths []string, ownID int64) {
+	paths = a.AdminUnitPaths()
+	if a.Has(authz.TeamMember) {
+		ownID = a.UserID
+	}
+	return paths, ownID
+}
+
+// RecordFilter narrows a listing of records.
+type RecordFilter struct {
+	CampaignID int64
+	UnitCode   string
+	MemberID   int64
+	// Mine lists only the actor's own records.
+	Mine        bool
+	FlaggedOnly bool
+	Limit       int
+	BeforeID    int64
+}
+
+// ListRecords lists records in the actor's scope, newest first, phones masked for most viewers.
+func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, error) {
+	actor := authz.ActorFrom(ctx)
+	paths, own := viewScope(actor)
+	var conds []string
+	var args []any
+	var scope []string
+	if f.Mine {
+		if own == 0 {
+			return nil, apperr.New(apperr.Forbidden, "outreach.error.not_member")
+		}
+		scope = append(scope, "r.member_id = ?")
+		args = append(args, own)
+	} else {
+		for _, p := range paths {
+			scope = append(scope, "r.unit_path LIKE ?")
+			args = append(args, p+"%")
+		}
+		if own != 0 {
+			scope = append(scope, "r.member_id = ?")
+			args = append(args, own)
+		}
+	}
+	if len(scope) == 0 {
+		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	conds = append(conds, "("+strings.Join(scope, " OR ")+")")
+	if f.CampaignID != 0 {
+		conds = append(conds, "r.campaign_id = ?")
+		args = append(args, f.CampaignID)
+	}
+	if f.UnitCode != "" {
+		u, err := s.unit(ctx, f.UnitCode)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, "r.unit_path LIKE ?")
+		args = append(args, u.Path+"%")
+	}
+	if f.MemberID != 0 {
+		conds = append(conds, "r.member_id = ?")
+		args = append(args, f.MemberID)
+	}
+	if f.FlaggedOnly {
+		conds = append(conds, "r.flagged = 1")
+	}
+	if f.BeforeID > 0 {
+		conds = append(conds, "r.id < ?")
+		args = append(args, f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+recordColumns+recordFrom+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY r.id DESC LIMIT ?", args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list records")
+	}
+	defer rows.Close()
+	var out []Record
+	full := MaySeePhones(actor)
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan record")
+		}
+		if !full {
+			r.Citizen.Phone = MaskPhone(r.Citizen.Phone)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if full && len(out) > 0 {
+		if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "outreach.record.list_view", ObjectType: "outreach_record", UnitPath: "/",
+			Detail: "records=" + strconv.Itoa(len(out)) + " unit=" + f.UnitCode}); err != nil {
+			return nil, apperr.Wrap(err, "audit view")
+		}
+	}
+	return out, nil
+}
+
+// ViewRecord shows one record with the citizen's full details, to the member who made it and the
+// administrators of its unit. Every view is written to the audit log.
+func (s *Service) ViewRecord(ctx context.Context, id int64) (Record, error) {
+	actor := authz.ActorFrom(ctx)
+	r, err := scanRecord(s.DB.Reader().QueryRowContext(ctx, "SELECT "+recordColumns+recordFrom+" WHERE r.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Record{}, apperr.New(apperr.NotFound, "outreach.error.record_not_found")
+	}
+	if err != nil {
+		return Record{}, apperr.Wrap(err, "find record")
+	}
+	paths, own := viewScope(actor)
+	if !(own != 0 && r.MemberID == own) && !authz.Under(r.UnitPath, paths) {
+		return Record{}, apperr.New(apperr.NotFound, "outreach.error.record_not_found")
+	}
+	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "outreach.citizen.view", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(id, 10), UnitPath: r.UnitPath}); err != nil {
+		return Record{}, apperr.Wrap(err, "audit view")
+	}
+	return r, nil
+}
+
+// VisitInput is one household visit as the phone sends it; like records it is stored once per
+// client id.
+type VisitInput struct {
+	ClientID    string    `json:"client_id"`
+	Household   string    `json:"household"`
+	Outcome     Outcome   `json:"outcome"`
+	Note        string    `json:"note,omitempty"`
+	VisitedAt   time.Time `json:"visited_at"`
+	VillageCode string    `json:"village_code,omitempty"`
+}
+
+// Visit is a stored household visit.
+type Visit struct {
+	ID         int64     `json:"id"`
+	ClientID   string    `json:"client_id"`
+	CampaignID int64     `json:"campaign_id"`
+	MemberID   int64     `json:"member_id"`
+	UnitCode   string    `json:"unit_code"`
+	Household  string    `json:"household"`
+	Outcome    Outcome   `json:"outcome"`
+	Note       string    `json:"note,omitempty"`
+	VisitedAt  time.Time `json:"visited_at"`
+}
+
+func (v *VisitInput) normalize(now time.Time) (string, error) {
+	v.ClientID = strings.ToLower(strings.TrimSpace(v.ClientID))
+	if !uuidRe.MatchString(v.ClientID) {
+		return "", apperr.InvalidField("client_id", "outreach.error.client_id")
+	}
+	v.Household = strings.Join(strings.Fields(v.Household), " ")
+	if v.Household == "" || len([]rune(v.Household)) > 200 {
+		return "", apperr.InvalidField("household", "outreach.error.household")
+	}
+	if !v.Outcome.Valid() {
+		return "", apperr.InvalidField("outcome", "outreach.error.outcome")
+	}
+	v.Note = strings.Join(strings.Fields(v.Note), " ")
+	if len([]rune(v.Note)) > 500 {
+		return "", apperr.InvalidField("note", "outreach.error.note_long")
+	}
+	if v.VisitedAt.IsZero() {
+		return "", apperr.InvalidField("visited_at", "outreach.error.guided_at")
+	}
+	if v.VisitedAt.After(now.Add(2 * time.Minute)) {
+		return "", apperr.InvalidField("visited_at", "outreach.error.future")
+	}
+	v.VisitedAt = v.VisitedAt.UTC().Truncate(time.Millisecond)
+	return strings.Join([]string{v.Household, string(v.Outcome), v.Note, strconv.FormatInt(v.VisitedAt.UnixMilli(), 10), v.VillageCode}, "\x1f"), nil
+}
+
+// SaveVisit logs a household visit of the acting member, once per client id.
+func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, error) {
+	actor := authz.ActorFrom(ctx)
+	scope := memberScope(actor)
+	if len(scope) == 0 {
+		return Visit{}, false, apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	content, err := in.normalize(s.Now())
+	if err != nil {
+		return Visit{}, false, err
+	}
+	_, campaigns, err := s.catalog(ctx)
+	if err != nil {
+		return Visit{}, false, err
+	}
+	camp, err := pickCampaign(campaigns, 0, in.VisitedAt)
+	if err != nil {
+		return Visit{}, false, err
+	}
+	code, path := lastCode(scope[0]), scope[0]
+	if in.VillageCode != "" {
+		u, err := s.unit(ctx, in.VillageCode)
+		if err != nil || u.Level != "village" {
+			return Visit{}, false, apperr.InvalidField("village_code", "outreach.error.village")
+		}
+		if !authz.Under(u.Path, scope) {
+			return Visit{}, false, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)
+		}
+		code, path = u.Code, u.Path
+	}
+	v := Visit{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: code, Household: in.Household, Outcome: in.Outcome, Note: in.Note, VisitedAt: in.VisitedAt}
+	created := false
+	err = s.write(ctx, func(tx *db.Tx) error {
+		var id, member int64
+		var hash string
+		err := tx.QueryRowContext(ctx, "SELECT id, member_id, content_hash FROM outreach_visits WHERE client_id = ?", in.ClientID).Scan(&id, &member, &hash)
+		if err == nil {
+			if member != actor.UserID || hash != hashText(content) {
+				return apperr.New(apperr.Conflict, "outreach.error.client_id_conflict")
+			}
+			v.ID = id
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return apperr.Wrap(err, "find visit")
+		}
+		v.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_visits (client_id, content_hash, campaign_id, member_id, unit_code, unit_path, household, outcome, note, visited_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, v.ClientID, hashText(content), v.CampaignID, v.MemberID, code, path, v.Household, string(v.Outcome), v.Note,
+			db.Millis(v.VisitedAt), db.Millis(s.Now()))
+		if err != nil {
+			return apperr.Wrap(err, "insert visit")
+		}
+		created = true
+		if err := bumpDims(ctx, tx, camp.ID, code, path, []string{"visit:" + string(v.Outcome)}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.visit.create", ObjectType: "outreach_visit", ObjectID: strconv.FormatInt(v.ID, 10), UnitPath: path})
+	})
+	return v, created, err
+}

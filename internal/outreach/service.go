@@ -1,0 +1,364 @@
+package outreach
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// Service runs teams, campaigns, records and progress.
+type Service struct {
+	DB       *db.DB
+	Accounts *accounts.Service
+	Now      func() time.Time
+
+	batcher *db.Batcher
+
+	// The catalogue and the campaigns are read on every record; they change rarely, so they are
+	// cached briefly. Writes through this service drop the cache at once; another instance's
+	// writes are seen within cacheTTL.
+	mu         sync.RWMutex
+	cachedAt   time.Time
+	skills     map[string]Skill
+	campaigns  []Campaign
+	unitsMu    sync.RWMutex
+	unitsCache map[string]unitRef
+}
+
+type unitRef struct {
+	Code, Path, Level, Name string
+}
+
+const cacheTTL = 10 * time.Second
+
+// NewService returns a Service for the engine: on SQLite records go through the group-commit
+// batcher (one writer; the cost is the fsync, shared by a batch); on PostgreSQL each record is its
+// own transaction, run concurrently (the cost is network round trips, which a single batching
+// goroutine would serialise).
+func NewService(d *db.DB, acc *accounts.Service) *Service {
+	if d.Engine == db.Postgres {
+		return NewServiceBatch(d, acc, 0)
+	}
+	return NewServiceBatch(d, acc, 256)
+}
+
+// NewServiceBatch is NewService with a chosen batch size: 0 writes each record in a transaction
+// of its own, concurrently; 1 or more goes through the batcher (1 commits every record on its own,
+// one at a time).
+func NewServiceBatch(d *db.DB, acc *accounts.Service, maxBatch int) *Service {
+	s := &Service{DB: d, Accounts: acc, Now: time.Now, unitsCache: map[string]unitRef{}}
+	if maxBatch > 0 {
+		s.batcher = d.NewBatcher(maxBatch, 0)
+	}
+	return s
+}
+
+// write runs fn through the batcher, or in a transaction of its own when there is none.
+func (s *Service) write(ctx context.Context, fn func(tx *db.Tx) error) error {
+	if s.batcher == nil {
+		return s.DB.WriteTx(ctx, fn)
+	}
+	return s.batcher.Do(ctx, fn)
+}
+
+// Close stops the batcher after the queued writes.
+func (s *Service) Close() {
+	if s.batcher != nil {
+		s.batcher.Close()
+	}
+}
+
+func (s *Service) invalidate() {
+	s.mu.Lock()
+	s.cachedAt = time.Time{}
+	s.mu.Unlock()
+}
+
+// catalog returns the cached catalogue and campaigns, reloading them when stale.
+func (s *Service) catalog(ctx context.Context) (map[string]Skill, []Campaign, error) {
+	s.mu.RLock()
+	if time.Since(s.cachedAt) < cacheTTL {
+		sk, cs := s.skills, s.campaigns
+		s.mu.RUnlock()
+		return sk, cs, nil
+	}
+	s.mu.RUnlock()
+	list, err := s.listSkills(ctx, s.DB.Reader())
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := s.listCampaigns(ctx, s.DB.Reader())
+	if err != nil {
+		return nil, nil, err
+	}
+	sk := make(map[string]Skill, len(list))
+	for _, x := range list {
+		sk[x.Code] = x
+	}
+	s.mu.Lock()
+	s.skills, s.campaigns, s.cachedAt = sk, cs, time.Now()
+	s.mu.Unlock()
+	return sk, cs, nil
+}
+
+func (s *Service) unit(ctx context.Context, code string) (unitRef, error) {
+	s.unitsMu.RLock()
+	u, ok := s.unitsCache[code]
+	s.unitsMu.RUnlock()
+	if ok {
+		return u, nil
+	}
+	u.Code = code
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT path, level, name FROM units WHERE code = ? AND valid_to = ''", code).Scan(&u.Path, &u.Level, &u.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	if err != nil {
+		return u, apperr.Wrap(err, "find unit")
+	}
+	s.unitsMu.Lock()
+	if len(s.unitsCache) > 50000 {
+		s.unitsCache = map[string]unitRef{}
+	}
+	s.unitsCache[code] = u
+	s.unitsMu.Unlock()
+	return u, nil
+}
+
+// SeedSkills adds the plan's catalogue entries that are missing; it runs at start.
+func (s *Service) SeedSkills(ctx context.Context) error {
+	now := db.Millis(s.Now())
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		for _, k := range DefaultSkills {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, sort_order, active, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING`, k.Code, k.Name, string(k.Kind), k.Order, now, now); err != nil {
+				return apperr.Wrap(err, "seed skills")
+			}
+		}
+		return nil
+	})
+	s.invalidate()
+	return err
+}
+
+// Skills lists the catalogue in display order; inactive entries only when all is true.
+func (s *Service) Skills(ctx context.Context, all bool) ([]Skill, error) {
+	list, err := s.listSkills(ctx, s.DB.Reader())
+	if err != nil || all {
+		return list, err
+	}
+	out := list[:0:0]
+	for _, k := range list {
+		if k.Active {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error) {
+	rows, err := q.QueryContext(ctx, "SELECT code, name, kind, sort_order, active FROM outreach_skills ORDER BY sort_order, code")
+	if err != nil {
+		return nil, apperr.Wrap(err, "list skills")
+	}
+	defer rows.Close()
+	var out []Skill
+	for rows.Next() {
+		var k Skill
+		var active int
+		if err := rows.Scan(&k.Code, &k.Name, &k.Kind, &k.Order, &active); err != nil {
+			return nil, apperr.Wrap(err, "scan skill")
+		}
+		k.Active = active == 1
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// SaveSkill creates or updates a catalogue entry. Only a province administrator edits the
+// catalogue; an entry is retired by saving it inactive, never deleted, so old records keep meaning.
+func (s *Service) SaveSkill(ctx context.Context, k Skill) (Skill, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Skill{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if err := k.Validate(); err != nil {
+		return Skill{}, err
+	}
+	now := db.Millis(s.Now())
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, sort_order, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, sort_order = excluded.sort_order, active = excluded.active, updated_at = excluded.updated_at`,
+			k.Code, k.Name, string(k.Kind), k.Order, boolInt(k.Active), now, now); err != nil {
+			return apperr.Wrap(err, "save skill")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.skill.save", ObjectType: "outreach_skill", ObjectID: k.Code, UnitPath: "/", Detail: k.Name})
+	})
+	s.invalidate()
+	return k, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const campaignColumns = "id, name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, retained_at"
+
+func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
+	var c Campaign
+	var launch, retained int64
+	var follow int
+	err := row.Scan(&c.ID, &c.Name, &launch, &c.Days, &c.Target, &follow, &c.ConsentVersion, &c.ConsentText, &c.RetentionDays, &retained)
+	c.LaunchAt, c.RetainedAt, c.FollowCeremony = db.FromMillis(launch), db.FromMillis(retained), follow == 1
+	return c, err
+}
+
+func (s *Service) listCampaigns(ctx context.Context, q db.Querier) ([]Campaign, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+campaignColumns+" FROM outreach_campaigns ORDER BY id DESC")
+	if err != nil {
+		return nil, apperr.Wrap(err, "list campaigns")
+	}
+	defer rows.Close()
+	var out []Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan campaign")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Campaigns lists every campaign, newest first. Campaigns are public within the province: every
+// signed-in user may see them.
+func (s *Service) Campaigns(ctx context.Context) ([]Campaign, error) {
+	return s.listCampaigns(ctx, s.DB.Reader())
+}
+
+// FindCampaign returns one campaign.
+func (s *Service) FindCampaign(ctx context.Context, id int64) (Campaign, error) {
+	return findCampaign(ctx, s.DB.Reader(), id)
+}
+
+func findCampaign(ctx context.Context, q db.Querier, id int64) (Campaign, error) {
+	c, err := scanCampaign(q.QueryRowContext(ctx, "SELECT "+campaignColumns+" FROM outreach_campaigns WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, apperr.New(apperr.NotFound, "outreach.error.campaign_not_found")
+	}
+	return c, apperr.Wrap(err, "find campaign")
+}
+
+// Current returns the campaign whose window contains now, else the latest one; ok is false when
+// there is no campaign at all.
+func (s *Service) Current(ctx context.Context) (Campaign, bool, error) {
+	_, cs, err := s.catalog(ctx)
+	if err != nil || len(cs) == 0 {
+		return Campaign{}, false, err
+	}
+	now := s.Now()
+	for _, c := range cs {
+		if c.Contains(now) {
+			return c, true, nil
+		}
+	}
+	return cs[0], true, nil
+}
+
+// CreateCampaign adds a campaign. Only a province administrator runs campaigns.
+func (s *Service) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Campaign{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if err := c.Validate(); err != nil {
+		return Campaign{}, err
+	}
+	now := db.Millis(s.Now())
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var err error
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_campaigns (name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, db.Millis(c.LaunchAt), c.Days, c.Target, boolInt(c.FollowCeremony),
+			c.ConsentVersion, c.ConsentText, c.RetentionDays, now, now)
+		if err != nil {
+			return apperr.Wrap(err, "insert campaign")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.create", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/", Detail: c.Name})
+	})
+	s.invalidate()
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.FindCampaign(ctx, c.ID)
+}
+
+// SetLaunch sets (or, with a zero time, clears) a campaign's launch moment. Once records exist the
+// window may not move, as it would turn accepted records into records outside the window.
+func (s *Service) SetLaunch(ctx context.Context, id int64, at time.Time) (Campaign, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Campaign{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := findCampaign(ctx, tx, id); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_records WHERE campaign_id = ?", id).Scan(&n); err != nil {
+			return apperr.Wrap(err, "count records")
+		}
+		if n > 0 {
+			return apperr.New(apperr.Conflict, "outreach.error.launch_locked", n)
+		}
+		return s.setLaunch(ctx, tx, id, at)
+	})
+	s.invalidate()
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.FindCampaign(ctx, id)
+}
+
+func (s *Service) setLaunch(ctx context.Context, tx *db.Tx, id int64, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE outreach_campaigns SET launch_at = ?, updated_at = ? WHERE id = ?", db.Millis(at), db.Millis(s.Now()), id); err != nil {
+		return apperr.Wrap(err, "set launch")
+	}
+	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.launch", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/",
+		Detail: at.UTC().Format(time.RFC3339)})
+}
+
+// StartFromLaunch is the ceremony's launch hook: inside the ceremony's own transaction it sets the
+// launch of every campaign marked to follow the ceremony that has no records yet.
+func (s *Service) StartFromLaunch(ctx context.Context, tx *db.Tx, launchAt time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT c.id FROM outreach_campaigns c WHERE c.follow_ceremony = 1
+		AND NOT EXISTS (SELECT 1 FROM outreach_records r WHERE r.campaign_id = c.id)`)
+	if err != nil {
+		return apperr.Wrap(err, "campaigns following the ceremony")
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return apperr.Wrap(err, "scan campaign")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := s.setLaunch(ctx, tx, id, launchAt); err != nil {
+			return err
+		}
+	}
+	tx.AfterCommit(s.invalidate)
+	return nil
+}

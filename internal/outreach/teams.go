@@ -1,0 +1,379 @@
+package outreach
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
+)
+
+// Team is a Tổ Công nghệ số cộng đồng at district, commune or village level.
+type Team struct {
+	ID       int64        `json:"id"`
+	Name     string       `json:"name"`
+	UnitCode string       `json:"unit_code"`
+	UnitName string       `json:"unit_name"`
+	Level    string       `json:"level"`
+	UnitPath string       `json:"-"`
+	Members  []TeamMember `json:"members,omitempty"`
+	Count    int          `json:"member_count"`
+}
+
+// TeamMember is a member of a team; Leader marks the team leader (tổ trưởng).
+type TeamMember struct {
+	UserID   int64  `json:"user_id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Leader   bool   `json:"leader"`
+}
+
+// CreateTeam creates a team on a district, commune or village the actor administers.
+func (s *Service) CreateTeam(ctx context.Context, t Team) (Team, error) {
+	actor := authz.ActorFrom(ctx)
+	t.Name = strings.Join(strings.Fields(t.Name), " ")
+	if t.Name == "" || utf8.RuneCountInString(t.Name) > 150 {
+		return Team{}, apperr.InvalidField("name", "outreach.error.team_name")
+	}
+	u, err := s.unit(ctx, t.UnitCode)
+	if err != nil {
+		return Team{}, apperr.InvalidField("unit_code", "units.error.not_found", t.UnitCode)
+	}
+	if u.Level == "province" {
+		return Team{}, apperr.InvalidField("unit_code", "outreach.error.team_level")
+	}
+	if !actor.AdministersUnit(u.Path) {
+		return Team{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var err error
+		t.ID, err = tx.InsertID(ctx, "INSERT INTO outreach_teams (name, unit_code, unit_path, level, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			t.Name, u.Code, u.Path, u.Level, db.Millis(s.Now()))
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "outreach.error.team_exists", t.Name)
+		}
+		if err != nil {
+			return apperr.Wrap(err, "insert team")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.team.create", ObjectType: "outreach_team", ObjectID: strconv.FormatInt(t.ID, 10), UnitPath: u.Path, Detail: t.Name})
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return s.FindTeam(ctx, t.ID)
+}
+
+func teamScope(a *authz.Actor) []string {
+	return append(a.AdminUnitPaths(), a.UnitPaths(authz.TeamMember)...)
+}
+
+// ListTeams lists the teams in the actor's area (administered units, or a member's own area), under
+// unitCode when given.
+func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error) {
+	paths := teamScope(authz.ActorFrom(ctx))
+	if len(paths) == 0 {
+		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	var ors []string
+	var args []any
+	for _, p := range paths {
+		ors = append(ors, "t.unit_path LIKE ?")
+		args = append(args, p+"%")
+	}
+	where := "(" + strings.Join(ors, " OR ") + ")"
+	if unitCode != "" {
+		u, err := s.unit(ctx, unitCode)
+		if err != nil {
+			return nil, err
+		}
+		where += " AND t.unit_path LIKE ?"
+		args = append(args, u.Path+"%")
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path,
+		(SELECT COUNT(*) FROM outreach_team_members m WHERE m.team_id = t.id)
+		FROM outreach_teams t LEFT JOIN units u ON u.code = t.unit_code WHERE `+where+" ORDER BY t.unit_path, t.name LIMIT 5000", args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list teams")
+	}
+	defer rows.Close()
+	var out []Team
+	for rows.Next() {
+		var t Team
+		if err := rows.Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath, &t.Count); err != nil {
+			return nil, apperr.Wrap(err, "scan team")
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// FindTeam returns a team with its members, if it lies in the actor's area.
+func (s *Service) FindTeam(ctx context.Context, id int64) (Team, error) {
+	return s.findTeam(ctx, s.DB.Reader(), id)
+}
+
+func (s *Service) findTeam(ctx context.Context, q db.Querier, id int64) (Team, error) {
+	var t Team
+	err := q.QueryRowContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path FROM outreach_teams t
+		LEFT JOIN units u ON u.code = t.unit_code WHERE t.id = ?`, id).Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !authz.Under(t.UnitPath, teamScope(authz.ActorFrom(ctx)))) {
+		return Team{}, apperr.New(apperr.NotFound, "outreach.error.team_not_found")
+	}
+	if err != nil {
+		return Team{}, apperr.Wrap(err, "find team")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT m.user_id, us.username, us.display_name, m.leader FROM outreach_team_members m JOIN users us ON us.id = m.user_id
+		WHERE m.team_id = ? ORDER BY m.leader DESC, us.display_name, us.username`, id)
+	if err != nil {
+		return Team{}, apperr.Wrap(err, "team members")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m TeamMember
+		var leader int
+		if err := rows.Scan(&m.UserID, &m.Username, &m.Name, &leader); err != nil {
+			return Team{}, apperr.Wrap(err, "scan member")
+		}
+		m.Leader = leader == 1
+		t.Members = append(t.Members, m)
+	}
+	t.Count = len(t.Members)
+	return t, rows.Err()
+}
+
+// AddMember puts an existing user in a team, giving them the team_member role on the team's unit
+// when they do not hold it there yet. A person may be in several teams.
+func (s *Service) AddMember(ctx context.Context, teamID int64, username string, leader bool) (Team, error) {
+	actor := authz.ActorFrom(ctx)
+	t, err := s.FindTeam(ctx, teamID)
+	if err != nil {
+		return Team{}, err
+	}
+	if !actor.AdministersUnit(t.UnitPath) {
+		return Team{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	u, err := s.Accounts.FindByUsername(ctx, accounts.NormalizeUsername(username))
+	if err != nil {
+		return Team{}, apperr.InvalidField("username", "outreach.error.user_unknown", username)
+	}
+	if err := s.ensureMemberGrant(ctx, u, t); err != nil {
+		return Team{}, err
+	}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error { return s.linkMember(ctx, tx, t, u.ID, leader) })
+	if err != nil {
+		return Team{}, err
+	}
+	return s.FindTeam(ctx, teamID)
+}
+
+func (s *Service) ensureMemberGrant(ctx context.Context, u accounts.User, t Team) error {
+	for _, g := range u.Grants {
+		if g.Role == authz.TeamMember && g.UnitCode == t.UnitCode {
+			return nil
+		}
+	}
+	_, err := s.Accounts.AddGrant(ctx, u.ID, authz.TeamMember, t.UnitCode, 0)
+	if apperr.Is(err, apperr.Conflict) {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) linkMember(ctx context.Context, tx *db.Tx, t Team, userID int64, leader bool) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_team_members (team_id, user_id, leader, added_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (team_id, user_id) DO UPDATE SET leader = excluded.leader`, t.ID, userID, boolInt(leader), db.Millis(s.Now())); err != nil {
+		return apperr.Wrap(err, "add member")
+	}
+	detail := "user=" + strconv.FormatInt(userID, 10)
+	if leader {
+		detail += " leader"
+	}
+	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.team.member", ObjectType: "outreach_team", ObjectID: strconv.FormatInt(t.ID, 10), UnitPath: t.UnitPath, Detail: detail})
+}
+
+// RemoveMember takes a user out of a team; their grant and their records stay.
+func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) error {
+	t, err := s.FindTeam(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	if !authz.ActorFrom(ctx).AdministersUnit(t.UnitPath) {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM outreach_team_members WHERE team_id = ? AND user_id = ?", teamID, userID)
+		if err != nil {
+			return apperr.Wrap(err, "remove member")
+		}
+		if affected(res) == 0 {
+			return apperr.New(apperr.NotFound, "outreach.error.member_not_found")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.team.remove", ObjectType: "outreach_team", ObjectID: strconv.FormatInt(teamID, 10), UnitPath: t.UnitPath,
+			Detail: "user=" + strconv.FormatInt(userID, 10)})
+	})
+}
+
+// RosterRow is one member line of an imported roster.
+type RosterRow struct {
+	Line     int    `json:"line"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Email    string `json:"email,omitempty"`
+	Leader   bool   `json:"leader"`
+	// Password is the one-time password of an account the import created; empty for a linked one.
+	Password string `json:"password,omitempty"`
+	Created  bool   `json:"created"`
+}
+
+// RosterResult is what an import did.
+type RosterResult struct {
+	Team    Team        `json:"team"`
+	Rows    []RosterRow `json:"rows"`
+	Created int         `json:"created"`
+	Linked  int         `json:"linked"`
+}
+
+// rosterColumns maps accepted header spellings (folded) to fields.
+var rosterColumns = map[string]string{
+	"username": "username", "tai khoan": "username", "ten dang nhap": "username",
+	"name": "name", "ho ten": "name", "ho va ten": "name", "display_name": "name",
+	"email": "email", "thu dien tu": "email",
+	"leader": "leader", "to truong": "leader", "truong to": "leader",
+}
+
+// ImportRoster reads a roster (xlsx or CSV: tài khoản, họ tên, email, tổ trưởng) into a team. The
+// whole file is checked first and any bad line refuses the import with a message per line; then
+// unknown usernames become accounts (created through accounts.CreateUser with the importer as
+// actor, one-time passwords returned once) and every line is linked to the team.
+func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (RosterResult, error) {
+	actor := authz.ActorFrom(ctx)
+	t, err := s.FindTeam(ctx, teamID)
+	if err != nil {
+		return RosterResult{}, err
+	}
+	if !actor.AdministersUnit(t.UnitPath) {
+		return RosterResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
+	if err != nil {
+		return RosterResult{}, apperr.New(apperr.Invalid, "outreach.error.roster_file", err.Error())
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		if f, ok := rosterColumns[strings.ReplaceAll(textfold.Fold(h), "_", " ")]; ok {
+			col[f] = i
+		} else if f, ok := rosterColumns[textfold.Fold(h)]; ok {
+			col[f] = i
+		}
+	}
+	if _, ok := col["username"]; !ok || len(rows) == 0 {
+		return RosterResult{}, apperr.New(apperr.Invalid, "outreach.error.roster_header")
+	}
+	get := func(row []string, f string) string {
+		if i, ok := col[f]; ok && i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	var res RosterResult
+	var details []apperr.Detail
+	seen := map[string]int{}
+	existing := map[string]accounts.User{}
+	for _, row := range rows {
+		rr := RosterRow{Line: row.Line, Username: accounts.NormalizeUsername(get(row.Fields, "username")), Name: strings.Join(strings.Fields(get(row.Fields, "name")), " "),
+			Email: get(row.Fields, "email")}
+		switch strings.ToLower(textfold.Fold(get(row.Fields, "leader"))) {
+		case "", "0", "khong", "no":
+		case "x", "1", "co", "yes", "true", "to truong":
+			rr.Leader = true
+		default:
+			details = append(details, apperr.Detail{Line: row.Line, Field: "leader", Key: "outreach.error.roster_leader"})
+			continue
+		}
+		if prev, dup := seen[rr.Username]; dup && rr.Username != "" {
+			details = append(details, apperr.Detail{Line: row.Line, Field: "username", Key: "outreach.error.roster_duplicate", Args: []any{prev}})
+			continue
+		}
+		seen[rr.Username] = row.Line
+		if u, err := s.Accounts.FindByUsername(ctx, rr.Username); err == nil {
+			existing[rr.Username] = u
+			res.Rows = append(res.Rows, rr)
+			continue
+		}
+		n := accounts.NewUser{Username: rr.Username, DisplayName: rr.Name, Email: rr.Email, Password: "placeholder-password-1", Role: authz.TeamMember, UnitCode: t.UnitCode}
+		if err := n.Validate(); err != nil {
+			ae := apperr.As(err)
+			details = append(details, apperr.Detail{Line: row.Line, Field: ae.Field, Key: ae.Key, Args: ae.Args})
+			continue
+		}
+		if rr.Name == "" {
+			details = append(details, apperr.Detail{Line: row.Line, Field: "name", Key: "outreach.error.roster_name"})
+			continue
+		}
+		rr.Created = true
+		res.Rows = append(res.Rows, rr)
+	}
+	if len(details) > 0 {
+		e := apperr.New(apperr.Invalid, "outreach.error.roster_lines", len(details))
+		e.Details = details
+		return RosterResult{}, e
+	}
+	for i := range res.Rows {
+		rr := &res.Rows[i]
+		var u accounts.User
+		if rr.Created {
+			rr.Password = onetimePassword()
+			u, err = s.Accounts.CreateUser(ctx, accounts.NewUser{Username: rr.Username, DisplayName: rr.Name, Email: rr.Email, Password: rr.Password,
+				Role: authz.TeamMember, UnitCode: t.UnitCode, MustChangePassword: true})
+			if err != nil {
+				ae := apperr.As(err)
+				e := apperr.New(apperr.Invalid, "outreach.error.roster_lines", 1)
+				e.Details = []apperr.Detail{{Line: rr.Line, Field: ae.Field, Key: ae.Key, Args: ae.Args}}
+				return res, e
+			}
+			res.Created++
+		} else {
+			u = existing[rr.Username]
+			if err := s.ensureMemberGrant(ctx, u, t); err != nil {
+				return res, err
+			}
+			res.Linked++
+		}
+		existing[rr.Username] = u
+	}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		for _, rr := range res.Rows {
+			if err := s.linkMember(ctx, tx, t, existing[rr.Username].ID, rr.Leader); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Team, err = s.FindTeam(ctx, teamID)
+	return res, err
+}
+
+// onetimePassword makes a readable 16-character password for a new member's first login.
+func onetimePassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:4]) + "-" + string(b[4:8]) + "-" + string(b[8:12]) + "-" + string(b[12:])
+}

@@ -1,0 +1,171 @@
+package portal
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// FigureSource gives live headline figures for the portal. Each key is a translation key (for
+// example "figure.training.passed") that the source's module defines in its own catalog; the
+// value is the current count. Modules register their source in internal/app without the portal
+// importing them.
+type FigureSource interface {
+	Figures(ctx context.Context) (map[string]int64, error)
+}
+
+// FigureOrder may be implemented by a FigureSource whose figures read best in a given order;
+// keys it does not list follow in alphabetical order.
+type FigureOrder interface {
+	FigureKeys() []string
+}
+
+func ordered(first, keys []string) []string {
+	out := make([]string, 0, len(keys))
+	seen := map[string]bool{}
+	have := map[string]bool{}
+	for _, k := range keys {
+		have[k] = true
+	}
+	for _, k := range first {
+		if have[k] && !seen[k] {
+			out = append(out, k)
+			seen[k] = true
+		}
+	}
+	for _, k := range keys {
+		if !seen[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// FigureFunc adapts a function to FigureSource.
+type FigureFunc func(ctx context.Context) (map[string]int64, error)
+
+// Figures calls f.
+func (f FigureFunc) Figures(ctx context.Context) (map[string]int64, error) { return f(ctx) }
+
+// Figure is one headline figure.
+type Figure struct {
+	Key   string `json:"key"`
+	Value int64  `json:"value"`
+}
+
+// FigureRegistry collects the registered sources. Its figures are cached for TTL, so that a burst
+// of visitors on launch day costs one round of counting queries per TTL.
+type FigureRegistry struct {
+	TTL time.Duration
+	Now func() time.Time
+
+	mu      sync.Mutex
+	sources []FigureSource
+	cached  []Figure
+	at      time.Time
+}
+
+// NewFigureRegistry returns a registry with a 15-second cache.
+func NewFigureRegistry() *FigureRegistry {
+	return &FigureRegistry{TTL: 15 * time.Second, Now: time.Now}
+}
+
+// Register adds a source; figures appear in registration order.
+func (r *FigureRegistry) Register(src FigureSource) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sources = append(r.sources, src)
+	r.cached = nil
+}
+
+// Collect returns every figure. A failing source is an error: the page shows no figure rather
+// than a wrong one.
+func (r *FigureRegistry) Collect(ctx context.Context) ([]Figure, error) {
+	r.mu.Lock()
+	if r.cached != nil && r.Now().Sub(r.at) < r.TTL {
+		out := append([]Figure(nil), r.cached...)
+		r.mu.Unlock()
+		return out, nil
+	}
+	sources := append([]FigureSource(nil), r.sources...)
+	r.mu.Unlock()
+	out := []Figure{}
+	for _, src := range sources {
+		m, err := src.Figures(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if o, ok := src.(FigureOrder); ok {
+			keys = ordered(o.FigureKeys(), keys)
+		}
+		for _, k := range keys {
+			out = append(out, Figure{Key: k, Value: m[k]})
+		}
+	}
+	r.mu.Lock()
+	r.cached, r.at = out, r.Now()
+	r.mu.Unlock()
+	return append([]Figure(nil), out...), nil
+}
+
+// FoundationFigures counts what the foundation knows: current districts, communes and villages,
+// organisations, and active users by role.
+type FoundationFigures struct{ DB *db.DB }
+
+// FigureKeys implements FigureOrder: the people first, then the territory.
+func (FoundationFigures) FigureKeys() []string {
+	return []string{"portal.figure.users.team_member", "portal.figure.users.learner", "portal.figure.users.bridge_operator",
+		"portal.figure.units.district", "portal.figure.units.commune", "portal.figure.units.village", "portal.figure.orgs"}
+}
+
+// Figures implements FigureSource.
+func (f FoundationFigures) Figures(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	q := f.DB.Reader()
+	rows, err := q.QueryContext(ctx, "SELECT level, COUNT(*) FROM units WHERE valid_to = '' AND level IN ('district', 'commune', 'village') GROUP BY level")
+	if err != nil {
+		return nil, apperr.Wrap(err, "count units")
+	}
+	for rows.Next() {
+		var level string
+		var n int64
+		if err := rows.Scan(&level, &n); err != nil {
+			rows.Close()
+			return nil, apperr.Wrap(err, "scan units")
+		}
+		out["portal.figure.units."+level] = n
+	}
+	rows.Close()
+	var orgs int64
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs").Scan(&orgs); err != nil {
+		return nil, apperr.Wrap(err, "count orgs")
+	}
+	out["portal.figure.orgs"] = orgs
+	rows, err = q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users u ON u.id = g.user_id
+		WHERE u.disabled = 0 AND g.role IN ('team_member', 'learner', 'bridge_operator') GROUP BY g.role`)
+	if err != nil {
+		return nil, apperr.Wrap(err, "count users")
+	}
+	defer rows.Close()
+	for _, r := range []string{"team_member", "learner", "bridge_operator"} {
+		out["portal.figure.users."+r] = 0
+	}
+	for rows.Next() {
+		var role string
+		var n int64
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, apperr.Wrap(err, "scan users")
+		}
+		out["portal.figure.users."+role] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,534 @@
+// Package portal is the province's public "Chuyển đổi số" page: news and announcements written by
+// editors (sanitised rich text, images resized and kept in the database, drafts, scheduled
+// publishing, categories), the live headline figures other modules register, and the record of what
+// departments, districts and media organisations published about the movement (communication
+// tracking).
+//
+// Editors are province administrators and the administrators of media organisations (an org_admin
+// grant on an organisation of kind "media"): a media organisation's administrator is its
+// delegated editor, writes posts in the organisation's name and changes only those; a province
+// administrator changes every post.
+package portal
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the portal's schema; it follows the units', organisations' and accounts' schemas.
+var Migrations = db.MigrationSet{Module: "portal", FS: migrations}
+
+// Category is the section a post belongs to.
+type Category string
+
+// The portal's sections. Plan documents are posts of the "document" category.
+const (
+	News         Category = "news"         // tin tức
+	Announcement Category = "announcement" // thông báo
+	Document     Category = "document"     // văn bản, kế hoạch
+	Guide        Category = "guide"        // hướng dẫn
+)
+
+// Categories lists every category in menu order.
+var Categories = []Category{News, Announcement, Document, Guide}
+
+// Valid tells whether c is a known category.
+func (c Category) Valid() bool {
+	for _, x := range Categories {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Status is a post's editorial state. A published post whose PublishAt lies in the future is
+// scheduled: invisible to the public and absent from the feed until then.
+type Status string
+
+// The states of a post.
+const (
+	Draft     Status = "draft"
+	Published Status = "published"
+)
+
+// Limits on a post.
+const (
+	MaxTitleLen   = 200
+	MaxSummaryLen = 400
+	MaxBodyLen    = 200_000 // bytes of HTML after sanitising
+)
+
+// Post is one news item, announcement or document page.
+type Post struct {
+	ID         int64     `json:"id"`
+	Title      string    `json:"title"`
+	Slug       string    `json:"slug"`
+	Summary    string    `json:"summary"`
+	BodyHTML   string    `json:"body_html"`
+	Category   Category  `json:"category"`
+	Status     Status    `json:"status"`
+	PublishAt  time.Time `json:"publish_at,omitzero"`
+	ImageID    int64     `json:"image_id,omitempty"`
+	OrgID      int64     `json:"org_id,omitempty"`
+	AuthorID   int64     `json:"-"`
+	AuthorName string    `json:"author,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Visible tells whether the public sees p at now.
+func (p Post) Visible(now time.Time) bool {
+	return p.Status == Published && !p.PublishAt.After(now)
+}
+
+// Scheduled tells whether p is published for a time still to come.
+func (p Post) Scheduled(now time.Time) bool { return p.Status == Published && p.PublishAt.After(now) }
+
+// Path is the post's public address, with a readable slug after the id.
+func (p Post) Path() string {
+	if p.Slug == "" {
+		return "/news/" + strconv.FormatInt(p.ID, 10)
+	}
+	return "/news/" + strconv.FormatInt(p.ID, 10) + "-" + p.Slug
+}
+
+// PostInput is what an editor submits.
+type PostInput struct {
+	Title    string   `json:"title"`
+	Summary  string   `json:"summary"`
+	BodyHTML string   `json:"body_html"`
+	Category Category `json:"category"`
+	// Status is "draft" or "published" (the default).
+	Status Status `json:"status"`
+	// PublishAt is when a published post becomes visible; zero means now.
+	PublishAt time.Time `json:"publish_at"`
+	// OrgID is the media organisation a delegated editor writes for; 0 for the province.
+	OrgID int64 `json:"org_id"`
+}
+
+// Validate checks and normalises the fields that need no database. The body is sanitised first,
+// so the limits apply to what is stored.
+func (in *PostInput) Validate() error {
+	in.Title = strings.Join(strings.Fields(in.Title), " ")
+	in.Summary = strings.Join(strings.Fields(in.Summary), " ")
+	if in.Category == "" {
+		in.Category = News
+	}
+	if in.Status == "" {
+		in.Status = Published
+	}
+	if in.Title == "" {
+		return apperr.InvalidField("title", "portal.error.title_required")
+	}
+	if utf8.RuneCountInString(in.Title) > MaxTitleLen || !utf8.ValidString(in.Title) {
+		return apperr.InvalidField("title", "portal.error.title_long", MaxTitleLen)
+	}
+	if utf8.RuneCountInString(in.Summary) > MaxSummaryLen {
+		return apperr.InvalidField("summary", "portal.error.summary_long", MaxSummaryLen)
+	}
+	if !in.Category.Valid() {
+		return apperr.InvalidField("category", "portal.error.category")
+	}
+	if in.Status != Draft && in.Status != Published {
+		return apperr.InvalidField("status", "portal.error.status")
+	}
+	if len(in.BodyHTML) > 4*MaxBodyLen {
+		return apperr.InvalidField("body_html", "portal.error.body_long")
+	}
+	in.BodyHTML = Sanitize(in.BodyHTML)
+	if strings.TrimSpace(PlainText(in.BodyHTML)) == "" && !strings.Contains(in.BodyHTML, "<img") {
+		return apperr.InvalidField("body_html", "portal.error.body_required")
+	}
+	if len(in.BodyHTML) > MaxBodyLen {
+		return apperr.InvalidField("body_html", "portal.error.body_long")
+	}
+	if in.Summary == "" {
+		in.Summary = excerpt(PlainText(in.BodyHTML), 200)
+	}
+	return nil
+}
+
+// mediaSrc is the only image source a post may use: an image uploaded to this portal. Outside
+// images would leak readers' addresses to other sites and break when those sites change.
+var mediaSrc = regexp.MustCompile(`^/media/[0-9]+$`)
+
+var policy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowStandardURLs()
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.AllowElements("p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "blockquote", "hr",
+		"figure", "figcaption", "table", "thead", "tbody", "tr", "th", "td", "caption", "sub", "sup", "pre", "code")
+	p.AllowAttrs("href", "title").OnElements("a")
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	p.AllowAttrs("src").Matching(mediaSrc).OnElements("img")
+	p.AllowAttrs("alt", "title").OnElements("img")
+	p.AllowAttrs("width", "height").Matching(bluemonday.Integer).OnElements("img")
+	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("td", "th")
+	p.AllowAttrs("scope").Matching(regexp.MustCompile(`^(row|col)$`)).OnElements("th")
+	return p
+}()
+
+var stripAll = bluemonday.StrictPolicy()
+
+// Sanitize keeps the HTML an editor may use (paragraphs, headings, lists, emphasis, links, tables,
+// images uploaded here) and drops everything else: scripts, event handlers (onerror=…), styles,
+// frames, forms, javascript: URLs. It runs when a post is stored, so what is stored is safe to show.
+func Sanitize(s string) string {
+	out := policy.Sanitize(s)
+	// An <img> whose src was dropped is useless; remove it.
+	return strings.TrimSpace(emptyImg.ReplaceAllString(out, ""))
+}
+
+var emptyImg = regexp.MustCompile(`<img(\s+(alt|title|width|height)="[^"]*")*\s*/?>`)
+
+// PlainText returns the text of sanitised HTML, without tags.
+func PlainText(s string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(stripAll.Sanitize(strings.ReplaceAll(s, "<", " <")))), " ")
+}
+
+func excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n]
+	if i := strings.LastIndexByte(string(r), ' '); i > n/2 {
+		return string(r)[:i] + "…"
+	}
+	return string(r) + "…"
+}
+
+var firstMedia = regexp.MustCompile(`<img[^>]*\ssrc="/media/([0-9]+)"`)
+
+// leadImage is the first uploaded image of a sanitised body: the picture shared links show.
+func leadImage(body string) int64 {
+	m := firstMedia.FindStringSubmatch(body)
+	if m == nil {
+		return 0
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// Service is the portal's domain service.
+type Service struct {
+	DB  *db.DB
+	Now func() time.Time
+}
+
+// NewService returns a Service on d.
+func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
+
+// editorOrgs returns the media organisations the actor edits for, through org_admin grants.
+func editorOrgs(ctx context.Context, q db.Querier, actor *authz.Actor) ([]int64, error) {
+	var out []int64
+	for _, g := range actor.Grants {
+		if g.Role != authz.OrgAdmin || g.OrgID == 0 {
+			continue
+		}
+		var kind string
+		if err := q.QueryRowContext(ctx, "SELECT kind FROM orgs WHERE id = ?", g.OrgID).Scan(&kind); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			return nil, apperr.Wrap(err, "editor orgs")
+		}
+		if kind == "media" {
+			out = append(out, g.OrgID)
+		}
+	}
+	return out, nil
+}
+
+// IsEditor tells whether the actor in ctx may write posts.
+func (s *Service) IsEditor(ctx context.Context) bool {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return false
+	}
+	if actor.IsProvinceAdmin() {
+		return true
+	}
+	orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
+	return err == nil && len(orgs) > 0
+}
+
+// mayEdit resolves which organisation the actor writes for and whether they may touch a post of
+// orgID. It returns the organisation to record (0: the province).
+func mayEdit(ctx context.Context, q db.Querier, orgID int64) error {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if actor.IsProvinceAdmin() {
+		return nil
+	}
+	orgs, err := editorOrgs(ctx, q, actor)
+	if err != nil {
+		return err
+	}
+	for _, id := range orgs {
+		if id == orgID {
+			return nil
+		}
+	}
+	return apperr.New(apperr.Forbidden, "portal.error.not_editor")
+}
+
+// CreatePost stores a new post. A delegated editor's post belongs to their media organisation (the
+// only one, or the one named in OrgID).
+func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return Post{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if in.OrgID == 0 && !actor.IsProvinceAdmin() {
+		orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
+		if err != nil {
+			return Post{}, err
+		}
+		if len(orgs) > 0 {
+			in.OrgID = orgs[0]
+		}
+	}
+	if err := mayEdit(ctx, s.DB.Reader(), in.OrgID); err != nil {
+		return Post{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Post{}, err
+	}
+	now := s.Now()
+	if in.PublishAt.IsZero() {
+		in.PublishAt = now
+	}
+	var id int64
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		img, err := existingImage(ctx, tx, leadImage(in.BodyHTML))
+		if err != nil {
+			return err
+		}
+		id, err = tx.InsertID(ctx, `INSERT INTO portal_posts (title, slug, summary, body_html, category, status, publish_at, image_id, org_id,
+			author_id, author_name, search_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			in.Title, slug(in.Title), in.Summary, in.BodyHTML, string(in.Category), string(in.Status), db.Millis(in.PublishAt), db.NullInt(img),
+			db.NullInt(in.OrgID), db.NullInt(actor.UserID), actor.Name, textfold.Fold(in.Title), db.Millis(now), db.Millis(now))
+		if err != nil {
+			return apperr.Wrap(err, "insert post")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.create", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10),
+			Detail: string(in.Status) + " " + in.Title})
+	})
+	if err != nil {
+		return Post{}, err
+	}
+	return s.findPost(ctx, s.DB.Reader(), id)
+}
+
+// UpdatePost replaces a post's fields.
+func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post, error) {
+	if err := in.Validate(); err != nil {
+		return Post{}, err
+	}
+	now := s.Now()
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		old, err := s.findPost(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayEdit(ctx, tx, old.OrgID); err != nil {
+			return err
+		}
+		if in.PublishAt.IsZero() {
+			in.PublishAt = old.PublishAt
+			if old.Status == Draft && in.Status == Published || in.PublishAt.IsZero() {
+				in.PublishAt = now
+			}
+		}
+		img, err := existingImage(ctx, tx, leadImage(in.BodyHTML))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE portal_posts SET title = ?, slug = ?, summary = ?, body_html = ?, category = ?, status = ?,
+			publish_at = ?, image_id = ?, search_key = ?, updated_at = ? WHERE id = ?`,
+			in.Title, slug(in.Title), in.Summary, in.BodyHTML, string(in.Category), string(in.Status), db.Millis(in.PublishAt), db.NullInt(img),
+			textfold.Fold(in.Title), db.Millis(now), id); err != nil {
+			return apperr.Wrap(err, "update post")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.update", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10),
+			Detail: string(in.Status) + " " + in.Title})
+	})
+	if err != nil {
+		return Post{}, err
+	}
+	return s.findPost(ctx, s.DB.Reader(), id)
+}
+
+// DeletePost removes a post.
+func (s *Service) DeletePost(ctx context.Context, id int64) error {
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		old, err := s.findPost(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayEdit(ctx, tx, old.OrgID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM portal_posts WHERE id = ?", id); err != nil {
+			return apperr.Wrap(err, "delete post")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.delete", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10), Detail: old.Title})
+	})
+}
+
+func slug(title string) string {
+	s := textfold.Slug(title)
+	if len(s) > 80 {
+		s = strings.TrimRight(s[:80], "-")
+	}
+	return s
+}
+
+func existingImage(ctx context.Context, q db.Querier, id int64) (int64, error) {
+	if id == 0 {
+		return 0, nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM portal_images WHERE id = ?", id).Scan(&n); err != nil {
+		return 0, apperr.Wrap(err, "find image")
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return id, nil
+}
+
+const postColumns = `id, title, slug, summary, body_html, category, status, publish_at, COALESCE(image_id, 0), COALESCE(org_id, 0),
+	COALESCE(author_id, 0), author_name, created_at, updated_at`
+
+func scanPost(row interface{ Scan(...any) error }) (Post, error) {
+	var p Post
+	var pub, created, updated int64
+	err := row.Scan(&p.ID, &p.Title, &p.Slug, &p.Summary, &p.BodyHTML, &p.Category, &p.Status, &pub, &p.ImageID, &p.OrgID,
+		&p.AuthorID, &p.AuthorName, &created, &updated)
+	p.PublishAt, p.CreatedAt, p.UpdatedAt = db.FromMillis(pub), db.FromMillis(created), db.FromMillis(updated)
+	return p, err
+}
+
+func (s *Service) findPost(ctx context.Context, q db.Querier, id int64) (Post, error) {
+	p, err := scanPost(q.QueryRowContext(ctx, "SELECT "+postColumns+" FROM portal_posts WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Post{}, apperr.New(apperr.NotFound, "portal.error.post_not_found")
+	}
+	return p, apperr.Wrap(err, "find post")
+}
+
+// FindPost returns a post the viewer may see: a visible post for everyone; a draft or scheduled
+// post only for those who may edit it (others are told it does not exist).
+func (s *Service) FindPost(ctx context.Context, id int64) (Post, error) {
+	p, err := s.findPost(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Visible(s.Now()) {
+		return p, nil
+	}
+	if mayEdit(ctx, s.DB.Reader(), p.OrgID) != nil {
+		return Post{}, apperr.New(apperr.NotFound, "portal.error.post_not_found")
+	}
+	return p, nil
+}
+
+// Filter narrows a listing of posts.
+type Filter struct {
+	Category Category
+	Query    string
+	// Editing lists the posts the actor may edit, drafts and scheduled ones included; otherwise
+	// only visible posts are listed.
+	Editing bool
+	Limit   int
+	Offset  int
+}
+
+// ListPosts returns posts, newest first.
+func (s *Service) ListPosts(ctx context.Context, f Filter) ([]Post, error) {
+	var conds []string
+	var args []any
+	if f.Editing {
+		actor := authz.ActorFrom(ctx)
+		if actor == nil {
+			return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+		}
+		if !actor.IsProvinceAdmin() {
+			orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
+			if err != nil {
+				return nil, err
+			}
+			if len(orgs) == 0 {
+				return nil, apperr.New(apperr.Forbidden, "portal.error.not_editor")
+			}
+			ph := strings.TrimSuffix(strings.Repeat("?, ", len(orgs)), ", ")
+			conds = append(conds, "org_id IN ("+ph+")")
+			for _, id := range orgs {
+				args = append(args, id)
+			}
+		}
+	} else {
+		conds = append(conds, "status = ? AND publish_at <= ?")
+		args = append(args, string(Published), db.Millis(s.Now()))
+	}
+	if f.Category != "" {
+		conds = append(conds, "category = ?")
+		args = append(args, string(f.Category))
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		conds = append(conds, `search_key LIKE ? ESCAPE '\'`)
+		args = append(args, textfold.LikePattern(f.Query))
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 20
+	}
+	q := "SELECT " + postColumns + " FROM portal_posts"
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	order := " ORDER BY publish_at DESC, id DESC"
+	if f.Editing {
+		order = " ORDER BY updated_at DESC, id DESC"
+	}
+	q += order + " LIMIT ? OFFSET ?"
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := s.DB.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list posts")
+	}
+	defer rows.Close()
+	var out []Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan post")
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

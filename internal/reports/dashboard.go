@@ -1,0 +1,405 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// Dashboard is what a unit's dashboard shows. Every figure comes from the providers (through
+// the cache), never from a scan of raw rows per request.
+type Dashboard struct {
+	Unit units.Unit
+	// Trail is the way from the province down to Unit, for the drill-down breadcrumbs.
+	Trail []units.Unit
+	// Headline is every section's figures for the unit's subtree.
+	Headline []Field
+	// Measure is the figure the share of target is computed from (its key and label key).
+	Measure Field
+	// Children compares the units (or, below a commune, the teams) one level down.
+	Children []Child
+	// ChildKind is "district", "commune" or "team".
+	ChildKind string
+	// Series is progress over the campaign's days.
+	Series []Series
+	// Map is the choropleth of districts (the province dashboard only).
+	Map []MapShape
+	// ComputedAt is when the figures were computed (at most CacheTTL ago).
+	ComputedAt time.Time
+}
+
+// Child is one unit or team of a comparison.
+type Child struct {
+	Code   string // unit code, or team id
+	Name   string
+	Fields []Field
+	// Share is the share of target met for the dashboard's measure, -1 when unknown.
+	Share float64
+}
+
+// Value returns the child's value for a field key (0 when absent).
+func (c Child) Value(section, key string) float64 {
+	for _, f := range c.Fields {
+		if f.Section == section && f.Key == key {
+			return f.Value
+		}
+	}
+	return 0
+}
+
+// PublicDashboardScope is what anonymous visitors may see: the province dashboard only, which
+// holds aggregates and no personal data.
+func (s *Service) PublicDashboard(ctx context.Context, days int) (Dashboard, error) {
+	return s.dashboard(ctx, s.ProvinceCode, days)
+}
+
+// UnitDashboard returns the dashboard of a unit the actor may see: any unit for the province and
+// for officials of the province's organisations, the actor's own subtrees for unit roles.
+func (s *Service) UnitDashboard(ctx context.Context, code string, days int) (Dashboard, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return Dashboard{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	u, err := s.Units.Find(ctx, code)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	if !s.maySeeUnit(actor, u.Path) {
+		return Dashboard{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	return s.dashboard(ctx, code, days)
+}
+
+// maySeeUnit: the province sees everything; anybody else sees the dashboards of the subtrees in
+// which they hold a unit role, and the ancestors' dashboards are public aggregates anyway
+// (the province one is public), so an official also sees the units above theirs.
+func (s *Service) maySeeUnit(actor *authz.Actor, path string) bool {
+	if actor.IsProvinceAdmin() || path == s.provincePath() {
+		return true
+	}
+	for _, root := range actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator) {
+		if strings.HasPrefix(path, root) || strings.HasPrefix(root, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultDays is the span of the progress chart when none is asked for.
+const DefaultDays = 30
+
+func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboard, error) {
+	if days <= 0 {
+		days = DefaultDays
+	}
+	days = min(days, 366)
+	u, err := s.Units.Find(ctx, code)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	now := s.Now()
+	d := Dashboard{Unit: u, ComputedAt: now}
+	for _, anc := range u.Ancestors() {
+		a, err := s.Units.Find(ctx, anc)
+		if err != nil {
+			return Dashboard{}, err
+		}
+		d.Trail = append(d.Trail, a)
+	}
+	if d.Headline, err = s.fieldsOf(ctx, u.Path); err != nil {
+		return Dashboard{}, err
+	}
+	d.Measure = measureOf(d.Headline)
+	switch u.Level {
+	case units.Province, units.District:
+		d.ChildKind = string(units.District)
+		if u.Level == units.District {
+			d.ChildKind = string(units.Commune)
+		}
+		children, err := s.Units.List(ctx, units.Filter{ParentCode: u.Code})
+		if err != nil {
+			return Dashboard{}, err
+		}
+		for _, c := range children {
+			fields, err := s.fieldsOf(ctx, c.Path)
+			if err != nil {
+				return Dashboard{}, err
+			}
+			d.Children = append(d.Children, Child{Code: c.Code, Name: c.Name, Fields: fields, Share: shareOf(fields, d.Measure)})
+		}
+	case units.Commune:
+		d.ChildKind = "team"
+		for _, p := range s.Providers() {
+			tp, ok := p.(TeamProvider)
+			if !ok {
+				continue
+			}
+			teams, err := cached(s, "t|"+p.Section()+"|"+u.Path, func(now time.Time) ([]Team, error) { return tp.Teams(ctx, u.Path, now) })
+			if err != nil {
+				return Dashboard{}, apperr.Wrap(err, "teams")
+			}
+			for _, t := range teams {
+				for i := range t.Fields {
+					t.Fields[i].Section = p.Section()
+				}
+				d.Children = append(d.Children, Child{Code: fmt.Sprint(t.ID), Name: t.Name, Fields: t.Fields, Share: shareOf(t.Fields, d.Measure)})
+			}
+		}
+	}
+	from := time.Date(now.In(VietnamTime).Year(), now.In(VietnamTime).Month(), now.In(VietnamTime).Day()-days+1, 0, 0, 0, 0, VietnamTime)
+	for _, p := range s.Providers() {
+		sp, ok := p.(SeriesProvider)
+		if !ok {
+			continue
+		}
+		series, err := cached(s, fmt.Sprintf("s|%s|%s|%d", p.Section(), u.Path, days), func(now time.Time) ([]Series, error) { return sp.Series(ctx, u.Path, from, now) })
+		if err != nil {
+			return Dashboard{}, apperr.Wrap(err, "series")
+		}
+		for _, x := range series {
+			x.Section = p.Section()
+			d.Series = append(d.Series, x)
+		}
+	}
+	if u.Level == units.Province {
+		shares := map[string]float64{}
+		for _, c := range d.Children {
+			shares[c.Code] = c.Share
+		}
+		if d.Map, err = DistrictMap(shares); err != nil {
+			return Dashboard{}, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Service) fieldsOf(ctx context.Context, path string) ([]Field, error) {
+	var out []Field
+	for _, p := range s.Providers() {
+		f, err := s.cachedFields(ctx, p.Section(), path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
+	}
+	return out, nil
+}
+
+// measurePreference orders the sections whose target best says how far the campaign has come:
+// outreach (citizens guided against 7 per member) first, then training, the ceremony and the
+// foundation.
+var measurePreference = []string{"outreach", "training", "ceremony", "foundation"}
+
+// measureOf picks the figure with a target from the most telling section.
+func measureOf(fields []Field) Field {
+	for _, sec := range measurePreference {
+		for _, f := range fields {
+			if f.Section == sec && f.Target > 0 {
+				return f
+			}
+		}
+	}
+	for _, f := range fields {
+		if f.Target > 0 {
+			return f
+		}
+	}
+	return Field{}
+}
+
+func shareOf(fields []Field, m Field) float64 {
+	for _, f := range fields {
+		if f.Section == m.Section && f.Key == m.Key {
+			if f.Target <= 0 {
+				return -1
+			}
+			return f.Value / f.Target
+		}
+	}
+	return -1
+}
+
+// OrgDashboard is the dashboard of an organisation subtree.
+type OrgDashboard struct {
+	OrgID    int64
+	OrgPath  string
+	Headline []Field
+}
+
+// OrgDashboard computes the figures of an organisation subtree from the providers that can.
+// The actor must administer the organisation (or be the province).
+func (s *Service) OrgDashboard(ctx context.Context, orgID int64, orgPath, orgUnitPath string) (OrgDashboard, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return OrgDashboard{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if !actor.AdministersOrg(orgPath, orgUnitPath) {
+		return OrgDashboard{}, apperr.New(apperr.NotFound, "orgs.error.not_found")
+	}
+	d := OrgDashboard{OrgID: orgID, OrgPath: orgPath}
+	for _, p := range s.Providers() {
+		op, ok := p.(OrgProvider)
+		if !ok {
+			continue
+		}
+		fields, err := cached(s, "o|"+p.Section()+"|"+orgPath, func(now time.Time) ([]Field, error) { return op.OrgFields(ctx, orgPath, now) })
+		if err != nil {
+			return OrgDashboard{}, apperr.Wrap(err, "org figures")
+		}
+		for _, f := range fields {
+			f.Section = p.Section()
+			d.Headline = append(d.Headline, f)
+		}
+	}
+	return d, nil
+}
+
+// ---- Choropleth ----
+
+// MapShape is one district drawn as an SVG path in a 1000-unit-wide view box.
+type MapShape struct {
+	Code, Name string
+	D          string  // SVG path data
+	Share      float64 // -1 when unknown
+	// Bucket is 0–4 (share of target met in fifths), -1 when unknown; the page colours by it.
+	Bucket int
+	// LabelX, LabelY place the district's label at its bounding box centre.
+	LabelX, LabelY float64
+}
+
+// MapWidth and MapHeight are the SVG view box of the district map, set by the first projection.
+var MapWidth, MapHeight float64
+
+// MapSize returns the view box of the district map.
+func MapSize() (w, h float64) {
+	if _, err := projectDistricts(); err != nil {
+		return 1000, 1000
+	}
+	return MapWidth, MapHeight
+}
+
+type geoFeature struct {
+	Properties struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	} `json:"properties"`
+	Geometry struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	} `json:"geometry"`
+}
+
+type projected struct {
+	code, name, d  string
+	labelX, labelY float64
+}
+
+var (
+	mapOnce   sync.Once
+	mapShapes []projected
+	mapErr    error
+)
+
+// projectDistricts turns the embedded GeoJSON into SVG paths once: an equirectangular projection
+// (longitudes scaled by the cosine of the mid latitude) fitted to the province's bounding box,
+// with points closer than half a view-box unit to the previous one dropped.
+func projectDistricts() ([]projected, error) {
+	mapOnce.Do(func() {
+		var fc struct {
+			Features []geoFeature `json:"features"`
+		}
+		if mapErr = json.Unmarshal(units.DistrictsGeoJSON(), &fc); mapErr != nil {
+			return
+		}
+		type poly = [][][2]float64
+		all := make([][]poly, len(fc.Features))
+		minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for i, f := range fc.Features {
+			var polys []poly
+			switch f.Geometry.Type {
+			case "MultiPolygon":
+				mapErr = json.Unmarshal(f.Geometry.Coordinates, &polys)
+			case "Polygon":
+				var p poly
+				mapErr = json.Unmarshal(f.Geometry.Coordinates, &p)
+				polys = []poly{p}
+			default:
+				mapErr = fmt.Errorf("reports: unexpected geometry %s", f.Geometry.Type)
+			}
+			if mapErr != nil {
+				return
+			}
+			all[i] = polys
+			for _, p := range polys {
+				for _, ring := range p {
+					for _, pt := range ring {
+						minX, maxX = math.Min(minX, pt[0]), math.Max(maxX, pt[0])
+						minY, maxY = math.Min(minY, pt[1]), math.Max(maxY, pt[1])
+					}
+				}
+			}
+		}
+		kx := math.Cos((minY + maxY) / 2 * math.Pi / 180)
+		scale := 1000 / ((maxX - minX) * kx)
+		MapWidth, MapHeight = 1000, math.Ceil((maxY-minY)*scale)
+		for i, f := range fc.Features {
+			var b strings.Builder
+			bx0, by0, bx1, by1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+			for _, p := range all[i] {
+				for _, ring := range p {
+					lastX, lastY := math.Inf(1), math.Inf(1)
+					for j, pt := range ring {
+						x := (pt[0] - minX) * kx * scale
+						y := (maxY - pt[1]) * scale
+						if j > 0 && j < len(ring)-1 && math.Abs(x-lastX) < 0.5 && math.Abs(y-lastY) < 0.5 {
+							continue
+						}
+						cmd := "L"
+						if j == 0 {
+							cmd = "M"
+						}
+						fmt.Fprintf(&b, "%s%.1f %.1f", cmd, x, y)
+						lastX, lastY = x, y
+						bx0, bx1 = math.Min(bx0, x), math.Max(bx1, x)
+						by0, by1 = math.Min(by0, y), math.Max(by1, y)
+					}
+					b.WriteString("Z")
+				}
+			}
+			mapShapes = append(mapShapes, projected{code: f.Properties.Code, name: f.Properties.Name, d: b.String(), labelX: (bx0 + bx1) / 2, labelY: (by0 + by1) / 2})
+		}
+	})
+	return mapShapes, mapErr
+}
+
+// DistrictMap returns the districts' shapes with their share of target met.
+func DistrictMap(shares map[string]float64) ([]MapShape, error) {
+	shapes, err := projectDistricts()
+	if err != nil {
+		return nil, apperr.Wrap(err, "district map")
+	}
+	out := make([]MapShape, 0, len(shapes))
+	for _, p := range shapes {
+		share, ok := shares[p.code]
+		if !ok {
+			share = -1
+		}
+		out = append(out, MapShape{Code: p.code, Name: p.name, D: p.d, Share: share, Bucket: bucket(share), LabelX: p.labelX, LabelY: p.labelY})
+	}
+	return out, nil
+}
+
+func bucket(share float64) int {
+	if share < 0 {
+		return -1
+	}
+	return min(int(share*5), 4)
+}

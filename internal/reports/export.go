@@ -1,0 +1,450 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+)
+
+// Translator turns a catalog key into text in the reader's language.
+type Translator func(key string, args ...any) string
+
+// FormatNumber writes a figure the Vietnamese way: dot as thousands separator, comma for decimals.
+func FormatNumber(v float64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	whole := int64(v)
+	frac := v - float64(whole)
+	digits := strconv.FormatInt(whole, 10)
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	s := b.String()
+	if frac >= 0.005 {
+		s += "," + fmt.Sprintf("%02d", int(frac*100+0.5))[:2]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Percent writes a share as "87,5%".
+func Percent(share float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.ReplaceAll(fmt.Sprintf("%.1f", share*100), ".", ","), "0"), ",") + "%"
+}
+
+// placeName drops the unit-type prefix from an official name: "Huyện Ba Tơ" → "Ba Tơ".
+func placeName(name string) string {
+	for _, p := range []string{"Thành phố ", "Thị xã ", "Huyện ", "Thị trấn ", "Phường ", "Xã ", "Tỉnh "} {
+		if rest, ok := strings.CutPrefix(name, p); ok {
+			return rest
+		}
+	}
+	return name
+}
+
+// issuerOf is the issuing body of a unit's report: its People's Committee.
+func issuerOf(unitName string) string {
+	return "ỦY BAN NHÂN DÂN\n" + strings.ToUpper(unitName)
+}
+
+func roman(n int) string {
+	vals := []struct {
+		v int
+		s string
+	}{{10, "X"}, {9, "IX"}, {5, "V"}, {4, "IV"}, {1, "I"}}
+	var b strings.Builder
+	for _, x := range vals {
+		for n >= x.v {
+			b.WriteString(x.s)
+			n -= x.v
+		}
+	}
+	return b.String()
+}
+
+// ReportDocument is what the exports of one report need.
+type ReportDocument struct {
+	Period Period
+	Report Report
+	// Figures are the snapshot (or the live preview of a draft, marked as such).
+	Figures []Field
+	Preview bool
+}
+
+// Document gathers a report's export; the figures of a report never submitted are a live preview.
+func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error) {
+	r, err := s.FindReport(ctx, id)
+	if err != nil {
+		return ReportDocument{}, err
+	}
+	p, err := s.FindPeriod(ctx, r.PeriodID)
+	if err != nil {
+		return ReportDocument{}, err
+	}
+	doc := ReportDocument{Period: p, Report: r, Figures: r.Figures}
+	if r.SubmittedAt.IsZero() {
+		doc.Preview = true
+		if doc.Figures, err = s.LiveFigures(ctx, r, p.Sections); err != nil {
+			return ReportDocument{}, err
+		}
+	}
+	return doc, nil
+}
+
+// WriteXLSX writes the report as a workbook: a sheet of particulars, one sheet per section and
+// one for the narratives.
+func (d ReportDocument) WriteXLSX(w io.Writer, t Translator) error {
+	info := sheet.Table{Name: t("reports.sheet.info"), Header: []string{t("reports.col.item"), t("reports.col.value")}, Rows: [][]any{
+		{t("reports.field.title"), d.Period.Title},
+		{t("reports.field.unit"), d.Report.UnitName},
+		{t("reports.field.unit_code"), d.Report.UnitCode},
+		{t("reports.field.state"), t("reports.state." + string(d.Report.State))},
+		{t("reports.field.due_date"), d.Period.DueAt.In(VietnamTime).Format("02/01/2006")},
+		{t("reports.field.submitted_at"), timeText(d.Report.SubmittedAt)},
+		{t("reports.field.timeliness"), timelinessText(d.Report.OnTime, t)},
+		{t("reports.field.accepted_at"), timeText(d.Report.AcceptedAt)},
+	}}
+	tables := []sheet.Table{info}
+	for _, fields := range SectionsOf(d.Figures, d.Period.Sections) {
+		tb := sheet.Table{Name: t("reports.section." + fields[0].Section), Header: []string{t("reports.col.figure"), t("reports.col.value"), t("reports.col.target"), t("reports.col.measure")}}
+		for _, f := range fields {
+			var target any = ""
+			if f.Target > 0 {
+				target = f.Target
+			}
+			tb.Rows = append(tb.Rows, []any{t(f.LabelKey), f.Value, target, measure(f.Unit, t)})
+		}
+		tables = append(tables, tb)
+	}
+	narr := sheet.Table{Name: t("reports.sheet.narratives"), Header: []string{t("reports.col.item"), t("reports.col.content")}}
+	for _, k := range d.Period.Narratives {
+		narr.Rows = append(narr.Rows, []any{t("reports.narrative." + k), d.Report.Narratives[k]})
+	}
+	tables = append(tables, narr)
+	return sheet.WriteXLSX(w, tables...)
+}
+
+func measure(key string, t Translator) string {
+	if key == "" {
+		return ""
+	}
+	return t(key)
+}
+
+func timeText(at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	return at.In(VietnamTime).Format("02/01/2006 15:04")
+}
+
+func timelinessText(on *bool, t Translator) string {
+	switch {
+	case on == nil:
+		return t("reports.timeliness.none")
+	case *on:
+		return t("reports.timeliness.on_time")
+	default:
+		return t("reports.timeliness.late")
+	}
+}
+
+// WritePDF lays the report out as a Decree 30 administrative report of the unit's People's
+// Committee to the Provincial People's Committee.
+func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
+	r, p := d.Report, d.Period
+	doc := pdfdoc.New(p.Title)
+	date := r.SubmittedAt
+	if date.IsZero() {
+		date = time.Now()
+	}
+	prefix := p.NumberPrefix
+	if prefix == "" {
+		prefix = "BC-UBND"
+	}
+	doc.AdministrativeHeader(pdfdoc.Header{Issuer: issuerOf(r.UnitName), Number: fmt.Sprintf("%d/%s", r.ID, prefix), Place: placeName(r.UnitName), Date: date.In(VietnamTime)})
+	doc.Title("BÁO CÁO", p.Title)
+	if d.Preview {
+		doc.SetFont(pdfdoc.Family, "I", 12)
+		doc.MultiCell(0, 6, t("reports.pdf.preview"), "", "C", false)
+	}
+	doc.Paragraph(t("reports.pdf.intro", r.UnitName, p.DueAt.In(VietnamTime).Format("02/01/2006")))
+	n := 0
+	for _, fields := range SectionsOf(d.Figures, p.Sections) {
+		n++
+		doc.Heading(roman(n) + ". " + strings.ToUpper(t("reports.section."+fields[0].Section)))
+		rows := make([][]string, 0, len(fields))
+		for i, f := range fields {
+			target := ""
+			if f.Target > 0 {
+				target = FormatNumber(f.Target)
+			}
+			rows = append(rows, []string{fmt.Sprintf("%d. %s", i+1, t(f.LabelKey)), FormatNumber(f.Value), target})
+		}
+		doc.Table([]string{t("reports.col.figure"), t("reports.col.value"), t("reports.col.target")}, []float64{100, 30, 30}, rows)
+	}
+	for _, k := range p.Narratives {
+		n++
+		doc.Heading(roman(n) + ". " + strings.ToUpper(t("reports.narrative."+k)))
+		text := strings.TrimSpace(r.Narratives[k])
+		if text == "" {
+			text = "…"
+		}
+		for _, para := range strings.Split(text, "\n") {
+			if strings.TrimSpace(para) != "" {
+				doc.Paragraph(strings.TrimSpace(para))
+			}
+		}
+	}
+	position := r.SignerPosition
+	if position == "" {
+		position = "CHỦ TỊCH"
+	}
+	doc.SignatureBlock(pdfdoc.Signature{
+		Recipients: []string{"UBND tỉnh (qua Sở TT&TT) (b/c)", "Sở Thông tin và Truyền thông", "Lưu: VT"},
+		Authority:  "TM. ỦY BAN NHÂN DÂN", Position: strings.ToUpper(position), Name: r.SignerName,
+	})
+	return doc.Write(w)
+}
+
+// Summary assembles every district's report of a period for the province: the status of each
+// assigned unit and, per section, the figures of every report in the province's hands
+// (submitted or accepted) with the province's totals.
+type Summary struct {
+	Status   Status
+	Sections []SummarySection
+	// Narratives maps unit code → narrative key → text, from reports in the province's hands.
+	Narratives map[string]map[string]string
+}
+
+// SummarySection is one section across units.
+type SummarySection struct {
+	Section string
+	Fields  []Field // the section's figures (labels and measures), in order
+	Rows    []SummaryRow
+	Totals  []float64
+}
+
+// SummaryRow is one unit's figures of a section.
+type SummaryRow struct {
+	UnitCode, UnitName string
+	Values             []float64
+}
+
+// Summary builds the province summary of a period; only the province may.
+func (s *Service) Summary(ctx context.Context, periodID int64) (Summary, error) {
+	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+		return Summary{}, err
+	}
+	st, err := s.PeriodStatus(ctx, periodID)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Status: st, Narratives: map[string]map[string]string{}}
+	bySection := map[string]*SummarySection{}
+	for _, sec := range st.Period.Sections {
+		bySection[sec] = &SummarySection{Section: sec}
+	}
+	for _, u := range st.Units {
+		if !u.State.Reported() {
+			continue
+		}
+		r, err := s.FindReport(ctx, u.ReportID)
+		if err != nil {
+			return Summary{}, err
+		}
+		sum.Narratives[u.UnitCode] = r.Narratives
+		for _, fields := range SectionsOf(r.Figures, st.Period.Sections) {
+			ss := bySection[fields[0].Section]
+			if ss.Fields == nil {
+				ss.Fields = fields
+				ss.Totals = make([]float64, len(fields))
+			}
+			row := SummaryRow{UnitCode: u.UnitCode, UnitName: u.UnitName, Values: make([]float64, len(ss.Fields))}
+			for _, f := range fields {
+				for i, sf := range ss.Fields {
+					if sf.Key == f.Key {
+						row.Values[i] = f.Value
+						ss.Totals[i] += f.Value
+					}
+				}
+			}
+			ss.Rows = append(ss.Rows, row)
+		}
+	}
+	for _, sec := range st.Period.Sections {
+		if ss := bySection[sec]; len(ss.Rows) > 0 {
+			sum.Sections = append(sum.Sections, *ss)
+		}
+	}
+	return sum, nil
+}
+
+func stateText(u UnitStatus, t Translator) string { return t("reports.state." + string(u.State)) }
+
+// statusTable is the status of every assigned unit with the rates.
+func (sum Summary) statusTable(t Translator) sheet.Table {
+	status := sheet.Table{Name: t("reports.sheet.status"), Header: []string{t("reports.col.unit_code"), t("reports.col.unit"), t("reports.col.state"), t("reports.col.timeliness"), t("reports.col.submitted_at")}}
+	for _, u := range sum.Status.Units {
+		status.Rows = append(status.Rows, []any{u.UnitCode, u.UnitName, stateText(u, t), timelinessText(u.OnTime, t), timeText(u.SubmittedAt)})
+	}
+	status.Rows = append(status.Rows, []any{"", t("reports.reporting_rate"), Percent(sum.Status.ReportingRate), t("reports.on_time_rate"), Percent(sum.Status.OnTimeRate)})
+	return status
+}
+
+// WriteStatusXLSX writes only the status sheet.
+func (sum Summary) WriteStatusXLSX(w io.Writer, t Translator) error {
+	return sheet.WriteXLSX(w, sum.statusTable(t))
+}
+
+// WriteXLSX writes the summary: a status sheet, one sheet per section (units × figures, with the
+// province's total) and the narratives.
+func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
+	tables := []sheet.Table{sum.statusTable(t)}
+	for _, ss := range sum.Sections {
+		tb := sheet.Table{Name: t("reports.section." + ss.Section), Header: []string{t("reports.col.unit_code"), t("reports.col.unit")}}
+		for _, f := range ss.Fields {
+			tb.Header = append(tb.Header, t(f.LabelKey))
+		}
+		for _, r := range ss.Rows {
+			row := []any{r.UnitCode, r.UnitName}
+			for _, v := range r.Values {
+				row = append(row, v)
+			}
+			tb.Rows = append(tb.Rows, row)
+		}
+		total := []any{"", t("reports.total")}
+		for _, v := range ss.Totals {
+			total = append(total, v)
+		}
+		tb.Rows = append(tb.Rows, total)
+		tables = append(tables, tb)
+	}
+	narr := sheet.Table{Name: t("reports.sheet.narratives"), Header: []string{t("reports.col.unit_code"), t("reports.col.unit")}}
+	for _, k := range sum.Status.Period.Narratives {
+		narr.Header = append(narr.Header, t("reports.narrative."+k))
+	}
+	for _, u := range sum.Status.Units {
+		n, ok := sum.Narratives[u.UnitCode]
+		if !ok {
+			continue
+		}
+		row := []any{u.UnitCode, u.UnitName}
+		for _, k := range sum.Status.Period.Narratives {
+			row = append(row, n[k])
+		}
+		narr.Rows = append(narr.Rows, row)
+	}
+	tables = append(tables, narr)
+	return sheet.WriteXLSX(w, tables...)
+}
+
+// WritePDF lays the summary out as the Department's report to the Provincial People's Committee.
+func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
+	p := sum.Status.Period
+	doc := pdfdoc.New(p.Title)
+	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: fmt.Sprintf("%d/BC-STTTT", p.ID),
+		Place: "Quảng Ngãi", Date: now.In(VietnamTime)})
+	doc.Title("BÁO CÁO TỔNG HỢP", p.Title)
+	st := sum.Status
+	doc.Heading("I. " + strings.ToUpper(t("reports.pdf.status_heading")))
+	doc.Paragraph(t("reports.pdf.status_text", st.Assigned, st.Reported, Percent(st.ReportingRate), st.OnTime, Percent(st.OnTimeRate), st.Missing))
+	var rows [][]string
+	for i, u := range st.Units {
+		rows = append(rows, []string{fmt.Sprintf("%d. %s", i+1, u.UnitName), stateText(u, t), timelinessText(u.OnTime, t)})
+	}
+	doc.Table([]string{t("reports.col.unit"), t("reports.col.state"), t("reports.col.timeliness")}, []float64{70, 50, 40}, rows)
+	n := 1
+	for _, ss := range sum.Sections {
+		n++
+		doc.Heading(roman(n) + ". " + strings.ToUpper(t("reports.section."+ss.Section)))
+		// Three figures per table keeps the columns legible on a portrait A4 page.
+		for start := 0; start < len(ss.Fields); start += 3 {
+			end := min(start+3, len(ss.Fields))
+			header := []string{t("reports.col.unit")}
+			widths := []float64{55}
+			for _, f := range ss.Fields[start:end] {
+				header = append(header, t(f.LabelKey))
+				widths = append(widths, 35)
+			}
+			var rows [][]string
+			for _, r := range ss.Rows {
+				row := []string{r.UnitName}
+				for _, v := range r.Values[start:end] {
+					row = append(row, FormatNumber(v))
+				}
+				rows = append(rows, row)
+			}
+			total := []string{t("reports.total")}
+			for _, v := range ss.Totals[start:end] {
+				total = append(total, FormatNumber(v))
+			}
+			rows = append(rows, total)
+			doc.SetFont(pdfdoc.Family, "", 9)
+			shortTable(doc, header, widths, rows)
+			doc.Ln(3)
+		}
+	}
+	doc.SignatureBlock(pdfdoc.Signature{Recipients: []string{"UBND tỉnh (b/c)", "Các huyện, thị xã, thành phố", "Lưu: VT"},
+		Authority: "KT. GIÁM ĐỐC", Position: "PHÓ GIÁM ĐỐC"})
+	return doc.Write(w)
+}
+
+// shortTable is pdfdoc's table with header cells that wrap, since figure labels are long.
+func shortTable(doc *pdfdoc.Doc, header []string, widths []float64, rows [][]string) {
+	doc.SetFont(pdfdoc.Family, "B", 9)
+	x, y := doc.GetXY()
+	maxH := 0.0
+	for i, h := range header {
+		doc.SetXY(x, y)
+		doc.MultiCell(widths[i], 4.5, h, "", "C", false)
+		maxH = max(maxH, doc.GetY()-y)
+		x += widths[i]
+	}
+	left, _, _, _ := doc.GetMargins()
+	x = left
+	for i := range header {
+		doc.Rect(x, y, widths[i], maxH, "D")
+		x += widths[i]
+	}
+	doc.SetXY(left, y+maxH)
+	doc.SetFont(pdfdoc.Family, "", 10)
+	for _, row := range rows {
+		for i, c := range row {
+			align := "L"
+			if i > 0 {
+				align = "R"
+			}
+			doc.CellFormat(widths[i], 6, c, "1", 0, align, false, 0, "")
+		}
+		doc.Ln(-1)
+	}
+	doc.SetFont(pdfdoc.Family, "", 13)
+}
+
+// errUnknownFormat is returned for an export format other than xlsx or pdf.
+var errUnknownFormat = apperr.InvalidField("format", "reports.error.format")
+
+// CheckFormat accepts "xlsx" and "pdf".
+func CheckFormat(f string) error {
+	if f != "xlsx" && f != "pdf" {
+		return errUnknownFormat
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package reports
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+)
+
+// OutreachProvider reports the community digital technology teams through outreach's exported
+// methods: Progress (computed from outreach's counter tables, never from the records) and
+// ListTeams. It reads as the system: the reports service decides who sees which unit.
+type OutreachProvider struct{ Svc *outreach.Service }
+
+// Section is "outreach".
+func (p OutreachProvider) Section() string { return "outreach" }
+
+// codeOf is the last code of a materialised path ("/51/535/" → "535").
+func codeOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+func system(ctx context.Context) context.Context { return authz.WithActor(ctx, authz.System) }
+
+// Fields: teams, members, members meeting 7-in-7 (target: every member), guidance records,
+// distinct citizens guided (target: 7 per member), and citizens guided by skill and platform, in
+// the current campaign.
+func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
+	ctx = system(ctx)
+	code := codeOf(unitPath)
+	teams, err := p.Svc.ListTeams(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(len(teams)), Unit: "reports.measure.teams"}}
+	prog, err := p.Svc.Progress(ctx, code, 0)
+	if apperr.Is(err, apperr.NotFound) {
+		return out, nil // no campaign yet: only the teams exist
+	}
+	if err != nil {
+		return nil, err
+	}
+	members := float64(prog.Members)
+	out = append(out,
+		Field{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(prog.MembersMet), Target: members, Unit: "reports.measure.people"},
+		Field{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
+		Field{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(prog.Citizens), Target: members * float64(prog.Campaign.Target), Unit: "reports.measure.people"},
+		Field{Key: "records", LabelKey: "reports.field.records", Value: float64(prog.Records), Unit: "reports.measure.times"},
+	)
+	for _, c := range prog.BySkill {
+		out = append(out, Field{Key: "skill_" + c.Code, LabelKey: LiteralLabel + "Kỹ năng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})
+	}
+	for _, c := range prog.ByPlatform {
+		out = append(out, Field{Key: "platform_" + c.Code, LabelKey: LiteralLabel + "Nền tảng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})
+	}
+	return out, nil
+}
+
+func nameOr(name, code string) string {
+	if name != "" {
+		return name
+	}
+	return code
+}
+
+// Teams lists a commune's teams with their member counts, for the drill-down below a commune.
+func (p OutreachProvider) Teams(ctx context.Context, unitPath string, asOf time.Time) ([]Team, error) {
+	teams, err := p.Svc.ListTeams(system(ctx), codeOf(unitPath))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Team, 0, len(teams))
+	for _, t := range teams {
+		out = append(out, Team{ID: t.ID, Name: t.Name, Fields: []Field{{Key: "members", LabelKey: "reports.field.members", Value: float64(t.Count), Unit: "reports.measure.people"}}})
+	}
+	return out, nil
+}

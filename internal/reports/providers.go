@@ -1,0 +1,211 @@
+package reports
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// figureCache keeps providers' answers for up to CacheTTL. It is a cache only: every instance
+// keeps its own, and a figure is at most a minute old.
+type figureCache struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	at  time.Time
+	val any
+}
+
+func (c *figureCache) get(key string, now time.Time) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || now.Sub(e.at) > CacheTTL || now.Before(e.at) {
+		return nil, false
+	}
+	return e.val, true
+}
+
+func (c *figureCache) put(key string, now time.Time, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 20000 {
+		c.entries = map[string]cacheEntry{}
+	}
+	c.entries[key] = cacheEntry{at: now, val: v}
+}
+
+// cached returns the cached value under key or computes it with fn.
+func cached[T any](s *Service, key string, fn func(now time.Time) (T, error)) (T, error) {
+	now := s.Now()
+	if v, ok := s.cache.get(key, now); ok {
+		return v.(T), nil
+	}
+	v, err := fn(now)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	s.cache.put(key, now, v)
+	return v, nil
+}
+
+// cachedFields returns a section's figures for a unit subtree, at most CacheTTL old.
+func (s *Service) cachedFields(ctx context.Context, section, unitPath string) ([]Field, error) {
+	p := s.provider(section)
+	if p == nil {
+		return nil, nil
+	}
+	return cached(s, "f|"+section+"|"+unitPath, func(now time.Time) ([]Field, error) {
+		fields, err := p.Fields(ctx, unitPath, now)
+		if err != nil {
+			return nil, apperr.Wrap(err, "provider "+section)
+		}
+		for i := range fields {
+			fields[i].Section = section
+		}
+		return fields, nil
+	})
+}
+
+// FoundationProvider reports what the foundation holds: the unit tree, the people with a role
+// in it (learners excepted: the training section counts them from its own aggregates) and the
+// organisations. Its counts are index range scans over small tables (units, role grants of
+// officials, organisations).
+type FoundationProvider struct{ DB *db.DB }
+
+// NewFoundationProvider returns the built-in foundation provider.
+func NewFoundationProvider(d *db.DB) *FoundationProvider { return &FoundationProvider{DB: d} }
+
+// Section is "foundation".
+func (p *FoundationProvider) Section() string { return "foundation" }
+
+// Fields counts communes, villages, organisations and officials by role in the subtree, and
+// how many communes have an administrator account (target: every commune).
+func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
+	q := p.DB.Reader()
+	like := unitPath + "%"
+	var communes, villages, orgCount, communesWithAdmin int64
+	err := q.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN level = 'commune' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN level = 'village' THEN 1 ELSE 0 END), 0)
+		FROM units WHERE path LIKE ? AND valid_to = ''`, like).Scan(&communes, &villages)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE unit_path LIKE ? AND created_at <= ?", like, db.Millis(asOf)).Scan(&orgCount); err != nil {
+		return nil, err
+	}
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE u.path LIKE ? AND u.level = 'commune' AND u.valid_to = ''
+		AND EXISTS (SELECT 1 FROM role_grants g JOIN users us ON us.id = g.user_id WHERE g.unit_code = u.code AND g.role = 'unit_admin' AND us.disabled = 0 AND g.created_at <= ?)`,
+		like, db.Millis(asOf)).Scan(&communesWithAdmin)
+	if err != nil {
+		return nil, err
+	}
+	byRole := map[string]float64{}
+	rows, err := q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users us ON us.id = g.user_id
+		WHERE g.unit_path LIKE ? AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND us.disabled = 0 AND g.created_at <= ?
+		GROUP BY g.role`, like, db.Millis(asOf))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role string
+		var n float64
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, err
+		}
+		byRole[role] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return []Field{
+		{Key: "communes", LabelKey: "reports.field.communes", Value: float64(communes), Unit: "reports.measure.units"},
+		{Key: "villages", LabelKey: "reports.field.villages", Value: float64(villages), Unit: "reports.measure.units"},
+		{Key: "communes_with_admin", LabelKey: "reports.field.communes_with_admin", Value: float64(communesWithAdmin), Target: float64(communes), Unit: "reports.measure.units"},
+		{Key: "orgs", LabelKey: "reports.field.orgs", Value: float64(orgCount), Unit: "reports.measure.orgs"},
+		{Key: "unit_admins", LabelKey: "reports.field.unit_admins", Value: byRole["unit_admin"], Unit: "reports.measure.people"},
+		{Key: "team_member_accounts", LabelKey: "reports.field.team_member_accounts", Value: byRole["team_member"], Unit: "reports.measure.people"},
+		{Key: "bridge_operators", LabelKey: "reports.field.bridge_operators", Value: byRole["bridge_operator"], Unit: "reports.measure.people"},
+	}, nil
+}
+
+// dayOffset shifts Unix milliseconds to Vietnam time before dividing into days.
+const dayOffset = 7 * 3600 * 1000
+
+// dayMillis is one day in milliseconds.
+const dayMillis = 86400000
+
+// Series is how many official accounts (unit administrators, team members, bridge operators)
+// existed at the end of each day.
+func (p *FoundationProvider) Series(ctx context.Context, unitPath string, from, to time.Time) ([]Series, error) {
+	q := p.DB.Reader()
+	like := unitPath + "%"
+	var base float64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_grants WHERE unit_path LIKE ? AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at < ?`,
+		like, db.Millis(from)).Scan(&base); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT x.d, COUNT(*) FROM (SELECT (created_at + ?) / ? AS d FROM role_grants WHERE unit_path LIKE ?
+		AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at >= ? AND created_at <= ?) x GROUP BY x.d`,
+		dayOffset, dayMillis, like, db.Millis(from), db.Millis(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	perDay := map[int64]float64{}
+	for rows.Next() {
+		var d int64
+		var n float64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, err
+		}
+		perDay[d] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return []Series{{Key: "official_accounts", LabelKey: "reports.field.official_accounts", Points: Cumulate(base, perDay, from, to)}}, nil
+}
+
+// Cumulate turns per-day counts (keyed by Vietnam-time day number since the Unix epoch) into a
+// running total over every day from from to to.
+func Cumulate(base float64, perDay map[int64]float64, from, to time.Time) []Point {
+	var out []Point
+	total := base
+	first := (db.Millis(from) + dayOffset) / dayMillis
+	last := (db.Millis(to) + dayOffset) / dayMillis
+	for d := first; d <= last && len(out) < 400; d++ {
+		total += perDay[d]
+		out = append(out, Point{Day: time.UnixMilli(d*dayMillis - dayOffset).In(VietnamTime).Format("2006-01-02"), Value: total})
+	}
+	return out
+}
+
+// OrgFields counts the organisation subtree's organisations and the people with a role in it.
+func (p *FoundationProvider) OrgFields(ctx context.Context, orgPath string, asOf time.Time) ([]Field, error) {
+	q := p.DB.Reader()
+	like := orgPath + "%"
+	var orgCount, coordinators, learners float64
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE path LIKE ?", like).Scan(&orgCount); err != nil {
+		return nil, err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT
+		COUNT(DISTINCT CASE WHEN g.role = 'org_admin' THEN g.user_id END),
+		COUNT(DISTINCT CASE WHEN g.role = 'learner' THEN g.user_id END)
+		FROM role_grants g WHERE g.org_path LIKE ? AND g.created_at <= ?`, like, db.Millis(asOf)).Scan(&coordinators, &learners); err != nil {
+		return nil, err
+	}
+	return []Field{
+		{Key: "orgs", LabelKey: "reports.field.orgs", Value: orgCount, Unit: "reports.measure.orgs"},
+		{Key: "org_admins", LabelKey: "reports.field.org_admins", Value: coordinators, Unit: "reports.measure.people"},
+		{Key: "learner_accounts", LabelKey: "reports.field.learner_accounts", Value: learners, Unit: "reports.measure.people"},
+	}, nil
+}

@@ -1,0 +1,145 @@
+package training
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// The answer writer coalesces concurrent answer saves into one multi-row upsert, handed to the
+// group-commit batcher as a single job. Under an exam-day load this turns hundreds of saves into
+// one statement and one durable commit; each caller is still answered only after the commit that
+// holds its answer. A save whose attempt was submitted meanwhile is left out by the statement
+// itself (the join on submitted_at = 0) and answered with a conflict.
+
+const maxAnswerBatch = 500
+
+type pendingSave struct {
+	ctx                   context.Context
+	attemptID, questionID int64
+	choices               string
+	at                    int64
+	done                  chan error
+}
+
+// startAnswerWriters starts n writers. SQLite has one writer connection, so one writer is all it
+// can use; PostgreSQL commits concurrent transactions in parallel (and flushes their WAL
+// together), so several writers, each with a batcher of its own, keep more batches in flight.
+func (s *Service) startAnswerWriters(n int) {
+	s.saves = make(chan *pendingSave, 4*maxAnswerBatch)
+	s.writerDone = make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		b := s.batch
+		if n > 1 {
+			b = s.DB.NewBatcher(8, 0)
+			s.writerBatchers = append(s.writerBatchers, b)
+		}
+		wg.Add(1)
+		go s.answerWriter(b, &wg)
+	}
+	go func() {
+		wg.Wait()
+		close(s.writerDone)
+	}()
+}
+
+func (s *Service) answerWriter(b *db.Batcher, wg *sync.WaitGroup) {
+	defer wg.Done()
+	{
+		batch := make([]*pendingSave, 0, maxAnswerBatch)
+		for first := range s.saves {
+			batch = append(batch[:0], first)
+		fill:
+			for len(batch) < maxAnswerBatch {
+				select {
+				case p, ok := <-s.saves:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, p)
+				default:
+					break fill
+				}
+			}
+			s.writeAnswers(b, batch)
+		}
+	}
+}
+
+// queueSave hands one save to the writer and waits for its commit.
+func (s *Service) queueSave(ctx context.Context, p *pendingSave) error {
+	p.ctx, p.done = ctx, make(chan error, 1)
+	select {
+	case s.saves <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		// The save may still commit; the learner's page re-reads the attempt on reconnect.
+		return ctx.Err()
+	}
+}
+
+func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
+	// The last save of a question in the batch wins, as it would in sequence.
+	type key struct{ a, q int64 }
+	last := map[key]int{}
+	live := batch[:0:0]
+	for _, p := range batch {
+		if p.ctx.Err() != nil {
+			p.done <- p.ctx.Err()
+			continue
+		}
+		live = append(live, p)
+		last[key{p.attemptID, p.questionID}] = len(live) - 1
+	}
+	if len(live) == 0 {
+		return
+	}
+	var rows []string
+	var args []any
+	for i, p := range live {
+		if last[key{p.attemptID, p.questionID}] != i {
+			continue
+		}
+		rows = append(rows, "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))")
+		args = append(args, p.attemptID, p.questionID, p.choices, p.at)
+	}
+	saved := map[key]bool{}
+	err := b.Do(context.Background(), func(tx *db.Tx) error {
+		r, err := tx.QueryContext(context.Background(), `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
+			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES `+strings.Join(rows, ", ")+`) AS v
+			JOIN training_attempts a ON a.id = v.column1 WHERE a.submitted_at = 0
+			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at
+			RETURNING attempt_id, question_id`, args...)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		for r.Next() {
+			var k key
+			if err := r.Scan(&k.a, &k.q); err != nil {
+				return err
+			}
+			saved[k] = true
+		}
+		return r.Err()
+	})
+	for _, p := range live {
+		switch {
+		case err != nil:
+			p.done <- apperr.Wrap(err, "save answers")
+		case saved[key{p.attemptID, p.questionID}]:
+			p.done <- nil
+		default:
+			p.done <- apperr.New(apperr.Conflict, "training.error.already_submitted")
+		}
+	}
+}

@@ -1,0 +1,313 @@
+package training
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
+)
+
+// Certificate is the proof that a learner completed a course.
+type Certificate struct {
+	Code         string    `json:"code"`
+	CourseID     int64     `json:"course_id"`
+	CourseTitle  string    `json:"course_title"`
+	UserID       int64     `json:"-"`
+	LearnerName  string    `json:"learner_name"`
+	Score        float64   `json:"score"`
+	IssuedAt     time.Time `json:"issued_at"`
+	Revoked      bool      `json:"revoked"`
+	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	RevokeReason string    `json:"revoke_reason,omitempty"`
+	OrgPath      string    `json:"-"`
+	UnitPath     string    `json:"-"`
+}
+
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newCode makes an unguessable certificate code: 80 random bits, as "LT-XXXX-XXXX-XXXX-XXXX".
+func newCode() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	s := codeEncoding.EncodeToString(b)
+	return "LT-" + s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+}
+
+// ValidCode tells whether s has the shape of a certificate code (before any database look-up).
+func ValidCode(s string) bool {
+	if len(s) != 22 || !strings.HasPrefix(s, "LT-") {
+		return false
+	}
+	for i, r := range s[3:] {
+		if (i+1)%5 == 0 {
+			if r != '-' {
+				return false
+			}
+			continue
+		}
+		if !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) issueCertificate(ctx context.Context, tx *db.Tx, c Course, m *attemptMeta, score float64, now int64) (string, string, error) {
+	var name, username, orgPath, unitPath string
+	err := tx.QueryRowContext(ctx, `SELECT u.display_name, u.username, COALESCE(e.org_path, ''), COALESCE(e.unit_path, '')
+		FROM users u LEFT JOIN training_enrolments e ON e.user_id = u.id AND e.course_id = ? WHERE u.id = ?`, c.ID, m.userID).Scan(&name, &username, &orgPath, &unitPath)
+	if err != nil {
+		return "", "", apperr.Wrap(err, "learner name")
+	}
+	if name == "" {
+		name = username
+	}
+	var existing string
+	err = tx.QueryRowContext(ctx, "SELECT code FROM training_certificates WHERE course_id = ? AND user_id = ?", c.ID, m.userID).Scan(&existing)
+	if err == nil {
+		return existing, unitPath, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", "", apperr.Wrap(err, "find certificate")
+	}
+	code := newCode()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO training_certificates (code, course_id, user_id, attempt_id, learner_name, course_title, score, org_path, unit_path, issued_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, c.ID, m.userID, m.id, name, c.Title, score, orgPath, unitPath, now); err != nil {
+		return "", "", apperr.Wrap(err, "issue certificate")
+	}
+	return code, unitPath, nil
+}
+
+const certColumns = "code, course_id, course_title, user_id, learner_name, score, issued_at, revoked_at, revoke_reason, org_path, unit_path"
+
+func scanCert(row interface{ Scan(...any) error }) (Certificate, error) {
+	var c Certificate
+	var issued, revoked int64
+	err := row.Scan(&c.Code, &c.CourseID, &c.CourseTitle, &c.UserID, &c.LearnerName, &c.Score, &issued, &revoked, &c.RevokeReason, &c.OrgPath, &c.UnitPath)
+	c.IssuedAt, c.RevokedAt, c.Revoked = db.FromMillis(issued), db.FromMillis(revoked), revoked != 0
+	return c, err
+}
+
+// FindCertificate looks a certificate up by its code; anyone may (the public verification page).
+func (s *Service) FindCertificate(ctx context.Context, code string) (Certificate, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if !ValidCode(code) {
+		return Certificate{}, apperr.New(apperr.NotFound, "training.error.certificate_not_found")
+	}
+	c, err := scanCert(s.DB.Reader().QueryRowContext(ctx, "SELECT "+certColumns+" FROM training_certificates WHERE code = ?", code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Certificate{}, apperr.New(apperr.NotFound, "training.error.certificate_not_found")
+	}
+	if err != nil {
+		return Certificate{}, apperr.Wrap(err, "find certificate")
+	}
+	return c, nil
+}
+
+// MyCertificates lists the signed-in learner's certificates.
+func (s *Service) MyCertificates(ctx context.Context) ([]Certificate, error) {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
+		return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	return s.listCerts(ctx, "user_id = ?", []any{a.UserID})
+}
+
+func (s *Service) listCerts(ctx context.Context, where string, args []any) ([]Certificate, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+certColumns+" FROM training_certificates WHERE "+where+" ORDER BY issued_at, id LIMIT 20000", args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list certificates")
+	}
+	defer rows.Close()
+	out := []Certificate{}
+	for rows.Next() {
+		c, err := scanCert(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan certificate")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// VerifyURL is the public page a certificate's QR code opens.
+func VerifyURL(base, code string) string {
+	return strings.TrimSuffix(base, "/") + "/verify/" + code
+}
+
+// CertificatePDF renders a certificate: landscape A4, in Vietnamese, with its code and a QR code
+// that opens the public verification page. A revoked certificate is not rendered.
+func (s *Service) CertificatePDF(ctx context.Context, code, base string) ([]byte, Certificate, error) {
+	c, err := s.FindCertificate(ctx, code)
+	if err != nil {
+		return nil, c, err
+	}
+	if c.Revoked {
+		return nil, c, apperr.New(apperr.Conflict, "training.error.certificate_revoked")
+	}
+	b, err := renderCertificate(c, base)
+	return b, c, err
+}
+
+func renderCertificate(c Certificate, base string) ([]byte, error) {
+	url := VerifyURL(base, c.Code)
+	d := pdfdoc.NewLandscape("Chứng nhận " + c.Code)
+	d.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: "Số: " + c.Code,
+		Place: "Quảng Ngãi", Date: c.IssuedAt.In(vietnam)})
+	d.Title("GIẤY CHỨNG NHẬN", "Hoàn thành khóa bồi dưỡng kỹ năng số")
+	d.Paragraph("Chứng nhận Ông/Bà: " + c.LearnerName)
+	d.Paragraph("Đã hoàn thành khóa học: " + c.CourseTitle)
+	d.Paragraph(fmt.Sprintf("Kết quả bài kiểm tra: %.1f điểm (thang 100). Ngày cấp: %s.", c.Score, c.IssuedAt.In(vietnam).Format("02/01/2006")))
+	d.Paragraph("Mã chứng nhận: " + c.Code + ". Tra cứu tính xác thực tại: " + url)
+	png, err := qrcode.Encode(url, qrcode.Medium, 256)
+	if err != nil {
+		return nil, apperr.Wrap(err, "qr code")
+	}
+	imgOpt := fpdf.ImageOptions{ImageType: "PNG"}
+	d.RegisterImageOptionsReader("qr", imgOpt, bytes.NewReader(png))
+	y := d.GetY() + 4
+	// The QR code sits at the left of the signature block and links to the verification page.
+	d.ImageOptions("qr", pdfdoc.MarginLeft, y, 38, 38, false, imgOpt, 0, url)
+	d.SetY(y - 6)
+	d.SignatureBlock(pdfdoc.Signature{Authority: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Position: "GIÁM ĐỐC"})
+	return d.Bytes()
+}
+
+// RevokeCertificate withdraws a certificate (fraud, a mistaken result); its verification page
+// then says so.
+func (s *Service) RevokeCertificate(ctx context.Context, code, reason string) (Certificate, error) {
+	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+		return Certificate{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len([]rune(reason)) > 500 {
+		return Certificate{}, apperr.InvalidField("reason", "training.error.revoke_reason")
+	}
+	c, err := s.FindCertificate(ctx, code)
+	if err != nil {
+		return Certificate{}, err
+	}
+	if c.Revoked {
+		return Certificate{}, apperr.New(apperr.Conflict, "training.error.certificate_revoked")
+	}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE training_certificates SET revoked_at = ?, revoke_reason = ? WHERE code = ? AND revoked_at = 0",
+			db.Millis(s.Now()), reason, c.Code); err != nil {
+			return apperr.Wrap(err, "revoke")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "certificate.revoke", ObjectType: "certificate", ObjectID: c.Code, UnitPath: c.UnitPath, Detail: reason})
+	})
+	if err != nil {
+		return Certificate{}, err
+	}
+	return s.FindCertificate(ctx, c.Code)
+}
+
+// BulkFilter chooses the certificates of a bulk download.
+type BulkFilter struct {
+	CourseID int64
+	UnitPath string
+	OrgPath  string
+	From, To time.Time // issued in [From, To); zero means open
+}
+
+// MaxBulk bounds one bulk download.
+const MaxBulk = 5000
+
+// BulkCertificates writes a zip of the PDFs of the certificates that match f and lie in the
+// actor's subtree (unit or organisation administrators), for printing and handing out.
+func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base string, w io.Writer) (int, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return 0, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if !actor.IsAdmin() {
+		return 0, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	scope, args := scopeSQL(actor, "unit_path", "org_path")
+	where := "revoked_at = 0 AND " + scope
+	if f.CourseID != 0 {
+		where += " AND course_id = ?"
+		args = append(args, f.CourseID)
+	}
+	if f.UnitPath != "" {
+		where += " AND unit_path LIKE ?"
+		args = append(args, f.UnitPath+"%")
+	}
+	if f.OrgPath != "" {
+		where += " AND org_path LIKE ?"
+		args = append(args, f.OrgPath+"%")
+	}
+	if !f.From.IsZero() {
+		where += " AND issued_at >= ?"
+		args = append(args, db.Millis(f.From))
+	}
+	if !f.To.IsZero() {
+		where += " AND issued_at < ?"
+		args = append(args, db.Millis(f.To))
+	}
+	certs, err := s.listCerts(ctx, where, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(certs) > MaxBulk {
+		return 0, apperr.New(apperr.Invalid, "training.error.bulk_too_many", MaxBulk)
+	}
+	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "certificate.bulk", ObjectType: "certificate", UnitPath: f.UnitPath,
+		Detail: fmt.Sprintf("certificates=%d course=%d", len(certs), f.CourseID)}); err != nil {
+		return 0, apperr.Wrap(err, "audit")
+	}
+	zw := zip.NewWriter(w)
+	for _, c := range certs {
+		pdf, err := renderCertificate(c, base)
+		if err != nil {
+			return 0, err
+		}
+		fw, err := zw.Create(c.Code + ".pdf")
+		if err != nil {
+			return 0, apperr.Wrap(err, "zip")
+		}
+		if _, err := fw.Write(pdf); err != nil {
+			return 0, apperr.Wrap(err, "zip")
+		}
+	}
+	return len(certs), apperr.Wrap(zw.Close(), "zip")
+}
+
+// scopeSQL limits rows carrying unit and organisation paths to the actor's administration; a
+// province administrator sees all.
+func scopeSQL(a *authz.Actor, unitCol, orgCol string) (string, []any) {
+	if a.IsProvinceAdmin() {
+		return "1 = 1", nil
+	}
+	var ors []string
+	var args []any
+	for _, p := range a.AdminUnitPaths() {
+		ors = append(ors, unitCol+" LIKE ?")
+		args = append(args, p+"%")
+	}
+	for _, p := range a.AdminOrgPaths() {
+		ors = append(ors, orgCol+" LIKE ?")
+		args = append(args, p+"%")
+	}
+	if len(ors) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}

@@ -1,0 +1,216 @@
+package training
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+)
+
+// Enrolment is a learner's place in a course.
+type Enrolment struct {
+	CourseID     int64   `json:"course_id"`
+	UserID       int64   `json:"user_id"`
+	Source       string  `json:"source"`
+	ExtraMinutes int     `json:"extra_minutes"`
+	Started      bool    `json:"started"`
+	Passed       bool    `json:"passed"`
+	BestScore    float64 `json:"best_score"`
+}
+
+// Enrol puts the signed-in learner into a published course (idempotent).
+func (s *Service) Enrol(ctx context.Context, courseID int64) (Enrolment, error) {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
+		return Enrolment{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	c, err := s.FindCourse(ctx, courseID)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	if c.Status != Published {
+		return Enrolment{}, apperr.New(apperr.Conflict, "training.error.course_closed")
+	}
+	orgID, orgPath, unitPath := enrolmentScope(a)
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at)
+			VALUES (?, ?, ?, ?, ?, 'self', ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, a.UserID, db.NullInt(orgID), orgPath, unitPath, db.Millis(s.Now()))
+		if err != nil {
+			return apperr.Wrap(err, "enrol")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.enrol", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: unitPath})
+	})
+	if err != nil {
+		return Enrolment{}, err
+	}
+	return s.MyEnrolment(ctx, courseID)
+}
+
+// MyEnrolment returns the signed-in learner's enrolment in a course.
+func (s *Service) MyEnrolment(ctx context.Context, courseID int64) (Enrolment, error) {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
+		return Enrolment{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	e := Enrolment{CourseID: courseID, UserID: a.UserID}
+	var started, passed int64
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT source, extra_minutes, started_at, passed_at, best_score FROM training_enrolments WHERE course_id = ? AND user_id = ?",
+		courseID, a.UserID).Scan(&e.Source, &e.ExtraMinutes, &started, &passed, &e.BestScore)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, apperr.New(apperr.NotFound, "training.error.not_enrolled")
+	}
+	if err != nil {
+		return e, apperr.Wrap(err, "enrolment")
+	}
+	e.Started, e.Passed = started != 0, passed != 0
+	return e, nil
+}
+
+// learnerInScope finds a user the actor administers, with the paths of their learner grant (or
+// first grant). Someone out of scope is "not found".
+func (s *Service) learnerInScope(ctx context.Context, q db.Querier, a *authz.Actor, where string, arg any) (id int64, orgID int64, orgPath, unitPath string, err error) {
+	scope, args := scopeSQL(a, "g.unit_path", "g.org_path")
+	err = q.QueryRowContext(ctx, `SELECT u.id, COALESCE(g.org_id, 0), g.org_path, g.unit_path FROM users u JOIN role_grants g ON g.user_id = u.id
+		WHERE `+where+` AND `+scope+` ORDER BY CASE WHEN g.role = 'learner' THEN 0 ELSE 1 END, g.id LIMIT 1`, append([]any{arg}, args...)...).
+		Scan(&id, &orgID, &orgPath, &unitPath)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, "", "", apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+	}
+	return id, orgID, orgPath, unitPath, apperr.Wrap(err, "find learner")
+}
+
+// SetExtraTime gives a learner extra minutes on every later attempt of a course (a per-learner
+// override, e.g. for a disability); the administrator must administer the learner.
+func (s *Service) SetExtraTime(ctx context.Context, courseID, userID int64, minutes int) (Enrolment, error) {
+	a := authz.ActorFrom(ctx)
+	if err := requireFigures(a); err != nil {
+		return Enrolment{}, err
+	}
+	if minutes < 0 || minutes > 600 {
+		return Enrolment{}, apperr.InvalidField("extra_minutes", "training.error.extra_minutes")
+	}
+	if _, err := s.findCourse(ctx, s.DB.Reader(), courseID); err != nil {
+		return Enrolment{}, err
+	}
+	e := Enrolment{CourseID: courseID, UserID: userID, ExtraMinutes: minutes}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, tx, a, "u.id = ?", userID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, extra_minutes)
+			VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) ON CONFLICT (course_id, user_id) DO UPDATE SET extra_minutes = excluded.extra_minutes`,
+			courseID, id, db.NullInt(orgID), orgPath, unitPath, db.Millis(s.Now()), minutes); err != nil {
+			return apperr.Wrap(err, "extra time")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.extra_time", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitPath: unitPath,
+			Detail: fmt.Sprintf("course=%d minutes=%d", courseID, minutes)})
+	})
+	return e, err
+}
+
+// RosterResult is the outcome of a roster import.
+type RosterResult struct {
+	Enrolled int `json:"enrolled"`
+	Already  int `json:"already"`
+}
+
+// EnrolRoster enrols the learners listed in a roster (xlsx or CSV with a "username" column) in a
+// course. Every listed account must be one the administrator administers; the whole file is
+// checked first and nothing is enrolled when a line is wrong.
+func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) (RosterResult, error) {
+	a := authz.ActorFrom(ctx)
+	if err := requireFigures(a); err != nil {
+		return RosterResult{}, err
+	}
+	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	if err != nil {
+		return RosterResult{}, err
+	}
+	if c.Status != Published {
+		return RosterResult{}, apperr.New(apperr.Conflict, "training.error.course_closed")
+	}
+	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
+	if err != nil {
+		return RosterResult{}, apperr.New(apperr.Invalid, "training.error.import_format")
+	}
+	col := -1
+	for i, h := range header {
+		if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(h), "\ufeff"), "username") {
+			col = i
+		}
+	}
+	if col < 0 || len(rows) == 0 {
+		return RosterResult{}, apperr.New(apperr.Invalid, "training.error.roster_header")
+	}
+	type learner struct {
+		id, orgID         int64
+		orgPath, unitPath string
+	}
+	var list []learner
+	var details []apperr.Detail
+	seen := map[string]int{}
+	rd := s.DB.Reader()
+	for _, row := range rows {
+		name := ""
+		if col < len(row.Fields) {
+			name = strings.ToLower(strings.TrimSpace(row.Fields[col]))
+		}
+		if first, dup := seen[name]; dup && name != "" {
+			details = append(details, apperr.Detail{Line: row.Line, Key: "training.import.duplicate_in_file", Args: []any{first}})
+			continue
+		}
+		seen[name] = row.Line
+		if name == "" {
+			details = append(details, apperr.Detail{Line: row.Line, Key: "training.roster.username_required"})
+			continue
+		}
+		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, rd, a, "u.username = ?", name)
+		if apperr.Is(err, apperr.NotFound) {
+			details = append(details, apperr.Detail{Line: row.Line, Key: "training.roster.unknown", Args: []any{name}})
+			continue
+		} else if err != nil {
+			return RosterResult{}, err
+		}
+		list = append(list, learner{id, orgID, orgPath, unitPath})
+	}
+	if len(details) > 0 {
+		if len(details) > maxImportErrors {
+			details = details[:maxImportErrors]
+		}
+		e := apperr.New(apperr.Invalid, "training.error.import_rejected", len(details))
+		e.Details = details
+		return RosterResult{}, e
+	}
+	var res RosterResult
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		now := db.Millis(s.Now())
+		for _, l := range list {
+			r, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at)
+				VALUES (?, ?, ?, ?, ?, 'roster', ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, l.id, db.NullInt(l.orgID), l.orgPath, l.unitPath, now)
+			if err != nil {
+				return apperr.Wrap(err, "enrol roster")
+			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				res.Enrolled++
+			} else {
+				res.Already++
+			}
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.roster", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10),
+			Detail: fmt.Sprintf("enrolled=%d already=%d", res.Enrolled, res.Already)})
+	})
+	return res, err
+}

@@ -1,0 +1,357 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+// sseEvent is one event read from a text/event-stream.
+type sseEvent struct {
+	ID, Name, Data string
+}
+
+// sseStream reads a stream's events into a channel until the test ends.
+type sseStream struct {
+	resp   *http.Response
+	events chan sseEvent
+}
+
+// openStream connects to an event stream; lastID, when not empty, is sent as Last-Event-ID.
+func openStream(t *testing.T, url, token, lastID string) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	s := &sseStream{resp: resp, events: make(chan sseEvent, 100)}
+	if resp.StatusCode != 200 {
+		close(s.events)
+		return s
+	}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		var ev sseEvent
+		var data []string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.Name != "" || len(data) > 0 {
+					ev.Data = strings.Join(data, "\n")
+					s.events <- ev
+				}
+				ev, data = sseEvent{}, nil
+			case strings.HasPrefix(line, "id: "):
+				ev.ID = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				ev.Name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				data = append(data, line[6:])
+			}
+		}
+	}()
+	return s
+}
+
+// next returns the next event other than the clock, failing the test if the stream ends or stays
+// silent far longer than any delivery could take.
+func (s *sseStream) next(t *testing.T) sseEvent {
+	t.Helper()
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			if ev.Name == "clock" {
+				continue
+			}
+			return ev
+		case <-time.After(30 * time.Second):
+			t.Fatal("no event on the stream")
+		}
+	}
+}
+
+// waitClock waits for the clock event every stream starts with: the subscription is then live.
+func (s *sseStream) waitClock(t *testing.T) {
+	t.Helper()
+	select {
+	case ev, ok := <-s.events:
+		if !ok || ev.Name != "clock" {
+			t.Fatalf("first event %+v", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no clock event")
+	}
+}
+
+// streamHead opens a stream and returns its response once the headers arrive (for the matrix).
+func (e *env) streamHead(path, token string) *http.Response {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestCeremonyAcceptance is the issue's API contract: create, generate 1 + 13 + 173 points, every
+// open stream receives one launch event, a second launch answers the same moment and sends nothing.
+func TestCeremonyAcceptance(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		admin := e.tokens["province_admin"]
+		var created struct {
+			ID int64 `json:"id"`
+		}
+		starts := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
+		if code := e.json("POST", "/api/v1/ceremonies", admin, map[string]string{"title": "Lễ phát động Phong trào chuyển đổi số", "starts_at": starts}, &created); code != 201 || created.ID == 0 {
+			t.Fatalf("create: %d %+v", code, created)
+		}
+		base := fmt.Sprintf("/api/v1/ceremonies/%d", created.ID)
+		// Bad input: a malformed time, an unknown field, a non-admin.
+		if resp, b := e.do("POST", "/api/v1/ceremonies", admin, "application/json", `{"title":"x","starts_at":"15/07/2023"}`); resp.StatusCode != 422 || !strings.Contains(string(b), "starts_at") {
+			t.Errorf("bad time: %d %s", resp.StatusCode, b)
+		}
+		if resp, _ := e.do("POST", "/api/v1/ceremonies", admin, "application/json", `{"title":"x","starts_at":"`+starts+`","evil":1}`); resp.StatusCode != 422 {
+			t.Errorf("unknown field: %d", resp.StatusCode)
+		}
+		if code := e.json("POST", base+"/bridge-points/generate", admin, map[string]any{}, nil); code != 200 {
+			t.Fatalf("generate: %d", code)
+		}
+		var list struct {
+			Items []ceremony.Point `json:"items"`
+		}
+		if code := e.json("GET", base+"/bridge-points", admin, nil, &list); code != 200 {
+			t.Fatalf("list: %d", code)
+		}
+		levels := map[ceremony.Level]int{}
+		for _, p := range list.Items {
+			levels[p.Level]++
+		}
+		if levels["main"] != 1 || levels["district"] != 13 || levels["commune"] != 173 {
+			t.Fatalf("levels %v", levels)
+		}
+
+		// Two screens are open before the launch.
+		s1 := openStream(t, e.srv.URL+base+"/events", admin, "")
+		s2 := openStream(t, e.srv.URL+base+"/events", e.tokens["bridge_operator"], "")
+		for _, s := range []*sseStream{s1, s2} {
+			if ct := s.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+				t.Fatalf("content type %q", ct)
+			}
+			if s.resp.Header.Get("X-Accel-Buffering") != "no" || s.resp.Header.Get("Cache-Control") != "no-cache" {
+				t.Fatalf("stream headers %v", s.resp.Header)
+			}
+			s.waitClock(t)
+		}
+		// Another role is refused, with a message.
+		if resp, b := e.do("POST", base+"/launch", e.tokens["unit_admin_bato"], "application/json", "{}"); resp.StatusCode != 403 || !strings.Contains(string(b), "nút phát động") {
+			t.Fatalf("unit admin launch: %d %s", resp.StatusCode, b)
+		}
+		// Two presses at once: one launch.
+		var first, second struct {
+			LaunchAt string `json:"launch_at"`
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); e.json("POST", base+"/launch", admin, map[string]any{}, &first) }()
+		go func() { defer wg.Done(); e.json("POST", base+"/launch", admin, map[string]any{}, &second) }()
+		wg.Wait()
+		at, err := time.Parse(time.RFC3339, first.LaunchAt)
+		if err != nil || first.LaunchAt != second.LaunchAt || !at.After(time.Now()) {
+			t.Fatalf("launch answers %q and %q", first.LaunchAt, second.LaunchAt)
+		}
+		var launchID string
+		for _, s := range []*sseStream{s1, s2} {
+			ev := s.next(t)
+			var data ceremony.LaunchData
+			if ev.Name != "launch" || json.Unmarshal([]byte(ev.Data), &data) != nil || data.LaunchAt != first.LaunchAt || ev.ID == "" {
+				t.Fatalf("stream got %+v", ev)
+			}
+			launchID = ev.ID
+		}
+		// A third press answers the same moment and sends nothing: the next event on every stream
+		// is the programme step published after it, not another launch.
+		var third struct {
+			LaunchAt string `json:"launch_at"`
+		}
+		if code := e.json("POST", base+"/launch", admin, map[string]any{}, &third); code != 200 || third.LaunchAt != first.LaunchAt {
+			t.Fatalf("third press: %d %q", code, third.LaunchAt)
+		}
+		if code := e.json("POST", base+"/step", admin, map[string]int{"step": 5}, nil); code != 200 {
+			t.Fatalf("step: %d", code)
+		}
+		for _, s := range []*sseStream{s1, s2} {
+			if ev := s.next(t); ev.Name != "step" || !strings.Contains(ev.Data, "Kết thúc") {
+				t.Fatalf("after repeat press, stream got %+v", ev)
+			}
+		}
+		// A screen that reconnects with Last-Event-ID replays what it missed.
+		before := fmt.Sprint(mustAtoi(t, launchID) - 1)
+		s3 := openStream(t, e.srv.URL+base+"/events", admin, before)
+		if ev := s3.next(t); ev.Name != "launch" || ev.ID != launchID {
+			t.Fatalf("replay got %+v", ev)
+		}
+		if ev := s3.next(t); ev.Name != "step" {
+			t.Fatalf("replay then %+v", ev)
+		}
+		// A malformed Last-Event-ID is refused; an unknown ceremony is 404; anonymous is 401.
+		if s := openStream(t, e.srv.URL+base+"/events", admin, "abc"); s.resp.StatusCode != 422 {
+			t.Errorf("bad Last-Event-ID: %d", s.resp.StatusCode)
+		}
+		if s := openStream(t, e.srv.URL+"/api/v1/ceremonies/999999/events", admin, ""); s.resp.StatusCode != 404 {
+			t.Errorf("unknown ceremony stream: %d", s.resp.StatusCode)
+		}
+		if s := openStream(t, e.srv.URL+base+"/events", "", ""); s.resp.StatusCode != 401 {
+			t.Errorf("anonymous stream: %d", s.resp.StatusCode)
+		}
+	})
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// ceremonyFixture is one ceremony (starting soon, points generated) shared by the matrix cases,
+// and one starting in ten days whose programme may still change.
+type ceremonyFixture struct {
+	id, futureID int64
+	baToPoint    int64
+}
+
+func (e *env) ceremony() ceremonyFixture {
+	e.t.Helper()
+	if e.cer.id != 0 {
+		return e.cer
+	}
+	svc := e.web.Ceremony
+	c, err := svc.Create(e.sys, ceremony.Ceremony{Title: "Lễ phát động thử", StartsAt: time.Now().Add(10 * time.Minute)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f, err := svc.Create(e.sys, ceremony.Ceremony{Title: "Lễ phát động sau", StartsAt: time.Now().Add(10 * 24 * time.Hour)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := svc.GeneratePoints(e.sys, c.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	pts, err := svc.ListPoints(e.sys, c.ID, ceremony.PointFilter{Level: ceremony.District, DistrictCode: "535"})
+	if err != nil || len(pts) != 1 {
+		e.t.Fatalf("Ba Tơ point: %v %d", err, len(pts))
+	}
+	e.cer = ceremonyFixture{id: c.ID, futureID: f.ID, baToPoint: pts[0].ID}
+	return e.cer
+}
+
+func (e *env) baToDelegate() ceremony.Delegate {
+	e.t.Helper()
+	c := e.ceremony()
+	e.seq++
+	d, err := e.web.Ceremony.AddDelegate(e.sys, c.id, c.baToPoint, ceremony.Delegate{FullName: fmt.Sprintf("Đại biểu %d", e.seq), Group: "district_leaders"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+var (
+	// baToPointPeople may touch Ba Tơ's district bridge point: the province, Ba Tơ's
+	// administrators and the point's operator.
+	baToPointPeople = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "bridge_operator": ok})
+	// ceremonyStaff are those with bridge points in scope (administrators of units, operators).
+	ceremonyStaff = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "bridge_operator": ok})
+)
+
+func ceremonyMatrixCases() []matrixCase {
+	cer := func(e *env, suffix string) string {
+		return fmt.Sprintf("/api/v1/ceremonies/%d%s", e.ceremony().id, suffix)
+	}
+	point := func(e *env, suffix string) string {
+		c := e.ceremony()
+		return fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points/%d%s", c.id, c.baToPoint, suffix)
+	}
+	return []matrixCase{
+		{"GET /api/v1/time", func(e *env, _ string) (string, string) { return "/api/v1/time", "" }, public},
+		{"GET /api/v1/ceremonies", func(e *env, _ string) (string, string) { return "/api/v1/ceremonies", "" }, signedIn},
+		{"POST /api/v1/ceremonies", func(e *env, _ string) (string, string) {
+			return "/api/v1/ceremonies", `{"title":"Lễ thử","starts_at":"2030-07-15T08:00:00+07:00"}`
+		}, provinceOnly},
+		{"GET /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) { return cer(e, ""), "" }, signedIn},
+		{"PUT /api/v1/ceremonies/{id}/steps", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/ceremonies/%d/steps", e.ceremony().futureID), `{"steps":[{"title":"Khai mạc"},{"title":"Bế mạc"}]}`
+		}, provinceOnly},
+		{"POST /api/v1/ceremonies/{id}/step", func(e *env, _ string) (string, string) { return cer(e, "/step"), `{"step":1}` }, provinceOnly},
+		{"PUT /api/v1/ceremonies/{id}/leaders", func(e *env, _ string) (string, string) { return cer(e, "/leaders"), `{"user_ids":[]}` }, provinceOnly},
+		{"POST /api/v1/ceremonies/{id}/launch", func(e *env, _ string) (string, string) { return cer(e, "/launch"), `{}` }, provinceOnly},
+		{"GET /api/v1/ceremonies/{id}/events", func(e *env, _ string) (string, string) { return cer(e, "/events"), "" }, signedIn},
+		{"GET /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) { return cer(e, "/rehearsals"), "" }, signedIn},
+		{"POST /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) {
+			return cer(e, "/rehearsals"), `{"starts_at":"2030-07-14T15:00:00+07:00","note":"Tổng duyệt"}`
+		}, provinceOnly},
+		{"POST /api/v1/ceremonies/{id}/bridge-points/generate", func(e *env, _ string) (string, string) { return cer(e, "/bridge-points/generate"), `{}` }, provinceOnly},
+		{"GET /api/v1/ceremonies/{id}/bridge-points", func(e *env, _ string) (string, string) { return cer(e, "/bridge-points"), "" }, signedIn},
+		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}", func(e *env, _ string) (string, string) { return point(e, ""), "" }, baToPointPeople},
+		{"PATCH /api/v1/ceremonies/{id}/bridge-points/{pid}", func(e *env, _ string) (string, string) {
+			return point(e, ""), `{"address":"Hội trường UBND huyện Ba Tơ","room_link":"","contact_name":"","contact_phone":"","expected":{"district_leaders":4}}`
+		}, baToPointPeople},
+		{"PUT /api/v1/ceremonies/{id}/bridge-points/{pid}/checklist", func(e *env, _ string) (string, string) {
+			return point(e, "/checklist"), `{"line":true,"camera":true,"microphone":false,"screen":false,"sound":false,"rehearsal":false}`
+		}, baToPointPeople},
+		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/on-air", func(e *env, _ string) (string, string) { return point(e, "/on-air"), `{"on_air":false}` }, baToPointPeople},
+		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/heartbeat", func(e *env, _ string) (string, string) { return point(e, "/heartbeat"), "" }, baToPointPeople},
+		{"PUT /api/v1/ceremonies/{id}/bridge-points/{pid}/attendance", func(e *env, _ string) (string, string) {
+			return point(e, "/attendance"), `{"groups":{"district_leaders":3}}`
+		}, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) { return point(e, "/delegates"), "" }, baToPointPeople},
+		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) {
+			return point(e, "/delegates"), `{"full_name":"Trần Thị Hoa","position":"Phó Chủ tịch UBND huyện","organisation":"","group":"district_leaders","phone":""}`
+		}, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/delegates/{did}/invitation.pdf", func(e *env, _ string) (string, string) {
+			d := e.baToDelegate()
+			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d/invitation.pdf", d.CeremonyID, d.ID), ""
+		}, baToPointPeople},
+		{"POST /api/v1/ceremonies/{id}/checkin", func(e *env, _ string) (string, string) {
+			d := e.baToDelegate()
+			return fmt.Sprintf("/api/v1/ceremonies/%d/checkin", d.CeremonyID), fmt.Sprintf(`{"token":%q}`, d.Token)
+		}, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/attendance.xlsx", func(e *env, _ string) (string, string) { return cer(e, "/attendance.xlsx"), "" }, ceremonyStaff},
+	}
+}

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+)
+
+type notifyPrefsData struct {
+	Page
+	Kinds    []notify.Kind
+	Channels []notify.Channel
+	On       map[string]bool // "kind/channel" → enabled
+}
+
+// notifyPrefsPage lets a signed-in user choose which messages they receive on which channel.
+func (s *Server) notifyPrefsPage(w http.ResponseWriter, r *http.Request) error {
+	prefs, err := s.Notify.Prefs(r.Context())
+	if err != nil {
+		return err
+	}
+	data := notifyPrefsData{Page: s.newPage(r, "notify.prefs.title"), Channels: notify.Channels, On: map[string]bool{}}
+	seen := map[notify.Kind]bool{}
+	for _, p := range prefs {
+		if !seen[p.Kind] {
+			seen[p.Kind] = true
+			data.Kinds = append(data.Kinds, p.Kind)
+		}
+		data.On[string(p.Kind)+"/"+string(p.Channel)] = p.Enabled
+	}
+	return s.render(w, r, http.StatusOK, "notify_prefs", &data)
+}
+
+func (s *Server) notifyPrefsSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	var prefs []notify.Pref
+	for _, k := range notify.Kinds {
+		if k.Mandatory() {
+			continue
+		}
+		for _, c := range notify.Channels {
+			prefs = append(prefs, notify.Pref{Kind: k, Channel: c, Enabled: r.PostFormValue(string(k)+"/"+string(c)) == "on"})
+		}
+	}
+	if err := s.Notify.SetPrefs(r.Context(), prefs); err != nil {
+		return err
+	}
+	s.flash(w, "notify.flash.saved")
+	http.Redirect(w, r, "/account/notifications", http.StatusSeeOther)
+	return nil
+}
+
+type unsubscribeData struct {
+	Page
+	Token string
+	Kind  notify.Kind
+	Done  bool
+}
+
+// unsubscribeForm confirms an unsubscribe link from a message; the link alone changes nothing, so
+// that mail scanners that follow links do not unsubscribe people.
+func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	u, err := s.Notify.ByToken(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "notify_unsubscribe", &unsubscribeData{Page: s.newPage(r, "notify.unsubscribe.title"), Token: token, Kind: u.Kind})
+}
+
+// unsubscribeSubmit turns the kind off; it also answers the one-click POST of RFC 8058 that mail
+// programs send (body List-Unsubscribe=One-Click).
+func (s *Server) unsubscribeSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	_ = r.ParseForm()
+	token := r.PathValue("token")
+	u, err := s.Notify.Unsubscribe(r.Context(), token, r.PostFormValue("all") == "1")
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "notify_unsubscribe", &unsubscribeData{Page: s.newPage(r, "notify.unsubscribe.title"), Token: token, Kind: u.Kind, Done: true})
+}
+
+type outboxData struct {
+	Page
+	Messages []notify.Message
+	Counts   map[notify.Status]int64
+	Statuses []notify.Status
+	Status   string
+}
+
+// outboxPage shows the outbox to province administrators: what was sent, what waits, what failed.
+func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) error {
+	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	st := notify.Status(r.URL.Query().Get("status"))
+	list, err := s.Notify.List(r.Context(), notify.Filter{Status: st, Limit: 200})
+	if err != nil {
+		return err
+	}
+	counts, err := s.Notify.Counts(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "notify_outbox", &outboxData{Page: s.newPage(r, "notify.outbox.title"), Messages: list, Counts: counts,
+		Statuses: []notify.Status{notify.Pending, notify.Sending, notify.Sent, notify.Failed, notify.Suppressed}, Status: string(st)})
+}
+
+func (s *Server) outboxRetrySubmit(w http.ResponseWriter, r *http.Request) error {
+	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.New(apperr.NotFound, "notify.error.not_found")
+	}
+	if err := s.Notify.Retry(r.Context(), id); err != nil {
+		return err
+	}
+	s.flash(w, "notify.flash.retry")
+	http.Redirect(w, r, "/admin/outbox?status=failed", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,505 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// The pages of the community digital technology teams: the member's offline phone form, progress,
+// teams and rosters, campaigns and personal-data requests.
+
+// outreachHome sends members to their form and administrators to progress.
+func (s *Server) outreachHome(w http.ResponseWriter, r *http.Request) error {
+	a := authz.ActorFrom(r.Context())
+	target := "/outreach/progress"
+	if a.Has(authz.TeamMember) && !a.IsAdmin() {
+		target = "/outreach/form"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+type outreachFormData struct {
+	Page
+	UserID    int64
+	Campaign  outreach.Campaign
+	HasCamp   bool
+	Mine      outreach.MyProgress
+	Skills    []outreach.Skill
+	Platforms []outreach.Skill
+	Villages  []units.Unit
+	Outcomes  []outreach.Outcome
+	Start     string
+	End       string
+}
+
+// outreachFormPage is the phone form. It works offline: the service worker keeps the last copy
+// of this page and outreach.js queues records in IndexedDB, per user.
+func (s *Server) outreachFormPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := authz.ActorFrom(ctx)
+	if !a.Has(authz.TeamMember) {
+		return apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	data := outreachFormData{Page: s.newPage(r, "outreach.form.title"), UserID: a.UserID, Outcomes: outreach.Outcomes}
+	mine, err := s.Outreach.Mine(ctx)
+	if err == nil {
+		data.Mine, data.Campaign, data.HasCamp = mine, mine.Campaign, !mine.Campaign.LaunchAt.IsZero()
+		data.Start = mine.Campaign.LaunchAt.In(vietnamTime).Format("02/01/2006 15:04")
+		data.End = mine.Campaign.End().In(vietnamTime).Format("02/01/2006 15:04")
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	skills, err := s.Outreach.Skills(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, k := range skills {
+		if k.Kind == outreach.KindPlatform {
+			data.Platforms = append(data.Platforms, k)
+		} else {
+			data.Skills = append(data.Skills, k)
+		}
+	}
+	for _, root := range a.UnitPaths(authz.TeamMember) {
+		list, err := s.Units.List(ctx, units.Filter{Under: root, Level: units.Village, Limit: 500})
+		if err != nil {
+			return err
+		}
+		data.Villages = append(data.Villages, list...)
+	}
+	// The page is personal (it names the member): browsers must not keep it in the HTTP cache; the
+	// service worker keeps its own copy and drops it at logout.
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, http.StatusOK, "outreach_form", &data)
+}
+
+// outreachServiceWorker serves the service worker from /outreach/sw.js with a scope of the whole
+// site, so that it sees the logout (and drops the cached form) as well as the form itself.
+func (s *Server) outreachServiceWorker(w http.ResponseWriter, r *http.Request) error {
+	data, err := staticFS.ReadFile("static/outreach-sw.js")
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Service-Worker-Allowed", "/")
+	_, err = w.Write(data)
+	return err
+}
+
+// outreachManifest is the web app manifest that makes the form installable.
+func (s *Server) outreachManifest(w http.ResponseWriter, r *http.Request) error {
+	lang := langOf(r)
+	w.Header().Set("Content-Type", "application/manifest+json")
+	w.Header().Set("Cache-Control", "no-cache")
+	outreachJSON(w, map[string]any{
+		"name":             s.I18n.T(lang, "outreach.form.title") + " · Lan Tỏa",
+		"short_name":       "Lan Tỏa CNSCĐ",
+		"start_url":        "/outreach/form",
+		"scope":            "/",
+		"display":          "standalone",
+		"lang":             lang,
+		"background_color": "#ffffff",
+		"theme_color":      "#0b4f8a",
+		"icons": []map[string]string{
+			{"src": s.assets.URL("outreach-icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+		},
+	})
+	return nil
+}
+
+type outreachProgressData struct {
+	Page
+	P         outreach.Progress
+	Campaigns []outreach.Campaign
+	Unit      string
+	Campaign  int64
+	Crumbs    []units.Unit
+	Computed  string
+}
+
+func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
+	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
+	campaign, err := outreachQueryID(r, "campaign")
+	if err != nil {
+		return err
+	}
+	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
+	if err != nil {
+		return err
+	}
+	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Code, Campaign: p.Campaign.ID,
+		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64)}
+	if data.Campaigns, err = s.Outreach.Campaigns(r.Context()); err != nil {
+		return err
+	}
+	if u, err := s.Units.Find(r.Context(), p.Unit.Code); err == nil {
+		scope := append(authz.ActorFrom(r.Context()).AdminUnitPaths(), authz.ActorFrom(r.Context()).UnitPaths(authz.TeamMember)...)
+		for _, code := range u.Ancestors() {
+			if a, err := s.Units.Find(r.Context(), code); err == nil && authz.Under(a.Path, scope) {
+				data.Crumbs = append(data.Crumbs, a)
+			}
+		}
+	}
+	return s.render(w, r, http.StatusOK, "outreach_progress", &data)
+}
+
+// outreachProgressXLSX exports the progress of a unit: units below, members (x of target), skills,
+// platforms and visits. No personal data of citizens is in it.
+func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) error {
+	campaign, err := outreachQueryID(r, "campaign")
+	if err != nil {
+		return err
+	}
+	p, err := s.Outreach.Progress(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign)
+	if err != nil {
+		return err
+	}
+	t := func(k string) string { return s.I18n.T(langOf(r), k) }
+	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.members"),
+		t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"), t("outreach.progress.flagged")}}
+	for _, c := range append([]outreach.Tally{p.Tally}, p.Children...) {
+		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+	}
+	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.admin.code"),
+		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
+	for _, m := range p.AllMembers {
+		met := ""
+		if m.Met {
+			met = "x"
+		}
+		membersT.Rows = append(membersT.Rows, []any{m.Username, m.Name, m.UnitCode, m.Citizens, m.Records, m.Target, met})
+	}
+	dims := sheet.Table{Name: t("outreach.progress.by_skill"), Header: []string{t("outreach.admin.kind"), t("outreach.admin.code"), t("outreach.admin.name"), t("outreach.progress.count")}}
+	for _, group := range []struct {
+		kind string
+		list []outreach.Count
+	}{{t("outreach.admin.kind.skill"), p.BySkill}, {t("outreach.admin.kind.platform"), p.ByPlatform}, {t("outreach.progress.visits"), p.Visits}} {
+		for _, c := range group.list {
+			dims.Rows = append(dims.Rows, []any{group.kind, c.Code, c.Name, c.N})
+		}
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tien-do-7-ngay-%s.xlsx"`, p.Unit.Code))
+	return sheet.WriteXLSX(w, unitsT, membersT, dims)
+}
+
+// outreachRecordsXLSX exports records in the viewer's scope, phones masked except for the roles
+// that must see them (the service decides and audits).
+func (s *Server) outreachRecordsXLSX(w http.ResponseWriter, r *http.Request) error {
+	campaign, err := outreachQueryID(r, "campaign")
+	if err != nil {
+		return err
+	}
+	f := outreach.RecordFilter{CampaignID: campaign, UnitCode: strings.TrimSpace(r.URL.Query().Get("unit")), Limit: 500}
+	t := func(k string) string { return s.I18n.T(langOf(r), k) }
+	table := sheet.Table{Name: t("outreach.progress.records"), Header: []string{"ID", t("outreach.progress.member"), t("outreach.admin.code"), t("outreach.form.name"),
+		t("outreach.form.birth_year"), t("outreach.form.phone"), t("outreach.form.skills"), t("outreach.form.platforms"), t("outreach.form.evidence"),
+		t("outreach.admin.launch"), t("outreach.progress.flagged")}}
+	// Pages of 500, newest first, up to 100,000 rows.
+	for len(table.Rows) < 100000 {
+		list, err := s.Outreach.ListRecords(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		for _, rec := range list {
+			flag := ""
+			if rec.Flagged {
+				flag = "x"
+			}
+			table.Rows = append(table.Rows, []any{rec.ID, rec.MemberName, rec.UnitCode, rec.Citizen.Name, rec.Citizen.BirthYear, rec.Citizen.Phone,
+				strings.Join(rec.Skills, ", "), strings.Join(rec.Platforms, ", "), rec.Evidence, rec.GuidedAt.In(vietnamTime).Format("02/01/2006 15:04"), flag})
+		}
+		if len(list) < f.Limit {
+			break
+		}
+		f.BeforeID = list[len(list)-1].ID
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="phieu-huong-dan.xlsx"`)
+	return sheet.WriteXLSX(w, table)
+}
+
+type outreachTeamsData struct {
+	Page
+	Teams []outreach.Team
+	Units []units.Unit
+	Form  outreach.Team
+}
+
+func (s *Server) outreachTeamsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOutreachTeams(w, r, outreach.Team{}, nil)
+}
+
+func (s *Server) renderOutreachTeams(w http.ResponseWriter, r *http.Request, form outreach.Team, formErr error) error {
+	list, err := s.Outreach.ListTeams(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	data := outreachTeamsData{Page: s.newPage(r, "outreach.teams.title"), Teams: list, Form: form}
+	if authz.ActorFrom(r.Context()).IsAdmin() {
+		all, err := s.adminUnits(r)
+		if err != nil {
+			return err
+		}
+		for _, u := range all {
+			if u.Level != units.Province {
+				data.Units = append(data.Units, u)
+			}
+		}
+		for _, root := range authz.ActorFrom(r.Context()).AdminUnitPaths() {
+			if root == "/" {
+				root = "/" + s.cfg.ProvinceCode + "/"
+			}
+			v, err := s.Units.List(r.Context(), units.Filter{Under: root, Level: units.Village, Limit: 2000})
+			if err != nil {
+				return err
+			}
+			data.Units = append(data.Units, v...)
+		}
+	}
+	return s.outreachRenderForm(w, r, "outreach_teams", &data, &data.Page, formErr)
+}
+
+// outreachRenderForm shows an expected error (invalid input, refusal, conflict) on the page
+// itself; anything else goes to the error page.
+func (s *Server) outreachRenderForm(w http.ResponseWriter, r *http.Request, name string, data any, p *Page, formErr error) error {
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict && ae.Kind != apperr.NotFound {
+			return formErr
+		}
+		p.Error = p.T(ae.Key, ae.Args...)
+		for _, d := range ae.Details {
+			p.Error += fmt.Sprintf(" · %s %d: %s", p.T("outreach.error.line"), d.Line, p.T(d.Key, d.Args...))
+		}
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, name, data)
+}
+
+func (s *Server) outreachTeamCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	form := outreach.Team{Name: r.PostFormValue("name"), UnitCode: strings.TrimSpace(r.PostFormValue("unit_code"))}
+	t, err := s.Outreach.CreateTeam(r.Context(), form)
+	if err != nil {
+		return s.renderOutreachTeams(w, r, form, err)
+	}
+	s.flash(w, "outreach.team.created")
+	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+type outreachTeamData struct {
+	Page
+	Team     outreach.Team
+	CanEdit  bool
+	Imported *outreach.RosterResult
+}
+
+func (s *Server) outreachTeamPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOutreachTeam(w, r, nil, nil)
+}
+
+func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, imported *outreach.RosterResult, formErr error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.Outreach.FindTeam(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := outreachTeamData{Page: s.newPage(r, "outreach.teams.title"), Team: t, Imported: imported,
+		CanEdit: authz.ActorFrom(r.Context()).AdministersUnit(t.UnitPath)}
+	data.Title = t.Name
+	if imported != nil {
+		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	return s.outreachRenderForm(w, r, "outreach_team", &data, &data.Page, formErr)
+}
+
+func (s *Server) outreachMemberAddSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Outreach.AddMember(r.Context(), id, r.PostFormValue("username"), r.PostFormValue("leader") == "1"); err != nil {
+		return s.renderOutreachTeam(w, r, nil, err)
+	}
+	s.flash(w, "outreach.team.added")
+	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) outreachMemberRemoveSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	user, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	if err := s.Outreach.RemoveMember(r.Context(), id, user); err != nil {
+		return s.renderOutreachTeam(w, r, nil, err)
+	}
+	s.flash(w, "outreach.team.removed")
+	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) outreachRosterSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, sheet.DefaultLimits.MaxBytes+(1<<20))
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return s.renderOutreachTeam(w, r, nil, apperr.InvalidField("file", "import.error.no_file"))
+	}
+	defer f.Close()
+	res, err := s.Outreach.ImportRoster(r.Context(), id, f)
+	if err != nil {
+		return s.renderOutreachTeam(w, r, nil, err)
+	}
+	// The one-time passwords are shown on this response only, never stored in clear.
+	return s.renderOutreachTeam(w, r, &res, nil)
+}
+
+type outreachAdminData struct {
+	Page
+	Campaigns []outreach.Campaign
+	Skills    []outreach.Skill
+	Today     string
+	Result    *outreach.SubjectResult
+	Now       string
+}
+
+func (s *Server) outreachAdminPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOutreachAdmin(w, r, nil, nil)
+}
+
+// renderOutreachAdmin shows the campaigns page; message, when given, replaces the flash.
+func (s *Server) renderOutreachAdmin(w http.ResponseWriter, r *http.Request, result *outreach.SubjectResult, formErr error, message ...string) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	data := outreachAdminData{Page: s.newPage(r, "outreach.admin.title"), Result: result,
+		Today: s.Now().In(vietnamTime).Format("2006-01-02"), Now: s.Now().In(vietnamTime).Format("2006-01-02T15:04")}
+	var err error
+	if data.Campaigns, err = s.Outreach.Campaigns(r.Context()); err != nil {
+		return err
+	}
+	if data.Skills, err = s.Outreach.Skills(r.Context(), true); err != nil {
+		return err
+	}
+	if len(message) > 0 {
+		data.Flash, data.Result = message[0], nil
+	} else if result != nil {
+		data.Flash = data.T("outreach.admin.request_done", result.ID, len(result.Records))
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	return s.outreachRenderForm(w, r, "outreach_admin", &data, &data.Page, formErr)
+}
+
+// outreachParseLocal reads a datetime-local value as Vietnam time.
+func outreachParseLocal(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, vietnamTime)
+	if err != nil {
+		return time.Time{}, apperr.InvalidField("launch_at", "outreach.error.launch_at")
+	}
+	return t, nil
+}
+
+func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	launch, err := outreachParseLocal(r.PostFormValue("launch_at"))
+	if err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	days, _ := strconv.Atoi(r.PostFormValue("days"))
+	target, _ := strconv.Atoi(r.PostFormValue("target"))
+	retention, _ := strconv.Atoi(r.PostFormValue("retention_days"))
+	c := outreach.Campaign{Name: r.PostFormValue("name"), LaunchAt: launch, Days: days, Target: target, FollowCeremony: r.PostFormValue("follow_ceremony") == "1",
+		ConsentVersion: strings.TrimSpace(r.PostFormValue("consent_version")), ConsentText: strings.TrimSpace(r.PostFormValue("consent_text")), RetentionDays: retention}
+	if _, err := s.Outreach.CreateCampaign(r.Context(), c); err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	s.flash(w, "outreach.admin.saved")
+	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	launch, err := outreachParseLocal(r.PostFormValue("launch_at"))
+	if err == nil {
+		_, err = s.Outreach.SetLaunch(r.Context(), id, launch)
+	}
+	if err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	s.flash(w, "outreach.admin.saved")
+	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) outreachSkillSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	order, _ := strconv.Atoi(r.PostFormValue("order"))
+	k := outreach.Skill{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
+		Active: r.PostFormValue("active") == "1"}
+	if _, err := s.Outreach.SaveSkill(r.Context(), k); err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	s.flash(w, "outreach.admin.saved")
+	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) outreachRequestSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	by, _ := strconv.Atoi(r.PostFormValue("birth_year"))
+	req := outreach.SubjectRequest{Kind: r.PostFormValue("kind"), Phone: strings.TrimSpace(r.PostFormValue("phone")), Name: r.PostFormValue("name"), BirthYear: by,
+		VillageCode: strings.TrimSpace(r.PostFormValue("village_code")), ReceivedOn: r.PostFormValue("received_on"), Note: r.PostFormValue("note")}
+	res, err := s.Outreach.HandleSubjectRequest(r.Context(), req)
+	if err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	return s.renderOutreachAdmin(w, r, &res, nil)
+}
+
+func (s *Server) outreachRetentionSubmit(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Outreach.ApplyRetention(r.Context())
+	if err != nil {
+		return s.renderOutreachAdmin(w, r, nil, err)
+	}
+	s.Logger.Info("outreach retention applied", "campaigns", len(res.Campaigns), "records", res.Records)
+	return s.renderOutreachAdmin(w, r, &outreach.SubjectResult{}, nil, s.I18n.T(langOf(r), "outreach.admin.retention_done", res.Records))
+}
+
+func outreachJSON(w http.ResponseWriter, v any) {
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+type commsData struct {
+	Page
+	Counts   []portal.MediaCount
+	Items    []portal.MediaItem
+	Channels []portal.MediaChannel
+	Units    []units.Unit
+	Orgs     []orgs.Org
+	Filter   portal.MediaFilter
+	Form     portal.MediaItem
+	Owner    string // "u:535" or "o:12"
+	Today    string
+	Query    string // the filter as a query string, for the export link
+}
+
+// commsPage shows communication about the movement recorded by units and organisations in the
+// viewer's scope: counts by unit and channel, the latest items, and the form to record one.
+func (s *Server) commsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderComms(w, r, portal.MediaItem{PublishedOn: s.Now().In(vietnamTime).Format("2006-01-02")}, "", nil)
+}
+
+func (s *Server) renderComms(w http.ResponseWriter, r *http.Request, form portal.MediaItem, owner string, formErr error) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	f, err := mediaFilter(r)
+	if err != nil {
+		return err
+	}
+	data := commsData{Page: s.newPage(r, "portal.comms.title"), Channels: portal.MediaChannels, Filter: f, Form: form, Owner: owner,
+		Today: s.Now().In(vietnamTime).Format("2006-01-02"), Query: r.URL.RawQuery}
+	ctx := r.Context()
+	if data.Counts, err = s.Portal.MediaCounts(ctx, f); err != nil {
+		return err
+	}
+	f.Limit = 100
+	if data.Items, err = s.Portal.ListMedia(ctx, f); err != nil {
+		return err
+	}
+	all, err := s.adminUnits(r)
+	if err != nil {
+		return err
+	}
+	for _, u := range all {
+		if u.Level != units.Village {
+			data.Units = append(data.Units, u)
+		}
+	}
+	if data.Orgs, err = s.Orgs.List(ctx, orgs.Filter{Managed: true, Limit: 2000}); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		data.Fields = map[string]string{ae.Field: data.Error}
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "portal_comms", &data)
+}
+
+func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	owner := r.PostFormValue("owner")
+	m := portal.MediaItem{Channel: portal.MediaChannel(r.PostFormValue("channel")), Title: r.PostFormValue("title"),
+		Link: r.PostFormValue("link"), PublishedOn: r.PostFormValue("published_on")}
+	switch {
+	case strings.HasPrefix(owner, "u:"):
+		m.UnitCode = owner[2:]
+	case strings.HasPrefix(owner, "o:"):
+		m.OrgID, _ = strconv.ParseInt(owner[2:], 10, 64)
+	}
+	if _, err := s.Portal.RecordMedia(r.Context(), m); err != nil {
+		return s.renderComms(w, r, m, owner, err)
+	}
+	s.flash(w, "portal.flash.media_recorded")
+	http.Redirect(w, r, "/communication", http.StatusSeeOther)
+	return nil
+}
+
+// commsExport downloads the counts and the items as an xlsx workbook of two sheets.
+func (s *Server) commsExport(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	f, err := mediaFilter(r)
+	if err != nil {
+		return err
+	}
+	counts, err := s.Portal.MediaCounts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	f.Limit = 5000
+	list, err := s.Portal.ListMedia(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	lang := langOf(r)
+	t := func(k string) string { return s.I18n.T(lang, k) }
+	ct := sheet.Table{Name: t("portal.comms.sheet_counts"), Header: []string{t("portal.comms.owner")}}
+	for _, c := range portal.MediaChannels {
+		ct.Header = append(ct.Header, t("portal.channel."+string(c)))
+	}
+	ct.Header = append(ct.Header, t("portal.comms.total"))
+	for _, c := range counts {
+		row := []any{c.Name}
+		for _, ch := range portal.MediaChannels {
+			row = append(row, c.ByChannel[ch])
+		}
+		ct.Rows = append(ct.Rows, append(row, c.Total))
+	}
+	it := sheet.Table{Name: t("portal.comms.sheet_items"), Header: []string{t("portal.comms.published_on"), t("portal.comms.owner"),
+		t("portal.comms.channel"), t("portal.comms.item_title"), t("portal.comms.link")}}
+	for _, m := range list {
+		it.Rows = append(it.Rows, []any{m.PublishedOn, firstNonEmpty(m.UnitName, m.OrgName), t("portal.channel." + string(m.Channel)), m.Title, m.Link})
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="truyen-thong.xlsx"`)
+	w.Header().Set("Cache-Control", "no-store")
+	return sheet.WriteXLSX(w, ct, it)
+}

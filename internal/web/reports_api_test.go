@@ -1,0 +1,254 @@
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+func (e *env) newReports(d *db.DB) *reports.Service {
+	e.reports = reports.NewService(d, e.units)
+	e.reports.Notify = notify.NewService(d)
+	e.reports.Register(reports.OutreachProvider{Svc: e.outreach}, &reports.TrainingProvider{Svc: e.training})
+	return e.reports
+}
+
+// baToCtx acts as Ba Tơ's People's Committee, which writes Ba Tơ's reports.
+func baToCtx() context.Context {
+	a := &authz.Actor{UserID: 0, Username: "ubnd.bato", Name: "UBND Ba Tơ", Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}}
+	return audit.WithWho(authz.WithActor(context.Background(), a), audit.Who{Username: "ubnd.bato"})
+}
+
+var reportNarratives = map[string]string{"results": "Kết quả", "difficulties": "Khó khăn", "proposals": "Đề xuất"}
+
+// baToPeriod makes a new period assigned to Ba Tơ only.
+func (e *env) baToPeriod() reports.Period {
+	e.t.Helper()
+	e.seq++
+	p, err := e.reports.CreatePeriod(e.sys, reports.PeriodInput{Title: fmt.Sprintf("Báo cáo thử %d", e.seq), PeriodStart: "2023-07-01", PeriodEnd: "2023-08-15",
+		DueDate: "2023-08-15", UnitCodes: []string{"535"}, Sections: []string{"foundation"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// baToReport makes a new period and Ba Tơ's report in it, taken to state.
+func (e *env) baToReport(state reports.State) reports.Report {
+	e.t.Helper()
+	p := e.baToPeriod()
+	r, err := e.reports.OpenReport(baToCtx(), p.ID, "535")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if state == reports.Draft {
+		return r
+	}
+	if r, err = e.reports.Submit(baToCtx(), r.ID, reports.DraftInput{Narratives: reportNarratives}); err != nil {
+		e.t.Fatal(err)
+	}
+	if state == reports.Accepted {
+		if r, err = e.reports.Accept(e.sys, r.ID); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return r
+}
+
+func reportsMatrixCases() []matrixCase {
+	reporters := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok})
+	baToOnly := expect(deny, map[string]outcome{"anonymous": anon, "unit_admin_bato": ok})
+	narratives, _ := json.Marshal(map[string]any{"narratives": reportNarratives})
+	return []matrixCase{
+		{"GET /api/v1/reports/periods", func(e *env, _ string) (string, string) { return "/api/v1/reports/periods", "" }, reporters},
+		{"POST /api/v1/reports/periods", func(e *env, role string) (string, string) {
+			return "/api/v1/reports/periods", fmt.Sprintf(`{"title":"Báo cáo %s","period_start":"2023-09-01","period_end":"2023-09-30","due_date":"2023-10-05","unit_codes":["535"]}`, role)
+		}, provinceOnly},
+		{"POST /api/v1/reports/plan", func(e *env, _ string) (string, string) { return "/api/v1/reports/plan", "" }, provinceOnly},
+		{"GET /api/v1/reports/periods/{id}/status", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/periods/%d/status", e.baToPeriod().ID), ""
+		}, baToAdmins},
+		{"GET /api/v1/reports/periods/{id}/summary/export", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/periods/%d/summary/export?format=xlsx", e.baToReport(reports.Submitted).PeriodID), ""
+		}, provinceOnly},
+		{"POST /api/v1/reports/periods/{id}/remind", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/periods/%d/remind", e.baToPeriod().ID), ""
+		}, provinceOnly},
+		{"POST /api/v1/reports/periods/{id}/units/{code}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/periods/%d/units/535", e.baToPeriod().ID), ""
+		}, baToOnly},
+		{"GET /api/v1/reports", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports?period=%d", e.baToReport(reports.Draft).PeriodID), ""
+		}, baToAdmins},
+		{"GET /api/v1/reports/{id}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d", e.baToReport(reports.Draft).ID), ""
+		}, baToAdmins},
+		{"PUT /api/v1/reports/{id}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d", e.baToReport(reports.Draft).ID), string(narratives)
+		}, baToOnly},
+		{"POST /api/v1/reports/{id}/submit", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d/submit", e.baToReport(reports.Draft).ID), string(narratives)
+		}, baToOnly},
+		{"POST /api/v1/reports/{id}/return", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d/return", e.baToReport(reports.Submitted).ID), `{"comment":"Bổ sung"}`
+		}, provinceOnly},
+		{"POST /api/v1/reports/{id}/accept", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d/accept", e.baToReport(reports.Submitted).ID), ""
+		}, provinceOnly},
+		{"POST /api/v1/reports/{id}/reopen", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d/reopen", e.baToReport(reports.Accepted).ID), `{"comment":"Sai số liệu"}`
+		}, provinceOnly},
+		{"GET /api/v1/reports/{id}/export", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/reports/%d/export?format=pdf", e.baToReport(reports.Submitted).ID), ""
+		}, baToAdmins},
+		{"GET /api/v1/dashboard/units/{code}", func(e *env, _ string) (string, string) { return "/api/v1/dashboard/units/535", "" },
+			expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "bridge_operator": ok})},
+		{"GET /api/v1/dashboard/public", func(e *env, _ string) (string, string) { return "/api/v1/dashboard/public", "" }, public},
+	}
+}
+
+// TestReportsContract follows the issue's acceptance contract over the API: periods, reports of
+// a period, status with states and rates, exports, the lock, and bad input.
+func TestReportsContract(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		prov, baTo, sonTay := e.tokens["province_admin"], e.tokens["unit_admin_bato"], e.tokens["unit_admin_sontay"]
+		var p reports.Period
+		if code := e.json("POST", "/api/v1/reports/plan", prov, nil, &p); code != http.StatusCreated || len(p.UnitCodes) != 13 {
+			t.Fatalf("plan period: %d %+v", code, p)
+		}
+		var periods struct{ Items []reports.Period }
+		if code := e.json("GET", "/api/v1/reports/periods", baTo, nil, &periods); code != 200 || len(periods.Items) != 1 || periods.Items[0].ID != p.ID {
+			t.Fatalf("periods: %d %+v", code, periods)
+		}
+		var rep reports.Report
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/periods/%d/units/535", p.ID), baTo, nil, &rep); code != 200 || rep.State != reports.Draft {
+			t.Fatalf("open: %d %+v", code, rep)
+		}
+		// Sơn Tây can neither read nor write Ba Tơ's report.
+		if code := e.json("GET", fmt.Sprintf("/api/v1/reports/%d", rep.ID), sonTay, nil, nil); code != 404 {
+			t.Errorf("Sơn Tây reads Ba Tơ's report: %d", code)
+		}
+		if code := e.json("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), sonTay, map[string]any{"narratives": reportNarratives}, nil); code != 404 {
+			t.Errorf("Sơn Tây writes Ba Tơ's report: %d", code)
+		}
+		// Bad input.
+		for _, body := range []string{`{"narratives":{"results":1}}`, `{"narratives":{"poem":"x"}}`, `{"extra":true}`, `{"narratives":`,
+			`{"narratives":{"results":"` + strings.Repeat("a", reports.MaxNarrative+1) + `"}}`} {
+			if resp, b := e.do("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), baTo, "application/json", body); resp.StatusCode != 422 {
+				t.Errorf("PUT %.40s: %d %s", body, resp.StatusCode, b)
+			}
+		}
+		if code := e.json("GET", "/api/v1/reports?period=abc", prov, nil, nil); code != 422 {
+			t.Errorf("period=abc: %d", code)
+		}
+		if code := e.json("GET", fmt.Sprintf("/api/v1/reports/%d/export?format=docx", rep.ID), prov, nil, nil); code != 422 {
+			t.Errorf("format=docx: %d", code)
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/submit", rep.ID), baTo, map[string]any{"narratives": reportNarratives}, &rep); code != 200 || rep.State != reports.Submitted {
+			t.Fatalf("submit: %d %+v", code, rep)
+		}
+		var list struct{ Items []reports.Report }
+		if code := e.json("GET", fmt.Sprintf("/api/v1/reports?period=%d", p.ID), prov, nil, &list); code != 200 || len(list.Items) != 1 || list.Items[0].UnitCode != "535" {
+			t.Fatalf("reports of period: %d %+v", code, list)
+		}
+		// Status: the raw JSON carries state and on_time (false: 2023's due date has passed).
+		resp, b := e.do("GET", fmt.Sprintf("/api/v1/reports/periods/%d/status", p.ID), prov, "", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status: %d %s", resp.StatusCode, b)
+		}
+		var raw struct {
+			Units []struct {
+				UnitCode string `json:"unit_code"`
+				State    string `json:"state"`
+				OnTime   *bool  `json:"on_time"`
+			} `json:"units"`
+			ReportingRate *float64 `json:"reporting_rate"`
+			OnTimeRate    *float64 `json:"on_time_rate"`
+		}
+		json.Unmarshal(b, &raw)
+		if len(raw.Units) != 13 || raw.ReportingRate == nil || *raw.ReportingRate != 1.0/13 || raw.OnTimeRate == nil || *raw.OnTimeRate != 0 {
+			t.Fatalf("status: %s", b)
+		}
+		for _, u := range raw.Units {
+			if u.UnitCode == "535" && (u.State != "submitted" || u.OnTime == nil || *u.OnTime) {
+				t.Errorf("Ba Tơ: %+v", u)
+			}
+			if u.UnitCode != "535" && (u.State != "missing" || u.OnTime != nil) {
+				t.Errorf("%s: %+v", u.UnitCode, u)
+			}
+		}
+		// Exports.
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/reports/%d/export?format=xlsx", rep.ID), baTo, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("xlsx: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if _, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err != nil {
+			t.Errorf("xlsx is not a zip: %v", err)
+		}
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/reports/%d/export?format=pdf", rep.ID), prov, "", "")
+		if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Fatalf("pdf: %d", resp.StatusCode)
+		}
+		if tool, err := exec.LookPath("pdftotext"); err == nil {
+			path := filepath.Join(t.TempDir(), "r.pdf")
+			os.WriteFile(path, b, 0o600)
+			out, _ := exec.Command(tool, path, "-").Output()
+			if !strings.Contains(string(out), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") {
+				t.Errorf("PDF text lacks the national name:\n%s", out)
+			}
+		}
+		// Accept, then an edit answers 423 with the reason in Vietnamese.
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/accept", rep.ID), prov, nil, &rep); code != 200 || rep.State != reports.Accepted {
+			t.Fatalf("accept: %d", code)
+		}
+		resp, b = e.do("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), baTo, "application/json", `{"narratives":{"results":"sửa"}}`)
+		if resp.StatusCode != http.StatusLocked || !strings.Contains(string(b), "đã được tỉnh tiếp nhận") || !strings.Contains(string(b), "province.admin") {
+			t.Errorf("edit after accept: %d %s", resp.StatusCode, b)
+		}
+		// Province summary.
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/reports/periods/%d/summary/export?format=pdf", p.ID), prov, "", "")
+		if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Errorf("summary pdf: %d", resp.StatusCode)
+		}
+		// Dashboards: the public one has the 13 districts and the map.
+		var dash struct {
+			Children []struct{ Code string }  `json:"children"`
+			Map      []struct{ Code string }  `json:"map"`
+			Headline []struct{ Label string } `json:"headline"`
+		}
+		if code := e.json("GET", "/api/v1/dashboard/public", "", nil, &dash); code != 200 || len(dash.Children) != 13 || len(dash.Map) != 13 || len(dash.Headline) == 0 || dash.Headline[0].Label == "" {
+			t.Errorf("public dashboard: %d %+v", code, dash)
+		}
+		if code := e.json("GET", "/api/v1/dashboard/public?days=0", "", nil, nil); code != 422 {
+			t.Errorf("days=0: %d", code)
+		}
+		// Pages render.
+		for _, path := range []string{"/reports", fmt.Sprintf("/reports/periods/%d", p.ID), fmt.Sprintf("/reports/periods/%d/status.xlsx", p.ID), fmt.Sprintf("/reports/%d", rep.ID), fmt.Sprintf("/reports/periods/%d/summary", p.ID),
+			"/dashboard/units/51", "/dashboard/units/535", "/dashboard/units/" + e.baToCommune, "/dashboard/units/51/export?table=children",
+			fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"])} {
+			if resp, b := e.do("GET", path, prov, "", ""); resp.StatusCode != 200 {
+				t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, b)
+			}
+		}
+		if resp, b := e.do("GET", "/dashboard/public", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "district-map") || !strings.Contains(string(b), "dvhcvn") {
+			t.Errorf("public dashboard page: %d", resp.StatusCode)
+		}
+	})
+}

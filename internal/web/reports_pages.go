@@ -1,0 +1,568 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/reports"
+)
+
+// ---- Periods ----
+
+type reportsPeriodsData struct {
+	Page
+	Periods    []reports.Period
+	Sections   []string
+	Narratives []string
+	Form       reports.PeriodInput
+}
+
+func (s *Server) reportsPeriodsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderReportsPeriods(w, r, reports.PeriodInput{UnitLevel: "district", Sections: s.Reports.Sections(), NumberPrefix: "BC-UBND"}, nil)
+}
+
+func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, form reports.PeriodInput, formErr error) error {
+	list, err := s.Reports.ListPeriods(r.Context())
+	if err != nil {
+		return err
+	}
+	data := reportsPeriodsData{Page: s.newPage(r, "reports.title"), Periods: list, Sections: s.Reports.Sections(), Narratives: reports.Narratives, Form: form}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind == apperr.Internal {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "reports_periods", &data)
+}
+
+// Has tells the template whether a list holds v.
+func (d reportsPeriodsData) Has(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	f := r.PostForm
+	in := reports.PeriodInput{Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
+		UnitLevel: f.Get("unit_level"), Sections: f["sections"], Narratives: f["narratives"], NumberPrefix: strings.TrimSpace(f.Get("number_prefix"))}
+	if codes := strings.TrimSpace(f.Get("unit_codes")); codes != "" {
+		in.UnitLevel = ""
+		in.UnitCodes = strings.FieldsFunc(codes, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
+	}
+	p, err := s.Reports.CreatePeriod(r.Context(), in)
+	if err != nil {
+		return s.renderReportsPeriods(w, r, in, err)
+	}
+	s.flash(w, "reports.flash.period_created")
+	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) reportsPlanSubmit(w http.ResponseWriter, r *http.Request) error {
+	p, created, err := s.Reports.CreatePlanPeriod(r.Context())
+	if err != nil {
+		return err
+	}
+	if created {
+		s.flash(w, "reports.flash.period_created")
+	} else {
+		s.flash(w, "reports.flash.plan_exists")
+	}
+	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), http.StatusSeeOther)
+	return nil
+}
+
+type reportsPeriodData struct {
+	Page
+	Status reports.Status
+	// Writable lists the units whose report the viewer writes.
+	Writable map[string]bool
+}
+
+func (s *Server) reportsPeriodPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.Reports.PeriodStatus(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := reportsPeriodData{Page: s.newPage(r, "reports.period_title"), Status: st, Writable: map[string]bool{}}
+	data.Title = st.Period.Title
+	paths := authz.ActorFrom(r.Context()).UnitPaths(authz.UnitAdmin)
+	for _, u := range st.Units {
+		if unit, err := s.Units.Find(r.Context(), u.UnitCode); err == nil && authz.Under(unit.Path, paths) {
+			data.Writable[u.UnitCode] = true
+		}
+	}
+	return s.render(w, r, http.StatusOK, "reports_period", &data)
+}
+
+// Pct shows a share as a percentage.
+func (reportsPeriodData) Pct(v float64) string { return reports.Percent(v) }
+
+func (s *Server) reportsOpenSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rep, err := s.Reports.OpenReport(r.Context(), id, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/reports/%d", rep.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) reportsRemindSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.Reports.SendReminders(r.Context())
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "")
+	s.flashText(w, p.T("reports.flash.reminded", res.Queued))
+	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", id), http.StatusSeeOther)
+	return nil
+}
+
+// ---- One report ----
+
+type reportsReportData struct {
+	Page
+	Period   reports.Period
+	Report   reports.Report
+	Sections [][]reports.Field
+	Preview  bool
+	CanEdit  bool
+	Province bool
+	Comment  string
+}
+
+// Number shows a figure the Vietnamese way.
+func (reportsReportData) Number(v float64) string { return reports.FormatNumber(v) }
+
+func (s *Server) reportsReportPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderReport(w, r, id, nil, nil)
+}
+
+// renderReport shows a report; after a refused change it shows the refusal (with its status:
+// 423 for a locked report) and keeps what the person typed.
+func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, id int64, typed *reports.DraftInput, formErr error) error {
+	doc, err := s.Reports.Document(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	actor := authz.ActorFrom(r.Context())
+	data := reportsReportData{Page: s.newPage(r, ""), Period: doc.Period, Report: doc.Report, Preview: doc.Preview,
+		Sections: reports.SectionsOf(doc.Figures, doc.Period.Sections), Province: actor.IsProvinceAdmin(),
+		CanEdit: doc.Report.State.Editable() && authz.Under(doc.Report.UnitPath, actor.UnitPaths(authz.UnitAdmin))}
+	data.Title = doc.Period.Title + " — " + doc.Report.UnitName
+	if typed != nil {
+		for k, v := range typed.Narratives {
+			data.Report.Narratives[k] = v
+		}
+		data.Report.SignerName, data.Report.SignerPosition = typed.SignerName, typed.SignerPosition
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind == apperr.Internal {
+			return formErr
+		}
+		data.Error = data.T(ae.Key, ae.Args...)
+		if ae.Field != "" {
+			data.Fields = map[string]string{ae.Field: data.Error}
+		}
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "reports_report", &data)
+}
+
+func (s *Server) reportsStepSubmit(step string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+		if err := r.ParseForm(); err != nil {
+			return apperr.New(apperr.Invalid, "error.form")
+		}
+		f := r.PostForm
+		var typed *reports.DraftInput
+		switch step {
+		case "save", "submit":
+			in := reports.DraftInput{Narratives: map[string]string{}, SignerName: f.Get("signer_name"), SignerPosition: f.Get("signer_position")}
+			in.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
+			for _, k := range reports.Narratives {
+				if v, ok := f[k]; ok {
+					in.Narratives[k] = v[0]
+				}
+			}
+			typed = &in
+			if step == "save" {
+				_, err = s.Reports.SaveDraft(r.Context(), id, in)
+			} else {
+				_, err = s.Reports.Submit(r.Context(), id, in)
+			}
+		case "return":
+			_, err = s.Reports.Return(r.Context(), id, f.Get("comment"))
+		case "reopen":
+			_, err = s.Reports.Reopen(r.Context(), id, f.Get("comment"))
+		case "accept":
+			_, err = s.Reports.Accept(r.Context(), id)
+		}
+		if err != nil {
+			if k := apperr.KindOf(err); k == apperr.NotFound || k == apperr.Unauthenticated {
+				return err
+			}
+			return s.renderReport(w, r, id, typed, err)
+		}
+		s.flash(w, "reports.flash."+step)
+		http.Redirect(w, r, fmt.Sprintf("/reports/%d", id), http.StatusSeeOther)
+		return nil
+	}
+}
+
+// ---- Summary ----
+
+type reportsSummaryData struct {
+	Page
+	Summary reports.Summary
+}
+
+// Number shows a figure the Vietnamese way.
+func (reportsSummaryData) Number(v float64) string { return reports.FormatNumber(v) }
+
+// Pct shows a share as a percentage.
+func (reportsSummaryData) Pct(v float64) string { return reports.Percent(v) }
+
+func (s *Server) reportsSummaryPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sum, err := s.Reports.Summary(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := reportsSummaryData{Page: s.newPage(r, "reports.summary_title"), Summary: sum}
+	return s.render(w, r, http.StatusOK, "reports_summary", &data)
+}
+
+// ---- Dashboards ----
+
+type reportsDashboardData struct {
+	Page
+	D           reports.Dashboard
+	Public      bool
+	Bars        barChart
+	Lines       []lineChart
+	MapW, MapH  float64
+	Base        string // URL of this dashboard, for the export links
+	FieldKey    string
+	FieldChoice []reports.Field
+}
+
+// Number shows a figure the Vietnamese way.
+func (reportsDashboardData) Number(v float64) string { return reports.FormatNumber(v) }
+
+// Share shows a share of target, or a dash when unknown.
+func (reportsDashboardData) Share(v float64) string {
+	if v < 0 {
+		return "—"
+	}
+	return reports.Percent(v)
+}
+
+func (s *Server) dashboardHome(w http.ResponseWriter, r *http.Request) error {
+	actor := authz.ActorFrom(r.Context())
+	code := s.cfg.ProvinceCode
+	if !actor.IsProvinceAdmin() {
+		if paths := actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator); len(paths) > 0 {
+			code = codeOfPath(paths[0])
+		} else if orgs := actor.AdminOrgPaths(); len(orgs) > 0 {
+			for _, g := range actor.Grants {
+				if g.Role == authz.OrgAdmin {
+					http.Redirect(w, r, fmt.Sprintf("/dashboard/orgs/%d", g.OrgID), http.StatusSeeOther)
+					return nil
+				}
+			}
+		}
+	}
+	http.Redirect(w, r, "/dashboard/units/"+code, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) dashboardUnitPage(w http.ResponseWriter, r *http.Request) error {
+	days, err := s.dashboardDays(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.Reports.UnitDashboard(r.Context(), r.PathValue("code"), days)
+	if err != nil {
+		return err
+	}
+	return s.renderDashboard(w, r, d, false)
+}
+
+func (s *Server) dashboardPublicPage(w http.ResponseWriter, r *http.Request) error {
+	days, err := s.dashboardDays(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.Reports.PublicDashboard(r.Context(), days)
+	if err != nil {
+		return err
+	}
+	return s.renderDashboard(w, r, d, true)
+}
+
+// chosenField is the figure the bar chart compares: ?field=section.key, else the measure, else
+// the first figure.
+func chosenField(r *http.Request, d reports.Dashboard) reports.Field {
+	want := r.URL.Query().Get("field")
+	for _, f := range d.Headline {
+		if f.Section+"."+f.Key == want {
+			return f
+		}
+	}
+	if d.Measure.Key != "" {
+		return d.Measure
+	}
+	if len(d.Headline) > 0 {
+		return d.Headline[0]
+	}
+	return reports.Field{}
+}
+
+func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d reports.Dashboard, public bool) error {
+	data := reportsDashboardData{Page: s.newPage(r, "reports.dashboard_title"), D: d, Public: public, FieldChoice: d.Headline}
+	data.Title = data.T("reports.dashboard_of", d.Unit.Name)
+	data.Base = "/dashboard/units/" + d.Unit.Code
+	if public {
+		data.Base = "/dashboard/public"
+	}
+	f := chosenField(r, d)
+	data.FieldKey = f.Section + "." + f.Key
+	var href func(reports.Child) string
+	if !public && d.ChildKind != "team" {
+		href = func(c reports.Child) string { return "/dashboard/units/" + c.Code }
+	}
+	data.Bars = makeBarChart(data.Label(f.LabelKey), d.Children, f.Section, f.Key, href)
+	for _, sr := range d.Series {
+		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
+	}
+	data.MapW, data.MapH = reports.MapSize()
+	return s.render(w, r, http.StatusOK, "reports_dashboard", &data)
+}
+
+// dashboardTables are the tables of a dashboard, each exportable to xlsx.
+func (s *Server) dashboardTables(r *http.Request, d reports.Dashboard) map[string]sheet.Table {
+	t := s.reportsTranslator(r)
+	head := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value"), t("reports.col.target"), t("reports.col.measure")}}
+	for _, f := range d.Headline {
+		var target any = ""
+		if f.Target > 0 {
+			target = f.Target
+		}
+		unit := ""
+		if f.Unit != "" {
+			unit = t(f.Unit)
+		}
+		head.Rows = append(head.Rows, []any{t("reports.section."+f.Section) + " — " + t(f.LabelKey), f.Value, target, unit})
+	}
+	children := sheet.Table{Name: t("reports.table.children"), Header: []string{t("reports.col.unit_code"), t("reports.col.name"), t("reports.col.share")}}
+	for _, f := range d.Headline {
+		children.Header = append(children.Header, t(f.LabelKey))
+	}
+	for _, c := range d.Children {
+		var share any = ""
+		if c.Share >= 0 {
+			share = c.Share
+		}
+		row := []any{c.Code, c.Name, share}
+		for _, f := range d.Headline {
+			row = append(row, c.Value(f.Section, f.Key))
+		}
+		children.Rows = append(children.Rows, row)
+	}
+	series := sheet.Table{Name: t("reports.table.series"), Header: []string{t("reports.col.day")}}
+	days := map[string][]any{}
+	var order []string
+	for i, sr := range d.Series {
+		series.Header = append(series.Header, t(sr.LabelKey))
+		for _, p := range sr.Points {
+			if _, ok := days[p.Day]; !ok {
+				days[p.Day] = make([]any, len(d.Series))
+				order = append(order, p.Day)
+			}
+			days[p.Day][i] = p.Value
+		}
+	}
+	for _, day := range order {
+		series.Rows = append(series.Rows, append([]any{day}, days[day]...))
+	}
+	return map[string]sheet.Table{"headline": head, "children": children, "series": series}
+}
+
+func (s *Server) dashboardExport(public bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		days, err := s.dashboardDays(r)
+		if err != nil {
+			return err
+		}
+		var d reports.Dashboard
+		if public {
+			d, err = s.Reports.PublicDashboard(r.Context(), days)
+		} else {
+			d, err = s.Reports.UnitDashboard(r.Context(), r.PathValue("code"), days)
+		}
+		if err != nil {
+			return err
+		}
+		table := r.URL.Query().Get("table")
+		tables := s.dashboardTables(r, d)
+		var list []sheet.Table
+		if table == "" || table == "all" {
+			list = []sheet.Table{tables["headline"], tables["children"], tables["series"]}
+		} else if tb, ok := tables[table]; ok {
+			list = []sheet.Table{tb}
+		} else {
+			return apperr.InvalidField("table", "reports.error.table")
+		}
+		var buf bytes.Buffer
+		if err := sheet.WriteXLSX(&buf, list...); err != nil {
+			return apperr.Wrap(err, "dashboard export")
+		}
+		name := "so-lieu-" + d.Unit.Code
+		if table != "" {
+			name += "-" + table
+		}
+		sendFile(w, "xlsx", name, buf.Bytes())
+		return nil
+	}
+}
+
+type reportsOrgDashboardData struct {
+	Page
+	OrgName string
+	D       reports.OrgDashboard
+}
+
+// Number shows a figure the Vietnamese way.
+func (reportsOrgDashboardData) Number(v float64) string { return reports.FormatNumber(v) }
+
+func (s *Server) dashboardOrgPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.Orgs.Find(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := s.Reports.OrgDashboard(r.Context(), o.ID, o.Path, o.UnitPath)
+	if err != nil {
+		return err
+	}
+	data := reportsOrgDashboardData{Page: s.newPage(r, "reports.dashboard_title"), OrgName: o.Name, D: d}
+	data.Title = data.T("reports.dashboard_of", o.Name)
+	if r.URL.Query().Get("format") == "xlsx" {
+		t := s.reportsTranslator(r)
+		tb := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value")}}
+		for _, f := range d.Headline {
+			tb.Rows = append(tb.Rows, []any{t(f.LabelKey), f.Value})
+		}
+		var buf bytes.Buffer
+		if err := sheet.WriteXLSX(&buf, tb); err != nil {
+			return apperr.Wrap(err, "org export")
+		}
+		sendFile(w, "xlsx", fmt.Sprintf("so-lieu-to-chuc-%d", o.ID), buf.Bytes())
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "reports_org_dashboard", &data)
+}
+
+// IsTrue reads an optional yes/no (timeliness) for the templates.
+func (reportsPeriodData) IsTrue(b *bool) bool { return b != nil && *b }
+
+// IsTrue reads an optional yes/no (timeliness) for the templates.
+func (reportsReportData) IsTrue(b *bool) bool { return b != nil && *b }
+
+// reportsStatusExport downloads the status table of a period (the viewer's scope) as xlsx.
+func (s *Server) reportsStatusExport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.Reports.PeriodStatus(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := (reports.Summary{Status: st}).WriteStatusXLSX(&buf, s.reportsTranslator(r)); err != nil {
+		return apperr.Wrap(err, "status export")
+	}
+	sendFile(w, "xlsx", fmt.Sprintf("tinh-hinh-nop-bao-cao-%d", id), buf.Bytes())
+	return nil
+}
+
+// labelText is a figure's label: a catalog key, or literal text (a skill's name) after
+// reports.LiteralLabel.
+func labelText(p Page, key string) string {
+	if text, ok := strings.CutPrefix(key, reports.LiteralLabel); ok {
+		return text
+	}
+	return p.T(key)
+}
+
+// Label is a figure's label in the viewer's language.
+func (d reportsReportData) Label(key string) string { return labelText(d.Page, key) }
+
+// Label is a figure's label in the viewer's language.
+func (d reportsSummaryData) Label(key string) string { return labelText(d.Page, key) }
+
+// Label is a figure's label in the viewer's language.
+func (d reportsDashboardData) Label(key string) string { return labelText(d.Page, key) }
+
+// Label is a figure's label in the viewer's language.
+func (d reportsOrgDashboardData) Label(key string) string { return labelText(d.Page, key) }
+
+// Cell shows a child's value of a figure, or a dash when the child has no such figure (a team
+// has members but no figures of its own for the unit-level counts).
+func (reportsDashboardData) Cell(c reports.Child, section, key string) string {
+	for _, f := range c.Fields {
+		if f.Section == section && f.Key == key {
+			return reports.FormatNumber(f.Value)
+		}
+	}
+	return "—"
+}

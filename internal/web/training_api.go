@@ -1,0 +1,560 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/training"
+)
+
+// The training API: courses, question banks, attempts, certificates and figures.
+
+// trainingCourseInput is the body of POST /api/v1/courses.
+type trainingCourseInput struct {
+	Title      string        `json:"title"`
+	Summary    string        `json:"summary"`
+	Audience   string        `json:"audience"`
+	Sequential bool          `json:"sequential"`
+	OpensAt    time.Time     `json:"opens_at"`
+	ClosesAt   time.Time     `json:"closes_at"`
+	Exam       training.Exam `json:"exam"`
+}
+
+func (s *Server) apiListCourses(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Training.ListCourses(r.Context(), training.CourseFilter{Query: r.URL.Query().Get("q"), All: r.URL.Query().Get("all") == "1"})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items(list))
+	return nil
+}
+
+func (s *Server) apiCreateCourse(w http.ResponseWriter, r *http.Request) error {
+	in := trainingCourseInput{Exam: training.Exam{ReviewAllowed: true}}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Training.CreateCourse(r.Context(), training.Course{Title: in.Title, Summary: in.Summary, Audience: in.Audience, Sequential: in.Sequential,
+		OpensAt: in.OpensAt, ClosesAt: in.ClosesAt, Exam: in.Exam})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) apiGetCourse(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.FindCourse(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	mods, err := s.Training.Modules(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	if mods == nil {
+		mods = []training.Module{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		training.Course
+		Modules []training.Module `json:"modules"`
+	}{c, mods})
+	return nil
+}
+
+func (s *Server) apiUpdateExam(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in training.Exam
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Training.UpdateExam(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiPublishCourse(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.Publish(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Title string `json:"title"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Training.AddModule(r.Context(), id, in.Title)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+func (s *Server) apiAddLesson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Title         string `json:"title"`
+		BodyHTML      string `json:"body_html"`
+		VideoURL      string `json:"video_url"`
+		AttachmentURL string `json:"attachment_url"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	l, err := s.Training.AddLesson(r.Context(), id, training.Lesson{Title: in.Title, BodyHTML: in.BodyHTML, VideoURL: in.VideoURL, AttachmentURL: in.AttachmentURL})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, l)
+	return nil
+}
+
+func (s *Server) apiCompleteLesson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	lesson, err := pathID(r, "lesson")
+	if err != nil {
+		return err
+	}
+	if err := s.Training.CompleteLesson(r.Context(), id, lesson); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// trainingUpload returns the multipart field "file", or the raw body for other content types.
+func trainingUpload(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader, func(), error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit+(1<<20))
+	if ct := r.Header.Get("Content-Type"); len(ct) >= 10 && ct[:10] == "multipart/" {
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			return nil, func() {}, apperr.InvalidField("file", "import.error.no_file")
+		}
+		return f, func() { f.Close() }, nil
+	}
+	return r.Body, func() {}, nil
+}
+
+func (s *Server) apiImportQuestions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := requireTrainingManager(r); err != nil {
+		return err
+	}
+	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
+	if err != nil {
+		return err
+	}
+	defer done()
+	n, err := s.Training.ImportQuestions(r.Context(), id, body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"imported": n})
+	return nil
+}
+
+func requireTrainingManager(r *http.Request) error {
+	if !training.MayManage(authz.ActorFrom(r.Context())) {
+		return apperr.New(apperr.Forbidden, "training.error.manage_forbidden")
+	}
+	return nil
+}
+
+func (s *Server) apiExportQuestions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	var buf bytes.Buffer
+	if err := s.Training.ExportQuestions(r.Context(), id, format, &buf); err != nil {
+		return err
+	}
+	trainingSendFile(w, format, fmt.Sprintf("cau-hoi-khoa-%d", id), buf.Bytes())
+	return nil
+}
+
+// trainingSendFile sends an export as a download, xlsx or CSV.
+func trainingSendFile(w http.ResponseWriter, format, name string, data []byte) {
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		name += ".xlsx"
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		name += ".csv"
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(data)
+}
+
+// questionTemplate is public: the documented template anyone preparing a bank can download.
+func (s *Server) questionTemplate(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	data, err := training.Template(format)
+	if err != nil {
+		return apperr.Wrap(err, "template")
+	}
+	trainingSendFile(w, format, "mau-cau-hoi", data)
+	return nil
+}
+
+func (s *Server) apiEnrol(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.Training.Enrol(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (s *Server) apiEnrolRoster(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	body, done, err := trainingUpload(w, r, 16<<20)
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := s.Training.EnrolRoster(r.Context(), id, body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) apiSetExtraTime(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	user, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ExtraMinutes int `json:"extra_minutes"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	e, err := s.Training.SetExtraTime(r.Context(), id, user, in.ExtraMinutes)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (s *Server) apiLobby(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.FindCourse(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.Training.LobbyFor(c, authz.ActorFrom(r.Context()).UserID))
+	return nil
+}
+
+func (s *Server) apiStartAttempt(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Training.StartAttempt(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) apiGetAttempt(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Training.GetAttempt(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiSaveAnswer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q, err := pathID(r, "question_id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Choices []int64 `json:"choices"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.Training.SaveAnswer(r.Context(), id, q, in.Choices)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiSubmitAttempt(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.Training.Submit(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) apiReviewAttempt(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	list, res, err := s.Training.Review(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Result    training.Result       `json:"result"`
+		Questions []training.ReviewItem `json:"questions"`
+	}{res, list})
+	return nil
+}
+
+// trainingBaseURL is the address certificates link to, as the client reached the server.
+func (s *Server) trainingBaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || s.cfg.SecureCookies {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// apiCertificatePDF is public: whoever holds the unguessable code may download the certificate
+// (the learner shares it with an employer, who checks it on /verify/{code}).
+func (s *Server) apiCertificatePDF(w http.ResponseWriter, r *http.Request) error {
+	pdf, c, err := s.Training.CertificatePDF(r.Context(), r.PathValue("code"), s.trainingBaseURL(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="chung-nhan-`+c.Code+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(pdf)
+	return nil
+}
+
+func (s *Server) apiGetCertificate(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Training.FindCertificate(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiMyCertificates(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Training.MyCertificates(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items(list))
+	return nil
+}
+
+func (s *Server) apiRevokeCertificate(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := s.Training.RevokeCertificate(r.Context(), r.PathValue("code"), in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func trainingDay(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, vietnamTime)
+	if err != nil {
+		return t, apperr.InvalidField(name, "training.error.date", name)
+	}
+	return t, nil
+}
+
+func (s *Server) apiBulkCertificates(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var f training.BulkFilter
+	var err error
+	if c := q.Get("course"); c != "" {
+		if f.CourseID, err = strconv.ParseInt(c, 10, 64); err != nil {
+			return apperr.InvalidField("course", "error.query_number", "course")
+		}
+	}
+	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
+		return err
+	}
+	if o := q.Get("org"); o != "" {
+		id, err := strconv.ParseInt(o, 10, 64)
+		if err != nil {
+			return apperr.InvalidField("org", "error.query_number", "org")
+		}
+		org, err := s.Orgs.Find(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		f.OrgPath = org.Path
+	}
+	if f.From, err = trainingDay(r, "from"); err != nil {
+		return err
+	}
+	if f.To, err = trainingDay(r, "to"); err != nil {
+		return err
+	}
+	if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // the "to" day is included
+	}
+	var buf bytes.Buffer
+	if _, err := s.Training.BulkCertificates(r.Context(), f, s.trainingBaseURL(r), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="chung-nhan.zip"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+func (s *Server) figureFilter(r *http.Request) (training.FigureFilter, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return training.FigureFilter{}, err
+	}
+	q := r.URL.Query()
+	f := training.FigureFilter{CourseID: id, By: q.Get("by"), Parent: q.Get("parent"), Level: q.Get("level")}
+	if f.By != "" && f.By != "unit" && f.By != "org" {
+		return f, apperr.InvalidField("by", "training.error.by")
+	}
+	if len(f.Parent) > 20 {
+		return f, apperr.InvalidField("parent", "error.query_long")
+	}
+	f.Limit, err = queryInt(r, "limit", 0)
+	return f, err
+}
+
+func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.figureFilter(r)
+	if err != nil {
+		return err
+	}
+	rows, err := s.Training.Figures(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	t, err := s.Training.TotalsFor(r.Context(), f.CourseID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Totals training.Totals      `json:"totals"`
+		Items  []training.FigureRow `json:"items"`
+	}{t, rows})
+	return nil
+}
+
+func (s *Server) apiFiguresExport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.Training.ExportFigures(r.Context(), id, &buf); err != nil {
+		return err
+	}
+	trainingSendFile(w, "xlsx", fmt.Sprintf("so-lieu-khoa-%d", id), buf.Bytes())
+	return nil
+}
+
+// apiRegister creates a learner's own account (no login needed).
+func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
+	var in trainingRegisterInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Accounts.Register(r.Context(), in.newUser())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toUserJSON(u))
+	return nil
+}

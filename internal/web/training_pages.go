@@ -1,0 +1,402 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// trainingRegisterInput is the self-registration form (and the body of POST /api/v1/register).
+type trainingRegisterInput struct {
+	Username        string `json:"username"`
+	DisplayName     string `json:"display_name"`
+	Email           string `json:"email"`
+	Password        string `json:"password"`
+	UnitCode        string `json:"unit_code"`
+	OrgID           int64  `json:"org_id"`
+	Under16         bool   `json:"under_16"`
+	GuardianName    string `json:"guardian_name"`
+	GuardianConsent bool   `json:"guardian_consent"`
+}
+
+func (in trainingRegisterInput) newUser() accounts.NewUser {
+	return accounts.NewUser{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email, Password: in.Password, Role: authz.Learner,
+		UnitCode: in.UnitCode, OrgID: in.OrgID, Under16: in.Under16, GuardianName: in.GuardianName, GuardianConsent: in.GuardianConsent}
+}
+
+type trainingRegisterData struct {
+	Page
+	Form      trainingRegisterInput
+	Orgs      []orgs.Org
+	Districts []units.Unit
+	Communes  []units.Unit
+}
+
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRegister(w, r, trainingRegisterInput{}, nil)
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, form trainingRegisterInput, formErr error) error {
+	p := s.newPage(r, "training.register.title")
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind == apperr.Internal {
+			return formErr
+		}
+		status = statusOf(ae.Kind)
+		msg := p.T(ae.Key, ae.Args...)
+		if ae.Field != "" {
+			p.Fields = map[string]string{ae.Field: msg}
+		}
+		p.Error = msg
+	}
+	data := trainingRegisterData{Page: p, Form: form}
+	var err error
+	if data.Orgs, err = s.Orgs.List(r.Context(), orgs.Filter{}); err != nil {
+		return err
+	}
+	if data.Communes, err = s.Units.List(r.Context(), units.Filter{Level: "commune", Limit: 1000}); err != nil {
+		return err
+	}
+	return s.render(w, r, status, "training_register", &data)
+}
+
+func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	f := trainingRegisterInput{Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
+		Password: r.PostFormValue("password"), Under16: r.PostFormValue("under_16") == "1", GuardianName: r.PostFormValue("guardian_name"),
+		GuardianConsent: r.PostFormValue("guardian_consent") == "1"}
+	// One field chooses the place: "org:12" or "unit:21484".
+	if kind, v, ok := strings.Cut(r.PostFormValue("place"), ":"); ok {
+		if kind == "org" {
+			f.OrgID, _ = strconv.ParseInt(v, 10, 64)
+		} else {
+			f.UnitCode = v
+		}
+	}
+	u, err := s.Accounts.Register(r.Context(), f.newUser())
+	if err != nil {
+		f.Password = ""
+		return s.renderRegister(w, r, f, err)
+	}
+	token, err := s.Accounts.CreateSession(r.Context(), u.ID, s.clientAddr(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Accounts.MaxSessionAge.Seconds())})
+	s.flash(w, "training.register.done")
+	http.Redirect(w, r, "/courses", http.StatusSeeOther)
+	return nil
+}
+
+type trainingCoursesData struct {
+	Page
+	Courses   []training.Course
+	Query     string
+	IsManager bool
+}
+
+func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	list, err := s.Training.ListCourses(r.Context(), training.CourseFilter{Query: q, All: true})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "training_courses", &trainingCoursesData{Page: s.newPage(r, "training.courses.title"), Courses: list, Query: q,
+		IsManager: training.MayManage(authz.ActorFrom(r.Context()))})
+}
+
+type trainingCourseData struct {
+	Page
+	Course     training.Course
+	Modules    []trainingModuleView
+	Lobby      training.Lobby
+	Enrolment  *training.Enrolment
+	IsManager  bool
+	Categories map[string]int
+}
+
+func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.FindCourse(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	mods, err := s.Training.Modules(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	actor := authz.ActorFrom(r.Context())
+	data := trainingCourseData{Page: s.newPage(r, ""), Course: c, IsManager: training.MayManage(actor)}
+	for _, m := range mods {
+		mv := trainingModuleView{Title: m.Title}
+		for _, l := range m.Lessons {
+			// The body was sanitised (bluemonday UGC policy) when it was stored.
+			mv.Lessons = append(mv.Lessons, trainingLessonView{Lesson: l, Body: template.HTML(l.BodyHTML)})
+		}
+		data.Modules = append(data.Modules, mv)
+	}
+	data.Title = c.Title
+	if actor != nil {
+		data.Lobby = s.Training.LobbyFor(c, actor.UserID)
+		if e, err := s.Training.MyEnrolment(r.Context(), id); err == nil {
+			data.Enrolment = &e
+		}
+	}
+	if data.IsManager {
+		if data.Categories, err = s.Training.Categories(r.Context(), id); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "training_course", &data)
+}
+
+type trainingModuleView struct {
+	Title   string
+	Lessons []trainingLessonView
+}
+
+type trainingLessonView struct {
+	training.Lesson
+	Body template.HTML
+}
+
+type trainingExamData struct {
+	Page
+	Course training.Course
+	Lobby  training.Lobby
+}
+
+// examPage is the lobby and the exam: the page itself carries no question; training.js starts or
+// resumes the attempt through the API, saves each answer as it is chosen and shows the server's
+// remaining time.
+func (s *Server) examPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.FindCourse(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	data := trainingExamData{Page: s.newPage(r, "training.exam.title"), Course: c, Lobby: s.Training.LobbyFor(c, authz.ActorFrom(r.Context()).UserID)}
+	return s.render(w, r, http.StatusOK, "training_exam", &data)
+}
+
+type trainingVerifyData struct {
+	Page
+	Cert      training.Certificate
+	Found     bool
+	VerifyURL string
+}
+
+// verifyPage is public: anyone holding a certificate (or its QR code) checks it here, no account.
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	c, err := s.Training.FindCertificate(r.Context(), code)
+	data := trainingVerifyData{Page: s.newPage(r, "training.verify.title")}
+	if err != nil {
+		if !apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		return s.render(w, r, http.StatusNotFound, "training_verify", &data)
+	}
+	data.Cert, data.Found = c, true
+	data.VerifyURL = training.VerifyURL(s.trainingBaseURL(r), c.Code)
+	return s.render(w, r, http.StatusOK, "training_verify", &data)
+}
+
+type trainingCertificatesData struct {
+	Page
+	Certificates []trainingCertView
+}
+
+type trainingCertView struct {
+	training.Certificate
+	VerifyURL string
+	QR        template.URL
+}
+
+func trainingQR(text string) template.URL {
+	png, err := qrcode.Encode(text, qrcode.Medium, 160)
+	if err != nil {
+		return ""
+	}
+	var b bytes.Buffer
+	b.WriteString("data:image/png;base64,")
+	b.WriteString(base64.StdEncoding.EncodeToString(png))
+	return template.URL(b.String()) // a data: URL made here, not user input
+}
+
+func (s *Server) certificatesPage(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Training.MyCertificates(r.Context())
+	if err != nil {
+		return err
+	}
+	data := trainingCertificatesData{Page: s.newPage(r, "training.certificates.title")}
+	for _, c := range list {
+		u := training.VerifyURL(s.trainingBaseURL(r), c.Code)
+		data.Certificates = append(data.Certificates, trainingCertView{Certificate: c, VerifyURL: u, QR: trainingQR(u)})
+	}
+	return s.render(w, r, http.StatusOK, "training_certificates", &data)
+}
+
+type trainingFiguresData struct {
+	Page
+	Course training.Course
+	Totals training.Totals
+	Rows   []training.FigureRow
+	By     string
+	Parent string
+	Board  []training.FigureRow
+}
+
+func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.figureFilter(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Training.FindCourse(r.Context(), f.CourseID)
+	if err != nil {
+		return err
+	}
+	data := trainingFiguresData{Page: s.newPage(r, "training.figures.title"), Course: c, By: f.By, Parent: f.Parent}
+	if data.By == "" {
+		data.By = "unit"
+	}
+	if data.Rows, err = s.Training.Figures(r.Context(), f); err != nil {
+		return err
+	}
+	if data.Totals, err = s.Training.TotalsFor(r.Context(), f.CourseID); err != nil {
+		return err
+	}
+	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: "district", Limit: 10}); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "training_figures", &data)
+}
+
+// importQuestionsSubmit takes the question file from the course page's form.
+func (s *Server) importQuestionsSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := s.Training.ImportQuestions(r.Context(), id, body); err != nil {
+		return err
+	}
+	s.flash(w, "training.import.done")
+	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Training.Publish(r.Context(), id); err != nil {
+		return err
+	}
+	s.flash(w, "training.publish.done")
+	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+type trainingNewCourseData struct {
+	Page
+	Form trainingCourseInput
+}
+
+func (s *Server) courseNewForm(w http.ResponseWriter, r *http.Request) error {
+	if err := requireTrainingManager(r); err != nil {
+		return err
+	}
+	f := trainingCourseInput{Exam: training.Exam{QuestionCount: 10, PassPercent: 70, TimeLimitMinutes: 20, MaxAttempts: 3, ReviewAllowed: true}}
+	return s.render(w, r, http.StatusOK, "training_course_new", &trainingNewCourseData{Page: s.newPage(r, "training.course.new"), Form: f})
+}
+
+func formInt(r *http.Request, name string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(name)))
+	return n
+}
+
+// courseCreateSubmit creates a draft course from the form and opens it (to import its bank).
+func (s *Server) courseCreateSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	f := trainingCourseInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Sequential: r.PostFormValue("sequential") == "1",
+		Exam: training.Exam{QuestionCount: formInt(r, "question_count"), PassPercent: formInt(r, "pass_percent"), TimeLimitMinutes: formInt(r, "time_limit_minutes"),
+			MaxAttempts: formInt(r, "max_attempts"), RetryDelayMinutes: formInt(r, "retry_delay_minutes"), ReviewAllowed: r.PostFormValue("review_allowed") == "1",
+			LobbyMinutes: formInt(r, "lobby_minutes"), StartWindowSeconds: formInt(r, "start_window_seconds")}}
+	if cats := strings.TrimSpace(r.PostFormValue("categories")); cats != "" {
+		f.Exam.Categories = strings.Split(cats, ",")
+	}
+	if v := r.PostFormValue("exam_at"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", v, vietnamTime)
+		if err != nil {
+			return apperr.InvalidField("exam_at", "training.error.date", v)
+		}
+		f.Exam.ExamAt = t
+	}
+	c, err := s.Training.CreateCourse(r.Context(), training.Course{Title: f.Title, Summary: f.Summary, Sequential: f.Sequential, Exam: f.Exam})
+	if err != nil {
+		ae := apperr.As(err)
+		if ae.Kind == apperr.Internal || ae.Kind == apperr.Forbidden {
+			return err
+		}
+		p := s.newPage(r, "training.course.new")
+		p.Error = p.T(ae.Key, ae.Args...)
+		return s.render(w, r, http.StatusUnprocessableEntity, "training_course_new", &trainingNewCourseData{Page: p, Form: f})
+	}
+	s.flash(w, "training.course.created")
+	http.Redirect(w, r, "/courses/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// rosterSubmit enrols the learners of an uploaded roster (organisation and unit administrators).
+func (s *Server) rosterSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	body, done, err := trainingUpload(w, r, 16<<20)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := s.Training.EnrolRoster(r.Context(), id, body); err != nil {
+		return err
+	}
+	s.flash(w, "training.roster.done")
+	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10)+"/figures", http.StatusSeeOther)
+	return nil
+}

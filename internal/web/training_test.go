@@ -1,0 +1,383 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
+)
+
+// trainingBank is a valid question file of n questions.
+func trainingBank(n int) string {
+	var b strings.Builder
+	b.WriteString("category,type,question,A,B,C,D,correct\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "An toàn thông tin,single,Câu hỏi an toàn số %d?,Một,Hai,Ba,Bốn,C\n", i)
+	}
+	return b.String()
+}
+
+// course makes a course with a bank of 12 questions; published unless draft is set.
+func (e *env) course(draft bool) training.Course {
+	e.t.Helper()
+	e.seq++
+	c, err := e.training.CreateCourse(e.sys, training.Course{Title: fmt.Sprintf("Khóa thử %d", e.seq),
+		Exam: training.Exam{QuestionCount: 10, PassPercent: 50, TimeLimitMinutes: 20, ReviewAllowed: true}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.training.ImportQuestions(e.sys, c.ID, strings.NewReader(trainingBank(12))); err != nil {
+		e.t.Fatal(err)
+	}
+	if draft {
+		return c
+	}
+	if c, err = e.training.Publish(e.sys, c.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// learnerCtx is the matrix's learner acting through the service.
+func (e *env) learnerCtx() context.Context {
+	u, err := e.accounts.FindUser(e.sys, e.users["learner"])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return authz.WithActor(context.Background(), &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
+}
+
+// learnerAttempt starts an attempt of the matrix's learner on a fresh course.
+func (e *env) learnerAttempt() training.AttemptView {
+	a, err := e.training.StartAttempt(e.learnerCtx(), e.course(false).ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+// passed makes the learner pass a fresh course and returns the certificate code.
+func (e *env) passed() (string, training.AttemptView) {
+	a := e.learnerAttempt()
+	ctx := e.learnerCtx()
+	for _, q := range a.Questions {
+		for _, o := range q.Options {
+			if o.Text == "Ba" {
+				if _, err := e.training.SaveAnswer(ctx, a.ID, q.ID, []int64{o.ID}); err != nil {
+					e.t.Fatal(err)
+				}
+			}
+		}
+	}
+	r, err := e.training.Submit(ctx, a.ID)
+	if err != nil || r.CertificateCode == "" {
+		e.t.Fatalf("submit: %v %+v", err, r)
+	}
+	return r.CertificateCode, a
+}
+
+func trainingMatrixCases() []matrixCase {
+	inScopeAdmins := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok})
+	rosterAdmins := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "unit_admin_sontay": refused})
+	learnerOnly := expect(deny, map[string]outcome{"anonymous": anon, "learner": ok})
+	courseID := func(e *env) int64 { return e.course(false).ID }
+	return []matrixCase{
+		{"POST /api/v1/register", func(e *env, _ string) (string, string) {
+			e.seq++
+			return "/api/v1/register", fmt.Sprintf(`{"username":"tudangky.%d","display_name":"Người Dân","password":%q,"unit_code":%q}`, e.seq, testPassword, e.baToCommune)
+		}, public},
+		{"GET /api/v1/courses", func(e *env, _ string) (string, string) { return "/api/v1/courses", "" }, public},
+		{"POST /api/v1/courses", func(e *env, _ string) (string, string) {
+			return "/api/v1/courses", `{"title":"Khóa mới","exam":{"question_count":10,"pass_percent":70,"time_limit_minutes":15}}`
+		}, provinceOnly},
+		{"GET /api/v1/courses/{id}", func(e *env, _ string) (string, string) { return fmt.Sprintf("/api/v1/courses/%d", courseID(e)), "" }, public},
+		{"PUT /api/v1/courses/{id}/exam", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/exam", courseID(e)), `{"question_count":5,"pass_percent":60,"time_limit_minutes":10}`
+		}, provinceOnly},
+		{"POST /api/v1/courses/{id}/publish", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/publish", e.course(true).ID), ""
+		}, provinceOnly},
+		{"POST /api/v1/courses/{id}/modules", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/modules", courseID(e)), `{"title":"Chương 1"}`
+		}, provinceOnly},
+		{"POST /api/v1/modules/{id}/lessons", func(e *env, _ string) (string, string) {
+			m, err := e.training.AddModule(e.sys, courseID(e), "Chương")
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/modules/%d/lessons", m.ID), `{"title":"Bài 1","body_html":"<p>Nội dung</p><script>alert(1)</script>"}`
+		}, provinceOnly},
+		{"POST /api/v1/courses/{id}/lessons/{lesson}/done", func(e *env, _ string) (string, string) {
+			c := e.course(false)
+			m, _ := e.training.AddModule(e.sys, c.ID, "Chương")
+			l, err := e.training.AddLesson(e.sys, m.ID, training.Lesson{Title: "Bài"})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/courses/%d/lessons/%d/done", c.ID, l.ID), ""
+		}, signedIn},
+		{"POST /api/v1/courses/{id}/questions/import", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/questions/import", e.course(true).ID), "category,type,question,A,B,C,D,correct\nMới,truefalse,Câu mới?,Đúng,Sai,,,B\n"
+		}, provinceOnly},
+		{"GET /api/v1/courses/{id}/questions/export", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/questions/export?format=xlsx", courseID(e)), ""
+		}, provinceOnly},
+		{"POST /api/v1/courses/{id}/enrol", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/enrol", courseID(e)), ""
+		}, signedIn},
+		{"POST /api/v1/courses/{id}/enrolments/import", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/enrolments/import", courseID(e)), "username\nlearner\n"
+		}, rosterAdmins},
+		{"PUT /api/v1/courses/{id}/enrolments/{user}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/enrolments/%d", courseID(e), e.users["learner"]), `{"extra_minutes":15}`
+		}, inScopeAdmins},
+		{"GET /api/v1/courses/{id}/lobby", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/lobby", courseID(e)), ""
+		}, signedIn},
+		{"POST /api/v1/courses/{id}/attempts", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/attempts", courseID(e)), ""
+		}, signedIn},
+		{"GET /api/v1/attempts/{id}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/attempts/%d", e.learnerAttempt().ID), ""
+		}, learnerOnly},
+		{"PUT /api/v1/attempts/{id}/answers/{question_id}", func(e *env, _ string) (string, string) {
+			a := e.learnerAttempt()
+			return fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, a.Questions[0].ID), fmt.Sprintf(`{"choices":[%d]}`, a.Questions[0].Options[0].ID)
+		}, learnerOnly},
+		{"POST /api/v1/attempts/{id}/submit", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/attempts/%d/submit", e.learnerAttempt().ID), ""
+		}, learnerOnly},
+		{"GET /api/v1/attempts/{id}/review", func(e *env, _ string) (string, string) {
+			_, a := e.passed()
+			return fmt.Sprintf("/api/v1/attempts/%d/review", a.ID), ""
+		}, learnerOnly},
+		{"GET /api/v1/certificates/{code}", func(e *env, _ string) (string, string) {
+			code, _ := e.passed()
+			return "/api/v1/certificates/" + code, ""
+		}, public},
+		{"GET /api/v1/certificates/{code}/pdf", func(e *env, _ string) (string, string) {
+			code, _ := e.passed()
+			return "/api/v1/certificates/" + code + "/pdf", ""
+		}, public},
+		{"POST /api/v1/certificates/{code}/revoke", func(e *env, _ string) (string, string) {
+			code, _ := e.passed()
+			return "/api/v1/certificates/" + code + "/revoke", `{"reason":"Thi hộ"}`
+		}, provinceOnly},
+		{"GET /api/v1/me/certificates", func(e *env, _ string) (string, string) { return "/api/v1/me/certificates", "" }, signedIn},
+		{"GET /api/v1/certificates", func(e *env, _ string) (string, string) { return "/api/v1/certificates?from=2020-01-01", "" }, adminsOnly},
+		{"GET /api/v1/courses/{id}/figures", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/figures?by=org", courseID(e)), ""
+		}, adminsOnly},
+		{"GET /api/v1/courses/{id}/figures/export", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/courses/%d/figures/export", courseID(e)), ""
+		}, adminsOnly},
+	}
+}
+
+// TestTrainingContract walks the issue's acceptance contract over HTTP with tokens.
+func TestTrainingContract(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		admin, learner := e.tokens["province_admin"], e.tokens["learner"]
+		var created struct {
+			ID int64 `json:"id"`
+		}
+		if st := e.json("POST", "/api/v1/courses", admin, map[string]any{"title": "Kỹ năng số cho đoàn viên",
+			"exam": map[string]int{"question_count": 10, "pass_percent": 60, "time_limit_minutes": 15}}, &created); st != 201 || created.ID == 0 {
+			t.Fatalf("create: %d", st)
+		}
+		base := fmt.Sprintf("/api/v1/courses/%d", created.ID)
+		// A bad file: every wrong line reported, nothing imported.
+		resp, b := e.do("POST", base+"/questions/import", admin, "text/csv", "category,type,question,A,B,C,D,correct\nX,single,Q1,a,b,,,Z\nX,bogus,Q2,a,b,,,A\n")
+		var bad struct {
+			Errors []struct {
+				Line    int    `json:"line"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		_ = json.Unmarshal(b, &bad)
+		if resp.StatusCode != 422 || len(bad.Errors) != 2 || bad.Errors[0].Line != 2 || bad.Errors[1].Line != 3 || bad.Errors[0].Message == "" {
+			t.Fatalf("bad import: %d %s", resp.StatusCode, b)
+		}
+		// A good file as multipart "file".
+		body, ct := multipartFile(t, "file", "cauhoi.csv", trainingBank(12))
+		resp, b = e.do("POST", base+"/questions/import", admin, ct, body)
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"imported":12`) {
+			t.Fatalf("import: %d %s", resp.StatusCode, b)
+		}
+		if st := e.json("POST", base+"/publish", admin, nil, nil); st != 200 {
+			t.Fatalf("publish: %d", st)
+		}
+		var list struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		if st := e.json("GET", "/api/v1/courses", "", nil, &list); st != 200 || len(list.Items) != 1 || list.Items[0].ID != created.ID {
+			t.Fatalf("list: %d %+v", st, list)
+		}
+		resp, b = e.do("POST", base+"/attempts", learner, "", "")
+		if resp.StatusCode != 201 || strings.Contains(string(b), "correct") {
+			t.Fatalf("start: %d %s", resp.StatusCode, b)
+		}
+		var a training.AttemptView
+		if err := json.Unmarshal(b, &a); err != nil || len(a.Questions) != 10 || len(a.Questions[0].Options) != 4 {
+			t.Fatalf("attempt: %v %s", err, b)
+		}
+		for _, q := range a.Questions {
+			for _, o := range q.Options {
+				if o.Text == "Ba" {
+					if st := e.json("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, q.ID), learner, map[string]any{"choices": []int64{o.ID}}, nil); st != 200 {
+						t.Fatalf("answer: %d", st)
+					}
+				}
+			}
+		}
+		// Another learner's token on this attempt, a tampered choice: refused.
+		if st := e.json("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, a.Questions[0].ID), e.tokens["team_member"], map[string]any{"choices": []int64{}}, nil); st != 404 {
+			t.Errorf("other learner: %d", st)
+		}
+		if st := e.json("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, a.Questions[0].ID), learner, map[string]any{"choices": []int64{a.Questions[1].Options[0].ID}}, nil); st != 422 {
+			t.Errorf("tampered choice: %d", st)
+		}
+		var res struct {
+			Score           float64 `json:"score"`
+			Passed          bool    `json:"passed"`
+			CertificateCode string  `json:"certificate_code"`
+		}
+		if st := e.json("POST", fmt.Sprintf("/api/v1/attempts/%d/submit", a.ID), learner, nil, &res); st != 200 || !res.Passed || res.Score != 100 || res.CertificateCode == "" {
+			t.Fatalf("submit: %d %+v", st, res)
+		}
+		resp, b = e.do("POST", fmt.Sprintf("/api/v1/attempts/%d/submit", a.ID), learner, "", "")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "đã được nộp") {
+			t.Errorf("second submit: %d %s", resp.StatusCode, b)
+		}
+		resp, b = e.do("GET", "/verify/"+res.CertificateCode, "", "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "Kỹ năng số cho đoàn viên") || !strings.Contains(string(b), "learner") {
+			t.Errorf("verify: %d", resp.StatusCode)
+		}
+		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/pdf", "", "", "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(b), "%PDF") {
+			t.Errorf("pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp, _ := e.do("GET", "/verify/LT-AAAA-AAAA-AAAA-AAAA", "", "", ""); resp.StatusCode != 404 {
+			t.Errorf("unknown code: %d", resp.StatusCode)
+		}
+		// Figures of the Tỉnh đoàn administrator count the learner of Huyện đoàn Ba Tơ.
+		var fig struct {
+			Totals training.Totals `json:"totals"`
+		}
+		if st := e.json("GET", base+"/figures?by=org", e.tokens["org_admin_tinhdoan"], nil, &fig); st != 200 || fig.Totals.Passed != 1 {
+			t.Errorf("figures tinhdoan: %d %+v", st, fig)
+		}
+		if st := e.json("GET", base+"/figures", e.tokens["unit_admin_sontay"], nil, &fig); st != 200 || fig.Totals.Enrolled != 0 {
+			t.Errorf("figures sontay: %d %+v", st, fig)
+		}
+	})
+}
+
+// multipartFile builds a multipart body with one file field.
+func multipartFile(t *testing.T, field, name, content string) (string, string) {
+	t.Helper()
+	var buf strings.Builder
+	w := multipart.NewWriter(&buf)
+	fw, err := w.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(content))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), w.FormDataContentType()
+}
+
+// TestTrainingPagesAndBulk covers the pages, the registration form with a child's consent, the
+// roster and the bulk download of certificates in an administrator's subtree.
+func TestTrainingPagesAndBulk(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		admin := e.tokens["province_admin"]
+		for _, p := range []struct{ path, token string }{{"/courses", ""}, {"/register", ""}, {"/courses/new", admin}, {"/courses/questions-template?format=xlsx", ""}} {
+			if resp, _ := e.do("GET", p.path, p.token, "", ""); resp.StatusCode != 200 {
+				t.Errorf("GET %s: %d", p.path, resp.StatusCode)
+			}
+		}
+		if resp, _ := e.do("GET", "/courses/new", e.tokens["learner"], "", ""); resp.StatusCode != 403 {
+			t.Errorf("learner opens /courses/new: %d", resp.StatusCode)
+		}
+		resp, b := e.do("GET", "/courses/questions-template?format=csv", "", "", "")
+		if !strings.HasPrefix(string(b), "\ufeffcategory,type,question,A,B,C,D,correct\n") || !strings.Contains(resp.Header.Get("Content-Disposition"), "mau-cau-hoi.csv") {
+			t.Errorf("template: %q", b[:60])
+		}
+		// A child registering without a guardian's consent is refused with the reason.
+		form := "username=em.hoc.sinh&display_name=Em+H%E1%BB%8Dc&password=mat-khau-cua-em-2023&place=unit%3A" + e.baToCommune + "&under_16=1&guardian_name=%C4%90inh+V%C4%83n+Cha"
+		resp, b = e.do("POST", "/register", "", "application/x-www-form-urlencoded", form)
+		if resp.StatusCode != 422 || !strings.Contains(string(b), "người giám hộ") {
+			t.Errorf("register without consent: %d", resp.StatusCode)
+		}
+		noRedirect := *http.DefaultClient
+		noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		req, _ := http.NewRequest("POST", e.srv.URL+"/register", strings.NewReader(form+"&guardian_consent=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r2, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2.Body.Close()
+		if r2.StatusCode != 303 || r2.Header.Get("Location") != "/courses" {
+			t.Errorf("register with consent: %d %s", r2.StatusCode, r2.Header.Get("Location"))
+		}
+		u, err := e.accounts.FindByUsername(e.sys, "em.hoc.sinh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, ok, _ := e.accounts.FindGuardianConsent(e.sys, u.ID); !ok || c.GuardianName != "Đinh Văn Cha" {
+			t.Errorf("consent not recorded: %+v", c)
+		}
+		// The learner passes; the Ba Tơ administrator's bulk download holds the certificate, the
+		// Sơn Tây administrator's does not.
+		code, _ := e.passed()
+		resp, b = e.do("GET", "/api/v1/certificates?from=2000-01-01", e.tokens["unit_admin_bato"], "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), code+".pdf") {
+			t.Errorf("bulk Ba Tơ: %d, has %s: %t", resp.StatusCode, code, strings.Contains(string(b), code))
+		}
+		resp, b = e.do("GET", "/api/v1/certificates", e.tokens["unit_admin_sontay"], "", "")
+		if resp.StatusCode != 200 || strings.Contains(string(b), code) {
+			t.Errorf("bulk Sơn Tây holds another district's certificate: %d", resp.StatusCode)
+		}
+		if resp, _ := e.do("GET", "/api/v1/certificates?from=2000-13-01", admin, "", ""); resp.StatusCode != 422 {
+			t.Errorf("bad date: %d", resp.StatusCode)
+		}
+		// Revocation shows on the public page.
+		if _, err := e.training.RevokeCertificate(e.sys, code, "Thi hộ"); err != nil {
+			t.Fatal(err)
+		}
+		if resp, b := e.do("GET", "/verify/"+code, "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "thu hồi") {
+			t.Errorf("revoked verify: %d", resp.StatusCode)
+		}
+		// Roster: a bad line is reported and nothing is enrolled.
+		c := e.course(false)
+		body, ct := multipartFile(t, "file", "ds.csv", "username\nlearner\nkhong.co.ai\n")
+		resp, b = e.do("POST", fmt.Sprintf("/api/v1/courses/%d/enrolments/import", c.ID), e.tokens["org_admin_tinhdoan"], ct, body)
+		if resp.StatusCode != 422 || !strings.Contains(string(b), `"line":3`) {
+			t.Errorf("roster with unknown user: %d %s", resp.StatusCode, b)
+		}
+		if tot, _ := e.training.TotalsFor(e.sys, c.ID); tot.Enrolled != 0 {
+			t.Errorf("enrolled on error: %+v", tot)
+		}
+		// Figures page with drill-down.
+		if resp, b := e.do("GET", fmt.Sprintf("/courses/%d/figures?parent=535", c.ID), admin, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "id=\"figures\"") {
+			t.Errorf("figures page: %d", resp.StatusCode)
+		}
+	})
+}
