@@ -147,7 +147,7 @@ func sortQuestions(qs []Question) {
 }
 
 // letters names options A, B, C… as the template does.
-func letter(i int) string { return string(rune('A' + i)) }
+func letter(i int) string { return string(rune('A' + i)) } // #nosec G115 -- i is an option index, a few dozen at most
 
 func letterIndex(s string) int {
 	s = strings.ToUpper(strings.TrimSpace(s))

@@ -65,7 +65,7 @@ func parseHeader(h []string) (importLayout, error) {
 		return l, apperr.New(apperr.Invalid, "training.error.import_header", strings.Join(TemplateHeader, ","))
 	}
 	i := 3
-	for ; i < len(norm) && len(norm[i]) == 1 && norm[i][0] == byte('a'+l.letters); i++ {
+	for ; i < len(norm) && len(norm[i]) == 1 && norm[i][0] == byte('a'+l.letters); i++ { // #nosec G115 -- at most 26 letter columns
 		l.letters++
 	}
 	if l.letters < 2 || i >= len(norm) || norm[i] != "correct" {
