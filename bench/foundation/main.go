@@ -1,13 +1,16 @@
 // Command foundation measures the foundation figures of Lan Tỏa (issue 2): binary size, start to
 // ready, idle memory, and a login burst against a bare Argon2id baseline measured in the same run.
 //
-// Run it from the module root:
+// Run it from the module root (about 6 minutes on 2 cores, plus the -idle-long wait):
 //
-//	go run ./bench/foundation -out /tmp/foundation.md
+//	go run ./bench/foundation -idle-long 150s -out /tmp/foundation.md
 //
-// Every measure is repeated -n times and reported as median (min–max). Each server runs in a
-// temporary directory of its own, listens on 127.0.0.1 only, and is stopped with SIGTERM (SIGKILL
-// after 5 s). The figures are for docs/benchmarks.md; no test asserts them.
+// Every measure is repeated -n times and reported as median (min–max); the Markdown report goes to
+// stdout or -out, progress to stderr. Each server runs in a temporary directory of its own, listens
+// on 127.0.0.1 only, and is stopped with SIGTERM (SIGKILL after 5 s). Before each timed measure the
+// driver waits (bounded by -quiet-wait) for the machine to be quiet, and it records how much CPU
+// other processes took during each measure, since the development machine is shared. The figures
+// are for docs/benchmarks.md; no test asserts them.
 package main
 
 import (
