@@ -347,6 +347,9 @@ func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bo
 }
 
 func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -358,9 +361,6 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 	// The temporary password is shown once to the administrator, who hands it over; the user
 	// must replace it at next login.
 	w.Header().Set("Cache-Control", "no-store")
-	if err := requireAdmin(r); err != nil {
-		return err
-	}
 	u, err := s.Accounts.FindUser(r.Context(), id)
 	if err != nil {
 		return err
