@@ -193,7 +193,8 @@ func (db *DB) Rebind(query string) string {
 	}
 	out = b.String()
 	db.rebindMu.Lock()
-	if len(db.rebindCache) < 4096 {
+	// Bulk statements (InsertRows) are long and vary with the row count: not worth keeping.
+	if len(db.rebindCache) < 4096 && len(query) < 8192 {
 		db.rebindCache[query] = out
 	}
 	db.rebindMu.Unlock()

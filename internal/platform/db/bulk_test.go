@@ -1,0 +1,72 @@
+package db_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+)
+
+// InsertRows splits past the engines' parameter limits and hands back every RETURNING row.
+func TestInsertRowsChunksAndReturns(t *testing.T) {
+	dbtest.Each(t, nil, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ddl := "CREATE TABLE bulk_t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT NOT NULL)"
+		if d.Engine == db.Postgres {
+			ddl = "CREATE TABLE bulk_t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT NOT NULL)"
+		}
+		const n = 25001 // two columns: 30,000 parameters per statement, so two statements
+		rows := make([][]any, n)
+		for i := range rows {
+			rows[i] = []any{fmt.Sprintf("tên %d", i), i}
+		}
+		got := map[string]int64{}
+		err := d.WriteTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, ddl); err != nil {
+				return err
+			}
+			return tx.InsertRows(ctx, "bulk_t", []string{"name", "n"}, rows, "RETURNING id, name", func(r *sql.Rows) error {
+				var id int64
+				var name string
+				if err := r.Scan(&id, &name); err != nil {
+					return err
+				}
+				got[name] = id
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n {
+			t.Fatalf("RETURNING gave %d rows, want %d", len(got), n)
+		}
+		var count, sum int64
+		if err := d.Reader().QueryRowContext(ctx, "SELECT COUNT(*), SUM(n) FROM bulk_t").Scan(&count, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if count != n || sum != int64(n)*(n-1)/2 {
+			t.Errorf("count %d sum %d", count, sum)
+		}
+		// A failing chunk rolls back the whole transaction: nothing half-written.
+		err = d.WriteTx(ctx, func(tx *db.Tx) error {
+			return tx.InsertRows(ctx, "bulk_t", []string{"name", "n"}, [][]any{{"mới", 1}, {"tên 3", 2}}, "", nil)
+		})
+		if err == nil || !db.IsUniqueViolation(err) {
+			t.Fatalf("duplicate name: err = %v", err)
+		}
+		if err := d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM bulk_t").Scan(&count); err != nil || count != n {
+			t.Errorf("after the failed insert: %d rows, %v", count, err)
+		}
+		err = d.WriteTx(ctx, func(tx *db.Tx) error {
+			return tx.InsertRows(ctx, "bulk_t", []string{"name", "n"}, [][]any{{"x"}}, "", nil)
+		})
+		if err == nil || !strings.Contains(err.Error(), "1 values for 2 columns") {
+			t.Errorf("short row: err = %v", err)
+		}
+	})
+}
