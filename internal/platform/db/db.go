@@ -41,6 +41,9 @@ type DB struct {
 
 	rebindMu    sync.RWMutex
 	rebindCache map[string]string
+
+	// checkpointer copies the SQLite WAL into the database file off the commit path; nil on PostgreSQL.
+	checkpointer *checkpointer
 }
 
 // Options tune Open. The zero value is what `serve` uses.
@@ -105,6 +108,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		writeQ[k] = v
 	}
 	writeQ.Set("_txlock", "immediate")
+	// The writer never checkpoints: SQLite's automatic checkpoint runs inside the commit that
+	// crosses the threshold, so one caller in a thousand waited for a whole WAL copy (the tail of
+	// the exam-day start). A background connection checkpoints instead (checkpoint.go).
+	writeQ.Add("_pragma", "wal_autocheckpoint(0)")
 
 	write, err := sql.Open("sqlite", "file:"+path+"?"+writeQ.Encode())
 	if err != nil {
@@ -128,7 +135,13 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxOpenConns(opt.ReadConns)
 	read.SetMaxIdleConns(opt.ReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{Engine: SQLite, Source: path, read: read, write: write, rebindCache: map[string]string{}}, nil
+	cp, err := startCheckpointer(path, q)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, err
+	}
+	return &DB{Engine: SQLite, Source: path, read: read, write: write, rebindCache: map[string]string{}, checkpointer: cp}, nil
 }
 
 func openPostgres(ctx context.Context, source string, opt Options) (*DB, error) {
@@ -156,7 +169,11 @@ func redact(source string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	err := db.read.Close()
+	var err error
+	if db.checkpointer != nil {
+		err = db.checkpointer.stop()
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
