@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -175,27 +176,43 @@ func communes(d *db.DB) []commune {
 	return out
 }
 
-// bulkMembers inserts n team members spread over the communes straight into the tables (creating
-// them through accounts.CreateUser would spend minutes on Argon2id hashes nobody verifies here).
-func bulkMembers(d *db.DB, n int, cs []commune) []int64 {
+// bulkUsers inserts n users straight into the table (creating them through accounts.CreateUser
+// would spend minutes on Argon2id hashes nobody verifies here).
+func bulkUsers(d *db.DB, n int) []int64 {
 	ctx := context.Background()
 	ids := make([]int64, 0, n)
 	now := db.Millis(time.Now())
+	rows := make([][]any, n)
+	for i := range n {
+		rows[i] = []any{fmt.Sprintf("tv.bench.%d", i), fmt.Sprintf("Thành viên %d", i), "", fmt.Sprintf("tv bench %d", i), "bench-no-login", 0, now, now}
+	}
 	check(d.WriteTx(ctx, func(tx *db.Tx) error {
-		for i := range n {
-			c := cs[i%len(cs)]
-			id, err := tx.InsertID(ctx, `INSERT INTO users (username, display_name, email, search_key, password_hash, must_change_password, created_at, updated_at)
-				VALUES (?, ?, '', ?, 'bench-no-login', 0, ?, ?) RETURNING id`, fmt.Sprintf("tv.bench.%d", i), fmt.Sprintf("Thành viên %d", i), fmt.Sprintf("tv bench %d", i), now, now)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO role_grants (user_id, role, unit_code, unit_path, org_path, created_at) VALUES (?, 'team_member', ?, ?, '', ?)`,
-				id, c.code, c.path, now); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
+		return tx.InsertRows(ctx, "users", []string{"username", "display_name", "email", "search_key", "password_hash", "must_change_password", "created_at", "updated_at"},
+			rows, "RETURNING id", func(r *sql.Rows) error {
+				var id int64
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+				return nil
+			})
+	}))
+	return ids
+}
+
+// bulkMembers inserts n team members spread over the communes, each with a team_member grant on
+// their commune.
+func bulkMembers(d *db.DB, n int, cs []commune) []int64 {
+	ctx := context.Background()
+	ids := bulkUsers(d, n)
+	now := db.Millis(time.Now())
+	rows := make([][]any, n)
+	for i, id := range ids {
+		c := cs[i%len(cs)]
+		rows[i] = []any{id, "team_member", c.code, c.path, "", now}
+	}
+	check(d.WriteTx(ctx, func(tx *db.Tx) error {
+		return tx.InsertRows(ctx, "role_grants", []string{"user_id", "role", "unit_code", "unit_path", "org_path", "created_at"}, rows, "", nil)
 	}))
 	return ids
 }

@@ -272,6 +272,14 @@ func run(engine string, o options) error {
 		if err != nil {
 			return err
 		}
+		// Where the time of each start goes, measured inside the service.
+		var phaseMu sync.Mutex
+		phases := map[string][]time.Duration{}
+		ts.ObserveStart = func(phase string, d time.Duration) {
+			phaseMu.Lock()
+			phases[phase] = append(phases[phase], d)
+			phaseMu.Unlock()
+		}
 		st := spread(o.starters, o.window, func(i int) (int, error) {
 			var a struct {
 				ID        int64 `json:"id"`
@@ -288,7 +296,15 @@ func run(engine string, o options) error {
 			}
 			return code, err
 		})
-		fmt.Printf("(b) %d learners starting the exam, spread over %s: %s\n\n", o.starters, o.window, st)
+		ts.ObserveStart = nil
+		fmt.Printf("(b) %d learners starting the exam, spread over %s: %s\n", o.starters, o.window, st)
+		phaseMu.Lock()
+		for _, ph := range []string{"read", "wait", "write", "render"} {
+			p := stats{lat: phases[ph]}
+			fmt.Printf("    %-6s p50 %s, p99 %s, max %s\n", ph, ms(p.pct(0.50)), ms(p.pct(0.99)), ms(p.pct(1)))
+		}
+		phaseMu.Unlock()
+		fmt.Println()
 		if st.firstErr != "" {
 			fmt.Printf("  first error: %q\n\n", st.firstErr)
 		}

@@ -7,7 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,19 +137,21 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
 	}
 	hash := hashSecret(cookie)
-	var userID, lastSeen, expires int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?", hash).Scan(&userID, &lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
+	var lastSeen, expires int64
+	u, err := s.userWithGrants(ctx, "SELECT x.last_seen_at, x.expires_at, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
+		COALESCE(g.org_id, 0), g.unit_path, g.org_path FROM sessions x JOIN users u ON u.id = x.user_id LEFT JOIN role_grants g ON g.user_id = u.id
+		WHERE x.id_hash = ? ORDER BY g.id`, hash, &lastSeen, &expires)
+	if apperr.Is(err, apperr.NotFound) {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
 	} else if err != nil {
-		return nil, User{}, apperr.Wrap(err, "load session")
+		return nil, User{}, err
 	}
 	now := s.Now()
 	if now.UnixMilli() > expires || now.Sub(db.FromMillis(lastSeen)) > s.IdleTimeout {
 		s.DeleteSession(ctx, cookie)
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session_expired")
 	}
-	actor, u, err := s.actorFor(ctx, userID, "session")
+	actor, err := actorOf(u, "session")
 	if err != nil {
 		return nil, User{}, err
 	}
@@ -162,19 +164,60 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 	return actor, u, nil
 }
 
-func (s *Service) actorFor(ctx context.Context, userID int64, via string) (*authz.Actor, User, error) {
-	u, err := s.findUser(ctx, s.DB.Reader(), userID)
+// userWithGrants runs q, a lookup by one secret hash that joins the secret's row (whose leading
+// columns are scanned into lead), the user (userColumns) and their grants (one row per grant, or
+// one row of NULLs), and returns the user with their grants: one read per request where there
+// were three (secret, user, grants). NotFound when no row matches.
+func (s *Service) userWithGrants(ctx context.Context, q, hash string, lead ...any) (User, error) {
+	rows, err := s.DB.QueryPrepared(ctx, q, hash)
 	if err != nil {
-		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
+		return User{}, apperr.Wrap(err, "load actor")
 	}
+	defer rows.Close()
+	var u User
+	found := false
+	for rows.Next() {
+		var gid, org sql.NullInt64
+		var role, code, unitPath, orgPath sql.NullString
+		row := scanFunc(func(dest ...any) error {
+			all := append(append(slices.Clone(lead), dest...), &gid, &role, &code, &org, &unitPath, &orgPath)
+			return rows.Scan(all...)
+		})
+		x, err := scanUser(row)
+		if err != nil {
+			return User{}, apperr.Wrap(err, "scan actor")
+		}
+		if !found {
+			u, found = x, true
+		}
+		if gid.Valid {
+			u.Grants = append(u.Grants, authz.Grant{ID: gid.Int64, Role: authz.Role(role.String), UnitCode: code.String, OrgID: org.Int64,
+				UnitPath: unitPath.String, OrgPath: orgPath.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return User{}, apperr.Wrap(err, "load actor")
+	}
+	if !found {
+		return User{}, apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+	}
+	return u, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// actorOf turns a signed-in user into the actor of their requests.
+func actorOf(u User, via string) (*authz.Actor, error) {
 	if u.Disabled {
-		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.disabled")
+		return nil, apperr.New(apperr.Unauthenticated, "accounts.error.disabled")
 	}
 	name := u.DisplayName
 	if name == "" {
 		name = u.Username
 	}
-	return &authz.Actor{UserID: u.ID, Username: u.Username, Name: name, Grants: u.Grants, Via: via}, u, nil
+	return &authz.Actor{UserID: u.ID, Username: u.Username, Name: name, Grants: u.Grants, Via: via}, nil
 }
 
 // DeleteSession ends a session (logout).
@@ -231,14 +274,18 @@ func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
 	}
-	var id, userID, lastUsed, revoked, expires int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, user_id, last_used_at, revoked_at, expires_at FROM access_tokens WHERE token_hash = ?", hashSecret(token)).
-		Scan(&id, &userID, &lastUsed, &revoked, &expires)
+	var id, lastUsed, revoked, expires int64
+	u, err := s.userWithGrants(ctx, "SELECT t.id, t.last_used_at, t.revoked_at, t.expires_at, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
+		COALESCE(g.org_id, 0), g.unit_path, g.org_path FROM access_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN role_grants g ON g.user_id = u.id
+		WHERE t.token_hash = ? ORDER BY g.id`, hashSecret(token), &id, &lastUsed, &revoked, &expires)
 	now := s.Now()
 	if err != nil || revoked != 0 || (expires != 0 && now.UnixMilli() > expires) {
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, User{}, err
+		}
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
 	}
-	actor, u, err := s.actorFor(ctx, userID, "token")
+	actor, err := actorOf(u, "token")
 	if err != nil {
 		return nil, User{}, err
 	}

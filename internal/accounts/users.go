@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -70,6 +71,10 @@ type Service struct {
 	// IdleTimeout ends a session nobody used for this long; MaxSessionAge ends any session.
 	IdleTimeout   time.Duration
 	MaxSessionAge time.Duration
+	// Notify, when set, queues an invitation to every account created with an e-mail address
+	// (invite.go); BaseURL is the site's public address for the sign-in link in it.
+	Notify  *notify.Service
+	BaseURL string
 }
 
 // NewService returns a Service with the default session lifetimes.
@@ -222,6 +227,9 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return err
 		}
 		if err := recordGuardianConsent(ctx, tx, id, n, actor.UserID, now); err != nil {
+			return err
+		}
+		if err := s.queueInvitation(ctx, tx, id, n); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),

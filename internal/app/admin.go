@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,12 +15,14 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/demo"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/seed"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -71,17 +74,37 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 }
 
 func runSeed(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "seed", "[--db PATH|URL] [--demo]")
+	fs := newFlags(env, "seed", "[--db PATH|URL] [--demo] [--profile province|national [--scale F] [--seed N] [--launch RFC3339]]")
 	source := dbFlag(fs, env)
 	withDemo := fs.Bool("demo", false, "also load demo organisations and users")
+	profile := fs.String("profile", "", "generate data at benchmark size: province (10M records, 1M learners) or national (34 provinces)")
+	scale := fs.Float64("scale", 1, "with --profile: fraction of the full size (0 < F ≤ 1), e.g. 0.01")
+	seedN := fs.Uint64("seed", 2023, "with --profile: the random seed; the same seed gives the same data")
+	launch := fs.String("launch", "", "with --profile: the launch moment (RFC3339); default three days ago")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if _, err := seed.SizeOf(cmp.Or(*profile, seed.Province), *scale); err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return errUsage
+	}
+	var launchAt time.Time
+	if *launch != "" {
+		t, err := time.Parse(time.RFC3339, *launch)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "--launch: "+err.Error())
+			return errUsage
+		}
+		launchAt = t
 	}
 	svc, err := open(ctx, *source, db.Options{}, nil)
 	if err != nil {
 		return err
 	}
 	defer svc.DB.Close()
+	if *profile != "" {
+		return runProfile(ctx, env, svc, seed.Options{Profile: *profile, Scale: *scale, Seed: *seedN, Launch: launchAt, ProvinceCode: ProvinceCode})
+	}
 	n, err := svc.Units.Count(ctx, unitsAll())
 	if err != nil {
 		return err
@@ -89,7 +112,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "units: %d\n", n)
 	if *withDemo {
 		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: newReports(svc),
-			Portal: portal.NewService(svc.DB)})
+			Portal: portal.NewService(svc.DB), Ceremony: demoCeremony(svc)})
 		if err != nil {
 			return err
 		}
@@ -171,7 +194,8 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	var role string
 	fs.StringVar(&n.Username, "username", "", "username (required)")
 	fs.StringVar(&n.DisplayName, "display-name", "", "full name")
-	fs.StringVar(&n.Email, "email", "", "email address")
+	fs.StringVar(&n.Email, "email", "", "email address; an invitation (username and sign-in address, never the password) is queued to it")
+	baseURL := fs.String("base-url", env.Getenv("LANTOA_BASE_URL"), "public address of the site, for the sign-in link in the invitation (env LANTOA_BASE_URL)")
 	fs.StringVar(&role, "role", "", "one of province_admin, unit_admin, org_admin, team_member, bridge_operator, learner")
 	fs.StringVar(&n.UnitCode, "unit", "", "GSO code of the unit the role covers")
 	fs.Int64Var(&n.OrgID, "org", 0, "id of the organisation the role covers")
@@ -201,11 +225,16 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer svc.DB.Close()
+	// The invitation waits in the outbox for a running server's worker to deliver it.
+	svc.Accounts.Notify, svc.Accounts.BaseURL = notify.NewService(svc.DB), *baseURL
 	u, err := svc.Accounts.CreateUser(cliCtx(ctx), n)
 	if err != nil {
 		return explain(env.Stderr, err)
 	}
 	fmt.Fprintf(env.Stdout, "created user %s (id %d)\n", u.Username, u.ID)
+	if u.Email != "" {
+		fmt.Fprintf(env.Stdout, "invitation queued to %s (without the password)\n", u.Email)
+	}
 	return nil
 }
 

@@ -73,6 +73,7 @@ func commands() []command {
 		{"token", "tạo mã truy cập API / create API access tokens", runToken},
 		{"backup", "sao lưu CSDL khi đang chạy / online backup of the database", runBackup},
 		{"restore", "khôi phục CSDL từ bản sao lưu / restore the database from a backup", runRestore},
+		{"outreach", "ẩn danh dữ liệu công dân quá hạn lưu trữ / outreach maintenance (purge --before DATE)", runOutreach},
 		{"version", "in phiên bản / print the version", runVersion},
 	}
 }

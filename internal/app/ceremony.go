@@ -44,3 +44,9 @@ func startEvents(ctx context.Context, svc *Services, log *slog.Logger) (*events.
 func newCeremony(svc *Services, bus events.Bus) *ceremony.Service {
 	return ceremony.NewService(svc.DB, svc.Units, bus, ProvinceCode)
 }
+
+// demoCeremony is a ceremony service for the demo loader, which runs before the live-events
+// broker starts: its events are stored (and replayed to screens that connect later).
+func demoCeremony(svc *Services) *ceremony.Service {
+	return ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), ProvinceCode)
+}

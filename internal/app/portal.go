@@ -2,12 +2,108 @@ package app
 
 import (
 	"context"
+	"time"
 
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/training"
 )
+
+// CommsProvider puts the communication tracking into the reports and dashboards: the items the
+// units and the organisations based in them recorded, by channel (section "communication").
+type CommsProvider struct{ Portal *portal.Service }
+
+// Section is "communication".
+func (CommsProvider) Section() string { return "communication" }
+
+// Fields: every item, then the items of each channel.
+func (p CommsProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]reports.Field, error) {
+	counts, err := p.Portal.ChannelCounts(ctx, unitPath, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	out := []reports.Field{{Key: "media_items", LabelKey: "portal.report.media_items"}}
+	for _, c := range portal.MediaChannels {
+		total += counts[c]
+		out = append(out, reports.Field{Key: "media_" + string(c), LabelKey: "portal.channel." + string(c), Value: float64(counts[c])})
+	}
+	out[0].Value = float64(total)
+	return out, nil
+}
+
+// newPortal builds the portal's service with the sources of its public ceremony page (the
+// ceremony module, with the outreach campaign's window for the countdown) and of its map (the
+// outreach module's citizens guided by district). The ceremony's launch empties the page's cache,
+// so that the countdown shows at once.
+func newPortal(svc *Services, ceremonies *ceremony.Service) *portal.Service {
+	p := portal.NewService(svc.DB)
+	if ceremonies != nil {
+		board := portal.NewCeremonyBoard(PortalCeremony(ceremonies, svc.Outreach))
+		p.Ceremonies = board
+		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, _ int64, _ time.Time) error {
+			tx.AfterCommit(board.Invalidate)
+			return nil
+		})
+	}
+	if svc.Outreach != nil {
+		p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach))
+	}
+	return p
+}
+
+// PortalCeremony adapts the ceremony module's public summary to the portal's ceremony page. The
+// campaign window after the launch is the outreach module's current campaign's (7 days when there
+// is no campaign, or no outreach module).
+func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySource {
+	return portal.CeremonyFunc(func(ctx context.Context) (portal.Ceremony, bool, error) {
+		pc, ok, err := c.PublicSummary(ctx)
+		if err != nil || !ok {
+			return portal.Ceremony{}, false, err
+		}
+		out := portal.Ceremony{ID: pc.ID, Title: pc.Title, Venue: pc.Venue, LivestreamURL: pc.LivestreamURL, StartsAt: pc.StartsAt, LaunchAt: pc.LaunchAt,
+			Points: pc.Points, PointsReady: pc.PointsReady, PointsOnAir: pc.PointsOnAir, CampaignDays: portal.DefaultCampaignDays,
+			Steps: make([]portal.CeremonyStep, 0, len(pc.Steps))}
+		for _, st := range pc.Steps {
+			out.Steps = append(out.Steps, portal.CeremonyStep{Position: st.Position, Title: st.Title, PlannedAt: st.PlannedAt, Current: st.Current})
+		}
+		if o != nil {
+			camp, found, err := o.Current(authz.WithActor(ctx, authz.System))
+			if err != nil {
+				return portal.Ceremony{}, false, err
+			}
+			if found && camp.Days > 0 {
+				out.CampaignDays = camp.Days
+			}
+		}
+		return out, true, nil
+	})
+}
+
+// PortalDistricts gives the portal's map the citizens guided in each district in the current
+// campaign, against the district's target (its team members times the campaign's target). Before
+// any campaign there are no figures.
+func PortalDistricts(o *outreach.Service) portal.DistrictSource {
+	return portal.DistrictFunc(func(ctx context.Context) (portal.DistrictFigures, error) {
+		out := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target"}
+		p, err := o.Progress(authz.WithActor(ctx, authz.System), ProvinceCode, 0)
+		if apperr.Is(err, apperr.NotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, ch := range p.Children {
+			out.Items = append(out.Items, portal.DistrictFigure{Code: ch.Unit.Code, Name: ch.Unit.Name, Value: ch.Citizens, Target: int64(ch.Members) * int64(p.Campaign.Target)})
+		}
+		return out, nil
+	})
+}
 
 // portalFigures builds the registry of the portal's live headline figures. The foundation's
 // counts come first; each module with public figures registers a source here, so that the portal
@@ -18,14 +114,27 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 	r.Register(portal.FoundationFigures{DB: svc.DB})
 	if svc.Outreach != nil {
 		r.Register(portal.FigureFunc(func(ctx context.Context) (map[string]int64, error) {
+			// Teams active: the teams that have members.
+			teams, err := svc.Outreach.ListTeams(authz.WithActor(ctx, authz.System), "")
+			if err != nil {
+				return nil, err
+			}
+			var active int64
+			for _, t := range teams {
+				if t.Count > 0 {
+					active++
+				}
+			}
 			p, err := svc.Outreach.Progress(authz.WithActor(ctx, authz.System), ProvinceCode, 0)
 			if apperr.Is(err, apperr.NotFound) {
-				return nil, nil // no campaign yet: no outreach figures to show
+				// No campaign yet: the teams, and no campaign figures.
+				return map[string]int64{"portal.figure.outreach.teams": active}, nil
 			}
 			if err != nil {
 				return nil, err
 			}
 			return map[string]int64{
+				"portal.figure.outreach.teams":       active,
 				"portal.figure.outreach.citizens":    p.Citizens,
 				"portal.figure.outreach.records":     p.Records,
 				"portal.figure.outreach.members_met": int64(p.MembersMet),

@@ -30,6 +30,9 @@ type Config struct {
 	SecureCookies bool
 	TrustProxy    bool
 	SQLiteSync    string
+	// Instance names this process in the X-Lantoa-Instance response header (several instances
+	// behind one proxy); empty sends no header.
+	Instance string
 	// Notify configures the outbox's senders (SMTP, development file).
 	Notify NotifyConfig
 }
@@ -50,6 +53,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env.Getenv("LANTOA_SECURE_COOKIES") == "1", "mark cookies Secure and send HSTS (behind HTTPS)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env.Getenv("LANTOA_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (behind a reverse proxy)")
 	fs.StringVar(&cfg.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous mode: FULL (durable, default) or NORMAL")
+	fs.StringVar(&cfg.Instance, "instance-name", env.Getenv("LANTOA_INSTANCE"), "name sent in the X-Lantoa-Instance response header (env LANTOA_INSTANCE)")
 	notifyFlags(fs, env, &cfg.Notify)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -94,7 +98,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	reportsSvc := newReports(svc)
 	if cfg.Demo {
 		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: reportsSvc,
-			Portal: portal.NewService(svc.DB)})
+			Portal: portal.NewService(svc.DB), Ceremony: demoCeremony(svc)})
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -107,6 +111,9 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	notifier, stopOutbox := startOutbox(ctx, svc, cfg.Notify, cfg.Addr, log)
 	defer stopOutbox()
 	reportsSvc.Notify, reportsSvc.BaseURL = notifier, cfg.Notify.BaseURL
+	// Accounts created with an e-mail address get an invitation; exam schedules go to learners.
+	svc.Accounts.Notify, svc.Accounts.BaseURL = notifier, cfg.Notify.BaseURL
+	svc.Training.Notify, svc.Training.BaseURL = notifier, cfg.Notify.BaseURL
 	go runReportReminders(ctx, reportsSvc, log)
 
 	// Live events (Server-Sent Events for screens) and the launch ceremony. Modules that react to
@@ -117,6 +124,8 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	}
 	defer bus.Close()
 	ceremonies := newCeremony(svc, bus)
+	// Reminders to bridge points that are not ready go through the outbox.
+	ceremonies.Notify, ceremonies.BaseURL = notifier, cfg.Notify.BaseURL
 	// The 7-in-7 campaigns marked to follow the ceremony start at its launch moment.
 	ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(ctx context.Context, tx *db.Tx, _ int64, at time.Time) error {
 		return svc.Outreach.StartFromLaunch(ctx, tx, at)
@@ -128,7 +137,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(), ProvinceCode: ProvinceCode,
 		BaseURL: cfg.Notify.BaseURL},
 		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, I18n: i18n.MustLoad(), Logger: log, Registry: reg,
-			Notify: notifier, Portal: portal.NewService(svc.DB), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
+			Notify: notifier, Portal: newPortal(svc, ceremonies), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
 	if err != nil {
 		return err
 	}
@@ -137,7 +146,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		return err
 	}
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           web.InstanceHeader(cfg.Instance, srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		// No WriteTimeout: live screens hold Server-Sent Events streams open; handlers that stream

@@ -58,6 +58,8 @@ type Ceremony struct {
 	Venue      string    `json:"venue"`
 	VCProvider string    `json:"vc_provider"`
 	RoomLink   string    `json:"room_link"`
+	// LivestreamURL is the public livestream (any video platform), shown on the public portal.
+	LivestreamURL string `json:"livestream_url"`
 	// CurrentStep is the position (1-based) of the programme step under way; 0 before it starts.
 	CurrentStep int    `json:"current_step"`
 	Steps       []Step `json:"steps"`
@@ -116,6 +118,9 @@ func (c Ceremony) Validate() error {
 		}
 	}
 	if err := validLink("room_link", c.RoomLink); err != nil {
+		return err
+	}
+	if err := validLink("livestream_url", c.LivestreamURL); err != nil {
 		return err
 	}
 	return validSteps(c.Steps)
@@ -265,9 +270,11 @@ type Point struct {
 	Checklist    Checklist `json:"checklist"`
 	OnAir        bool      `json:"on_air"`
 	// LastHeartbeat is when the point's screen last reported; zero when never.
-	LastHeartbeat time.Time    `json:"last_heartbeat,omitzero"`
-	Retired       bool         `json:"retired"`
-	Attendance    []Attendance `json:"attendance"`
+	LastHeartbeat time.Time `json:"last_heartbeat,omitzero"`
+	// LastChasedAt is when an administrator last sent the point a reminder; zero when never.
+	LastChasedAt time.Time    `json:"last_chased_at,omitzero"`
+	Retired      bool         `json:"retired"`
+	Attendance   []Attendance `json:"attendance"`
 	// State is derived at read time from the checklist, on-air flag and heartbeat.
 	State State `json:"state"`
 }

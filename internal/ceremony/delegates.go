@@ -302,3 +302,54 @@ func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, b
 	}
 	return sheet.WriteXLSX(w, perPoint, perDistrict)
 }
+
+// UpdateDelegate corrects a delegate's name, position, organisation, group and phone; the
+// invitation's QR code (its token) and the check-in stay. Its point's people may.
+func (s *Service) UpdateDelegate(ctx context.Context, id, did int64, in Delegate) (Delegate, error) {
+	in.FullName = strings.Join(strings.Fields(in.FullName), " ")
+	in.Position, in.Organisation, in.Phone = strings.TrimSpace(in.Position), strings.TrimSpace(in.Organisation), strings.TrimSpace(in.Phone)
+	var out Delegate
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did)
+		if err != nil {
+			return err
+		}
+		if p.Retired {
+			return apperr.New(apperr.Conflict, "ceremony.error.point_retired")
+		}
+		if err := in.Validate(p.Level); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE ceremony_delegates SET full_name = ?, position = ?, organisation = ?, group_key = ?, phone = ? WHERE id = ?",
+			in.FullName, in.Position, in.Organisation, in.Group, in.Phone, did); err != nil {
+			return apperr.Wrap(err, "update delegate")
+		}
+		d.FullName, d.Position, d.Organisation, d.Group, d.Phone = in.FullName, in.Position, in.Organisation, in.Group, in.Phone
+		out = d
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.delegate_update", ObjectType: "delegate", ObjectID: strconv.FormatInt(did, 10), UnitPath: p.UnitPath, Detail: d.FullName})
+	})
+	return out, err
+}
+
+// DeleteDelegate withdraws an invitation. A delegate who has checked in stays on the record
+// (the attendance report counts them): deleting them is refused.
+func (s *Service) DeleteDelegate(ctx context.Context, id, did int64) error {
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did)
+		if err != nil {
+			return err
+		}
+		if !d.CheckedInAt.IsZero() {
+			return apperr.New(apperr.Conflict, "ceremony.error.delegate_checked_in")
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_delegates WHERE id = ?", did); err != nil {
+			return apperr.Wrap(err, "delete delegate")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.delegate_delete", ObjectType: "delegate", ObjectID: strconv.FormatInt(did, 10), UnitPath: p.UnitPath, Detail: d.FullName})
+	})
+}
+
+// FindDelegate returns one delegate whose point the actor may touch, with the point.
+func (s *Service) FindDelegate(ctx context.Context, id, did int64) (Delegate, Point, error) {
+	return s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did)
+}

@@ -164,14 +164,15 @@ type PointFilter struct {
 }
 
 const pointColumns = `p.id, p.ceremony_id, p.unit_code, p.unit_path, p.district_code, p.level, p.name, p.address, p.room_link, p.contact_name, p.contact_phone,
-	p.chk_line, p.chk_camera, p.chk_microphone, p.chk_screen, p.chk_sound, p.chk_rehearsal, p.on_air, p.last_heartbeat, p.retired_at`
+	p.chk_line, p.chk_camera, p.chk_microphone, p.chk_screen, p.chk_sound, p.chk_rehearsal, p.on_air, p.last_heartbeat, p.retired_at, p.last_chased_at`
 
 func scanPoint(row interface{ Scan(...any) error }) (Point, error) {
 	var p Point
 	var line, camera, mic, screen, sound, rehearsal, onAir int
-	var hb, retired int64
+	var hb, retired, chased int64
 	err := row.Scan(&p.ID, &p.CeremonyID, &p.UnitCode, &p.UnitPath, &p.DistrictCode, &p.Level, &p.Name, &p.Address, &p.RoomLink, &p.ContactName, &p.ContactPhone,
-		&line, &camera, &mic, &screen, &sound, &rehearsal, &onAir, &hb, &retired)
+		&line, &camera, &mic, &screen, &sound, &rehearsal, &onAir, &hb, &retired, &chased)
+	p.LastChasedAt = db.FromMillis(chased)
 	p.Checklist = Checklist{Line: line == 1, Camera: camera == 1, Microphone: mic == 1, Screen: screen == 1, Sound: sound == 1, Rehearsal: rehearsal == 1}
 	p.OnAir, p.LastHeartbeat, p.Retired = onAir == 1, db.FromMillis(hb), retired != 0
 	return p, err
@@ -331,10 +332,9 @@ func (s *Service) changePoint(ctx context.Context, id, pid int64, action string,
 			return err
 		}
 		if publish {
-			// Every signed-in viewer of the ceremony receives point events: leave out the
-			// technical contact's name and phone (personal data), which the control room does
-			// not show.
-			pub := out
+			// Point events reach every viewer who may see the point: leave out the technical
+			// contact's name and phone (personal data), which the control room does not show.
+			pub := pointEvent{Point: out, UnitPath: out.UnitPath}
 			pub.ContactName, pub.ContactPhone = "", ""
 			if err := s.publish(ctx, tx, id, "point", pub); err != nil {
 				return err

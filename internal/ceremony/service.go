@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -32,6 +33,10 @@ type Service struct {
 	ProvinceCode string
 	// OnLaunch hooks run inside the launch transaction, in order.
 	OnLaunch []LaunchHook
+	// Notify is the outbox that carries reminders to points that are not ready (nil: chasing is
+	// unavailable); BaseURL the site's public address for the links in them.
+	Notify  *notify.Service
+	BaseURL string
 }
 
 // NewService returns a service over d for the province with the given code.
@@ -54,6 +59,7 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 	}
 	c.Title = strings.Join(strings.Fields(c.Title), " ")
 	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
+	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
 	if len(c.Steps) == 0 {
 		for i, t := range DefaultSteps {
 			st := Step{Position: i + 1, Title: t}
@@ -69,8 +75,8 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 	now := s.Now()
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO ceremonies (title, starts_at, venue, vc_provider, room_link, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, db.NullInt(actor.UserID), db.Millis(now), db.Millis(now))
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO ceremonies (title, starts_at, venue, vc_provider, room_link, livestream_url, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.NullInt(actor.UserID), db.Millis(now), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert ceremony")
 		}
@@ -83,6 +89,66 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	return s.Find(ctx, c.ID)
+}
+
+// Changes are the ceremony fields an update sets; nil fields are left as they are.
+type Changes struct {
+	Title         *string
+	StartsAt      *time.Time
+	Venue         *string
+	VCProvider    *string
+	RoomLink      *string
+	LivestreamURL *string
+}
+
+// Update changes the ceremony's own fields (not its programme). The start cannot move once the
+// ceremony has launched; the links and texts can still be corrected (the livestream, for one,
+// often changes to the recording afterwards).
+func (s *Service) Update(ctx context.Context, id int64, ch Changes) (Ceremony, error) {
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return Ceremony{}, forbidden()
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		c, err := s.find(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var changed []string
+		set := func(name string, dst *string, v *string, clean func(string) string) {
+			if v != nil && clean(*v) != *dst {
+				*dst = clean(*v)
+				changed = append(changed, name)
+			}
+		}
+		fields := func(v string) string { return strings.Join(strings.Fields(v), " ") }
+		set("title", &c.Title, ch.Title, fields)
+		set("venue", &c.Venue, ch.Venue, strings.TrimSpace)
+		set("vc_provider", &c.VCProvider, ch.VCProvider, strings.TrimSpace)
+		set("room_link", &c.RoomLink, ch.RoomLink, strings.TrimSpace)
+		set("livestream_url", &c.LivestreamURL, ch.LivestreamURL, strings.TrimSpace)
+		if ch.StartsAt != nil && !ch.StartsAt.Equal(c.StartsAt) {
+			if c.Launched() {
+				return apperr.New(apperr.Conflict, "ceremony.error.launched_start")
+			}
+			c.StartsAt = *ch.StartsAt
+			changed = append(changed, "starts_at")
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE ceremonies SET title = ?, starts_at = ?, venue = ?, vc_provider = ?, room_link = ?, livestream_url = ?, updated_at = ? WHERE id = ?",
+			c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.Millis(s.Now()), id); err != nil {
+			return apperr.Wrap(err, "update ceremony")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.update", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strings.Join(changed, ",")})
+	})
+	if err != nil {
+		return Ceremony{}, err
+	}
+	return s.Find(ctx, id)
 }
 
 func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
@@ -98,12 +164,12 @@ func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
 	return nil
 }
 
-const ceremonyColumns = "id, title, starts_at, venue, vc_provider, room_link, current_step, launch_at, created_at"
+const ceremonyColumns = "id, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at"
 
 func scanCeremony(row interface{ Scan(...any) error }) (Ceremony, error) {
 	var c Ceremony
 	var starts, launch, created int64
-	err := row.Scan(&c.ID, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.CurrentStep, &launch, &created)
+	err := row.Scan(&c.ID, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created)
 	c.StartsAt, c.LaunchAt, c.CreatedAt = db.FromMillis(starts), db.FromMillis(launch), db.FromMillis(created)
 	return c, err
 }
@@ -186,10 +252,8 @@ func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Cer
 		if err != nil {
 			return err
 		}
-		from, _ := c.Window()
-		y, m, d := c.StartsAt.In(VietnamTime).Date()
-		if day := time.Date(y, m, d, 0, 0, 0, 0, VietnamTime); !s.Now().Before(day) || c.Launched() || s.Now().After(from) {
-			return apperr.New(apperr.Conflict, "ceremony.error.steps_locked")
+		if err := s.programmeOpen(c); err != nil {
+			return err
 		}
 		if err := writeSteps(ctx, tx, id, steps); err != nil {
 			return err
@@ -215,8 +279,12 @@ func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ce
 		return Ceremony{}, apperr.InvalidField("user_ids", "ceremony.error.leaders_count", 50)
 	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.find(ctx, tx, id); err != nil {
+		c, err := s.find(ctx, tx, id)
+		if err != nil {
 			return err
+		}
+		if c.Launched() {
+			return apperr.New(apperr.Conflict, "ceremony.error.launched_locked")
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_leaders WHERE ceremony_id = ?", id); err != nil {
 			return apperr.Wrap(err, "delete leaders")
@@ -394,21 +462,69 @@ func (s *Service) refuseLaunch(ctx context.Context, id int64, reason string) {
 	})
 }
 
-// Subscribe opens the ceremony's live events for a signed-in viewer: point changes ("point",
-// "points"), programme steps ("step") and the launch ("launch"), after afterID (< 0: from now).
+// MayWatch tells whether the actor may follow the ceremony's live events: administrators of the
+// province, a district or a commune (the control room), bridge-point operators (their screens)
+// and the designated leaders. Other signed-in users (learners, team members, organisation
+// administrators) may not.
+func MayWatch(a *authz.Actor, c Ceremony) bool {
+	return len(a.AdminUnitPaths()) > 0 || len(operatedCodes(a)) > 0 || MayLaunch(a, c)
+}
+
+// pointEvent is the payload of a "point" event: the point (without its contact's personal data)
+// and its unit path, by which each stream keeps only the points its viewer may see.
+type pointEvent struct {
+	Point
+	UnitPath string `json:"unit_path"`
+}
+
+// Subscribe opens the ceremony's live events for a viewer who may watch it (MayWatch): point changes
+// ("point", "points"), programme steps ("step") and the launch ("launch"), after afterID (< 0:
+// from now). Every stream receives the programme and the launch; "point" events reach a viewer
+// only for the points they may see (a district's administrators, their district's; an operator,
+// their own), the province receives all.
 func (s *Service) Subscribe(ctx context.Context, id int64, afterID int64) (<-chan events.Event, func(), error) {
-	if a := authz.ActorFrom(ctx); a == nil {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
 		return nil, nil, apperr.New(apperr.Unauthenticated, "error.unauthenticated")
 	}
-	var n int
-	if err := s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM ceremonies WHERE id = ?", id).Scan(&n); err != nil {
-		return nil, nil, apperr.Wrap(err, "find ceremony")
+	c, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	if n == 0 {
-		return nil, nil, notFound()
+	if !MayWatch(a, c) {
+		return nil, nil, apperr.New(apperr.Forbidden, "ceremony.error.watch_forbidden")
 	}
-	ch, cancel := s.Bus.Subscribe(ctx, Topic(id), afterID)
-	return ch, cancel, nil
+	if a.IsProvinceAdmin() {
+		ch, cancel := s.Bus.Subscribe(ctx, Topic(id), afterID)
+		return ch, cancel, nil
+	}
+	ctx, stop := context.WithCancel(ctx)
+	ch, busCancel := s.Bus.Subscribe(ctx, Topic(id), afterID)
+	cancel := func() { stop(); busCancel() }
+	out := make(chan events.Event, 1)
+	go func() {
+		defer close(out)
+		for ev := range ch {
+			if ev.Name == "point" {
+				var p struct {
+					UnitPath string `json:"unit_path"`
+					UnitCode string `json:"unit_code"`
+				}
+				if json.Unmarshal(ev.Data, &p) != nil || !MayTouch(a, Point{UnitPath: p.UnitPath, UnitCode: p.UnitCode}) {
+					continue
+				}
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				cancel()
+				for range ch {
+				}
+				return
+			}
+		}
+	}()
+	return out, cancel, nil
 }
 
 // LastEventID is the ID of the ceremony's latest event, for pages that render the current state.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -34,6 +35,8 @@ type Services struct {
 	Reports *reports.Service
 	// Portal, when set, gets demonstration news and communication items (see portal.go).
 	Portal *portal.Service
+	// Ceremony, when set, gets the plan's launch ceremony with its bridge points (see ceremony.go).
+	Ceremony *ceremony.Service
 }
 
 type orgSeed struct {
@@ -146,6 +149,9 @@ func Load(ctx context.Context, s Services) ([]string, error) {
 	}
 	if err := loadPortal(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
+	}
+	if err := loadCeremony(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo ceremony: %w", err)
 	}
 	return made, nil
 }

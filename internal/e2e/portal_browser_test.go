@@ -238,7 +238,7 @@ func TestPortalAccessibilityDesktop(t *testing.T) {
 	srv := StartServer(t)
 	srv.CreateUser(t, editorUser, editorPass, "province_admin", "51")
 	post := publishViaAPI(t, srv, "Thông báo lịch phát động")
-	auditAll(t, ctx, srv.URL, 1280, 900, []string{"/", "/news", post})
+	auditAll(t, ctx, srv.URL, 1280, 900, []string{"/", "/news", post, "/le-phat-dong"})
 }
 
 // TestPortalAccessibilityForms audits the forms editors and administrators use: the post editor

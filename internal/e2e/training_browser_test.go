@@ -2,13 +2,17 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -121,16 +125,21 @@ func TestTrainingBrowser(t *testing.T) {
 	if !strings.Contains(string(pdf), "/URI ("+verifyURL+")") {
 		t.Errorf("the PDF's QR code does not link to %s", verifyURL)
 	}
-	// The certificates page shows the QR code, linked to the same address; follow it.
+	// The certificates page shows the QR code, linked to the same address. The test reads the QR
+	// image the browser shows, as a phone's camera would: it decodes the PNG and gets the address.
 	if status := Open(t, ctx, base+"/certificates"); status != 200 {
 		t.Fatalf("/certificates: %d", status)
 	}
 	if got := Eval[string](t, ctx, `document.querySelector("a.cert-verify").href`); got != verifyURL {
 		t.Fatalf("QR link %q, want %q", got, verifyURL)
 	}
-	// The verification page is public: a second person, with no account, opens the QR's link.
+	scanned := decodeQR(t, Eval[string](t, ctx, `document.querySelector("img.qr").src`))
+	if scanned != verifyURL {
+		t.Fatalf("the QR code reads %q, want %q", scanned, verifyURL)
+	}
+	// The verification page is public: a second person, with no account, opens the scanned address.
 	anon := NewContext(t, ctx)
-	if status := Open(t, anon, verifyURL); status != 200 {
+	if status := Open(t, anon, scanned); status != 200 {
 		t.Fatalf("verify: %d", status)
 	}
 	Screenshot(t, anon, "04-verify")
@@ -148,4 +157,30 @@ func TestTrainingBrowser(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// decodeQR reads the QR code of a PNG given as a data: URL, with a QR decoder (ZXing's port).
+func decodeQR(t *testing.T, dataURL string) string {
+	t.Helper()
+	b64, ok := strings.CutPrefix(dataURL, "data:image/png;base64,")
+	if !ok {
+		t.Fatalf("the QR image is not a PNG data URL: %.40q", dataURL)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatalf("QR PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decoding the QR code: %v", err)
+	}
+	return res.GetText()
 }

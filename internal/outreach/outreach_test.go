@@ -19,7 +19,7 @@ import (
 )
 
 type fixture struct {
-	t                *testing.T
+	t                testing.TB
 	d                *db.DB
 	svc              *outreach.Service
 	acc              *accounts.Service
@@ -31,7 +31,7 @@ type fixture struct {
 	seq              int
 }
 
-func setup(t *testing.T, d *db.DB) *fixture {
+func setup(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, d: d, sys: authz.WithActor(context.Background(), authz.System), now: time.Date(2023, 7, 10, 3, 0, 0, 0, time.UTC)}
 	us := units.NewService(d)

@@ -184,3 +184,123 @@ func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
 	s.invalidate()
 	return res, nil
 }
+
+// PurgeResult tells what Purge did (or, in a dry run, would do).
+type PurgeResult struct {
+	Before  time.Time `json:"before"`
+	DryRun  bool      `json:"dry_run"`
+	Records int64     `json:"records"`
+	Visits  int64     `json:"visits"`
+	// Keys is the number of citizen keys dropped from the distinct-citizen tables: those whose
+	// every record is now anonymised.
+	Keys int64 `json:"keys"`
+}
+
+// purgeBatch bounds the rows anonymised per transaction, so that a purge of millions of rows
+// never holds the writer for long.
+const purgeBatch = 5000
+
+// Purge anonymises the personal data of guidance records guided, and household visits made,
+// before the given moment (Decree 13/2023/NĐ-CP: identifying data kept no longer than needed): the
+// citizen's name, year of birth, phone, evidence, location and citizen key of a record, the
+// household and note of a visit. Every counter is kept, so progress and reports do not change.
+// A citizen key leaves the distinct-citizen tables once no record keeps it. Only a province
+// administrator (or the command line) purges; each batch is audited; dryRun only counts.
+func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (PurgeResult, error) {
+	res := PurgeResult{Before: before.UTC(), DryRun: dryRun}
+	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+		return res, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	now := s.Now()
+	if before.IsZero() || before.After(now) {
+		return res, apperr.InvalidField("before", "outreach.error.purge_before")
+	}
+	cut := db.Millis(before)
+	r := s.DB.Reader()
+	if dryRun {
+		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_records WHERE guided_at < ? AND erased_at = 0", cut).Scan(&res.Records); err != nil {
+			return res, apperr.Wrap(err, "count records")
+		}
+		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_visits WHERE visited_at < ? AND (household <> '' OR note <> '')", cut).Scan(&res.Visits); err != nil {
+			return res, apperr.Wrap(err, "count visits")
+		}
+		return res, nil
+	}
+	for {
+		var n, keys int64
+		err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			rows, err := tx.QueryContext(ctx, "SELECT id, campaign_id, citizen_key FROM outreach_records WHERE guided_at < ? AND erased_at = 0 ORDER BY id LIMIT ?", cut, purgeBatch)
+			if err != nil {
+				return apperr.Wrap(err, "purge: find records")
+			}
+			var ids []any
+			type ck struct {
+				campaign int64
+				key      string
+			}
+			seen := map[ck]bool{}
+			var cks []ck
+			for rows.Next() {
+				var id int64
+				var c ck
+				if err := rows.Scan(&id, &c.campaign, &c.key); err != nil {
+					rows.Close()
+					return apperr.Wrap(err, "purge: scan")
+				}
+				ids = append(ids, id)
+				if c.key != "" && !seen[c] {
+					seen[c] = true
+					cks = append(cks, c)
+				}
+			}
+			rows.Close()
+			if len(ids) == 0 {
+				return nil
+			}
+			ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+			args := append([]any{db.Millis(now)}, ids...)
+			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+				erased_at = ? WHERE id IN (`+ph+")", args...); err != nil {
+				return apperr.Wrap(err, "purge: anonymise")
+			}
+			for _, c := range cks {
+				var left int
+				if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_records WHERE campaign_id = ? AND citizen_key = ?", c.campaign, c.key).Scan(&left); err != nil {
+					return apperr.Wrap(err, "purge: remaining")
+				}
+				if left > 0 {
+					continue // a later record still names the citizen: their key stays
+				}
+				for _, q := range []string{"DELETE FROM outreach_citizens WHERE campaign_id = ? AND citizen_key = ?", "DELETE FROM outreach_member_citizens WHERE campaign_id = ? AND citizen_key = ?"} {
+					if _, err := tx.ExecContext(ctx, q, c.campaign, c.key); err != nil {
+						return apperr.Wrap(err, "purge: keys")
+					}
+				}
+				keys++
+			}
+			n = int64(len(ids))
+			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_record", UnitPath: "/",
+				Detail: "before=" + before.UTC().Format(time.RFC3339) + " records=" + strconv.FormatInt(n, 10) + " keys=" + strconv.FormatInt(keys, 10)})
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Records, res.Keys = res.Records+n, res.Keys+keys
+		if n < purgeBatch {
+			break
+		}
+	}
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		x, err := tx.ExecContext(ctx, "UPDATE outreach_visits SET household = '', note = '' WHERE visited_at < ? AND (household <> '' OR note <> '')", cut)
+		if err != nil {
+			return apperr.Wrap(err, "purge: visits")
+		}
+		res.Visits = int64(affected(x))
+		if res.Visits == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_visit", UnitPath: "/",
+			Detail: "before=" + before.UTC().Format(time.RFC3339) + " visits=" + strconv.FormatInt(res.Visits, 10)})
+	})
+	return res, err
+}

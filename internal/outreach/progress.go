@@ -1,13 +1,17 @@
 package outreach
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
 // UnitRef names a unit in progress answers.
@@ -80,6 +84,52 @@ func progressScope(a *authz.Actor) []string {
 // Progress computes the progress of unitCode (the province when empty) in a campaign (the current
 // one when 0), from the counter tables and the member grants: never from a scan of the records.
 func (s *Service) Progress(ctx context.Context, unitCode string, campaignID int64) (Progress, error) {
+	return s.progress(ctx, unitCode, campaignID, false)
+}
+
+// ProgressExport is Progress with every member's progress in AllMembers, for the export.
+func (s *Service) ProgressExport(ctx context.Context, unitCode string, campaignID int64) (Progress, error) {
+	return s.progress(ctx, unitCode, campaignID, true)
+}
+
+// memberCTE names, as m, every enabled user with a team_member grant whose path matches the
+// parameter, with the id of their first such grant.
+const memberCTE = `WITH m AS (SELECT g.user_id, MIN(g.id) AS gid FROM role_grants g JOIN users us ON us.id = g.user_id
+	WHERE g.role = 'team_member' AND g.unit_path LIKE ? AND us.disabled = 0 GROUP BY g.user_id)`
+
+// memberList lists members under a path with their counters, in order, at most limit (0: all);
+// where may filter on the counters (its one parameter is the target).
+func (s *Service) memberList(ctx context.Context, like string, c Campaign, where, order string, limit int) ([]MemberProgress, error) {
+	args := []any{like, c.ID}
+	if where != "" {
+		args = append(args, c.Target)
+	}
+	q := memberCTE + ` SELECT m.user_id, g.unit_path, us.username, us.display_name, COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
+		FROM m JOIN role_grants g ON g.id = m.gid JOIN users us ON us.id = m.user_id
+		LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id ` + where + " ORDER BY " + order
+	if limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "members")
+	}
+	defer rows.Close()
+	out := []MemberProgress{}
+	for rows.Next() {
+		var m MemberProgress
+		var path string
+		if err := rows.Scan(&m.ID, &path, &m.Username, &m.Name, &m.Records, &m.Citizens); err != nil {
+			return nil, apperr.Wrap(err, "scan member")
+		}
+		m.UnitCode, m.Target = lastCode(path), c.Target
+		m.Met = m.Citizens >= int64(m.Target)
+		out = append(out, m)
+	}
+	return out, apperr.Wrap(rows.Err(), "members")
+}
+
+func (s *Service) progress(ctx context.Context, unitCode string, campaignID int64, withAll bool) (Progress, error) {
 	start := time.Now()
 	actor := authz.ActorFrom(ctx)
 	var p Progress
@@ -193,63 +243,92 @@ func (s *Service) Progress(ctx context.Context, unitCode string, campaignID int6
 		slices.SortFunc(l, func(a, b Count) int { return int(b.N - a.N) })
 	}
 
-	// Members: every team_member grant under the unit, with the member's counters.
-	rows, err = q.QueryContext(ctx, `SELECT g.user_id, g.unit_path, us.username, us.display_name, COALESCE(m.records, 0), COALESCE(m.citizens, 0)
-		FROM role_grants g JOIN users us ON us.id = g.user_id
-		LEFT JOIN outreach_member_counts m ON m.campaign_id = ? AND m.member_id = g.user_id
-		WHERE g.role = 'team_member' AND g.unit_path LIKE ? AND us.disabled = 0 ORDER BY g.user_id, g.id`, p.Campaign.ID, u.Path+"%")
+	// Members: every user holding a team_member grant under the unit (a person in teams at several
+	// levels counts once, in the child unit of their first grant there), aggregated per child in
+	// SQL from the member counters; the leaderboard and the members behind come LIMITed.
+	target := p.Campaign.Target
+	like := u.Path + "%"
+	// One statement: the members (x) are computed once, then grouped by child unit (the path
+	// segment after the unit's), and the two LIMITed lists are taken from them.
+	find := "instr"
+	if s.DB.Engine == db.Postgres {
+		find = "strpos"
+	}
+	from := strconv.Itoa(len(u.Path) + 1)
+	childExpr := "CASE WHEN length(x.unit_path) > " + strconv.Itoa(len(u.Path)) + " THEN substr(x.unit_path, " + from + ", " + find + "(substr(x.unit_path, " + from + "), '/') - 1) ELSE '' END"
+	// The lists are cut before the users are joined for their names.
+	list := `SELECT %[1]s, t.unit_path, t.records, t.citizens, t.user_id, us.username, us.display_name FROM (SELECT * FROM x %[2]s ORDER BY %[3]s LIMIT %[4]d) t
+		JOIN users us ON us.id = t.user_id ORDER BY %[5]s`
+	rows, err = q.QueryContext(ctx, memberCTE+`, x AS (SELECT m.user_id, g.unit_path, COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
+			FROM m JOIN role_grants g ON g.id = m.gid LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id)
+		SELECT 0 AS k, `+childExpr+` AS child, COUNT(*), SUM(CASE WHEN x.citizens >= ? THEN 1 ELSE 0 END), 0, '', '' FROM x GROUP BY child
+		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "1", "", "x.citizens DESC, x.records DESC, x.user_id", 10, "t.citizens DESC, t.records DESC, t.user_id")+`) l
+		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "2", "WHERE x.citizens < ?", "x.citizens, x.records, x.user_id DESC", 200, "t.citizens, t.records, t.user_id DESC")+`) b`,
+		like, p.Campaign.ID, target, target)
 	if err != nil {
 		return p, apperr.Wrap(err, "members")
 	}
-	seen := map[int64]bool{}
 	for rows.Next() {
-		var m MemberProgress
-		var path string
-		if err := rows.Scan(&m.ID, &path, &m.Username, &m.Name, &m.Records, &m.Citizens); err != nil {
+		var kind int
+		var code string
+		var n, met, id int64
+		var username, name string
+		if err := rows.Scan(&kind, &code, &n, &met, &id, &username, &name); err != nil {
 			rows.Close()
-			return p, apperr.Wrap(err, "scan member")
+			return p, apperr.Wrap(err, "scan members")
 		}
-		if seen[m.ID] {
-			continue
-		}
-		seen[m.ID] = true
-		m.UnitCode, m.Target = lastCode(path), p.Campaign.Target
-		m.Met = m.Citizens >= int64(m.Target)
-		p.Members++
-		c := child(path)
-		if c != nil {
-			c.Members++
-		}
-		if m.Met {
-			p.MembersMet++
-			if c != nil {
-				c.MembersMet++
+		switch kind {
+		case 0:
+			p.Members, p.MembersMet = p.Members+int(n), p.MembersMet+int(met)
+			if i, ok := childIdx[code]; ok && code != "" {
+				p.Children[i].Members += int(n)
+				p.Children[i].MembersMet += int(met)
+			}
+		default:
+			m := MemberProgress{ID: id, Username: username, Name: name, UnitCode: lastCode(code), Records: n, Citizens: met, Target: target}
+			m.Met = m.Citizens >= int64(target)
+			if kind == 1 {
+				p.Leaders = append(p.Leaders, m)
+			} else {
+				p.Behind = append(p.Behind, m)
 			}
 		}
-		p.AllMembers = append(p.AllMembers, m)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return p, apperr.Wrap(err, "members")
 	}
-	ranked := slices.Clone(p.AllMembers)
-	slices.SortStableFunc(ranked, func(a, b MemberProgress) int {
-		if a.Citizens != b.Citizens {
-			return int(b.Citizens - a.Citizens)
-		}
-		return int(b.Records - a.Records)
+	// A UNION keeps no order by itself: the lists are put back in theirs.
+	slices.SortFunc(p.Leaders, func(a, b MemberProgress) int {
+		return cmpMembers(b, a)
 	})
-	p.Leaders = ranked[:min(10, len(ranked))]
-	for i := len(ranked) - 1; i >= 0; i-- {
-		if !ranked[i].Met {
-			p.BehindCount++
-			if len(p.Behind) < 200 {
-				p.Behind = append(p.Behind, ranked[i])
-			}
+	slices.SortFunc(p.Behind, cmpMembers)
+	if p.Leaders == nil {
+		p.Leaders = []MemberProgress{}
+	}
+	if p.Behind == nil {
+		p.Behind = []MemberProgress{}
+	}
+	p.BehindCount = p.Members - p.MembersMet
+	if withAll {
+		if p.AllMembers, err = s.memberList(ctx, like, p.Campaign, "", "m.user_id", 0); err != nil {
+			return p, err
 		}
 	}
 	p.ComputedMs = float64(time.Since(start).Microseconds()) / 1000
 	return p, nil
+}
+
+// cmpMembers orders members by citizens, then records, then id descending: the leaderboard is
+// the reverse of it, the members behind follow it.
+func cmpMembers(a, b MemberProgress) int {
+	switch {
+	case a.Citizens != b.Citizens:
+		return cmp.Compare(a.Citizens, b.Citizens)
+	case a.Records != b.Records:
+		return cmp.Compare(a.Records, b.Records)
+	}
+	return cmp.Compare(b.ID, a.ID)
 }
 
 // MyProgress is a member's own count in the current campaign.

@@ -48,6 +48,9 @@ type Result struct {
 // errReplay marks a client id another instance stored between our check and our insert.
 var errReplay = errors.New("outreach: client id already stored")
 
+// errKnown tells that a record with the client id is already stored.
+var errKnown = errors.New("outreach: client id known")
+
 // memberScope is where a member may record: the subtrees of their team_member grants.
 func memberScope(actor *authz.Actor) []string { return actor.UnitPaths(authz.TeamMember) }
 
@@ -115,16 +118,22 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 	var stored Record
 	var replayed bool
 	err = s.write(ctx, func(tx *db.Tx) error {
+		// The insert comes first and does nothing on a known client id: a new record (the usual
+		// case) costs no lookup; a replay reads the stored record.
+		stored, replayed = rec, false
+		err := s.insertRecord(ctx, tx, &stored, home, camp)
+		if !errors.Is(err, errKnown) {
+			return err
+		}
 		r, found, err := s.findByClientID(ctx, tx, in.ClientID)
 		if err != nil {
 			return err
 		}
-		if found {
-			stored, replayed = r, true
-			return nil
+		if !found {
+			return errReplay
 		}
-		stored = rec
-		return s.insertRecord(ctx, tx, &stored, home, camp)
+		stored, replayed = r, true
+		return nil
 	})
 	if errors.Is(err, errReplay) {
 		r, found, ferr := s.findByClientID(ctx, s.DB.Reader(), in.ClientID)
@@ -197,11 +206,14 @@ func ancestors(path string) []string {
 }
 
 func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home string, camp Campaign) error {
-	var err error
-	r.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_records (client_id, content_hash, campaign_id, member_id, unit_code, unit_path, citizen_name, birth_year, phone,
-		citizen_key, skills, platforms, evidence, location, consent_version, guided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := tx.QueryRowCached(ctx, `INSERT INTO outreach_records (client_id, content_hash, campaign_id, member_id, unit_code, unit_path, citizen_name, birth_year, phone,
+		citizen_key, skills, platforms, evidence, location, consent_version, guided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (client_id) DO NOTHING RETURNING id`,
 		r.ClientID, r.contentHash, r.CampaignID, r.MemberID, r.UnitCode, r.UnitPath, r.Citizen.Name, r.Citizen.BirthYear, r.Citizen.Phone,
-		r.citizenKey, strings.Join(r.Skills, ","), strings.Join(r.Platforms, ","), r.Evidence, r.Location, r.ConsentVersion, db.Millis(r.GuidedAt), db.Millis(r.CreatedAt))
+		r.citizenKey, strings.Join(r.Skills, ","), strings.Join(r.Platforms, ","), r.Evidence, r.Location, r.ConsentVersion, db.Millis(r.GuidedAt), db.Millis(r.CreatedAt)).Scan(&r.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errKnown
+	}
 	if db.IsUniqueViolation(err) {
 		return errReplay
 	}
@@ -210,13 +222,14 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 	}
 	// Distinct citizens: the first record of a citizen in a campaign counts them; a record by a
 	// second member flags every record of that citizen by another member for review.
-	res, err := tx.ExecContext(ctx, `INSERT INTO outreach_citizens (campaign_id, citizen_key, first_member_id) VALUES (?, ?, ?) ON CONFLICT (campaign_id, citizen_key) DO NOTHING`,
+	res, err := tx.ExecCached(ctx, `INSERT INTO outreach_citizens (campaign_id, citizen_key, first_member_id) VALUES (?, ?, ?) ON CONFLICT (campaign_id, citizen_key) DO NOTHING`,
 		r.CampaignID, r.citizenKey, r.MemberID)
 	if err != nil {
 		return apperr.Wrap(err, "insert citizen")
 	}
 	newCitizen := affected(res) == 1
 	flags := map[string]int{}
+	paths := map[string]string{}
 	if !newCitizen {
 		var first int64
 		var shared int
@@ -233,7 +246,6 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 			if err != nil {
 				return apperr.Wrap(err, "flag records")
 			}
-			paths := map[string]string{}
 			for rows.Next() {
 				var code, path string
 				if err := rows.Scan(&code, &path); err != nil {
@@ -244,41 +256,40 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 				paths[code] = path
 			}
 			rows.Close()
-			for code, n := range flags {
-				if err := bumpUnit(ctx, tx, r.CampaignID, code, paths[code], 0, 0, n); err != nil {
-					return err
-				}
+			if err := rows.Err(); err != nil {
+				return apperr.Wrap(err, "flag records")
 			}
 			r.Flagged = true
 		}
 	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO outreach_member_citizens (campaign_id, member_id, citizen_key) VALUES (?, ?, ?) ON CONFLICT (campaign_id, member_id, citizen_key) DO NOTHING`,
+	res, err = tx.ExecCached(ctx, `INSERT INTO outreach_member_citizens (campaign_id, member_id, citizen_key) VALUES (?, ?, ?) ON CONFLICT (campaign_id, member_id, citizen_key) DO NOTHING`,
 		r.CampaignID, r.MemberID, r.citizenKey)
 	if err != nil {
 		return apperr.Wrap(err, "insert member citizen")
 	}
 	newForMember := affected(res)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_member_counts (campaign_id, member_id, home_path, records, citizens, last_at) VALUES (?, ?, ?, 1, ?, ?)
-		ON CONFLICT (campaign_id, member_id) DO UPDATE SET records = outreach_member_counts.records + 1, citizens = outreach_member_counts.citizens + excluded.citizens,
-		last_at = CASE WHEN excluded.last_at > outreach_member_counts.last_at THEN excluded.last_at ELSE outreach_member_counts.last_at END`,
-		r.CampaignID, r.MemberID, home, newForMember, db.Millis(r.GuidedAt)); err != nil {
-		return apperr.Wrap(err, "count member")
-	}
-	if err := bumpUnit(ctx, tx, r.CampaignID, r.UnitCode, r.UnitPath, 1, boolInt(newCitizen), 0); err != nil {
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "outreach.record.create", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(r.ID, 10),
+		UnitPath: r.UnitPath, At: r.CreatedAt}); err != nil {
 		return err
 	}
-	dims := make([]string, 0, len(r.Skills)+len(r.Platforms))
-	for _, c := range r.Skills {
-		dims = append(dims, "skill:"+c)
-	}
-	for _, c := range r.Platforms {
-		dims = append(dims, "platform:"+c)
-	}
-	if err := bumpDims(ctx, tx, r.CampaignID, r.UnitCode, r.UnitPath, dims); err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.record.create", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(r.ID, 10),
-		UnitPath: r.UnitPath, At: r.CreatedAt})
+	// The counters this record moves are added up for the whole transaction (a group-commit
+	// batch) and written just before it commits, once this write has succeeded.
+	rc := *r
+	tx.OnSuccess(func() {
+		c := pendingCounts(tx)
+		c.member(rc.CampaignID, rc.MemberID, home, 1, newForMember, db.Millis(rc.GuidedAt))
+		for code, n := range flags {
+			c.unit(rc.CampaignID, code, paths[code], 0, 0, n)
+		}
+		c.unit(rc.CampaignID, rc.UnitCode, rc.UnitPath, 1, boolInt(newCitizen), 0)
+		for _, k := range rc.Skills {
+			c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "skill:"+k)
+		}
+		for _, k := range rc.Platforms {
+			c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "platform:"+k)
+		}
+	})
+	return nil
 }
 
 func hashText(s string) string {
@@ -289,35 +300,6 @@ func hashText(s string) string {
 func affected(res sql.Result) int {
 	n, _ := res.RowsAffected()
 	return int(n)
-}
-
-func bumpUnit(ctx context.Context, tx *db.Tx, campaign int64, code, path string, records, citizens, flagged int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO outreach_unit_counts (campaign_id, unit_code, unit_path, records, citizens, flagged) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (campaign_id, unit_code) DO UPDATE SET records = outreach_unit_counts.records + excluded.records,
-		citizens = outreach_unit_counts.citizens + excluded.citizens, flagged = outreach_unit_counts.flagged + excluded.flagged`,
-		campaign, code, path, records, citizens, flagged)
-	return apperr.Wrap(err, "count unit")
-}
-
-// bumpDims adds one to each dimension counter (skill, platform, visit outcome) of a unit, in one
-// statement.
-func bumpDims(ctx context.Context, tx *db.Tx, campaign int64, code, path string, dims []string) error {
-	if len(dims) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	args := make([]any, 0, len(dims)*4)
-	b.WriteString("INSERT INTO outreach_dim_counts (campaign_id, unit_code, unit_path, dim, n) VALUES ")
-	for i, d := range dims {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, 1)")
-		args = append(args, campaign, code, path, d)
-	}
-	b.WriteString(" ON CONFLICT (campaign_id, unit_code, dim) DO UPDATE SET n = outreach_dim_counts.n + excluded.n")
-	_, err := tx.ExecContext(ctx, b.String(), args...)
-	return apperr.Wrap(err, "count dimensions")
 }
 
 const recordColumns = `r.id, r.client_id, r.content_hash, r.campaign_id, r.member_id, COALESCE(u.display_name, ''), r.unit_code, r.unit_path, r.citizen_name,
@@ -589,11 +571,77 @@ func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, er
 		if err != nil {
 			return apperr.Wrap(err, "insert visit")
 		}
-		created = true
-		if err := bumpDims(ctx, tx, camp.ID, code, path, []string{"visit:" + string(v.Outcome)}); err != nil {
+		if err := audit.Record(ctx, tx, audit.Entry{Action: "outreach.visit.create", ObjectType: "outreach_visit", ObjectID: strconv.FormatInt(v.ID, 10), UnitPath: path}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.visit.create", ObjectType: "outreach_visit", ObjectID: strconv.FormatInt(v.ID, 10), UnitPath: path})
+		created = true
+		tx.OnSuccess(func() { pendingCounts(tx).dim(camp.ID, code, path, "visit:"+string(v.Outcome)) })
+		return nil
 	})
 	return v, created, err
+}
+
+// MyVisits is a member's own household visits, newest first, with their counts per outcome.
+type MyVisits struct {
+	Visits []Visit `json:"visits"`
+	// Counts has every outcome, in display order, with how many of the member's visits had it.
+	Counts []Count `json:"counts"`
+	Total  int64   `json:"total"`
+}
+
+// ListMyVisits lists the acting member's own household visits (at most limit, 1–500, before the
+// visit id beforeID when not 0) with the counts per outcome over all of them. Visits name
+// households, so nobody else's are listed here.
+func (s *Service) ListMyVisits(ctx context.Context, limit int, beforeID int64) (MyVisits, error) {
+	actor := authz.ActorFrom(ctx)
+	if len(memberScope(actor)) == 0 {
+		return MyVisits{}, apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	out := MyVisits{Visits: []Visit{}}
+	q := s.DB.Reader()
+	counts := map[string]int64{}
+	rows, err := q.QueryContext(ctx, "SELECT outcome, COUNT(*) FROM outreach_visits WHERE member_id = ? GROUP BY outcome", actor.UserID)
+	if err != nil {
+		return out, apperr.Wrap(err, "count visits")
+	}
+	for rows.Next() {
+		var o string
+		var n int64
+		if err := rows.Scan(&o, &n); err != nil {
+			rows.Close()
+			return out, apperr.Wrap(err, "scan visit count")
+		}
+		counts[o] = n
+		out.Total += n
+	}
+	rows.Close()
+	for _, o := range Outcomes {
+		out.Counts = append(out.Counts, Count{Code: string(o), N: counts[string(o)]})
+	}
+	args := []any{actor.UserID}
+	cond := ""
+	if beforeID > 0 {
+		cond = " AND id < ?"
+		args = append(args, beforeID)
+	}
+	args = append(args, limit)
+	rows, err = q.QueryContext(ctx, `SELECT id, client_id, campaign_id, member_id, unit_code, household, outcome, note, visited_at FROM outreach_visits
+		WHERE member_id = ?`+cond+" ORDER BY id DESC LIMIT ?", args...)
+	if err != nil {
+		return out, apperr.Wrap(err, "list visits")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v Visit
+		var at int64
+		if err := rows.Scan(&v.ID, &v.ClientID, &v.CampaignID, &v.MemberID, &v.UnitCode, &v.Household, &v.Outcome, &v.Note, &at); err != nil {
+			return out, apperr.Wrap(err, "scan visit")
+		}
+		v.VisitedAt = db.FromMillis(at)
+		out.Visits = append(out.Visits, v)
+	}
+	return out, apperr.Wrap(rows.Err(), "list visits")
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
@@ -22,6 +24,7 @@ type Service struct {
 	Now      func() time.Time
 
 	batcher *db.Batcher
+	retries atomic.Int64
 
 	// The catalogue and the campaigns are read on every record; they change rarely, so they are
 	// cached briefly. Writes through this service drop the cache at once; another instance's
@@ -62,13 +65,45 @@ func NewServiceBatch(d *db.DB, acc *accounts.Service, maxBatch int) *Service {
 	return s
 }
 
-// write runs fn through the batcher, or in a transaction of its own when there is none.
+// write runs fn through the batcher, or in a transaction of its own when there is none. On
+// PostgreSQL, where records are concurrent transactions, a transaction chosen as a deadlock victim
+// (SQLSTATE 40P01) or failing serialisation (40001) is rolled back whole and run again, a few
+// times with a short random pause: fn must be safe to re-run, which SaveRecord is (its insert is
+// keyed by the client id, so a retry never stores a record twice).
 func (s *Service) write(ctx context.Context, fn func(tx *db.Tx) error) error {
-	if s.batcher == nil {
-		return s.DB.WriteTx(ctx, fn)
+	if s.batcher != nil {
+		return s.batcher.Do(ctx, fn)
 	}
-	return s.batcher.Do(ctx, fn)
+	var err error
+	for attempt := range maxWriteAttempts {
+		if err = s.DB.WriteTx(ctx, fn); !isRetryable(err) {
+			return err
+		}
+		s.retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond):
+		}
+	}
+	return err
 }
+
+// maxWriteAttempts bounds the retries of a deadlocked write.
+const maxWriteAttempts = 6
+
+// isRetryable tells a PostgreSQL deadlock or serialisation failure.
+func isRetryable(err error) bool {
+	var st interface{ SQLState() string }
+	if err == nil || !errors.As(err, &st) {
+		return false
+	}
+	return st.SQLState() == "40P01" || st.SQLState() == "40001"
+}
+
+// Retries tells how many write transactions were run again after a deadlock or a serialisation
+// failure since the service started.
+func (s *Service) Retries() int64 { return s.retries.Load() }
 
 // Close stops the batcher after the queued writes.
 func (s *Service) Close() {

@@ -275,3 +275,29 @@ func sortCounts(c []MediaCount) {
 		return cmp.Compare(a.Name, b.Name)
 	})
 }
+
+// ChannelCounts counts the communication recorded for the units under unitPath (by the units
+// themselves and by the organisations based there), published on or before asOf (Vietnam date),
+// by channel; every channel is present. These are aggregate figures for the reports and
+// dashboards: no actor is needed and no item is shown.
+func (s *Service) ChannelCounts(ctx context.Context, unitPath string, asOf time.Time) (map[MediaChannel]int64, error) {
+	out := make(map[MediaChannel]int64, len(MediaChannels))
+	for _, c := range MediaChannels {
+		out[c] = 0
+	}
+	day := asOf.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02")
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT channel, COUNT(*) FROM portal_media_items WHERE unit_path LIKE ? AND published_on <= ? GROUP BY channel", unitPath+"%", day)
+	if err != nil {
+		return nil, apperr.Wrap(err, "count media by channel")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var n int64
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, apperr.Wrap(err, "scan media count")
+		}
+		out[MediaChannel(c)] = n
+	}
+	return out, rows.Err()
+}

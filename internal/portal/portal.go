@@ -235,6 +235,10 @@ func leadImage(body string) int64 {
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Ceremonies gives the public ceremony page its ceremony; nil when no module registered one.
+	Ceremonies *CeremonyBoard
+	// Districts gives the home page's map its figures by district; nil when none is registered.
+	Districts *DistrictBoard
 }
 
 // NewService returns a Service on d.
@@ -296,6 +300,24 @@ func mayEdit(ctx context.Context, q db.Querier, orgID int64) error {
 	return apperr.New(apperr.Forbidden, "portal.error.not_editor")
 }
 
+// knownOrg refuses an org_id that names no organisation (a negative one, or one that does not
+// exist), which would otherwise reach the database as a foreign-key error; 0 is the province.
+func knownOrg(ctx context.Context, q db.Querier, orgID int64) error {
+	if orgID == 0 {
+		return nil
+	}
+	if orgID > 0 {
+		var n int
+		if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE id = ?", orgID).Scan(&n); err != nil {
+			return apperr.Wrap(err, "find org")
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return apperr.InvalidField("org_id", "orgs.error.not_found", orgID)
+}
+
 // CreatePost stores a new post. A delegated editor's post belongs to their media organisation (the
 // only one, or the one named in OrgID).
 func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
@@ -313,6 +335,9 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
 		}
 	}
 	if err := mayEdit(ctx, s.DB.Reader(), in.OrgID); err != nil {
+		return Post{}, err
+	}
+	if err := knownOrg(ctx, s.DB.Reader(), in.OrgID); err != nil {
 		return Post{}, err
 	}
 	if err := in.Validate(); err != nil {
@@ -347,6 +372,10 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
 // UpdatePost replaces a post's fields.
 func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post, error) {
 	if err := in.Validate(); err != nil {
+		return Post{}, err
+	}
+	// A post keeps its organisation; an org_id sent along must still name one that exists.
+	if err := knownOrg(ctx, s.DB.Reader(), in.OrgID); err != nil {
 		return Post{}, err
 	}
 	now := s.Now()

@@ -344,3 +344,47 @@ func TestFigureRegistry(t *testing.T) {
 		t.Errorf("cache: %d calls", calls)
 	}
 }
+
+// An org_id that names no organisation is a refusal on the org_id field (422), not a database
+// error, for the province administrator and on update as well; nothing is stored.
+func TestPostUnknownOrg(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+		f := setup(t, d, func() time.Time { return now })
+		count := func() int {
+			var n int
+			if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM portal_posts").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, org := range []int64{999999, -1} {
+			_, err := f.svc.CreatePost(f.admin, portal.PostInput{Title: "Tổ chức", BodyHTML: "<p>x</p>", OrgID: org})
+			ae := apperr.As(err)
+			if ae == nil || ae.Kind != apperr.Invalid || ae.Field != "org_id" || ae.Key != "orgs.error.not_found" {
+				t.Errorf("create with org_id %d: %#v", org, err)
+			}
+		}
+		if n := count(); n != 0 {
+			t.Errorf("refused posts stored: %d", n)
+		}
+		// A delegated editor naming an organisation they do not edit is still forbidden.
+		if _, err := f.svc.CreatePost(f.mediaEditor, portal.PostInput{Title: "x", BodyHTML: "<p>x</p>", OrgID: 999999}); apperr.KindOf(err) != apperr.Forbidden {
+			t.Errorf("media editor, unknown org: %v", err)
+		}
+		// A real organisation is accepted.
+		p, err := f.svc.CreatePost(f.admin, portal.PostInput{Title: "Báo", BodyHTML: "<p>x</p>", OrgID: f.mediaOrg.ID})
+		if err != nil || p.OrgID != f.mediaOrg.ID {
+			t.Fatalf("create with a real org: %+v %v", p, err)
+		}
+		for _, org := range []int64{999999, -1} {
+			_, err := f.svc.UpdatePost(f.admin, p.ID, portal.PostInput{Title: "Sửa", BodyHTML: "<p>y</p>", OrgID: org})
+			if ae := apperr.As(err); ae == nil || ae.Kind != apperr.Invalid || ae.Field != "org_id" {
+				t.Errorf("update with org_id %d: %#v", org, err)
+			}
+		}
+		if got, err := f.svc.FindPost(f.admin, p.ID); err != nil || got.Title != "Báo" {
+			t.Errorf("refused update changed the post: %+v %v", got, err)
+		}
+	})
+}

@@ -210,6 +210,7 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	if actor == nil {
 		return AttemptView{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
+	t0 := time.Now()
 	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return AttemptView{}, err
@@ -292,7 +293,10 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	layout := encodeLayout(m.order, m.options)
 	orgID, orgPath, unitPath := enrolmentScope(actor)
 	var resumed int64
+	t1 := time.Now()
+	var t2 time.Time
 	err = s.batch.Do(ctx, func(tx *db.Tx) error {
+		t2 = time.Now()
 		// Checked again inside the write: two starts of the same learner at once make one attempt.
 		var open, count int64
 		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(CASE WHEN submitted_at = 0 THEN id ELSE 0 END), 0), COUNT(*) FROM training_attempts WHERE user_id = ? AND course_id = ?",
@@ -307,14 +311,31 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 			return apperr.New(apperr.Conflict, "training.error.no_attempts_left", c.Exam.MaxAttempts)
 		}
 		ms := db.Millis(now)
+		// The enrolment (when this is the learner's first contact with the course) and its first
+		// start move the figures' counters in the same transaction.
+		inserted := false
 		if !st.enrolled {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, started_at)
-				VALUES (?, ?, ?, ?, ?, 'self', ?, ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, actor.UserID, db.NullInt(orgID), orgPath, unitPath, ms, ms); err != nil {
+			res, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, started_at)
+				VALUES (?, ?, ?, ?, ?, 'self', ?, ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, actor.UserID, db.NullInt(orgID), orgPath, unitPath, ms, ms)
+			if err != nil {
 				return apperr.Wrap(err, "enrol")
 			}
-		} else if count == 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET started_at = ? WHERE course_id = ? AND user_id = ? AND started_at = 0", ms, courseID, actor.UserID); err != nil {
+			if n, _ := res.RowsAffected(); n == 1 {
+				inserted = true
+				if err := bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{enrolled: 1, started: 1}); err != nil {
+					return err
+				}
+			}
+		}
+		if !inserted && count == 0 {
+			res, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET started_at = ? WHERE course_id = ? AND user_id = ? AND started_at = 0", ms, courseID, actor.UserID)
+			if err != nil {
 				return apperr.Wrap(err, "enrolment start")
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				if err := bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{started: 1}); err != nil {
+					return err
+				}
 			}
 		}
 		id, err := tx.InsertID(ctx, `INSERT INTO training_attempts (course_id, user_id, layout, started_at, deadline_at, question_total)
@@ -332,7 +353,15 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		return s.view(ctx, c, m)
 	}
 	s.remember(m)
-	return s.render(ctx, c, m, true)
+	t3 := time.Now()
+	v, err := s.render(ctx, c, m, true)
+	if obs := s.ObserveStart; obs != nil && err == nil && !t2.IsZero() {
+		obs("read", t1.Sub(t0))
+		obs("wait", t2.Sub(t1))
+		obs("write", t3.Sub(t2))
+		obs("render", time.Since(t3))
+	}
+	return v, err
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)
@@ -669,10 +698,19 @@ func (s *Service) finish(ctx context.Context, m *attemptMeta, timedOut bool) (Re
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "training.error.already_submitted")
 		}
+		var passedBefore int64
+		if err := tx.QueryRowContext(ctx, "SELECT passed_at FROM training_enrolments WHERE course_id = ? AND user_id = ?", m.courseID, m.userID).Scan(&passedBefore); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return apperr.Wrap(err, "enrolment result")
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE training_enrolments SET best_score = CASE WHEN best_score < ? THEN ? ELSE best_score END,
 			passed_at = CASE WHEN passed_at = 0 AND ? = 1 THEN ? ELSE passed_at END WHERE course_id = ? AND user_id = ?`,
 			r.Score, r.Score, boolInt(r.Passed), now, m.courseID, m.userID); err != nil {
 			return apperr.Wrap(err, "enrolment result")
+		}
+		if r.Passed && passedBefore == 0 {
+			if err := bumpEnrolment(ctx, tx, m.courseID, m.userID, figureDelta{passed: 1}); err != nil {
+				return err
+			}
 		}
 		var unitPath string
 		if r.Passed {

@@ -123,6 +123,13 @@ func (s *Service) UpdateExam(ctx context.Context, id int64, e Exam) (Course, err
 		if err != nil {
 			return apperr.Wrap(err, "update exam")
 		}
+		if db.Millis(e.ExamAt) != db.Millis(c.Exam.ExamAt) {
+			// A new or moved exam time is announced to the learners of a published course.
+			c.Exam = e
+			if _, err := s.queueExamSchedule(ctx, tx, c); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "course.exam", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/"})
 	})
 	if err != nil {
@@ -226,6 +233,12 @@ func (s *Service) Publish(ctx context.Context, id int64) (Course, error) {
 			bank_version = bank_version + 1, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), db.Millis(s.Now()), id)
 		if err != nil {
 			return apperr.Wrap(err, "publish")
+		}
+		// A course published with its exam already scheduled announces the time (once per learner
+		// and time: publishing again queues nothing).
+		c.Status = Published
+		if _, err := s.queueExamSchedule(ctx, tx, c); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "course.publish", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/", Detail: c.Title})
 	})

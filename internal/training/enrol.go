@@ -50,6 +50,9 @@ func (s *Service) Enrol(ctx context.Context, courseID int64) (Enrolment, error) 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		if err := bumpEnrolment(ctx, tx, courseID, a.UserID, figureDelta{enrolled: 1}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "course.enrol", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: unitPath})
 	})
 	if err != nil {
@@ -110,9 +113,17 @@ func (s *Service) SetExtraTime(ctx context.Context, courseID, userID int64, minu
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, extra_minutes)
-			VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) ON CONFLICT (course_id, user_id) DO UPDATE SET extra_minutes = excluded.extra_minutes`,
-			courseID, id, db.NullInt(orgID), orgPath, unitPath, db.Millis(s.Now()), minutes); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, extra_minutes)
+			VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) ON CONFLICT (course_id, user_id) DO NOTHING`,
+			courseID, id, db.NullInt(orgID), orgPath, unitPath, db.Millis(s.Now()), minutes)
+		if err != nil {
+			return apperr.Wrap(err, "extra time")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := bumpEnrolment(ctx, tx, courseID, id, figureDelta{enrolled: 1}); err != nil {
+				return err
+			}
+		} else if _, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET extra_minutes = ? WHERE course_id = ? AND user_id = ?", minutes, courseID, id); err != nil {
 			return apperr.Wrap(err, "extra time")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.extra_time", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitPath: unitPath,
@@ -197,6 +208,7 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 	var res RosterResult
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.Now())
+		added := map[figureKey]figureDelta{}
 		for _, l := range list {
 			r, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at)
 				VALUES (?, ?, ?, ?, ?, 'roster', ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, l.id, db.NullInt(l.orgID), l.orgPath, l.unitPath, now)
@@ -205,9 +217,16 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 			}
 			if n, _ := r.RowsAffected(); n == 1 {
 				res.Enrolled++
+				k := figureKey{courseID: courseID, unitPath: l.unitPath, orgPath: l.orgPath}
+				d := added[k]
+				d.enrolled++
+				added[k] = d
 			} else {
 				res.Already++
 			}
+		}
+		if err := bumpKeys(ctx, tx, added); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.roster", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10),
 			Detail: fmt.Sprintf("enrolled=%d already=%d", res.Enrolled, res.Already)})

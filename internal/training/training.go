@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
 )
@@ -178,6 +179,14 @@ type Service struct {
 	// attempts caches what never changes in an attempt (owner, questions, options, deadline), so
 	// saving an answer reads nothing from the database.
 	attempts map[int64]*attemptMeta
+	// ObserveStart, if set, is told how long each phase of a successful StartAttempt took:
+	// "read" (course and the learner's attempts), "wait" (queued for the group commit), "write"
+	// (the write and its commit) and "render". The benchmark uses it to find where the tail is.
+	ObserveStart func(phase string, d time.Duration)
+	// Notify, when set, tells enrolled learners when their exam is scheduled or moved
+	// (schedule_notify.go); BaseURL is the site's public address for the exam link.
+	Notify  *notify.Service
+	BaseURL string
 }
 
 // NewService returns the training service. Close stops its group-commit batcher.

@@ -208,6 +208,8 @@ func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error 
 		Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
 		Password: r.PostFormValue("password"), Role: authz.Role(r.PostFormValue("role")),
 		MustChangePassword: r.PostFormValue("must_change_password") == "1",
+		// A learner under 16 (a pupil): the guardian's name and consent, Decree 13/2023/NĐ-CP.
+		Under16: r.PostFormValue("under_16") == "1", GuardianName: r.PostFormValue("guardian_name"), GuardianConsent: r.PostFormValue("guardian_consent") == "1",
 	}
 	form.UnitCode, form.OrgID = grantTarget(form.Role, r.PostFormValue("unit_code"), r.PostFormValue("org_id"))
 	u, err := s.Accounts.CreateUser(r.Context(), form)

@@ -18,7 +18,9 @@ type ceremonyInput struct {
 	Venue      string `json:"venue"`
 	VCProvider string `json:"vc_provider"`
 	RoomLink   string `json:"room_link"`
-	Steps      []struct {
+	// LivestreamURL is the public livestream, shown on the public portal.
+	LivestreamURL string `json:"livestream_url"`
+	Steps         []struct {
 		Title     string `json:"title"`
 		PlannedAt string `json:"planned_at"`
 	} `json:"steps"`
@@ -60,7 +62,7 @@ func (s *Server) apiCreateCeremony(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	c, err := s.Ceremony.Create(r.Context(), ceremony.Ceremony{Title: in.Title, StartsAt: starts, Venue: in.Venue, VCProvider: in.VCProvider, RoomLink: in.RoomLink, Steps: steps})
+	c, err := s.Ceremony.Create(r.Context(), ceremony.Ceremony{Title: in.Title, StartsAt: starts, Venue: in.Venue, VCProvider: in.VCProvider, RoomLink: in.RoomLink, LivestreamURL: in.LivestreamURL, Steps: steps})
 	if err != nil {
 		return err
 	}
@@ -83,6 +85,39 @@ func (s *Server) apiGetCeremony(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.Ceremony.Find(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// apiUpdateCeremony changes the ceremony's own fields; absent fields are left as they are.
+func (s *Server) apiUpdateCeremony(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Title         *string `json:"title"`
+		StartsAt      *string `json:"starts_at"`
+		Venue         *string `json:"venue"`
+		VCProvider    *string `json:"vc_provider"`
+		RoomLink      *string `json:"room_link"`
+		LivestreamURL *string `json:"livestream_url"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	ch := ceremony.Changes{Title: in.Title, Venue: in.Venue, VCProvider: in.VCProvider, RoomLink: in.RoomLink, LivestreamURL: in.LivestreamURL}
+	if in.StartsAt != nil {
+		at, err := parseRFC3339("starts_at", *in.StartsAt, true)
+		if err != nil {
+			return err
+		}
+		ch.StartsAt = &at
+	}
+	c, err := s.Ceremony.Update(r.Context(), id, ch)
 	if err != nil {
 		return err
 	}

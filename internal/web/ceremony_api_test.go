@@ -277,8 +277,28 @@ func (e *env) ceremony() ceremonyFixture {
 	if err != nil || len(pts) != 1 {
 		e.t.Fatalf("Ba Tơ point: %v %d", err, len(pts))
 	}
+	// Reminders go through the outbox; the point has a technical contact to remind.
+	if svc.Notify == nil {
+		svc.Notify = e.web.Notify
+	}
+	if _, err := svc.UpdatePoint(e.sys, c.ID, pts[0].ID, ceremony.PointDetails{ContactName: "Phạm Văn Kỹ", ContactPhone: "0912 345 678"}); err != nil {
+		e.t.Fatal(err)
+	}
 	e.cer = ceremonyFixture{id: c.ID, futureID: f.ID, baToPoint: pts[0].ID}
 	return e.cer
+}
+
+// resetChases forgets every chase, so that the next one is not refused as too soon, and gives
+// the points a technical contact to remind (other cases of the matrix clear it).
+func (e *env) resetChases() {
+	e.t.Helper()
+	err := e.web.Ceremony.DB.WriteTx(context.Background(), func(tx *db.Tx) error {
+		_, err := tx.ExecContext(context.Background(), "UPDATE bridge_points SET last_chased_at = 0, contact_phone = '0912 345 678', chk_microphone = 0")
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func (e *env) baToDelegate() ceremony.Delegate {
@@ -315,13 +335,21 @@ func ceremonyMatrixCases() []matrixCase {
 			return "/api/v1/ceremonies", `{"title":"Lễ thử","starts_at":"2030-07-15T08:00:00+07:00"}`
 		}, provinceOnly},
 		{"GET /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) { return cer(e, ""), "" }, signedIn},
+		{"PATCH /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) {
+			return cer(e, ""), `{"livestream_url":"https://www.youtube.com/live/lantoa"}`
+		}, provinceOnly},
 		{"PUT /api/v1/ceremonies/{id}/steps", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/ceremonies/%d/steps", e.ceremony().futureID), `{"steps":[{"title":"Khai mạc"},{"title":"Bế mạc"}]}`
 		}, provinceOnly},
 		{"POST /api/v1/ceremonies/{id}/step", func(e *env, _ string) (string, string) { return cer(e, "/step"), `{"step":1}` }, provinceOnly},
-		{"PUT /api/v1/ceremonies/{id}/leaders", func(e *env, _ string) (string, string) { return cer(e, "/leaders"), `{"user_ids":[]}` }, provinceOnly},
+		{"PUT /api/v1/ceremonies/{id}/leaders", func(e *env, _ string) (string, string) {
+			// The ceremony starting in ten days: the other one may have launched (leaders are fixed then).
+			return fmt.Sprintf("/api/v1/ceremonies/%d/leaders", e.ceremony().futureID), `{"user_ids":[]}`
+		}, provinceOnly},
 		{"POST /api/v1/ceremonies/{id}/launch", func(e *env, _ string) (string, string) { return cer(e, "/launch"), `{}` }, provinceOnly},
-		{"GET /api/v1/ceremonies/{id}/events", func(e *env, _ string) (string, string) { return cer(e, "/events"), "" }, signedIn},
+		// Live events: administrators of units and operators; not learners, team members or
+		// organisation administrators.
+		{"GET /api/v1/ceremonies/{id}/events", func(e *env, _ string) (string, string) { return cer(e, "/events"), "" }, ceremonyStaff},
 		{"GET /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) { return cer(e, "/rehearsals"), "" }, signedIn},
 		{"POST /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) {
 			return cer(e, "/rehearsals"), `{"starts_at":"2030-07-14T15:00:00+07:00","note":"Tổng duyệt"}`
@@ -340,9 +368,27 @@ func ceremonyMatrixCases() []matrixCase {
 		{"PUT /api/v1/ceremonies/{id}/bridge-points/{pid}/attendance", func(e *env, _ string) (string, string) {
 			return point(e, "/attendance"), `{"groups":{"district_leaders":3}}`
 		}, baToPointPeople},
+		// Chasing: the province and Ba Tơ's administrators; not Sơn Tây's, not the point's own
+		// operator. The 30-minute limit is reset for every role so that each request is a first.
+		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/chase", func(e *env, _ string) (string, string) {
+			e.resetChases()
+			return point(e, "/chase"), ""
+		}, baToAdmins},
+		{"POST /api/v1/ceremonies/{id}/chase", func(e *env, _ string) (string, string) {
+			e.resetChases()
+			return cer(e, "/chase"), `{"district":"535"}`
+		}, baToAdmins},
 		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) { return point(e, "/delegates"), "" }, baToPointPeople},
 		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) {
 			return point(e, "/delegates"), `{"full_name":"Trần Thị Hoa","position":"Phó Chủ tịch UBND huyện","organisation":"","group":"district_leaders","phone":""}`
+		}, baToPointPeople},
+		{"PUT /api/v1/ceremonies/{id}/delegates/{did}", func(e *env, _ string) (string, string) {
+			d := e.baToDelegate()
+			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d", d.CeremonyID, d.ID), `{"full_name":"Trần Văn Sửa","position":"","organisation":"","group":"district_leaders","phone":""}`
+		}, baToPointPeople},
+		{"DELETE /api/v1/ceremonies/{id}/delegates/{did}", func(e *env, _ string) (string, string) {
+			d := e.baToDelegate()
+			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d", d.CeremonyID, d.ID), ""
 		}, baToPointPeople},
 		{"GET /api/v1/ceremonies/{id}/delegates/{did}/invitation.pdf", func(e *env, _ string) (string, string) {
 			d := e.baToDelegate()

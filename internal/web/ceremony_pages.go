@@ -21,6 +21,8 @@ type ceremonyPage struct {
 	LastEventID int64
 	CanManage   bool
 	CanLaunch   bool
+	// CanWatch tells whether the viewer may follow the live events (screen, control room).
+	CanWatch bool
 	// LaunchAtMs is the launch moment in Unix ms (0 before the launch), for the page's script.
 	LaunchAtMs int64
 }
@@ -76,7 +78,7 @@ func (s *Server) loadCeremonyPage(r *http.Request, titleKey string) (ceremonyPag
 		return ceremonyPage{}, apperr.Wrap(err, "last event")
 	}
 	actor := authz.ActorFrom(r.Context())
-	p := ceremonyPage{Page: s.newPage(r, titleKey), C: c, LastEventID: last, CanManage: actor.IsProvinceAdmin(), CanLaunch: ceremony.MayLaunch(actor, c)}
+	p := ceremonyPage{Page: s.newPage(r, titleKey), C: c, LastEventID: last, CanManage: actor.IsProvinceAdmin(), CanLaunch: ceremony.MayLaunch(actor, c), CanWatch: ceremony.MayWatch(actor, c)}
 	if c.Launched() {
 		p.LaunchAtMs = c.LaunchAt.UnixMilli()
 	}
@@ -212,6 +214,10 @@ func (s *Server) screenPage(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.loadCeremonyPage(r, "")
 	if err != nil {
 		return err
+	}
+	// The screen follows the live events: only those who may watch them open it.
+	if !ceremony.MayWatch(authz.ActorFrom(r.Context()), p.C) {
+		return apperr.New(apperr.Forbidden, "ceremony.error.watch_forbidden")
 	}
 	data := screenData{ceremonyPage: p}
 	if v := r.URL.Query().Get("point"); v != "" {

@@ -45,6 +45,19 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// InstanceHeader names the instance that answered in the X-Lantoa-Instance header, so that an
+// operator (and the multi-instance test) can tell which of several instances behind a proxy served
+// a request. An empty name adds nothing.
+func InstanceHeader(name string, next http.Handler) http.Handler {
+	if name == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Lantoa-Instance", name)
+		next.ServeHTTP(w, r)
+	})
+}
+
 // recoverer turns a panic into a 500 and logs the stack once.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

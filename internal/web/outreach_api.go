@@ -170,6 +170,25 @@ func (s *Server) apiOutreachCreateVisit(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
+// apiOutreachVisits lists the acting member's own household visits (?limit, ?before=ID) with the
+// counts per outcome.
+func (s *Server) apiOutreachVisits(w http.ResponseWriter, r *http.Request) error {
+	before, err := outreachQueryID(r, "before")
+	if err != nil {
+		return err
+	}
+	limit, err := outreachQueryID(r, "limit")
+	if err != nil {
+		return err
+	}
+	v, err := s.Outreach.ListMyVisits(r.Context(), int(min(limit, 500)), before)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
 // apiOutreachProgress answers, for ?unit=CODE (the viewer's top unit when absent) and ?campaign=ID
 // (the current campaign when absent): members, members meeting the target, records and distinct
 // citizens, with the breakdowns.

@@ -83,6 +83,44 @@ func (s *Server) outreachFormPage(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, "outreach_form", &data)
 }
 
+type outreachVisitsData struct {
+	Page
+	Visits outreach.MyVisits
+	Places map[string]string // unit code → name
+	Times  map[int64]string  // visit id → local time
+}
+
+// outreachVisitsPage lists the member's own household visits (sent ones; those still waiting on
+// the phone are shown by the form), with the counts per outcome.
+func (s *Server) outreachVisitsPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := authz.ActorFrom(ctx)
+	if !a.Has(authz.TeamMember) {
+		return apperr.New(apperr.Forbidden, "outreach.error.not_member")
+	}
+	v, err := s.Outreach.ListMyVisits(ctx, 200, 0)
+	if err != nil {
+		return err
+	}
+	data := outreachVisitsData{Page: s.newPage(r, "outreach.visits.title"), Visits: v, Places: map[string]string{}, Times: map[int64]string{}}
+	var codes []string
+	for _, x := range v.Visits {
+		codes = append(codes, x.UnitCode)
+	}
+	places, err := s.Units.FindMany(ctx, codes)
+	if err != nil {
+		return err
+	}
+	for code, u := range places {
+		data.Places[code] = u.Name
+	}
+	for _, x := range v.Visits {
+		data.Times[x.ID] = x.VisitedAt.In(vietnamTime).Format("02/01/2006 15:04")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, http.StatusOK, "outreach_visits", &data)
+}
+
 // outreachServiceWorker serves the service worker from /outreach/sw.js with a scope of the whole
 // site, so that it sees the logout (and drops the cached form) as well as the form itself.
 func (s *Server) outreachServiceWorker(w http.ResponseWriter, r *http.Request) error {
@@ -161,7 +199,7 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p, err := s.Outreach.Progress(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign)
+	p, err := s.Outreach.ProgressExport(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ import (
 
 // newOutreach builds the outreach service of the test server with its catalogue and a campaign
 // launched an hour ago.
-func newOutreach(t *testing.T, e *env, d *db.DB) *outreach.Service {
+func newOutreach(t testing.TB, e *env, d *db.DB) *outreach.Service {
 	t.Helper()
 	o := outreach.NewService(d, e.accounts)
 	t.Cleanup(o.Close)
@@ -108,6 +108,7 @@ func outreachMatrixCases() []matrixCase {
 			return "/api/v1/outreach/visits", fmt.Sprintf(`{"client_id":%q,"household":"Nhà ông Đinh Văn Hà, thôn 1","outcome":"helped","visited_at":%q}`,
 				e.nextUUID(), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 		}, memberOnly},
+		{"GET /api/v1/outreach/visits", func(e *env, _ string) (string, string) { return "/api/v1/outreach/visits?limit=20", "" }, memberOnly},
 		{"GET /api/v1/outreach/progress", func(e *env, _ string) (string, string) { return "/api/v1/outreach/progress?unit=535", "" }, baToAdmins},
 		{"GET /api/v1/outreach/me", func(e *env, _ string) (string, string) { return "/api/v1/outreach/me", "" }, memberOnly},
 		{"GET /api/v1/outreach/teams", func(e *env, _ string) (string, string) { return "/api/v1/outreach/teams", "" }, adminsAndMembers},

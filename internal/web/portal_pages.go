@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
-	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/portal"
 )
 
@@ -50,19 +49,17 @@ type portalHomeData struct {
 	Categories []portal.Category
 	Links      []NavItem
 	CanVerify  bool
+	// Ceremony is the launch ceremony's summary, when there is one.
+	Ceremony *ceremonyView
+	// Map is the read-only district map; Dashboard links to the full public dashboard.
+	Map       *portalMapView
+	Dashboard bool
 }
 
-// portalHome is the province's public "Chuyển đổi số" page for anonymous visitors: the live
-// headline figures, the latest news and announcements, links to the other public pages. A
-// signed-in user keeps the working home page.
+// portalHome is the province's public "Chuyển đổi số" page, the same for everyone: the live
+// headline figures, the ceremony, the district map, the latest news and announcements, links to
+// the other public pages. A signed-in user also gets a link to their workspace (/workspace).
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
-	if authz.ActorFrom(r.Context()) != nil {
-		return s.homePage(w, r)
-	}
-	return s.renderPortalHome(w, r)
-}
-
-func (s *Server) renderPortalHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	data := portalHomeData{Page: s.newPage(r, "portal.home.title"), Categories: portal.Categories}
 	if prov, err := s.Units.Find(ctx, s.cfg.ProvinceCode); err == nil {
@@ -79,11 +76,27 @@ func (s *Server) renderPortalHome(w http.ResponseWriter, r *http.Request) error 
 	if data.Notices, err = s.Portal.ListPosts(ctx, portal.Filter{Category: portal.Announcement, Limit: 5}); err != nil {
 		return err
 	}
+	if c, found, err := s.Portal.Ceremonies.Current(ctx); err != nil {
+		s.Logger.Error("portal ceremony", "err", err)
+	} else if found {
+		v := newCeremonyView(c, s.Now())
+		data.Ceremony = &v
+	}
+	if figs, ok, err := s.Portal.Districts.Figures(ctx); err != nil {
+		s.Logger.Error("portal map", "err", err)
+	} else if ok {
+		if m, err := portalMap(figs); err != nil {
+			s.Logger.Error("portal map", "err", err)
+		} else {
+			data.Map = &m
+		}
+	}
+	data.Dashboard = s.hasRoute("GET /dashboard/public")
 	// Links to the other modules' public pages, where they exist.
 	for _, l := range []struct{ pattern, href, key string }{
 		{"GET /courses", "/courses", "portal.link.courses"},
-		{"GET /ceremony", "/ceremony", "portal.link.ceremony"},
-		{"GET /map", "/map", "portal.link.map"},
+		{"GET /le-phat-dong", "/le-phat-dong", "portal.link.ceremony"},
+		{"GET /dashboard/public", "/dashboard/public", "portal.link.map"},
 	} {
 		if s.hasRoute(l.pattern) {
 			data.Links = append(data.Links, NavItem{Href: l.href, Label: data.T(l.key)})

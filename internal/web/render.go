@@ -148,8 +148,8 @@ func loadPages(assets *assetSet) (*pageSet, error) {
 // requiredPages are the pages the handlers render; start-up fails if one is missing.
 var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", "users", "user", "user_new", "account", "password", "audit",
 	"training_register", "training_courses", "training_course", "training_exam", "training_verify", "training_certificates", "training_figures", "training_course_new",
-	"ceremony_list", "ceremony_detail", "ceremony_control", "ceremony_point", "ceremony_screen", "ceremony_checkin",
-	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin",
+	"ceremony_list", "ceremony_detail", "ceremony_control", "ceremony_point", "ceremony_screen", "ceremony_checkin", "ceremony_edit", "ceremony_chase", "ceremony_delegate",
+	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin", "outreach_visits",
 	"reports_periods", "reports_period", "reports_report", "reports_summary", "reports_dashboard", "reports_org_dashboard"}
 
 // Page is what every page template gets: the viewer, their language, messages and navigation.
@@ -221,6 +221,10 @@ func (s *Server) nav(p Page) []NavItem {
 	items := []NavItem{{Href: "/", Label: p.T("nav.home")}}
 	items = append(items, NavItem{Href: "/courses", Label: p.T("training.nav.courses")})
 	items = append(items, NavItem{Href: "/news", Label: p.T("portal.nav.news")})
+	items = append(items, NavItem{Href: "/le-phat-dong", Label: p.T("portal.nav.ceremony")})
+	if p.Actor != nil {
+		items = append(items, NavItem{Href: "/workspace", Label: p.T("portal.nav.workspace")})
+	}
 	if p.Actor != nil && s.Portal != nil && (p.Actor.IsProvinceAdmin() || p.Actor.Has(authz.OrgAdmin)) &&
 		s.Portal.IsEditor(authz.WithActor(context.Background(), p.Actor)) {
 		items = append(items, NavItem{Href: "/editor/posts", Label: p.T("portal.nav.editor")})

@@ -21,7 +21,7 @@ import (
 
 // browser is an HTTP client with a cookie jar that does not follow redirects, so tests see them.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	client *http.Client
 }

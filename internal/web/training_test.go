@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -89,6 +90,8 @@ func trainingMatrixCases() []matrixCase {
 	inScopeAdmins := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok})
 	rosterAdmins := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "unit_admin_sontay": refused})
 	learnerOnly := expect(deny, map[string]outcome{"anonymous": anon, "learner": ok})
+	// Pupils' accounts: whoever may give a learner grant in the school (Trường THPT Sơn Tây).
+	schoolAdmins := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_sontay": ok})
 	courseID := func(e *env) int64 { return e.course(false).ID }
 	return []matrixCase{
 		{"POST /api/v1/register", func(e *env, _ string) (string, string) {
@@ -180,6 +183,18 @@ func trainingMatrixCases() []matrixCase {
 		{"GET /api/v1/courses/{id}/figures/export", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/courses/%d/figures/export", courseID(e)), ""
 		}, adminsOnly},
+		{"POST /api/v1/orgs/{id}/pupils/import", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/orgs/%d/pupils/import", e.orgIDs["thpt-sontay"]), "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n"
+		}, schoolAdmins},
+		{"GET /api/v1/pupil-imports/{job}", func(e *env, _ string) (string, string) {
+			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
+			return "/api/v1/pupil-imports/" + j.ID, ""
+		}, provinceOnly},
+		{"GET /api/v1/pupil-imports/{job}/credentials", func(e *env, _ string) (string, string) {
+			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
+			e.waitPupils(j.ID, e.tokens["province_admin"])
+			return "/api/v1/pupil-imports/" + j.ID + "/credentials?format=xlsx", ""
+		}, provinceOnly},
 	}
 }
 
@@ -286,7 +301,7 @@ func TestTrainingContract(t *testing.T) {
 }
 
 // multipartFile builds a multipart body with one file field.
-func multipartFile(t *testing.T, field, name, content string) (string, string) {
+func multipartFile(t testing.TB, field, name, content string) (string, string) {
 	t.Helper()
 	var buf strings.Builder
 	w := multipart.NewWriter(&buf)
@@ -378,6 +393,53 @@ func TestTrainingPagesAndBulk(t *testing.T) {
 		// Figures page with drill-down.
 		if resp, b := e.do("GET", fmt.Sprintf("/courses/%d/figures?parent=535", c.ID), admin, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "id=\"figures\"") {
 			t.Errorf("figures page: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestTrainingLobbyRefusesEarlyStart: before the learner's start time of a scheduled exam, the
+// lobby says when it opens and a start is refused (409) with a Vietnamese message; nothing is
+// written. At the start time the same call starts the attempt.
+func TestTrainingLobbyRefusesEarlyStart(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		c := e.course(false)
+		examAt := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+		ex := c.Exam
+		ex.ExamAt, ex.LobbyMinutes, ex.StartWindowSeconds = examAt, 30, 0
+		if _, err := e.training.UpdateExam(e.sys, c.ID, ex); err != nil {
+			t.Fatal(err)
+		}
+		learner := e.tokens["learner"]
+		var lobby training.Lobby
+		if st := e.json("GET", fmt.Sprintf("/api/v1/courses/%d/lobby", c.ID), learner, nil, &lobby); st != 200 || lobby.CanStart || lobby.WaitSecond < 7100 || !lobby.YourStart.Equal(examAt) {
+			t.Fatalf("lobby: %d %+v", st, lobby)
+		}
+		resp, b := e.do("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, "", "")
+		var bad struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(b, &bad)
+		want := examAt.In(time.FixedZone("ICT", 7*3600)).Format("15:04:05 02/01/2006")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(bad.Error.Message, "Chưa đến giờ làm bài") || !strings.Contains(bad.Error.Message, want) {
+			t.Fatalf("early start: %d %s", resp.StatusCode, b)
+		}
+		var n int
+		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM training_attempts WHERE course_id = ?", c.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("an early start wrote %d attempts (%v)", n, err)
+		}
+		// The exam page is the lobby: countdown and a start button, disabled until the start time.
+		resp, b = e.do("GET", fmt.Sprintf("/courses/%d/exam", c.ID), learner, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="lobby-start" disabled`) || !strings.Contains(string(b), `data-can-start="false"`) {
+			t.Fatalf("lobby page: %d", resp.StatusCode)
+		}
+		// At the start time the learner may start.
+		e.training.Now = func() time.Time { return examAt.Add(time.Second) }
+		defer func() { e.training.Now = time.Now }()
+		if resp, b = e.do("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, "", ""); resp.StatusCode != 201 {
+			t.Fatalf("start at the start time: %d %s", resp.StatusCode, b)
 		}
 	})
 }

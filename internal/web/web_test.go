@@ -34,7 +34,7 @@ const testPassword = "mật khẩu thử nghiệm 2023"
 
 // env is a running server over a seeded database, with a token for each role.
 type env struct {
-	t                          *testing.T
+	t                          testing.TB
 	srv                        *httptest.Server
 	web                        *web.Server
 	accounts                   *accounts.Service
@@ -54,7 +54,7 @@ type env struct {
 	reports *reports.Service
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t testing.TB, d *db.DB) *env {
 	t.Helper()
 	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
 		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}

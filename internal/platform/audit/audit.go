@@ -71,7 +71,7 @@ func Record(ctx context.Context, tx *db.Tx, e Entry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, addr, action, object_type, object_id, unit_path, detail)
+	_, err := tx.ExecCached(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, addr, action, object_type, object_id, unit_path, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		db.Millis(e.At), db.NullInt(e.ActorID), e.ActorName, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.UnitPath, truncate(e.Detail, 2000))
 	return err

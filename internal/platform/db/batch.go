@@ -135,19 +135,21 @@ func (b *Batcher) run(batch []*batchJob) {
 			if _, err := tx.tx.ExecContext(j.ctx, "SAVEPOINT "+sp); err != nil {
 				return fmt.Errorf("db: savepoint: %w", err)
 			}
-			before := len(tx.afterCommit)
+			before := tx.mark()
 			if err := j.fn(tx); err != nil {
 				results[i] = err
-				tx.afterCommit = tx.afterCommit[:before]
+				tx.undo(before)
 				if _, rerr := tx.tx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
 					return fmt.Errorf("db: rollback to savepoint: %w", rerr)
 				}
+			} else {
+				tx.succeeded()
 			}
 			if _, err := tx.tx.ExecContext(context.Background(), "RELEASE SAVEPOINT "+sp); err != nil {
 				return fmt.Errorf("db: release savepoint: %w", err)
 			}
 		}
-		return nil
+		return nil // WriteTx runs the BeforeCommit hooks, then commits
 	})
 	for i, j := range batch {
 		if err != nil {

@@ -42,6 +42,12 @@ type DB struct {
 	rebindMu    sync.RWMutex
 	rebindCache map[string]string
 
+	// stmts are statements prepared on the SQLite writer connection for Tx.ExecCached; nil once closed.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+	// readStmts are prepared on the reader pool (QueryPrepared).
+	readStmts readStmts
+
 	// checkpointer copies the SQLite WAL into the database file off the commit path; nil on PostgreSQL.
 	checkpointer *checkpointer
 }
@@ -98,6 +104,9 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		"synchronous(" + sync + ")",
 		"temp_store(MEMORY)",
 		"cache_size(-16000)",
+		// After a large transaction (an import, the generator's index builds) the WAL file keeps
+		// its size on disk unless told otherwise: truncate it to 64 MiB when it is reset.
+		"journal_size_limit(67108864)",
 	}
 	q := url.Values{}
 	for _, p := range pragmas {
@@ -141,7 +150,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		write.Close()
 		return nil, err
 	}
-	return &DB{Engine: SQLite, Source: path, read: read, write: write, rebindCache: map[string]string{}, checkpointer: cp}, nil
+	return &DB{Engine: SQLite, Source: path, read: read, write: write, rebindCache: map[string]string{}, checkpointer: cp,
+		stmts: map[string]*sql.Stmt{}}, nil
 }
 
 func openPostgres(ctx context.Context, source string, opt Options) (*DB, error) {
@@ -169,7 +179,9 @@ func redact(source string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.closeReadStmts()
 	var err error
+	db.closeCached()
 	if db.checkpointer != nil {
 		err = db.checkpointer.stop()
 	}
@@ -248,6 +260,16 @@ type Tx struct {
 	tx *sql.Tx
 	// afterCommit runs once the transaction has committed, e.g. to publish live events.
 	afterCommit []func()
+	// onSuccess runs when the current write succeeds (hooks.go).
+	onSuccess []func()
+	// beforeCommit runs just before the commit (hooks.go); hookKeys are their keys.
+	beforeCommit []beforeCommitHook
+	hookKeys     map[string]bool
+	// values is per-transaction state (hooks.go); newValues lists its keys in the order first set.
+	values    map[string]any
+	newValues []string
+	// toPrepare are statement texts ExecCached found not yet prepared.
+	toPrepare []string
 }
 
 // QueryContext runs a query inside the transaction.
@@ -290,9 +312,19 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx := &Tx{db: db, tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		db.prepareCached(tx.toPrepare)
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	tx.succeeded()
+	if err := tx.runBeforeCommit(); err != nil {
+		_ = sqlTx.Rollback()
+		db.prepareCached(tx.toPrepare)
+		return err
+	}
+	err = sqlTx.Commit()
+	// The writer connection is free again: prepare what ExecCached asked for (hooks.go).
+	db.prepareCached(tx.toPrepare)
+	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	for _, f := range tx.afterCommit {

@@ -120,14 +120,32 @@
   if (root.dataset.canStart === "true") {
     start();
   } else {
-    // The lobby: wait for this learner's own start time, spread at random over the start window.
-    var wait = Number(root.dataset.wait) || 0;
+    // The lobby: count down to this learner's own start time (spread at random over the start
+    // window by the server), then enable the start button. The server refuses an earlier start.
+    var until = Date.now() + (Number(root.dataset.wait) || 0) * 1000;
     var waitEl = document.getElementById("lobby-wait");
+    var startBtn = document.getElementById("lobby-start");
     say(root.dataset.msgWait);
-    var lobby = setInterval(function () {
-      wait -= 1;
-      if (waitEl) { waitEl.textContent = String(Math.max(0, wait)); }
-      if (wait <= 0) { clearInterval(lobby); var l = document.getElementById("lobby"); if (l) { l.hidden = true; } start(); }
-    }, 1000);
+    var countdown = function () {
+      var left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor(left / 60) % 60, s = left % 60;
+      if (waitEl) { waitEl.textContent = (h > 0 ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s; }
+      if (left <= 0) {
+        clearInterval(lobby);
+        if (startBtn) { startBtn.disabled = false; startBtn.focus(); }
+        say(root.dataset.msgReady);
+      }
+    };
+    var lobby = setInterval(countdown, 500);
+    countdown();
+    if (startBtn) {
+      startBtn.addEventListener("click", function () {
+        startBtn.disabled = true;
+        api("POST", "/api/v1/courses/" + courseID + "/attempts").then(function (a) {
+          var l = document.getElementById("lobby"); if (l) { l.hidden = true; }
+          show(a);
+        }).catch(function (e) { startBtn.disabled = false; say(e.message); });
+      });
+    }
   }
 })();

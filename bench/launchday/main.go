@@ -1,0 +1,640 @@
+// Command launchday drives the launch morning against one `lantoa serve` process on data made by
+// `lantoa seed --profile province`: bridge-point screens connected to the ceremony's live stream,
+// team members sending guidance records, learners answering an exam, visitors reading the portal
+// and the public dashboard — first each workload alone, then all of them together, and at the end
+// of the mixed phase the launch button, whose event must reach every screen.
+//
+// Each workload alone is the baseline of the same workload in the mixed phase, measured in the same
+// run on the same data: the ratio tells what sharing the server costs. Run from the module root:
+//
+//	go run ./bench/launchday -scale 0.01 -duration 20s -out /tmp/launchday.md
+//	go run ./bench/launchday -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -scale 0.01
+//
+// With -db a PostgreSQL URL the driver generates into a fresh schema of that database.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	mrand "math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+type options struct {
+	scale                                float64
+	duration                             time.Duration
+	screens, members, learners           int
+	recordsRate, answersRate, portalRate float64
+	pg, out, mix                         string
+}
+
+func main() {
+	var o options
+	flag.Float64Var(&o.scale, "scale", 0.01, "seed profile scale (1 = 10M records, 1M learners)")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
+	flag.IntVar(&o.screens, "screens", 187, "bridge-point screens on the live stream")
+	flag.IntVar(&o.members, "members", 300, "team members whose phones send the records")
+	flag.IntVar(&o.learners, "learners", 300, "learners sitting the exam")
+	flag.Float64Var(&o.recordsRate, "records-rate", 200, "guidance records arriving per second")
+	flag.Float64Var(&o.answersRate, "answers-rate", 500, "exam answers arriving per second")
+	flag.Float64Var(&o.portalRate, "portal-rate", 50, "portal and public dashboard page views per second")
+	flag.StringVar(&o.pg, "db", "", "PostgreSQL URL (default: SQLite in a temporary folder)")
+	flag.StringVar(&o.out, "out", "", "write the Markdown report here too")
+	flag.StringVar(&o.mix, "mix", "records,answers,portal", "workloads of the mixed phase")
+	flag.Parse()
+	if err := run(o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// lat collects latencies and errors of one workload.
+type lat struct {
+	mu     sync.Mutex
+	d      []time.Duration
+	errors atomic.Int64
+	first  string
+}
+
+func (l *lat) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
+func (l *lat) fail(msg string) {
+	if l.errors.Add(1) == 1 {
+		l.mu.Lock()
+		l.first = msg
+		l.mu.Unlock()
+	}
+}
+
+type summary struct {
+	n             int
+	rate          float64
+	p50, p99, max time.Duration
+	errors        int64
+	firstErr      string
+}
+
+func (l *lat) summary(d time.Duration) summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := slices.Clone(l.d)
+	slices.Sort(s)
+	out := summary{n: len(s), rate: float64(len(s)) / d.Seconds(), errors: l.errors.Load(), firstErr: l.first}
+	if len(s) > 0 {
+		out.p50, out.p99, out.max = s[len(s)/2], s[min(len(s)-1, int(math.Ceil(float64(len(s))*0.99))-1)], s[len(s)-1]
+	}
+	return out
+}
+
+type env struct {
+	o        options
+	base     string
+	client   *http.Client
+	admin    string
+	members  []string
+	learners []string
+	skills   []string
+	course   int64
+	ceremony int64
+	attempts []attempt
+	bin      string
+	cmd      *exec.Cmd
+	dbArg    string
+}
+
+func run(o options) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "launchday-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	e := &env{o: o, bin: filepath.Join(dir, "lantoa"),
+		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, DisableCompression: true}}}
+	logf("building lantoa")
+	if out, err := exec.Command("go", "build", "-C", root, "-o", e.bin, "./cmd/lantoa").CombinedOutput(); err != nil {
+		return fmt.Errorf("build: %v\n%s", err, out)
+	}
+	e.dbArg = filepath.Join(dir, "lantoa.db")
+	if o.pg != "" {
+		if e.dbArg, err = freshSchema(o.pg); err != nil {
+			return err
+		}
+	}
+	logf("seeding the province profile at scale %g", o.scale)
+	seedStart := time.Now()
+	seed := exec.Command(e.bin, "seed", "--db", e.dbArg, "--profile", "province", "--scale", fmt.Sprint(o.scale))
+	seed.Stdout, seed.Stderr = os.Stderr, os.Stderr
+	if err := seed.Run(); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	seedTook := time.Since(seedStart)
+	if err := e.tokens(); err != nil {
+		return err
+	}
+	if err := e.start(dir); err != nil {
+		return err
+	}
+	defer e.stop()
+	if err := e.setup(); err != nil {
+		return err
+	}
+
+	type phase struct {
+		name string
+		res  map[string]summary
+	}
+	workloads := []string{"records", "answers", "portal"}
+	var alone = map[string]summary{}
+	for _, w := range workloads {
+		logf("phase: %s alone for %s", w, o.duration)
+		alone[w] = e.phase(map[string]bool{w: true}, 0)[w]
+	}
+	logf("phase: all together with %d screens for %s, then the launch", o.screens, o.duration)
+	rssBefore := rssKiB(e.cmd.Process.Pid)
+	mix := map[string]bool{}
+	for _, w := range strings.Split(o.mix, ",") {
+		mix[strings.TrimSpace(w)] = true
+	}
+	mixed := e.phase(mix, o.screens)
+	rssPeak := hwmKiB(e.cmd.Process.Pid)
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "#### Launch-morning run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %d CPUs, %s; engine %s; data: `lantoa seed --profile province --scale %g` (generated in %s); load average at end %s.\n\n",
+		runtime.NumCPU(), runtime.Version(), engineName(o.pg), o.scale, seedTook.Round(time.Second), loadavg())
+	fmt.Fprintf(&b, "Command: `go run ./bench/launchday -scale %g -duration %s -screens %d -members %d -learners %d -records-rate %g -answers-rate %g -portal-rate %g%s`\n\n",
+		o.scale, o.duration, o.screens, o.members, o.learners, o.recordsRate, o.answersRate, o.portalRate, map[bool]string{true: " -db URL", false: ""}[o.pg != ""])
+	b.WriteString("Requests arrive at fixed rates (open loop); latency counts from the moment each was due.\n\n")
+	b.WriteString("| Workload | Alone: req/s | p50 | p99 | errors | Mixed: req/s | p50 | p99 | errors | p99 mixed ÷ alone |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, w := range workloads {
+		a, m := alone[w], mixed[w]
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %.0f | %s | %s | %d | %.2f |\n", label(w), a.rate, msf(a.p50), msf(a.p99), a.errors,
+			m.rate, msf(m.p50), msf(m.p99), m.errors, float64(m.p99)/math.Max(float64(a.p99), 1))
+	}
+	l := mixed["launch"]
+	fmt.Fprintf(&b, "\nLaunch event under the mixed load: %d of %d screens received it; delivery p50 %s, p99 %s, max %s.\n",
+		l.n, o.screens, msf(l.p50), msf(l.p99), msf(l.max))
+	fmt.Fprintf(&b, "Server RSS: %.1f MB before the mixed phase, peak (VmHWM) %.1f MB.\n", float64(rssBefore)/1024, float64(rssPeak)/1024)
+	for _, w := range append(workloads, "launch") {
+		for _, s := range []summary{alone[w], mixed[w]} {
+			if s.firstErr != "" {
+				fmt.Fprintf(&b, "\nFirst error of %s: %s\n", w, s.firstErr)
+				break
+			}
+		}
+	}
+	fmt.Print(b.String())
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(b.String()), 0o644)
+	}
+	return nil
+}
+
+func label(w string) string {
+	return map[string]string{"records": "Guidance records (POST /api/v1/outreach/records)", "answers": "Exam answers (PUT /api/v1/attempts/…/answers/…)",
+		"portal": "Portal and public dashboard (GET / and /dashboard/public)"}[w]
+}
+
+// tokens makes API tokens for the generated administrator, members and learners, straight in the
+// database before the server starts (SQLite is then still free of the server's lock).
+func (e *env) tokens() error {
+	ctx := authz.WithActor(context.Background(), authz.System)
+	d, err := db.Open(ctx, e.dbArg, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx, schema.All()); err != nil {
+		return err
+	}
+	acc := accounts.NewService(d)
+	mk := func(prefix string, n int) ([]string, error) {
+		rows, err := d.Reader().QueryContext(ctx, "SELECT id FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", prefix+"%", n)
+		if err != nil {
+			return nil, err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) < n {
+			return nil, fmt.Errorf("only %d users named %s*, need %d (raise -scale)", len(ids), prefix, n)
+		}
+		var toks []string
+		for _, id := range ids {
+			t, err := acc.CreateToken(ctx, id, "launchday")
+			if err != nil {
+				return nil, err
+			}
+			toks = append(toks, t)
+		}
+		return toks, nil
+	}
+	admin, err := mk("seed.admin", 1)
+	if err != nil {
+		return err
+	}
+	e.admin = admin[0]
+	if e.members, err = mk("tocnscd.", e.o.members); err != nil {
+		return err
+	}
+	// The last learners: the generator gave the first ones attempts already; the bench's course is
+	// new anyway, so any learner may start it.
+	e.learners, err = mk("hocvien.", e.o.learners)
+	return err
+}
+
+func (e *env) start(dir string) error {
+	e.cmd = exec.Command(e.bin, "serve", "--addr", "127.0.0.1:0", "--db", e.dbArg, "--log-level", "error")
+	e.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	out, err := e.cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	e.cmd.Stderr = os.Stderr
+	if err := e.cmd.Start(); err != nil {
+		return err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if i := strings.Index(sc.Text(), "http://127.0.0.1:"); i >= 0 {
+				select {
+				case found <- strings.Fields(sc.Text()[i:])[0]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case e.base = <-found:
+		return nil
+	case <-time.After(60 * time.Second):
+		_ = e.cmd.Process.Kill()
+		return errors.New("server did not start")
+	}
+}
+
+func (e *env) stop() {
+	_ = e.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = e.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = e.cmd.Process.Kill()
+	}
+}
+
+func (e *env) call(method, path, token, ctype string, body []byte, out any) (int, error) {
+	req, _ := http.NewRequest(method, e.base+path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %v: %.200s", method, path, err, b)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %.300s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode, nil
+}
+
+// setup makes the exam the learners take (through the API, as the Department would) and finds the
+// ceremony and the skills catalogue.
+func (e *env) setup() error {
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	if _, err := e.call("POST", "/api/v1/courses", e.admin, "application/json",
+		[]byte(`{"title":"Kỹ năng số cơ bản (đo tải)","exam":{"question_count":20,"pass_percent":50,"time_limit_minutes":600}}`), &c); err != nil {
+		return err
+	}
+	e.course = c.ID
+	var bank bytes.Buffer
+	bank.WriteString("category,type,question,A,B,C,D,correct\n")
+	for i := range 60 {
+		fmt.Fprintf(&bank, "Chủ đề %d,single,Câu hỏi số %d về dịch vụ công trực tuyến?,Một,Hai,Ba,Bốn,B\n", i%3, i)
+	}
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "bank.csv")
+	fw.Write(bank.Bytes())
+	mw.Close()
+	path := "/api/v1/courses/" + strconv.FormatInt(e.course, 10)
+	if _, err := e.call("POST", path+"/questions/import", e.admin, mw.FormDataContentType(), form.Bytes(), nil); err != nil {
+		return err
+	}
+	if _, err := e.call("POST", path+"/publish", e.admin, "application/json", []byte("{}"), nil); err != nil {
+		return err
+	}
+	// A ceremony of its own, starting in ten minutes: the launch button is live from then on.
+	var cer struct {
+		ID int64 `json:"id"`
+	}
+	body := fmt.Sprintf(`{"title":"Lễ phát động (đo tải)","starts_at":%q}`, time.Now().Add(10*time.Minute).UTC().Format(time.RFC3339))
+	if _, err := e.call("POST", "/api/v1/ceremonies", e.admin, "application/json", []byte(body), &cer); err != nil {
+		return err
+	}
+	e.ceremony = cer.ID
+	e.attempts = make([]attempt, len(e.learners))
+	for i, tok := range e.learners {
+		if _, err := e.call("POST", path+"/attempts", tok, "application/json", []byte("{}"), &e.attempts[i]); err != nil {
+			return err
+		}
+	}
+	var skills struct {
+		Items []struct {
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	if _, err := e.call("GET", "/api/v1/outreach/skills", e.admin, "", nil, &skills); err != nil {
+		return err
+	}
+	for _, s := range skills.Items {
+		e.skills = append(e.skills, s.Code)
+	}
+	if len(e.skills) == 0 {
+		return errors.New("empty skills catalogue")
+	}
+	return nil
+}
+
+type attempt struct {
+	ID        int64 `json:"id"`
+	Questions []struct {
+		ID      int64 `json:"id"`
+		Options []struct {
+			ID int64 `json:"id"`
+		} `json:"options"`
+	} `json:"questions"`
+}
+
+// phase runs the chosen workloads for the duration; with screens > 0 it keeps that many live
+// streams open and presses the launch button at the end.
+func (e *env) phase(on map[string]bool, screens int) map[string]summary {
+	res := map[string]*lat{"records": {}, "answers": {}, "portal": {}, "launch": {}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	streamCtx, cancelStreams := context.WithCancel(context.Background())
+	defer cancelStreams()
+	var launchAt atomic.Int64
+	var connected sync.WaitGroup
+	var streams sync.WaitGroup
+	if screens > 0 {
+		connected.Add(screens)
+		for i := range screens {
+			streams.Add(1)
+			go func() {
+				defer streams.Done()
+				e.screen(streamCtx, i, &connected, &launchAt, res["launch"])
+			}()
+		}
+		connected.Wait()
+	}
+	started := time.Now()
+	// Open loop: requests arrive at a fixed rate whatever the server's speed, as phones and
+	// browsers do on the day, and latency counts from the moment a request was due, so a server
+	// that falls behind shows it (no coordinated omission).
+	var seq atomic.Int64
+	sem := make(chan struct{}, 1024)
+	arrive := func(name string, rate float64, do func(n int64) error) {
+		if !on[name] || rate <= 0 {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			every := time.Duration(float64(time.Second) / rate)
+			next := time.Now()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Until(next)):
+				}
+				due := next
+				next = next.Add(every)
+				select {
+				case sem <- struct{}{}:
+				default:
+					res[name].fail("more than 1,024 requests outstanding")
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					if err := do(seq.Add(1)); err != nil {
+						res[name].fail(err.Error())
+						return
+					}
+					res[name].add(time.Since(due))
+				}()
+			}
+		}()
+	}
+	arrive("records", e.o.recordsRate, func(n int64) error {
+		rng := mrand.New(mrand.NewPCG(uint64(n), 7))
+		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Người dân %d","birth_year":%d,"phone":"09%08d"},"skills":[%q],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
+			uuid(), n, 1940+rng.IntN(60), rng.IntN(100000000), e.skills[rng.IntN(len(e.skills))], time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
+		_, err := e.call("POST", "/api/v1/outreach/records", e.members[n%int64(len(e.members))], "application/json", []byte(body), nil)
+		return err
+	})
+	arrive("answers", e.o.answersRate, func(n int64) error {
+		i := n % int64(len(e.learners))
+		a := e.attempts[i]
+		rng := mrand.New(mrand.NewPCG(uint64(n), 9))
+		q := a.Questions[rng.IntN(len(a.Questions))]
+		body := fmt.Sprintf(`{"choices":[%d]}`, q.Options[rng.IntN(len(q.Options))].ID)
+		_, err := e.call("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, q.ID), e.learners[i], "application/json", []byte(body), nil)
+		return err
+	})
+	arrive("portal", e.o.portalRate, func(n int64) error {
+		_, err := e.call("GET", []string{"/", "/dashboard/public"}[n%2], "", "", nil, nil)
+		return err
+	})
+	time.Sleep(e.o.duration)
+	if screens > 0 {
+		// Pressed while the other workloads keep running.
+		launchAt.Store(time.Now().UnixNano())
+		if _, err := e.call("POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", e.ceremony), e.admin, "application/json", []byte("{}"), nil); err != nil {
+			res["launch"].fail(err.Error())
+		}
+		done := make(chan struct{})
+		go func() { streams.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+		}
+	}
+	close(stop)
+	took := time.Since(started)
+	wg.Wait()
+	cancelStreams()
+	out := map[string]summary{}
+	for k, l := range res {
+		out[k] = l.summary(took)
+	}
+	return out
+}
+
+// screen is one bridge point's display: connected to the live stream until the launch arrives.
+func (e *env) screen(ctx context.Context, i int, connected *sync.WaitGroup, launchAt *atomic.Int64, l *lat) {
+	once := sync.OnceFunc(connected.Done)
+	defer once()
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/ceremonies/%d/events", e.base, e.ceremony), nil)
+	req.Header.Set("Authorization", "Bearer "+e.admin)
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		l.fail(fmt.Sprintf("screen %d: %v %v", i, err, resp))
+		return
+	}
+	defer resp.Body.Close()
+	once()
+	br := bufio.NewReader(resp.Body)
+	name := ""
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		switch {
+		case line == "\n":
+			if name == "launch" {
+				if t := launchAt.Load(); t > 0 {
+					l.add(time.Duration(time.Now().UnixNano() - t))
+				}
+				return
+			}
+			name = ""
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimSpace(line[7:])
+		}
+	}
+}
+
+func uuid() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// freshSchema makes an empty schema in the PostgreSQL database and returns a URL that uses it.
+func freshSchema(base string) (string, error) {
+	conn, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	name := fmt.Sprintf("launchday_%d", time.Now().Unix())
+	if _, err := conn.Exec("CREATE SCHEMA " + name); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+func engineName(pg string) string {
+	if pg != "" {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "launchday: "+format+"\n", args...)
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+func procField(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+func rssKiB(pid int) int64 { return procField(pid, "VmRSS") }
+func hwmKiB(pid int) int64 { return procField(pid, "VmHWM") }
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -1,0 +1,101 @@
+package demo
+
+import (
+	"context"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/ceremony"
+)
+
+// loadCeremony writes the plan's launch ceremony (once: nothing is added when a ceremony exists):
+// the default programme, the bridge points generated from the unit tree, a few points ready with
+// their checklist done, a technical rehearsal and a few delegates. The ceremony starts 20 minutes
+// after loading, so that the launch button (open from 30 minutes before the start) can be tried at
+// once. The demo operators (diemcau.bato for Ba Tơ's district point, diemcau.xa.bato for its first
+// commune's) operate their points through their bridge_operator grants; Ba Tơ's district point is
+// left not ready for diemcau.bato to work through its checklist.
+func loadCeremony(ctx context.Context, s Services) error {
+	if s.Ceremony == nil {
+		return nil
+	}
+	existing, err := s.Ceremony.List(ctx)
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	starts := time.Now().Add(20 * time.Minute).Truncate(time.Minute)
+	c, err := s.Ceremony.Create(ctx, ceremony.Ceremony{
+		Title:         "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi",
+		StartsAt:      starts,
+		Venue:         "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh Quảng Ngãi",
+		VCProvider:    "Hệ thống hội nghị truyền hình trực tuyến của tỉnh",
+		RoomLink:      "https://hop.quangngai.gov.vn/le-phat-dong",
+		LivestreamURL: "https://www.youtube.com/live/lantoa-demo",
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := s.Ceremony.GeneratePoints(ctx, c.ID); err != nil {
+		return err
+	}
+	if _, err := s.Ceremony.ScheduleRehearsal(ctx, c.ID, ceremony.Rehearsal{StartsAt: starts.Add(-24 * time.Hour), Note: "Tổng duyệt kỹ thuật với các điểm cầu cấp huyện"}); err != nil {
+		return err
+	}
+	points, err := s.Ceremony.ListPoints(ctx, c.ID, ceremony.PointFilter{})
+	if err != nil {
+		return err
+	}
+	full := ceremony.Checklist{Line: true, Camera: true, Microphone: true, Screen: true, Sound: true, Rehearsal: true}
+	districts := 0
+	var baTo, baToCommune *ceremony.Point
+	for i := range points {
+		p := &points[i]
+		switch {
+		case p.Level == ceremony.Main:
+		case p.Level == ceremony.District && p.UnitCode == "535":
+			baTo = p
+			continue
+		case p.Level == ceremony.District && districts < 3:
+			districts++
+		case p.Level == ceremony.Commune && p.DistrictCode == "535" && baToCommune == nil:
+			baToCommune = p
+		default:
+			continue
+		}
+		if _, err := s.Ceremony.SetChecklist(ctx, c.ID, p.ID, full); err != nil {
+			return err
+		}
+	}
+	main := points[0]
+	if _, err := s.Ceremony.UpdatePoint(ctx, c.ID, main.ID, ceremony.PointDetails{Address: "Trung tâm IOC, số 52 Hùng Vương, TP. Quảng Ngãi",
+		ContactName: "Võ Minh Kỹ", ContactPhone: "0255 3822 000", Expected: map[string]int{"province_leaders": 4, "steering_committee": 20, "department_heads": 30, "union_leaders": 10}}); err != nil {
+		return err
+	}
+	for _, d := range []ceremony.Delegate{
+		{FullName: "Trần Phước Hiền", Position: "Phó Chủ tịch UBND tỉnh", Organisation: "UBND tỉnh Quảng Ngãi", Group: "province_leaders"},
+		{FullName: "Nguyễn Thị Thanh Hà", Position: "Giám đốc", Organisation: "Sở Thông tin và Truyền thông", Group: "department_heads"},
+		{FullName: "Lê Văn Tuấn", Position: "Bí thư Tỉnh đoàn", Organisation: "Tỉnh đoàn Quảng Ngãi", Group: "union_leaders"},
+	} {
+		if _, err := s.Ceremony.AddDelegate(ctx, c.ID, main.ID, d); err != nil {
+			return err
+		}
+	}
+	if baTo != nil {
+		if _, err := s.Ceremony.UpdatePoint(ctx, c.ID, baTo.ID, ceremony.PointDetails{Address: "Hội trường UBND huyện Ba Tơ", ContactName: "Nguyễn Thành Công",
+			ContactPhone: "0905 000 535", Expected: map[string]int{"district_leaders": 3, "district_departments": 12, "youth_union": 2, "district_team": 15}}); err != nil {
+			return err
+		}
+		// Half the checklist: the demo operator finishes it.
+		if _, err := s.Ceremony.SetChecklist(ctx, c.ID, baTo.ID, ceremony.Checklist{Line: true, Camera: true, Microphone: true}); err != nil {
+			return err
+		}
+		for _, d := range []ceremony.Delegate{
+			{FullName: "Đinh Văn Hùng", Position: "Chủ tịch UBND huyện", Organisation: "UBND huyện Ba Tơ", Group: "district_leaders"},
+			{FullName: "Phạm Thị Lan", Position: "Trưởng phòng Văn hóa và Thông tin", Organisation: "UBND huyện Ba Tơ", Group: "district_departments"},
+		} {
+			if _, err := s.Ceremony.AddDelegate(ctx, c.ID, baTo.ID, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

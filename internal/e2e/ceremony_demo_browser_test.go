@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/demo"
+)
+
+// TestCeremonyDemoBrowser: `serve --demo` has the plan's ceremony with its default programme,
+// 187 points generated from the unit tree, some ready, delegates at the main site, and the demo
+// operator diemcau.bato running Ba Tơ's point.
+func TestCeremonyDemoBrowser(t *testing.T) {
+	b := NewBrowser(t)
+	srv := StartServer(t, WithDemo())
+	base := srv.URL
+
+	Login(t, b, base, "so.tttt", demo.Password)
+	Open(t, b, base+"/ceremonies")
+	if status := Follow(t, b, "#ceremonies tbody a"); status != 200 {
+		t.Fatalf("demo ceremony: %d", status)
+	}
+	path := Eval[string](t, b, `location.pathname`)
+	if got := Text(t, b, "h1"); got != "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi" {
+		t.Fatalf("demo ceremony title %q", got)
+	}
+	if n := Eval[int](t, b, `document.querySelectorAll("#steps li").length`); n != 5 {
+		t.Fatalf("demo programme has %d steps", n)
+	}
+	if !strings.Contains(Text(t, b, "main"), "Số điểm cầu: 187") {
+		t.Fatal("demo points not generated")
+	}
+	Open(t, b, base+path+"/control")
+	if ready := Eval[string](t, b, `document.querySelector('[data-count="ready"]').textContent`); ready == "0" {
+		t.Fatal("no demo point is ready")
+	}
+	mainURL := Eval[string](t, b, `document.querySelector("#points tbody tr a").href`)
+	Open(t, b, mainURL)
+	if n := Eval[int](t, b, `document.querySelectorAll("#delegates tbody tr").length`); n < 2 {
+		t.Fatalf("main site has %d demo delegates", n)
+	}
+
+	op := NewContext(t, b)
+	Login(t, op, base, "diemcau.bato", demo.Password)
+	Open(t, op, base+path)
+	rows := Eval[[]string](t, op, `Array.from(document.querySelectorAll("#my-points tbody tr")).map(r => r.innerText)`)
+	if len(rows) != 1 || !strings.Contains(rows[0], "Ba Tơ") {
+		t.Fatalf("demo operator's points %q", rows)
+	}
+	Follow(t, op, "#my-points tbody a")
+	if st := Text(t, op, "#point-state"); st != "Chưa sẵn sàng" {
+		t.Fatalf("Ba Tơ's point is %q, want it left for the operator", st)
+	}
+}

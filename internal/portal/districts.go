@@ -1,0 +1,99 @@
+package portal
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// DistrictFigure is one district's public figure for the portal's map: a count and the target it
+// is measured against (0 when there is none).
+type DistrictFigure struct {
+	Code   string
+	Name   string
+	Value  int64
+	Target int64
+}
+
+// Share is Value over Target, or -1 when there is no target (the map shows "no data").
+func (f DistrictFigure) Share() float64 {
+	if f.Target <= 0 {
+		return -1
+	}
+	return float64(f.Value) / float64(f.Target)
+}
+
+// DistrictFigures is one figure by district. LabelKey names the figure and TargetKey its target
+// (translation keys of the module that gives them); Items may be empty (no campaign yet).
+type DistrictFigures struct {
+	LabelKey, TargetKey string
+	Items               []DistrictFigure
+}
+
+// DistrictSource gives the figure the portal's map shows by district. The outreach module's
+// source is registered in internal/app, so that the portal never imports it.
+type DistrictSource interface {
+	DistrictFigures(ctx context.Context) (DistrictFigures, error)
+}
+
+// DistrictFunc adapts a function to DistrictSource.
+type DistrictFunc func(ctx context.Context) (DistrictFigures, error)
+
+// DistrictFigures calls f.
+func (f DistrictFunc) DistrictFigures(ctx context.Context) (DistrictFigures, error) { return f(ctx) }
+
+// DistrictBoard caches a DistrictSource for TTL, like the headline figures.
+type DistrictBoard struct {
+	TTL time.Duration
+	Now func() time.Time
+
+	src   DistrictSource
+	fetch sync.Mutex
+
+	mu     sync.Mutex
+	cached DistrictFigures
+	at     time.Time
+	valid  bool
+}
+
+// NewDistrictBoard returns a board over src with a 15-second cache.
+func NewDistrictBoard(src DistrictSource) *DistrictBoard {
+	return &DistrictBoard{TTL: 15 * time.Second, Now: time.Now, src: src}
+}
+
+func (b *DistrictBoard) fresh() (DistrictFigures, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.valid && b.Now().Sub(b.at) < b.TTL {
+		return b.cached, true
+	}
+	return DistrictFigures{}, false
+}
+
+// Figures returns the figures by district; ok is false when there is no source.
+func (b *DistrictBoard) Figures(ctx context.Context) (f DistrictFigures, ok bool, err error) {
+	if b == nil || b.src == nil {
+		return DistrictFigures{}, false, nil
+	}
+	if f, hit := b.fresh(); hit {
+		return f.clone(), true, nil
+	}
+	b.fetch.Lock()
+	defer b.fetch.Unlock()
+	if f, hit := b.fresh(); hit {
+		return f.clone(), true, nil
+	}
+	f, err = b.src.DistrictFigures(ctx)
+	if err != nil {
+		return DistrictFigures{}, false, err
+	}
+	b.mu.Lock()
+	b.cached, b.at, b.valid = f, b.Now(), true
+	b.mu.Unlock()
+	return f.clone(), true, nil
+}
+
+func (f DistrictFigures) clone() DistrictFigures {
+	f.Items = append([]DistrictFigure(nil), f.Items...)
+	return f
+}

@@ -1,0 +1,512 @@
+// Package seed generates realistic data at the sizes the benchmarks name (`lantoa seed --profile
+// province|national`): the real unit tree (and, for the national profile, synthetic provinces
+// around it), villages, organisations, officials, community digital technology team members with
+// their guidance records over the campaign days, learners by audience with their attempts and
+// certificates, the launch ceremony with its bridge points and the plan's reporting period.
+//
+// The same seed number gives the same data: every random draw comes from one PCG stream seeded
+// with it, and every timestamp is relative to the launch moment. Modules write their own tables
+// through their generators (outreach.Generate, training.Generate, accounts.BulkCreate); this
+// package only decides who exists and where.
+package seed
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// Profiles are the named data sets.
+const (
+	Province = "province"
+	National = "national"
+)
+
+// Size is how much of everything a profile makes.
+type Size struct {
+	// SyntheticProvinces are added beside Quảng Ngãi (national profile), each with
+	// DistrictsPerProvince districts and CommunesPerProvince communes spread over them.
+	SyntheticProvinces   int
+	DistrictsPerProvince int
+	CommunesPerProvince  int
+	VillagesPerCommune   int
+	Members              int
+	Records              int64
+	Learners             int
+}
+
+// SizeOf returns a profile's size at a scale: 1 is the size the benchmarks name (10 million
+// guidance records and a million learners for the province; 34 provinces, about 3,300 communes,
+// 600,000 team members in about 93,000 teams for the nation); smaller scales shrink the people
+// and records, never the unit tree.
+func SizeOf(profile string, scale float64) (Size, error) {
+	if !(scale > 0 && scale <= 1) {
+		return Size{}, fmt.Errorf("scale must be in (0, 1], got %v", scale)
+	}
+	var s Size
+	switch profile {
+	case Province:
+		// Quảng Ngãi 2023: about 1,300 villages and residential groups, 7,500 team members.
+		s = Size{VillagesPerCommune: 8, Members: 7500, Records: 10_000_000, Learners: 1_000_000}
+	case National:
+		// 34 provinces since July 2025 with about 3,300 communes; over 93,000 teams.
+		s = Size{SyntheticProvinces: len(nationalProvinces), DistrictsPerProvince: 10, CommunesPerProvince: 95,
+			VillagesPerCommune: 10, Members: 600_000, Records: 10_000_000, Learners: 2_000_000}
+	default:
+		return Size{}, fmt.Errorf("unknown profile %q (province or national)", profile)
+	}
+	s.Members = max(14, int(math.Round(float64(s.Members)*scale)))
+	s.Records = max(50, int64(math.Round(float64(s.Records)*scale)))
+	s.Learners = max(20, int(math.Round(float64(s.Learners)*scale)))
+	return s, nil
+}
+
+// Services are the modules the generator writes through.
+type Services struct {
+	DB       *db.DB
+	Units    *units.Service
+	Orgs     *orgs.Service
+	Accounts *accounts.Service
+	Ceremony *ceremony.Service
+	Reports  *reports.Service
+}
+
+// Options choose what to generate.
+type Options struct {
+	Profile string
+	Scale   float64
+	Seed    uint64
+	// Launch is the ceremony's launch moment: guidance records fall in the seven days after it,
+	// training activity in the thirty days before Now.
+	Launch time.Time
+	Now    time.Time
+	// Progress receives the progress bars; nil for silence.
+	Progress io.Writer
+	// ProvinceCode is the province the deployment serves (ceremony and reports hang on it).
+	ProvinceCode string
+}
+
+// Result counts what was made.
+type Result struct {
+	Size          Size
+	Provinces     int
+	Districts     int
+	Communes      int
+	Villages      int
+	Orgs          int
+	Officials     int
+	Members       int
+	Records       int64
+	Learners      int
+	BridgePoints  int
+	ReportsFilled int
+	Took          time.Duration
+}
+
+// ErrNotEmpty is returned when the database already holds generated data.
+var ErrNotEmpty = errors.New("the database already holds generated data; generate into a new database")
+
+// GeneratedPassword is the password of every generated account (stored as one Argon2id hash).
+const GeneratedPassword = "lantoa-seed-2023"
+
+// Run generates a profile into an initialised database (migrated, with Quảng Ngãi's unit tree).
+func Run(ctx context.Context, s Services, o Options) (Result, error) {
+	started := time.Now()
+	size, err := SizeOf(o.Profile, o.Scale)
+	if err != nil {
+		return Result{}, err
+	}
+	if o.ProvinceCode == "" {
+		o.ProvinceCode = "51"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Launch.IsZero() {
+		// Mid-campaign by default: three days into the seven, so every chart has a past and a future.
+		o.Launch = o.Now.Add(-3 * 24 * time.Hour)
+	}
+	ctx = audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "seed"})
+	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress)}
+	if _, err := s.Accounts.FindByUsername(ctx, "seed.admin"); err == nil {
+		return Result{}, ErrNotEmpty
+	}
+	steps := []func(context.Context) error{g.tree, g.organisations, g.officials, g.members, g.outreach, g.learners, g.training, g.ceremony, g.reports}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return g.res, err
+		}
+	}
+	g.res.Size = size
+	g.res.Took = time.Since(started)
+	return g.res, nil
+}
+
+type gen struct {
+	s    Services
+	o    Options
+	size Size
+	rng  *mrand.Rand
+	bar  *progress
+	res  Result
+	now  int64
+	hash string
+
+	provinces []units.Unit
+	districts []units.Unit
+	communes  []units.Unit
+	villages  map[string][]units.Unit // commune code → villages
+
+	schoolOf    map[string]orgs.Org // commune code → its lower-secondary school
+	provinceOrg map[string]map[string]orgs.Org
+	memberIDs   []int64
+	memberHome  []string // village code per member
+	plans       []learnerPlan
+	learnerIDs  []int64
+}
+
+// tree adds the synthetic provinces (national profile) and every commune's villages.
+func (g *gen) tree(ctx context.Context) error {
+	var csv bytes.Buffer
+	csv.WriteString("code,name,level,parent_code\n")
+	rows := 0
+	if g.size.SyntheticProvinces > 0 {
+		district, commune := 1, 30000 // GSO-shaped synthetic codes clear of Quảng Ngãi's (522–536, 21xxx–22xxx)
+		for _, p := range nationalProvinces {
+			if p.code == g.o.ProvinceCode {
+				continue
+			}
+			fmt.Fprintf(&csv, "%s,%s,province,\n", p.code, p.name)
+			rows++
+			var dcodes []string
+			for range g.size.DistrictsPerProvince {
+				for district >= 522 && district <= 536 {
+					district++
+				}
+				dc := fmt.Sprintf("%03d", district)
+				district++
+				dcodes = append(dcodes, dc)
+				fmt.Fprintf(&csv, "%s,Khu vực %s,district,%s\n", dc, placeName(district), p.code)
+				rows++
+			}
+			for i := range g.size.CommunesPerProvince {
+				prefix := "Xã "
+				if i%6 == 0 {
+					prefix = "Phường "
+				}
+				fmt.Fprintf(&csv, "%05d,%s%s,commune,%s\n", commune, prefix, placeName(commune), dcodes[i%len(dcodes)])
+				commune++
+				rows++
+			}
+		}
+	}
+	g.bar.start("Cây đơn vị / unit tree", 2)
+	if rows > 0 {
+		if _, err := g.s.Units.Import(ctx, bytes.NewReader(csv.Bytes())); err != nil {
+			return fmt.Errorf("synthetic provinces: %w", err)
+		}
+	}
+	g.bar.add(1)
+	var err error
+	if g.provinces, err = g.s.Units.List(ctx, units.Filter{Level: units.Province, Limit: 1000}); err != nil {
+		return err
+	}
+	if g.districts, err = g.s.Units.List(ctx, units.Filter{Level: units.District, Limit: 100000}); err != nil {
+		return err
+	}
+	if g.communes, err = g.s.Units.List(ctx, units.Filter{Level: units.Commune, Limit: 1000000}); err != nil {
+		return err
+	}
+	csv.Reset()
+	csv.WriteString("code,name,level,parent_code\n")
+	for _, c := range g.communes {
+		for v := range g.size.VillagesPerCommune {
+			name := fmt.Sprintf("Thôn %d", v+1)
+			if c.Type == "phuong" || c.Type == "thi_tran" {
+				name = fmt.Sprintf("Tổ dân phố %d", v+1)
+			}
+			fmt.Fprintf(&csv, "%s-%02d,%s,village,%s\n", c.Code, v+1, name, c.Code)
+		}
+	}
+	if _, err := g.s.Units.Import(ctx, bytes.NewReader(csv.Bytes())); err != nil {
+		return fmt.Errorf("villages: %w", err)
+	}
+	vs, err := g.s.Units.List(ctx, units.Filter{Level: units.Village, Limit: 10000000})
+	if err != nil {
+		return err
+	}
+	g.villages = map[string][]units.Unit{}
+	for _, v := range vs {
+		g.villages[v.ParentCode] = append(g.villages[v.ParentCode], v)
+	}
+	g.bar.add(1)
+	g.bar.finish()
+	g.res.Provinces, g.res.Districts, g.res.Communes, g.res.Villages = len(g.provinces), len(g.districts), len(g.communes), len(vs)
+	return nil
+}
+
+// provinceOrgs are the organisations of section IV of the plan that every province has.
+var provinceOrgs = []struct {
+	key, name string
+	kind      orgs.Kind
+}{
+	{"sotttt", "Sở Thông tin và Truyền thông", orgs.Department},
+	{"sogddt", "Sở Giáo dục và Đào tạo", orgs.Department},
+	{"sonv", "Sở Nội vụ", orgs.Department},
+	{"tinhdoan", "Tỉnh đoàn", orgs.Union},
+	{"hlhpn", "Hội Liên hiệp Phụ nữ tỉnh", orgs.Union},
+	{"daihoc", "Trường Đại học", orgs.University},
+}
+
+// organisations makes each province's departments, unions and university, and a lower-secondary
+// school in every commune under its Department of Education.
+func (g *gen) organisations(ctx context.Context) error {
+	g.bar.start("Cơ quan, tổ chức / organisations", int64(len(g.provinces)*len(provinceOrgs)+len(g.communes)))
+	g.provinceOrg = map[string]map[string]orgs.Org{}
+	for _, p := range g.provinces {
+		m := map[string]orgs.Org{}
+		for _, po := range provinceOrgs {
+			name := po.name + " " + trimPrefix(p.Name)
+			o, err := g.s.Orgs.Create(ctx, orgs.Org{Name: name, Kind: po.kind, UnitCode: p.Code})
+			if err != nil {
+				return fmt.Errorf("org %s: %w", name, err)
+			}
+			m[po.key] = o
+			g.bar.add(1)
+		}
+		g.provinceOrg[p.Code] = m
+	}
+	provinceOf := g.provinceOfCommune()
+	g.schoolOf = map[string]orgs.Org{}
+	byProvince := map[string][]orgs.Org{}
+	for _, c := range g.communes {
+		p := provinceOf[c.Code]
+		name := "Trường THCS " + trimPrefix(c.Name)
+		for _, o := range byProvince[p] {
+			if o.Name == name { // two communes of one name in a province: say which district
+				name += " (" + c.ParentCode + ")"
+			}
+		}
+		byProvince[p] = append(byProvince[p], orgs.Org{Name: name, Kind: orgs.School, UnitCode: c.Code, UnitPath: c.Path})
+	}
+	now := db.Millis(g.o.Now)
+	for _, p := range g.provinces {
+		made, err := orgs.BulkCreate(ctx, g.s.DB, g.provinceOrg[p.Code]["sogddt"], byProvince[p.Code], now)
+		if err != nil {
+			return fmt.Errorf("schools of %s: %w", p.Code, err)
+		}
+		for _, o := range made {
+			g.schoolOf[o.UnitCode] = o
+		}
+		g.bar.add(int64(len(made)))
+	}
+	g.bar.finish()
+	g.res.Orgs = len(g.provinces)*len(provinceOrgs) + len(g.communes)
+	return nil
+}
+
+func (g *gen) provinceOfCommune() map[string]string {
+	districtProvince := map[string]string{}
+	for _, d := range g.districts {
+		districtProvince[d.Code] = d.ParentCode
+	}
+	out := make(map[string]string, len(g.communes))
+	for _, c := range g.communes {
+		out[c.Code] = districtProvince[c.ParentCode]
+	}
+	return out
+}
+
+func trimPrefix(name string) string {
+	for _, p := range []string{"Thành phố ", "Thị trấn ", "Thị xã ", "Phường ", "Huyện ", "Tỉnh ", "Xã "} {
+		if len(name) > len(p) && name[:len(p)] == p {
+			return name[len(p):]
+		}
+	}
+	return name
+}
+
+// officials makes a province administrator, a People's Committee administrator and a bridge-point
+// operator for every district and commune, and a coordinator for every organisation.
+func (g *gen) officials(ctx context.Context) error {
+	var err error
+	if g.hash, err = accounts.HashPassword(ctx, GeneratedPassword); err != nil {
+		return err
+	}
+	g.now = db.Millis(g.o.Now)
+	var us []accounts.BulkUser
+	add := func(username string, role authz.Role, u units.Unit, o orgs.Org) {
+		gr := authz.Grant{Role: role, UnitCode: u.Code, UnitPath: u.Path}
+		if o.ID != 0 {
+			gr = authz.Grant{Role: role, OrgID: o.ID, OrgPath: o.Path, UnitPath: o.UnitPath}
+		}
+		us = append(us, accounts.BulkUser{Username: username, DisplayName: personName(g.rng), Grants: []authz.Grant{gr}})
+	}
+	for _, p := range g.provinces {
+		name := "seed.admin"
+		if p.Code != g.o.ProvinceCode {
+			name = "seed.admin." + p.Code
+		}
+		add(name, authz.ProvinceAdmin, p, orgs.Org{})
+		for _, po := range provinceOrgs {
+			add("seed."+po.key+"."+p.Code, authz.OrgAdmin, units.Unit{}, g.provinceOrg[p.Code][po.key])
+		}
+	}
+	for _, list := range [][]units.Unit{g.districts, g.communes} {
+		for _, u := range list {
+			add("ubnd."+u.Code, authz.UnitAdmin, u, orgs.Org{})
+			add("diemcau."+u.Code, authz.BridgeOperator, u, orgs.Org{})
+		}
+	}
+	for _, c := range g.communes {
+		add("thcs."+c.Code, authz.OrgAdmin, units.Unit{}, g.schoolOf[c.Code])
+	}
+	g.bar.start("Cán bộ / officials", int64(len(us)))
+	if _, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(n int) { g.bar.add(int64(n)) }); err != nil {
+		return err
+	}
+	g.bar.finish()
+	g.res.Officials = len(us)
+	return nil
+}
+
+// members makes the team members, spread over the villages of every commune in proportion, each
+// with a team_member grant on their commune.
+func (g *gen) members(ctx context.Context) error {
+	n := g.size.Members
+	var villages []units.Unit
+	communeOf := map[string]units.Unit{}
+	for _, c := range g.communes {
+		for _, v := range g.villages[c.Code] {
+			villages = append(villages, v)
+			communeOf[v.Code] = c
+		}
+	}
+	if len(villages) == 0 {
+		return fmt.Errorf("no villages to place team members in")
+	}
+	us := make([]accounts.BulkUser, n)
+	g.memberHome = make([]string, n)
+	for i := range n {
+		v := villages[(i*7919)%len(villages)] // a stride coprime with most sizes spreads members evenly
+		if n < len(villages) {
+			v = villages[g.rng.IntN(len(villages))]
+		}
+		c := communeOf[v.Code]
+		us[i] = accounts.BulkUser{Username: fmt.Sprintf("tocnscd.%06d", i+1), DisplayName: personName(g.rng),
+			Grants: []authz.Grant{{Role: authz.TeamMember, UnitCode: c.Code, UnitPath: c.Path}}}
+		g.memberHome[i] = v.Code
+	}
+	g.bar.start("Thành viên Tổ CNSCĐ / members", int64(n))
+	ids, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(k int) { g.bar.add(int64(k)) })
+	if err != nil {
+		return err
+	}
+	g.bar.finish()
+	g.memberIDs = ids
+	g.res.Members = n
+	return nil
+}
+
+// outreach hands the members to outreach's generator: teams, the campaign and the records.
+func (g *gen) outreach(ctx context.Context) error {
+	ms := make([]outreach.GenMember, len(g.memberIDs))
+	for i, id := range g.memberIDs {
+		ms[i] = outreach.GenMember{UserID: id, UnitCode: g.memberHome[i]}
+	}
+	g.bar.start("Hồ sơ hướng dẫn / guidance records", g.size.Records)
+	_, err := outreach.Generate(ctx, g.s.DB, outreach.GenSpec{Seed: g.rng.Uint64(), Members: ms, Records: g.size.Records,
+		Launch: g.o.Launch, Progress: func(n int64) { g.bar.add(n) }})
+	if err != nil {
+		return fmt.Errorf("outreach: %w", err)
+	}
+	g.bar.finish()
+	g.res.Records = g.size.Records
+	return nil
+}
+
+// audienceShares is how the province's learners split by audience (pupils and citizens first,
+// as the plan's mobilisation targets them).
+var audienceShares = []struct {
+	audience string
+	percent  int
+}{
+	{"pupils", 35}, {"citizens", 25}, {"youth", 15}, {"officials", 10}, {"students", 10}, {"teachers", 5},
+}
+
+type learnerPlan struct {
+	commune  units.Unit
+	org      orgs.Org
+	audience string
+}
+
+func (g *gen) drawLearner() learnerPlan {
+	c := g.communes[g.rng.IntN(len(g.communes))]
+	provinceOf := c.Path[1:3]
+	n := g.rng.IntN(100)
+	aud := audienceShares[len(audienceShares)-1].audience
+	for _, a := range audienceShares {
+		if n < a.percent {
+			aud = a.audience
+			break
+		}
+		n -= a.percent
+	}
+	p := learnerPlan{commune: c, audience: aud}
+	po := g.provinceOrg[provinceOf]
+	switch aud {
+	case "pupils", "teachers":
+		p.org = g.schoolOf[c.Code]
+	case "youth":
+		p.org = po["tinhdoan"]
+	case "students":
+		p.org = po["daihoc"]
+	case "officials":
+		p.org = po["sonv"]
+	}
+	return p
+}
+
+// learners makes the learner accounts: with their school, union, university or department when the
+// audience has one, else with their commune.
+func (g *gen) learners(ctx context.Context) error {
+	n := g.size.Learners
+	g.bar.start("Học viên / learners", int64(n))
+	g.plans = make([]learnerPlan, 0, n)
+	const chunk = 100000
+	for start := 0; start < n; start += chunk {
+		us := make([]accounts.BulkUser, 0, min(chunk, n-start))
+		for i := start; i < min(start+chunk, n); i++ {
+			p := g.drawLearner()
+			g.plans = append(g.plans, p)
+			gr := authz.Grant{Role: authz.Learner, UnitCode: p.commune.Code, UnitPath: p.commune.Path}
+			if p.org.ID != 0 {
+				gr = authz.Grant{Role: authz.Learner, OrgID: p.org.ID, OrgPath: p.org.Path, UnitPath: p.org.UnitPath}
+			}
+			us = append(us, accounts.BulkUser{Username: fmt.Sprintf("hocvien.%07d", i+1), DisplayName: personName(g.rng), Grants: []authz.Grant{gr}})
+		}
+		ids, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(k int) { g.bar.add(int64(k)) })
+		if err != nil {
+			return err
+		}
+		g.learnerIDs = append(g.learnerIDs, ids...)
+	}
+	g.bar.finish()
+	g.res.Learners = n
+	return nil
+}

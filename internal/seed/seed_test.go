@@ -1,0 +1,186 @@
+package seed
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+var launch = time.Date(2023, 7, 28, 8, 30, 0, 0, time.FixedZone("ICT", 7*3600))
+
+func services(t *testing.T, d *db.DB) Services {
+	t.Helper()
+	ctx := context.Background()
+	u := units.NewService(d)
+	if _, err := u.SeedQuangNgai(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acc := accounts.NewService(d)
+	out := outreach.NewService(d, acc)
+	t.Cleanup(out.Close)
+	if err := out.SeedSkills(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cer := ceremony.NewService(d, u, events.New(d, nil), "51")
+	rs := reports.NewService(d, u)
+	rs.ProvinceCode = "51"
+	rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d)}, reports.CeremonyProvider{Svc: cer})
+	return Services{DB: d, Units: u, Orgs: orgs.NewService(d), Accounts: acc, Ceremony: cer, Reports: rs}
+}
+
+// digest summarises what a run made, for comparing two runs.
+func digest(t *testing.T, d *db.DB) string {
+	t.Helper()
+	h := sha256.New()
+	for _, q := range []string{
+		"SELECT username || '|' || display_name FROM users ORDER BY username",
+		"SELECT code || '|' || name || '|' || level FROM units ORDER BY code",
+		"SELECT COUNT(*) FROM outreach_records",
+		"SELECT COUNT(*) FROM role_grants",
+	} {
+		rows, err := d.Reader().QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(h, s)
+		}
+		rows.Close()
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func count(t *testing.T, d *db.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.Reader().QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestProvinceProfile(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		var bar bytes.Buffer
+		res, err := Run(context.Background(), services(t, d), Options{Profile: Province, Scale: 0.0005, Seed: 7, Launch: launch,
+			Now: launch.Add(72 * time.Hour), Progress: &bar})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := count(t, d, "SELECT COUNT(*) FROM units WHERE level = 'commune' AND valid_to = ''"); got != 173 {
+			t.Errorf("communes = %d, want 173", got)
+		}
+		if res.Villages != 173*8 || count(t, d, "SELECT COUNT(*) FROM units WHERE level = 'village'") != 173*8 {
+			t.Errorf("villages = %d", res.Villages)
+		}
+		if got := count(t, d, "SELECT COUNT(*) FROM outreach_records"); int64(got) != res.Size.Records {
+			t.Errorf("records = %d, want %d", got, res.Size.Records)
+		}
+		if got := count(t, d, "SELECT COUNT(*) FROM role_grants WHERE role = ?", string(authz.Learner)); got != res.Size.Learners {
+			t.Errorf("learner grants = %d, want %d", got, res.Size.Learners)
+		}
+		if got := count(t, d, "SELECT COUNT(*) FROM users WHERE username LIKE 'tocnscd.%'"); got != res.Size.Members {
+			t.Errorf("members = %d, want %d", got, res.Size.Members)
+		}
+		if res.BridgePoints != 187 {
+			t.Errorf("bridge points = %d, want 187", res.BridgePoints)
+		}
+		if res.ReportsFilled == 0 || count(t, d, "SELECT COUNT(*) FROM reports WHERE state = 'submitted'") != res.ReportsFilled {
+			t.Errorf("reports submitted = %d", res.ReportsFilled)
+		}
+		// Every learner's and member's grant sits inside the tree.
+		if n := count(t, d, "SELECT COUNT(*) FROM role_grants g WHERE g.unit_path <> '' AND NOT EXISTS (SELECT 1 FROM units u WHERE g.unit_path LIKE u.path || '%' AND u.level = 'province')"); n != 0 {
+			t.Errorf("%d grants outside every province", n)
+		}
+		for _, step := range []string{"unit tree", "organisations", "officials", "guidance records", "learners", "training", "bridge points", "district reports"} {
+			if !strings.Contains(bar.String(), step) {
+				t.Errorf("progress output lacks step %q:\n%s", step, bar.String())
+			}
+		}
+		if _, err := Run(context.Background(), services(t, d), Options{Profile: Province, Scale: 0.0005, Seed: 7}); err != ErrNotEmpty {
+			t.Errorf("second run: err = %v, want ErrNotEmpty", err)
+		}
+	})
+}
+
+func TestSameSeedSameData(t *testing.T) {
+	var digests []string
+	for range 2 {
+		d := dbtest.SQLite(t, schema.All())
+		if _, err := Run(context.Background(), services(t, d), Options{Profile: Province, Scale: 0.0002, Seed: 11, Launch: launch,
+			Now: launch.Add(72 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, digest(t, d))
+	}
+	if digests[0] != digests[1] {
+		t.Error("two runs with the same seed made different data")
+	}
+	d := dbtest.SQLite(t, schema.All())
+	if _, err := Run(context.Background(), services(t, d), Options{Profile: Province, Scale: 0.0002, Seed: 12, Launch: launch,
+		Now: launch.Add(72 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if digest(t, d) == digests[0] {
+		t.Error("another seed made the same data")
+	}
+}
+
+func TestNationalProfileReduced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("national tree takes a few seconds")
+	}
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		res, err := Run(context.Background(), services(t, d), Options{Profile: National, Scale: 0.0001, Seed: 3, Launch: launch,
+			Now: launch.Add(72 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Provinces != 34 {
+			t.Errorf("provinces = %d, want 34", res.Provinces)
+		}
+		if res.Communes < 3200 || res.Communes > 3400 {
+			t.Errorf("communes = %d, want about 3,300", res.Communes)
+		}
+		if got := count(t, d, "SELECT COUNT(*) FROM outreach_records"); int64(got) != res.Size.Records {
+			t.Errorf("records = %d, want %d", got, res.Size.Records)
+		}
+	})
+}
+
+func TestSizeOf(t *testing.T) {
+	for _, c := range []struct {
+		profile string
+		scale   float64
+		ok      bool
+	}{{Province, 1, true}, {National, 0.5, true}, {Province, 0, false}, {Province, 1.5, false}, {"country", 1, false}} {
+		if _, err := SizeOf(c.profile, c.scale); (err == nil) != c.ok {
+			t.Errorf("SizeOf(%q, %v): err = %v", c.profile, c.scale, err)
+		}
+	}
+	s, _ := SizeOf(Province, 1)
+	if s.Records != 10_000_000 || s.Learners != 1_000_000 || s.Members != 7500 {
+		t.Errorf("province at full size = %+v", s)
+	}
+}

@@ -1,0 +1,103 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/db"
+)
+
+// scheduleChunk is how many messages one notify.EnqueueMany call takes: a course may have
+// 100,000 enrolments, queued in multi-row inserts without holding them all at once.
+const scheduleChunk = 5000
+
+// ExamLink is the address of a course's exam page under base ("" when the site's address is unknown).
+func ExamLink(base string, courseID int64) string {
+	base = strings.TrimRight(strings.TrimSpace(base), "/")
+	if base == "" {
+		return ""
+	}
+	return base + "/courses/" + strconv.FormatInt(courseID, 10) + "/exam"
+}
+
+// queueExamSchedule queues, inside tx, a message announcing c's exam time to every enrolled learner
+// with an e-mail address (and an enabled account), when c is published and its exam is scheduled
+// in the future. Each message's dedupe key names the course, the exam time and the learner, so a
+// learner is told once per schedule: publishing again or saving the same time again queues
+// nothing, a new time queues a new message. It returns how many messages were queued.
+func (s *Service) queueExamSchedule(ctx context.Context, tx *db.Tx, c Course) (int, error) {
+	if s.Notify == nil || c.Status != Published || c.Exam.ExamAt.IsZero() || !c.Exam.ExamAt.After(s.Now()) {
+		return 0, nil
+	}
+	type learner struct {
+		id    int64
+		email string
+	}
+	// Read every recipient first: a transaction runs one statement at a time.
+	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM training_enrolments e JOIN users u ON u.id = e.user_id
+		WHERE e.course_id = ? AND u.disabled = 0 AND u.email <> '' ORDER BY u.id`, c.ID)
+	if err != nil {
+		return 0, apperr.Wrap(err, "exam schedule recipients")
+	}
+	var ls []learner
+	for rows.Next() {
+		var l learner
+		if err := rows.Scan(&l.id, &l.email); err != nil {
+			rows.Close()
+			return 0, apperr.Wrap(err, "exam schedule recipients")
+		}
+		ls = append(ls, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, apperr.Wrap(err, "exam schedule recipients")
+	}
+	if len(ls) == 0 {
+		return 0, nil
+	}
+	at := c.Exam.ExamAt.In(vietnam).Format("02/01/2006 15:04")
+	link := ExamLink(s.BaseURL, c.ID)
+	where := "Vào thi tại: " + link
+	if link == "" {
+		where = "Vào thi trên Lan Tỏa, mục Khóa học, trang của khóa học."
+	}
+	lobby := ""
+	if c.Exam.LobbyMinutes > 0 {
+		lobby = fmt.Sprintf(" Phòng chờ mở trước %d phút.", c.Exam.LobbyMinutes)
+	}
+	subject := fmt.Sprintf("Lịch thi: %s (%s)", c.Title, at)
+	if r := []rune(subject); len(r) > notify.MaxSubjectLen {
+		subject = string(r[:notify.MaxSubjectLen-1]) + "…"
+	}
+	body := fmt.Sprintf("Kính gửi học viên,\n\nBài thi của khóa học «%s» mở lúc %s (giờ Việt Nam).%s\n\n%s\n\nLan Tỏa — Phong trào chuyển đổi số tỉnh Quảng Ngãi",
+		c.Title, at, lobby, where)
+	examMillis := db.Millis(c.Exam.ExamAt)
+	queued := 0
+	for start := 0; start < len(ls); start += scheduleChunk {
+		chunk := ls[start:min(start+scheduleChunk, len(ls))]
+		msgs := make([]notify.Message, 0, len(chunk))
+		for _, l := range chunk {
+			m := notify.Message{Kind: notify.ExamSchedule, Channel: notify.Email, Recipient: strings.TrimSpace(l.email), UserID: l.id,
+				Subject: subject, Body: body, Link: link, DedupeKey: fmt.Sprintf("exam_schedule:%d:%d:%d", c.ID, examMillis, l.id)}
+			if m.Validate() != nil {
+				continue // an address the outbox cannot send to must not hold up the schedule
+			}
+			msgs = append(msgs, m)
+		}
+		n, err := s.Notify.EnqueueMany(ctx, tx, msgs)
+		if err != nil {
+			return 0, err
+		}
+		queued += n
+	}
+	if queued == 0 {
+		return 0, nil
+	}
+	return queued, audit.Record(ctx, tx, audit.Entry{Action: "course.exam_schedule", ObjectType: "course", ObjectID: strconv.FormatInt(c.ID, 10),
+		UnitPath: "/", Detail: fmt.Sprintf("%s: %d messages", at, queued)})
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+)
+
+// The programme page: a province administrator edits the ceremony's fields, its programme (add,
+// edit, reorder, delete steps) and the leaders who may press the button. Every control is a plain
+// form (it works without JavaScript); the service refuses changes once the ceremony has launched.
+
+type ceremonyEditData struct {
+	ceremonyPage
+	Leaders []ceremony.Leader
+	// Locked explains, before anyone tries, why the programme cannot change any more ("" when it can).
+	Locked string
+}
+
+func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, formErr error) error {
+	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	p, err := s.loadCeremonyPage(r, "")
+	if err != nil {
+		return err
+	}
+	data := ceremonyEditData{ceremonyPage: p}
+	data.Title = p.T("ceremony.edit.title") + " · " + p.C.Title
+	if data.Leaders, err = s.Ceremony.Leaders(r.Context(), p.C.ID); err != nil {
+		return err
+	}
+	if p.C.Launched() {
+		data.Locked = p.T("ceremony.error.launched_locked")
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		ae := apperr.As(formErr)
+		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict {
+			return formErr
+		}
+		msg := data.T(ae.Key, ae.Args...)
+		if ae.Field != "" {
+			data.Fields = map[string]string{ae.Field: msg}
+		}
+		data.Error = msg
+		status = statusOf(ae.Kind)
+	}
+	return s.render(w, r, status, "ceremony_edit", &data)
+}
+
+func (s *Server) ceremonyEditPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCeremonyEdit(w, r, nil)
+}
+
+// parseLocalTime reads a datetime-local value as Vietnam time; "" is the zero time unless required.
+func parseLocalTime(field, v string, required bool) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if required {
+			return time.Time{}, apperr.InvalidField(field, "ceremony.error.starts_at")
+		}
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, vietnamTime)
+	if err != nil {
+		return time.Time{}, apperr.InvalidField(field, "ceremony.error.starts_at")
+	}
+	return t, nil
+}
+
+func (s *Server) editDone(w http.ResponseWriter, r *http.Request, id int64, anchor string) error {
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/edit"+anchor, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) ceremonyEditSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	starts, err := parseLocalTime("starts_at", r.PostFormValue("starts_at"), true)
+	if err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	val := func(k string) *string { v := r.PostFormValue(k); return &v }
+	if _, err := s.Ceremony.Update(r.Context(), id, ceremony.Changes{Title: val("title"), StartsAt: &starts, Venue: val("venue"), VCProvider: val("vc_provider"),
+		RoomLink: val("room_link"), LivestreamURL: val("livestream_url")}); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	return s.editDone(w, r, id, "")
+}
+
+func (s *Server) ceremonyStepAddSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	at, err := parseLocalTime("planned_at", r.PostFormValue("planned_at"), false)
+	if err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	if _, err := s.Ceremony.EditStep(r.Context(), id, ceremony.StepOp{Kind: ceremony.StepAdd, Title: r.PostFormValue("title"), PlannedAt: at}); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	return s.editDone(w, r, id, "#programme")
+}
+
+// ceremonyStepSubmit applies the button pressed on one step's row: op is update, up, down or delete.
+func (s *Server) ceremonyStepSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pos, err := strconv.Atoi(r.PathValue("pos"))
+	if err != nil || pos < 1 {
+		return apperr.New(apperr.NotFound, "error.not_found")
+	}
+	op := ceremony.StepOp{Kind: r.PostFormValue("op"), Position: pos}
+	switch op.Kind {
+	case ceremony.StepUpdate:
+		op.Title = r.PostFormValue("title")
+		if op.PlannedAt, err = parseLocalTime("planned_at", r.PostFormValue("planned_at"), false); err != nil {
+			return s.renderCeremonyEdit(w, r, err)
+		}
+	case ceremony.StepUp, ceremony.StepDown, ceremony.StepDelete:
+	default:
+		return s.renderCeremonyEdit(w, r, apperr.InvalidField("op", "ceremony.error.step_op"))
+	}
+	if _, err := s.Ceremony.EditStep(r.Context(), id, op); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	return s.editDone(w, r, id, "#programme")
+}
+
+func (s *Server) ceremonyLeaderAddSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := s.Ceremony.LeaderID(r.Context(), r.PostFormValue("username"))
+	if err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	if _, err := s.Ceremony.ChangeLeader(r.Context(), id, uid, true); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	return s.editDone(w, r, id, "#leaders")
+}
+
+func (s *Server) ceremonyLeaderRemoveSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := pathID(r, "uid")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Ceremony.ChangeLeader(r.Context(), id, uid, false); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	return s.editDone(w, r, id, "#leaders")
+}

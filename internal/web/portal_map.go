@@ -1,0 +1,250 @@
+package web
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
+)
+
+// The portal's home page shows the dashboards' district choropleth, read-only, with the public
+// figure by district the portal registers (citizens guided in the current campaign against the
+// district's target). The reports module's shapes are detailed enough for a big screen (about
+// 96 KB of path data); the home page must stay small on a cheap phone, so the portal draws them
+// simplified (Douglas–Peucker to 2.5 units of the 1000-unit view box, under a pixel on a phone),
+// with whole-number relative coordinates: a few kilobytes.
+
+// mapTolerance is the simplification tolerance in view-box units.
+const mapTolerance = 2.5
+
+type portalShape struct {
+	Code, Name     string
+	D              string
+	LabelX, LabelY float64
+}
+
+var (
+	portalShapesOnce sync.Once
+	portalShapes     map[string]portalShape
+	portalShapesErr  error
+)
+
+// simplifiedShapes returns the district shapes simplified for the home page, by code.
+func simplifiedShapes() (map[string]portalShape, error) {
+	portalShapesOnce.Do(func() {
+		shapes, err := reports.DistrictMap(nil)
+		if err != nil {
+			portalShapesErr = err
+			return
+		}
+		portalShapes = make(map[string]portalShape, len(shapes))
+		for _, sh := range shapes {
+			portalShapes[sh.Code] = portalShape{Code: sh.Code, Name: sh.Name, D: simplifyPath(sh.D, mapTolerance), LabelX: math.Round(sh.LabelX), LabelY: math.Round(sh.LabelY)}
+		}
+	})
+	return portalShapes, portalShapesErr
+}
+
+type pt struct{ x, y float64 }
+
+// parsePath reads the absolute "M x yL x y…Z" paths the reports module writes into rings.
+func parsePath(d string) [][]pt {
+	var rings [][]pt
+	var cur []pt
+	num := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
+	i := 0
+	for i < len(d) {
+		c := d[i]
+		switch c {
+		case 'M', 'L':
+			j := i + 1
+			for j < len(d) && d[j] != 'M' && d[j] != 'L' && d[j] != 'Z' {
+				j++
+			}
+			f := strings.Fields(d[i+1 : j])
+			if len(f) == 2 {
+				if c == 'M' && len(cur) > 0 {
+					rings, cur = append(rings, cur), nil
+				}
+				cur = append(cur, pt{num(f[0]), num(f[1])})
+			}
+			i = j
+		case 'Z':
+			if len(cur) > 0 {
+				rings, cur = append(rings, cur), nil
+			}
+			i++
+		default:
+			i++
+		}
+	}
+	if len(cur) > 0 {
+		rings = append(rings, cur)
+	}
+	return rings
+}
+
+// simplify keeps the points of a polyline that lie farther than eps from the line through the
+// points kept around them (Douglas–Peucker).
+func simplify(p []pt, eps float64) []pt {
+	if len(p) < 3 {
+		return p
+	}
+	keep := make([]bool, len(p))
+	keep[0], keep[len(p)-1] = true, true
+	type span struct{ a, b int }
+	stack := []span{{0, len(p) - 1}}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		best, at := -1.0, -1
+		for i := s.a + 1; i < s.b; i++ {
+			if d := segDist(p[i], p[s.a], p[s.b]); d > best {
+				best, at = d, i
+			}
+		}
+		if at > 0 && best > eps {
+			keep[at] = true
+			stack = append(stack, span{s.a, at}, span{at, s.b})
+		}
+	}
+	out := make([]pt, 0, len(p)/4)
+	for i, k := range keep {
+		if k {
+			out = append(out, p[i])
+		}
+	}
+	return out
+}
+
+// segDist is the distance from p to the segment ab (to a when a and b coincide, as the ends of a
+// closed ring do).
+func segDist(p, a, b pt) float64 {
+	dx, dy := b.x-a.x, b.y-a.y
+	l2 := dx*dx + dy*dy
+	if l2 == 0 {
+		return math.Hypot(p.x-a.x, p.y-a.y)
+	}
+	t := math.Max(0, math.Min(1, ((p.x-a.x)*dx+(p.y-a.y)*dy)/l2))
+	return math.Hypot(p.x-(a.x+t*dx), p.y-(a.y+t*dy))
+}
+
+// simplifyPath simplifies every ring of d and writes it with whole-number relative coordinates.
+// A small ring (an island such as Lý Sơn) is simplified with a tolerance in proportion to its
+// size, so that it keeps its shape; rings that shrink below a triangle (specks of coast) are
+// dropped.
+func simplifyPath(d string, eps float64) string {
+	var b strings.Builder
+	for _, ring := range parsePath(d) {
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, q := range ring {
+			x0, y0, x1, y1 = math.Min(x0, q.x), math.Min(y0, q.y), math.Max(x1, q.x), math.Max(y1, q.y)
+		}
+		s := simplify(ring, math.Min(eps, math.Hypot(x1-x0, y1-y0)/60))
+		if len(s) > 1 && s[0] == s[len(s)-1] {
+			s = s[:len(s)-1] // "z" closes the ring
+		}
+		if len(s) < 3 {
+			continue
+		}
+		px, py := int(math.Round(s[0].x)), int(math.Round(s[0].y))
+		b.WriteString("M" + strconv.Itoa(px) + " " + strconv.Itoa(py) + "l")
+		first := true
+		for _, q := range s[1:] {
+			x, y := int(math.Round(q.x)), int(math.Round(q.y))
+			dx, dy := x-px, y-py
+			if dx == 0 && dy == 0 {
+				continue
+			}
+			writeNum(&b, dx, first)
+			writeNum(&b, dy, false)
+			first = false
+			px, py = x, y
+		}
+		b.WriteString("z")
+	}
+	return b.String()
+}
+
+// writeNum writes n after the previous number: a minus sign separates by itself.
+func writeNum(b *strings.Builder, n int, first bool) {
+	if !first && n >= 0 {
+		b.WriteByte(' ')
+	}
+	b.WriteString(strconv.Itoa(n))
+}
+
+// portalMapArea is one district on the home page's map and in its table.
+type portalMapArea struct {
+	Code, Name     string
+	D              string
+	Bucket         int
+	LabelX, LabelY float64
+	Value, Target  string // "—" when unknown
+	Share          string // "42%", or "—"
+}
+
+type portalMapView struct {
+	Width, Height float64
+	LabelKey      string
+	TargetKey     string
+	Areas         []portalMapArea
+	HasData       bool
+}
+
+// portalMap joins the simplified shapes with the figures by district. Districts without a figure
+// are drawn as "no data"; the table lists the districts in the figures' order, then the others.
+func portalMap(f portal.DistrictFigures) (portalMapView, error) {
+	shapes, err := simplifiedShapes()
+	if err != nil {
+		return portalMapView{}, err
+	}
+	v := portalMapView{LabelKey: f.LabelKey, TargetKey: f.TargetKey}
+	v.Width, v.Height = reports.MapSize()
+	shares := map[string]float64{}
+	byCode := map[string]portal.DistrictFigure{}
+	for _, it := range f.Items {
+		byCode[it.Code] = it
+		if s := it.Share(); s >= 0 {
+			shares[it.Code] = s
+		}
+	}
+	full, err := reports.DistrictMap(shares) // the dashboards' buckets, so that both maps read alike
+	if err != nil {
+		return portalMapView{}, err
+	}
+	bucket := map[string]int{}
+	order := make([]string, 0, len(full))
+	seen := map[string]bool{}
+	for _, it := range f.Items {
+		if _, ok := shapes[it.Code]; ok && !seen[it.Code] {
+			order, seen[it.Code] = append(order, it.Code), true
+		}
+	}
+	for _, sh := range full {
+		bucket[sh.Code] = sh.Bucket
+		if !seen[sh.Code] {
+			order, seen[sh.Code] = append(order, sh.Code), true
+		}
+	}
+	for _, code := range order {
+		sh := shapes[code]
+		a := portalMapArea{Code: code, Name: sh.Name, D: sh.D, Bucket: bucket[code], LabelX: sh.LabelX, LabelY: sh.LabelY, Value: "—", Target: "—", Share: "—"}
+		if it, ok := byCode[code]; ok {
+			v.HasData = true
+			if it.Name != "" {
+				a.Name = it.Name
+			}
+			a.Value = reports.FormatNumber(float64(it.Value))
+			if it.Target > 0 {
+				a.Target = reports.FormatNumber(float64(it.Target))
+				a.Share = strconv.Itoa(int(it.Share()*100)) + "%"
+			}
+		}
+		v.Areas = append(v.Areas, a)
+	}
+	return v, nil
+}

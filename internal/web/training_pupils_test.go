@@ -1,0 +1,255 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+type pupilJob struct {
+	ID      string `json:"id"`
+	Total   int    `json:"total"`
+	Done    int    `json:"done"`
+	State   string `json:"state"`
+	Message string `json:"message"`
+}
+
+// startPupils uploads a roster for the school and returns the job (status must be 202).
+func (e *env) startPupils(orgID int64, token, csv string) pupilJob {
+	e.t.Helper()
+	body, ct := multipartFile(e.t, "file", "hocsinh.csv", csv)
+	resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", orgID), token, ct, body)
+	var j pupilJob
+	if resp.StatusCode != 202 || json.Unmarshal(b, &j) != nil || j.ID == "" {
+		e.t.Fatalf("pupils import: %d %s", resp.StatusCode, b)
+	}
+	return j
+}
+
+// waitPupils polls the job until it ends.
+func (e *env) waitPupils(id, token string) pupilJob {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var j pupilJob
+		if st := e.json("GET", "/api/v1/pupil-imports/"+id, token, nil, &j); st != 200 {
+			e.t.Fatalf("job: %d", st)
+		}
+		if j.State != "running" {
+			return j
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("job still running: %+v", j)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPupilAccountsBySchool: a school's administrator uploads the roster; a bad file reports
+// every wrong line and creates nothing; a good one creates learners in the school with their
+// guardian's consent when under 16 and hands back one-time passwords that work; another
+// school's administrator, an organisation that is not a school, and a learner are refused.
+func TestPupilAccountsBySchool(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		school := e.mustOrg(orgs.Org{Name: "Trường THCS Ba Tơ", Kind: orgs.School, UnitCode: "535"})
+		other := e.mustOrg(orgs.Org{Name: "Trường TH Sơn Tây", Kind: orgs.School, UnitCode: "530"})
+		admin := e.mustUser("bgh.thcs.bato", accounts.NewUser{Role: authz.OrgAdmin, OrgID: school.ID})
+		tok, err := e.accounts.CreateToken(e.sys, admin.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			var n int
+			if err := d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE username LIKE 'hs%'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		year := time.Now().Year()
+		// A bad file: every wrong line, nothing created.
+		bad := "ho_ten,ngay_sinh,lop,ten_nguoi_giam_ho,sdt_nguoi_giam_ho,dong_y_cua_nguoi_giam_ho\n" +
+			fmt.Sprintf("Nguyễn Thị Lan,15/03/%d,7A,Nguyễn Văn Bình,0912345678,có\n", year-12) + // good
+			fmt.Sprintf(",%d,7A,,,\n", year-12) + // no name (and under 16 without guardian: one error per line is enough)
+			fmt.Sprintf("Phạm Văn Tú,%d,7A,Phạm Văn Ba,0912345678,\n", year-12) + // no consent
+			"Đinh Thị Hoa,31/02/2012,7A,Đinh Văn Mốt,0912345678,có\n" + // no such date
+			fmt.Sprintf("Trần Văn An,%d,6B,Trần Văn Hai,12345,có\n", year-11) + // bad phone
+			fmt.Sprintf("Nguyễn Thị Lan,15/03/%d,7A,Nguyễn Văn Bình,0912345678,có\n", year-12) // duplicate of line 2
+		body, ct := multipartFile(t, "file", "hocsinh.csv", bad)
+		resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", school.ID), tok, ct, body)
+		var rej struct {
+			Errors []struct {
+				Line    int    `json:"line"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		_ = json.Unmarshal(b, &rej)
+		var got []int
+		for _, x := range rej.Errors {
+			got = append(got, x.Line)
+		}
+		if resp.StatusCode != 422 || fmt.Sprint(got) != "[3 3 4 5 6 7]" || !strings.Contains(string(b), "Nghị định 13/2023") {
+			t.Fatalf("bad roster: %d %v %s", resp.StatusCode, got, b)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a rejected file created %d accounts", n)
+		}
+		// Not a roster at all, and a missing column.
+		if resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", school.ID), tok, "text/csv", "ten,tuoi\nA,12\n"); resp.StatusCode != 422 {
+			t.Fatalf("wrong header: %d %s", resp.StatusCode, b)
+		}
+		// Wrong scope: another school, an organisation that is not a school, a learner.
+		good := "Họ tên,Ngày sinh,Lớp,Tên người giám hộ,SĐT người giám hộ,Đồng ý của người giám hộ\n" +
+			fmt.Sprintf("Nguyễn Thị Lan,15/03/%d,7A,Nguyễn Văn Bình,0912 345 678,có\n", year-12) +
+			fmt.Sprintf("Nguyễn Thị Lan,02/09/%d,7B,Trần Thị Cúc,+84935111222,x\n", year-12) +
+			fmt.Sprintf("Hồ Văn Đức,%d,12A1,,,\n", year-18)
+		for _, c := range []struct {
+			org   int64
+			token string
+			want  int
+		}{{other.ID, tok, 404}, {e.orgIDs["hd-bato"], e.tokens["province_admin"], 422}, {school.ID, e.tokens["learner"], 404}, {school.ID, e.tokens["unit_admin_sontay"], 404}, {school.ID, "", 401}} {
+			body, ct := multipartFile(t, "file", "hocsinh.csv", good)
+			if resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", c.org), c.token, ct, body); resp.StatusCode != c.want {
+				t.Fatalf("org %d: %d, want %d: %s", c.org, resp.StatusCode, c.want, b)
+			}
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("refused uploads created %d accounts", n)
+		}
+		// The good file: a job, its progress, then the list.
+		j := e.startPupils(school.ID, tok, good)
+		if j.Total != 3 {
+			t.Fatalf("job %+v", j)
+		}
+		// Only the administrator who started it sees the job.
+		if st := e.json("GET", "/api/v1/pupil-imports/"+j.ID, e.tokens["province_admin"], nil, nil); st != 404 {
+			t.Fatalf("someone else's job: %d", st)
+		}
+		if j = e.waitPupils(j.ID, tok); j.State != "done" || j.Done != 3 {
+			t.Fatalf("job ended %+v", j)
+		}
+		resp, pdf := e.do("GET", "/api/v1/pupil-imports/"+j.ID+"/credentials?format=pdf", tok, "", "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(pdf), "%PDF") {
+			t.Fatalf("credentials pdf: %d", resp.StatusCode)
+		}
+		resp, xlsx := e.do("GET", "/api/v1/pupil-imports/"+j.ID+"/credentials?format=xlsx", tok, "", "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(xlsx), "PK") {
+			t.Fatalf("credentials xlsx: %d", resp.StatusCode)
+		}
+		// The accounts: learners of the school, in its unit, with a password to change.
+		rows, err := d.Reader().QueryContext(ctx, `SELECT u.username, u.display_name, u.must_change_password, g.role, g.org_id, g.unit_path,
+			p.class_name, p.birth_date, p.guardian_phone, COALESCE(c.guardian_name, ''), COALESCE(c.recorded_by, 0)
+			FROM users u JOIN role_grants g ON g.user_id = u.id JOIN pupil_profiles p ON p.user_id = u.id
+			LEFT JOIN guardian_consents c ON c.user_id = u.id WHERE u.username LIKE 'hs%' ORDER BY u.id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for rows.Next() {
+			var user, name, role, unit, class, birth, phone, guardian string
+			var must, org, by int64
+			if err := rows.Scan(&user, &name, &must, &role, &org, &unit, &class, &birth, &phone, &guardian, &by); err != nil {
+				t.Fatal(err)
+			}
+			if must != 1 || role != "learner" || org != school.ID || unit != "/51/535/" {
+				t.Errorf("%s: must_change=%d role=%s org=%d unit=%s", user, must, role, org, unit)
+			}
+			if guardian != "" && by != admin.ID {
+				t.Errorf("%s: consent recorded by %d", user, by)
+			}
+			lines = append(lines, fmt.Sprintf("%s|%s|%s|%s|%s", user, class, phone, guardian, birth[:4]))
+		}
+		rows.Close()
+		want := []string{
+			fmt.Sprintf("hs%d.lannt%02d|7A|0912345678|Nguyễn Văn Bình|%d", school.ID, (year-12)%100, year-12),
+			fmt.Sprintf("hs%d.lannt%02d-2|7B|0935111222|Trần Thị Cúc|%d", school.ID, (year-12)%100, year-12),
+			fmt.Sprintf("hs%d.duchv%02d|12A1|||%d", school.ID, (year-18)%100, year-18),
+		}
+		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("accounts:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+		}
+		// The one-time password from the list signs the pupil in.
+		creds := pupilCredentials(t, xlsx)
+		if len(creds) != 3 || creds[0][3] != strings.Split(want[0], "|")[0] {
+			t.Fatalf("credentials %v", creds)
+		}
+		if _, err := e.accounts.Authenticate(ctx, creds[0][3], creds[0][4], "127.0.0.1"); err != nil {
+			t.Fatalf("login with the one-time password: %v", err)
+		}
+		// The template is offered in both formats.
+		for _, f := range []string{"csv", "xlsx"} {
+			if resp, b := e.do("GET", "/pupils/template?format="+f, "", "", ""); resp.StatusCode != 200 || len(b) < 50 {
+				t.Fatalf("template %s: %d", f, resp.StatusCode)
+			}
+		}
+		// The page: the school's own administrator only.
+		if resp, _ := e.do("GET", fmt.Sprintf("/schools/%d/pupils", school.ID), tok, "", ""); resp.StatusCode != 200 {
+			t.Fatalf("page: %d", resp.StatusCode)
+		}
+		if resp, _ := e.do("GET", fmt.Sprintf("/schools/%d/pupils", other.ID), tok, "", ""); resp.StatusCode != 404 {
+			t.Fatalf("other school's page: %d", resp.StatusCode)
+		}
+	})
+}
+
+// pupilCredentials reads the rows of the credentials spreadsheet.
+func pupilCredentials(t *testing.T, xlsx []byte) [][]string {
+	t.Helper()
+	_, rows, err := sheet.ReadTable(bytes.NewReader(xlsx), sheet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, r := range rows {
+		out = append(out, r.Fields)
+	}
+	return out
+}
+
+// TestNewUserPageRecordsGuardianConsent: /users/new takes the guardian's name and consent of a
+// learner under 16; without the consent nothing is created.
+func TestNewUserPageRecordsGuardianConsent(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		b := e.browser()
+		b.login("province.admin", testPassword)
+		form := url.Values{"username": {"hocsinh.moi"}, "display_name": {"Lê Thị Mơ"}, "password": {"mat-khau-hoc-sinh-1"}, "role": {"learner"},
+			"org_id": {fmt.Sprint(e.orgIDs["thpt-sontay"])}, "under_16": {"1"}, "guardian_name": {"Lê Văn Cha"}}
+		if resp, body := b.post("/users", form); resp.StatusCode != 422 || !strings.Contains(body, "Nghị định 13/2023/NĐ-CP") {
+			t.Fatalf("without consent: %d", resp.StatusCode)
+		}
+		if _, err := e.accounts.FindByUsername(e.sys, "hocsinh.moi"); err == nil {
+			t.Fatal("created without the guardian's consent")
+		}
+		if resp, body := b.get("/users/new"); resp.StatusCode != 200 || !strings.Contains(body, `id="guardian_name"`) {
+			t.Fatalf("form: %d", resp.StatusCode)
+		}
+		form.Set("guardian_consent", "1")
+		if resp, _ := b.post("/users", form); resp.StatusCode != 303 {
+			t.Fatalf("with consent: %d", resp.StatusCode)
+		}
+		u, err := e.accounts.FindByUsername(e.sys, "hocsinh.moi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var guardian string
+		var by int64
+		if err := d.Reader().QueryRowContext(context.Background(), "SELECT guardian_name, recorded_by FROM guardian_consents WHERE user_id = ?", u.ID).Scan(&guardian, &by); err != nil || guardian != "Lê Văn Cha" || by != e.users["province_admin"] {
+			t.Fatalf("consent %q by %d: %v", guardian, by, err)
+		}
+	})
+}
