@@ -101,6 +101,10 @@ func timeScan(d *db.DB, campaign int64) time.Duration {
 }
 
 func progress(w io.Writer, o options) {
+	if o.seeded != "" {
+		progressSeeded(w, o)
+		return
+	}
 	fmt.Fprintf(w, "### Province-level progress (%s)\n\n", o.engine)
 	fmt.Fprintf(w, "Generated province: 173 communes × %d villages, 7500 members in teams at district, commune and village level, one campaign; about 3%% of records name a citizen another member already guided. "+
 		"Generator: `outreach.Generate` (`internal/outreach/generate.go`: the rows and counters the API writes, in multi-row inserts), on a fresh database per size. "+
@@ -122,4 +126,22 @@ func progress(w io.Writer, o options) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// progressSeeded times the province's progress on a database made by `lantoa seed --profile
+// province` (the same generator behind every benchmark of generated data).
+func progressSeeded(w io.Writer, o options) {
+	d, err := db.Open(context.Background(), o.seeded, db.Options{})
+	check(err)
+	defer d.Close()
+	var campaign, records int64
+	check(d.Reader().QueryRowContext(context.Background(), "SELECT MAX(campaign_id), COUNT(*) FROM outreach_records").Scan(&campaign, &records))
+	fmt.Fprintf(w, "### Province-level progress on a seeded database (%s)\n\n", o.engine)
+	fmt.Fprintf(w, "%d timed queries of `Service.Progress(\"51\")` after 3 warm-ups, on `lantoa seed --profile province` data; baseline: `COUNT(*), COUNT(DISTINCT citizen_key)` over the raw records, median of 3.\n\n", o.queries)
+	fmt.Fprintln(w, "| Records | progress p50 | p95 | max | baseline scan (median) | records / distinct citizens / members met |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	p50, p95, worst, p := timeProgress(d, o.queries, "51")
+	scan := timeScan(d, campaign)
+	fmt.Fprintf(w, "| %d | %v | %v | %v | %v | %d / %d / %d of %d |\n\n", records, p50.Round(10*time.Microsecond), p95.Round(10*time.Microsecond),
+		worst.Round(10*time.Microsecond), scan.Round(time.Millisecond), p.Records, p.Citizens, p.MembersMet, p.Members)
 }

@@ -66,6 +66,7 @@ type options struct {
 	skipIng   bool
 	skipProg  bool
 	readConns int
+	seeded    string
 }
 
 func main() {
@@ -83,6 +84,7 @@ func main() {
 	flag.BoolVar(&o.skipIng, "skip-ingest", false, "skip the ingestion measure")
 	flag.IntVar(&o.readConns, "read-conns", 0, "SQLite reader pool size (0: what serve uses, 2 × GOMAXPROCS, at least 4)")
 	flag.BoolVar(&o.skipProg, "skip-progress", false, "skip the progress measure")
+	flag.StringVar(&o.seeded, "db", "", "time progress on this database made by `lantoa seed --profile province` instead of generating")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile")
 	flag.Parse()
 	if *cpuprofile != "" {

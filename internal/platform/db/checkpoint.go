@@ -9,9 +9,8 @@ import (
 )
 
 // checkpointEvery is how often the background connection copies committed WAL frames into the
-// database file. SQLite's default threshold is 1,000 pages; at the write rates of launch day that
-// is reached about every second, so the WAL stays the size it would have had.
-const checkpointEvery = 500 * time.Millisecond
+// database file, so that the writer's own checkpoint (every 4,096 pages) finds little left to do.
+const checkpointEvery = 250 * time.Millisecond
 
 type checkpointer struct {
 	conn   *sql.DB
@@ -21,8 +20,7 @@ type checkpointer struct {
 }
 
 // startCheckpointer opens a connection of its own (query_only would forbid the copy) and runs
-// PASSIVE checkpoints on it: they never wait for readers or block the writer, which is exactly
-// what the automatic checkpoint does, minus the commit that used to pay for it.
+// PASSIVE checkpoints on it: they never wait for readers or block the writer.
 func startCheckpointer(path string, pragmas url.Values) (*checkpointer, error) {
 	conn, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,44 @@ func walSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return st.Size()
+}
+
+// A writer that never pauses still gets a bounded WAL: the RESTART past the limit lets it start
+// over from the beginning of the file.
+func TestWALBoundedUnderContinuousWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cw.db")
+	ctx := context.Background()
+	d, err := db.Open(ctx, path, db.Options{Synchronous: "OFF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 8000)
+	var peak int64
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+			for range 20 {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO t (pad) VALUES (?)", pad); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > peak {
+			peak = st.Size()
+		}
+	}
+	// About 20 MB/s of pages for 8 s: without the restart the WAL would hold all of it.
+	if peak > 200<<20 {
+		t.Errorf("WAL reached %d MB under continuous writes", peak>>20)
+	}
 }

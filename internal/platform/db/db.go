@@ -117,10 +117,13 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		writeQ[k] = v
 	}
 	writeQ.Set("_txlock", "immediate")
-	// The writer never checkpoints: SQLite's automatic checkpoint runs inside the commit that
-	// crosses the threshold, so one caller in a thousand waited for a whole WAL copy (the tail of
-	// the exam-day start). A background connection checkpoints instead (checkpoint.go).
-	writeQ.Add("_pragma", "wal_autocheckpoint(0)")
+	// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so with the
+	// default (1,000 pages) one caller in a thousand waited for a whole WAL copy: the tail of the
+	// exam-day start. A background connection now copies committed frames every 250 ms
+	// (checkpoint.go); the writer's own checkpoint, at a higher threshold, only copies what the
+	// background has not yet, and lets the WAL start over from its beginning: without it a steady
+	// stream of commits never leaves a moment for that, and the WAL grows without end.
+	writeQ.Add("_pragma", "wal_autocheckpoint(4096)")
 
 	write, err := sql.Open("sqlite", "file:"+path+"?"+writeQ.Encode())
 	if err != nil {
