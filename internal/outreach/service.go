@@ -83,7 +83,7 @@ func (s *Service) write(ctx context.Context, fn func(tx *db.Tx) error) error {
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond):
+		case <-time.After(time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond): // #nosec G404 -- retry jitter, not a secret
 		}
 	}
 	return err

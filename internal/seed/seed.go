@@ -142,7 +142,7 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 		o.Launch = o.Now.Add(-3 * 24 * time.Hour)
 	}
 	ctx = audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "seed"})
-	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress)}
+	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress)} // #nosec G404 -- the same seed must give the same data
 	if _, err := s.Accounts.FindByUsername(ctx, "seed.admin"); err == nil {
 		return Result{}, ErrNotEmpty
 	}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Re-runs the benchmarks behind docs/benchmarks.md, one after the other (they must not share the
+# machine), writing each driver's Markdown report into OUT (default /tmp/lantoa-bench).
+# PostgreSQL figures need LANTOA_BENCH_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable).
+# The province at full size (10 M guidance records, 1 M learners) is generated once with
+# `lantoa seed --profile province` and shared by the outreach-progress and reports benchmarks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT="${1:-/tmp/lantoa-bench}"
+mkdir -p "$OUT"
+PG="${LANTOA_BENCH_POSTGRES_URL:-}"
+
+go build -o "$OUT/lantoa" ./cmd/lantoa
+if [ ! -f "$OUT/province.db" ]; then
+	"$OUT/lantoa" seed --db "$OUT/province.db" --profile province | tee "$OUT/seed-province.txt"
+fi
+
+go run ./bench/foundation -out "$OUT/foundation.md"
+go run ./bench/outreach -engine sqlite -posts 20000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-sqlite.md"
+go run ./bench/outreach -engine sqlite -skip-ingest -db "$OUT/province.db" -queries 200 -out "$OUT/outreach-progress.md"
+go run ./bench/reports -db "$OUT/province.db" -requests 100 -out "$OUT/reports.md"
+go run ./bench/training -engines sqlite -duration 15s -starters 5000 -window 60s | tee "$OUT/training-sqlite.md"
+go run ./bench/ceremony -clients 187,9000 -rounds 3 | tee "$OUT/ceremony.md"
+go run ./bench/portal -engine sqlite | tee "$OUT/portal.md"
+go run ./bench/launchday -scale 0.01 -duration 20s -out "$OUT/launchday-sqlite.md"
+if [ -n "$PG" ]; then
+	go run ./bench/outreach -engine postgres -posts 10000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
+	go run ./bench/training -engines postgres -duration 15s -starters 5000 -window 60s | tee "$OUT/training-postgres.md"
+	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
+	"$OUT/lantoa" seed --db "$PG" --profile national | tee "$OUT/seed-national.txt"
+fi
+bash bench/crash/run.sh 100 | tail -5 | tee "$OUT/crash.txt"
