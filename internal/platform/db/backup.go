@@ -20,7 +20,7 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	conn, err := sql.Open("sqlite", "file:"+db.Source+"?"+q.Encode())
+	conn, err := sql.Open("sqlite", fileURI(db.Source)+"?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func openCheckConn(path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "query_only(1)")
-	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	return sql.Open("sqlite", fileURI(path)+"?"+q.Encode())
 }
 
 // Restore replaces the SQLite database at target with the backup at source. It refuses when a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,4 +71,27 @@ func TestInsertRowsChunksAndReturns(t *testing.T) {
 			t.Errorf("short row: err = %v", err)
 		}
 	})
+}
+
+// A path with the characters a URI reserves opens that very file.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#01 b?c%d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.db")
+	d, err := db.Open(context.Background(), path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteTx(context.Background(), func(tx *db.Tx) error {
+		_, err := tx.ExecContext(context.Background(), "CREATE TABLE t (x INTEGER)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at %s: %v", path, err)
+	}
 }

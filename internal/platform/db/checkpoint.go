@@ -22,7 +22,7 @@ type checkpointer struct {
 // startCheckpointer opens a connection of its own (query_only would forbid the copy) and runs
 // PASSIVE checkpoints on it: they never wait for readers or block the writer.
 func startCheckpointer(path string, pragmas url.Values) (*checkpointer, error) {
-	conn, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	conn, err := sql.Open("sqlite", fileURI(path)+"?"+pragmas.Encode())
 	if err != nil {
 		return nil, err
 	}
