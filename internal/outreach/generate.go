@@ -16,6 +16,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/fakename"
 )
 
 // GenMember is an existing user who becomes a team member in generated data.
@@ -40,8 +41,12 @@ type GenSpec struct {
 	// Until, when not zero, bounds the records' times (e.g. now, for a window still open); the
 	// records are spread over [Launch, min(Launch+7 days, Until)).
 	Until time.Time
-	// Progress, when set, is called after each committed transaction with the records written.
+	// Progress, when set, is called after each committed transaction with the records written so
+	// far, and in the index phase with the indexes built so far.
 	Progress func(done int64)
+	// Phase, when set, announces a later phase of total steps (building the indexes again after
+	// a large load, which can take longer than writing the rows).
+	Phase func(step string, total int64)
 }
 
 // GenResult tells what Generate wrote.
@@ -143,7 +148,7 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	g.rng = mrand.New(mrand.NewPCG(spec.Seed, 0x7265636f726473)) // #nosec G404 -- reproducible generated data
 	// A large load fills outreach_records without its secondary indexes, which are built again
 	// (by sorting, much faster than millions of random inserts) at the end, also on failure.
-	var restore func() error
+	var restore func(phase func(string, int64), progress func(int64)) error
 	if spec.Records >= genDropIndexesFrom {
 		var err error
 		if restore, err = dropSecondaryIndexes(ctx, d, "outreach_records"); err != nil {
@@ -152,7 +157,7 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	}
 	err = g.write(ctx, &final, &res)
 	if restore != nil {
-		err = errors.Join(err, restore())
+		err = errors.Join(err, restore(spec.Phase, spec.Progress))
 	}
 	if err != nil {
 		return res, err
@@ -508,27 +513,7 @@ type genRecord struct {
 	noPhoneNameIndex uint64
 }
 
-// The name parts, roughly in the frequencies of the population (Nguyễn about 38 %).
 var (
-	genFamily = []struct {
-		name string
-		w    int
-	}{{"Nguyễn", 380}, {"Trần", 110}, {"Lê", 95}, {"Phạm", 70}, {"Huỳnh", 50}, {"Võ", 45}, {"Phan", 45}, {"Hoàng", 30},
-		{"Đặng", 21}, {"Bùi", 20}, {"Đỗ", 14}, {"Hồ", 13}, {"Ngô", 13}, {"Dương", 10}, {"Lý", 5}, {"Đinh", 8}, {"Trương", 8},
-		{"Lương", 5}, {"Tô", 3}, {"Thái", 3}}
-	genMiddleM = []string{"Văn", "Văn", "Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Xuân", "Ngọc", "Đình", "Tấn", "Trọng"}
-	genMiddleF = []string{"Thị", "Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Bích", "Hồng", "Diệu", "Minh"}
-	genGivenM  = []string{"An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hùng", "Huy", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc",
-		"Quang", "Sơn", "Tài", "Thành", "Thắng", "Tiến", "Trung", "Tuấn", "Việt", "Vinh", "Bảo", "Hiếu", "Lộc", "Nghĩa", "Toàn", "Kiên"}
-	genGivenF = []string{"Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Lan", "Liên", "Linh", "Loan", "Mai",
-		"Nga", "Ngân", "Nhung", "Oanh", "Phương", "Quyên", "Sương", "Tâm", "Thảo", "Thủy", "Trang", "Tuyết", "Vân", "Yến", "Hiền", "Lý"}
-	genFamilyTotal = func() int {
-		n := 0
-		for _, f := range genFamily {
-			n += f.w
-		}
-		return n
-	}()
 	// Mobile prefixes of Vietnamese networks (Viettel, Vinaphone, MobiFone, Vietnamobile).
 	genPrefixes = []string{"032", "033", "034", "035", "036", "037", "038", "039", "086", "096", "097", "098",
 		"081", "082", "083", "084", "085", "088", "091", "094", "070", "076", "077", "078", "079", "089", "090", "093", "056", "058"}
@@ -547,29 +532,10 @@ func mix(x uint64) uint64 {
 
 // genPerson returns a name and a year of birth for citizen number n (h is a hash of it).
 func genPerson(h uint64) (string, int) {
-	female := h&1 == 1
-	h >>= 1
-	fw := int(h % uint64(genFamilyTotal)) // #nosec G115 -- a non-negative table size and a hash reduced modulo it
-	h /= uint64(genFamilyTotal)           // #nosec G115 -- a non-negative table size
-	family := genFamily[0].name
-	for _, f := range genFamily {
-		if fw < f.w {
-			family = f.name
-			break
-		}
-		fw -= f.w
-	}
-	middle, given := genMiddleM, genGivenM
-	if female {
-		middle, given = genMiddleF, genGivenF
-	}
-	m := middle[h%uint64(len(middle))]
-	h /= uint64(len(middle))
-	gv := given[h%uint64(len(given))]
-	h /= uint64(len(given))
+	name, h := fakename.Name(h)
 	// Years of birth 1940–2008, most between 1960 and 1995 (a triangle over two draws).
 	year := 1940 + int(h%35) + int((h/35)%35)
-	return family + " " + m + " " + gv, year
+	return name, year
 }
 
 // genPhone is the phone of phone citizen n: a different number for every n below 3×10⁸.
@@ -926,8 +892,8 @@ func sortedKeys[K int | string, V any](m map[K]V) []K {
 
 // dropSecondaryIndexes drops the non-unique indexes of table (their definitions read from the
 // catalogue, so they come back exactly as the migrations made them) and returns the function that
-// creates them again.
-func dropSecondaryIndexes(ctx context.Context, d *db.DB, table string) (func() error, error) {
+// creates them again, one transaction per index so its progress can be reported.
+func dropSecondaryIndexes(ctx context.Context, d *db.DB, table string) (func(phase func(string, int64), progress func(int64)) error, error) {
 	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
 	if d.Engine == db.Postgres {
 		q = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? AND indexdef NOT LIKE 'CREATE UNIQUE%'"
@@ -956,25 +922,37 @@ func dropSecondaryIndexes(ctx context.Context, d *db.DB, table string) (func() e
 	}); err != nil {
 		return nil, err
 	}
-	return func() error {
+	return func(phase func(string, int64), progress func(int64)) error {
 		ctx := context.WithoutCancel(ctx)
-		return d.WriteTx(ctx, func(tx *db.Tx) error {
-			if tx.Engine() == db.SQLite {
-				// Building a b-tree of millions of keys rewrites its upper pages over and over; with
-				// the usual 16 MB cache they spill to the WAL each time (20 GB of WAL for 10 M
-				// records). A cache that holds the index being built writes each page once.
-				if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -524288"); err != nil {
-					return apperr.Wrap(err, "index cache")
+		if phase == nil {
+			progress = nil // without a phase announced, Progress counts records only
+		} else {
+			phase("Chỉ mục / indexes of "+table, int64(len(defs)))
+		}
+		for i, def := range defs {
+			err := d.WriteTx(ctx, func(tx *db.Tx) error {
+				if tx.Engine() == db.SQLite {
+					// Building a b-tree of millions of keys rewrites its upper pages over and over;
+					// with the usual 16 MB cache they spill to the WAL each time (20 GB of WAL for
+					// 10 M records). A cache that holds the index being built writes each page once.
+					if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -524288"); err != nil {
+						return apperr.Wrap(err, "index cache")
+					}
+					defer tx.ExecContext(ctx, "PRAGMA cache_size = -16000")
 				}
-				defer tx.ExecContext(ctx, "PRAGMA cache_size = -16000")
-			}
-			for _, def := range defs {
 				if _, err := tx.ExecContext(ctx, def); err != nil {
 					return apperr.Wrap(err, "create index")
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+			if progress != nil {
+				progress(int64(i + 1))
+			}
+		}
+		return nil
 	}, nil
 }
 

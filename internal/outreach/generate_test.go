@@ -137,15 +137,28 @@ func TestGenerateMatchesRecount(t *testing.T) {
 			return fmt.Sprint(len(m), m)
 		}
 		indexesBefore := indexes()
-		var calls []int64
+		var calls, indexCalls []int64
+		var phases []string
 		res, err := outreach.Generate(context.Background(), d, outreach.GenSpec{Seed: 11, Members: members, Records: 60000, Launch: launch,
-			Progress: func(n int64) { calls = append(calls, n) }})
+			Progress: func(n int64) {
+				if len(phases) > 0 {
+					indexCalls = append(indexCalls, n)
+				} else {
+					calls = append(calls, n)
+				}
+			},
+			Phase: func(step string, total int64) { phases = append(phases, fmt.Sprintf("%s:%d", step, total)) }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("%+v", res)
 		if res.Records != 60000 || len(calls) == 0 || calls[len(calls)-1] != 60000 {
 			t.Fatalf("records %d, progress calls %v", res.Records, calls)
+		}
+		// The index rebuild is announced as its own phase and counted index by index.
+		if len(phases) != 1 || !strings.Contains(phases[0], "indexes") || len(indexCalls) == 0 ||
+			fmt.Sprintf("%s:%d", phases[0][:strings.LastIndex(phases[0], ":")], indexCalls[len(indexCalls)-1]) != phases[0] {
+			t.Errorf("phases %v, index progress %v", phases, indexCalls)
 		}
 		if res.Shared == 0 || res.Flagged == 0 || res.Citizens >= res.Records || res.Citizens < res.Records*9/10 {
 			t.Errorf("citizens %d shared %d flagged %d of %d records", res.Citizens, res.Shared, res.Flagged, res.Records)

@@ -21,7 +21,7 @@ func (g *gen) training(ctx context.Context) error {
 	}
 	g.bar.start("Khóa học, bài thi / training", int64(len(ls)))
 	_, err := training.Generate(ctx, g.s.DB, training.GenSpec{Seed: g.rng.Uint64(), Learners: ls, Now: g.o.Now,
-		Progress: func(n int) { g.bar.add(int64(n)) }})
+		Progress: func(n int) { g.bar.set(int64(n)) }})
 	if err != nil {
 		return fmt.Errorf("training: %w", err)
 	}

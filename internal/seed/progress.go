@@ -57,6 +57,18 @@ func (p *progress) add(n int64) {
 	p.draw(false)
 }
 
+// set records that done units of the step are finished so far (for generators that report a
+// running total rather than increments).
+func (p *progress) set(done int64) {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done = min(max(done, p.done), p.total)
+	p.draw(false)
+}
+
 // finish ends the step and prints its time.
 func (p *progress) finish() {
 	if p == nil || p.w == nil {

@@ -431,7 +431,8 @@ func (g *gen) outreach(ctx context.Context) error {
 	}
 	g.bar.start("Hồ sơ hướng dẫn / guidance records", g.size.Records)
 	_, err := outreach.Generate(ctx, g.s.DB, outreach.GenSpec{Seed: g.rng.Uint64(), Members: ms, Records: g.size.Records,
-		Launch: g.o.Launch, Progress: func(n int64) { g.bar.add(n) }})
+		Launch: g.o.Launch, Progress: g.bar.set,
+		Phase: func(step string, total int64) { g.bar.finish(); g.bar.start(step, total) }})
 	if err != nil {
 		return fmt.Errorf("outreach: %w", err)
 	}

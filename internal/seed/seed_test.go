@@ -184,3 +184,24 @@ func TestSizeOf(t *testing.T) {
 		t.Errorf("province at full size = %+v", s)
 	}
 }
+
+// Generators report a running total; the bar must show that total, not the sum of the totals
+// (which once drew 100 % while most of the records were still to be written).
+func TestProgressSetTakesRunningTotal(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out)
+	p.start("records", 1000)
+	for _, done := range []int64{100, 200, 300} {
+		p.set(done)
+	}
+	if p.done != 300 {
+		t.Fatalf("done = %d after running totals 100, 200, 300; want 300", p.done)
+	}
+	if strings.Contains(out.String(), "100%") {
+		t.Errorf("bar reached 100%% early:\n%s", out.String())
+	}
+	p.set(5000)
+	if p.done != 1000 {
+		t.Errorf("done = %d, want capped at the total 1000", p.done)
+	}
+}
