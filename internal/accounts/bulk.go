@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -29,30 +27,19 @@ func BulkCreate(ctx context.Context, d *db.DB, users []BulkUser, passwordHash st
 	const batch = 20000
 	for start := 0; start < len(users); start += batch {
 		part := users[start:min(start+batch, len(users))]
-		index := make(map[string]int, len(part))
+		keys := make([]string, len(part))
 		rows := make([][]any, len(part))
 		for i, u := range part {
-			index[u.Username] = start + i
+			keys[i] = u.Username
 			rows[i] = []any{u.Username, u.DisplayName, textfold.Fold(u.Username + " " + u.DisplayName), passwordHash, now, now}
 		}
 		err := d.WriteTx(ctx, func(tx *db.Tx) error {
-			err := tx.InsertRows(ctx, "users", []string{"username", "display_name", "search_key", "password_hash", "created_at", "updated_at"},
-				rows, "RETURNING id, username", func(r *sql.Rows) error {
-					var id int64
-					var name string
-					if err := r.Scan(&id, &name); err != nil {
-						return err
-					}
-					i, ok := index[name]
-					if !ok {
-						return fmt.Errorf("accounts: bulk insert returned unknown user %q", name)
-					}
-					ids[i] = id
-					return nil
-				})
+			partIDs, err := tx.InsertRowsIDs(ctx, "users", []string{"username", "display_name", "search_key", "password_hash", "created_at", "updated_at"},
+				rows, "username", keys)
 			if err != nil {
 				return err
 			}
+			copy(ids[start:], partIDs)
 			var grants [][]any
 			for i, u := range part {
 				for _, g := range u.Grants {

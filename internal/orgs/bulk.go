@@ -2,8 +2,6 @@ package orgs
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"strconv"
 
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -16,13 +14,10 @@ import (
 // audit entry or permission check, which Create keeps for people's own additions. The new
 // organisations are returned with their ids and paths, in the order given.
 func BulkCreate(ctx context.Context, d *db.DB, parent Org, children []Org, now int64) ([]Org, error) {
-	index := make(map[string]int, len(children))
+	names := make([]string, len(children))
 	rows := make([][]any, len(children))
 	for i, o := range children {
-		if _, dup := index[o.Name]; dup {
-			return nil, fmt.Errorf("orgs: bulk create: name %q twice", o.Name)
-		}
-		index[o.Name] = i
+		names[i] = o.Name
 		rows[i] = []any{o.Name, o.ShortName, string(o.Kind), db.NullInt(parent.ID), db.NullString(o.UnitCode), o.UnitPath, textfold.Fold(o.Name), now, now}
 	}
 	prefix := parent.Path
@@ -31,20 +26,14 @@ func BulkCreate(ctx context.Context, d *db.DB, parent Org, children []Org, now i
 	}
 	made := make([]Org, len(children))
 	err := d.WriteTx(ctx, func(tx *db.Tx) error {
-		err := tx.InsertRows(ctx, "orgs", []string{"name", "short_name", "kind", "parent_id", "unit_code", "unit_path", "search_key", "created_at", "updated_at"},
-			rows, "RETURNING id, name", func(r *sql.Rows) error {
-				var id int64
-				var name string
-				if err := r.Scan(&id, &name); err != nil {
-					return err
-				}
-				o := children[index[name]]
-				o.ID, o.ParentID, o.Path = id, parent.ID, prefix+strconv.FormatInt(id, 10)+"/"
-				made[index[name]] = o
-				return nil
-			})
+		ids, err := tx.InsertRowsIDs(ctx, "orgs", []string{"name", "short_name", "kind", "parent_id", "unit_code", "unit_path", "search_key", "created_at", "updated_at"},
+			rows, "name", names)
 		if err != nil {
 			return err
+		}
+		for i, o := range children {
+			o.ID, o.ParentID, o.Path = ids[i], parent.ID, prefix+strconv.FormatInt(ids[i], 10)+"/"
+			made[i] = o
 		}
 		// The path holds the row's own id, known only now: one statement sets them all.
 		_, err = tx.ExecContext(ctx, "UPDATE orgs SET path = ? || CAST(id AS TEXT) || '/' WHERE path = ''", prefix)

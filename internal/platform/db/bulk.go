@@ -69,3 +69,35 @@ func (t *Tx) InsertRows(ctx context.Context, table string, cols []string, rows [
 	}
 	return nil
 }
+
+// InsertRowsIDs is InsertRows for rows whose new ids the caller needs in the order it gave them:
+// keyCol names a column unique among the rows (a username, an organisation's name under its
+// parent), keys holds that column's value for each row, and the ids come back matched by it —
+// neither engine promises that RETURNING follows the order of a multi-row VALUES list.
+func (t *Tx) InsertRowsIDs(ctx context.Context, table string, cols []string, rows [][]any, keyCol string, keys []string) ([]int64, error) {
+	if len(keys) != len(rows) {
+		return nil, fmt.Errorf("db: insert into %s: %d keys for %d rows", table, len(keys), len(rows))
+	}
+	index := make(map[string]int, len(keys))
+	for i, k := range keys {
+		if _, dup := index[k]; dup {
+			return nil, fmt.Errorf("db: insert into %s: %s %q twice", table, keyCol, k)
+		}
+		index[k] = i
+	}
+	ids := make([]int64, len(rows))
+	err := t.InsertRows(ctx, table, cols, rows, "RETURNING id, "+keyCol, func(r *sql.Rows) error {
+		var id int64
+		var key string
+		if err := r.Scan(&id, &key); err != nil {
+			return err
+		}
+		i, ok := index[key]
+		if !ok {
+			return fmt.Errorf("db: insert into %s returned unknown %s %q", table, keyCol, key)
+		}
+		ids[i] = id
+		return nil
+	})
+	return ids, err
+}

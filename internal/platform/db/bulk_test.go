@@ -95,3 +95,44 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 		t.Fatalf("the database is not at %s: %v", path, err)
 	}
 }
+
+// InsertRowsIDs hands the ids back in the caller's order and refuses a key given twice before
+// writing anything.
+func TestInsertRowsIDsKeepsOrder(t *testing.T) {
+	dbtest.Each(t, nil, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ddl := "CREATE TABLE bulk_ids (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+		if d.Engine == db.Postgres {
+			ddl = "CREATE TABLE bulk_ids (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+		}
+		if err := d.WriteTx(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, ddl); return err }); err != nil {
+			t.Fatal(err)
+		}
+		const n = 16000 // two statements
+		rows, keys := make([][]any, n), make([]string, n)
+		for i := range rows {
+			keys[i] = fmt.Sprintf("Trường %05d", n-i) // not the order of any index
+			rows[i] = []any{keys[i]}
+		}
+		var ids []int64
+		if err := d.WriteTx(ctx, func(tx *db.Tx) (err error) {
+			ids, err = tx.InsertRowsIDs(ctx, "bulk_ids", []string{"name"}, rows, "name", keys)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, 1, n / 2, n - 1} {
+			var name string
+			if err := d.Reader().QueryRowContext(ctx, "SELECT name FROM bulk_ids WHERE id = ?", ids[i]).Scan(&name); err != nil || name != keys[i] {
+				t.Errorf("ids[%d] = %d names %q (%v), want %q", i, ids[i], name, err, keys[i])
+			}
+		}
+		err := d.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.InsertRowsIDs(ctx, "bulk_ids", []string{"name"}, [][]any{{"mới"}, {"mới"}}, "name", []string{"mới", "mới"})
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("duplicate key: err = %v", err)
+		}
+	})
+}
