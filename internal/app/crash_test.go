@@ -118,6 +118,11 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		close(stop)
 		wg.Wait()
 		total = len(acked)
+		// Each kill, not only the last, must leave a database that checks clean (the WAL as the
+		// kill left it is part of the check: IntegrityCheck opens it as the next start would).
+		if verdict, err := db.IntegrityCheck(dbPath); err != nil || verdict != "ok" {
+			t.Fatalf("integrity after kill %d: %q %v", cycle+1, verdict, err)
+		}
 	}
 	if total == 0 {
 		t.Fatal("no write was acknowledged: the load did not run")
