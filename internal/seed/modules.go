@@ -36,9 +36,15 @@ func (g *gen) ceremony(ctx context.Context) error {
 	if g.s.Ceremony == nil {
 		return nil
 	}
+	// The programme starts half an hour before the button, but on the launch's own day: the
+	// button only works until the ceremony day's midnight.
+	starts := g.o.Launch.Add(-30 * time.Minute)
+	if y, m, d := g.o.Launch.In(ceremony.VietnamTime).Date(); starts.Before(time.Date(y, m, d, 0, 0, 0, 0, ceremony.VietnamTime)) {
+		starts = time.Date(y, m, d, 0, 0, 0, 0, ceremony.VietnamTime)
+	}
 	c, err := g.s.Ceremony.Create(ctx, ceremony.Ceremony{
 		Title:    "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi",
-		StartsAt: g.o.Launch.Add(-30 * time.Minute), Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh",
+		StartsAt: starts, Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh",
 		VCProvider: "Hệ thống hội nghị truyền hình tỉnh", RoomLink: "https://hop.quangngai.gov.vn/le-phat-dong",
 	})
 	if err != nil {
@@ -63,6 +69,24 @@ func (g *gen) ceremony(ctx context.Context) error {
 	}
 	g.bar.finish()
 	g.res.BridgePoints = len(points)
+	if g.o.Launch.After(g.o.Now) {
+		return nil // the ceremony is still to come: its button waits for the day
+	}
+	// A launch in the past happened: the programme ran to its last step and the button was
+	// pressed at the launch moment, so the data agrees with itself (the campaign's seven days,
+	// the portal's countdown, a closed button). The ceremony's clock is set back for the press.
+	if c, err = g.s.Ceremony.SetStep(ctx, c.ID, len(c.Steps)); err != nil {
+		return fmt.Errorf("ceremony programme: %w", err)
+	}
+	clock := g.s.Ceremony.Now
+	pressed := g.o.Launch.Add(-ceremony.LaunchDelay - time.Second)
+	g.s.Ceremony.Now = func() time.Time { return pressed }
+	at, err := g.s.Ceremony.Launch(ctx, c.ID)
+	g.s.Ceremony.Now = clock
+	if err != nil {
+		return fmt.Errorf("ceremony launch: %w", err)
+	}
+	g.res.LaunchedAt = at
 	return nil
 }
 

@@ -114,6 +114,7 @@ type Result struct {
 	Records       int64
 	Learners      int
 	BridgePoints  int
+	LaunchedAt    time.Time // the ceremony's launch, when the seed's launch moment is past
 	ReportsFilled int
 	Took          time.Duration
 }

@@ -106,6 +106,10 @@ func TestProvinceProfile(t *testing.T) {
 		if res.BridgePoints != 187 {
 			t.Errorf("bridge points = %d, want 187", res.BridgePoints)
 		}
+		// The launch is three days past: the ceremony ran and its button was pressed at that moment.
+		if !res.LaunchedAt.Equal(launch) || count(t, d, "SELECT COUNT(*) FROM ceremonies WHERE launch_at = ?", db.Millis(launch)) != 1 {
+			t.Errorf("ceremony launched at %v, want %v", res.LaunchedAt, launch)
+		}
 		if res.ReportsFilled == 0 || count(t, d, "SELECT COUNT(*) FROM reports WHERE state = 'submitted'") != res.ReportsFilled {
 			t.Errorf("reports submitted = %d", res.ReportsFilled)
 		}
