@@ -33,6 +33,8 @@ type Config struct {
 	// Instance names this process in the X-Lantoa-Instance response header (several instances
 	// behind one proxy); empty sends no header.
 	Instance string
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on that loopback address.
+	DebugAddr string
 	// Notify configures the outbox's senders (SMTP, development file).
 	Notify NotifyConfig
 }
@@ -54,6 +56,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", env.Getenv("LANTOA_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (behind a reverse proxy)")
 	fs.StringVar(&cfg.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous mode: FULL (durable, default) or NORMAL")
 	fs.StringVar(&cfg.Instance, "instance-name", env.Getenv("LANTOA_INSTANCE"), "name sent in the X-Lantoa-Instance response header (env LANTOA_INSTANCE)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	notifyFlags(fs, env, &cfg.Notify)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -140,6 +143,13 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 			Notify: notifier, Portal: newPortal(svc, ceremonies), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
 	if err != nil {
 		return err
+	}
+	if cfg.DebugAddr != "" {
+		stopDebug, err := startDebug(ctx, cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
