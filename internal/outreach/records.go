@@ -353,6 +353,16 @@ func viewScope(a *authz.Actor) (paths []string, ownID int64) {
 	return paths, ownID
 }
 
+// above tells whether path is an ancestor of one of paths.
+func above(path string, paths []string) bool {
+	for _, p := range paths {
+		if strings.HasPrefix(p, path) {
+			return true
+		}
+	}
+	return false
+}
+
 // RecordFilter narrows a listing of records.
 type RecordFilter struct {
 	CampaignID int64
@@ -400,6 +410,12 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 		u, err := s.unit(ctx, f.UnitCode)
 		if err != nil {
 			return nil, err
+		}
+		// A unit outside the viewer's units is refused as progress refuses it, rather than
+		// answered with an empty list that reads as "no records there". A unit above the
+		// viewer's (the district, for a commune official) just narrows nothing.
+		if !f.Mine && own == 0 && !authz.Under(u.Path, paths) && !above(u.Path, paths) {
+			return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 		}
 		conds = append(conds, "r.unit_path LIKE ?")
 		args = append(args, u.Path+"%")

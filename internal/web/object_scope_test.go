@@ -131,6 +131,9 @@ func TestOutOfScopeObjects(t *testing.T) {
 			if got := rows(sonTay); strings.Contains(got, phone) {
 				t.Errorf("Sơn Tây's administrator exported a Ba Tơ record: %s", got)
 			}
+			// Refused outright, as the progress export is, not an empty file that reads as "none".
+			resp, body := sonTay.get("/outreach/records.xlsx?unit=535")
+			refused("GET /outreach/records.xlsx?unit=535", resp, body)
 		})
 
 		t.Run("report", func(t *testing.T) {
