@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/memo"
 )
 
 // DistrictFigure is one district's public figure for the portal's map: a count and the target it
@@ -42,18 +44,15 @@ type DistrictFunc func(ctx context.Context) (DistrictFigures, error)
 // DistrictFigures calls f.
 func (f DistrictFunc) DistrictFigures(ctx context.Context) (DistrictFigures, error) { return f(ctx) }
 
-// DistrictBoard caches a DistrictSource for TTL, like the headline figures.
+// DistrictBoard caches a DistrictSource for TTL, like the headline figures (one computation at a
+// time, renewed in the background before it expires; see platform/memo).
 type DistrictBoard struct {
 	TTL time.Duration
 	Now func() time.Time
 
-	src   DistrictSource
-	fetch sync.Mutex
-
-	mu     sync.Mutex
-	cached DistrictFigures
-	at     time.Time
-	valid  bool
+	src  DistrictSource
+	once sync.Once
+	memo *memo.Cache[DistrictFigures]
 }
 
 // NewDistrictBoard returns a board over src with a 15-second cache.
@@ -61,35 +60,16 @@ func NewDistrictBoard(src DistrictSource) *DistrictBoard {
 	return &DistrictBoard{TTL: 15 * time.Second, Now: time.Now, src: src}
 }
 
-func (b *DistrictBoard) fresh() (DistrictFigures, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.valid && b.Now().Sub(b.at) < b.TTL {
-		return b.cached, true
-	}
-	return DistrictFigures{}, false
-}
-
 // Figures returns the figures by district; ok is false when there is no source.
 func (b *DistrictBoard) Figures(ctx context.Context) (f DistrictFigures, ok bool, err error) {
 	if b == nil || b.src == nil {
 		return DistrictFigures{}, false, nil
 	}
-	if f, hit := b.fresh(); hit {
-		return f.clone(), true, nil
-	}
-	b.fetch.Lock()
-	defer b.fetch.Unlock()
-	if f, hit := b.fresh(); hit {
-		return f.clone(), true, nil
-	}
-	f, err = b.src.DistrictFigures(ctx)
+	b.once.Do(func() { b.memo = &memo.Cache[DistrictFigures]{TTL: b.TTL, Now: func() time.Time { return b.Now() }} })
+	f, err = b.memo.Get(ctx, "", func(ctx context.Context, _ time.Time) (DistrictFigures, error) { return b.src.DistrictFigures(ctx) })
 	if err != nil {
 		return DistrictFigures{}, false, err
 	}
-	b.mu.Lock()
-	b.cached, b.at, b.valid = f, b.Now(), true
-	b.mu.Unlock()
 	return f.clone(), true, nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/memo"
 )
 
 // FigureSource gives live headline figures for the portal. Each key is a translation key (for
@@ -65,8 +66,7 @@ type FigureRegistry struct {
 
 	mu      sync.Mutex
 	sources []FigureSource
-	cached  []Figure
-	at      time.Time
+	memo    *memo.Cache[[]Figure]
 }
 
 // NewFigureRegistry returns a registry with a 15-second cache.
@@ -79,20 +79,28 @@ func (r *FigureRegistry) Register(src FigureSource) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sources = append(r.sources, src)
-	r.cached = nil
+	r.memo = nil
 }
 
 // Collect returns every figure. A failing source is an error: the page shows no figure rather
 // than a wrong one.
 func (r *FigureRegistry) Collect(ctx context.Context) ([]Figure, error) {
 	r.mu.Lock()
-	if r.cached != nil && r.Now().Sub(r.at) < r.TTL {
-		out := append([]Figure(nil), r.cached...)
-		r.mu.Unlock()
-		return out, nil
+	if r.memo == nil {
+		r.memo = &memo.Cache[[]Figure]{TTL: r.TTL, Now: func() time.Time { return r.Now() }}
 	}
+	m := r.memo
 	sources := append([]FigureSource(nil), r.sources...)
 	r.mu.Unlock()
+	out, err := m.Get(ctx, "", func(ctx context.Context, _ time.Time) ([]Figure, error) { return collect(ctx, sources) })
+	if err != nil {
+		return nil, err
+	}
+	return append([]Figure(nil), out...), nil
+}
+
+// collect asks every source for its figures, in registration order.
+func collect(ctx context.Context, sources []FigureSource) ([]Figure, error) {
 	out := []Figure{}
 	for _, src := range sources {
 		m, err := src.Figures(ctx)
@@ -111,10 +119,7 @@ func (r *FigureRegistry) Collect(ctx context.Context) ([]Figure, error) {
 			out = append(out, Figure{Key: k, Value: m[k]})
 		}
 	}
-	r.mu.Lock()
-	r.cached, r.at = out, r.Now()
-	r.mu.Unlock()
-	return append([]Figure(nil), out...), nil
+	return out, nil
 }
 
 // FoundationFigures counts what the foundation knows: current districts, communes and villages,

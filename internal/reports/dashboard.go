@@ -142,7 +142,7 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 			if !ok {
 				continue
 			}
-			teams, err := cached(s, "t|"+p.Section()+"|"+u.Path, func(now time.Time) ([]Team, error) { return tp.Teams(ctx, u.Path, now) })
+			teams, err := cached(ctx, s, "t|"+p.Section()+"|"+u.Path, func(ctx context.Context, now time.Time) ([]Team, error) { return tp.Teams(ctx, u.Path, now) })
 			if err != nil {
 				return Dashboard{}, apperr.Wrap(err, "teams")
 			}
@@ -160,7 +160,9 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 		if !ok {
 			continue
 		}
-		series, err := cached(s, fmt.Sprintf("s|%s|%s|%d", p.Section(), u.Path, days), func(now time.Time) ([]Series, error) { return sp.Series(ctx, u.Path, from, now) })
+		series, err := cached(ctx, s, fmt.Sprintf("s|%s|%s|%d", p.Section(), u.Path, days), func(ctx context.Context, now time.Time) ([]Series, error) {
+			return sp.Series(ctx, u.Path, from, now)
+		})
 		if err != nil {
 			return Dashboard{}, apperr.Wrap(err, "series")
 		}
@@ -250,7 +252,9 @@ func (s *Service) OrgDashboard(ctx context.Context, orgID int64, orgPath, orgUni
 		if !ok {
 			continue
 		}
-		fields, err := cached(s, "o|"+p.Section()+"|"+orgPath, func(now time.Time) ([]Field, error) { return op.OrgFields(ctx, orgPath, now) })
+		fields, err := cached(ctx, s, "o|"+p.Section()+"|"+orgPath, func(ctx context.Context, now time.Time) ([]Field, error) {
+			return op.OrgFields(ctx, orgPath, now)
+		})
 		if err != nil {
 			return OrgDashboard{}, apperr.Wrap(err, "org figures")
 		}

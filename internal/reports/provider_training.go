@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/platform/memo"
 	"github.com/lantoa/lantoa/internal/training"
 )
 
@@ -18,14 +19,9 @@ import (
 type TrainingProvider struct {
 	Svc *training.Service
 
-	mu    sync.Mutex
-	memo  map[string]trainingMemo
+	once  sync.Once
+	memo  *memo.Cache[map[string]training.FigureRow]
 	Clock func() time.Time
-}
-
-type trainingMemo struct {
-	at   time.Time
-	rows map[string]training.FigureRow
 }
 
 // Section is "training".
@@ -40,29 +36,18 @@ func (p *TrainingProvider) now() time.Time {
 
 // rowsAt returns every unit's figures of a level for a course, from the memo when fresh.
 func (p *TrainingProvider) rowsAt(ctx context.Context, courseID int64, level string) (map[string]training.FigureRow, error) {
-	key := fmt.Sprintf("%d|%s", courseID, level)
-	now := p.now()
-	p.mu.Lock()
-	m, ok := p.memo[key]
-	p.mu.Unlock()
-	if ok && now.Sub(m.at) <= CacheTTL && !now.Before(m.at) {
-		return m.rows, nil
-	}
-	rows, err := p.Svc.Figures(ctx, training.FigureFilter{CourseID: courseID, Level: level, Limit: 100000})
-	if err != nil {
-		return nil, err
-	}
-	byCode := make(map[string]training.FigureRow, len(rows))
-	for _, r := range rows {
-		byCode[r.Key] = r
-	}
-	p.mu.Lock()
-	if p.memo == nil {
-		p.memo = map[string]trainingMemo{}
-	}
-	p.memo[key] = trainingMemo{at: now, rows: byCode}
-	p.mu.Unlock()
-	return byCode, nil
+	p.once.Do(func() { p.memo = &memo.Cache[map[string]training.FigureRow]{TTL: CacheTTL, Now: p.now} })
+	return p.memo.Get(ctx, fmt.Sprintf("%d|%s", courseID, level), func(ctx context.Context, _ time.Time) (map[string]training.FigureRow, error) {
+		rows, err := p.Svc.Figures(ctx, training.FigureFilter{CourseID: courseID, Level: level, Limit: 100000})
+		if err != nil {
+			return nil, err
+		}
+		byCode := make(map[string]training.FigureRow, len(rows))
+		for _, r := range rows {
+			byCode[r.Key] = r
+		}
+		return byCode, nil
+	})
 }
 
 // Fields: learners enrolled and passed in total, and per published course with its audience.

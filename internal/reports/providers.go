@@ -2,57 +2,26 @@ package reports
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/memo"
 )
 
-// figureCache keeps providers' answers for up to CacheTTL. It is a cache only: every instance
-// keeps its own, and a figure is at most a minute old.
-type figureCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	at  time.Time
-	val any
-}
-
-func (c *figureCache) get(key string, now time.Time) (any, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || now.Sub(e.at) > CacheTTL || now.Before(e.at) {
-		return nil, false
-	}
-	return e.val, true
-}
-
-func (c *figureCache) put(key string, now time.Time, v any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) > 20000 {
-		c.entries = map[string]cacheEntry{}
-	}
-	c.entries[key] = cacheEntry{at: now, val: v}
-}
-
-// cached returns the cached value under key or computes it with fn.
-func cached[T any](s *Service, key string, fn func(now time.Time) (T, error)) (T, error) {
-	now := s.Now()
-	if v, ok := s.cache.get(key, now); ok {
-		return v.(T), nil
-	}
-	v, err := fn(now)
+// cached returns the value under key, at most CacheTTL old, computing it with fn when needed
+// (one computation per key however many requests ask together; see platform/memo). The cache is
+// per instance: each computes its own copy from the database.
+func cached[T any](ctx context.Context, s *Service, key string, fn func(ctx context.Context, now time.Time) (T, error)) (T, error) {
+	s.cacheOnce.Do(func() {
+		s.cache = &memo.Cache[any]{TTL: CacheTTL, Now: func() time.Time { return s.Now() }}
+	})
+	v, err := s.cache.Get(ctx, key, func(ctx context.Context, now time.Time) (any, error) { return fn(ctx, now) })
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	s.cache.put(key, now, v)
-	return v, nil
+	return v.(T), nil
 }
 
 // cachedFields returns a section's figures for a unit subtree, at most CacheTTL old.
@@ -61,7 +30,7 @@ func (s *Service) cachedFields(ctx context.Context, section, unitPath string) ([
 	if p == nil {
 		return nil, nil
 	}
-	return cached(s, "f|"+section+"|"+unitPath, func(now time.Time) ([]Field, error) {
+	return cached(ctx, s, "f|"+section+"|"+unitPath, func(ctx context.Context, now time.Time) ([]Field, error) {
 		fields, err := p.Fields(ctx, unitPath, now)
 		if err != nil {
 			return nil, apperr.Wrap(err, "provider "+section)

@@ -16,6 +16,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/memo"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -36,7 +37,8 @@ type Service struct {
 
 	mu        sync.RWMutex
 	providers []Provider
-	cache     figureCache
+	cacheOnce sync.Once
+	cache     *memo.Cache[any]
 }
 
 // NewService returns a Service on d with the built-in foundation provider registered.
