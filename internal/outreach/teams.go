@@ -265,6 +265,9 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 	if !actor.AdministersUnit(t.UnitPath) {
 		return RosterResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	if r == nil { // no file sent: said after the access check, which comes first
+		return RosterResult{}, apperr.InvalidField("file", "import.error.no_file")
+	}
 	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
 	if err != nil {
 		return RosterResult{}, apperr.New(apperr.Invalid, "outreach.error.roster_file", err.Error())

@@ -57,6 +57,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 	if !actor.IsProvinceAdmin() && len(actor.UnitPaths(authz.UnitAdmin)) == 0 {
 		return ImportResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	if r == nil { // no file sent: said after the access check, which comes first
+		return ImportResult{}, apperr.InvalidField("file", "import.error.no_file")
+	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
 		return ImportResult{}, apperr.Wrap(err, "read import")

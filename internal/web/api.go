@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,14 +75,13 @@ func (s *Server) apiGetUnit(w http.ResponseWriter, r *http.Request) error {
 // apiImportUnits takes the unit CSV as a multipart file field "file" or as the raw body.
 func (s *Server) apiImportUnits(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, units.MaxImportBytes+(1<<20))
-	body := r.Body
+	var body io.Reader = r.Body
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			return apperr.InvalidField("file", "import.error.no_file")
+		body = nil // no file: the service answers, after its access check
+		if f, _, err := r.FormFile("file"); err == nil {
+			defer f.Close()
+			body = f
 		}
-		defer f.Close()
-		body = f
 	}
 	res, err := s.Units.Import(r.Context(), body)
 	if err != nil {

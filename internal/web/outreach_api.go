@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -296,14 +297,13 @@ func (s *Server) apiOutreachRoster(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, sheet.DefaultLimits.MaxBytes+(1<<20))
-	body := r.Body
+	var body io.Reader = r.Body
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			return apperr.InvalidField("file", "import.error.no_file")
+		body = nil // no file: the service answers, after its access check
+		if f, _, err := r.FormFile("file"); err == nil {
+			defer f.Close()
+			body = f
 		}
-		defer f.Close()
-		body = f
 	}
 	res, err := s.Outreach.ImportRoster(r.Context(), id, body)
 	if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -406,12 +407,12 @@ func (s *Server) outreachRosterSubmit(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		return s.renderOutreachTeam(w, r, nil, apperr.InvalidField("file", "import.error.no_file"))
+	var body io.Reader // nil without a file: the service answers, after its access check
+	if f, _, err := r.FormFile("file"); err == nil {
+		defer f.Close()
+		body = f
 	}
-	defer f.Close()
-	res, err := s.Outreach.ImportRoster(r.Context(), id, f)
+	res, err := s.Outreach.ImportRoster(r.Context(), id, body)
 	if err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,23 @@ func TestOutreachRefusals(t *testing.T) {
 		}
 		if tm, _ := e.outreach.FindTeam(e.sys, team.ID); len(tm.Members) != 0 {
 			t.Fatalf("bad roster imported %d", len(tm.Members))
+		}
+		// A form without its file: the access check answers first (another district's
+		// administrator is refused), the missing file only to someone who may import.
+		const noFile = "--x\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n-\r\n--x--\r\n"
+		for _, c := range []struct {
+			path, who string
+			want      []int
+		}{
+			{fmt.Sprintf("/api/v1/outreach/teams/%d/roster", team.ID), "unit_admin_sontay", []int{403, 404}},
+			{fmt.Sprintf("/api/v1/outreach/teams/%d/roster", team.ID), "unit_admin_bato", []int{422}},
+			{"/api/v1/units/import", "team_member", []int{403}},
+			{"/api/v1/units/import", "province_admin", []int{422}},
+		} {
+			resp, b := e.do("POST", c.path, e.tokens[c.who], "multipart/form-data; boundary=x", noFile)
+			if !slices.Contains(c.want, resp.StatusCode) {
+				t.Errorf("%s by %s without a file: %d %s, want %v", c.path, c.who, resp.StatusCode, b, c.want)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strings"
 
@@ -161,12 +162,12 @@ func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newNam
 func (s *Server) unitImportSubmit(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
 	r.Body = http.MaxBytesReader(w, r.Body, units.MaxImportBytes+(1<<20))
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		return s.renderUnit(w, r, code, "", apperr.InvalidField("file", "import.error.no_file"))
+	var body io.Reader // nil without a file: the service answers, after its access check
+	if f, _, err := r.FormFile("file"); err == nil {
+		defer f.Close()
+		body = f
 	}
-	defer f.Close()
-	res, err := s.Units.Import(r.Context(), f)
+	res, err := s.Units.Import(r.Context(), body)
 	if err != nil {
 		return s.renderUnit(w, r, code, "", err)
 	}
