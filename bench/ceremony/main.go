@@ -18,7 +18,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,6 +34,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 )
 
 func main() {
@@ -73,19 +74,7 @@ type server struct {
 	header   http.Header
 }
 
-func (s *server) rssKiB() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	return 0
-}
+func (s *server) rssKiB() int { return int(benchkit.ProcKiB(s.cmd.Process.Pid, "VmRSS")) }
 
 // goroutines reads go_goroutines from the server's /metrics (Lan Tỏa only; -1 otherwise): after a
 // round's streams close it must fall back, or streams leak.
@@ -108,48 +97,7 @@ func (s *server) goroutines() int {
 	return -1
 }
 
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-done
-	}
-}
-
-// startChild runs a command and waits for a line on its stdout matching "http://127.0.0.1:PORT".
-func startChild(cmd *exec.Cmd) (string, error) {
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if i := strings.Index(sc.Text(), "http://127.0.0.1:"); i >= 0 {
-				select {
-				case found <- strings.Fields(sc.Text()[i:])[0]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case u := <-found:
-		return u, nil
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		return "", errors.New("server did not start")
-	}
-}
+func (s *server) stop() { benchkit.Stop(s.cmd, syscall.SIGTERM, 10*time.Second) }
 
 var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 
@@ -166,10 +114,8 @@ func startLantoa(bin, dir string) (*server, error) {
 	}
 	lines := strings.Fields(string(tok))
 	token := lines[len(lines)-1]
-	s := &server{name: "Lan Tỏa", cmd: exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dbPath, "--log-level", "error"),
-		header: http.Header{"Authorization": {"Bearer " + token}}}
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	if s.base, err = startChild(s.cmd); err != nil {
+	s := &server{name: "Lan Tỏa", cmd: benchkit.ServeCmd(bin, dbPath, dir), header: http.Header{"Authorization": {"Bearer " + token}}}
+	if s.base, err = benchkit.StartChild(s.cmd); err != nil {
 		return nil, err
 	}
 	s.newRound = func() (string, func() error, error) {
@@ -210,7 +156,7 @@ func (s *server) post(path, body string, out any) error {
 func startBare(self string) (*server, error) {
 	s := &server{name: "bare Go SSE broadcaster", cmd: exec.Command(self, "bare-server"), header: http.Header{}}
 	var err error
-	if s.base, err = startChild(s.cmd); err != nil {
+	if s.base, err = benchkit.StartChild(s.cmd); err != nil {
 		return nil, err
 	}
 	s.newRound = func() (string, func() error, error) {
@@ -322,24 +268,17 @@ func round(s *server, n int) (roundResult, error) {
 	return res, nil
 }
 
-func pct(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(float64(len(sorted)-1) * p)
-	return sorted[i]
+// pct is one round's percentile in milliseconds, taken as for the published ceremony figures:
+// sorted[⌊(n−1)·p⌋], not the nearest rank.
+func pct(sorted []time.Duration, p float64) float64 {
+	return benchkit.Millis(benchkit.InterpLower(sorted, p))
 }
 
+// median is the median over rounds, the upper middle round for an even count.
 func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
+	m, _, _ := benchkit.UpperMedian(v)
+	return m
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func run(clientsFlag string, rounds int, bin string) error {
 	fds := raiseFDLimit()
@@ -404,13 +343,13 @@ func run(clientsFlag string, rounds int, bin string) error {
 				}
 				slices.Sort(rr.lat)
 				a := res[s.name]
-				a.p50 = append(a.p50, ms(pct(rr.lat, .50)))
-				a.p99 = append(a.p99, ms(pct(rr.lat, .99)))
-				a.pmax = append(a.pmax, ms(pct(rr.lat, 1)))
+				a.p50 = append(a.p50, pct(rr.lat, .50))
+				a.p99 = append(a.p99, pct(rr.lat, .99))
+				a.pmax = append(a.pmax, pct(rr.lat, 1))
 				a.rss = append(a.rss, float64(rr.rss)/1024)
 				missed[s.name] += rr.missed
 				fmt.Fprintf(os.Stderr, "n=%d %s round %d: p50 %.2f p99 %.2f max %.2f ms, rss %.1f MiB, missed %d, goroutines after %d\n", n, s.name, r+1,
-					ms(pct(rr.lat, .5)), ms(pct(rr.lat, .99)), ms(pct(rr.lat, 1)), float64(rr.rss)/1024, rr.missed, s.goroutines())
+					pct(rr.lat, .5), pct(rr.lat, .99), pct(rr.lat, 1), float64(rr.rss)/1024, rr.missed, s.goroutines())
 			}
 		}
 		for _, s := range []*server{lt, bare} {

@@ -16,6 +16,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -38,6 +39,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 )
 
 // The parameters of internal/accounts/password.go, repeated here so the baseline hashes exactly
@@ -118,7 +121,7 @@ func main() {
 	if len(os.Args) > 1 {
 		o.commandLine += " " + strings.Join(quoteArgs(os.Args[1:]), " ")
 	}
-	o.loadStart = loadavg()
+	o.loadStart = cmp.Or(benchkit.LoadAvg(), "unknown")
 	if err := run(o); err != nil {
 		fatalf("%v", err)
 	}
@@ -181,7 +184,7 @@ func summarize(xs []float64) (summary, bool) {
 func (r *results) get(name string) (summary, bool) { return summarize(r.samples[name]) }
 
 func run(o options) error {
-	root, err := moduleRoot()
+	root, err := benchkit.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -263,7 +266,7 @@ func run(o options) error {
 			}
 			res.add("ready.fresh."+name, s.readyIn.Seconds()*1000)
 			time.Sleep(o.idle)
-			st, err := procStatus(s.pid())
+			st, err := benchkit.ProcStatus(s.pid())
 			if err != nil {
 				s.stop()
 				return err
@@ -336,7 +339,7 @@ func run(o options) error {
 		logf("long idle demo: idling %v", o.idleLong)
 		time.Sleep(o.idleLong)
 		for _, s := range servers {
-			st, err := procStatus(s.pid())
+			st, err := benchkit.ProcStatus(s.pid())
 			if err != nil {
 				return err
 			}
@@ -363,18 +366,6 @@ func run(o options) error {
 	}
 	logf("report written to %s", o.out)
 	return nil
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run from inside the lantoa module")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 // buildAttempts and buildRetry bound the wait for a tree that others are editing to compile again.
@@ -528,33 +519,6 @@ func (s *server) stop() error {
 	case <-time.After(stopGrace):
 		return fmt.Errorf("pid %d did not exit after SIGKILL", s.pid())
 	}
-}
-
-// procStatus reads the kB fields of /proc/PID/status, in bytes.
-func procStatus(pid int) (map[string]int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(v)
-		if len(fields) == 2 && fields[1] == "kB" {
-			if n, err := strconv.ParseInt(fields[0], 10, 64); err == nil {
-				m[k] = n * 1024
-			}
-		}
-	}
-	if _, ok := m["VmRSS"]; !ok {
-		return nil, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
-	}
-	return m, sc.Err()
 }
 
 // goMetrics reads the untyped gauges of /metrics (diagnostics only).
@@ -747,7 +711,7 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 		return b, err
 	}
 	defer s.stop()
-	st, err := procStatus(s.pid())
+	st, err := benchkit.ProcStatus(s.pid())
 	if err != nil {
 		return b, err
 	}
@@ -763,7 +727,7 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if st, err := procStatus(s.pid()); err == nil && st["VmRSS"] > peak.Load() {
+			if st, err := benchkit.ProcStatus(s.pid()); err == nil && st["VmRSS"] > peak.Load() {
 				peak.Store(st["VmRSS"])
 			}
 			select {
@@ -829,7 +793,7 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 	<-sampled
 	b.cpuPerLogin = (srvCPU1 - srvCPU0).Seconds() * 1000 / float64(total)
 	b.others = othersShare(m0, m1, srvCPU1-srvCPU0+self1-self0)
-	st, err = procStatus(s.pid())
+	st, err = benchkit.ProcStatus(s.pid())
 	if err != nil {
 		return b, err
 	}
@@ -841,8 +805,8 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 	}
 	b.rate = float64(total-b.errors) / elapsed.Seconds()
 	slices.Sort(lat)
-	b.p50 = percentile(lat, 50)
-	b.p99 = percentile(lat, 99)
+	b.p50 = benchkit.NearestRank(lat, .50)
+	b.p99 = benchkit.NearestRank(lat, .99)
 	b.max = lat[len(lat)-1]
 	return b, nil
 }
@@ -868,15 +832,6 @@ func login(client *http.Client, base, form string) (bool, error) {
 		}
 	}
 	return false, errors.New("303 without lantoa_session cookie")
-}
-
-// percentile is the nearest-rank percentile of sorted xs.
-func percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(float64(len(sorted))*p/100+0.999999) - 1
-	return sorted[max(0, min(rank, len(sorted)-1))]
 }
 
 // --- Report ---
@@ -910,19 +865,6 @@ func machine() (nproc int, model, kernel, goVersion, mem string) {
 		}
 	}
 	return
-}
-
-// loadavg is the first three fields of /proc/loadavg.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func gitCommit(root string) string {
@@ -1038,7 +980,7 @@ func renderReport(o options, r *results, started time.Time, bin string) string {
 	} else {
 		fmt.Fprintf(&w, "\n")
 	}
-	fmt.Fprintf(&w, "Load average at start: %s; at end: %s.\n", o.loadStart, loadavg())
+	fmt.Fprintf(&w, "Load average at start: %s; at end: %s.\n", o.loadStart, cmp.Or(benchkit.LoadAvg(), "unknown"))
 	fmt.Fprintf(&w, "\nMB = 10^6 bytes. VmHWM is the process's resident high-water mark since it started, so \"after\" is the burst's peak when it exceeds \"before\".\n")
 	return w.String()
 }

@@ -16,8 +16,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -28,8 +28,8 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"mime/multipart"
+	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +41,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -53,6 +54,7 @@ type options struct {
 	screens, members, learners           int
 	recordsRate, answersRate, portalRate float64
 	pg, out, mix                         string
+	cpuprofile                           string
 }
 
 func main() {
@@ -60,7 +62,7 @@ func main() {
 	flag.Float64Var(&o.scale, "scale", 0.01, "seed profile scale (1 = 10M records, 1M learners)")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
 	flag.IntVar(&o.screens, "screens", 187, "bridge-point screens on the live stream")
-	flag.IntVar(&o.members, "members", 300, "team members whose phones send the records")
+	flag.IntVar(&o.members, "members", 0, "team members whose phones send the records (default: every member the seed made, at most 300)")
 	flag.IntVar(&o.learners, "learners", 300, "learners sitting the exam")
 	flag.Float64Var(&o.recordsRate, "records-rate", 200, "guidance records arriving per second")
 	flag.Float64Var(&o.answersRate, "answers-rate", 500, "exam answers arriving per second")
@@ -68,6 +70,7 @@ func main() {
 	flag.StringVar(&o.pg, "db", "", "PostgreSQL URL (default: SQLite in a temporary folder)")
 	flag.StringVar(&o.out, "out", "", "write the Markdown report here too")
 	flag.StringVar(&o.mix, "mix", "records,answers,portal", "workloads of the mixed phase")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the server's CPU profile of the mixed phase here (serve --debug-addr; read with go tool pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -106,7 +109,9 @@ func (l *lat) summary(d time.Duration) summary {
 	slices.Sort(s)
 	out := summary{n: len(s), rate: float64(len(s)) / d.Seconds(), errors: l.errors.Load(), firstErr: l.first}
 	if len(s) > 0 {
-		out.p50, out.p99, out.max = s[len(s)/2], s[min(len(s)-1, int(math.Ceil(float64(len(s))*0.99))-1)], s[len(s)-1]
+		// Two definitions, as the published launch-day figures were taken: p50 the upper median,
+		// p99 by nearest rank.
+		out.p50, out.p99, out.max = benchkit.RankAbove(s, .5), benchkit.NearestRank(s, .99), s[len(s)-1]
 	}
 	return out
 }
@@ -125,10 +130,11 @@ type env struct {
 	bin      string
 	cmd      *exec.Cmd
 	dbArg    string
+	debug    string // the profiler's base URL, with -cpuprofile
 }
 
 func run(o options) error {
-	root, err := moduleRoot()
+	root, err := benchkit.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -179,30 +185,41 @@ func run(o options) error {
 		alone[w] = e.phase(map[string]bool{w: true}, 0)[w]
 	}
 	logf("phase: all together with %d screens for %s, then the launch", o.screens, o.duration)
-	rssBefore := rssKiB(e.cmd.Process.Pid)
+	rssBefore := benchkit.ProcKiB(e.cmd.Process.Pid, "VmRSS")
 	mix := map[string]bool{}
 	for _, w := range strings.Split(o.mix, ",") {
 		mix[strings.TrimSpace(w)] = true
 	}
+	profiled := make(chan error, 1)
+	if o.cpuprofile != "" {
+		go func() { profiled <- e.profile(o.cpuprofile, o.duration) }()
+	} else {
+		profiled <- nil
+	}
 	mixed := e.phase(mix, o.screens)
-	rssPeak := hwmKiB(e.cmd.Process.Pid)
+	if err := <-profiled; err != nil {
+		logf("cpu profile: %v", err)
+	} else if o.cpuprofile != "" {
+		logf("cpu profile of the mixed phase: %s (go tool pprof -top %s)", o.cpuprofile, o.cpuprofile)
+	}
+	rssPeak := benchkit.ProcKiB(e.cmd.Process.Pid, "VmHWM")
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### Launch-morning run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %d CPUs, %s; engine %s; data: `lantoa seed --profile province --scale %g` (generated in %s); load average at end %s.\n\n",
-		runtime.NumCPU(), runtime.Version(), engineName(o.pg), o.scale, seedTook.Round(time.Second), loadavg())
+		runtime.NumCPU(), runtime.Version(), engineName(o.pg), o.scale, seedTook.Round(time.Second), cmp.Or(benchkit.LoadAvg(), "?"))
 	fmt.Fprintf(&b, "Command: `go run ./bench/launchday -scale %g -duration %s -screens %d -members %d -learners %d -records-rate %g -answers-rate %g -portal-rate %g%s`\n\n",
 		o.scale, o.duration, o.screens, o.members, o.learners, o.recordsRate, o.answersRate, o.portalRate, map[bool]string{true: " -db URL", false: ""}[o.pg != ""])
 	b.WriteString("Requests arrive at fixed rates (open loop); latency counts from the moment each was due.\n\n")
 	b.WriteString("| Workload | Alone: req/s | p50 | p99 | errors | Mixed: req/s | p50 | p99 | errors | p99 mixed ÷ alone |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range workloads {
 		a, m := alone[w], mixed[w]
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %.0f | %s | %s | %d | %.2f |\n", label(w), a.rate, msf(a.p50), msf(a.p99), a.errors,
-			m.rate, msf(m.p50), msf(m.p99), m.errors, float64(m.p99)/math.Max(float64(a.p99), 1))
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %.0f | %s | %s | %d | %.2f |\n", label(w), a.rate, benchkit.Ms(a.p50), benchkit.Ms(a.p99), a.errors,
+			m.rate, benchkit.Ms(m.p50), benchkit.Ms(m.p99), m.errors, float64(m.p99)/math.Max(float64(a.p99), 1))
 	}
 	l := mixed["launch"]
 	fmt.Fprintf(&b, "\nLaunch event under the mixed load: %d of %d screens received it; delivery p50 %s, p99 %s, max %s.\n",
-		l.n, o.screens, msf(l.p50), msf(l.p99), msf(l.max))
+		l.n, o.screens, benchkit.Ms(l.p50), benchkit.Ms(l.p99), benchkit.Ms(l.max))
 	fmt.Fprintf(&b, "Server RSS: %.1f MB before the mixed phase, peak (VmHWM) %.1f MB.\n", float64(rssBefore)/1024, float64(rssPeak)/1024)
 	for _, w := range append(workloads, "launch") {
 		for _, s := range []summary{alone[w], mixed[w]} {
@@ -237,7 +254,10 @@ func (e *env) tokens() error {
 		return err
 	}
 	acc := accounts.NewService(d)
+	// n < 0 takes up to -n users, as many as there are.
 	mk := func(prefix string, n int) ([]string, error) {
+		atMost := n < 0
+		n = max(n, -n)
 		rows, err := d.Reader().QueryContext(ctx, "SELECT id FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", prefix+"%", n)
 		if err != nil {
 			return nil, err
@@ -252,7 +272,7 @@ func (e *env) tokens() error {
 			ids = append(ids, id)
 		}
 		rows.Close()
-		if len(ids) < n {
+		if len(ids) < n && !(atMost && len(ids) > 0) {
 			return nil, fmt.Errorf("only %d users named %s*, need %d (raise -scale)", len(ids), prefix, n)
 		}
 		var toks []string
@@ -270,7 +290,11 @@ func (e *env) tokens() error {
 		return err
 	}
 	e.admin = admin[0]
-	if e.members, err = mk("tocnscd.", e.o.members); err != nil {
+	members := e.o.members
+	if members == 0 {
+		members = -300 // a province at scale 0.01 has 75 members; they then send four times as often
+	}
+	if e.members, err = mk("tocnscd.", members); err != nil {
 		return err
 	}
 	// The last learners: the generator gave the first ones attempts already; the bench's course is
@@ -280,47 +304,45 @@ func (e *env) tokens() error {
 }
 
 func (e *env) start(dir string) error {
-	e.cmd = exec.Command(e.bin, "serve", "--addr", "127.0.0.1:0", "--db", e.dbArg, "--log-level", "error")
-	e.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	out, err := e.cmd.StdoutPipe()
+	e.cmd = benchkit.ServeCmd(e.bin, e.dbArg, dir)
+	if e.o.cpuprofile != "" {
+		// The profiler listens on a port of its own; taking a free one and handing it over leaves
+		// a short window in which another process could take it, harmless for a benchmark.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		e.debug = "http://" + ln.Addr().String()
+		ln.Close()
+		e.cmd.Args = append(e.cmd.Args, "--debug-addr", strings.TrimPrefix(e.debug, "http://"))
+	}
+	var err error
+	e.base, err = benchkit.StartChild(e.cmd)
+	return err
+}
+
+// profile fetches the server's CPU profile over d seconds into path.
+func (e *env) profile(path string, d time.Duration) error {
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", e.debug, max(1, int(d.Seconds()))))
 	if err != nil {
 		return err
 	}
-	e.cmd.Stderr = os.Stderr
-	if err := e.cmd.Start(); err != nil {
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
 		return err
 	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if i := strings.Index(sc.Text(), "http://127.0.0.1:"); i >= 0 {
-				select {
-				case found <- strings.Fields(sc.Text()[i:])[0]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case e.base = <-found:
-		return nil
-	case <-time.After(60 * time.Second):
-		_ = e.cmd.Process.Kill()
-		return errors.New("server did not start")
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
 	}
+	return f.Close()
 }
 
-func (e *env) stop() {
-	_ = e.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = e.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = e.cmd.Process.Kill()
-	}
-}
+func (e *env) stop() { benchkit.Stop(e.cmd, os.Interrupt, 10*time.Second) }
 
 func (e *env) call(method, path, token, ctype string, body []byte, out any) (int, error) {
 	req, _ := http.NewRequest(method, e.base+path, bytes.NewReader(body))
@@ -484,7 +506,7 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 	arrive("records", e.o.recordsRate, func(n int64) error {
 		rng := mrand.New(mrand.NewPCG(uint64(n), 7))
 		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Người dân %d","birth_year":%d,"phone":"09%08d"},"skills":[%q],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
-			uuid(), n, 1940+rng.IntN(60), rng.IntN(100000000), e.skills[rng.IntN(len(e.skills))], time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
+			benchkit.UUID(), n, 1940+rng.IntN(60), rng.IntN(100000000), e.skills[rng.IntN(len(e.skills))], time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 		_, err := e.call("POST", "/api/v1/outreach/records", e.members[n%int64(len(e.members))], "application/json", []byte(body), nil)
 		return err
 	})
@@ -561,13 +583,6 @@ func (e *env) screen(ctx context.Context, i int, connected *sync.WaitGroup, laun
 	}
 }
 
-func uuid() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 // freshSchema makes an empty schema in the PostgreSQL database and returns a URL that uses it.
 func freshSchema(base string) (string, error) {
 	conn, err := sql.Open("pgx", base)
@@ -579,14 +594,7 @@ func freshSchema(base string) (string, error) {
 	if _, err := conn.Exec("CREATE SCHEMA " + name); err != nil {
 		return "", err
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return benchkit.WithSearchPath(base, name)
 }
 
 func engineName(pg string) string {
@@ -596,45 +604,6 @@ func engineName(pg string) string {
 	return "SQLite"
 }
 
-func msf(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "launchday: "+format+"\n", args...)
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
-}
-
-func procField(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				n, _ := strconv.ParseInt(f[1], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
-}
-
-func rssKiB(pid int) int64 { return procField(pid, "VmRSS") }
-func hwmKiB(pid int) int64 { return procField(pid, "VmHWM") }
-
-func loadavg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }

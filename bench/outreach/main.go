@@ -20,13 +20,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
@@ -136,11 +135,9 @@ func openFresh(o options, sync string) (*db.DB, func()) {
 		check(err)
 		_, err = admin.SQL().ExecContext(ctx, "CREATE SCHEMA "+schemaName)
 		check(err)
-		sep := "?"
-		if strings.Contains(o.pgURL, "?") {
-			sep = "&"
-		}
-		d, err := db.Open(ctx, o.pgURL+sep+"search_path="+schemaName, db.Options{})
+		source, err := benchkit.WithSearchPath(o.pgURL, schemaName)
+		check(err)
+		d, err := db.Open(ctx, source, db.Options{})
 		check(err)
 		_, err = d.Migrate(ctx, schema.All())
 		check(err)
@@ -219,14 +216,6 @@ func bulkMembers(d *db.DB, n int, cs []commune) []int64 {
 	return ids
 }
 
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 type ingestResult struct {
 	posts, created, replays int
 	perSec, createdPerSec   float64
@@ -284,7 +273,7 @@ func ingestRun(o options, batch int) ingestResult {
 						phone = fmt.Sprintf("09%08d", rng.IntN(100000000))
 					}
 					body = fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Người dân %d","birth_year":%d,"phone":%q},"skills":[%s],"platforms":["vneid"],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
-						newUUID(), i, 1940+rng.IntN(60), phone, quoteList(skills[rng.IntN(len(skills))]), time.Now().Add(-time.Duration(rng.IntN(3000))*time.Second).UTC().Format(time.RFC3339))
+						benchkit.UUID(), i, 1940+rng.IntN(60), phone, quoteList(skills[rng.IntN(len(skills))]), time.Now().Add(-time.Duration(rng.IntN(3000))*time.Second).UTC().Format(time.RFC3339))
 				}
 				t0 := time.Now()
 				req, _ := http.NewRequest("POST", ts.URL+"/api/v1/outreach/records", strings.NewReader(body))
@@ -335,7 +324,7 @@ func ingestRun(o options, batch int) ingestResult {
 	slices.Sort(all)
 	return ingestResult{posts: o.posts, created: int(created.Load()), replays: int(replays.Load()),
 		perSec: float64(o.posts) / el.Seconds(), createdPerSec: float64(created.Load()) / el.Seconds(),
-		p50: pct(all, 0.5), p95: pct(all, 0.95)}
+		p50: benchkit.NearestRank(all, 0.5), p95: benchkit.NearestRank(all, 0.95)}
 }
 
 func quoteList(l []string) string {
@@ -344,19 +333,6 @@ func quoteList(l []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return strings.Join(q, ",")
-}
-
-func pct(s []time.Duration, p float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	return s[min(len(s)-1, int(math.Ceil(p*float64(len(s))))-1)]
-}
-
-func medianF(v []float64) (med, lo, hi float64) {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2], s[0], s[len(s)-1]
 }
 
 func ingest(w io.Writer, o options) {
@@ -383,8 +359,8 @@ func ingest(w io.Writer, o options) {
 			ps, cs, last = append(ps, r.perSec), append(cs, r.createdPerSec), r
 			fmt.Fprintf(os.Stderr, "  %s: %.0f posts/s (%d new, %d replays)\n", c.name, r.perSec, r.created, r.replays)
 		}
-		m, lo, hi := medianF(ps)
-		mc, _, _ := medianF(cs)
+		m, lo, hi := benchkit.UpperMedian(ps)
+		mc, _, _ := benchkit.UpperMedian(cs)
 		fmt.Fprintf(w, "| %s | %.0f (%.0f–%.0f) | %.0f | %v / %v |\n", c.name, m, lo, hi, mc, last.p50.Round(100*time.Microsecond), last.p95.Round(100*time.Microsecond))
 	}
 	// Where the time goes: the same records saved by 32 goroutines calling the service directly
@@ -393,7 +369,7 @@ func ingest(w io.Writer, o options) {
 	for range o.runs {
 		ss = append(ss, serviceRun(o))
 	}
-	m, lo, hi := medianF(ss)
+	m, lo, hi := benchkit.UpperMedian(ss)
 	fmt.Fprintf(w, "| reference: `Service.SaveRecord` called directly, no HTTP or token lookup (the engine's default write path) | — | %.0f (%.0f–%.0f) | — |\n", m, lo, hi)
 	fmt.Fprintln(w)
 }
@@ -420,7 +396,7 @@ func serviceRun(o options) float64 {
 			c := cs[g%len(members)%len(cs)]
 			ctx := authz.WithActor(context.Background(), &authz.Actor{UserID: id, Grants: []authz.Grant{{Role: authz.TeamMember, UnitCode: c.code, UnitPath: c.path}}})
 			for next.Add(1) <= int64(o.posts) {
-				_, err := svc.SaveRecord(ctx, outreach.RecordInput{ClientID: newUUID(), Citizen: outreach.Citizen{Name: "Người dân", BirthYear: 1970, Phone: fmt.Sprintf("09%08d", mrand.IntN(100000000))},
+				_, err := svc.SaveRecord(ctx, outreach.RecordInput{ClientID: benchkit.UUID(), Citizen: outreach.Citizen{Name: "Người dân", BirthYear: 1970, Phone: fmt.Sprintf("09%08d", mrand.IntN(100000000))},
 					Skills: []string{"dvc_quocgia"}, Platforms: []string{"vneid"}, GuidedAt: time.Now().Add(-time.Minute)})
 				check(err)
 			}

@@ -30,11 +30,11 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
@@ -91,8 +91,8 @@ func main() {
 	fmt.Println("| Measure | Median | Min–max |")
 	fmt.Println("| --- | --- | --- |")
 	row := func(name string, unit string, xs []float64) {
-		slices.Sort(xs)
-		fmt.Printf("| %s | %.0f %s | %.0f–%.0f |\n", name, xs[len(xs)/2], unit, xs[0], xs[len(xs)-1])
+		med, lo, hi := benchkit.UpperMedian(xs)
+		fmt.Printf("| %s | %.0f %s | %.0f–%.0f |\n", name, med, unit, lo, hi)
 	}
 	for _, c := range []struct {
 		name string
@@ -156,11 +156,10 @@ func openDB(ctx context.Context, engine string) *db.DB {
 				}
 			}
 			d.Close()
-			sep := "?"
-			if strings.Contains(url, "?") {
-				sep = "&"
+			var source string
+			if source, err = benchkit.WithSearchPath(url, "bench_portal"); err == nil {
+				d, err = db.Open(ctx, source, db.Options{})
 			}
-			d, err = db.Open(ctx, url+sep+"search_path=bench_portal", db.Options{})
 		}
 	default:
 		log.Fatalf("unknown engine %s", engine)

@@ -30,7 +30,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -40,6 +39,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -102,21 +102,15 @@ type stats struct {
 	firstErr string
 }
 
+// pct is taken as the published training figures were: sorted[⌊n·p⌋], not the nearest rank.
 func (s stats) pct(p float64) time.Duration {
-	if len(s.lat) == 0 {
-		return 0
-	}
-	l := slices.Clone(s.lat)
-	slices.Sort(l)
-	return l[min(len(l)-1, int(float64(len(l))*p))]
+	return benchkit.RankAbove(slices.Sorted(slices.Values(s.lat)), p)
 }
 
 func (s stats) String() string {
 	return fmt.Sprintf("%d ok, %d errors, %.0f/s, p50 %s, p99 %s, max %s", s.n, s.errs, float64(s.n)/s.elapsed.Seconds(),
-		ms(s.pct(0.50)), ms(s.pct(0.99)), ms(s.pct(1)))
+		benchkit.Ms(s.pct(0.50)), benchkit.Ms(s.pct(0.99)), benchkit.Ms(s.pct(1)))
 }
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 func runtimeProcs() int { return max(1, int(numCPU())) }
 
@@ -301,7 +295,7 @@ func run(engine string, o options) error {
 		phaseMu.Lock()
 		for _, ph := range []string{"read", "wait", "write", "render"} {
 			p := stats{lat: phases[ph]}
-			fmt.Printf("    %-6s p50 %s, p99 %s, max %s\n", ph, ms(p.pct(0.50)), ms(p.pct(0.99)), ms(p.pct(1)))
+			fmt.Printf("    %-6s p50 %s, p99 %s, max %s\n", ph, benchkit.Ms(p.pct(0.50)), benchkit.Ms(p.pct(0.99)), benchkit.Ms(p.pct(1)))
 		}
 		phaseMu.Unlock()
 		fmt.Println()
@@ -509,14 +503,12 @@ func pgSchema(ctx context.Context, base string) (string, func(), error) {
 		admin.Close()
 		return "", nil, err
 	}
-	u, err := url.Parse(base)
+	source, err := benchkit.WithSearchPath(base, name)
 	if err != nil {
+		admin.Close()
 		return "", nil, err
 	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
+	return source, func() {
 		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+name+" CASCADE")
 		admin.Close()
 	}, nil
