@@ -3,9 +3,15 @@ package accounts
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +40,8 @@ import (
 // kept in pupil_profiles (migration 0003). The whole file is checked first: every bad line is
 // reported and nothing is created. Hashing the passwords (Argon2id, tens of milliseconds each) runs
 // off the request, in a job whose progress the page polls; the accounts are then created in one
-// transaction, so a failure creates none.
+// transaction, so a failure creates none. The job is a row of pupil_jobs (migration 0004), read
+// by whichever instance the poll reaches; the passwords in it are sealed under a key it never holds.
 
 // PupilColumns is the roster's header, in the template's order.
 var PupilColumns = []string{"ho_ten", "ngay_sinh", "lop", "ten_nguoi_giam_ho", "sdt_nguoi_giam_ho", "dong_y_cua_nguoi_giam_ho"}
@@ -298,6 +305,13 @@ type PupilCredential struct {
 // accounts in one transaction: learner role in the school, guardian consent for those under 16,
 // the pupil's profile, an audit entry each. progress is called as passwords are hashed.
 func (s *Service) CreatePupils(ctx context.Context, ro PupilRoster, progress func(done int)) ([]PupilCredential, error) {
+	return s.createPupils(ctx, ro, progress, nil)
+}
+
+// createPupils is CreatePupils; finish, when set, runs last in the accounts' transaction with the
+// list, and its error undoes them.
+func (s *Service) createPupils(ctx context.Context, ro PupilRoster, progress func(done int),
+	finish func(ctx context.Context, tx *db.Tx, creds []PupilCredential) error) ([]PupilCredential, error) {
 	actor := authz.ActorFrom(ctx)
 	g := authz.Grant{Role: authz.Learner, OrgID: ro.OrgID, OrgPath: ro.orgPath, UnitPath: ro.unitPath}
 	if actor == nil || !actor.MayGrant(g) {
@@ -398,8 +412,14 @@ func (s *Service) CreatePupils(ctx context.Context, ro PupilRoster, progress fun
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "pupils.import", ObjectType: "org", ObjectID: strconv.FormatInt(ro.OrgID, 10), UnitPath: g.UnitPath,
-			Detail: fmt.Sprintf("pupils=%d", len(ro.Pupils))})
+		if err := audit.Record(ctx, tx, audit.Entry{Action: "pupils.import", ObjectType: "org", ObjectID: strconv.FormatInt(ro.OrgID, 10), UnitPath: g.UnitPath,
+			Detail: fmt.Sprintf("pupils=%d", len(ro.Pupils))}); err != nil {
+			return err
+		}
+		if finish != nil {
+			return finish(ctx, tx, creds)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -407,82 +427,385 @@ func (s *Service) CreatePupils(ctx context.Context, ro PupilRoster, progress fun
 	return creds, nil
 }
 
-// PupilJob is the creation of a roster's accounts, run off the request.
+// Pupil job states.
+const (
+	PupilJobQueued  = "queued"
+	PupilJobRunning = "running"
+	PupilJobDone    = "done"
+	PupilJobFailed  = "failed"
+)
+
+// PupilJob is the creation of a roster's accounts. It runs off the request, in the instance that
+// received the upload, but lives in pupil_jobs: behind a round-robin proxy the progress poll and
+// the download may reach any instance.
 type PupilJob struct {
 	ID      string `json:"id"`
 	OrgID   int64  `json:"org_id"`
 	Total   int    `json:"total"`
 	Done    int    `json:"done"`
-	State   string `json:"state"` // "running", "done" or "failed"
+	State   string `json:"state"` // queued, running, done or failed
 	Message string `json:"message,omitempty"`
 	School  string `json:"school"`
+	// ExpiresAt is when a finished job's list of passwords is deleted.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Key opens the sealed list of passwords. It is in the answer to the upload only: the server
+	// never stores it, so the uploader's page is the one place it exists.
+	Key string `json:"key,omitempty"`
 	// Err is why the job failed; the web layer turns it into Message in the reader's language.
-	Err error `json:"-"`
-
-	by      int64
-	creds   []PupilCredential
-	created time.Time
+	Err *apperr.Error `json:"-"`
 }
 
-// PupilJobs keeps the running and finished jobs in memory: the one-time passwords are never
-// stored, and a finished job's list is dropped after JobTTL.
-type PupilJobs struct {
-	mu   sync.Mutex
-	jobs map[string]*PupilJob
-}
-
-// JobTTL is how long a finished job's list of passwords can be downloaded.
+// JobTTL is how long a finished job's list of passwords can be downloaded; then it is deleted.
 const JobTTL = time.Hour
 
-// NewPupilJobs returns an empty registry.
-func NewPupilJobs() *PupilJobs { return &PupilJobs{jobs: map[string]*PupilJob{}} }
+// PupilJobStale is how long a queued or running job may go without a heartbeat before it reads as
+// failed: its instance stopped (the accounts are created in one transaction at the very end, which
+// also marks the job done, so such a job created nothing).
+const PupilJobStale = 2 * time.Minute
 
-// Start runs CreatePupils for ro in the background and returns the job.
-func (j *PupilJobs) Start(ctx context.Context, s *Service, ro PupilRoster) PupilJob {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	actor := authz.ActorFrom(ctx)
-	job := &PupilJob{ID: hex.EncodeToString(b), OrgID: ro.OrgID, Total: len(ro.Pupils), State: "running", School: ro.OrgName, by: actor.UserID, created: time.Now()}
-	j.mu.Lock()
-	for id, old := range j.jobs {
-		if time.Since(old.created) > JobTTL {
-			delete(j.jobs, id)
-		}
-	}
-	j.jobs[job.ID] = job
-	view := *job
-	j.mu.Unlock()
-	bg := context.WithoutCancel(ctx)
-	go func() {
-		creds, err := s.CreatePupils(bg, ro, func(done int) {
-			j.mu.Lock()
-			job.Done = done
-			j.mu.Unlock()
-		})
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		if err != nil {
-			job.State, job.Err = "failed", err
-			return
-		}
-		job.State, job.creds, job.Done = "done", creds, job.Total
-	}()
-	return view
+// pupilJobKeep is how long a job's row (counts only, once its list is deleted) is kept.
+const pupilJobKeep = 30 * 24 * time.Hour
+
+// pupilHeartbeat is how often a running job writes its progress and heartbeat: once a second
+// rather than once per pupil, which would be a write per Argon2id hash.
+var pupilHeartbeat = time.Second
+
+const pupilJobActive = "state IN ('queued', 'running')"
+
+// pupilKeyCheck is what pupil_jobs.key_check holds: SHA-256 of the 256-bit random key. It tells a
+// wrong key from the right one and, the key being random, reveals nothing of it.
+func pupilKeyCheck(key []byte) string {
+	h := sha256.Sum256(key)
+	return hex.EncodeToString(h[:])
 }
 
-// Get returns a job of the actor (someone else's is not found).
-func (j *PupilJobs) Get(ctx context.Context, id string) (PupilJob, []PupilCredential, error) {
+// sealPupils encrypts the list with AES-256-GCM under key; the job's id is the additional data,
+// so a sealed list cannot be moved to another job's row. The result is nonce then ciphertext.
+func sealPupils(key []byte, id string, creds []PupilCredential) ([]byte, error) {
+	plain, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return gcm.Seal(nonce, nonce, plain, []byte(id)), nil
+}
+
+// openPupils decrypts what sealPupils wrote; a wrong key or a changed row fails.
+func openPupils(key []byte, id string, sealed []byte) ([]PupilCredential, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < gcm.NonceSize() {
+		return nil, errors.New("sealed list too short")
+	}
+	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(id))
+	if err != nil {
+		return nil, err
+	}
+	var creds []PupilCredential
+	return creds, json.Unmarshal(plain, &creds)
+}
+
+// decodePupilKey reads the key as the upload's answer gave it (base64url, 32 bytes).
+func decodePupilKey(s string) ([]byte, bool) {
+	key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(s), "="))
+	return key, err == nil && len(key) == 32
+}
+
+// StartPupilJob records a job for the checked roster ro and runs CreatePupils for it in the
+// background of this instance. The answer carries the job's key, which is stored nowhere: the
+// caller hands it to the uploader and nobody else. report, when set, is told of internal failures
+// (the job itself only keeps the message's key).
+func (s *Service) StartPupilJob(ctx context.Context, ro PupilRoster, report func(error)) (PupilJob, error) {
+	job, key, err := s.newPupilJob(ctx, ro)
+	if err != nil {
+		return PupilJob{}, err
+	}
+	go s.runPupilJob(context.WithoutCancel(ctx), job.ID, key, ro, report)
+	job.Key = base64.RawURLEncoding.EncodeToString(key)
+	return job, nil
+}
+
+// newPupilJob writes the queued job's row and returns it with its key.
+func (s *Service) newPupilJob(ctx context.Context, ro PupilRoster) (PupilJob, []byte, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
 		return PupilJob{}, nil, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	job := j.jobs[id]
-	if job == nil || job.by != actor.UserID || time.Since(job.created) > JobTTL {
-		return PupilJob{}, nil, apperr.New(apperr.NotFound, "accounts.pupils.job_not_found")
+	if actor.UserID == 0 || ro.orgPath == "" {
+		// Only a person sees a job, and only a roster checked by CheckPupilRoster is run.
+		return PupilJob{}, nil, apperr.New(apperr.Forbidden, "accounts.error.grant_forbidden")
 	}
-	return *job, job.creds, nil
+	// Lists past their hour go whenever a new job starts, as well as when they are read.
+	if _, err := s.PurgePupilJobs(ctx); err != nil {
+		return PupilJob{}, nil, err
+	}
+	id := make([]byte, 16)
+	key := make([]byte, 32)
+	if _, err := rand.Read(id); err != nil {
+		return PupilJob{}, nil, apperr.Wrap(err, "job id")
+	}
+	if _, err := rand.Read(key); err != nil {
+		return PupilJob{}, nil, apperr.Wrap(err, "job key")
+	}
+	job := PupilJob{ID: hex.EncodeToString(id), OrgID: ro.OrgID, Total: len(ro.Pupils), State: PupilJobQueued, School: ro.OrgName}
+	now := db.Millis(s.Now())
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO pupil_jobs (id, org_id, created_by, state, total, key_check, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, job.ID, ro.OrgID, actor.UserID, job.State, job.Total, pupilKeyCheck(key), now, now)
+		return apperr.Wrap(err, "insert pupil job")
+	})
+	if err != nil {
+		return PupilJob{}, nil, err
+	}
+	return job, key, nil
+}
+
+// runPupilJob creates the accounts of job id, beating its heartbeat (progress and updated_at) once
+// per pupilHeartbeat. The accounts' transaction also seals the list into the row and marks the job
+// done, on the condition that the job is still active: one that a reader already declared stale
+// keeps "failed", and its accounts are rolled back with that transaction.
+func (s *Service) runPupilJob(ctx context.Context, id string, key []byte, ro PupilRoster, report func(error)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var done atomic.Int64
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(pupilHeartbeat)
+		defer t.Stop()
+		for {
+			if !s.beatPupilJob(ctx, id, int(done.Load())) {
+				cancel() // no longer ours to finish: stop hashing
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	progress := func(n int) {
+		// Workers report out of order; the counter only goes up.
+		for {
+			old := done.Load()
+			if int64(n) <= old || done.CompareAndSwap(old, int64(n)) {
+				return
+			}
+		}
+	}
+	_, err := s.createPupils(ctx, ro, progress, func(ctx context.Context, tx *db.Tx, creds []PupilCredential) error {
+		sealed, err := sealPupils(key, id, creds)
+		if err != nil {
+			return apperr.Wrap(err, "seal pupils")
+		}
+		now := db.Millis(s.Now())
+		res, err := tx.ExecContext(ctx, `UPDATE pupil_jobs SET state = 'done', done = total, sealed = ?, finished_at = ?, updated_at = ?
+			WHERE id = ? AND `+pupilJobActive, sealed, now, now, id)
+		if err != nil {
+			return apperr.Wrap(err, "finish pupil job")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(apperr.Conflict, "accounts.pupils.job_stale")
+		}
+		return nil
+	})
+	close(stop)
+	<-stopped
+	if err == nil {
+		return
+	}
+	s.failPupilJob(context.WithoutCancel(ctx), id, err)
+	if report != nil && apperr.KindOf(err) == apperr.Internal {
+		report(err)
+	}
+}
+
+// beatPupilJob writes a running job's progress and heartbeat; false when the job is no longer
+// active (declared stale, or deleted). A failed write is not taken for that: the next beat retries.
+func (s *Service) beatPupilJob(ctx context.Context, id string, done int) bool {
+	gone := false
+	_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET state = 'running', done = ?, updated_at = ? WHERE id = ? AND "+pupilJobActive,
+			done, db.Millis(s.Now()), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		gone = err == nil && n == 0
+		return nil
+	})
+	return !gone
+}
+
+// failPupilJob records why a job failed, unless it has ended already.
+func (s *Service) failPupilJob(ctx context.Context, id string, cause error) {
+	ae := apperr.As(cause)
+	var args []string
+	for _, a := range ae.Args {
+		args = append(args, fmt.Sprint(a))
+	}
+	enc := ""
+	if len(args) > 0 {
+		b, _ := json.Marshal(args)
+		enc = string(b)
+	}
+	now := db.Millis(s.Now())
+	_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET state = 'failed', error_key = ?, error_args = ?, finished_at = ?, updated_at = ? WHERE id = ? AND "+pupilJobActive,
+			ae.Key, enc, now, now, id)
+		return err
+	})
+}
+
+// PupilJob tells how far a job is. Only the administrator who started it sees it (anyone else
+// gets "not found"), and only with its key (403 otherwise). A queued or running job without a
+// heartbeat for PupilJobStale is failed here and read as such.
+func (s *Service) PupilJob(ctx context.Context, id, key string) (PupilJob, error) {
+	job, _, err := s.pupilJob(ctx, id, key)
+	return job, err
+}
+
+// PupilJobCredentials opens the list of accounts and one-time passwords of a finished job with its
+// key. Past JobTTL the sealed list is deleted and the download refused.
+func (s *Service) PupilJobCredentials(ctx context.Context, id, key string) (PupilJob, []PupilCredential, error) {
+	job, sealed, err := s.pupilJob(ctx, id, key)
+	if err != nil {
+		return PupilJob{}, nil, err
+	}
+	if job.State != PupilJobDone {
+		return PupilJob{}, nil, apperr.New(apperr.Conflict, "accounts.pupils.job_not_found")
+	}
+	if sealed == nil {
+		return PupilJob{}, nil, apperr.New(apperr.NotFound, "accounts.pupils.job_expired")
+	}
+	k, _ := decodePupilKey(key)
+	creds, err := openPupils(k, job.ID, sealed)
+	if err != nil {
+		return PupilJob{}, nil, apperr.New(apperr.Forbidden, "accounts.pupils.job_key")
+	}
+	return job, creds, nil
+}
+
+// pupilJob reads a job of the actor, checks its key, fails it when stale and drops its list when
+// expired; the sealed list comes back only while it may be downloaded.
+func (s *Service) pupilJob(ctx context.Context, id, key string) (PupilJob, []byte, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return PupilJob{}, nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	notFound := apperr.New(apperr.NotFound, "accounts.pupils.job_not_found")
+	if _, err := hex.DecodeString(id); err != nil || len(id) != 32 {
+		return PupilJob{}, nil, notFound
+	}
+	for attempt := 0; ; attempt++ {
+		job := PupilJob{ID: id}
+		var by, updated, finished int64
+		var check, errKey, errArgs string
+		var sealed []byte
+		err := s.DB.Reader().QueryRowContext(ctx, `SELECT j.org_id, j.created_by, j.state, j.done, j.total, j.error_key, j.error_args, j.key_check, j.sealed,
+			j.updated_at, j.finished_at, o.name FROM pupil_jobs j JOIN orgs o ON o.id = j.org_id WHERE j.id = ?`, id).
+			Scan(&job.OrgID, &by, &job.State, &job.Done, &job.Total, &errKey, &errArgs, &check, &sealed, &updated, &finished, &job.School)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && by != actor.UserID) {
+			return PupilJob{}, nil, notFound
+		}
+		if err != nil {
+			return PupilJob{}, nil, apperr.Wrap(err, "pupil job")
+		}
+		k, ok := decodePupilKey(key)
+		if !ok || subtle.ConstantTimeCompare([]byte(pupilKeyCheck(k)), []byte(check)) != 1 {
+			return PupilJob{}, nil, apperr.New(apperr.Forbidden, "accounts.pupils.job_key")
+		}
+		now := s.Now()
+		if (job.State == PupilJobQueued || job.State == PupilJobRunning) && now.Sub(db.FromMillis(updated)) > PupilJobStale && attempt == 0 {
+			if err := s.failStalePupilJobs(ctx, id); err != nil {
+				return PupilJob{}, nil, err
+			}
+			continue // read what the row says now: it may have finished meanwhile
+		}
+		if job.State == PupilJobFailed {
+			job.Err = apperr.New(apperr.Internal, errKey)
+			if errArgs != "" {
+				var args []string
+				_ = json.Unmarshal([]byte(errArgs), &args)
+				for _, a := range args {
+					job.Err.Args = append(job.Err.Args, a)
+				}
+			}
+		}
+		if job.State == PupilJobDone {
+			exp := db.FromMillis(finished).Add(JobTTL)
+			job.ExpiresAt = &exp
+			if !now.Before(exp) {
+				if sealed != nil {
+					if err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+						_, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET sealed = NULL WHERE id = ?", id)
+						return apperr.Wrap(err, "purge pupil job")
+					}); err != nil {
+						return PupilJob{}, nil, err
+					}
+				}
+				sealed = nil
+			}
+		}
+		return job, sealed, nil
+	}
+}
+
+// failStalePupilJobs fails the queued or running jobs (job id, or all when id is "") whose
+// instance has not beaten their heartbeat for PupilJobStale.
+func (s *Service) failStalePupilJobs(ctx context.Context, id string) error {
+	now := s.Now()
+	q := "UPDATE pupil_jobs SET state = 'failed', error_key = 'accounts.pupils.job_stale', error_args = '', finished_at = ?, updated_at = ? WHERE " +
+		pupilJobActive + " AND updated_at < ?"
+	args := []any{db.Millis(now), db.Millis(now), db.Millis(now.Add(-PupilJobStale))}
+	if id != "" {
+		q += " AND id = ?"
+		args = append(args, id)
+	}
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return apperr.Wrap(err, "stale pupil jobs")
+	})
+}
+
+// PurgePupilJobs deletes the sealed lists of passwords past JobTTL, fails the jobs whose instance
+// stopped, and deletes the rows of jobs older than 30 days. It returns how many lists it deleted.
+func (s *Service) PurgePupilJobs(ctx context.Context) (int, error) {
+	if err := s.failStalePupilJobs(ctx, ""); err != nil {
+		return 0, err
+	}
+	now := s.Now()
+	var n int64
+	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET sealed = NULL WHERE sealed IS NOT NULL AND finished_at <= ?", db.Millis(now.Add(-JobTTL)))
+		if err != nil {
+			return apperr.Wrap(err, "purge pupil jobs")
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, "DELETE FROM pupil_jobs WHERE created_at < ?", db.Millis(now.Add(-pupilJobKeep)))
+		return apperr.Wrap(err, "purge pupil jobs")
+	})
+	return int(n), err
 }
 
 // CredentialsXLSX writes the list of accounts and one-time passwords as a spreadsheet.

@@ -53,6 +53,9 @@ func (s *Service) Enrol(ctx context.Context, courseID int64) (Enrolment, error) 
 		if err := bumpEnrolment(ctx, tx, courseID, a.UserID, figureDelta{enrolled: 1}); err != nil {
 			return err
 		}
+		if err := s.queueExamScheduleFor(ctx, tx, c, []int64{a.UserID}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "course.enrol", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: unitPath})
 	})
 	if err != nil {
@@ -104,11 +107,12 @@ func (s *Service) SetExtraTime(ctx context.Context, courseID, userID int64, minu
 	if minutes < 0 || minutes > 600 {
 		return Enrolment{}, apperr.InvalidField("extra_minutes", "training.error.extra_minutes")
 	}
-	if _, err := s.findCourse(ctx, s.DB.Reader(), courseID); err != nil {
+	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	if err != nil {
 		return Enrolment{}, err
 	}
 	e := Enrolment{CourseID: courseID, UserID: userID, ExtraMinutes: minutes}
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, tx, a, "u.id = ?", userID)
 		if err != nil {
 			return err
@@ -121,6 +125,9 @@ func (s *Service) SetExtraTime(ctx context.Context, courseID, userID int64, minu
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			if err := bumpEnrolment(ctx, tx, courseID, id, figureDelta{enrolled: 1}); err != nil {
+				return err
+			}
+			if err := s.queueExamScheduleFor(ctx, tx, c, []int64{id}); err != nil {
 				return err
 			}
 		} else if _, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET extra_minutes = ? WHERE course_id = ? AND user_id = ?", minutes, courseID, id); err != nil {
@@ -209,6 +216,7 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.Now())
 		added := map[figureKey]figureDelta{}
+		var enrolled []int64
 		for _, l := range list {
 			r, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at)
 				VALUES (?, ?, ?, ?, ?, 'roster', ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, l.id, db.NullInt(l.orgID), l.orgPath, l.unitPath, now)
@@ -217,6 +225,7 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 			}
 			if n, _ := r.RowsAffected(); n == 1 {
 				res.Enrolled++
+				enrolled = append(enrolled, l.id)
 				k := figureKey{courseID: courseID, unitPath: l.unitPath, orgPath: l.orgPath}
 				d := added[k]
 				d.enrolled++
@@ -226,6 +235,9 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 			}
 		}
 		if err := bumpKeys(ctx, tx, added); err != nil {
+			return err
+		}
+		if err := s.queueExamScheduleFor(ctx, tx, c, enrolled); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.roster", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10),

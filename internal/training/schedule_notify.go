@@ -31,6 +31,27 @@ func ExamLink(base string, courseID int64) string {
 // learner is told once per schedule: publishing again or saving the same time again queues
 // nothing, a new time queues a new message. It returns how many messages were queued.
 func (s *Service) queueExamSchedule(ctx context.Context, tx *db.Tx, c Course) (int, error) {
+	return s.queueExamScheduleTo(ctx, tx, c, nil)
+}
+
+// queueExamScheduleFor tells learners who enrol once the exam is scheduled (self-enrolment, a
+// roster, an administrator's enrolment) what queueExamSchedule told those already enrolled; the
+// same dedupe key keeps it to one message per learner and schedule. The enrolment's own audit
+// entry covers it.
+func (s *Service) queueExamScheduleFor(ctx context.Context, tx *db.Tx, c Course, userIDs []int64) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	_, err := s.queueExamScheduleTo(ctx, tx, c, userIDs)
+	return err
+}
+
+// scheduleIDsChunk bounds the user ids of one recipients query (placeholders per statement).
+const scheduleIDsChunk = 500
+
+// queueExamScheduleTo queues the schedule's messages to the enrolled learners userIDs, or to every
+// enrolled learner when userIDs is nil (then the announcement is audited).
+func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, userIDs []int64) (int, error) {
 	if s.Notify == nil || c.Status != Published || c.Exam.ExamAt.IsZero() || !c.Exam.ExamAt.After(s.Now()) {
 		return 0, nil
 	}
@@ -39,23 +60,37 @@ func (s *Service) queueExamSchedule(ctx context.Context, tx *db.Tx, c Course) (i
 		email string
 	}
 	// Read every recipient first: a transaction runs one statement at a time.
-	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM training_enrolments e JOIN users u ON u.id = e.user_id
-		WHERE e.course_id = ? AND u.disabled = 0 AND u.email <> '' ORDER BY u.id`, c.ID)
-	if err != nil {
-		return 0, apperr.Wrap(err, "exam schedule recipients")
-	}
 	var ls []learner
-	for rows.Next() {
-		var l learner
-		if err := rows.Scan(&l.id, &l.email); err != nil {
-			rows.Close()
-			return 0, apperr.Wrap(err, "exam schedule recipients")
+	read := func(extra string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM training_enrolments e JOIN users u ON u.id = e.user_id
+			WHERE e.course_id = ? AND u.disabled = 0 AND u.email <> ''`+extra+` ORDER BY u.id`, append([]any{c.ID}, args...)...)
+		if err != nil {
+			return apperr.Wrap(err, "exam schedule recipients")
 		}
-		ls = append(ls, l)
+		defer rows.Close()
+		for rows.Next() {
+			var l learner
+			if err := rows.Scan(&l.id, &l.email); err != nil {
+				return apperr.Wrap(err, "exam schedule recipients")
+			}
+			ls = append(ls, l)
+		}
+		return apperr.Wrap(rows.Err(), "exam schedule recipients")
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, apperr.Wrap(err, "exam schedule recipients")
+	if userIDs == nil {
+		if err := read(""); err != nil {
+			return 0, err
+		}
+	}
+	for start := 0; start < len(userIDs); start += scheduleIDsChunk {
+		chunk := userIDs[start:min(start+scheduleIDsChunk, len(userIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if err := read(" AND e.user_id IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...); err != nil {
+			return 0, err
+		}
 	}
 	if len(ls) == 0 {
 		return 0, nil
@@ -95,8 +130,8 @@ func (s *Service) queueExamSchedule(ctx context.Context, tx *db.Tx, c Course) (i
 		}
 		queued += n
 	}
-	if queued == 0 {
-		return 0, nil
+	if queued == 0 || userIDs != nil {
+		return queued, nil
 	}
 	return queued, audit.Record(ctx, tx, audit.Entry{Action: "course.exam_schedule", ObjectType: "course", ObjectID: strconv.FormatInt(c.ID, 10),
 		UnitPath: "/", Detail: fmt.Sprintf("%s: %d messages", at, queued)})

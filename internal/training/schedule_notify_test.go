@@ -209,3 +209,106 @@ func TestExamScheduleManyLearners(t *testing.T) {
 		}
 	})
 }
+
+// Learners who enrol once the exam is scheduled — by themselves, from a roster, or through an
+// administrator's extra time — are told the schedule too, once per learner and time: enrolling
+// again, or being listed in another roster, queues nothing more. Once the exam time has passed,
+// a new learner is not told.
+func TestExamScheduleReachesLateEnrolments(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		sys := authz.WithActor(context.Background(), authz.System)
+		if _, err := units.NewService(d).SeedQuangNgai(sys); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
+		svc := training.NewService(d)
+		t.Cleanup(svc.Close)
+		svc.Now = func() time.Time { return now }
+		out := notify.NewService(d)
+		svc.Notify, svc.BaseURL = out, "https://lantoa.quangngai.gov.vn"
+		acc := accounts.NewService(d)
+		org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20, ExamAt: time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC)}
+		c, err := svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ImportQuestions(sys, c.ID, strings.NewReader(bankCSV(8))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Publish(sys, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		learners := map[string]accounts.User{}
+		for _, name := range []string{"tu.dang.ky", "theo.danh.sach", "khong.email", "them.gio", "den.muon"} {
+			email := name + "@bato.edu.vn"
+			if name == "khong.email" {
+				email = ""
+			}
+			u, err := acc.Register(sys, accounts.NewUser{Username: name, Email: email, Password: pw, OrgID: org.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			learners[name] = u
+		}
+		as := func(name string) context.Context {
+			u := learners[name]
+			return authz.WithActor(context.Background(), &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
+		}
+		told := func() map[int64]int {
+			t.Helper()
+			list, err := out.List(sys, notify.Filter{Kind: notify.ExamSchedule, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[int64]int{}
+			for _, msg := range list {
+				m[msg.UserID]++
+				if !strings.Contains(msg.Body, "01/12/2026 08:30") || !strings.Contains(msg.Subject, "Kỹ năng số cơ bản") {
+					t.Errorf("message %q:\n%s", msg.Subject, msg.Body)
+				}
+			}
+			return m
+		}
+		if n := len(told()); n != 0 {
+			t.Fatalf("%d learners told before anyone enrolled", n)
+		}
+		// Self-enrolment, twice.
+		for range 2 {
+			if _, err := svc.Enrol(as("tu.dang.ky"), c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := told(); len(got) != 1 || got[learners["tu.dang.ky"].ID] != 1 {
+			t.Fatalf("after self-enrolment: %v", got)
+		}
+		// A roster listing the learner already enrolled, a new one and one without an address; then
+		// the same roster again.
+		for range 2 {
+			if _, err := svc.EnrolRoster(sys, c.ID, strings.NewReader("username\ntu.dang.ky\ntheo.danh.sach\nkhong.email\n")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := told(); len(got) != 2 || got[learners["tu.dang.ky"].ID] != 1 || got[learners["theo.danh.sach"].ID] != 1 {
+			t.Fatalf("after the roster: %v", got)
+		}
+		// An administrator's extra time enrols a learner too.
+		if _, err := svc.SetExtraTime(sys, c.ID, learners["them.gio"].ID, 15); err != nil {
+			t.Fatal(err)
+		}
+		if got := told(); len(got) != 3 || got[learners["them.gio"].ID] != 1 {
+			t.Fatalf("after extra time: %v", got)
+		}
+		// Past the exam time, a learner who enrols is not told.
+		now = exam.ExamAt.Add(time.Minute)
+		if _, err := svc.Enrol(as("den.muon"), c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := told(); len(got) != 3 {
+			t.Fatalf("after the exam time: %v", got)
+		}
+	})
+}

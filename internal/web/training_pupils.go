@@ -17,10 +17,24 @@ import (
 // Pupils' accounts created by their school (issue 4, item 6): the school's administrator uploads
 // the roster on /schools/{id}/pupils; the file is checked whole, then the accounts are created by
 // a job (hashing takes tens of milliseconds per account) whose progress the page polls, and the
-// one-time passwords come back as a printable PDF or a spreadsheet, kept in memory for an hour.
+// one-time passwords come back as a printable PDF or a spreadsheet for an hour.
+//
+// The job lives in the database (accounts.PupilJob), so that behind a round-robin proxy any
+// instance answers the poll and the download. Its list of passwords is sealed under a key the
+// database never holds: the upload's answer gives it to the page, which sends it back in the
+// X-Pupil-Job-Key header when it polls and as ?k= in the two download links. The links carry it
+// in their address because a plain link (a click, "save link as") cannot send a header; the
+// address is logged by no part of this server (the request log has the path only) and the
+// answers are no-store, while a proxy's access log may keep it: with the key alone nothing opens
+// without the uploader's session, and the list is deleted after an hour.
 
-// pupilJobs holds the running and recent jobs of this process.
-var pupilJobs = accounts.NewPupilJobs()
+// pupilJobKey is the job's key as the page sent it: the header, else the query.
+func pupilJobKey(r *http.Request) string {
+	if k := r.Header.Get("X-Pupil-Job-Key"); k != "" {
+		return k
+	}
+	return r.URL.Query().Get("k")
+}
 
 // maxPupilFile bounds a roster upload.
 const maxPupilFile = 4 << 20
@@ -83,32 +97,37 @@ func (s *Server) apiImportPupils(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, pupilJobs.Start(r.Context(), s.Accounts, ro))
+	job, err := s.Accounts.StartPupilJob(r.Context(), ro, func(err error) {
+		s.Logger.Error("pupil accounts job failed", "org", o.ID, "err", err)
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusAccepted, job)
 	return nil
 }
 
-// apiPupilJob tells how far a job is; only the administrator who started it sees it.
+// apiPupilJob tells how far a job is; only the administrator who started it sees it, with its key.
 func (s *Server) apiPupilJob(w http.ResponseWriter, r *http.Request) error {
-	job, _, err := pupilJobs.Get(r.Context(), r.PathValue("job"))
+	job, err := s.Accounts.PupilJob(r.Context(), r.PathValue("job"), pupilJobKey(r))
 	if err != nil {
 		return err
 	}
 	if job.Err != nil {
-		ae := apperr.As(job.Err)
-		job.Message = s.I18n.T(langOf(r), ae.Key, ae.Args...)
+		job.Message = s.I18n.T(langOf(r), job.Err.Key, job.Err.Args...)
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, job)
 	return nil
 }
 
-// apiPupilCredentials downloads the one-time passwords of a finished job, as PDF or xlsx.
+// apiPupilCredentials downloads the one-time passwords of a finished job, as PDF or xlsx, opened
+// with the key the request carries.
 func (s *Server) apiPupilCredentials(w http.ResponseWriter, r *http.Request) error {
-	job, creds, err := pupilJobs.Get(r.Context(), r.PathValue("job"))
+	job, creds, err := s.Accounts.PupilJobCredentials(r.Context(), r.PathValue("job"), pupilJobKey(r))
 	if err != nil {
 		return err
-	}
-	if job.State != "done" {
-		return apperr.New(apperr.Conflict, "accounts.pupils.job_not_found")
 	}
 	if err := audit.RecordView(r.Context(), s.DB, audit.Entry{Action: "pupils.credentials", ObjectType: "org", ObjectID: strconv.FormatInt(job.OrgID, 10),
 		Detail: fmt.Sprintf("pupils=%d", len(creds))}); err != nil {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -17,14 +20,22 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/web"
 )
 
 type pupilJob struct {
 	ID      string `json:"id"`
+	Key     string `json:"key"`
 	Total   int    `json:"total"`
 	Done    int    `json:"done"`
 	State   string `json:"state"`
 	Message string `json:"message"`
+}
+
+// pollURL is the job's progress address with its key; credentialsURL its download.
+func (j pupilJob) pollURL() string { return "/api/v1/pupil-imports/" + j.ID + "?k=" + j.Key }
+func (j pupilJob) credentialsURL(format string) string {
+	return "/api/v1/pupil-imports/" + j.ID + "/credentials?k=" + j.Key + "&format=" + format
 }
 
 // startPupils uploads a roster for the school and returns the job (status must be 202).
@@ -33,22 +44,23 @@ func (e *env) startPupils(orgID int64, token, csv string) pupilJob {
 	body, ct := multipartFile(e.t, "file", "hocsinh.csv", csv)
 	resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", orgID), token, ct, body)
 	var j pupilJob
-	if resp.StatusCode != 202 || json.Unmarshal(b, &j) != nil || j.ID == "" {
+	if resp.StatusCode != 202 || json.Unmarshal(b, &j) != nil || j.ID == "" || j.Key == "" {
 		e.t.Fatalf("pupils import: %d %s", resp.StatusCode, b)
 	}
 	return j
 }
 
 // waitPupils polls the job until it ends.
-func (e *env) waitPupils(id, token string) pupilJob {
+func (e *env) waitPupils(job pupilJob, token string) pupilJob {
 	e.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var j pupilJob
-		if st := e.json("GET", "/api/v1/pupil-imports/"+id, token, nil, &j); st != 200 {
+		if st := e.json("GET", job.pollURL(), token, nil, &j); st != 200 {
 			e.t.Fatalf("job: %d", st)
 		}
-		if j.State != "running" {
+		if j.State != "running" && j.State != "queued" {
+			j.Key = job.Key
 			return j
 		}
 		if time.Now().After(deadline) {
@@ -136,17 +148,17 @@ func TestPupilAccountsBySchool(t *testing.T) {
 			t.Fatalf("job %+v", j)
 		}
 		// Only the administrator who started it sees the job.
-		if st := e.json("GET", "/api/v1/pupil-imports/"+j.ID, e.tokens["province_admin"], nil, nil); st != 404 {
+		if st := e.json("GET", j.pollURL(), e.tokens["province_admin"], nil, nil); st != 404 {
 			t.Fatalf("someone else's job: %d", st)
 		}
-		if j = e.waitPupils(j.ID, tok); j.State != "done" || j.Done != 3 {
+		if j = e.waitPupils(j, tok); j.State != "done" || j.Done != 3 {
 			t.Fatalf("job ended %+v", j)
 		}
-		resp, pdf := e.do("GET", "/api/v1/pupil-imports/"+j.ID+"/credentials?format=pdf", tok, "", "")
+		resp, pdf := e.do("GET", j.credentialsURL("pdf"), tok, "", "")
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(pdf), "%PDF") {
 			t.Fatalf("credentials pdf: %d", resp.StatusCode)
 		}
-		resp, xlsx := e.do("GET", "/api/v1/pupil-imports/"+j.ID+"/credentials?format=xlsx", tok, "", "")
+		resp, xlsx := e.do("GET", j.credentialsURL("xlsx"), tok, "", "")
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(xlsx), "PK") {
 			t.Fatalf("credentials xlsx: %d", resp.StatusCode)
 		}
@@ -252,4 +264,157 @@ func TestNewUserPageRecordsGuardianConsent(t *testing.T) {
 			t.Fatalf("consent %q by %d: %v", guardian, by, err)
 		}
 	})
+}
+
+// peer is a second server over the same database, as a second instance behind a round-robin
+// proxy: its own services and handler, nothing shared with e in memory but the database handle.
+func (e *env) peer(d *db.DB) *env {
+	e.t.Helper()
+	deps := e.web.Deps
+	deps.Accounts = accounts.NewService(d)
+	deps.Registry = nil
+	s, err := web.New(web.Config{ProvinceCode: "51"}, deps)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p := *e
+	p.web, p.accounts = s, deps.Accounts
+	p.srv = httptest.NewServer(s)
+	e.t.Cleanup(p.srv.Close)
+	return &p
+}
+
+// TestPupilJobsAcrossInstances: the roster is uploaded to one instance and the progress and the
+// download are asked of another; the list opens only with the job's key, only for the
+// administrator who started it, and the table holds no password in the clear. A job whose
+// instance stopped reads as failed, and a list past its hour is deleted and refused.
+func TestPupilJobsAcrossInstances(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		a := newEnv(t, d)
+		b := a.peer(d)
+		ctx := context.Background()
+		school := a.mustOrg(orgs.Org{Name: "Trường THCS Ba Tơ", Kind: orgs.School, UnitCode: "535"})
+		admin := a.mustUser("bgh.thcs.bato", accounts.NewUser{Role: authz.OrgAdmin, OrgID: school.ID})
+		tok, err := a.accounts.CreateToken(a.sys, admin.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		year := time.Now().Year()
+		roster := "ho_ten,ngay_sinh,lop,ten_nguoi_giam_ho,sdt_nguoi_giam_ho,dong_y_cua_nguoi_giam_ho\n" +
+			fmt.Sprintf("Nguyễn Thị Lan,15/03/%d,7A,Nguyễn Văn Bình,0912345678,có\n", year-12) +
+			fmt.Sprintf("Hồ Văn Đức,%d,12A1,,,\n", year-18)
+		j := a.startPupils(school.ID, tok, roster)
+		if j.State != "queued" || j.Total != 2 || len(j.Key) != 43 {
+			t.Fatalf("upload's answer %+v", j)
+		}
+		// Progress and download on the other instance.
+		if j = b.waitPupils(j, tok); j.State != "done" || j.Done != 2 {
+			t.Fatalf("job on the other instance: %+v", j)
+		}
+		resp, xlsx := b.do("GET", j.credentialsURL("xlsx"), tok, "", "")
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("download on the other instance: %d %s", resp.StatusCode, xlsx)
+		}
+		creds := pupilCredentials(t, xlsx)
+		if len(creds) != 2 {
+			t.Fatalf("credentials %v", creds)
+		}
+		if _, err := a.accounts.Authenticate(ctx, creds[1][3], creds[1][4], "127.0.0.1"); err != nil {
+			t.Fatalf("login with the one-time password: %v", err)
+		}
+		// The key travels in a header too (the page's poll).
+		if resp, body := b.doHeader("GET", "/api/v1/pupil-imports/"+j.ID, tok, "X-Pupil-Job-Key", j.Key); resp.StatusCode != 200 || !strings.Contains(string(body), `"done"`) {
+			t.Fatalf("poll with the key in a header: %d %s", resp.StatusCode, body)
+		}
+		// No password in the table: the list is sealed and its key is not there.
+		var sealed []byte
+		var check string
+		if err := d.Reader().QueryRowContext(ctx, "SELECT sealed, key_check FROM pupil_jobs WHERE id = ?", j.ID).Scan(&sealed, &check); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range creds {
+			if bytes.Contains(sealed, []byte(c[4])) || bytes.Contains(sealed, []byte(c[3])) || strings.Contains(check, c[4]) {
+				t.Fatalf("%s readable in pupil_jobs", c[3])
+			}
+		}
+		if len(sealed) < 40 || strings.Contains(check, j.Key) {
+			t.Fatalf("sealed %d bytes, key_check %q", len(sealed), check)
+		}
+		// A wrong or missing key: refused in Vietnamese, nothing revealed.
+		wrong := j
+		wrong.Key = strings.Repeat("A", 43)
+		for _, path := range []string{wrong.pollURL(), wrong.credentialsURL("pdf"), "/api/v1/pupil-imports/" + j.ID, "/api/v1/pupil-imports/" + j.ID + "/credentials?format=xlsx",
+			"/api/v1/pupil-imports/" + j.ID + "/credentials?k=abc"} {
+			resp, body := b.do("GET", path, tok, "", "")
+			if resp.StatusCode != 403 || !strings.Contains(string(body), "khóa không đúng") || strings.Contains(string(body), creds[0][4]) || strings.Contains(string(body), `"total"`) {
+				t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+			}
+		}
+		// Someone else, even with the key: not found, on either instance.
+		for _, e := range []*env{a, b} {
+			for _, path := range []string{j.pollURL(), j.credentialsURL("xlsx")} {
+				if st := e.json("GET", path, e.tokens["province_admin"], nil, nil); st != 404 {
+					t.Fatalf("another administrator, GET %s: %d", path, st)
+				}
+			}
+		}
+		// An unknown job.
+		if st := b.json("GET", "/api/v1/pupil-imports/"+strings.Repeat("0", 32)+"?k="+j.Key, tok, nil, nil); st != 404 {
+			t.Fatalf("unknown job: %d", st)
+		}
+		// Downloads are audited, whichever instance served them.
+		var views int
+		if err := d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'pupils.credentials'").Scan(&views); err != nil || views != 1 {
+			t.Fatalf("%d audited downloads (%v), want 1", views, err)
+		}
+		// A job whose instance stopped while running: no heartbeat for more than two minutes.
+		stale := a.startPupils(school.ID, tok, "ho_ten,ngay_sinh,lop\nTrần Văn Tư,"+fmt.Sprint(year-17)+",11B\n")
+		a.waitPupils(stale, tok)
+		if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET state = 'running', done = 0, sealed = NULL, finished_at = 0, updated_at = ? WHERE id = ?",
+				time.Now().Add(-3*time.Minute).UnixMilli(), stale.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var got pupilJob
+		if st := b.json("GET", stale.pollURL(), tok, nil, &got); st != 200 || got.State != "failed" || !strings.Contains(got.Message, "Máy chủ dừng giữa chừng") {
+			t.Fatalf("stale job: %d %+v", st, got)
+		}
+		if resp, body := a.do("GET", stale.credentialsURL("pdf"), tok, "", ""); resp.StatusCode != 409 {
+			t.Fatalf("download of a failed job: %d %s", resp.StatusCode, body)
+		}
+		// Past its hour the list is deleted, and its download refused.
+		if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE pupil_jobs SET finished_at = ? WHERE id = ?", time.Now().Add(-accounts.JobTTL-time.Minute).UnixMilli(), j.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if resp, body := b.do("GET", j.credentialsURL("pdf"), tok, "", ""); resp.StatusCode != 404 || !strings.Contains(string(body), "hết hạn") {
+			t.Fatalf("expired download: %d %s", resp.StatusCode, body)
+		}
+		var left int
+		if err := d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM pupil_jobs WHERE id = ? AND sealed IS NULL", j.ID).Scan(&left); err != nil || left != 1 {
+			t.Fatalf("expired list not deleted: %d %v", left, err)
+		}
+	})
+}
+
+// doHeader is do with one extra request header.
+func (e *env) doHeader(method, path, token, name, value string) (*http.Response, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(name, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
 }

@@ -188,12 +188,11 @@ func trainingMatrixCases() []matrixCase {
 		}, schoolAdmins},
 		{"GET /api/v1/pupil-imports/{job}", func(e *env, _ string) (string, string) {
 			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
-			return "/api/v1/pupil-imports/" + j.ID, ""
+			return j.pollURL(), ""
 		}, provinceOnly},
 		{"GET /api/v1/pupil-imports/{job}/credentials", func(e *env, _ string) (string, string) {
 			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
-			e.waitPupils(j.ID, e.tokens["province_admin"])
-			return "/api/v1/pupil-imports/" + j.ID + "/credentials?format=xlsx", ""
+			return e.waitPupils(j, e.tokens["province_admin"]).credentialsURL("xlsx"), ""
 		}, provinceOnly},
 	}
 }

@@ -14,20 +14,24 @@
 
   function say(msg) { status.textContent = msg; }
 
-  function poll(job) {
-    fetch("/api/v1/pupil-imports/" + job.id, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+  // The job lives in the database, so any instance answers; its key (never stored by the server)
+  // stays in this page: sent in a header when polling, and in the download links' address because
+  // a plain link cannot send a header.
+  function poll(id, key) {
+    fetch("/api/v1/pupil-imports/" + encodeURIComponent(id), { headers: { "Accept": "application/json", "X-Pupil-Job-Key": key }, credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j.error) { say(j.error.message); button.disabled = false; return; }
         bar.max = j.total; bar.value = j.done;
         say(form.dataset.msgProgress.replace("%s", j.done + "/" + j.total));
-        if (j.state === "running") { setTimeout(function () { poll(j); }, 700); return; }
+        if (j.state === "queued" || j.state === "running") { setTimeout(function () { poll(id, key); }, 700); return; }
         button.disabled = false;
-        if (j.state === "failed") { say(j.message); return; }
+        if (j.state === "failed") { bar.hidden = true; say(j.message); return; }
         bar.hidden = true;
         say("");
-        document.getElementById("pupils-pdf").href = "/api/v1/pupil-imports/" + j.id + "/credentials?format=pdf";
-        document.getElementById("pupils-xlsx").href = "/api/v1/pupil-imports/" + j.id + "/credentials?format=xlsx";
+        var base = "/api/v1/pupil-imports/" + encodeURIComponent(id) + "/credentials?k=" + encodeURIComponent(key) + "&format=";
+        document.getElementById("pupils-pdf").href = base + "pdf";
+        document.getElementById("pupils-xlsx").href = base + "xlsx";
         done.hidden = false;
       })
       .catch(function (e) { say(e.message); button.disabled = false; });
@@ -55,7 +59,7 @@
           return;
         }
         bar.hidden = false; bar.max = res.body.total; bar.value = 0;
-        poll(res.body);
+        poll(res.body.id, res.body.key);
       })
       .catch(function (e) { say(e.message); button.disabled = false; });
   });
