@@ -141,6 +141,48 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 		}
 	})
 
+	t.Run("pupil accounts uploaded on one instance, collected from the other", func(t *testing.T) {
+		// The job that hashes the passwords runs on a; its progress and the sealed passwords are
+		// in the database, so b answers the poll and the download with the key the upload gave.
+		token := cliToken(t, a, "so.tttt")
+		var schools struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		p.json(t, "b", "GET", "/api/v1/orgs?kind=school&q="+url.QueryEscape("THCS thị trấn Ba Tơ"), token, "", 200, &schools)
+		if len(schools.Items) != 1 {
+			t.Fatalf("demo school: %+v", schools)
+		}
+		roster := "ho_ten,ngay_sinh,lop,ten_nguoi_giam_ho,sdt_nguoi_giam_ho,dong_y_cua_nguoi_giam_ho\n" +
+			"Đinh Thị Hoa,2010,8A,Đinh Văn Lực,0912345001,có\nHồ Văn Tới,2008,10B,,,\n"
+		up := p.do(t, "a", "POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", schools.Items[0].ID), roster, nil,
+			http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"text/csv; charset=utf-8"}})
+		var job struct {
+			ID, Key, State string
+			Total          int
+		}
+		if up.StatusCode != http.StatusAccepted || json.Unmarshal([]byte(up.body), &job) != nil || job.ID == "" || job.Key == "" {
+			t.Fatalf("upload on a: %d %s", up.StatusCode, up.body)
+		}
+		h := http.Header{"Authorization": {"Bearer " + token}, "X-Pupil-Job-Key": {job.Key}}
+		for deadline := time.Now().Add(60 * time.Second); job.State != "done"; time.Sleep(200 * time.Millisecond) {
+			resp := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID, "", nil, h)
+			if resp.StatusCode != 200 || json.Unmarshal([]byte(resp.body), &job) != nil || job.State == "failed" || time.Now().After(deadline) {
+				t.Fatalf("poll on b: %d %s", resp.StatusCode, resp.body)
+			}
+		}
+		dl := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials?format=xlsx&k="+url.QueryEscape(job.Key), "", nil,
+			http.Header{"Authorization": {"Bearer " + token}})
+		if dl.StatusCode != 200 || !strings.HasPrefix(dl.body, "PK") {
+			t.Fatalf("download on b: %d %.200s", dl.StatusCode, dl.body)
+		}
+		if wrong := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials?format=xlsx&k=AAAA", "", nil,
+			http.Header{"Authorization": {"Bearer " + token}}); wrong.StatusCode == 200 {
+			t.Fatalf("download with a wrong key: %d", wrong.StatusCode)
+		}
+	})
+
 	t.Run("live ceremony event across instances", func(t *testing.T) {
 		token := cliToken(t, a, "so.tttt")
 		var c struct {
