@@ -14,7 +14,8 @@ import (
 // (due 15/8/2023, long past, so any submission is late); Ba Tơ's administrator writes and submits
 // it; the province sees it as late and returns it with a comment; Ba Tơ sees the comment and
 // resubmits; the province accepts it and the report is locked (an edit is answered 423 with the
-// reason); the province dashboard's bar chart and district map are drawn.
+// reason); the province dashboard's Chart.js charts and district map are drawn, and a click on
+// a bar drills down.
 func TestReportsBrowser(t *testing.T) {
 	prov := NewBrowser(t)
 	srv := StartServer(t)
@@ -152,23 +153,37 @@ func TestReportsBrowser(t *testing.T) {
 	}
 	Screenshot(t, dist, "03-district-locked")
 
-	// The province dashboard draws its bar chart, progress chart and district map.
+	// The province dashboard draws its bar chart and progress chart with Chart.js, and the
+	// district map as server SVG.
 	if status := Open(t, prov, base+"/dashboard"); status != 200 {
 		t.Fatalf("/dashboard: %d", status)
 	}
 	WaitFor(t, prov, "the district map", `document.querySelectorAll("#district-map path").length === 13`)
-	if n := Eval[int](t, prov, `document.querySelectorAll("#bar-chart rect").length`); n != 13 {
+	WaitFor(t, prov, "the Chart.js bar chart", `!!window.Chart && !!Chart.getChart(document.querySelector("#bar-chart"))`)
+	if n := Eval[int](t, prov, `Chart.getChart(document.querySelector("#bar-chart")).data.labels.length`); n != 13 {
 		t.Errorf("bar chart has %d bars, want 13", n)
 	}
-	// Drawn, not just present: the paths and bars have an area on screen.
+	// Drawn, not just made: the canvases have coloured pixels and a size, and the SVG
+	// fallbacks are hidden.
+	if n := Eval[int](t, prov, chartsDrawn); n != 1+Eval[int](t, prov, `document.querySelectorAll("canvas.progress-chart").length`) {
+		t.Errorf("%d canvases drawn", n)
+	}
+	if n := Eval[int](t, prov, `document.querySelectorAll("canvas.progress-chart").length`); n == 0 {
+		t.Errorf("no progress chart")
+	}
+	if n := Eval[int](t, prov, `[...document.querySelectorAll(".chart-fallback")].filter(f => f.offsetHeight > 0).length`); n != 0 {
+		t.Errorf("%d SVG fallbacks still shown beside the canvases", n)
+	}
+	// Vietnamese figures on the value axis: dots between thousands, never commas.
+	if ticks := Eval[string](t, prov, `Chart.getChart(document.querySelector("#bar-chart")).scales.x.ticks.map(k => k.label).join(" ")`); strings.Contains(ticks, ",") && !strings.Contains(ticks, ".") {
+		t.Errorf("value axis ticks %q", ticks)
+	}
+	// Drawn, not just present: the paths have an area on screen.
 	if n := Eval[int](t, prov, `[...document.querySelectorAll("#district-map path")].filter(p => { const b = p.getBBox(); return b.width > 1 && b.height > 1; }).length`); n != 13 {
 		t.Errorf("%d district shapes have an area", n)
 	}
 	if w := Eval[float64](t, prov, `document.querySelector("#district-map").getBoundingClientRect().width`); w < 200 {
 		t.Errorf("map is %v px wide", w)
-	}
-	if n := Eval[int](t, prov, `document.querySelectorAll(".line-chart polyline").length`); n == 0 {
-		t.Errorf("no progress line drawn")
 	}
 	if fill := Eval[string](t, prov, `getComputedStyle(document.querySelector("#district-map path")).fill`); fill == "" || fill == "none" || fill == "rgb(0, 0, 0)" {
 		t.Errorf("district shapes are not coloured by share: fill %q", fill)
@@ -177,13 +192,36 @@ func TestReportsBrowser(t *testing.T) {
 		t.Errorf("map attribution missing")
 	}
 	Screenshot(t, prov, "04-province-dashboard")
-	// Drill down to Ba Tơ, then a commune.
-	if status := Follow(t, prov, `#children a[href="/dashboard/units/535"]`); status != 200 {
-		t.Fatalf("drill down to Ba Tơ: %d", status)
+	// Drill down to Ba Tơ by clicking its bar, then see its communes.
+	baTo := Eval[int](t, prov, `Chart.getChart(document.querySelector("#bar-chart")).data.labels.findIndex(l => l.includes("Ba Tơ"))`)
+	if baTo < 0 {
+		t.Fatalf("no Ba Tơ bar")
 	}
-	if n := Eval[int](t, prov, `document.querySelectorAll("#bar-chart rect").length`); n < 10 {
+	Do(t, prov, chromedp.ScrollIntoView("#bar-chart"))
+	type point struct{ X, Y float64 }
+	bar, err := chromedp.Run(prov, chromedp.Evaluate[point](fmt.Sprintf(`(() => {
+		const c = Chart.getChart(document.querySelector("#bar-chart"));
+		const b = c.getDatasetMeta(0).data[%d];
+		const r = c.canvas.getBoundingClientRect();
+		return {X: r.left + (b.base + b.x) / 2, Y: r.top + b.y};
+	})()`, baTo)))
+	if err != nil {
+		t.Fatalf("find Ba Tơ's bar: %v", err)
+	}
+	if resp, err := chromedp.RunResponse(prov, chromedp.MouseClickXY(bar.X, bar.Y)); err != nil || resp == nil || resp.Status != 200 {
+		t.Fatalf("click Ba Tơ's bar: %v %v", resp, err)
+	}
+	if path := Eval[string](t, prov, `location.pathname`); path != "/dashboard/units/535" {
+		t.Fatalf("Ba Tơ's bar leads to %s", path)
+	}
+	WaitFor(t, prov, "Ba Tơ's bar chart", `!!window.Chart && !!Chart.getChart(document.querySelector("#bar-chart"))`)
+	if n := Eval[int](t, prov, `Chart.getChart(document.querySelector("#bar-chart")).data.labels.length`); n < 10 {
 		t.Errorf("Ba Tơ's dashboard compares %d communes", n)
 	}
+	if n := Eval[int](t, prov, chartsDrawn); n == 0 {
+		t.Errorf("Ba Tơ's charts are blank")
+	}
+	Screenshot(t, prov, "05-district-dashboard")
 	// The public dashboard needs no login.
 	anon := NewContext(t, prov)
 	if status := Open(t, anon, base+"/dashboard/public"); status != 200 {
@@ -192,7 +230,20 @@ func TestReportsBrowser(t *testing.T) {
 	if n := Eval[int](t, anon, `document.querySelectorAll("#district-map path").length`); n != 13 {
 		t.Errorf("public map has %d districts", n)
 	}
+	WaitFor(t, anon, "the public bar chart", `!!window.Chart && !!Chart.getChart(document.querySelector("#bar-chart"))`)
+	if n := Eval[int](t, anon, chartsDrawn); n == 0 {
+		t.Errorf("the public dashboard's charts are blank")
+	}
 }
+
+// chartsDrawn counts the Chart.js canvases of the page that have a size and at least one
+// pixel that is not transparent.
+const chartsDrawn = `[...document.querySelectorAll("figure[data-chart] canvas")].filter(c => {
+	if (!Chart.getChart(c) || c.width < 50 || c.height < 50) return false;
+	const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+	for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+	return false;
+}).length`
 
 // TestReportsDemoData checks the acceptance contract on the demo data: the plan's period exists
 // with at least one submitted district report, listed through the API.

@@ -68,7 +68,7 @@ func (a *assetSet) serve(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// Unhashed names still work (the service worker and manifest need stable URLs) but are
 		// revalidated.
-		if _, err := fs.Stat(staticFS, "static/"+name); err != nil {
+		if fi, err := fs.Stat(staticFS, "static/"+name); err != nil || fi.IsDir() {
 			http.NotFound(w, r)
 			return
 		}

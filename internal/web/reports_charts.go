@@ -8,9 +8,35 @@ import (
 	"github.com/lantoa/lantoa/internal/reports"
 )
 
-// The dashboards' charts are drawn as SVG on the server: no charting script to vendor, nothing
-// for the Content-Security-Policy to allow (colours come from classes in reports.css, never
-// from style attributes), and a chart that prints and reads without JavaScript.
+// The dashboards' charts are drawn by Chart.js (static/vendor/chart.umd.min.js, started by
+// static/reports-charts.js) from the JSON each chart carries in a <script type="application/json">
+// block: the Content-Security-Policy allows no inline script, and a data block is not one. The
+// same loop also lays out a server-drawn SVG of the chart, shown when scripts are off or Chart.js
+// failed to load; reports-charts.js hides it once the canvas has drawn. Both come from one pass
+// over the data so that they cannot disagree. SVG colours come from classes in reports.css,
+// never from style attributes.
+
+// barChartData is what reports-charts.js needs to draw a bar chart (JSON, keys short and stable).
+type barChartData struct {
+	Title       string    `json:"title"`
+	ValueLabel  string    `json:"valueLabel"`
+	TargetLabel string    `json:"targetLabel"`
+	Labels      []string  `json:"labels"`
+	Values      []float64 `json:"values"`
+	// Targets holds null where a unit has no target, so that no tick is drawn at 0.
+	Targets []*float64 `json:"targets"`
+	// Met marks the units at 80 % of target or more, drawn in green as on the map's top buckets.
+	Met []bool `json:"met"`
+	// Hrefs is the drill-down of each bar; empty where there is none (teams, the public page).
+	Hrefs []string `json:"hrefs"`
+}
+
+// lineChartData is one progress series for reports-charts.js.
+type lineChartData struct {
+	Title  string    `json:"title"`
+	Days   []string  `json:"days"` // dd/mm/yyyy
+	Values []float64 `json:"values"`
+}
 
 // svgBar is one bar of a horizontal bar chart.
 type svgBar struct {
@@ -29,11 +55,14 @@ type barChart struct {
 	Width, Height float64
 	LabelW, BarH  float64
 	Max           string
+	Data          barChartData
 }
 
-func makeBarChart(title string, children []reports.Child, section, key string, href func(reports.Child) string) barChart {
+func makeBarChart(title, targetLabel string, children []reports.Child, section, key string, href func(reports.Child) string) barChart {
 	const width, labelW, barH, gap = 760.0, 220.0, 22.0, 8.0
 	c := barChart{Title: title, Width: width, LabelW: labelW, BarH: barH}
+	c.Data = barChartData{Title: title, ValueLabel: title, TargetLabel: targetLabel,
+		Labels: []string{}, Values: []float64{}, Targets: []*float64{}, Met: []bool{}, Hrefs: []string{}}
 	maxV := 0.0
 	vals := make([]float64, len(children))
 	targets := make([]float64, len(children))
@@ -63,6 +92,13 @@ func makeBarChart(title string, children []reports.Child, section, key string, h
 			b.Href = href(ch)
 		}
 		c.Bars = append(c.Bars, b)
+		var target *float64
+		if targets[i] > 0 {
+			target = &targets[i]
+		}
+		d := &c.Data
+		d.Labels, d.Values, d.Targets = append(d.Labels, ch.Name), append(d.Values, vals[i]), append(d.Targets, target)
+		d.Met, d.Hrefs = append(d.Met, ch.Share >= 0.8), append(d.Hrefs, b.Href)
 	}
 	c.Height = float64(len(children))*(barH+gap) + 4
 	c.Max = reports.FormatNumber(maxV)
@@ -77,6 +113,7 @@ type lineChart struct {
 	Width, Height float64
 	First, Last   string // first and last day
 	Max, Min      string
+	Data          lineChartData
 }
 
 type svgDot struct {
@@ -86,7 +123,7 @@ type svgDot struct {
 
 func makeLineChart(title string, s reports.Series) lineChart {
 	const width, height, padL, padR, padT, padB = 760.0, 220.0, 60.0, 20.0, 10.0, 30.0
-	c := lineChart{Title: title, Width: width, Height: height}
+	c := lineChart{Title: title, Width: width, Height: height, Data: lineChartData{Title: title, Days: []string{}, Values: []float64{}}}
 	if len(s.Points) == 0 {
 		return c
 	}
@@ -106,10 +143,19 @@ func makeLineChart(title string, s reports.Series) lineChart {
 		}
 		y := padT + (1-(p.Value-lo)/(hi-lo))*(height-padT-padB)
 		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
-		c.Dots = append(c.Dots, svgDot{X: x, Y: y, Label: p.Day + ": " + reports.FormatNumber(p.Value)})
+		c.Dots = append(c.Dots, svgDot{X: x, Y: y, Label: dayVN(p.Day) + ": " + reports.FormatNumber(p.Value)})
+		c.Data.Days, c.Data.Values = append(c.Data.Days, dayVN(p.Day)), append(c.Data.Values, p.Value)
 	}
 	c.Points = strings.TrimSpace(b.String())
-	c.First, c.Last = s.Points[0].Day, s.Points[n-1].Day
+	c.First, c.Last = dayVN(s.Points[0].Day), dayVN(s.Points[n-1].Day)
 	c.Max, c.Min = reports.FormatNumber(hi), reports.FormatNumber(lo)
 	return c
+}
+
+// dayVN writes a series' YYYY-MM-DD day the Vietnamese way (dd/mm/yyyy); anything else is kept.
+func dayVN(day string) string {
+	if len(day) == 10 && day[4] == '-' && day[7] == '-' {
+		return day[8:] + "/" + day[5:7] + "/" + day[:4]
+	}
+	return day
 }

@@ -376,7 +376,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 	if !public && d.ChildKind != "team" {
 		href = func(c reports.Child) string { return "/dashboard/units/" + c.Code }
 	}
-	data.Bars = makeBarChart(data.Label(f.LabelKey), d.Children, f.Section, f.Key, href)
+	data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key, href)
 	for _, sr := range d.Series {
 		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
 	}

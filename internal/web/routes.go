@@ -23,7 +23,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
 	handle("GET /readyz", http.HandlerFunc(s.readyz))
 	handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
-	handle("GET /static/{file}", http.HandlerFunc(s.assets.serve))
+	handle("GET /static/{file...}", http.HandlerFunc(s.assets.serve)) // {file...}: static/vendor/ too
 
 	// Public pages.
 	page("GET /{$}", s.portalHome) // the public portal, for everyone; it links signed-in users to /workspace
