@@ -147,7 +147,7 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	if _, err := s.Accounts.FindByUsername(ctx, "seed.admin"); err == nil {
 		return Result{}, ErrNotEmpty
 	}
-	steps := []func(context.Context) error{g.tree, g.organisations, g.officials, g.members, g.outreach, g.learners, g.training, g.ceremony, g.reports}
+	steps := []func(context.Context) error{g.tree, g.organisations, g.officials, g.members, g.outreach, g.learners, g.training, g.ceremony, g.reports, g.statistics}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return g.res, err
@@ -156,6 +156,24 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	g.res.Size = size
 	g.res.Took = time.Since(started)
 	return g.res, nil
+}
+
+// statistics refreshes PostgreSQL's planner statistics. Its planner chooses plans by them, and
+// a load of millions of rows leaves them describing nearly empty tables until autovacuum gets
+// round to it: measured on the national profile, the dashboard's count of communes with an
+// administrator took 2 s before ANALYZE and 17 ms after. SQLite's queries here are planned
+// without statistics (no sqlite_stat1), so a mass load does not change its plans.
+func (g *gen) statistics(ctx context.Context) error {
+	if g.s.DB.Engine != db.Postgres {
+		return nil
+	}
+	g.bar.start("Thống kê cho bộ lập kế hoạch / planner statistics", 1)
+	if _, err := g.s.DB.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	g.bar.add(1)
+	g.bar.finish()
+	return nil
 }
 
 type gen struct {
