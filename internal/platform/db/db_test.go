@@ -43,3 +43,15 @@ func TestMigrationsAreIdempotentAndAtomic(t *testing.T) {
 		}
 	})
 }
+
+// The app's PostgreSQL sessions run without JIT unless the URL chooses.
+func TestPostgresSessionsWithoutJIT(t *testing.T) {
+	d := dbtest.Postgres(t, nil)
+	var jit string
+	if err := d.Reader().QueryRowContext(context.Background(), "SHOW jit").Scan(&jit); err != nil {
+		t.Fatal(err)
+	}
+	if jit != "off" {
+		t.Errorf("jit = %q, want off", jit)
+	}
+}
