@@ -17,3 +17,6 @@ func SetGenDropIndexesFrom(n int64) (restore func()) {
 	genDropIndexesFrom = n
 	return func() { genDropIndexesFrom = was }
 }
+
+// PathRange exposes pathRange to the tests.
+var PathRange = pathRange
