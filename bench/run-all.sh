@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-runs the benchmarks behind docs/benchmarks.md, one after the other (they must not share the
 # machine), writing each driver's Markdown report into OUT (default /tmp/lantoa-bench).
-# PostgreSQL figures need LANTOA_BENCH_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable).
+# PostgreSQL figures need LANTOA_BENCH_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable);
+# the national profile needs LANTOA_BENCH_NATIONAL_URL, an empty database (see below).
 # The province at full size (10 M guidance records, 1 M learners) is generated once with
 # `lantoa seed --profile province` and shared by the outreach-progress and reports benchmarks.
 set -euo pipefail
@@ -22,11 +23,19 @@ go run ./bench/reports -db "$OUT/province.db" -requests 100 -out "$OUT/reports.m
 go run ./bench/training -engines sqlite -duration 15s -starters 5000 -window 60s | tee "$OUT/training-sqlite.md"
 go run ./bench/ceremony -clients 187,9000 -rounds 3 | tee "$OUT/ceremony.md"
 go run ./bench/portal -engine sqlite | tee "$OUT/portal.md"
-go run ./bench/launchday -scale 0.01 -duration 20s -out "$OUT/launchday-sqlite.md"
+go run ./bench/launchday -scale 0.01 -duration 20s -cpuprofile "$OUT/launchday-sqlite.prof" -out "$OUT/launchday-sqlite.md"
 if [ -n "$PG" ]; then
 	go run ./bench/outreach -engine postgres -posts 10000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
 	go run ./bench/training -engines postgres -duration 15s -starters 5000 -window 60s | tee "$OUT/training-postgres.md"
 	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
-	"$OUT/lantoa" seed --db "$PG" --profile national | tee "$OUT/seed-national.txt"
+fi
+# The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)
+# needs an empty PostgreSQL database of its own, e.g. `createdb -h 127.0.0.1 -U postgres national`;
+# it takes about 25 minutes on the 2-core machine. The dashboard and one province's progress are
+# then timed on it.
+if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
+	/usr/bin/time -v "$OUT/lantoa" seed --db "$LANTOA_BENCH_NATIONAL_URL" --profile national 2>"$OUT/seed-national.err" | tee "$OUT/seed-national.txt"
+	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -requests 100 -out "$OUT/reports-national.md"
+	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
 fi
 bash bench/crash/run.sh 100 | tail -5 | tee "$OUT/crash.txt"
