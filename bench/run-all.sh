@@ -28,6 +28,7 @@ if [ -n "$PG" ]; then
 	go run ./bench/outreach -engine postgres -posts 10000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
 	go run ./bench/training -engines postgres -duration 15s -starters 5000 -window 60s | tee "$OUT/training-postgres.md"
 	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
+	go run ./bench/portal -engine postgres | tee "$OUT/portal-postgres.md"
 fi
 # The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)
 # needs an empty PostgreSQL database of its own, e.g. `createdb -h 127.0.0.1 -U postgres national`;
