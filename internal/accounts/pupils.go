@@ -479,6 +479,15 @@ func pupilKeyCheck(key []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// pupilGCM is AES-256-GCM under key.
+func pupilGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
 // sealPupils encrypts the list with AES-256-GCM under key; the job's id is the additional data,
 // so a sealed list cannot be moved to another job's row. The result is nonce then ciphertext.
 func sealPupils(key []byte, id string, creds []PupilCredential) ([]byte, error) {
@@ -486,11 +495,7 @@ func sealPupils(key []byte, id string, creds []PupilCredential) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := pupilGCM(key)
 	if err != nil {
 		return nil, err
 	}
@@ -503,11 +508,7 @@ func sealPupils(key []byte, id string, creds []PupilCredential) ([]byte, error) 
 
 // openPupils decrypts what sealPupils wrote; a wrong key or a changed row fails.
 func openPupils(key []byte, id string, sealed []byte) ([]PupilCredential, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := pupilGCM(key)
 	if err != nil {
 		return nil, err
 	}

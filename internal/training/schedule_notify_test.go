@@ -25,21 +25,8 @@ import (
 // past queue nothing.
 func TestExamScheduleNotifiesLearners(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		sys := authz.WithActor(context.Background(), authz.System)
-		if _, err := units.NewService(d).SeedQuangNgai(sys); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-		svc := training.NewService(d)
-		t.Cleanup(svc.Close)
-		svc.Now = func() time.Time { return now }
-		out := notify.NewService(d)
-		svc.Notify, svc.BaseURL = out, "https://lantoa.quangngai.gov.vn"
-		acc := accounts.NewService(d)
-		org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := newScheduleEnv(t, d)
+		sys, svc, out, acc, org, now := e.sys, e.svc, e.out, e.acc, e.org, e.now
 		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20, LobbyMinutes: 15}
 		c, err := svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
 		if err != nil {
@@ -216,21 +203,8 @@ func TestExamScheduleManyLearners(t *testing.T) {
 // a new learner is not told.
 func TestExamScheduleReachesLateEnrolments(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		sys := authz.WithActor(context.Background(), authz.System)
-		if _, err := units.NewService(d).SeedQuangNgai(sys); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-		svc := training.NewService(d)
-		t.Cleanup(svc.Close)
-		svc.Now = func() time.Time { return now }
-		out := notify.NewService(d)
-		svc.Notify, svc.BaseURL = out, "https://lantoa.quangngai.gov.vn"
-		acc := accounts.NewService(d)
-		org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := newScheduleEnv(t, d)
+		sys, svc, out, acc, org, now := e.sys, e.svc, e.out, e.acc, e.org, e.now
 		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20, ExamAt: time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC)}
 		c, err := svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
 		if err != nil {
@@ -303,7 +277,7 @@ func TestExamScheduleReachesLateEnrolments(t *testing.T) {
 			t.Fatalf("after extra time: %v", got)
 		}
 		// Past the exam time, a learner who enrols is not told.
-		now = exam.ExamAt.Add(time.Minute)
+		*now = exam.ExamAt.Add(time.Minute)
 		if _, err := svc.Enrol(as("den.muon"), c.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -311,4 +285,36 @@ func TestExamScheduleReachesLateEnrolments(t *testing.T) {
 			t.Fatalf("after the exam time: %v", got)
 		}
 	})
+}
+
+// scheduleEnv is what the schedule tests share: the unit tree, a training service on a clock the
+// test can move, the outbox, and a school in Ba Tơ.
+type scheduleEnv struct {
+	sys context.Context
+	now *time.Time
+	svc *training.Service
+	out *notify.Service
+	acc *accounts.Service
+	org orgs.Org
+}
+
+func newScheduleEnv(t *testing.T, d *db.DB) scheduleEnv {
+	t.Helper()
+	e := scheduleEnv{sys: authz.WithActor(context.Background(), authz.System)}
+	if _, err := units.NewService(d).SeedQuangNgai(e.sys); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
+	e.now = &now
+	e.svc = training.NewService(d)
+	t.Cleanup(e.svc.Close)
+	e.svc.Now = func() time.Time { return *e.now }
+	e.out = notify.NewService(d)
+	e.svc.Notify, e.svc.BaseURL = e.out, "https://lantoa.quangngai.gov.vn"
+	e.acc = accounts.NewService(d)
+	var err error
+	if e.org, err = orgs.NewService(d).Create(e.sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
