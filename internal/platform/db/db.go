@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -266,10 +267,23 @@ func (db *DB) Reader() Querier { return reader{db} }
 type reader struct{ db *DB }
 
 func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return r.db.read.QueryContext(ctx, r.db.Rebind(q), args...)
+	return r.db.read.QueryContext(ctx, r.db.Rebind(q), r.planned(q, args)...)
 }
 func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return r.db.read.QueryRowContext(ctx, r.db.Rebind(q), args...)
+	return r.db.read.QueryRowContext(ctx, r.db.Rebind(q), r.planned(q, args)...)
+}
+
+// planned has PostgreSQL plan a read with a LIKE for its actual parameters, every time. Scopes
+// are read with path LIKE $1, and only a plan made for the actual prefix can use the path index;
+// pgx prepares and caches statements, and after five runs PostgreSQL may keep a generic plan
+// that reads the whole table (one province's progress on the national profile: 239 ms against
+// 85 ms). Only these reads: planning every statement for its parameters, writes included, halved
+// the exam's answer saves.
+func (r reader) planned(q string, args []any) []any {
+	if r.db.Engine != Postgres || !strings.Contains(q, " LIKE ") {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 func (r reader) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return nil, errors.New("db: write through the reader pool")

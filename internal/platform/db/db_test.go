@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -54,4 +55,30 @@ func TestPostgresSessionsWithoutJIT(t *testing.T) {
 	if jit != "off" {
 		t.Errorf("jit = %q, want off", jit)
 	}
+}
+
+// On PostgreSQL a read with a LIKE is planned for its parameters every time (pgx's exec mode, an
+// unnamed statement), so a scope prefix can use its index; other reads, and SQLite, keep the
+// driver's cached statements. The reads still answer the same on both engines.
+func TestLikeReadsArePlannedForTheirParameters(t *testing.T) {
+	dbtest.Each(t, nil, func(t *testing.T, d *db.DB) {
+		like := db.PlannedArgs(d, "SELECT 1 FROM units WHERE path LIKE ?", "/51/%")
+		plain := db.PlannedArgs(d, "SELECT 1 FROM units WHERE code = ?", "51")
+		if d.Engine == db.Postgres {
+			if len(like) != 2 || fmt.Sprint(like[0]) == "/51/%" {
+				t.Errorf("PostgreSQL LIKE read args = %v, want the exec mode first", like)
+			}
+		} else if len(like) != 1 {
+			t.Errorf("SQLite LIKE read args = %v, want them unchanged", like)
+		}
+		if len(plain) != 1 {
+			t.Errorf("read without LIKE args = %v, want them unchanged", plain)
+		}
+		var n int
+		for range 8 { // past the five runs after which PostgreSQL may switch to a generic plan
+			if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM (SELECT '/51/535/' AS p) x WHERE p LIKE ?", "/51/%").Scan(&n); err != nil || n != 1 {
+				t.Fatalf("LIKE read: %d, %v", n, err)
+			}
+		}
+	})
 }

@@ -9,3 +9,6 @@ func CachedStatements(d *DB) int {
 	defer d.stmtMu.Unlock()
 	return len(d.stmts)
 }
+
+// PlannedArgs is what the reader passes to the driver for query q.
+func PlannedArgs(d *DB, q string, args ...any) []any { return reader{d}.planned(q, args) }
