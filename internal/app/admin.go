@@ -403,6 +403,11 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("%s đã tồn tại / exists already: choose a new file", out)
 	}
+	// Opening a missing file would create an empty database and "back it up": a wrong --db in a
+	// nightly job would then write empty backups, night after night.
+	if st, err := os.Stat(*source); err != nil || st.IsDir() {
+		return fmt.Errorf("không tìm thấy CSDL / database not found: %s", *source)
+	}
 	d, err := db.Open(ctx, *source, db.Options{})
 	if err != nil {
 		return err

@@ -119,8 +119,9 @@ type Result struct {
 	Took          time.Duration
 }
 
-// ErrNotEmpty is returned when the database already holds generated data.
-var ErrNotEmpty = errors.New("the database already holds generated data; generate into a new database")
+// ErrNotEmpty is returned when the database already holds accounts or organisations: generated
+// data goes into a new database, never mixed with real people or half over a demo.
+var ErrNotEmpty = errors.New("CSDL đã có tài khoản hoặc cơ quan, tổ chức; hãy sinh dữ liệu vào một CSDL mới / the database already holds accounts or organisations; generate into a new database")
 
 // GeneratedPassword is the password of every generated account (stored as one Argon2id hash).
 const GeneratedPassword = "lantoa-seed-2023"
@@ -144,7 +145,11 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	}
 	ctx = audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "seed"})
 	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress)} // #nosec G404 -- the same seed must give the same data
-	if _, err := s.Accounts.FindByUsername(ctx, "seed.admin"); err == nil {
+	var people int64
+	if err := s.DB.Reader().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM orgs)").Scan(&people); err != nil {
+		return Result{}, fmt.Errorf("check the database is empty: %w", err)
+	}
+	if people > 0 {
 		return Result{}, ErrNotEmpty
 	}
 	steps := []func(context.Context) error{g.tree, g.organisations, g.officials, g.members, g.outreach, g.learners, g.training, g.ceremony, g.reports, g.statistics}

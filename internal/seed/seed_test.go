@@ -128,6 +128,27 @@ func TestProvinceProfile(t *testing.T) {
 	})
 }
 
+// A database with any account or organisation — a real administrator, the demo data — is refused
+// before anything is written.
+func TestRefusesDatabaseWithPeople(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		svc := services(t, d)
+		sys := authz.WithActor(context.Background(), authz.System)
+		if _, err := svc.Accounts.CreateUser(sys, accounts.NewUser{Username: "quan.tri.that", Password: "mật khẩu rất dài của tỉnh", Role: authz.ProvinceAdmin, UnitCode: "51"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(context.Background(), svc, Options{Profile: Province, Scale: 0.0005, Seed: 7}); err != ErrNotEmpty {
+			t.Fatalf("err = %v, want ErrNotEmpty", err)
+		}
+		if n := count(t, d, "SELECT COUNT(*) FROM users"); n != 1 {
+			t.Errorf("%d users after a refused run, want the 1 that was there", n)
+		}
+		if n := count(t, d, "SELECT COUNT(*) FROM units WHERE level = 'village'"); n != 0 {
+			t.Errorf("%d villages written by a refused run", n)
+		}
+	})
+}
+
 func TestSameSeedSameData(t *testing.T) {
 	var digests []string
 	for range 2 {

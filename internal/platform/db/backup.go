@@ -25,7 +25,15 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 		return err
 	}
 	defer conn.Close()
+	// The copy holds citizens' personal data and password hashes: it is created readable by its
+	// owner only (VACUUM INTO accepts an existing empty file), never with the umask's 0644.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("db: backup to %s: %w", path, err)
+	}
+	f.Close()
 	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("db: backup to %s: %w", path, err)
 	}
 	return nil
