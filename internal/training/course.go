@@ -112,8 +112,8 @@ func (s *Service) UpdateExam(ctx context.Context, id int64, e Exam) (Course, err
 		if err != nil {
 			return err
 		}
-		if c.Status == Published && e.QuestionCount > s.drawable(ctx, tx, id, e.Categories) {
-			return apperr.InvalidField("question_count", "training.error.bank_too_small", e.QuestionCount)
+		if n := s.drawable(ctx, tx, id, e.Categories); c.Status == Published && e.QuestionCount > n {
+			return apperr.InvalidField("question_count", "training.error.bank_too_small", e.QuestionCount, n)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE training_courses SET question_count = ?, pass_percent = ?, time_limit_minutes = ?, max_attempts = ?,
 			retry_delay_minutes = ?, categories = ?, review_allowed = ?, exam_at = ?, lobby_minutes = ?, start_window_seconds = ?,

@@ -53,10 +53,11 @@ type importLayout struct {
 	letters    int
 	correct    int
 	difficulty int // -1 when absent
+	width      int // the header's columns; a line with text beyond them is refused
 }
 
 func parseHeader(h []string) (importLayout, error) {
-	l := importLayout{difficulty: -1}
+	l := importLayout{difficulty: -1, width: len(h)}
 	norm := make([]string, len(h))
 	for i, x := range h {
 		norm[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(x, "\ufeff")))
@@ -94,6 +95,14 @@ func cell(f []string, i int) string {
 
 // parseRow turns one line into a question, or the reason it is refused.
 func parseRow(l importLayout, f []string) (Question, string, []any) {
+	// Text past the header's last column is most often a multiple answer written A,B without
+	// quotes in a CSV: its B spilled into a cell of its own. Dropping it would score learners
+	// against half the key, so the line is refused.
+	for i := l.width; i < len(f); i++ {
+		if strings.TrimSpace(f[i]) != "" {
+			return Question{}, "training.import.extra_cells", []any{strings.TrimSpace(f[i])}
+		}
+	}
 	q := Question{Category: strings.Join(strings.Fields(cell(f, 0)), " "), Kind: Kind(strings.ToLower(cell(f, 1))), Text: cell(f, 2), Difficulty: 1, Active: true}
 	switch {
 	case q.Category == "":

@@ -288,14 +288,16 @@ func TestImportValidatesWholeFile(t *testing.T) {
 			"An toàn thông tin,single,Hai đáp án,Một,Hai,,,,\"A,B\"\n" +
 			"An toàn thông tin,multiple,Đáp án ngoài,Một,Hai,,,,E\n" +
 			"An toàn thông tin,single,Có khoảng trống,Một,,Ba,,,A\n" +
+			"An toàn thông tin,multiple,Đáp án không ngoặc kép,Một,Hai,Ba,,,A,C\n" +
 			"An toàn thông tin,single,Câu tốt?,Một,Hai,,,,A\n"
 		before, _ := f.svc.Questions(f.sys, f.course.ID)
 		_, err := f.svc.ImportQuestions(f.sys, f.course.ID, strings.NewReader(bad))
 		ae := apperr.As(err)
-		if ae.Kind != apperr.Invalid || len(ae.Details) != 6 {
+		if ae.Kind != apperr.Invalid || len(ae.Details) != 7 {
 			t.Fatalf("errors: %v %+v", err, ae.Details)
 		}
-		for i, line := range []int{3, 4, 5, 6, 7, 8} {
+		// Line 9: a multiple answer written A,C without quotes spills into a column of its own.
+		for i, line := range []int{3, 4, 5, 6, 7, 8, 9} {
 			if ae.Details[i].Line != line {
 				t.Errorf("detail %d line %d, want %d", i, ae.Details[i].Line, line)
 			}

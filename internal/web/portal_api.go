@@ -23,7 +23,7 @@ type postJSON struct {
 }
 
 func (s *Server) toPostJSON(r *http.Request, p portal.Post) postJSON {
-	return postJSON{Post: p, URL: s.portalBaseURL(r) + p.Path()}
+	return postJSON{Post: p, URL: s.publicBaseURL(r) + p.Path()}
 }
 
 // apiPostInput is the body of POST /api/v1/posts; publish_at is RFC 3339.

@@ -90,7 +90,7 @@ func (s *Server) ceremonyPublicPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	data.Found = found
-	og := &OpenGraph{Title: data.T("portal.ceremony.title"), Description: data.T("portal.ceremony.none"), URL: s.portalBaseURL(r) + "/le-phat-dong", Type: "website"}
+	og := &OpenGraph{Title: data.T("portal.ceremony.title"), Description: data.T("portal.ceremony.none"), URL: s.publicBaseURL(r) + "/le-phat-dong", Type: "website"}
 	if found {
 		data.C = newCeremonyView(c, s.Now())
 		data.Title = c.Title

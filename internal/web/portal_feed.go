@@ -61,7 +61,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	base := s.portalBaseURL(r)
+	base := s.publicBaseURL(r)
 	lang := langOf(r)
 	title := s.I18n.T(lang, "portal.feed.title")
 	f := atomFeed{Lang: lang, ID: base + "/feed.xml", Title: title, Author: atomPerson{Name: title},
@@ -130,7 +130,7 @@ type sitemapURL struct {
 
 // sitemap serves /sitemap.xml: the public pages and every visible post.
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
-	base := s.portalBaseURL(r)
+	base := s.publicBaseURL(r)
 	set := sitemapURLSet{URLs: []sitemapURL{{Loc: base + "/"}, {Loc: base + "/news"}}}
 	for _, c := range portal.Categories {
 		set.URLs = append(set.URLs, sitemapURL{Loc: base + "/news?category=" + string(c)})

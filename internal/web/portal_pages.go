@@ -27,8 +27,9 @@ type OpenGraph struct {
 	Title, Description, URL, Image, Type string
 }
 
-// portalBaseURL is the site's public address: the configured one, or the one the request came to.
-func (s *Server) portalBaseURL(r *http.Request) string {
+// publicBaseURL is the site's public address for links that leave the site (feeds, Open Graph,
+// certificates and their QR codes): the configured --base-url, or else the one the request came to.
+func (s *Server) publicBaseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimRight(s.cfg.BaseURL, "/")
 	}
@@ -104,7 +105,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	data.Links = append(data.Links, NavItem{Href: "/news?category=document", Label: data.T("portal.link.documents")})
 	data.CanVerify = s.hasRoute("GET /verify/{code}")
-	data.OG = &OpenGraph{Title: data.T("portal.home.heading"), Description: data.T("portal.home.lead", data.Province), URL: s.portalBaseURL(r) + "/", Type: "website"}
+	data.OG = &OpenGraph{Title: data.T("portal.home.heading"), Description: data.T("portal.home.lead", data.Province), URL: s.publicBaseURL(r) + "/", Type: "website"}
 	w.Header().Set("Cache-Control", "no-cache")
 	return s.render(w, r, http.StatusOK, "portal_home", &data)
 }
@@ -206,7 +207,7 @@ func (s *Server) newsPostPage(w http.ResponseWriter, r *http.Request) error {
 		Body: template.HTML(portal.Sanitize(p.BodyHTML))} //nolint:gosec // sanitised by bluemonday
 	data.Title = p.Title
 	data.CanEdit = s.Portal.IsEditor(r.Context())
-	base := s.portalBaseURL(r)
+	base := s.publicBaseURL(r)
 	data.OG = &OpenGraph{Title: p.Title, Description: p.Summary, URL: base + p.Path(), Type: "article"}
 	if p.ImageID != 0 {
 		data.ImageURL = "/media/" + strconv.FormatInt(p.ImageID, 10)

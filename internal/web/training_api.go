@@ -384,19 +384,10 @@ func (s *Server) apiReviewAttempt(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// trainingBaseURL is the address certificates link to, as the client reached the server.
-func (s *Server) trainingBaseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || s.cfg.SecureCookies {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 // apiCertificatePDF is public: whoever holds the unguessable code may download the certificate
 // (the learner shares it with an employer, who checks it on /verify/{code}).
 func (s *Server) apiCertificatePDF(w http.ResponseWriter, r *http.Request) error {
-	pdf, c, err := s.Training.CertificatePDF(r.Context(), r.PathValue("code"), s.trainingBaseURL(r))
+	pdf, c, err := s.Training.CertificatePDF(r.Context(), r.PathValue("code"), s.publicBaseURL(r))
 	if err != nil {
 		return err
 	}
@@ -485,7 +476,7 @@ func (s *Server) apiBulkCertificates(w http.ResponseWriter, r *http.Request) err
 		f.To = f.To.AddDate(0, 0, 1) // the "to" day is included
 	}
 	var buf bytes.Buffer
-	if _, err := s.Training.BulkCertificates(r.Context(), f, s.trainingBaseURL(r), &buf); err != nil {
+	if _, err := s.Training.BulkCertificates(r.Context(), f, s.publicBaseURL(r), &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/zip")

@@ -223,7 +223,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusNotFound, "training_verify", &data)
 	}
 	data.Cert, data.Found = c, true
-	data.VerifyURL = training.VerifyURL(s.trainingBaseURL(r), c.Code)
+	data.VerifyURL = training.VerifyURL(s.publicBaseURL(r), c.Code)
 	return s.render(w, r, http.StatusOK, "training_verify", &data)
 }
 
@@ -256,7 +256,7 @@ func (s *Server) certificatesPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	data := trainingCertificatesData{Page: s.newPage(r, "training.certificates.title")}
 	for _, c := range list {
-		u := training.VerifyURL(s.trainingBaseURL(r), c.Code)
+		u := training.VerifyURL(s.publicBaseURL(r), c.Code)
 		data.Certificates = append(data.Certificates, trainingCertView{Certificate: c, VerifyURL: u, QR: trainingQR(u)})
 	}
 	return s.render(w, r, http.StatusOK, "training_certificates", &data)

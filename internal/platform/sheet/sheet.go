@@ -273,12 +273,25 @@ func readCSV(data []byte, lim Limits) ([]Row, error) {
 	}
 }
 
+// trimAll trims the cells and takes off the apostrophe SafeText put before a formula-like text,
+// so that a file exported here imports back as the same text, not with an apostrophe in front.
 func trimAll(rec []string) []string {
 	out := make([]string, len(rec))
 	for i, s := range rec {
-		out[i] = strings.TrimSpace(s)
+		out[i] = UnsafeText(strings.TrimSpace(s))
 	}
 	return out
+}
+
+// UnsafeText undoes SafeText: "'=1+1" is "=1+1" again. Importers store it as text, never run it.
+func UnsafeText(s string) string {
+	if len(s) >= 2 && s[0] == '\'' {
+		switch s[1] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return s[1:]
+		}
+	}
+	return s
 }
 
 func blank(rec []string) bool {

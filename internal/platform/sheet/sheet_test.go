@@ -95,3 +95,33 @@ func TestZipBombRefusedBeforeOpening(t *testing.T) {
 		t.Errorf("broken zip: %v", err)
 	}
 }
+
+// What an export protected against formulas imports back unchanged.
+func TestExportImportRoundTripKeepsFormulaLikeText(t *testing.T) {
+	texts := []string{"=1+1", "+84 912 345 678", "-5", "@admin", "'chữ có dấu nháy", "Bình thường"}
+	for _, format := range []string{"csv", "xlsx"} {
+		tb := Table{Name: "T", Header: []string{"text"}}
+		for _, x := range texts {
+			tb.Rows = append(tb.Rows, []any{x})
+		}
+		var buf bytes.Buffer
+		var err error
+		if format == "xlsx" {
+			err = WriteXLSX(&buf, tb)
+		} else {
+			err = WriteCSV(&buf, tb)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rows, err := ReadTable(&buf, DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			if r.Fields[0] != texts[i] {
+				t.Errorf("%s: %q came back as %q", format, texts[i], r.Fields[0])
+			}
+		}
+	}
+}
