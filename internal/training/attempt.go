@@ -30,6 +30,9 @@ type attemptMeta struct {
 	order                []int64           // question ids in the attempt's order
 	options              map[int64][]int64 // question id → option ids in the attempt's order
 	submitted            atomic.Bool
+	// passPercent is the pass mark the attempt started under (0 on attempts from before it was
+	// stored: the course's current one applies).
+	passPercent int
 }
 
 // encodeLayout stores the drawn questions and the order of their options in one column:
@@ -160,16 +163,26 @@ func enrolmentScope(a *authz.Actor) (orgID int64, orgPath, unitPath string) {
 }
 
 type attemptStats struct {
-	count    int
+	count    int // attempts that count toward the course's max attempts
 	open     int64
 	lastEnd  time.Time
 	passed   bool
 	enrolled bool
 	extra    int
+	// countedAfter: only attempts with a larger id count toward max attempts (see migration 0005).
+	countedAfter int64
 }
 
 func (s *Service) stats(ctx context.Context, q db.Querier, courseID, userID int64) (attemptStats, error) {
 	var st attemptStats
+	var passed int64
+	err := q.QueryRowContext(ctx, "SELECT passed_at, extra_minutes, attempts_counted_after FROM training_enrolments WHERE course_id = ? AND user_id = ?", courseID, userID).
+		Scan(&passed, &st.extra, &st.countedAfter)
+	if err == nil {
+		st.enrolled, st.passed = true, passed != 0
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return st, apperr.Wrap(err, "enrolment")
+	}
 	rows, err := q.QueryContext(ctx, "SELECT id, deadline_at, submitted_at FROM training_attempts WHERE user_id = ? AND course_id = ?", userID, courseID)
 	if err != nil {
 		return st, apperr.Wrap(err, "attempt stats")
@@ -180,7 +193,9 @@ func (s *Service) stats(ctx context.Context, q db.Querier, courseID, userID int6
 			rows.Close()
 			return st, apperr.Wrap(err, "attempt stats")
 		}
-		st.count++
+		if id > st.countedAfter {
+			st.count++
+		}
 		if submitted == 0 {
 			st.open = id
 		} else if t := db.FromMillis(submitted); t.After(st.lastEnd) {
@@ -190,13 +205,6 @@ func (s *Service) stats(ctx context.Context, q db.Querier, courseID, userID int6
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return st, apperr.Wrap(err, "attempt stats")
-	}
-	var passed int64
-	err = q.QueryRowContext(ctx, "SELECT passed_at, extra_minutes FROM training_enrolments WHERE course_id = ? AND user_id = ?", courseID, userID).Scan(&passed, &st.extra)
-	if err == nil {
-		st.enrolled, st.passed = true, passed != 0
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return st, apperr.Wrap(err, "enrolment")
 	}
 	return st, nil
 }
@@ -276,7 +284,7 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	}
 	// Draw: a partial Fisher–Yates over a copy of the pool's ids.
 	pool := append([]int64(nil), b.pool...)
-	m := &attemptMeta{courseID: courseID, userID: actor.UserID, started: now, options: map[int64][]int64{}}
+	m := &attemptMeta{courseID: courseID, userID: actor.UserID, started: now, passPercent: c.Exam.PassPercent, options: map[int64][]int64{}}
 	for i := 0; i < c.Exam.QuestionCount; i++ {
 		j := i + rand.IntN(len(pool)-i) // #nosec G404 -- math/rand/v2's generator is ChaCha8 seeded by the OS: unpredictable enough for a question draw
 		pool[i], pool[j] = pool[j], pool[i]
@@ -298,16 +306,17 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	err = s.batch.Do(ctx, func(tx *db.Tx) error {
 		t2 = time.Now()
 		// Checked again inside the write: two starts of the same learner at once make one attempt.
-		var open, count int64
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(CASE WHEN submitted_at = 0 THEN id ELSE 0 END), 0), COUNT(*) FROM training_attempts WHERE user_id = ? AND course_id = ?",
-			actor.UserID, courseID).Scan(&open, &count); err != nil {
+		var open, count, counted int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(CASE WHEN submitted_at = 0 THEN id ELSE 0 END), 0), COUNT(*),
+			COALESCE(SUM(CASE WHEN id > ? THEN 1 ELSE 0 END), 0) FROM training_attempts WHERE user_id = ? AND course_id = ?`,
+			st.countedAfter, actor.UserID, courseID).Scan(&open, &count, &counted); err != nil {
 			return apperr.Wrap(err, "recheck attempts")
 		}
 		if open != 0 {
 			resumed = open
 			return nil
 		}
-		if c.Exam.MaxAttempts > 0 && int(count) >= c.Exam.MaxAttempts {
+		if c.Exam.MaxAttempts > 0 && int(counted) >= c.Exam.MaxAttempts {
 			return apperr.New(apperr.Conflict, "training.error.no_attempts_left", c.Exam.MaxAttempts)
 		}
 		ms := db.Millis(now)
@@ -338,8 +347,8 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 				}
 			}
 		}
-		id, err := tx.InsertID(ctx, `INSERT INTO training_attempts (course_id, user_id, layout, started_at, deadline_at, question_total)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, courseID, actor.UserID, layout, ms, db.Millis(m.deadline), len(m.order))
+		id, err := tx.InsertID(ctx, `INSERT INTO training_attempts (course_id, user_id, layout, started_at, deadline_at, question_total, pass_percent)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, courseID, actor.UserID, layout, ms, db.Millis(m.deadline), len(m.order), m.passPercent)
 		m.id = id
 		return apperr.Wrap(err, "insert attempt")
 	})
@@ -393,8 +402,8 @@ func (s *Service) meta(ctx context.Context, id int64) (*attemptMeta, error) {
 	var layout string
 	var started, deadline, submitted int64
 	m = &attemptMeta{id: id}
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT course_id, user_id, layout, started_at, deadline_at, submitted_at FROM training_attempts WHERE id = ?", id).
-		Scan(&m.courseID, &m.userID, &layout, &started, &deadline, &submitted)
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT course_id, user_id, layout, started_at, deadline_at, submitted_at, pass_percent FROM training_attempts WHERE id = ?", id).
+		Scan(&m.courseID, &m.userID, &layout, &started, &deadline, &submitted, &m.passPercent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "training.error.attempt_not_found")
 	}
@@ -688,7 +697,13 @@ func (s *Service) finish(ctx context.Context, m *attemptMeta, timedOut bool) (Re
 		if r.Total > 0 {
 			r.Score = math.Round(float64(r.Correct)*1000/float64(r.Total)) / 10
 		}
-		r.Passed = r.Score >= float64(c.Exam.PassPercent)
+		// The pass mark is the one the attempt started under: a change to the exam settings
+		// meanwhile does not move it.
+		pass := m.passPercent
+		if pass == 0 {
+			pass = c.Exam.PassPercent
+		}
+		r.Passed = r.Score >= float64(pass)
 		now := db.Millis(s.Now())
 		res, err := tx.ExecContext(ctx, `UPDATE training_attempts SET submitted_at = ?, timed_out = ?, correct_count = ?, score = ?, passed = ?
 			WHERE id = ? AND submitted_at = 0`, now, boolInt(timedOut), r.Correct, r.Score, boolInt(r.Passed), m.id)

@@ -79,7 +79,8 @@ func (s *Service) issueCertificate(ctx context.Context, tx *db.Tx, c Course, m *
 		name = username
 	}
 	var existing string
-	err = tx.QueryRowContext(ctx, "SELECT code FROM training_certificates WHERE course_id = ? AND user_id = ?", c.ID, m.userID).Scan(&existing)
+	// A revoked certificate is not reused: passing again after a revocation issues a new one.
+	err = tx.QueryRowContext(ctx, "SELECT code FROM training_certificates WHERE course_id = ? AND user_id = ? AND revoked_at = 0", c.ID, m.userID).Scan(&existing)
 	if err == nil {
 		return existing, unitPath, nil
 	}
@@ -168,7 +169,7 @@ func (s *Service) CertificatePDF(ctx context.Context, code, base string) ([]byte
 func renderCertificate(c Certificate, base string) ([]byte, error) {
 	url := VerifyURL(base, c.Code)
 	d := pdfdoc.NewLandscape("Chứng nhận " + c.Code)
-	d.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: "Số: " + c.Code,
+	d.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: c.Code,
 		Place: "Quảng Ngãi", Date: c.IssuedAt.In(vietnam)})
 	d.Title("GIẤY CHỨNG NHẬN", "Hoàn thành khóa bồi dưỡng kỹ năng số")
 	d.Paragraph("Chứng nhận Ông/Bà: " + c.LearnerName)
@@ -190,7 +191,9 @@ func renderCertificate(c Certificate, base string) ([]byte, error) {
 }
 
 // RevokeCertificate withdraws a certificate (fraud, a mistaken result); its verification page
-// then says so.
+// then says so. The pass goes with it: the enrolment is no longer completed (the figures count
+// one pass fewer) and the learner may sit the exam again, with the course's full number of
+// attempts — those made before the revocation no longer count toward the limit.
 func (s *Service) RevokeCertificate(ctx context.Context, code, reason string) (Certificate, error) {
 	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
 		return Certificate{}, err
@@ -207,9 +210,25 @@ func (s *Service) RevokeCertificate(ctx context.Context, code, reason string) (C
 		return Certificate{}, apperr.New(apperr.Conflict, "training.error.certificate_revoked")
 	}
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE training_certificates SET revoked_at = ?, revoke_reason = ? WHERE code = ? AND revoked_at = 0",
-			db.Millis(s.Now()), reason, c.Code); err != nil {
+		res, err := tx.ExecContext(ctx, "UPDATE training_certificates SET revoked_at = ?, revoke_reason = ? WHERE code = ? AND revoked_at = 0",
+			db.Millis(s.Now()), reason, c.Code)
+		if err != nil {
 			return apperr.Wrap(err, "revoke")
+		}
+		if n, _ := res.RowsAffected(); n == 0 { // revoked meanwhile by someone else
+			return apperr.New(apperr.Conflict, "training.error.certificate_revoked")
+		}
+		// The best score goes too: it may be the revoked result itself.
+		res, err = tx.ExecContext(ctx, `UPDATE training_enrolments SET passed_at = 0, best_score = 0,
+			attempts_counted_after = (SELECT COALESCE(MAX(id), 0) FROM training_attempts WHERE course_id = ? AND user_id = ?)
+			WHERE course_id = ? AND user_id = ? AND passed_at <> 0`, c.CourseID, c.UserID, c.CourseID, c.UserID)
+		if err != nil {
+			return apperr.Wrap(err, "revoke pass")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := bumpEnrolment(ctx, tx, c.CourseID, c.UserID, figureDelta{passed: -1}); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "certificate.revoke", ObjectType: "certificate", ObjectID: c.Code, UnitPath: c.UnitPath, Detail: reason})
 	})

@@ -10,10 +10,9 @@ import (
 // The mobilisation figures are counters (table training_figures, migration 0002): one row per
 // course, unit path, organisation path and audience with the learners enrolled, started and
 // passed. Every write that changes an enrolment's state — enrolment (self, roster, extra time,
-// a first start), the first start of an attempt, the first pass — updates its row in the same
-// transaction, so the counters always equal a count of training_enrolments. Revoking a
-// certificate does not change them: the figures count exam results, and the enrolment keeps
-// its pass (the learner cannot take the exam again).
+// a first start), the first start of an attempt, the first pass, the revocation of a certificate
+// (which withdraws the pass) — updates its row in the same transaction, so the counters always
+// equal a count of training_enrolments.
 
 // figureKey is one row of the counters.
 type figureKey struct {

@@ -417,7 +417,7 @@ func (g *generator) chunk(ctx context.Context, tx *db.Tx, ls []GenLearner, res *
 				nextAttempt++
 				res.Attempts++
 				attempts = append(attempts, []any{nextAttempt, g.course, l.UserID, g.layouts[r.IntN(len(g.layouts))], at, at + genTimeLimit*minute,
-					submitted, correct, total, score, boolInt(passed)})
+					submitted, correct, total, score, boolInt(passed), genPassPercent})
 				best = max(best, score)
 				if passed {
 					passedAt = submitted
@@ -445,7 +445,7 @@ func (g *generator) chunk(ctx context.Context, tx *db.Tx, ls []GenLearner, res *
 		head += "#OVERRIDING SYSTEM VALUE"
 	}
 	if err := insertMany(ctx, tx, head, []string{"id", "course_id", "user_id", "layout", "started_at", "deadline_at", "submitted_at",
-		"correct_count", "question_total", "score", "passed"}, attempts, ""); err != nil {
+		"correct_count", "question_total", "score", "passed", "pass_percent"}, attempts, ""); err != nil {
 		return err
 	}
 	if tx.Engine() == db.Postgres && len(attempts) > 0 {
