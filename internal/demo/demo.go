@@ -144,14 +144,16 @@ func Load(ctx context.Context, s Services) ([]string, error) {
 	if err := loadOutreach(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo outreach: %w", err)
 	}
-	if err := loadReports(ctx, s); err != nil {
-		return nil, fmt.Errorf("demo reports: %w", err)
-	}
 	if err := loadPortal(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
 	}
 	if err := loadCeremony(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo ceremony: %w", err)
+	}
+	// Last: Ba Tơ's report snapshots every section's figures when it is submitted, the
+	// ceremony's included.
+	if err := loadReports(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo reports: %w", err)
 	}
 	return made, nil
 }

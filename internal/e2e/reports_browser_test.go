@@ -284,18 +284,42 @@ func TestReportsDemoData(t *testing.T) {
 	}
 	var list struct {
 		Items []struct {
+			ID       int64  `json:"id"`
 			UnitCode string `json:"unit_code"`
 			State    string `json:"state"`
 		} `json:"items"`
 	}
 	get(fmt.Sprintf("/api/v1/reports?period=%d", periods.Items[0].ID), &list)
 	submitted := 0
+	var baTo int64
 	for _, r := range list.Items {
 		if r.State == "submitted" || r.State == "accepted" {
 			submitted++
 		}
+		if r.UnitCode == "535" {
+			baTo = r.ID
+		}
 	}
-	if submitted == 0 {
+	if submitted == 0 || baTo == 0 {
 		t.Fatalf("no submitted district report in the demo data: %+v", list.Items)
+	}
+	// Ba Tơ's report is submitted after the ceremony is loaded, so it carries its bridge points.
+	var rep struct {
+		SignerName string `json:"signer_name"`
+		Figures    []struct {
+			Section string  `json:"section"`
+			Key     string  `json:"key"`
+			Value   float64 `json:"value"`
+		} `json:"figures"`
+	}
+	get(fmt.Sprintf("/api/v1/reports/%d", baTo), &rep)
+	points := 0.0
+	for _, f := range rep.Figures {
+		if f.Section == "ceremony" && f.Key == "points" {
+			points = f.Value
+		}
+	}
+	if points == 0 || rep.SignerName == "" {
+		t.Errorf("Ba Tơ's demo report: %v bridge points, signer %q", points, rep.SignerName)
 	}
 }

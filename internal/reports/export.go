@@ -364,7 +364,11 @@ func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
 	doc.Title("BÁO CÁO TỔNG HỢP", p.Title)
 	st := sum.Status
 	doc.Heading("I. " + strings.ToUpper(t("reports.pdf.status_heading")))
-	doc.Paragraph(t("reports.pdf.status_text", st.Assigned, st.Reported, Percent(st.ReportingRate), st.OnTime, Percent(st.OnTimeRate), st.Missing))
+	text := t("reports.pdf.status_text", st.Assigned, st.Reported, Percent(st.ReportingRate), st.OnTime, Percent(st.OnTimeRate), st.Missing)
+	if st.Returned > 0 {
+		text += " " + t("reports.pdf.status_returned", st.Returned)
+	}
+	doc.Paragraph(text)
 	var rows [][]string
 	for i, u := range st.Units {
 		rows = append(rows, []string{fmt.Sprintf("%d. %s", i+1, u.UnitName), stateText(u, t), timelinessText(u.OnTime, t)})

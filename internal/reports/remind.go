@@ -19,6 +19,9 @@ const RemindBefore = 3 * 24 * time.Hour
 type RemindResult struct {
 	Periods int `json:"periods"`
 	Queued  int `json:"queued"`
+	// WithoutEmail counts the administrators of units still to report who have no e-mail
+	// address, so could not be reminded: when Queued is 0 it is often the reason.
+	WithoutEmail int `json:"without_email"`
 }
 
 // SendReminders queues, through the notification outbox, a reminder to every administrator with
@@ -26,10 +29,27 @@ type RemindResult struct {
 // RemindBefore. Each reminder carries a dedupe key (period, unit, user), so running it again —
 // hourly, or by hand — queues nothing twice. Only the province (or the system) may run it.
 func (s *Service) SendReminders(ctx context.Context) (RemindResult, error) {
-	var res RemindResult
 	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
-		return res, err
+		return RemindResult{}, err
 	}
+	return s.remind(ctx, 0)
+}
+
+// RemindPeriod is SendReminders for one period only, as the province asks from its page; an
+// unknown period is not found.
+func (s *Service) RemindPeriod(ctx context.Context, periodID int64) (RemindResult, error) {
+	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+		return RemindResult{}, err
+	}
+	if _, err := s.FindPeriod(ctx, periodID); err != nil {
+		return RemindResult{}, err
+	}
+	return s.remind(ctx, periodID)
+}
+
+// remind reminds the units of periodID, or of every period when it is 0.
+func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, error) {
+	var res RemindResult
 	if s.Notify == nil {
 		return res, apperr.New(apperr.Conflict, "reports.error.no_outbox")
 	}
@@ -42,26 +62,35 @@ func (s *Service) SendReminders(ctx context.Context) (RemindResult, error) {
 		userID          int64
 		email, unitCode string
 	}
+	only, args := "", []any{db.Millis(now), db.Millis(now.Add(RemindBefore))}
+	if periodID != 0 {
+		only, args = " AND p.id = ?", append(args, periodID)
+	}
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT p.id, p.title, p.due_at, a.unit_code, a.unit_path, un.name, us.id, us.email
 		FROM report_periods p
 		JOIN report_assignments a ON a.period_id = p.id
 		JOIN units un ON un.code = a.unit_code
 		JOIN role_grants g ON g.unit_code = a.unit_code AND g.role = 'unit_admin'
-		JOIN users us ON us.id = g.user_id AND us.disabled = 0 AND us.email <> ''
+		JOIN users us ON us.id = g.user_id AND us.disabled = 0
 		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_code = a.unit_code
-		WHERE p.due_at >= ? AND p.due_at <= ? AND (r.id IS NULL OR r.state IN ('draft', 'returned'))
-		ORDER BY p.id, a.unit_code, us.id`, db.Millis(now), db.Millis(now.Add(RemindBefore)))
+		WHERE p.due_at >= ? AND p.due_at <= ? AND (r.id IS NULL OR r.state IN ('draft', 'returned'))`+only+`
+		ORDER BY p.id, a.unit_code, us.id`, args...)
 	if err != nil {
 		return res, apperr.Wrap(err, "reminder targets")
 	}
 	var targets []target
 	periods := map[int64]bool{}
+	noEmail := map[int64]bool{}
 	for rows.Next() {
 		var t target
 		var due int64
 		if err := rows.Scan(&t.periodID, &t.title, &due, &t.unitCode, &t.unitPath, &t.unitName, &t.userID, &t.email); err != nil {
 			rows.Close()
 			return res, apperr.Wrap(err, "reminder targets")
+		}
+		if t.email == "" {
+			noEmail[t.userID] = true
+			continue
 		}
 		t.due = db.FromMillis(due)
 		targets = append(targets, t)
@@ -71,7 +100,7 @@ func (s *Service) SendReminders(ctx context.Context) (RemindResult, error) {
 	if err := rows.Err(); err != nil {
 		return res, apperr.Wrap(err, "reminder targets")
 	}
-	res.Periods = len(periods)
+	res.Periods, res.WithoutEmail = len(periods), len(noEmail)
 	if len(targets) == 0 {
 		return res, nil
 	}
@@ -109,7 +138,11 @@ func (s *Service) SendReminders(ctx context.Context) (RemindResult, error) {
 		if res.Queued == 0 {
 			return nil
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "report.remind", ObjectType: "report_period", UnitPath: s.provincePath(), Detail: fmt.Sprintf("%d reminders", res.Queued)})
+		object := ""
+		if periodID != 0 {
+			object = fmt.Sprint(periodID)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "report.remind", ObjectType: "report_period", ObjectID: object, UnitPath: s.provincePath(), Detail: fmt.Sprintf("%d reminders", res.Queued)})
 	})
 	return res, err
 }

@@ -8,8 +8,10 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -287,13 +289,49 @@ type Report struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// DraftInput is what a unit saves or submits.
+// DraftInput is what a unit saves or submits. Like the narratives, the signer changes only when
+// given: a save or a submission that names no signer keeps the stored one.
 type DraftInput struct {
 	Narratives     map[string]string `json:"narratives"`
 	SignerName     string            `json:"signer_name"`
 	SignerPosition string            `json:"signer_position"`
+	// SignerNameGiven and SignerPositionGiven say that the field was sent even if empty (which
+	// clears it); a JSON body sets them for the keys it carries, a form for the fields it has.
+	// A non-empty value is given anyway.
+	SignerNameGiven     bool `json:"-"`
+	SignerPositionGiven bool `json:"-"`
 	// Version, when not zero, must be the report's current version.
 	Version int64 `json:"version"`
+}
+
+// UnmarshalJSON decodes strictly (unknown keys are refused, as the API's decoder would, since
+// its option does not reach a custom unmarshaler) and records which signer keys were present.
+func (d *DraftInput) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	type plain DraftInput
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
+	}
+	// encoding/json matches keys without regard to case; so does this.
+	for k := range keys {
+		switch {
+		case strings.EqualFold(k, "signer_name"):
+			p.SignerNameGiven = true
+		case strings.EqualFold(k, "signer_position"):
+			p.SignerPositionGiven = true
+		}
+	}
+	*d = DraftInput(p)
+	return nil
 }
 
 // Validate checks a draft's lengths and keys.
@@ -333,7 +371,11 @@ type Status struct {
 	Reported int          `json:"reported"`
 	OnTime   int          `json:"on_time"`
 	Late     int          `json:"late"`
-	Missing  int          `json:"missing"`
+	// Missing counts the units that have sent nothing: no report, or a draft never submitted.
+	Missing int `json:"missing"`
+	// Returned counts the reports sent back for correction and not yet resubmitted; they count
+	// in neither rate. Reported + Returned + Missing = Assigned.
+	Returned int `json:"returned"`
 	// ReportingRate is Reported/Assigned: reports submitted or accepted.
 	ReportingRate float64 `json:"reporting_rate"`
 	// OnTimeRate is the share of assigned units whose report is submitted or accepted and was

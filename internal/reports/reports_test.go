@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,6 +202,11 @@ func TestWorkflowStatusAndLock(t *testing.T) {
 		if r, err = f.svc.Reopen(f.province, r.ID, "Sai số liệu"); err != nil || r.State != reports.Returned {
 			t.Fatalf("reopen: %v", err)
 		}
+		// Returned, it counts in neither rate but as returned; the totals still add up.
+		if status, err = f.svc.PeriodStatus(f.province, p.ID); err != nil || status.Returned != 1 || status.Reported != 1 || status.Missing != 11 ||
+			status.Reported+status.Returned+status.Missing != status.Assigned || status.ReportingRate != 1.0/13 || status.OnTimeRate != 0 {
+			t.Errorf("status after reopening: %v %+v", err, status)
+		}
 		entries, _ := audit.List(context.Background(), d.Reader(), audit.Filter{Action: "report.reopen"})
 		if len(entries) != 1 || entries[0].Detail != "Sai số liệu" {
 			t.Errorf("reopen audit: %+v", entries)
@@ -392,6 +398,66 @@ func TestRemindersDedupe(t *testing.T) {
 		}
 		if res, err := f.svc.SendReminders(f.province); err != nil || res.Queued != 0 {
 			t.Fatalf("replayed reminders: %+v %v", res, err)
+		}
+		// By hand, one period at a time: the other period due the same day is left alone, and
+		// the answer counts the administrators who have no address to remind.
+		q, err := f.svc.CreatePeriod(f.province, reports.PeriodInput{Title: "Báo cáo bổ sung", PeriodStart: "2023-07-01", PeriodEnd: "2023-08-15",
+			DueDate: "2023-08-15", UnitCodes: []string{"530", "534"}, Sections: []string{"foundation"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := f.svc.RemindPeriod(f.province, p.ID); err != nil || res.Queued != 0 || res.WithoutEmail != 1 {
+			t.Fatalf("reminders of the plan's period: %+v %v", res, err)
+		}
+		if res, err := f.svc.RemindPeriod(f.province, q.ID); err != nil || res.Queued != 1 || res.Periods != 1 || res.WithoutEmail != 1 {
+			t.Fatalf("reminders of the other period: %+v %v", res, err)
+		}
+		if msgs, _ := f.svc.Notify.List(context.Background(), notify.Filter{}); len(msgs) != 2 || msgs[0].Recipient != "sontay@example.vn" { // newest first
+			t.Fatalf("queued: %+v", msgs)
+		}
+		if _, err := f.svc.RemindPeriod(f.province, 999999); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("unknown period: %v", err)
+		}
+		if _, err := f.svc.RemindPeriod(f.baTo, q.ID); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("district reminding: %v", err)
+		}
+	})
+}
+
+// TestSignerKept: like the narratives, the signer changes only when the input names it.
+func TestSignerKept(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		p, _, err := f.svc.CreatePlanPeriod(f.province)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := f.svc.OpenReport(f.baTo, p.ID, "535")
+		if _, err := f.svc.SaveDraft(f.baTo, r.ID, fullDraft()); err != nil {
+			t.Fatal(err)
+		}
+		var in reports.DraftInput
+		if err := json.Unmarshal([]byte(`{"narratives":{"results":"Đã thành lập 20 Tổ."}}`), &in); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = f.svc.Submit(f.baTo, r.ID, in); err != nil || r.SignerName != "Phạm Thị Lan" || r.SignerPosition != "Chủ tịch" || r.Narratives["results"] != "Đã thành lập 20 Tổ." {
+			t.Fatalf("submit without a signer: %v %+v", err, r)
+		}
+		doc, err := f.svc.Document(f.province, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x bytes.Buffer
+		if err := doc.WritePDF(&x, func(k string, a ...any) string { return i18n.MustLoad().T("vi", k, a...) }); err != nil {
+			t.Fatal(err)
+		}
+		checkPDFText(t, x.Bytes(), "CHỦ TỊCH", "Phạm Thị Lan")
+		// A key present but empty clears; unknown keys are refused as before.
+		if err := json.Unmarshal([]byte(`{"signer_position":""}`), &in); err != nil || !in.SignerPositionGiven || in.SignerNameGiven {
+			t.Errorf("presence: %+v %v", in, err)
+		}
+		if err := json.Unmarshal([]byte(`{"signer":"x"}`), &in); err == nil {
+			t.Errorf("unknown key accepted")
 		}
 	})
 }

@@ -582,8 +582,14 @@ func (s *Service) writeDraft(ctx context.Context, tx *db.Tx, id int64, d DraftIn
 			return apperr.Wrap(err, "narrative")
 		}
 	}
-	_, err := tx.ExecContext(ctx, "UPDATE reports SET signer_name = ?, signer_position = ?, version = version + 1, updated_at = ? WHERE id = ?",
-		strings.TrimSpace(d.SignerName), strings.TrimSpace(d.SignerPosition), db.Millis(s.Now()), id)
+	set, args := "", []any{}
+	if d.SignerNameGiven || d.SignerName != "" {
+		set, args = set+"signer_name = ?, ", append(args, strings.TrimSpace(d.SignerName))
+	}
+	if d.SignerPositionGiven || d.SignerPosition != "" {
+		set, args = set+"signer_position = ?, ", append(args, strings.TrimSpace(d.SignerPosition))
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE reports SET "+set+"version = version + 1, updated_at = ? WHERE id = ?", append(args, db.Millis(s.Now()), id)...)
 	return apperr.Wrap(err, "update report")
 }
 
@@ -823,7 +829,9 @@ func (st *Status) tally() {
 			} else {
 				st.Late++
 			}
-		case u.State == Missing || u.State == Draft:
+		case u.State == Returned:
+			st.Returned++
+		default:
 			st.Missing++
 		}
 	}

@@ -84,11 +84,23 @@ func (s *Server) apiReportPeriodStatus(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) apiReportRemind(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.Reports.SendReminders(r.Context())
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	res, err := s.Reports.RemindPeriod(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		reports.RemindResult
+		// Message says, in the request's language, why some administrators got no reminder.
+		Message string `json:"message,omitempty"`
+	}{RemindResult: res}
+	if res.WithoutEmail > 0 {
+		out.Message = s.I18n.T(langOf(r), "reports.remind.without_email", res.WithoutEmail)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

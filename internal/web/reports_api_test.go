@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -249,6 +251,114 @@ func TestReportsContract(t *testing.T) {
 		}
 		if resp, b := e.do("GET", "/dashboard/public", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "district-map") || !strings.Contains(string(b), "dvhcvn") {
 			t.Errorf("public dashboard page: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestReportsSignerKeptAndReturned: a submission that names no signer keeps the one saved before
+// (the PDF signs with it), and a returned report is counted as such in the status.
+func TestReportsSignerKeptAndReturned(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		prov, baTo := e.tokens["province_admin"], e.tokens["unit_admin_bato"]
+		p := e.baToPeriod()
+		var rep reports.Report
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/periods/%d/units/535", p.ID), baTo, nil, &rep); code != 200 {
+			t.Fatalf("open: %d", code)
+		}
+		body := map[string]any{"narratives": reportNarratives, "signer_name": "Phạm Thị Lan", "signer_position": "Chủ tịch"}
+		if code := e.json("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), baTo, body, &rep); code != 200 || rep.SignerName != "Phạm Thị Lan" {
+			t.Fatalf("save: %d %+v", code, rep)
+		}
+		resp, b := e.do("POST", fmt.Sprintf("/api/v1/reports/%d/submit", rep.ID), baTo, "", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("submit without a body: %d %s", resp.StatusCode, b)
+		}
+		json.Unmarshal(b, &rep)
+		if rep.State != reports.Submitted || rep.SignerName != "Phạm Thị Lan" || rep.SignerPosition != "Chủ tịch" {
+			t.Fatalf("submit erased the signer: %+v", rep)
+		}
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/reports/%d/export?format=pdf", rep.ID), baTo, "", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("pdf: %d", resp.StatusCode)
+		}
+		if tool, err := exec.LookPath("pdftotext"); err == nil {
+			path := filepath.Join(t.TempDir(), "r.pdf")
+			os.WriteFile(path, b, 0o600)
+			out, _ := exec.Command(tool, path, "-").Output()
+			if !strings.Contains(string(out), "Phạm Thị Lan") || !strings.Contains(string(out), "CHỦ TỊCH") {
+				t.Errorf("PDF signature block lacks the signer:\n%s", out)
+			}
+		}
+		// Returned: counted as returned, in neither rate; the totals add up to the assigned units.
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/return", rep.ID), prov, map[string]any{"comment": "Bổ sung"}, &rep); code != 200 {
+			t.Fatalf("return: %d", code)
+		}
+		var st reports.Status
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/reports/periods/%d/status", p.ID), prov, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"returned":1`) {
+			t.Fatalf("status: %d %s", resp.StatusCode, b)
+		}
+		json.Unmarshal(b, &st)
+		if st.Assigned != 1 || st.Returned != 1 || st.Reported != 0 || st.Missing != 0 || st.ReportingRate != 0 || st.OnTimeRate != 0 {
+			t.Errorf("status after return: %+v", st)
+		}
+		resp, b = e.do("GET", fmt.Sprintf("/reports/periods/%d", p.ID), prov, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="returned-count">1<`) {
+			t.Errorf("period page lacks the returned count: %d", resp.StatusCode)
+		}
+		// A save naming only the position keeps the name.
+		if code := e.json("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), baTo, map[string]any{"signer_position": "Phó Chủ tịch"}, &rep); code != 200 ||
+			rep.SignerName != "Phạm Thị Lan" || rep.SignerPosition != "Phó Chủ tịch" {
+			t.Errorf("partial signer save: %d %+v", code, rep)
+		}
+		if code := e.json("PUT", fmt.Sprintf("/api/v1/reports/%d", rep.ID), baTo, map[string]any{"signer_name": ""}, &rep); code != 200 ||
+			rep.SignerName != "" || rep.SignerPosition != "Phó Chủ tịch" {
+			t.Errorf("clearing the signer's name: %d %+v", code, rep)
+		}
+	})
+}
+
+// TestReportsRemindPeriod: the remind API reminds the period it names only, and says when the
+// administrators to remind have no e-mail address.
+func TestReportsRemindPeriod(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		prov := e.tokens["province_admin"]
+		// Due tomorrow: within the reminders' window.
+		now := time.Now().In(reports.VietnamTime)
+		period := func(title, unit string) reports.Period {
+			p, err := e.reports.CreatePeriod(e.sys, reports.PeriodInput{Title: title, PeriodStart: now.AddDate(0, -1, 0).Format("2006-01-02"),
+				PeriodEnd: now.Format("2006-01-02"), DueDate: now.AddDate(0, 0, 1).Format("2006-01-02"), UnitCodes: []string{unit}, Sections: []string{"foundation"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		baToP, sonTayP := period("Báo cáo Ba Tơ", "535"), period("Báo cáo Sơn Tây", "530")
+		e.fresh(accounts.NewUser{Role: authz.UnitAdmin, UnitCode: "530", Email: "ubnd.sontay@example.vn"})
+		type answer struct {
+			reports.RemindResult
+			Message string `json:"message"`
+		}
+		var a answer
+		// Ba Tơ's administrator has no address: nothing queued, and the answer says why; Sơn Tây's
+		// period is not touched.
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/periods/%d/remind", baToP.ID), prov, nil, &a); code != 200 ||
+			a.Queued != 0 || a.WithoutEmail != 1 || !strings.Contains(a.Message, "chưa có địa chỉ thư điện tử") {
+			t.Fatalf("remind Ba Tơ: %d %+v", code, a)
+		}
+		a = answer{}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/periods/%d/remind", sonTayP.ID), prov, nil, &a); code != 200 || a.Queued != 1 || a.Periods != 1 {
+			t.Fatalf("remind Sơn Tây: %d %+v", code, a)
+		}
+		msgs, err := e.reports.Notify.List(context.Background(), notify.Filter{})
+		if err != nil || len(msgs) != 1 || msgs[0].Recipient != "ubnd.sontay@example.vn" {
+			t.Fatalf("queued: %v %+v", err, msgs)
+		}
+		resp, b := e.do("POST", "/api/v1/reports/periods/999999/remind", prov, "", "")
+		if resp.StatusCode != 404 || !strings.Contains(string(b), "Không tìm thấy kỳ báo cáo") {
+			t.Errorf("unknown period: %d %s", resp.StatusCode, b)
 		}
 	})
 }

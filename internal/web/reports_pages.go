@@ -138,12 +138,16 @@ func (s *Server) reportsRemindSubmit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	res, err := s.Reports.SendReminders(r.Context())
+	res, err := s.Reports.RemindPeriod(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	p := s.newPage(r, "")
-	s.flashText(w, p.T("reports.flash.reminded", res.Queued))
+	text := p.T("reports.flash.reminded", res.Queued)
+	if res.WithoutEmail > 0 {
+		text += " " + p.T("reports.remind.without_email", res.WithoutEmail)
+	}
+	s.flashText(w, text)
 	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", id), http.StatusSeeOther)
 	return nil
 }
@@ -188,7 +192,12 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, id int64, 
 		for k, v := range typed.Narratives {
 			data.Report.Narratives[k] = v
 		}
-		data.Report.SignerName, data.Report.SignerPosition = typed.SignerName, typed.SignerPosition
+		if typed.SignerNameGiven {
+			data.Report.SignerName = typed.SignerName
+		}
+		if typed.SignerPositionGiven {
+			data.Report.SignerPosition = typed.SignerPosition
+		}
 	}
 	status := http.StatusOK
 	if formErr != nil {
@@ -220,6 +229,8 @@ func (s *Server) reportsStepSubmit(step string) handler {
 		switch step {
 		case "save", "submit":
 			in := reports.DraftInput{Narratives: map[string]string{}, SignerName: f.Get("signer_name"), SignerPosition: f.Get("signer_position")}
+			_, in.SignerNameGiven = f["signer_name"]
+			_, in.SignerPositionGiven = f["signer_position"]
 			in.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
 			for _, k := range reports.Narratives {
 				if v, ok := f[k]; ok {
