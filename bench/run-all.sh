@@ -25,10 +25,11 @@ go run ./bench/ceremony -clients 187,9000 -rounds 3 | tee "$OUT/ceremony.md"
 go run ./bench/portal -engine sqlite | tee "$OUT/portal.md"
 go run ./bench/launchday -scale 0.01 -duration 20s -cpuprofile "$OUT/launchday-sqlite.prof" -out "$OUT/launchday-sqlite.md"
 if [ -n "$PG" ]; then
-	go run ./bench/outreach -engine postgres -posts 10000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
+	go run ./bench/outreach -engine postgres -posts 6000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
 	go run ./bench/training -engines postgres -duration 15s -starters 5000 -window 60s | tee "$OUT/training-postgres.md"
 	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
 	go run ./bench/portal -engine postgres | tee "$OUT/portal-postgres.md"
+	go run ./bench/training -engines postgres -duration 5s -starters 12600 -window 60s | tee "$OUT/training-starts-postgres.md"
 fi
 # The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)
 # needs an empty PostgreSQL database of its own, e.g. `createdb -h 127.0.0.1 -U postgres national`;
@@ -38,5 +39,6 @@ if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
 	/usr/bin/time -v "$OUT/lantoa" seed --db "$LANTOA_BENCH_NATIONAL_URL" --profile national 2>"$OUT/seed-national.err" | tee "$OUT/seed-national.txt"
 	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -requests 100 -out "$OUT/reports-national.md"
 	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
+	bash bench/national/explain.sh "$LANTOA_BENCH_NATIONAL_URL" | tee "$OUT/explain-national.txt"
 fi
 bash bench/crash/run.sh 100 | tail -5 | tee "$OUT/crash.txt"

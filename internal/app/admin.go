@@ -79,7 +79,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	withDemo := fs.Bool("demo", false, "also load demo organisations and users")
 	profile := fs.String("profile", "", "generate data at benchmark size: province (10M records, 1M learners) or national (34 provinces)")
 	scale := fs.Float64("scale", 1, "with --profile: fraction of the full size (0 < F ≤ 1), e.g. 0.01")
-	seedN := fs.Uint64("seed", 2023, "with --profile: the random seed; the same seed gives the same data")
+	seedN := fs.Uint64("seed", 2023, "with --profile: the random seed; the same seed and --launch give the same people, names, records and scores (creation times follow the clock)")
 	launch := fs.String("launch", "", "with --profile: the launch moment (RFC3339); default three days ago")
 	if err := parse(fs, args); err != nil {
 		return err
