@@ -18,7 +18,7 @@ import (
 
 const pw = "mật khẩu đủ dài để thử"
 
-func setup(t *testing.T, d *db.DB) (*accounts.Service, context.Context) {
+func setup(t testing.TB, d *db.DB) (*accounts.Service, context.Context) {
 	t.Helper()
 	sys := authz.WithActor(context.Background(), authz.System)
 	if _, err := units.NewService(d).SeedQuangNgai(sys); err != nil {

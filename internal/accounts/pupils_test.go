@@ -47,7 +47,7 @@ type pupilFixture struct {
 	schoolID   int64
 }
 
-func newPupilFixture(t *testing.T, d *db.DB) *pupilFixture {
+func newPupilFixture(t testing.TB, d *db.DB) *pupilFixture {
 	t.Helper()
 	a, sys := setup(t, d)
 	f := &pupilFixture{a: a, b: accounts.NewService(d), clock: &clock{t: time.Now().UTC().Truncate(time.Millisecond)}, sys: sys}
