@@ -77,9 +77,20 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	case f.By == "org":
 		rowsSQL = `SELECT CAST(x.id AS TEXT) AS code, x.name AS name, x.path AS path, (SELECT COUNT(*) FROM orgs k WHERE k.parent_id = x.id) AS kids FROM orgs x WHERE `
 		if f.Parent == "" {
-			if a.IsProvinceAdmin() || len(a.AdminUnitPaths()) > 0 {
+			switch {
+			case a.IsProvinceAdmin():
 				rowsSQL += "x.parent_id IS NULL"
-			} else {
+			case len(a.AdminUnitPaths()) > 0:
+				// A unit administrator's top rows are the organisations in their units whose parent
+				// is not: a school in Ba Tơ under the provincial Department of Education is a top
+				// row for Ba Tơ, or it could not be reached at all.
+				var in []string
+				for _, p := range a.AdminUnitPaths() {
+					in = append(in, "p.unit_path LIKE ?")
+					rowArgs = append(rowArgs, p+"%")
+				}
+				rowsSQL += "(x.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM orgs p WHERE p.id = x.parent_id AND (" + strings.Join(in, " OR ") + ")))"
+			default:
 				rowsSQL += "1 = 1"
 			}
 		} else {
