@@ -611,7 +611,10 @@ func (s *Service) SaveAnswer(ctx context.Context, attemptID, questionID int64, c
 		for _, o := range opts {
 			found = found || o == c
 		}
-		if !found || seen[c] {
+		if seen[c] {
+			return SavedAnswer{}, apperr.InvalidField("choices", "training.error.choice_twice")
+		}
+		if !found {
 			return SavedAnswer{}, apperr.InvalidField("choices", "training.error.choice_invalid")
 		}
 		seen[c] = true

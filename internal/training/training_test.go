@@ -149,6 +149,9 @@ func TestExamFlowAndBadInput(t *testing.T) {
 		if _, err := f.svc.SaveAnswer(me, a.ID, q0.ID, []int64{a.Questions[1].Options[0].ID}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("tampered choice: %v", err)
 		}
+		if _, err := f.svc.SaveAnswer(me, a.ID, q0.ID, []int64{q0.Options[0].ID, q0.Options[0].ID}); apperr.As(err).Key != "training.error.choice_twice" {
+			t.Errorf("a choice sent twice: %v, want training.error.choice_twice", err)
+		}
 		if _, err := f.svc.SaveAnswer(me, a.ID, q0.ID, []int64{999999}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("made-up choice: %v", err)
 		}
