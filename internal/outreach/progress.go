@@ -379,3 +379,47 @@ func (s *Service) Mine(ctx context.Context) (MyProgress, error) {
 		c.ID, actor.UserID).Scan(&m.Records, &m.Citizens)
 	return m, apperr.Wrap(err, "my progress")
 }
+
+// TeamTally is one team's progress in a campaign, from the members' counters.
+type TeamTally struct {
+	Members, MembersMet int
+	Records, Citizens   int64
+}
+
+// TeamTallies returns the progress of each team of unitCode in the current campaign, keyed by
+// team id, for the dashboards' drill-down below a commune. It reads the member counters (one row
+// per member), never the records; a member in two teams counts in both. Without a campaign it
+// returns no tallies and no error.
+func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]TeamTally, error) {
+	actor := authz.ActorFrom(ctx)
+	u, err := s.unit(ctx, unitCode)
+	if err != nil {
+		return nil, err
+	}
+	if !authz.Under(u.Path, progressScope(actor)) {
+		return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
+	}
+	c, found, err := s.Current(ctx)
+	if err != nil || !found {
+		return map[int64]TeamTally{}, err
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT m.team_id, COUNT(*), SUM(CASE WHEN COALESCE(mc.citizens, 0) >= ? THEN 1 ELSE 0 END),
+		COALESCE(SUM(mc.records), 0), COALESCE(SUM(mc.citizens), 0)
+		FROM outreach_teams t JOIN outreach_team_members m ON m.team_id = t.id
+		LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id
+		WHERE t.unit_code = ? GROUP BY m.team_id`, c.Target, c.ID, unitCode)
+	if err != nil {
+		return nil, apperr.Wrap(err, "team tallies")
+	}
+	defer rows.Close()
+	out := map[int64]TeamTally{}
+	for rows.Next() {
+		var id int64
+		var t TeamTally
+		if err := rows.Scan(&id, &t.Members, &t.MembersMet, &t.Records, &t.Citizens); err != nil {
+			return nil, apperr.Wrap(err, "team tallies")
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}

@@ -67,15 +67,34 @@ func nameOr(name, code string) string {
 	return code
 }
 
-// Teams lists a commune's teams with their member counts, for the drill-down below a commune.
+// Teams lists a commune's teams with their progress in the current campaign (members, members
+// meeting 7-in-7, citizens guided against 7 per member, records), for the drill-down below a
+// commune, under the same keys as the units' figures so the same columns and chart apply.
 func (p OutreachProvider) Teams(ctx context.Context, unitPath string, asOf time.Time) ([]Team, error) {
-	teams, err := p.Svc.ListTeams(system(ctx), codeOf(unitPath))
+	ctx = system(ctx)
+	code := codeOf(unitPath)
+	teams, err := p.Svc.ListTeams(ctx, code)
 	if err != nil {
 		return nil, err
 	}
+	tallies, err := p.Svc.TeamTallies(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	target := 7.0
+	if c, found, err := p.Svc.Current(ctx); err == nil && found {
+		target = float64(c.Target)
+	}
 	out := make([]Team, 0, len(teams))
 	for _, t := range teams {
-		out = append(out, Team{ID: t.ID, Name: t.Name, Fields: []Field{{Key: "members", LabelKey: "reports.field.members", Value: float64(t.Count), Unit: "reports.measure.people"}}})
+		tl := tallies[t.ID]
+		members := float64(t.Count)
+		out = append(out, Team{ID: t.ID, Name: t.Name, Fields: []Field{
+			{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(tl.MembersMet), Target: members, Unit: "reports.measure.people"},
+			{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
+			{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(tl.Citizens), Target: members * target, Unit: "reports.measure.people"},
+			{Key: "records", LabelKey: "reports.field.records", Value: float64(tl.Records), Unit: "reports.measure.times"},
+		}})
 	}
 	return out, nil
 }

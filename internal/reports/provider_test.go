@@ -60,8 +60,23 @@ func TestModuleProviders(t *testing.T) {
 		if err != nil || dash.Measure.Section != "foundation" {
 			t.Fatalf("measure without members: %v %+v", err, dash.Measure)
 		}
-		if _, err := f.acc.CreateUser(sys, accounts.NewUser{Username: "tv.bato", Password: "mật khẩu thử nghiệm 2023", Role: authz.TeamMember, UnitCode: communes[0].Code}); err != nil {
+		member, err := f.acc.CreateUser(sys, accounts.NewUser{Username: "tv.bato", Password: "mật khẩu thử nghiệm 2023", Role: authz.TeamMember, UnitCode: communes[0].Code})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// Below a commune, each team shows its members' progress from their counters.
+		if _, err := out.AddMember(sys, teams[0].ID, "tv.bato", true); err != nil {
+			t.Fatal(err)
+		}
+		mctx := authz.WithActor(sys, &authz.Actor{UserID: member.ID, Username: member.Username, Grants: member.Grants})
+		if _, err := out.SaveRecord(mctx, outreach.RecordInput{ClientID: "0b6c3f0e-8f0a-4c7e-9d1a-2f4b5c6d7e8f", Citizen: outreach.Citizen{Name: "Đinh Văn Nhiều", BirthYear: 1966},
+			Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		out.Close() // flush the counters
+		teams, err = p.Teams(context.Background(), communes[0].Path, time.Now())
+		if err != nil || len(teams) != 1 || figure(teams[0].Fields, "members") != 1 || figure(teams[0].Fields, "citizens") != 1 || figure(teams[0].Fields, "records") != 1 {
+			t.Fatalf("team progress: %v %+v", err, teams)
 		}
 		*f.clock = f.clock.Add(2 * reports.CacheTTL)
 		// With a member, the dashboard measures the share of members meeting 7-in-7.
