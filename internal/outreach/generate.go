@@ -818,6 +818,7 @@ func (g *generator) write(ctx context.Context, final *genState, res *GenResult) 
 		for _, s := range r.platforms {
 			dims[r.unit]["platform:"+s]++
 		}
+		dims[r.unit][DayDim(time.UnixMilli(r.guided))]++
 		mc := members[r.person]
 		if mc == nil {
 			mc = &memberCount{}

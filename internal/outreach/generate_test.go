@@ -227,15 +227,17 @@ func TestGenerateMatchesRecount(t *testing.T) {
 			queryMap(t, d, "SELECT member_id, COUNT(DISTINCT citizen_key) FROM outreach_records WHERE campaign_id = ? GROUP BY member_id", c))
 		// Dimensions: recounted from the codes.
 		want := map[string]int64{}
-		rows, err := d.Reader().QueryContext(context.Background(), "SELECT unit_code, skills, platforms FROM outreach_records WHERE campaign_id = ?", c)
+		rows, err := d.Reader().QueryContext(context.Background(), "SELECT unit_code, skills, platforms, guided_at FROM outreach_records WHERE campaign_id = ?", c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
 			var u, sk, pl string
-			if err := rows.Scan(&u, &sk, &pl); err != nil {
+			var guided int64
+			if err := rows.Scan(&u, &sk, &pl, &guided); err != nil {
 				t.Fatal(err)
 			}
+			want[u+"/"+outreach.DayDim(time.UnixMilli(guided))]++
 			for _, k := range strings.Split(sk, ",") {
 				want[u+"/skill:"+k]++
 			}

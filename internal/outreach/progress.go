@@ -423,3 +423,41 @@ func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]T
 	}
 	return out, rows.Err()
 }
+
+// DayDim is the dimension that counts a record on its day (Vietnam time) in outreach_dim_counts.
+func DayDim(guidedAt time.Time) string { return "day:" + guidedAt.In(vietnam).Format("2006-01-02") }
+
+// RecordsByDay returns how many guidance records of the current campaign fell on each day
+// ("2023-07-28", Vietnam time) under unitCode, from the dimension counters, never the records.
+// Without a campaign it returns none and no error.
+func (s *Service) RecordsByDay(ctx context.Context, unitCode string) (map[string]int64, error) {
+	actor := authz.ActorFrom(ctx)
+	u, err := s.unit(ctx, unitCode)
+	if err != nil {
+		return nil, err
+	}
+	if !authz.Under(u.Path, progressScope(actor)) {
+		return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
+	}
+	c, found, err := s.Current(ctx)
+	if err != nil || !found {
+		return map[string]int64{}, err
+	}
+	lo, hi := pathRange(u.Path)
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT dim, SUM(n) FROM outreach_dim_counts
+		WHERE campaign_id = ? AND unit_path >= ? AND unit_path < ? AND dim LIKE 'day:%' GROUP BY dim`, c.ID, lo, hi)
+	if err != nil {
+		return nil, apperr.Wrap(err, "records by day")
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var dim string
+		var n int64
+		if err := rows.Scan(&dim, &n); err != nil {
+			return nil, apperr.Wrap(err, "records by day")
+		}
+		out[strings.TrimPrefix(dim, "day:")] = n
+	}
+	return out, rows.Err()
+}

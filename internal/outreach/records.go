@@ -288,6 +288,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 		for _, k := range rc.Platforms {
 			c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "platform:"+k)
 		}
+		// Records per day (Vietnam time), for the dashboards' progress over the campaign days.
+		c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, DayDim(rc.GuidedAt))
 	})
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
 // OutreachProvider reports the community digital technology teams through outreach's exported
@@ -58,6 +59,34 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 		out = append(out, Field{Key: "platform_" + c.Code, LabelKey: LiteralLabel + "Nền tảng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})
 	}
 	return out, nil
+}
+
+// Series: guidance records, running total over the days, from outreach's per-day counters — the
+// campaign's progress as the dashboards draw it.
+func (p OutreachProvider) Series(ctx context.Context, unitPath string, from, to time.Time) ([]Series, error) {
+	byDay, err := p.Svc.RecordsByDay(system(ctx), codeOf(unitPath))
+	if err != nil {
+		return nil, err
+	}
+	if len(byDay) == 0 {
+		return nil, nil // no campaign, or nothing recorded yet: no line to draw
+	}
+	var base float64
+	perDay := map[int64]float64{}
+	first := (db.Millis(from) + dayOffset) / dayMillis
+	for day, n := range byDay {
+		t, err := time.ParseInLocation("2006-01-02", day, VietnamTime)
+		if err != nil {
+			continue
+		}
+		d := (db.Millis(t) + dayOffset) / dayMillis
+		if d < first {
+			base += float64(n)
+		} else {
+			perDay[d] += float64(n)
+		}
+	}
+	return []Series{{Key: "records", LabelKey: "reports.field.records", Points: Cumulate(base, perDay, from, to)}}, nil
 }
 
 func nameOr(name, code string) string {
