@@ -234,6 +234,47 @@ func TestReportsBrowser(t *testing.T) {
 	if n := Eval[int](t, anon, chartsDrawn); n == 0 {
 		t.Errorf("the public dashboard's charts are blank")
 	}
+
+	// An organisation's dashboard compares its member organisations in a chart; a click on a
+	// member's name goes down to its own dashboard.
+	code, out, errOut := srv.CLI(t, "", "token", "create", "--username", "so.tttt.bc", "--db", srv.DB)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
+	mkOrg := func(body string) int64 {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/api/v1/orgs", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var o struct{ ID int64 }
+		if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&o) != nil {
+			t.Fatalf("create organisation %s: %d", body, resp.StatusCode)
+		}
+		return o.ID
+	}
+	dept := mkOrg(`{"name":"Sở Giáo dục và Đào tạo","kind":"department","unit_code":"51"}`)
+	mkOrg(fmt.Sprintf(`{"name":"Trường THPT Ba Tơ","kind":"school","unit_code":"535","parent_id":%d}`, dept))
+	mkOrg(fmt.Sprintf(`{"name":"Trường THPT Sơn Tây","kind":"school","unit_code":"530","parent_id":%d}`, dept))
+	if status := Open(t, prov, fmt.Sprintf("%s/dashboard/orgs/%d", base, dept)); status != 200 {
+		t.Fatalf("organisation dashboard: %d", status)
+	}
+	WaitFor(t, prov, "the organisation's bar chart", `!!window.Chart && !!Chart.getChart(document.querySelector("#bar-chart"))`)
+	if n := Eval[int](t, prov, `Chart.getChart(document.querySelector("#bar-chart")).data.labels.length`); n != 2 {
+		t.Errorf("the organisation's chart has %d bars, want its 2 schools", n)
+	}
+	if n := Eval[int](t, prov, chartsDrawn); n == 0 {
+		t.Errorf("the organisation's chart is blank")
+	}
+	Screenshot(t, prov, "06-organisation-dashboard")
+	if status := Follow(t, prov, `#org-children a[href$="/dashboard/orgs/`+fmt.Sprint(dept+1)+`"]`); status != 200 {
+		t.Fatalf("drill-down to a member organisation: %d", status)
+	}
 }
 
 // chartsDrawn counts the Chart.js canvases of the page that have a size and at least one

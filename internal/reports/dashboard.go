@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -234,6 +235,11 @@ type OrgDashboard struct {
 	OrgID    int64
 	OrgPath  string
 	Headline []Field
+	// Measure is the headline figure with a target the children are compared on (zero when none).
+	Measure Field
+	// Children are the organisation's own member organisations (schools under a department,
+	// branches under a union), each with its figures, for the comparison and the drill-down.
+	Children []Child
 }
 
 // OrgDashboard computes the figures of an organisation subtree from the providers that can.
@@ -247,6 +253,42 @@ func (s *Service) OrgDashboard(ctx context.Context, orgID int64, orgPath, orgUni
 		return OrgDashboard{}, apperr.New(apperr.NotFound, "orgs.error.not_found")
 	}
 	d := OrgDashboard{OrgID: orgID, OrgPath: orgPath}
+	var err error
+	if d.Headline, err = s.orgFields(ctx, orgPath); err != nil {
+		return OrgDashboard{}, err
+	}
+	d.Measure = measureOf(d.Headline)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT id, name, path FROM orgs WHERE parent_id = ? ORDER BY name", orgID)
+	if err != nil {
+		return OrgDashboard{}, apperr.Wrap(err, "member organisations")
+	}
+	type kid struct {
+		id         int64
+		name, path string
+	}
+	var kids []kid
+	for rows.Next() {
+		var k kid
+		if err := rows.Scan(&k.id, &k.name, &k.path); err != nil {
+			rows.Close()
+			return OrgDashboard{}, apperr.Wrap(err, "member organisations")
+		}
+		kids = append(kids, k)
+	}
+	rows.Close()
+	for _, k := range kids {
+		fields, err := s.orgFields(ctx, k.path)
+		if err != nil {
+			return OrgDashboard{}, err
+		}
+		d.Children = append(d.Children, Child{Code: strconv.FormatInt(k.id, 10), Name: k.name, Fields: fields, Share: shareOf(fields, d.Measure)})
+	}
+	return d, nil
+}
+
+// orgFields are every OrgProvider's figures for an organisation subtree, at most CacheTTL old.
+func (s *Service) orgFields(ctx context.Context, orgPath string) ([]Field, error) {
+	var out []Field
 	for _, p := range s.Providers() {
 		op, ok := p.(OrgProvider)
 		if !ok {
@@ -256,14 +298,14 @@ func (s *Service) OrgDashboard(ctx context.Context, orgID int64, orgPath, orgUni
 			return op.OrgFields(ctx, orgPath, now)
 		})
 		if err != nil {
-			return OrgDashboard{}, apperr.Wrap(err, "org figures")
+			return nil, apperr.Wrap(err, "org figures")
 		}
 		for _, f := range fields {
 			f.Section = p.Section()
-			d.Headline = append(d.Headline, f)
+			out = append(out, f)
 		}
 	}
-	return d, nil
+	return out, nil
 }
 
 // ---- Choropleth ----

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"net/http"
 	"os"
 	"os/exec"
@@ -251,6 +252,17 @@ func TestReportsContract(t *testing.T) {
 		}
 		if resp, b := e.do("GET", "/dashboard/public", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "district-map") || !strings.Contains(string(b), "dvhcvn") {
 			t.Errorf("public dashboard page: %d", resp.StatusCode)
+		}
+		// An organisation's dashboard compares its member organisations, each a link down, with
+		// the chart's data and an xlsx of the comparison.
+		tinhDoan := fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"])
+		if resp, b := e.do("GET", tinhDoan, prov, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `id="org-children"`) ||
+			!strings.Contains(string(b), fmt.Sprintf(`href="/dashboard/orgs/%d"`, e.orgIDs["hd-bato"])) || !strings.Contains(string(b), "Huyện đoàn Ba Tơ") || !strings.Contains(string(b), "chart-data") {
+			t.Errorf("organisation dashboard with members: %d %.400s", resp.StatusCode, b)
+		}
+		resp, b = e.do("GET", tinhDoan+"?format=xlsx&table=children", prov, "", "")
+		if _, rows, err := sheet.ReadTable(bytes.NewReader(b), sheet.DefaultLimits); resp.StatusCode != 200 || err != nil || len(rows) != 1 || rows[0].Fields[1] != "Huyện đoàn Ba Tơ" {
+			t.Errorf("organisation comparison xlsx: %d %v %+v", resp.StatusCode, err, rows)
 		}
 	})
 }

@@ -51,6 +51,7 @@ type svgBar struct {
 // beside the bar than under it), with the target drawn as a tick when there is one.
 type barChart struct {
 	Title         string
+	Caption       string // under the chart: the title, and what the tick means when there is one
 	Bars          []svgBar
 	Width, Height float64
 	LabelW, BarH  float64

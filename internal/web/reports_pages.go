@@ -388,6 +388,10 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 		href = func(c reports.Child) string { return "/dashboard/units/" + c.Code }
 	}
 	data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key, href)
+	data.Bars.Caption = data.Bars.Title
+	if d.Measure.Key != "" {
+		data.Bars.Caption += " · " + data.T("reports.target_tick")
+	}
 	for _, sr := range d.Series {
 		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
 	}
@@ -486,6 +490,7 @@ type reportsOrgDashboardData struct {
 	Page
 	OrgName string
 	D       reports.OrgDashboard
+	Bars    barChart
 }
 
 // Number shows a figure the Vietnamese way.
@@ -506,11 +511,43 @@ func (s *Server) dashboardOrgPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	data := reportsOrgDashboardData{Page: s.newPage(r, "reports.dashboard_title"), OrgName: o.Name, D: d}
 	data.Title = data.T("reports.dashboard_of", o.Name)
+	if len(d.Children) > 0 {
+		// Member organisations compared on the measure (else the first figure), each a link down.
+		f := d.Measure
+		if f.Key == "" && len(d.Headline) > 0 {
+			f = d.Headline[0]
+		}
+		data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key,
+			func(c reports.Child) string { return "/dashboard/orgs/" + c.Code })
+		data.Bars.Caption = data.Bars.Title
+		if d.Measure.Key != "" {
+			data.Bars.Caption += " · " + data.T("reports.target_tick")
+		}
+	}
 	if r.URL.Query().Get("format") == "xlsx" {
 		t := s.reportsTranslator(r)
 		tb := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value")}}
 		for _, f := range d.Headline {
 			tb.Rows = append(tb.Rows, []any{t(f.LabelKey), f.Value})
+		}
+		if r.URL.Query().Get("table") == "children" {
+			tb = sheet.Table{Name: t("reports.org_members"), Header: []string{"ID", t("reports.col.name")}}
+			for _, f := range d.Headline {
+				tb.Header = append(tb.Header, t(f.LabelKey))
+			}
+			for _, c := range d.Children {
+				row := []any{c.Code, c.Name}
+				for _, f := range d.Headline {
+					var v any = ""
+					for _, cf := range c.Fields {
+						if cf.Section == f.Section && cf.Key == f.Key {
+							v = cf.Value
+						}
+					}
+					row = append(row, v)
+				}
+				tb.Rows = append(tb.Rows, row)
+			}
 		}
 		var buf bytes.Buffer
 		if err := sheet.WriteXLSX(&buf, tb); err != nil {
@@ -566,6 +603,11 @@ func (d reportsDashboardData) Label(key string) string { return labelText(d.Page
 
 // Label is a figure's label in the viewer's language.
 func (d reportsOrgDashboardData) Label(key string) string { return labelText(d.Page, key) }
+
+// Cell shows a member organisation's value of a figure, or a dash.
+func (reportsOrgDashboardData) Cell(c reports.Child, section, key string) string {
+	return reportsDashboardData{}.Cell(c, section, key)
+}
 
 // Cell shows a child's value of a figure, or a dash when the child has no such figure (a team
 // has members but no figures of its own for the unit-level counts).
