@@ -87,7 +87,7 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 		passed += float64(ps)
 		label := c.Title
 		if c.Audience != "" {
-			label += " (" + c.Audience + ")"
+			label += " (" + training.AudienceText(c.Audience) + ")"
 		}
 		perCourse = append(perCourse,
 			Field{Key: fmt.Sprintf("course_%d_enrolled", c.ID), LabelKey: LiteralLabel + "Ghi danh — " + label, Value: float64(e), Unit: "reports.measure.people"},

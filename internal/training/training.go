@@ -12,6 +12,7 @@
 package training
 
 import (
+	"cmp"
 	"embed"
 	"strings"
 	"sync"
@@ -97,6 +98,21 @@ type Course struct {
 
 // Audiences are the target groups the plan names.
 var Audiences = []string{"officials", "teachers", "pupils", "students", "youth", "citizens"}
+
+// AudienceNames are the audiences as the plan writes them, for labels people read.
+var AudienceNames = map[string]string{"officials": "cán bộ, công chức", "teachers": "giáo viên", "pupils": "học sinh",
+	"students": "sinh viên", "youth": "đoàn viên thanh niên", "citizens": "người dân"}
+
+// AudienceText spells a course's audience list ("citizens,youth") as people read it.
+func AudienceText(list string) string {
+	var out []string
+	for _, a := range strings.Split(list, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, cmp.Or(AudienceNames[a], a))
+		}
+	}
+	return strings.Join(out, "; ")
+}
 
 // Validate checks a course's fields without the database and normalises them.
 func (c *Course) Validate() error {

@@ -402,3 +402,9 @@ func TestRegisterGuardianConsent(t *testing.T) {
 		}
 	})
 }
+
+func TestAudienceText(t *testing.T) {
+	if got := training.AudienceText("citizens,youth, pupils,other"); got != "người dân; đoàn viên thanh niên; học sinh; other" {
+		t.Errorf("AudienceText = %q", got)
+	}
+}
