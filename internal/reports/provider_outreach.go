@@ -61,8 +61,8 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 	return out, nil
 }
 
-// Series: guidance records, running total over the days, from outreach's per-day counters — the
-// campaign's progress as the dashboards draw it.
+// Series: guidance records, running total over the campaign's days, from outreach's per-day
+// counters — the campaign's progress as the dashboards draw it.
 func (p OutreachProvider) Series(ctx context.Context, unitPath string, from, to time.Time) ([]Series, error) {
 	byDay, err := p.Svc.RecordsByDay(system(ctx), codeOf(unitPath))
 	if err != nil {
@@ -70,6 +70,14 @@ func (p OutreachProvider) Series(ctx context.Context, unitPath string, from, to 
 	}
 	if len(byDay) == 0 {
 		return nil, nil // no campaign, or nothing recorded yet: no line to draw
+	}
+	// The line spans the campaign's own days (the plan's seven after the launch), whatever
+	// window the dashboard asked for the other series, and stops today while it runs.
+	if c, found, err := p.Svc.Current(system(ctx)); err == nil && found && !c.LaunchAt.IsZero() {
+		from = c.LaunchAt
+		if end := c.End(); end.Before(to) {
+			to = end.Add(-time.Millisecond)
+		}
 	}
 	var base float64
 	perDay := map[int64]float64{}
