@@ -23,7 +23,7 @@ func TestSeedProfileProvince(t *testing.T) {
 		t.Errorf("no progress bar on stderr:\n%s", errOut)
 	}
 	// A second run into the same database is refused instead of doubling the data.
-	if code, _, errOut := run(t, "", "seed", "--db", dbPath, "--profile", "province", "--scale", "0.0002"); code != 1 || !strings.Contains(errOut, "already holds generated data") {
+	if code, _, errOut := run(t, "", "seed", "--db", dbPath, "--profile", "province", "--scale", "0.0002"); code != 1 || !strings.Contains(errOut, "already holds accounts or organisations") {
 		t.Errorf("second run: exit %d, %s", code, errOut)
 	}
 	code, out, errOut = run(t, "", "token", "create", "--db", dbPath, "--username", "seed.admin")
