@@ -95,16 +95,11 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 					default:
 					}
 					name := fmt.Sprintf("Trường thử %d-%d-%d", cycle, w, i)
-					body := fmt.Sprintf(`{"name":%q,"kind":"school","unit_code":"535"}`, name)
-					req, _ := http.NewRequest("POST", base+"/api/v1/orgs", strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+token)
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := client.Do(req)
+					status, err := postSchool(client, base, token, name)
 					if err != nil {
 						return // the server is gone
 					}
-					resp.Body.Close()
-					if resp.StatusCode == http.StatusCreated {
+					if status == http.StatusCreated {
 						mu.Lock()
 						acked = append(acked, name)
 						mu.Unlock()
@@ -191,16 +186,12 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 				default:
 				}
 				name := fmt.Sprintf("Trường sao lưu %d-%d", w, i)
-				req, _ := http.NewRequest("POST", base+"/api/v1/orgs", strings.NewReader(fmt.Sprintf(`{"name":%q,"kind":"school","unit_code":"535"}`, name)))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
+				status, err := postSchool(client, base, token, name)
 				if err != nil {
 					t.Errorf("write during the backup: %v", err)
 					return
 				}
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusCreated {
+				if status == http.StatusCreated {
 					mu.Lock()
 					acked = append(acked, name)
 					mu.Unlock()
@@ -302,4 +293,18 @@ func TestBackupOfMissingDatabaseRefused(t *testing.T) {
 			t.Errorf("%s was created", p)
 		}
 	}
+}
+
+// postSchool is the write load of the crash and backup tests: one school created through the
+// API, the status it was answered with.
+func postSchool(client *http.Client, base, token, name string) (int, error) {
+	req, _ := http.NewRequest("POST", base+"/api/v1/orgs", strings.NewReader(fmt.Sprintf(`{"name":%q,"kind":"school","unit_code":"535"}`, name)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

@@ -391,15 +391,7 @@ type TeamTally struct {
 // per member), never the records; a member in two teams counts in both. Without a campaign it
 // returns no tallies and no error.
 func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]TeamTally, error) {
-	actor := authz.ActorFrom(ctx)
-	u, err := s.unit(ctx, unitCode)
-	if err != nil {
-		return nil, err
-	}
-	if !authz.Under(u.Path, progressScope(actor)) {
-		return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
-	}
-	c, found, err := s.Current(ctx)
+	_, c, found, err := s.scopedCurrent(ctx, unitCode)
 	if err != nil || !found {
 		return map[int64]TeamTally{}, err
 	}
@@ -431,19 +423,11 @@ func DayDim(guidedAt time.Time) string { return "day:" + guidedAt.In(vietnam).Fo
 // ("2023-07-28", Vietnam time) under unitCode, from the dimension counters, never the records.
 // Without a campaign it returns none and no error.
 func (s *Service) RecordsByDay(ctx context.Context, unitCode string) (map[string]int64, error) {
-	actor := authz.ActorFrom(ctx)
-	u, err := s.unit(ctx, unitCode)
-	if err != nil {
-		return nil, err
-	}
-	if !authz.Under(u.Path, progressScope(actor)) {
-		return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
-	}
-	c, found, err := s.Current(ctx)
+	path, c, found, err := s.scopedCurrent(ctx, unitCode)
 	if err != nil || !found {
 		return map[string]int64{}, err
 	}
-	lo, hi := pathRange(u.Path)
+	lo, hi := pathRange(path)
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT dim, SUM(n) FROM outreach_dim_counts
 		WHERE campaign_id = ? AND unit_path >= ? AND unit_path < ? AND dim LIKE 'day:%' GROUP BY dim`, c.ID, lo, hi)
 	if err != nil {
@@ -460,4 +444,18 @@ func (s *Service) RecordsByDay(ctx context.Context, unitCode string) (map[string
 		out[strings.TrimPrefix(dim, "day:")] = n
 	}
 	return out, rows.Err()
+}
+
+// scopedCurrent checks that the actor may see unitCode's progress and returns the unit's path and
+// the current campaign (found is false when there is none).
+func (s *Service) scopedCurrent(ctx context.Context, unitCode string) (path string, c Campaign, found bool, err error) {
+	u, err := s.unit(ctx, unitCode)
+	if err != nil {
+		return "", Campaign{}, false, err
+	}
+	if !authz.Under(u.Path, progressScope(authz.ActorFrom(ctx))) {
+		return "", Campaign{}, false, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
+	}
+	c, found, err = s.Current(ctx)
+	return u.Path, c, found, err
 }
