@@ -44,6 +44,8 @@ type Child struct {
 	Fields []Field
 	// Share is the share of target met for the dashboard's measure, -1 when unknown.
 	Share float64
+	// Open tells whether the viewer may open the child's own dashboard (a unit in their scope).
+	Open bool `json:"open"`
 }
 
 // Value returns the child's value for a field key (0 when absent).
@@ -76,7 +78,16 @@ func (s *Service) UnitDashboard(ctx context.Context, code string, days int) (Das
 	if !s.maySeeUnit(actor, u.Path) {
 		return Dashboard{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
 	}
-	return s.dashboard(ctx, code, days)
+	d, err := s.dashboard(ctx, code, days)
+	if err != nil {
+		return d, err
+	}
+	// A district official sees the province's comparison of all districts, but may open only
+	// their own: the others are not links (they would answer 404).
+	for i, c := range d.Children {
+		d.Children[i].Open = d.ChildKind != "team" && s.maySeeUnit(actor, u.Path+c.Code+"/")
+	}
+	return d, nil
 }
 
 // maySeeUnit: the province sees everything; anybody else sees the dashboards of the subtrees in

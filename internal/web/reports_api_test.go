@@ -253,6 +253,13 @@ func TestReportsContract(t *testing.T) {
 		if resp, b := e.do("GET", "/dashboard/public", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "district-map") || !strings.Contains(string(b), "dvhcvn") {
 			t.Errorf("public dashboard page: %d", resp.StatusCode)
 		}
+		// A district's official sees the province's comparison but may open only their district:
+		// the others are not links (they would answer 404).
+		if resp, b := e.do("GET", "/dashboard/units/51", baTo, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `href="/dashboard/units/535"`) ||
+			strings.Contains(string(b), `href="/dashboard/units/530"`) {
+			t.Errorf("province dashboard for Ba Tơ's official: %d, links to 535 %v, to 530 %v", resp.StatusCode,
+				strings.Contains(string(b), `href="/dashboard/units/535"`), strings.Contains(string(b), `href="/dashboard/units/530"`))
+		}
 		// An organisation's dashboard compares its member organisations, each a link down, with
 		// the chart's data and an xlsx of the comparison.
 		tinhDoan := fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"])

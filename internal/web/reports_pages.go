@@ -385,7 +385,12 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 	data.FieldKey = f.Section + "." + f.Key
 	var href func(reports.Child) string
 	if !public && d.ChildKind != "team" {
-		href = func(c reports.Child) string { return "/dashboard/units/" + c.Code }
+		href = func(c reports.Child) string {
+			if !c.Open {
+				return ""
+			}
+			return "/dashboard/units/" + c.Code
+		}
 	}
 	data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key, href)
 	data.Bars.Caption = data.Bars.Title
