@@ -80,38 +80,13 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	total := 0
 	for cycle := range cycles {
 		cmd, base := startChild(t, dbPath)
-		var mu sync.Mutex
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		client := &http.Client{Timeout: 5 * time.Second}
-		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					name := fmt.Sprintf("Trường thử %d-%d-%d", cycle, w, i)
-					status, err := postSchool(client, base, token, name)
-					if err != nil {
-						return // the server is gone
-					}
-					if status == http.StatusCreated {
-						mu.Lock()
-						acked = append(acked, name)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
+		load := startSchoolWriters(base, token, 5*time.Second, func(w, i int) string { return fmt.Sprintf("Trường thử %d-%d-%d", cycle, w, i) },
+			func(error) {}) // an error is the kill: the server is gone
 		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		close(stop)
-		wg.Wait()
+		load.stop()
+		acked = append(acked, load.acked()...)
 		total = len(acked)
 		// Each kill, not only the last, must leave a database that checks clean (the WAL as the
 		// kill left it is part of the check: IntegrityCheck opens it as the next start would).
@@ -170,40 +145,11 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	cmd, base := startChild(t, dbPath)
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 
-	var mu sync.Mutex
-	var acked []string
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				name := fmt.Sprintf("Trường sao lưu %d-%d", w, i)
-				status, err := postSchool(client, base, token, name)
-				if err != nil {
-					t.Errorf("write during the backup: %v", err)
-					return
-				}
-				if status == http.StatusCreated {
-					mu.Lock()
-					acked = append(acked, name)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	load := startSchoolWriters(base, token, 10*time.Second, func(w, i int) string { return fmt.Sprintf("Trường sao lưu %d-%d", w, i) },
+		func(err error) { t.Errorf("write during the backup: %v", err) })
 	waitAcked := func(n int) {
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			mu.Lock()
-			got := len(acked)
-			mu.Unlock()
+			got := len(load.acked())
 			if got >= n {
 				return
 			}
@@ -213,20 +159,14 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		}
 	}
 	waitAcked(50)
-	mu.Lock()
-	before := append([]string(nil), acked...)
-	mu.Unlock()
+	before := load.acked()
 	backup := filepath.Join(dir, "backup.db")
 	if code, out, errOut := run(t, "", "backup", "--db", dbPath, backup); code != 0 {
 		t.Fatalf("backup under load: %d %s %s", code, out, errOut)
 	}
 	// The writes go on after the backup: the live database moves past the copy.
-	mu.Lock()
-	n := len(acked)
-	mu.Unlock()
-	waitAcked(n + 50)
-	close(stop)
-	wg.Wait()
+	waitAcked(len(load.acked()) + 50)
+	load.stop()
 	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("backup file mode: %v %v, want 0600 (it holds personal data)", st.Mode().Perm(), err)
 	}
@@ -307,4 +247,58 @@ func postSchool(client *http.Client, base, token, name string) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// schoolWriters is the write load of the crash and backup tests: four clients creating schools
+// through the API until stopped, keeping the names the server acknowledged.
+type schoolWriters struct {
+	mu    sync.Mutex
+	names []string
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// startSchoolWriters starts the load on base; name gives writer w's i-th school, and onErr hears
+// a request that got no answer (after which that writer stops).
+func startSchoolWriters(base, token string, timeout time.Duration, name func(w, i int) string, onErr func(error)) *schoolWriters {
+	l := &schoolWriters{done: make(chan struct{})}
+	client := &http.Client{Timeout: timeout}
+	for w := range 4 {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				n := name(w, i)
+				status, err := postSchool(client, base, token, n)
+				if err != nil {
+					onErr(err)
+					return
+				}
+				if status == http.StatusCreated {
+					l.mu.Lock()
+					l.names = append(l.names, n)
+					l.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return l
+}
+
+// acked is a copy of the names acknowledged so far.
+func (l *schoolWriters) acked() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.names...)
+}
+
+// stop ends the load and waits for the writers.
+func (l *schoolWriters) stop() {
+	close(l.done)
+	l.wg.Wait()
 }
