@@ -86,18 +86,7 @@ func TestCeremonyTwoInstances(t *testing.T) {
 			}
 		}
 	}()
-	next := func() [2]string {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				t.Fatal("stream on B ended")
-			}
-			return ev
-		case <-time.After(30 * time.Second):
-			t.Fatal("no event on B")
-		}
-		return [2]string{}
-	}
+	next := func() [2]string { t.Helper(); return nextEvent(t, events, "on B") }
 	if ev := next(); ev[0] != "clock" {
 		t.Fatalf("first event on B: %v", ev)
 	}
@@ -131,4 +120,20 @@ func TestCeremonyTwoInstances(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// nextEvent is the next (name, data) of a live stream, failing the test when the stream ends or
+// is silent for 30 s; where says which stream in the message.
+func nextEvent(t testing.TB, events <-chan [2]string, where string) [2]string {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		if !ok {
+			t.Fatalf("the stream %s ended", where)
+		}
+		return ev
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no event %s within 30 s", where)
+	}
+	return [2]string{}
 }

@@ -196,19 +196,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 		if instance != "b" {
 			t.Fatalf("the stream was served by %q, want b", instance)
 		}
-		next := func() [2]string {
-			t.Helper()
-			select {
-			case ev, ok := <-events:
-				if !ok {
-					t.Fatal("the stream through nginx ended")
-				}
-				return ev
-			case <-time.After(30 * time.Second):
-				t.Fatal("no event through nginx within 30 s")
-			}
-			return [2]string{}
-		}
+		next := func() [2]string { t.Helper(); return nextEvent(t, events, "through nginx") }
 		if ev := next(); ev[0] != "clock" {
 			t.Fatalf("first event: %v, want clock", ev)
 		}
