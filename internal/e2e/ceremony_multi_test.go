@@ -98,16 +98,7 @@ func TestCeremonyTwoInstances(t *testing.T) {
 	if code := call(a.URL, "POST", path+"/launch", "{}", &launch); code != 200 || launch.LaunchAt == "" {
 		t.Fatalf("launch on A: %d %+v", code, launch)
 	}
-	for {
-		ev := next()
-		if ev[0] == "clock" {
-			continue
-		}
-		if ev[0] != "launch" || !strings.Contains(ev[1], launch.LaunchAt) {
-			t.Fatalf("B received %v, want the launch at %s", ev, launch.LaunchAt)
-		}
-		break
-	}
+	awaitLaunch(t, next, launch.LaunchAt, "B")
 	// Pressing again on B answers the same moment.
 	var again struct {
 		LaunchAt string `json:"launch_at"`
@@ -136,4 +127,24 @@ func nextEvent(t testing.TB, events <-chan [2]string, where string) [2]string {
 		t.Fatalf("no event %s within 30 s", where)
 	}
 	return [2]string{}
+}
+
+// awaitLaunch reads a live stream past its clock ticks until the launch event, which must carry
+// the moment the launch answered. The ticks keep the stream busy, so a launch that never arrives
+// fails after 60 s instead of hanging the run (it did once in CI).
+func awaitLaunch(t testing.TB, next func() [2]string, launchAt, where string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		ev := next()
+		if ev[0] == "clock" {
+			if time.Now().After(deadline) {
+				t.Fatalf("no launch event on %s within 60 s of the launch (%s)", where, launchAt)
+			}
+			continue
+		}
+		if ev[0] != "launch" || !strings.Contains(ev[1], launchAt) {
+			t.Fatalf("the screen on %s received %v, want the launch at %s", where, ev, launchAt)
+		}
+		return
+	}
 }

@@ -207,16 +207,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 		if launch.LaunchAt == "" {
 			t.Fatal("the launch answered no moment")
 		}
-		for {
-			ev := next()
-			if ev[0] == "clock" {
-				continue
-			}
-			if ev[0] != "launch" || !strings.Contains(ev[1], launch.LaunchAt) {
-				t.Fatalf("the screen on b received %v, want the launch at %s", ev, launch.LaunchAt)
-			}
-			break
-		}
+		awaitLaunch(t, next, launch.LaunchAt, "b")
 	})
 
 	if n := p.servedBy(); n["a"] == 0 || n["b"] == 0 || n[""] != 0 {
