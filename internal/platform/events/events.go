@@ -140,9 +140,32 @@ func (b *Broker) Start(ctx context.Context) error {
 	go b.listen(ctx, ready)
 	select {
 	case err := <-ready:
+		if err == nil {
+			go b.sweep(ctx)
+		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// catchUpEvery bounds how late an event can reach a subscriber whose notification was lost.
+const catchUpEvery = 3 * time.Second
+
+// sweep reads, every few seconds, what the subscribed topics missed. A notification is the fast
+// path, not the only one: a read that failed when it came (deliver only logs) or a notification
+// lost in transit would otherwise leave a screen without the launch for good — seen as an
+// intermittent failure of the two-instance ceremony test in CI. One MAX(seq) per subscribed topic.
+func (b *Broker) sweep(ctx context.Context) {
+	t := time.NewTicker(catchUpEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b.catchUpAll(ctx)
+		}
 	}
 }
 
@@ -514,6 +537,9 @@ func (b *Broker) catchUpAll(ctx context.Context) {
 	b.mu.Unlock()
 	for _, t := range topics {
 		last, err := b.LastID(ctx, t)
+		if ctx.Err() != nil {
+			return // shutting down
+		}
 		if err != nil {
 			b.log.Error("events: catch up", "topic", t, "err", err)
 			continue

@@ -195,3 +195,40 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		t.Fatalf("got %+v", e)
 	}
 }
+
+// An event whose notification never came (written here without pg_notify) still reaches the
+// subscribers of another instance, by the periodic catch-up.
+func TestLostNotificationCaughtUp(t *testing.T) {
+	source := dbtest.PostgresURL(t)
+	ctx := context.Background()
+	d, err := db.Open(ctx, source, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx, sets); err != nil {
+		t.Fatal(err)
+	}
+	b := events.New(d, quietLog())
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ch, cancel := b.Subscribe(ctx, "y", 0)
+	defer cancel()
+	time.Sleep(100 * time.Millisecond) // subscribed
+	if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO events (topic, seq, name, data, created_at) VALUES ('y', 1, 'launch', '{}', 0)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		if e.Name != "launch" || e.ID != 1 {
+			t.Fatalf("got %+v", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an event without its notification never reached the subscriber")
+	}
+}
