@@ -80,6 +80,9 @@ func openStream(t *testing.T, url, token, lastID string) *sseStream {
 // silent far longer than any delivery could take.
 func (s *sseStream) next(t *testing.T) sseEvent {
 	t.Helper()
+	// One deadline for the whole wait: clock events arrive with every ping and must not keep
+	// restarting it.
+	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case ev, ok := <-s.events:
@@ -90,7 +93,7 @@ func (s *sseStream) next(t *testing.T) sseEvent {
 				continue
 			}
 			return ev
-		case <-time.After(30 * time.Second):
+		case <-deadline:
 			t.Fatal("no event on the stream")
 		}
 	}

@@ -360,16 +360,22 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, afterID int64) (<-
 		return out, cancel
 	}
 	s := &subscriber{ch: make(chan Event, max(b.SubscriberBuffer, 1)), wake: make(chan struct{}, 1)}
+	// Registered before Subscribe returns, not in the goroutine: "from now on" (afterID < 0) must
+	// mean from the call, or an event committed while the goroutine waits to be scheduled is
+	// neither replayed nor delivered live (a stream's first bytes were already sent by then, and
+	// its screen missed the launch — seen as an intermittent hang of the acceptance test in CI).
+	now, err := b.register(ctx, topic, s)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Error("events: subscribe", "topic", topic, "err", err)
+		}
+		stop()
+		close(out)
+		return out, cancel
+	}
 	go func() {
 		defer stop()
 		defer close(out)
-		now, err := b.register(ctx, topic, s)
-		if err != nil {
-			if ctx.Err() == nil {
-				b.log.Error("events: subscribe", "topic", topic, "err", err)
-			}
-			return
-		}
 		defer b.unregister(topic, s)
 		last := afterID
 		if last < 0 {

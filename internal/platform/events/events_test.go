@@ -20,6 +20,17 @@ func quietLog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
+// startBroker starts a broker over d, closed when the test ends.
+func startBroker(t *testing.T, d *db.DB) *events.Broker {
+	t.Helper()
+	b := events.New(d, quietLog())
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
 // next reads one event or fails after a generous bound (a hang is a failure, not a timing claim).
 func next(t *testing.T, ch <-chan events.Event) events.Event {
 	t.Helper()
@@ -38,11 +49,7 @@ func next(t *testing.T, ch <-chan events.Event) events.Event {
 func TestReplayLiveAndOrder(t *testing.T) {
 	dbtest.Each(t, sets, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		b := events.New(d, quietLog())
-		if err := b.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		b := startBroker(t, d)
 		for i := 1; i <= 3; i++ {
 			ev, err := b.Publish(ctx, "t:1", "n", []byte(fmt.Sprint(i)))
 			if err != nil {
@@ -171,12 +178,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		if _, err := d.Migrate(ctx, sets); err != nil {
 			t.Fatal(err)
 		}
-		b := events.New(d, quietLog())
-		if err := b.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(b.Close)
-		return b
+		return startBroker(t, d)
 	}
 	a, bb := open(), open()
 	ch, cancel := bb.Subscribe(ctx, "x", 0)
@@ -209,11 +211,7 @@ func TestLostNotificationCaughtUp(t *testing.T) {
 	if _, err := d.Migrate(ctx, sets); err != nil {
 		t.Fatal(err)
 	}
-	b := events.New(d, quietLog())
-	if err := b.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startBroker(t, d)
 	ch, cancel := b.Subscribe(ctx, "y", 0)
 	defer cancel()
 	time.Sleep(100 * time.Millisecond) // subscribed
@@ -231,4 +229,30 @@ func TestLostNotificationCaughtUp(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("an event without its notification never reached the subscriber")
 	}
+}
+
+// TestFromNowOnStartsAtTheCall: a subscription "from now on" receives an event published right
+// after Subscribe returns, however late its goroutine runs. The stream handler sends its first
+// bytes as soon as Subscribe returns, so a screen that saw them and then missed the launch would
+// wait for good. Many rounds, each with a fresh topic, so that a late registration shows.
+func TestFromNowOnStartsAtTheCall(t *testing.T) {
+	dbtest.Each(t, sets, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		b := startBroker(t, d)
+		for i := range 200 {
+			topic := fmt.Sprintf("now:%d", i)
+			if _, err := b.Publish(ctx, topic, "before", nil); err != nil {
+				t.Fatal(err)
+			}
+			ch, cancel := b.Subscribe(ctx, topic, -1)
+			ev, err := b.Publish(ctx, topic, "after", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := next(t, ch); got.ID != ev.ID || got.Name != "after" {
+				t.Fatalf("round %d: got %s #%d, want after #%d", i, got.Name, got.ID, ev.ID)
+			}
+			cancel()
+		}
+	})
 }
