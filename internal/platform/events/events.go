@@ -154,8 +154,8 @@ const catchUpEvery = 3 * time.Second
 
 // sweep reads, every few seconds, what the subscribed topics missed. A notification is the fast
 // path, not the only one: a read that failed when it came (deliver only logs) or a notification
-// lost in transit would otherwise leave a screen without the launch for good — seen as an
-// intermittent failure of the two-instance ceremony test in CI. One MAX(seq) per subscribed topic.
+// lost in transit would otherwise leave a screen without the launch for good. One MAX(seq) per
+// subscribed topic.
 func (b *Broker) sweep(ctx context.Context) {
 	t := time.NewTicker(catchUpEvery)
 	defer t.Stop()
