@@ -341,7 +341,7 @@ func userSetPassword(ctx context.Context, env Env, args []string) error {
 
 func runToken(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa token create --username U [--name NAME] [--db PATH|URL]")
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa token create --username U [--name NAME] [--days N] [--db PATH|URL]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return errHelp()
 		}
@@ -439,6 +439,9 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	if err := db.Restore(fs.Arg(0), *source, *force); err != nil {
 		if errors.Is(err, db.ErrInUse) {
 			return errors.New("CSDL đang được máy chủ sử dụng: hãy dừng lantoa serve trước / the database is in use: stop lantoa serve first")
+		}
+		if errors.Is(err, db.ErrOpenElsewhere) {
+			return errors.New("CSDL đang được một lệnh lantoa khác mở (seed, import, user, backup…): hãy chờ lệnh đó xong / the database is open in another lantoa command: wait for it to finish")
 		}
 		return err
 	}

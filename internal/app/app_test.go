@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/app"
+	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
 // run runs one lantoa command in-process and returns its exit code and output.
@@ -255,6 +256,16 @@ func TestRestoreRefusesLiveDatabaseAndRestoresStopped(t *testing.T) {
 	}
 	cancel()
 	<-done
+	// A command other than serve (a seed or an import still writing) holds the file open: the
+	// restore must not swap the file and delete its WAL under it.
+	other, err := db.Open(context.Background(), dbPath, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "", "restore", "--db", dbPath, "--force", backup); code == 0 || !strings.Contains(errOut, "another lantoa command") {
+		t.Errorf("restore under another open handle: exit %d %s", code, errOut)
+	}
+	other.Close()
 	// Stopped: a change after the backup is undone by the restore, and stale WAL files go.
 	run(t, "mật khẩu rất dài của tỉnh\n", "user", "create", "--db", dbPath, "--username", "after.backup", "--role", "learner", "--unit", "535", "--password-stdin")
 	os.WriteFile(dbPath+"-wal", []byte("stale"), 0o600)

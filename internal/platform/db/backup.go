@@ -50,7 +50,7 @@ func openCheckConn(path string) (*sql.DB, error) {
 }
 
 // Restore replaces the SQLite database at target with the backup at source. It refuses when a
-// server holds target (LockServing), checks the backup's integrity first, copies it beside the
+// server holds target (LockServing) or any other lantoa process has it open (lockAllUsers), checks the backup's integrity first, copies it beside the
 // target and renames it into place (so a crash mid-way leaves the old database whole), removes the
 // stale -wal and -shm files of the old database, and checks the result. An existing target is
 // only replaced when overwrite is set.
@@ -68,6 +68,11 @@ func Restore(source, target string, overwrite bool) error {
 		return err
 	}
 	defer release()
+	releaseUsers, err := lockAllUsers(target)
+	if err != nil {
+		return err
+	}
+	defer releaseUsers()
 	if _, err := os.Stat(target); err == nil && !overwrite {
 		return fmt.Errorf("db: %s exists; pass --force to replace it", target)
 	}

@@ -51,6 +51,8 @@ type DB struct {
 
 	// checkpointer copies the SQLite WAL into the database file off the commit path; nil on PostgreSQL.
 	checkpointer *checkpointer
+	// releaseUse drops this handle's shared "in use" lock on a SQLite file (see lockInUse).
+	releaseUse func()
 }
 
 // Options tune Open. The zero value is what `serve` uses.
@@ -97,6 +99,20 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("db: create folder for %s: %w", path, err)
 		}
 	}
+	releaseUse, err := lockInUse(path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := openSQLiteLocked(ctx, path, opt, sync)
+	if err != nil {
+		releaseUse()
+		return nil, err
+	}
+	d.releaseUse = releaseUse
+	return d, nil
+}
+
+func openSQLiteLocked(ctx context.Context, path string, opt Options, sync string) (*DB, error) {
 	// busy_timeout comes first so that every later pragma already waits instead of failing.
 	pragmas := []string{
 		"busy_timeout(10000)",
@@ -211,6 +227,10 @@ func (db *DB) Close() error {
 	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
+	}
+	if db.releaseUse != nil {
+		db.releaseUse()
+		db.releaseUse = nil
 	}
 	return err
 }
