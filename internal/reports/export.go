@@ -178,7 +178,7 @@ func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
 	if prefix == "" {
 		prefix = "BC-UBND"
 	}
-	doc.AdministrativeHeader(pdfdoc.Header{Issuer: issuerOf(r.UnitName), Number: fmt.Sprintf("%d/%s", r.ID, prefix), Place: placeName(r.UnitName), Date: date.In(VietnamTime)})
+	doc.AdministrativeHeader(pdfdoc.Header{Issuer: issuerOf(r.UnitName), Number: pdfdoc.UnregisteredNumber(prefix), Place: placeName(r.UnitName), Date: date.In(VietnamTime)})
 	doc.Title("BÁO CÁO", p.Title)
 	if d.Preview {
 		doc.SetFont(pdfdoc.Family, "I", 12)
@@ -359,7 +359,7 @@ func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
 func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
 	p := sum.Status.Period
 	doc := pdfdoc.New(p.Title)
-	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: fmt.Sprintf("%d/BC-STTTT", p.ID),
+	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: pdfdoc.UnregisteredNumber("BC-STTTT"),
 		Place: "Quảng Ngãi", Date: now.In(VietnamTime)})
 	doc.Title("BÁO CÁO TỔNG HỢP", p.Title)
 	st := sum.Status

@@ -13,9 +13,9 @@ import (
 
 // TrainingProvider reports the digital-skills courses through training's exported methods
 // ListCourses, Figures and TotalsFor: learners enrolled and passed, per course (each course names
-// its audience) and in total. Training counts its enrolments when asked (it keeps no counter
-// table), so the provider asks once per course and level — every district, or every commune —
-// and keeps the answer for CacheTTL, instead of once per unit.
+// its audience) and in total. Training sums its counter table when asked; the provider still asks
+// once per course and level — every district, or every commune — and keeps the answer for
+// CacheTTL, instead of once per unit, so a dashboard of 13 districts is one query per course.
 type TrainingProvider struct {
 	Svc *training.Service
 

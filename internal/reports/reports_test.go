@@ -5,9 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
@@ -275,18 +273,10 @@ func checkPDFText(t *testing.T, pdf []byte, wants ...string) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatal("not a PDF")
 	}
-	tool, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Log("pdftotext not installed: PDF text not checked")
+	text, ok := pdftest.Text(t, pdf)
+	if !ok {
 		return
 	}
-	path := filepath.Join(t.TempDir(), "r.pdf")
-	os.WriteFile(path, pdf, 0o600)
-	out, err := exec.Command(tool, path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Join(strings.Fields(string(out)), " ")
 	for _, w := range wants {
 		if !strings.Contains(text, w) {
 			t.Errorf("PDF text lacks %q:\n%s", w, text)
@@ -341,6 +331,11 @@ func TestCreatePeriodUnitsAndSections(t *testing.T) {
 		in.UnitCodes, in.Sections = []string{"535"}, []string{"astrology"}
 		if _, err := f.svc.CreatePeriod(f.province, in); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("unknown section: %v", err)
+		}
+		// Sections left out: the period carries every figure, as the web form's default does.
+		in.Title, in.Sections = "Báo cáo không chọn mục", nil
+		if all, err := f.svc.CreatePeriod(f.province, in); err != nil || strings.Join(all.Sections, ",") != strings.Join(f.svc.Sections(), ",") || len(all.Sections) == 0 {
+			t.Errorf("period without sections: %v %v, want %v", err, all.Sections, f.svc.Sections())
 		}
 		// A period is invisible to units not assigned to it.
 		if _, err := f.svc.FindPeriod(actor("UBND Đức Phổ", authz.UnitAdmin, "534", "/51/534/"), p.ID); !apperr.Is(err, apperr.NotFound) {

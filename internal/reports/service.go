@@ -16,6 +16,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/memo"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -196,6 +197,11 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 		if s.provider(sec) == nil {
 			return Period{}, apperr.InvalidField("sections", "reports.error.section", sec)
 		}
+	}
+	// A period without a choice of sections carries every figure, as the web form's default does:
+	// a report that fills itself should not come out empty because a field was left out.
+	if len(in.Sections) == 0 {
+		in.Sections = s.Sections()
 	}
 	if len(in.Narratives) == 0 {
 		in.Narratives = Narratives
@@ -731,7 +737,7 @@ func (s *Service) review(ctx context.Context, id int64, from []State, to State, 
 			if r.State == Accepted {
 				return lockedError(r)
 			}
-			return apperr.New(apperr.Conflict, "reports.error.transition", string(r.State))
+			return apperr.New(apperr.Conflict, "reports.error.transition", i18n.Msg("reports.state."+string(r.State)))
 		}
 		now := db.Millis(s.Now())
 		who := actorName(ctx)

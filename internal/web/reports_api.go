@@ -119,6 +119,9 @@ func (s *Server) apiReportOpen(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiReportsList(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Get("period") == "" {
+		return apperr.InvalidField("period", "error.query_missing", "period")
+	}
 	period, err := strconv.ParseInt(r.URL.Query().Get("period"), 10, 64)
 	if err != nil || period <= 0 {
 		return apperr.InvalidField("period", "error.query_number", "period")

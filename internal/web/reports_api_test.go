@@ -6,11 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +17,8 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
+	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
 )
@@ -209,13 +207,16 @@ func TestReportsContract(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
 			t.Fatalf("pdf: %d", resp.StatusCode)
 		}
-		if tool, err := exec.LookPath("pdftotext"); err == nil {
-			path := filepath.Join(t.TempDir(), "r.pdf")
-			os.WriteFile(path, b, 0o600)
-			out, _ := exec.Command(tool, path, "-").Output()
-			if !strings.Contains(string(out), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") {
-				t.Errorf("PDF text lacks the national name:\n%s", out)
-			}
+		if out, ok := pdftest.Text(t, b); ok && !strings.Contains(out, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") {
+			t.Errorf("PDF text lacks the national name:\n%s", out)
+		}
+		// Reopening a report that was never accepted is refused, naming its state in Vietnamese.
+		resp, b = e.do("POST", fmt.Sprintf("/api/v1/reports/%d/reopen", rep.ID), prov, "application/json", `{"comment":"Mở lại"}`)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "(Đã gửi, chờ xem xét)") {
+			t.Errorf("reopen a submitted report: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := e.do("GET", "/api/v1/reports", prov, "", ""); resp.StatusCode != 422 || !strings.Contains(string(b), "Thiếu tham số period") {
+			t.Errorf("reports without a period: %d %s", resp.StatusCode, b)
 		}
 		// Accept, then an edit answers 423 with the reason in Vietnamese.
 		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/accept", rep.ID), prov, nil, &rep); code != 200 || rep.State != reports.Accepted {
@@ -301,13 +302,8 @@ func TestReportsSignerKeptAndReturned(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("pdf: %d", resp.StatusCode)
 		}
-		if tool, err := exec.LookPath("pdftotext"); err == nil {
-			path := filepath.Join(t.TempDir(), "r.pdf")
-			os.WriteFile(path, b, 0o600)
-			out, _ := exec.Command(tool, path, "-").Output()
-			if !strings.Contains(string(out), "Phạm Thị Lan") || !strings.Contains(string(out), "CHỦ TỊCH") {
-				t.Errorf("PDF signature block lacks the signer:\n%s", out)
-			}
+		if out, ok := pdftest.Text(t, b); ok && (!strings.Contains(out, "Phạm Thị Lan") || !strings.Contains(out, "CHỦ TỊCH")) {
+			t.Errorf("PDF signature block lacks the signer:\n%s", out)
 		}
 		// Returned: counted as returned, in neither rate; the totals add up to the assigned units.
 		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/return", rep.ID), prov, map[string]any{"comment": "Bổ sung"}, &rep); code != 200 {

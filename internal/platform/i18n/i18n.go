@@ -84,6 +84,10 @@ func Supported(lang string) string {
 	return Default
 }
 
+// Msg is an argument that is itself a message key, translated into the same language as the
+// message it fills (a state's name inside an error, say), so no code word leaks into the text.
+type Msg string
+
 // T translates key into lang, filling %-verbs with args. A missing key shows the key itself so
 // that the defect is visible rather than a blank.
 func (b *Bundle) T(lang, key string, args ...any) string {
@@ -104,6 +108,9 @@ func (b *Bundle) T(lang, key string, args ...any) string {
 	for i := range fitted {
 		if i < len(args) {
 			fitted[i] = args[i]
+			if k, ok := args[i].(Msg); ok {
+				fitted[i] = b.T(lang, string(k))
+			}
 		} else {
 			fitted[i] = ""
 		}

@@ -1,6 +1,9 @@
 package i18n
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEveryKeyInEveryLocale(t *testing.T) {
 	b, err := Load()
@@ -28,5 +31,17 @@ func TestEveryKeyInEveryLocale(t *testing.T) {
 	}
 	if got := b.T("fr", "nav.home"); got != "Trang chủ" {
 		t.Errorf("fallback: %q", got)
+	}
+}
+
+func TestMessageArgumentTranslated(t *testing.T) {
+	b := MustLoad()
+	vi := b.T("vi", "reports.error.transition", Msg("reports.state.draft"))
+	en := b.T("en", "reports.error.transition", Msg("reports.state.draft"))
+	if !strings.Contains(vi, "(Đang soạn)") || strings.Contains(vi, "draft") {
+		t.Errorf("vi: %q", vi)
+	}
+	if strings.Contains(en, "reports.state") || strings.Contains(en, "Đang soạn") {
+		t.Errorf("en: %q", en)
 	}
 }

@@ -241,3 +241,10 @@ func (d *Doc) Bytes() ([]byte, error) {
 	err := d.Output(&buf)
 	return buf.Bytes(), err
 }
+
+// UnregisteredNumber is the "Số:" line of a document the issuer's clerk has not yet registered:
+// Decree 30/2020 has the clerk give the running number of the year at issue, so Lan Tỏa leaves the
+// space for it (as drafts do) rather than print a number of its own that no register holds.
+func UnregisteredNumber(symbol string) string {
+	return "       /" + symbol
+}
