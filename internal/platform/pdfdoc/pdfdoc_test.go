@@ -2,12 +2,11 @@ package pdfdoc
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 )
 
 func TestAdministrativeDocumentKeepsDiacritics(t *testing.T) {
@@ -30,18 +29,12 @@ func TestAdministrativeDocumentKeepsDiacritics(t *testing.T) {
 		t.Errorf("DateLine = %q", got)
 	}
 	// With poppler installed, check the text layer reads back with its diacritics.
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext not installed: text layer not checked")
-	}
-	path := filepath.Join(t.TempDir(), "x.pdf")
-	os.WriteFile(path, pdf, 0o600)
-	out, err := exec.Command(pdftotext, path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
+	out, ok := pdftest.Text(t, pdf)
+	if !ok {
+		t.Skip("text layer not checked")
 	}
 	for _, want := range []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ngày 15 tháng 8 năm 2023", "Tổ Công nghệ số cộng đồng"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, out)
 		}
 	}
