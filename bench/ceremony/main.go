@@ -46,8 +46,9 @@ func main() {
 	clients := flag.String("clients", "187,9000", "comma-separated numbers of concurrent SSE clients")
 	rounds := flag.Int("rounds", 3, "launches per client count and server")
 	bin := flag.String("lantoa", "", "lantoa binary (default: go build ./cmd/lantoa)")
+	dbArg := flag.String("db", "", "database of the Lan Tỏa server: a PostgreSQL URL to measure on PostgreSQL (its events then go through LISTEN/NOTIFY); default a fresh SQLite file")
 	flag.Parse()
-	if err := run(*clients, *rounds, *bin); err != nil {
+	if err := run(*clients, *rounds, *bin, *dbArg); err != nil {
 		fmt.Fprintln(os.Stderr, "ceremony bench:", err)
 		os.Exit(1)
 	}
@@ -101,11 +102,14 @@ func (s *server) stop() { benchkit.Stop(s.cmd, syscall.SIGTERM, 10*time.Second) 
 
 var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 
-func startLantoa(bin, dir string) (*server, error) {
-	dbPath := filepath.Join(dir, "lantoa.db")
+func startLantoa(bin, dir, dbPath string) (*server, error) {
+	if dbPath == "" {
+		dbPath = filepath.Join(dir, "lantoa.db")
+	}
 	cmd := exec.Command(bin, "user", "create", "--db", dbPath, "--username", "bench.admin", "--role", "province_admin", "--unit", "51", "--password-stdin")
 	cmd.Stdin = strings.NewReader("bench-admin-password-2026\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	// A PostgreSQL database kept from an earlier run already has the account: its token serves.
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "bench.admin") {
 		return nil, fmt.Errorf("user create: %v %s", err, out)
 	}
 	tok, err := exec.Command(bin, "token", "create", "--db", dbPath, "--username", "bench.admin").Output()
@@ -280,7 +284,7 @@ func median(v []float64) float64 {
 	return m
 }
 
-func run(clientsFlag string, rounds int, bin string) error {
+func run(clientsFlag string, rounds int, bin, dbArg string) error {
 	fds := raiseFDLimit()
 	var counts []int
 	for _, c := range strings.Split(clientsFlag, ",") {
@@ -310,7 +314,7 @@ func run(clientsFlag string, rounds int, bin string) error {
 	if err != nil {
 		return err
 	}
-	lt, err := startLantoa(bin, dir)
+	lt, err := startLantoa(bin, dir, dbArg)
 	if err != nil {
 		return err
 	}
@@ -322,7 +326,11 @@ func run(clientsFlag string, rounds int, bin string) error {
 	defer bare.stop()
 	idle := map[string]int{lt.name: lt.rssKiB(), bare.name: bare.rssKiB()}
 
-	fmt.Printf("# Launch event delivery — %s, %d CPU, GOMAXPROCS %d, fd limit %d, %s\n\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), fds, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	engine := "SQLite"
+	if strings.HasPrefix(dbArg, "postgres") {
+		engine = "PostgreSQL"
+	}
+	fmt.Printf("# Launch event delivery — Lan Tỏa on %s; %s, %d CPU, GOMAXPROCS %d, fd limit %d, %s\n\n", engine, runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), fds, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Printf("%d rounds per row; each figure is the median over rounds of that round's percentile. Idle RSS: Lan Tỏa %.1f MiB, bare %.1f MiB.\n\n",
 		rounds, float64(idle[lt.name])/1024, float64(idle[bare.name])/1024)
 	fmt.Println("| clients | server | p50 ms | p99 ms | max ms | missed | RSS with streams open (MiB) |")

@@ -678,7 +678,7 @@ func procCPU(pid int) (time.Duration, error) {
 	if err1 != nil || err2 != nil {
 		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime", pid)
 	}
-	return time.Duration(ut+st) * time.Second / ticksPerSecond, nil
+	return time.Duration(ut+st) * time.Second / ticksPerSecond, nil // #nosec G115 -- clock ticks of one process fit an int64
 }
 
 type burst struct {

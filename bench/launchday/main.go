@@ -504,7 +504,7 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 		}()
 	}
 	arrive("records", e.o.recordsRate, func(n int64) error {
-		rng := mrand.New(mrand.NewPCG(uint64(n), 7))
+		rng := mrand.New(mrand.NewPCG(uint64(n), 7)) // #nosec G404 G115 -- load data, reproducible per arrival; not a secret
 		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Người dân %d","birth_year":%d,"phone":"09%08d"},"skills":[%q],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
 			benchkit.UUID(), n, 1940+rng.IntN(60), rng.IntN(100000000), e.skills[rng.IntN(len(e.skills))], time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 		_, err := e.call("POST", "/api/v1/outreach/records", e.members[n%int64(len(e.members))], "application/json", []byte(body), nil)
@@ -513,7 +513,7 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 	arrive("answers", e.o.answersRate, func(n int64) error {
 		i := n % int64(len(e.learners))
 		a := e.attempts[i]
-		rng := mrand.New(mrand.NewPCG(uint64(n), 9))
+		rng := mrand.New(mrand.NewPCG(uint64(n), 9)) // #nosec G404 G115 -- load data, reproducible per arrival; not a secret
 		q := a.Questions[rng.IntN(len(a.Questions))]
 		body := fmt.Sprintf(`{"choices":[%d]}`, q.Options[rng.IntN(len(q.Options))].ID)
 		_, err := e.call("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, q.ID), e.learners[i], "application/json", []byte(body), nil)

@@ -254,7 +254,7 @@ func ingestRun(o options, batch int) ingestResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := mrand.New(mrand.NewPCG(uint64(g), 42))
+			rng := mrand.New(mrand.NewPCG(uint64(g), 42)) // #nosec G404 G115 -- load data, reproducible per goroutine; not a secret
 			var sent []string
 			for {
 				i := next.Add(1)
@@ -396,7 +396,7 @@ func serviceRun(o options) float64 {
 			c := cs[g%len(members)%len(cs)]
 			ctx := authz.WithActor(context.Background(), &authz.Actor{UserID: id, Grants: []authz.Grant{{Role: authz.TeamMember, UnitCode: c.code, UnitPath: c.path}}})
 			for next.Add(1) <= int64(o.posts) {
-				_, err := svc.SaveRecord(ctx, outreach.RecordInput{ClientID: benchkit.UUID(), Citizen: outreach.Citizen{Name: "Người dân", BirthYear: 1970, Phone: fmt.Sprintf("09%08d", mrand.IntN(100000000))},
+				_, err := svc.SaveRecord(ctx, outreach.RecordInput{ClientID: benchkit.UUID(), Citizen: outreach.Citizen{Name: "Người dân", BirthYear: 1970, Phone: fmt.Sprintf("09%08d", mrand.IntN(100000000))}, // #nosec G404 -- a made-up phone number for load data
 					Skills: []string{"dvc_quocgia"}, Platforms: []string{"vneid"}, GuidedAt: time.Now().Add(-time.Minute)})
 				check(err)
 			}
