@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/lantoa/lantoa/internal/demo"
 )
 
 // TestReportsBrowser is the flow of the reporting issue: the province creates the plan's report
@@ -363,4 +365,21 @@ func TestReportsDemoData(t *testing.T) {
 	if points == 0 || rep.SignerName == "" {
 		t.Errorf("Ba Tơ's demo report: %v bridge points, signer %q", points, rep.SignerName)
 	}
+
+	// With the demo's teams, records and learners the province dashboard draws figures, not
+	// only the axes: some bar is longer than zero and some district is coloured above the
+	// lowest band of the map.
+	b := NewBrowser(t)
+	Login(t, b, srv.URL, "so.tttt", demo.Password)
+	if status := Open(t, b, srv.URL+"/dashboard"); status != 200 {
+		t.Fatalf("/dashboard: %d", status)
+	}
+	WaitFor(t, b, "the Chart.js bar chart", `!!window.Chart && !!Chart.getChart(document.querySelector("#bar-chart"))`)
+	if !Eval[bool](t, b, `Chart.getChart(document.querySelector("#bar-chart")).data.datasets.some(d => d.data.some(v => v > 0))`) {
+		t.Errorf("every bar of the demo dashboard is zero")
+	}
+	if n := Eval[int](t, b, `new Set([...document.querySelectorAll("#district-map path")].map(p => getComputedStyle(p).fill)).size`); n < 2 {
+		t.Errorf("the demo map colours every district alike (%d colours)", n)
+	}
+	Screenshot(t, b, "07-province-dashboard-demo")
 }
