@@ -3,8 +3,10 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 )
@@ -70,6 +72,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for _, d := range ae.Details {
 		lines = append(lines, apiErrorLine{Line: d.Line, Field: d.Field, Message: s.I18n.T(lang, d.Key, d.Args...)})
 	}
+	// A refused upload always answers with the list of lines an importer's client reads, even
+	// when the problem is the whole file (its header, its size, its encoding): the first line.
+	if ae.Kind == apperr.Invalid && len(lines) == 0 && isUpload(r) {
+		lines = append(lines, apiErrorLine{Line: 1, Field: ae.Field, Message: msg})
+	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "900")
 	}
@@ -113,6 +120,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// isUpload tells whether the request carries a file (a form upload or a raw CSV/xlsx body).
+func isUpload(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "multipart/form-data") || strings.HasPrefix(ct, "text/csv") ||
+		strings.HasPrefix(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml")
+}
+
 var errBodyTooLarge = errors.New("request body too large")
 
 // maxJSONBody bounds every JSON request body.
@@ -131,14 +145,35 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			e.Cause = errBodyTooLarge
 			return e
 		}
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return apperr.InvalidField(ute.Field, "error.json_type", ute.Field)
-		}
-		return apperr.New(apperr.Invalid, "error.json", err.Error())
+		return jsonProblem(err)
 	}
 	if dec.More() {
-		return apperr.New(apperr.Invalid, "error.json", "trailing data")
+		return apperr.New(apperr.Invalid, "error.json_trailing")
 	}
 	return nil
+}
+
+// jsonProblem says in the user's language what is wrong with a JSON body, never in the Go
+// decoder's English; the decoder's words stay in the cause for the log.
+func jsonProblem(err error) error {
+	var e *apperr.Error
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &ute):
+		e = apperr.InvalidField(ute.Field, "error.json_type", ute.Field)
+	case errors.As(err, &se):
+		e = apperr.New(apperr.Invalid, "error.json_syntax", se.Offset)
+	case errors.Is(err, io.EOF):
+		e = apperr.New(apperr.Invalid, "error.json_empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e = apperr.New(apperr.Invalid, "error.json_incomplete")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e = apperr.InvalidField(field, "error.json_unknown_field", field)
+	default:
+		e = apperr.New(apperr.Invalid, "error.json_invalid")
+	}
+	e.Cause = err
+	return e
 }

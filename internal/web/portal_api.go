@@ -249,7 +249,7 @@ func decodeJSONBody(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return apperr.InvalidField("image", "portal.error.image_large", portal.MaxImageBytes>>20)
 		}
-		return apperr.New(apperr.Invalid, "error.json", err.Error())
+		return jsonProblem(err)
 	}
 	return nil
 }

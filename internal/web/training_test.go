@@ -222,6 +222,17 @@ func TestTrainingContract(t *testing.T) {
 		if resp.StatusCode != 422 || len(bad.Errors) != 2 || bad.Errors[0].Line != 2 || bad.Errors[1].Line != 3 || bad.Errors[0].Message == "" {
 			t.Fatalf("bad import: %d %s", resp.StatusCode, b)
 		}
+		// A whole-file problem (a header in semicolons, an empty file) is reported in the same
+		// shape, on line 1, so an importer's client reads one list whatever went wrong.
+		for name, file := range map[string]string{"semicolons": "category;type;question;A;B;correct\nX;single;Q;a;b;A\n", "empty": ""} {
+			body, ct := multipartFile(t, "file", "cauhoi.csv", file)
+			resp, b := e.do("POST", base+"/questions/import", admin, ct, body)
+			bad.Errors = nil
+			_ = json.Unmarshal(b, &bad)
+			if resp.StatusCode != 422 || len(bad.Errors) != 1 || bad.Errors[0].Line != 1 || bad.Errors[0].Message == "" {
+				t.Errorf("%s file: %d %s", name, resp.StatusCode, b)
+			}
+		}
 		// A good file as multipart "file".
 		body, ct := multipartFile(t, "file", "cauhoi.csv", trainingBank(12))
 		resp, b = e.do("POST", base+"/questions/import", admin, ct, body)
