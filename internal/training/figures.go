@@ -22,6 +22,10 @@ type FigureRow struct {
 	Started  int     `json:"started"`
 	Passed   int     `json:"passed"`
 	PassRate float64 `json:"pass_rate"` // passed / enrolled, in percent
+	// Direct marks the row of the people attached to the parent itself rather than to one of its
+	// children (pupils of a district's school counted at the district, the staff of a department
+	// with schools below it), so that the rows of a drill-down add up to the parent's figure.
+	Direct bool `json:"direct,omitempty"`
 }
 
 // FigureFilter chooses the rows: the children of Parent (a unit code or an organisation id as
@@ -64,6 +68,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	enrolScope, enrolArgs := scopeSQL(a, "e.unit_path", "e.org_path")
 	var rowsSQL string
 	var rowArgs []any
+	directParent := "" // the unit code or organisation id whose own people get a row of their own
 	switch {
 	case f.Level != "":
 		if f.Level != "district" && f.Level != "commune" {
@@ -96,6 +101,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 		} else {
 			rowsSQL += "CAST(x.parent_id AS TEXT) = ?"
 			rowArgs = append(rowArgs, f.Parent)
+			directParent = f.Parent
 		}
 		if !a.IsProvinceAdmin() {
 			var ors []string
@@ -133,6 +139,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 			}
 		}
 		rowsSQL, rowArgs = `SELECT x.code AS code, x.name AS name, x.path AS path, (SELECT COUNT(*) FROM units k WHERE k.parent_code = x.code) AS kids FROM units x WHERE x.parent_code = ? AND x.valid_to = ''`, []any{parent}
+		directParent = parent
 		if sc, args := unitRowScope(a); sc != "" {
 			rowsSQL += " AND " + sc
 			rowArgs = append(rowArgs, args...)
@@ -176,7 +183,44 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "figures")
+	}
+	if directParent != "" {
+		direct, found, err := s.directFigures(ctx, f, col, directParent, enrolScope, enrolArgs)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, direct)
+		}
+	}
+	return out, nil
+}
+
+// directFigures counts the people attached to the parent itself (their unit or organisation is
+// the parent, not one of its children); found is false when there are none.
+func (s *Service) directFigures(ctx context.Context, f FigureFilter, col, parent, enrolScope string, enrolArgs []any) (FigureRow, bool, error) {
+	r := FigureRow{Key: parent, Direct: true}
+	var path string
+	q := `SELECT path, name FROM units WHERE code = ?`
+	if col == "e.org_path" {
+		q = `SELECT path, name FROM orgs WHERE CAST(id AS TEXT) = ?`
+	}
+	if err := s.DB.Reader().QueryRowContext(ctx, q, parent).Scan(&path, &r.Name); errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	} else if err != nil {
+		return r, false, apperr.Wrap(err, "figures parent")
+	}
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
+		FROM training_figures e WHERE e.course_id = ? AND `+col+` = ? AND `+enrolScope, append([]any{f.CourseID, path}, enrolArgs...)...).Scan(&r.Enrolled, &r.Started, &r.Passed)
+	if err != nil {
+		return r, false, apperr.Wrap(err, "figures parent")
+	}
+	if r.Enrolled > 0 {
+		r.PassRate = math.Round(float64(r.Passed)*1000/float64(r.Enrolled)) / 10
+	}
+	return r, r.Enrolled > 0, nil
 }
 
 // unitRowScope keeps unit rows an actor may drill into: inside their units, or ancestors of them
