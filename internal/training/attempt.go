@@ -548,7 +548,7 @@ func (s *Service) result(ctx context.Context, attemptID int64) (*Result, error) 
 	var passed, timedOut int
 	var code sql.NullString
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT a.submitted_at, a.score, a.passed, a.correct_count, a.question_total, a.timed_out, c.code
-		FROM training_attempts a LEFT JOIN training_certificates c ON c.attempt_id = a.id WHERE a.id = ?`, attemptID).
+		FROM training_attempts a LEFT JOIN training_certificates c ON c.attempt_id = a.id AND c.revoked_at = 0 WHERE a.id = ?`, attemptID).
 		Scan(&submitted, &r.Score, &passed, &r.Correct, &r.Total, &timedOut, &code)
 	if err != nil {
 		return nil, apperr.Wrap(err, "attempt result")

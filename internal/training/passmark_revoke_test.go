@@ -91,6 +91,7 @@ func TestRevokeWithdrawsPass(t *testing.T) {
 		f := setup(t, d, training.Exam{QuestionCount: 3, PassPercent: 60, TimeLimitMinutes: 20, MaxAttempts: 2})
 		key := answerKey(t, f)
 		me := f.learners[0]
+		var lastPass int64
 		pass := func() training.Result {
 			t.Helper()
 			a, err := f.svc.StartAttempt(me, f.course.ID)
@@ -102,6 +103,7 @@ func TestRevokeWithdrawsPass(t *testing.T) {
 			if err != nil || !res.Passed {
 				t.Fatalf("pass: %+v %v", res, err)
 			}
+			lastPass = a.ID
 			return res
 		}
 		// A failed attempt, then a pass: both attempts of two used.
@@ -114,6 +116,7 @@ func TestRevokeWithdrawsPass(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := pass()
+		firstAttempt := lastPass
 		if _, err := f.svc.StartAttempt(me, f.course.ID); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("start after passing: %v", err)
 		}
@@ -125,6 +128,10 @@ func TestRevokeWithdrawsPass(t *testing.T) {
 		}
 		if _, err := f.svc.RevokeCertificate(f.sys, first.CertificateCode, "Thi hộ"); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("second revocation: %v", err)
+		}
+		// The attempt's result no longer offers the revoked certificate.
+		if v, err := f.svc.GetAttempt(me, firstAttempt); err != nil || v.Result == nil || v.Result.CertificateCode != "" {
+			t.Errorf("result after revocation: %v %+v", err, v.Result)
 		}
 		if tot, _ := f.svc.TotalsFor(f.sys, f.course.ID); tot.Enrolled != 1 || tot.Started != 1 || tot.Passed != 0 {
 			t.Errorf("totals after revocation %+v", tot)
