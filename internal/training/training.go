@@ -38,6 +38,8 @@ const (
 	Draft     Status = "draft"
 	Published Status = "published"
 	Closed    Status = "closed"
+	// Upcoming is never stored: a published course before its open date (StatusAt).
+	Upcoming Status = "upcoming"
 )
 
 // Kind is the type of a question.
@@ -94,6 +96,22 @@ type Course struct {
 	PublishedAt   time.Time `json:"published_at,omitzero"`
 	CreatedAt     time.Time `json:"created_at"`
 	bankVersion   int64
+}
+
+// StatusAt is the course's status as a learner meets it at now: a published course is closed
+// once its close date has passed and upcoming before its open date, as the start of an attempt
+// decides (StartAttempt).
+func (c Course) StatusAt(now time.Time) Status {
+	if c.Status != Published {
+		return c.Status
+	}
+	switch {
+	case !c.ClosesAt.IsZero() && now.After(c.ClosesAt):
+		return Closed
+	case !c.OpensAt.IsZero() && now.Before(c.OpensAt):
+		return Upcoming
+	}
+	return Published
 }
 
 // Audiences are the target groups the plan names.

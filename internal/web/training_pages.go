@@ -112,6 +112,7 @@ type trainingCoursesData struct {
 	Courses   []training.Course
 	Query     string
 	IsManager bool
+	Now       time.Time // for each course's status as learners meet it (Course.StatusAt)
 }
 
 func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
@@ -120,7 +121,7 @@ func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "training_courses", &trainingCoursesData{Page: s.newPage(r, "training.courses.title"), Courses: list, Query: q,
+	return s.render(w, r, http.StatusOK, "training_courses", &trainingCoursesData{Page: s.newPage(r, "training.courses.title"), Courses: list, Query: q, Now: s.Training.Now(),
 		IsManager: training.MayManage(authz.ActorFrom(r.Context()))})
 }
 

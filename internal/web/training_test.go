@@ -453,3 +453,45 @@ func TestTrainingLobbyRefusesEarlyStart(t *testing.T) {
 		}
 	})
 }
+
+// The catalogue says which courses a learner can still take: a published course past its close
+// date reads as closed, one before its open date as opening soon, with the date.
+func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t, schema.All()))
+	now := e.training.Now()
+	for _, c := range []struct {
+		title        string
+		opens, close time.Time
+	}{
+		{"Khóa đã đóng", now.Add(-48 * time.Hour), now.Add(-24 * time.Hour)},
+		{"Khóa sắp mở", now.Add(72 * time.Hour), time.Time{}},
+		{"Khóa đang mở", now.Add(-time.Hour), now.Add(24 * time.Hour)},
+	} {
+		created, err := e.training.CreateCourse(e.sys, training.Course{Title: c.title, OpensAt: c.opens, ClosesAt: c.close,
+			Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.training.ImportQuestions(e.sys, created.ID, strings.NewReader(trainingBank(6))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.training.Publish(e.sys, created.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, page := e.browser().get("/courses")
+	for title, want := range map[string]string{"Khóa đã đóng": `data-status="closed">Đã đóng`, "Khóa sắp mở": `data-status="upcoming">Sắp mở`, "Khóa đang mở": `data-status="published">Đang mở`} {
+		i := strings.Index(page, title)
+		if i < 0 {
+			t.Fatalf("%s not in the catalogue", title)
+		}
+		row := page[i:]
+		row = row[:strings.Index(row, "</tr>")]
+		if !strings.Contains(row, want) {
+			t.Errorf("%s: row %s, want %s", title, row, want)
+		}
+	}
+	if !strings.Contains(page, "(mở từ ") {
+		t.Errorf("the upcoming course does not say when it opens")
+	}
+}
