@@ -34,6 +34,7 @@ if [ -n "$PG" ]; then
 	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
 	go run ./bench/portal -engine postgres | tee "$OUT/portal-postgres.md"
 	go run ./bench/ceremony -clients 187,9000 -rounds 3 -db "$PG" | tee "$OUT/ceremony-postgres.md"
+	go run ./bench/foundation -only burst -conc 50 -n 3 -burst-db "$PG" -out "$OUT/foundation-postgres.md"
 	go run ./bench/training -engines postgres -duration 5s -starters 12600 -window 60s | tee "$OUT/training-starts-postgres.md"
 fi
 # The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)

@@ -92,6 +92,7 @@ func main() {
 	flag.BoolVar(&o.keepTemp, "keep", false, "keep the temporary directory (server logs) for inspection")
 	flag.Float64Var(&o.quietBelow, "quiet", 0.3, "before each timed measure, wait until the machine is at most this busy over 1 s (0 disables)")
 	flag.DurationVar(&o.quietWait, "quiet-wait", 30*time.Second, "longest wait for -quiet before measuring anyway")
+	flag.StringVar(&burstDB, "burst-db", "", "run the login burst on this database (a PostgreSQL URL: sessions and login throttling then live there) instead of a fresh SQLite file")
 	flag.DurationVar(&o.idleLong, "idle-long", 0, "also read the RSS of `serve --demo` after this long idle, past the Go runtime's forced GC (2 min); 0 skips")
 	flag.Parse()
 	o.only = map[string]bool{}
@@ -441,12 +442,17 @@ func freePort() (int, error) {
 // startServer starts lantoa serve on dir/lantoa.db and waits for the first 200 on /readyz,
 // polling every 5 ms; readyIn runs from just before the process starts.
 func startServer(bin, dir, tag string, demo bool) (*server, error) {
+	return startServerOn(bin, dir, tag, demo, filepath.Join(dir, "lantoa.db"))
+}
+
+// startServerOn is startServer on the database dbArg (a file or a PostgreSQL URL).
+func startServerOn(bin, dir, tag string, demo bool, dbArg string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{"serve", "--addr", addr, "--db", filepath.Join(dir, "lantoa.db")}
+	args := []string{"serve", "--addr", addr, "--db", dbArg}
 	if demo {
 		args = append(args, "--demo")
 	}
@@ -691,6 +697,9 @@ type burst struct {
 	others              float64 // share of the machine's CPU other processes took meanwhile
 }
 
+// burstDB, when set, is the database of the login burst (-burst-db).
+var burstDB string
+
 // loginBurst creates one user with the CLI on a fresh database, starts the server, and has c
 // concurrent clients share `total` logins of that user, each a fresh form POST without cookies.
 // A login counts as good on 303 with a lantoa_session cookie.
@@ -699,14 +708,19 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return b, err
 	}
-	cmd := exec.Command(bin, "user", "create", "--db", filepath.Join(dir, "lantoa.db"), "--username", benchUser,
+	dbArg := filepath.Join(dir, "lantoa.db")
+	if burstDB != "" {
+		dbArg = burstDB
+	}
+	cmd := exec.Command(bin, "user", "create", "--db", dbArg, "--username", benchUser,
 		"--role", "province_admin", "--unit", "51", "--password-stdin")
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(benchPassword + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	// A PostgreSQL database kept from an earlier burst already has the user (same password).
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), benchUser) {
 		return b, fmt.Errorf("lantoa user create: %v\n%s", err, out)
 	}
-	s, err := startServer(bin, dir, "serve", false)
+	s, err := startServerOn(bin, dir, "serve", false, dbArg)
 	if err != nil {
 		return b, err
 	}
@@ -893,6 +907,9 @@ func renderReport(o options, r *results, started time.Time, bin string) string {
 		binNote = "`" + bin + "`"
 	}
 	fmt.Fprintf(&w, "Servers run from %s with SQLite in a fresh temporary directory each. ", binNote)
+	if burstDB != "" {
+		fmt.Fprintf(&w, "The login burst runs on PostgreSQL (-burst-db), on the same machine: its CPU counts among the other processes'. ")
+	}
 	fmt.Fprintf(&w, "Each figure is the median of %d runs, with min–max.\n\n", o.n)
 	fmt.Fprintf(&w, "Command (from the module root):\n\n```\n%s\n```\n\n", o.commandLine)
 
