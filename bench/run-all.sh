@@ -47,4 +47,4 @@ if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
 	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
 	bash bench/national/explain.sh "$LANTOA_BENCH_NATIONAL_URL" | tee "$OUT/explain-national.txt"
 fi
-bash bench/crash/run.sh 100 | tail -5 | tee "$OUT/crash.txt"
+LANTOA_TEST_POSTGRES_URL="$PG" bash bench/crash/run.sh 100 | tail -8 | tee "$OUT/crash.txt"
