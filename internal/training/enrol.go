@@ -37,7 +37,8 @@ func (s *Service) Enrol(ctx context.Context, courseID int64) (Enrolment, error) 
 	if err != nil {
 		return Enrolment{}, err
 	}
-	if c.Status != Published {
+	// Enrolling ahead of the open date is welcome; after the close date it is not, as a start is not.
+	if st := c.StatusAt(s.Now()); st != Published && st != Upcoming {
 		return Enrolment{}, apperr.New(apperr.Conflict, "training.error.course_closed")
 	}
 	orgID, orgPath, unitPath := enrolmentScope(a)
@@ -157,7 +158,7 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 	if err != nil {
 		return RosterResult{}, err
 	}
-	if c.Status != Published {
+	if st := c.StatusAt(s.Now()); st != Published && st != Upcoming {
 		return RosterResult{}, apperr.New(apperr.Conflict, "training.error.course_closed")
 	}
 	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
