@@ -128,6 +128,7 @@ func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
 type trainingCourseData struct {
 	Page
 	Course     training.Course
+	Status     training.Status // as a learner meets it now (Course.StatusAt)
 	Modules    []trainingModuleView
 	Lobby      training.Lobby
 	Enrolment  *training.Enrolment
@@ -149,7 +150,7 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := authz.ActorFrom(r.Context())
-	data := trainingCourseData{Page: s.newPage(r, ""), Course: c, IsManager: training.MayManage(actor)}
+	data := trainingCourseData{Page: s.newPage(r, ""), Course: c, Status: c.StatusAt(s.Training.Now()), IsManager: training.MayManage(actor)}
 	for _, m := range mods {
 		mv := trainingModuleView{Title: m.Title}
 		for _, l := range m.Lessons {

@@ -459,13 +459,14 @@ func TestTrainingLobbyRefusesEarlyStart(t *testing.T) {
 func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
 	e := newEnv(t, dbtest.SQLite(t, schema.All()))
 	now := e.training.Now()
+	ids := map[int64]string{}
 	for _, c := range []struct {
-		title        string
+		title, want  string
 		opens, close time.Time
 	}{
-		{"Khóa đã đóng", now.Add(-48 * time.Hour), now.Add(-24 * time.Hour)},
-		{"Khóa sắp mở", now.Add(72 * time.Hour), time.Time{}},
-		{"Khóa đang mở", now.Add(-time.Hour), now.Add(24 * time.Hour)},
+		{"Khóa đã đóng", "closed", now.Add(-48 * time.Hour), now.Add(-24 * time.Hour)},
+		{"Khóa sắp mở", "upcoming", now.Add(72 * time.Hour), time.Time{}},
+		{"Khóa đang mở", "published", now.Add(-time.Hour), now.Add(24 * time.Hour)},
 	} {
 		created, err := e.training.CreateCourse(e.sys, training.Course{Title: c.title, OpensAt: c.opens, ClosesAt: c.close,
 			Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 20}})
@@ -478,6 +479,7 @@ func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
 		if _, err := e.training.Publish(e.sys, created.ID); err != nil {
 			t.Fatal(err)
 		}
+		ids[created.ID] = c.want
 	}
 	_, page := e.browser().get("/courses")
 	for title, want := range map[string]string{"Khóa đã đóng": `data-status="closed">Đã đóng`, "Khóa sắp mở": `data-status="upcoming">Sắp mở`, "Khóa đang mở": `data-status="published">Đang mở`} {
@@ -493,5 +495,14 @@ func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
 	}
 	if !strings.Contains(page, "(mở từ ") {
 		t.Errorf("the upcoming course does not say when it opens")
+	}
+	// The course page agrees, and offers the exam only while the course is open.
+	b := e.browser()
+	b.login("learner", testPassword)
+	for id, want := range ids {
+		_, course := b.get(fmt.Sprintf("/courses/%d", id))
+		if !strings.Contains(course, `data-status="`+want+`"`) || strings.Contains(course, `id="take-exam"`) != (want == "published") {
+			t.Errorf("course %d (%s): status or exam button wrong:\n%.600s", id, want, stripTags(course))
+		}
 	}
 }
