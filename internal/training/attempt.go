@@ -224,12 +224,12 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		return AttemptView{}, err
 	}
 	now := s.Now()
-	switch {
-	case c.Status == Draft:
+	switch c.StatusAt(now) {
+	case Draft:
 		return AttemptView{}, apperr.New(apperr.NotFound, "training.error.course_not_found")
-	case c.Status == Closed || (!c.ClosesAt.IsZero() && now.After(c.ClosesAt)):
+	case Closed:
 		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.course_closed")
-	case !c.OpensAt.IsZero() && now.Before(c.OpensAt):
+	case Upcoming:
 		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.course_not_open")
 	}
 	st, err := s.stats(ctx, s.DB.Reader(), courseID, actor.UserID)

@@ -187,7 +187,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 		return nil, apperr.Wrap(err, "figures")
 	}
 	if directParent != "" {
-		direct, found, err := s.directFigures(ctx, f, col, directParent, enrolScope, enrolArgs)
+		direct, found, err := s.directFigures(ctx, f.CourseID, col, directParent, enrolScope, enrolArgs)
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +200,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 
 // directFigures counts the people attached to the parent itself (their unit or organisation is
 // the parent, not one of its children); found is false when there are none.
-func (s *Service) directFigures(ctx context.Context, f FigureFilter, col, parent, enrolScope string, enrolArgs []any) (FigureRow, bool, error) {
+func (s *Service) directFigures(ctx context.Context, courseID int64, col, parent, enrolScope string, enrolArgs []any) (FigureRow, bool, error) {
 	r := FigureRow{Key: parent, Direct: true}
 	var path string
 	q := `SELECT path, name FROM units WHERE code = ?`
@@ -213,7 +213,7 @@ func (s *Service) directFigures(ctx context.Context, f FigureFilter, col, parent
 		return r, false, apperr.Wrap(err, "figures parent")
 	}
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
-		FROM training_figures e WHERE e.course_id = ? AND `+col+` = ? AND `+enrolScope, append([]any{f.CourseID, path}, enrolArgs...)...).Scan(&r.Enrolled, &r.Started, &r.Passed)
+		FROM training_figures e WHERE e.course_id = ? AND `+col+` = ? AND `+enrolScope, append([]any{courseID, path}, enrolArgs...)...).Scan(&r.Enrolled, &r.Started, &r.Passed)
 	if err != nil {
 		return r, false, apperr.Wrap(err, "figures parent")
 	}

@@ -99,8 +99,8 @@ type Course struct {
 }
 
 // StatusAt is the course's status as a learner meets it at now: a published course is closed
-// once its close date has passed and upcoming before its open date, as the start of an attempt
-// decides (StartAttempt).
+// once its close date has passed and upcoming before its open date. Starting an attempt,
+// enrolling and the pages all decide by it.
 func (c Course) StatusAt(now time.Time) Status {
 	if c.Status != Published {
 		return c.Status

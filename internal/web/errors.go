@@ -168,6 +168,8 @@ func jsonProblem(err error) error {
 		e = apperr.New(apperr.Invalid, "error.json_empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e = apperr.New(apperr.Invalid, "error.json_incomplete")
+	// encoding/json has no error type for an unknown field (DisallowUnknownFields): its text is
+	// the only way to name the field.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		e = apperr.InvalidField(field, "error.json_unknown_field", field)

@@ -50,10 +50,10 @@ func openCheckConn(path string) (*sql.DB, error) {
 }
 
 // Restore replaces the SQLite database at target with the backup at source. It refuses when a
-// server holds target (LockServing) or any other lantoa process has it open (lockAllUsers), checks the backup's integrity first, copies it beside the
-// target and renames it into place (so a crash mid-way leaves the old database whole), removes the
-// stale -wal and -shm files of the old database, and checks the result. An existing target is
-// only replaced when overwrite is set.
+// server holds target (LockServing) or any other lantoa process has it open (lockAllUsers),
+// checks the backup's integrity first, copies it beside the target and renames it into place (so
+// a crash mid-way leaves the old database whole), removes the stale -wal and -shm files of the
+// old database, and checks the result. An existing target is only replaced when overwrite is set.
 func Restore(source, target string, overwrite bool) error {
 	if verdict, err := IntegrityCheck(source); err != nil {
 		return fmt.Errorf("db: read backup: %w", err)
