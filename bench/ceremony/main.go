@@ -106,11 +106,8 @@ func startLantoa(bin, dir, dbPath string) (*server, error) {
 	if dbPath == "" {
 		dbPath = filepath.Join(dir, "lantoa.db")
 	}
-	cmd := exec.Command(bin, "user", "create", "--db", dbPath, "--username", "bench.admin", "--role", "province_admin", "--unit", "51", "--password-stdin")
-	cmd.Stdin = strings.NewReader("bench-admin-password-2026\n")
-	// A PostgreSQL database kept from an earlier run already has the account: its token serves.
-	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "bench.admin") {
-		return nil, fmt.Errorf("user create: %v %s", err, out)
+	if err := benchkit.EnsureProvinceAdmin(bin, dbPath, "", "bench.admin", "bench-admin-password-2026"); err != nil {
+		return nil, err
 	}
 	tok, err := exec.Command(bin, "token", "create", "--db", dbPath, "--username", "bench.admin").Output()
 	if err != nil {

@@ -712,13 +712,8 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 	if burstDB != "" {
 		dbArg = burstDB
 	}
-	cmd := exec.Command(bin, "user", "create", "--db", dbArg, "--username", benchUser,
-		"--role", "province_admin", "--unit", "51", "--password-stdin")
-	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(benchPassword + "\n")
-	// A PostgreSQL database kept from an earlier burst already has the user (same password).
-	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), benchUser) {
-		return b, fmt.Errorf("lantoa user create: %v\n%s", err, out)
+	if err := benchkit.EnsureProvinceAdmin(bin, dbArg, dir, benchUser, benchPassword); err != nil {
+		return b, err
 	}
 	s, err := startServerOn(bin, dir, "serve", false, dbArg)
 	if err != nil {

@@ -218,3 +218,17 @@ func Stop(cmd *exec.Cmd, sig os.Signal, grace time.Duration) {
 		<-done
 	}
 }
+
+// EnsureProvinceAdmin creates a province administrator with the lantoa CLI on dbArg (a SQLite
+// file or a PostgreSQL URL), running in dir when it is not empty. An account of that name that is
+// already there — a PostgreSQL database kept from an earlier run — is taken as it is.
+func EnsureProvinceAdmin(bin, dbArg, dir, username, password string) error {
+	cmd := exec.Command(bin, "user", "create", "--db", dbArg, "--username", username,
+		"--role", "province_admin", "--unit", "51", "--password-stdin")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), username) {
+		return fmt.Errorf("lantoa user create: %v\n%s", err, out)
+	}
+	return nil
+}
