@@ -323,13 +323,21 @@ func TestDeliverUnitLeaderboard(t *testing.T) {
 
 // 3. Open and close dates: an attempt cannot start before the open date or after the close
 // date, and nothing is recorded by the refusal; between them (bounds included) it starts.
+// datedCourse is a published course that opens a day after the fixture's clock and closes two
+// days later.
+func datedCourse(t *testing.T, d *db.DB) (f *fixture, c training.Course, opens, closes time.Time) {
+	t.Helper()
+	f = setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10})
+	opens = f.clock.Add(24 * time.Hour)
+	closes = opens.Add(48 * time.Hour)
+	c = f.publishedCourse(t, training.Course{Title: "Khóa có thời hạn", OpensAt: opens, ClosesAt: closes,
+		Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10}}, bankCSV(6))
+	return f, c, opens, closes
+}
+
 func TestDeliverCourseOpenCloseDates(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10})
-		opens := f.clock.Add(24 * time.Hour)
-		closes := opens.Add(48 * time.Hour)
-		c := f.publishedCourse(t, training.Course{Title: "Khóa có thời hạn", OpensAt: opens, ClosesAt: closes,
-			Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10}}, bankCSV(6))
+		f, c, opens, closes := datedCourse(t, d)
 		if !c.OpensAt.Equal(opens) || !c.ClosesAt.Equal(closes) {
 			t.Fatalf("dates not kept: %v %v", c.OpensAt, c.ClosesAt)
 		}
@@ -382,11 +390,7 @@ func TestDeliverCourseOpenCloseDates(t *testing.T) {
 // is allowed (learners sign up ahead).
 func TestDeliverEnrolAfterCloseDate(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10})
-		opens := f.clock.Add(24 * time.Hour)
-		closes := opens.Add(48 * time.Hour)
-		c := f.publishedCourse(t, training.Course{Title: "Khóa có thời hạn", OpensAt: opens, ClosesAt: closes,
-			Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10}}, bankCSV(6))
+		f, c, _, closes := datedCourse(t, d)
 		if _, err := f.svc.Enrol(f.learners[0], c.ID); err != nil {
 			t.Errorf("enrol before the open date: %v", err)
 		}
