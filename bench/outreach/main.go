@@ -239,7 +239,7 @@ func ingestRun(o options, batch int) ingestResult {
 		tokens[i], err = acc.CreateToken(sys, id, "bench")
 		check(err)
 	}
-	srv, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: acc, Outreach: svc,
+	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: acc, Outreach: svc,
 		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	check(err)
 	ts := httptest.NewServer(srv)

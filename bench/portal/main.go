@@ -76,7 +76,7 @@ func main() {
 	uncached.Register(portal.FoundationFigures{DB: d})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	server := func(f *portal.FigureRegistry) *httptest.Server {
-		s, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: accounts.NewService(d),
+		s, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: accounts.NewService(d),
 			Portal: ps, Figures: f, Notify: notify.NewService(d), I18n: i18n.MustLoad(), Logger: quiet})
 		if err != nil {
 			log.Fatal(err)

@@ -113,7 +113,7 @@ func open(ctx context.Context, source string) (*bench, *seed.Services, error) {
 	// The providers internal/app registers (the communication section aside: it lives in app).
 	b.rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d), Clock: func() time.Time { return b.clock }},
 		reports.CeremonyProvider{Svc: cer})
-	ws, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Reports: b.rs,
+	ws, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Reports: b.rs,
 		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return b.clock }})
 	if err != nil {
 		return nil, nil, err

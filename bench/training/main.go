@@ -155,7 +155,7 @@ func run(engine string, o options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
+	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
 		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err

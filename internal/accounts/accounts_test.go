@@ -92,7 +92,7 @@ func TestSessionsExpireAndTokensRevoke(t *testing.T) {
 			}
 		}
 		// A Ba Tơ administrator reads only Ba Tơ's part of the log.
-		scoped, _ := audit.List(sys, d.Reader(), audit.Filter{UnitPaths: []string{"/51/530/"}})
+		scoped, _ := audit.List(sys, d.Reader(), audit.Filter{Visible: (&authz.Actor{Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitPath: "/51/530/"}}}).AdminScope().Units("unit_path")})
 		if len(scoped) != 0 {
 			t.Errorf("Sơn Tây's log shows Ba Tơ's entries: %d", len(scoped))
 		}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // SignInURL is the address of the sign-in page under base ("" when the site's address is unknown).
@@ -24,9 +26,20 @@ func SignInURL(base string) string {
 // the sign-in address but never the password, which the administrator hands over separately. It
 // does nothing without an outbox or an address. Invitations are a mandatory kind of message
 // (notify.AccountInvitation): an earlier unsubscription does not stop them.
-func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, n NewUser) error {
+func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, n NewUser, g authz.Grant) error {
 	if s.Notify == nil || n.Email == "" {
 		return nil
+	}
+	// The movement is the province's own, named from the unit tree; a national account's is the
+	// country's.
+	movementVI, movementEN := "Phong trào chuyển đổi số", "the Digital Transformation Movement"
+	if code := authz.ProvinceOfPath(g.UnitPath); code != "" {
+		var province string
+		if err := tx.QueryRowContext(ctx, "SELECT name FROM units WHERE code = ?", code).Scan(&province); err != nil {
+			return apperr.Wrap(err, "province of invitation")
+		}
+		movementVI += " " + units.InSentence(province)
+		movementEN += " of " + province
 	}
 	name := n.DisplayName
 	if name == "" {
@@ -39,7 +52,7 @@ func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, 
 	}
 	body := fmt.Sprintf(`Xin chào %s,
 
-Quản trị viên đã tạo cho bạn một tài khoản trên Lan Tỏa, hệ thống của Phong trào chuyển đổi số tỉnh Quảng Ngãi.
+Quản trị viên đã tạo cho bạn một tài khoản trên Lan Tỏa, hệ thống của %s.
 
 Tên đăng nhập: %s
 Đăng nhập %s
@@ -50,20 +63,21 @@ Thư này không chứa mật khẩu: quản trị viên sẽ trao trực tiếp
 
 Hello %s,
 
-An administrator has created an account for you on Lan Tỏa, the platform of Quảng Ngãi province's Digital Transformation Movement.
+An administrator has created an account for you on Lan Tỏa, the platform of %s.
 
 Username: %s
 Sign in %s
 
 This e-mail does not contain your password: the administrator will hand you a one-time password separately. Change it right after your first sign-in. If you did not expect this e-mail, tell the administrator and ignore it.
 
-Lan Tỏa — Phong trào chuyển đổi số tỉnh Quảng Ngãi`, name, n.Username, where, name, n.Username, whereEN)
+Lan Tỏa — %s`, name, movementVI, n.Username, where, name, movementEN, n.Username, whereEN, movementVI)
 	_, err := s.Notify.Enqueue(ctx, tx, notify.Message{
 		Kind: notify.AccountInvitation, Channel: notify.Email, Recipient: n.Email, UserID: userID,
 		Subject:   "Tài khoản Lan Tỏa của bạn / Your Lan Tỏa account: " + n.Username,
 		Body:      body,
 		Link:      link,
 		DedupeKey: fmt.Sprintf("account_invitation:%d", userID),
+		UnitPath:  g.UnitPath,
 	})
 	if ae := apperr.As(err); ae != nil && ae.Kind == apperr.Invalid && ae.Field == "recipient" {
 		// An address the outbox cannot send to is a mistake in the form's e-mail field.

@@ -818,8 +818,9 @@ func CredentialsXLSX(w io.Writer, school string, creds []PupilCredential) error 
 	return sheet.WriteXLSX(w, t)
 }
 
-// CredentialsPDF writes the list as a printable PDF for the teacher, one table sorted as uploaded.
-func CredentialsPDF(w io.Writer, school string, creds []PupilCredential, now time.Time) error {
+// CredentialsPDF writes the list as a printable PDF for the teacher, one table sorted as uploaded;
+// place is the school's province as the date line names it ("Quảng Ngãi").
+func CredentialsPDF(w io.Writer, school, place string, creds []PupilCredential, now time.Time) error {
 	d := pdfdoc.New("Danh sách tài khoản học sinh")
 	d.Title("DANH SÁCH TÀI KHOẢN HỌC SINH", school)
 	d.Paragraph("Mỗi học sinh đăng nhập bằng tên đăng nhập và mật khẩu dùng một lần dưới đây, rồi đặt mật khẩu mới ở lần đăng nhập đầu tiên. Giữ danh sách này kín; hủy sau khi đã phát cho học sinh.")
@@ -828,6 +829,6 @@ func CredentialsPDF(w io.Writer, school string, creds []PupilCredential, now tim
 		rows[i] = []string{strconv.Itoa(i + 1), c.FullName, c.Class, c.Username, c.Password}
 	}
 	d.Table([]string{"STT", "Họ và tên", "Lớp", "Tên đăng nhập", "Mật khẩu"}, []float64{12, 60, 18, 50, 40}, rows)
-	d.Paragraph(pdfdoc.DateLine("Quảng Ngãi", now))
+	d.Paragraph(pdfdoc.DateLine(place, now))
 	return d.Write(w)
 }

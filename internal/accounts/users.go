@@ -146,6 +146,8 @@ func validateGrantShape(role authz.Role, unitCode string, orgID int64) error {
 		return apperr.InvalidField("role", "accounts.error.role")
 	}
 	switch {
+	case role.Unscoped() && (orgID != 0 || unitCode != ""):
+		return apperr.InvalidField("role", "accounts.error.national_no_unit")
 	case role.OrgScoped() && (orgID == 0 || unitCode != ""):
 		return apperr.InvalidField("org_id", "accounts.error.org_required")
 	case role.UnitScoped() && (unitCode == "" || orgID != 0):
@@ -229,7 +231,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		if err := recordGuardianConsent(ctx, tx, id, n, actor.UserID, now); err != nil {
 			return err
 		}
-		if err := s.queueInvitation(ctx, tx, id, n); err != nil {
+		if err := s.queueInvitation(ctx, tx, id, n, g); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
@@ -299,28 +301,6 @@ func loadGrants(ctx context.Context, q db.Querier, userID int64) ([]authz.Grant,
 	return out, rows.Err()
 }
 
-// scopeCondition limits users to those the actor administers: a user is in scope when at least one
-// of their grants lies in one of the actor's subtrees. A province administrator sees everyone.
-func scopeCondition(actor *authz.Actor) (string, []any, bool) {
-	if actor.IsProvinceAdmin() {
-		return "", nil, true
-	}
-	var ors []string
-	var args []any
-	for _, p := range actor.AdminUnitPaths() {
-		ors = append(ors, "g.unit_path LIKE ?")
-		args = append(args, p+"%")
-	}
-	for _, p := range actor.AdminOrgPaths() {
-		ors = append(ors, "g.org_path LIKE ?")
-		args = append(args, p+"%")
-	}
-	if len(ors) == 0 {
-		return "", nil, false
-	}
-	return "EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND (" + strings.Join(ors, " OR ") + "))", args, true
-}
-
 // Filter narrows a listing of users.
 type Filter struct {
 	Role authz.Role
@@ -338,14 +318,11 @@ func (s *Service) ListUsers(ctx context.Context, f Filter) ([]User, error) {
 	if !actor.IsAdmin() {
 		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	scope, args, ok := scopeCondition(actor)
-	if !ok {
+	visible := actor.VisibleUsers("u.id")
+	if visible.Empty() {
 		return nil, nil
 	}
-	var conds []string
-	if scope != "" {
-		conds = append(conds, scope)
-	}
+	conds, args := visible.And(nil, nil)
 	if f.Role != "" || f.UnitPath != "" || f.OrgPath != "" {
 		var sub []string
 		if f.Role != "" {
@@ -451,7 +428,7 @@ func (s *Service) FindUser(ctx context.Context, id int64) (User, error) {
 	if !s.manages(actor, u) && !s.sees(actor, u) {
 		// Not found rather than forbidden: whether an account exists outside one's scope is itself
 		// information the actor should not get.
-		return User{}, apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+		return User{}, apperr.Hidden("accounts.error.user_not_found")
 	}
 	// A user's name and email are personal data: whoever opens someone else's record is logged.
 	path := ""
@@ -465,29 +442,18 @@ func (s *Service) FindUser(ctx context.Context, id int64) (User, error) {
 }
 
 // sees tells whether the actor administers at least one of the user's grants.
-func (s *Service) sees(actor *authz.Actor, u User) bool {
-	if actor.IsProvinceAdmin() {
-		return true
-	}
-	for _, g := range u.Grants {
-		if authz.Under(g.UnitPath, actor.AdminUnitPaths()) || authz.Under(g.OrgPath, actor.AdminOrgPaths()) {
-			return true
-		}
-	}
-	return false
-}
+func (s *Service) sees(actor *authz.Actor, u User) bool { return actor.SeesUser(u.Grants) }
 
 // manages tells whether the actor may change the user: every grant the user holds must be one the
-// actor could have handed out, so a district administrator cannot disable a province administrator.
+// actor could have handed out, so a district administrator cannot disable a province administrator
+// and no province administrator touches another province's people. An account left without a
+// grant is the command line's.
 func (s *Service) manages(actor *authz.Actor, u User) bool {
-	if actor == nil || actor.UserID == u.ID {
+	if actor == nil || actor.UserID == u.ID || !actor.IsAdmin() {
 		return false
 	}
-	if actor.IsProvinceAdmin() {
-		return true
-	}
-	if len(u.Grants) == 0 || !actor.IsAdmin() {
-		return false
+	if len(u.Grants) == 0 {
+		return actor.AdministersUnit("/")
 	}
 	for _, g := range u.Grants {
 		if !actor.MayGrant(g) {
@@ -510,8 +476,8 @@ func (s *Service) AddGrant(ctx context.Context, userID int64, role authz.Role, u
 		if err != nil {
 			return err
 		}
-		if !s.sees(actor, u) && !actor.IsProvinceAdmin() {
-			return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+		if !s.sees(actor, u) && !s.manages(actor, u) {
+			return apperr.Hidden("accounts.error.user_not_found")
 		}
 		g, err := resolveGrant(ctx, tx, role, unitCode, orgID)
 		if err != nil {
@@ -545,7 +511,7 @@ func (s *Service) RevokeGrant(ctx context.Context, userID, grantID int64) error 
 			}
 			if !actor.MayGrant(g) || actor.UserID == userID {
 				if u, err := s.findUser(ctx, tx, userID); err != nil || !s.sees(actor, u) {
-					return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+					return apperr.Hidden("accounts.error.user_not_found")
 				}
 				return apperr.New(apperr.Forbidden, "accounts.error.grant_forbidden")
 			}
@@ -610,7 +576,7 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, ne
 			return apperr.InvalidField("password", "accounts.error.password_same")
 		}
 	} else if !s.manages(actor, u) && actor != authz.System {
-		return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+		return apperr.Hidden("accounts.error.user_not_found")
 	}
 	if err := validatePassword(newPassword, u.Username); err != nil {
 		return err
@@ -636,7 +602,7 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, ne
 func (s *Service) FindByUsername(ctx context.Context, username string) (User, error) {
 	u, err := scanUser(s.DB.Reader().QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.username = ?", NormalizeUsername(username)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+		return User{}, apperr.Hidden("accounts.error.user_not_found")
 	}
 	if err != nil {
 		return User{}, apperr.Wrap(err, "find user")

@@ -196,7 +196,7 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&n.DisplayName, "display-name", "", "full name")
 	fs.StringVar(&n.Email, "email", "", "email address; an invitation (username and sign-in address, never the password) is queued to it")
 	baseURL := fs.String("base-url", env.Getenv("LANTOA_BASE_URL"), "public address of the site, for the sign-in link in the invitation (env LANTOA_BASE_URL)")
-	fs.StringVar(&role, "role", "", "one of province_admin, unit_admin, org_admin, team_member, bridge_operator, learner")
+	fs.StringVar(&role, "role", "", "one of national_admin (no --unit), province_admin, unit_admin, org_admin, team_member, bridge_operator, learner")
 	fs.StringVar(&n.UnitCode, "unit", "", "GSO code of the unit the role covers")
 	fs.Int64Var(&n.OrgID, "org", 0, "id of the organisation the role covers")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
@@ -262,6 +262,10 @@ func userList(ctx context.Context, env Env, args []string) error {
 			scope := g.UnitCode
 			if g.OrgID != 0 {
 				scope = fmt.Sprintf("org:%d", g.OrgID)
+			}
+			if scope == "" { // a national grant covers the country
+				gs = append(gs, string(g.Role))
+				continue
 			}
 			gs = append(gs, string(g.Role)+"@"+scope)
 		}

@@ -137,7 +137,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(), ProvinceCode: ProvinceCode,
+	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(),
 		BaseURL: cfg.Notify.BaseURL},
 		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, I18n: i18n.MustLoad(), Logger: log, Registry: reg,
 			Notify: notifier, Portal: newPortal(svc, ceremonies), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})

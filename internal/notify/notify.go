@@ -20,6 +20,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
@@ -111,6 +112,9 @@ type Message struct {
 	DedupeKey string `json:"-"`
 	// NotBefore delays the first attempt.
 	NotBefore time.Time `json:"-"`
+	// UnitPath is the path of the unit the message is about ("/51/535/"): the chased point's, the
+	// reminded unit's, the recipient's. The outbox of a province shows the messages under it.
+	UnitPath string `json:"-"`
 
 	Status           Status    `json:"status"`
 	Attempts         int       `json:"attempts"`
@@ -205,9 +209,9 @@ func (s *Service) Enqueue(ctx context.Context, tx *db.Tx, m Message) (int64, err
 		return 0, err
 	}
 	id, err := tx.InsertID(ctx, `INSERT INTO notify_messages (kind, channel, recipient, user_id, subject, body, link, dedupe_key,
-		unsubscribe_token, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id`,
+		unsubscribe_token, status, attempts, next_attempt_at, created_at, unit_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id`,
 		string(m.Kind), string(m.Channel), m.Recipient, db.NullInt(m.UserID), m.Subject, m.Body, m.Link, db.NullString(m.DedupeKey),
-		token, string(status), db.Millis(next), db.Millis(now))
+		token, string(status), db.Millis(next), db.Millis(now), m.UnitPath)
 	if err != nil {
 		return 0, apperr.Wrap(err, "queue message")
 	}
@@ -241,13 +245,13 @@ func newToken() (string, error) {
 }
 
 const messageColumns = `id, kind, channel, recipient, COALESCE(user_id, 0), subject, body, link, unsubscribe_token, status, attempts,
-	next_attempt_at, last_error, created_at, sent_at`
+	next_attempt_at, last_error, created_at, sent_at, unit_path`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var next, created, sent int64
 	err := row.Scan(&m.ID, &m.Kind, &m.Channel, &m.Recipient, &m.UserID, &m.Subject, &m.Body, &m.Link, &m.UnsubscribeToken, &m.Status,
-		&m.Attempts, &next, &m.LastError, &created, &sent)
+		&m.Attempts, &next, &m.LastError, &created, &sent, &m.UnitPath)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = db.FromMillis(next), db.FromMillis(created), db.FromMillis(sent)
 	return m, err
 }
@@ -269,10 +273,22 @@ type Filter struct {
 	Limit  int
 }
 
-// List returns the newest messages matching f.
+// visible limits the outbox to the messages about units the actor in ctx administers (a province
+// administrator: the province's; a national administrator: all); without an actor (the worker,
+// metrics, the command line) every message.
+func visible(ctx context.Context) authz.Cond {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
+		return authz.Cond{SQL: "1=1"}
+	}
+	return a.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin).Units("unit_path")
+}
+
+// List returns the newest messages matching f among those the actor in ctx may see.
 func (s *Service) List(ctx context.Context, f Filter) ([]Message, error) {
-	q := "SELECT " + messageColumns + " FROM notify_messages WHERE 1 = 1"
-	var args []any
+	v := visible(ctx)
+	q := "SELECT " + messageColumns + " FROM notify_messages WHERE " + v.SQL
+	args := append([]any(nil), v.Args...)
 	if f.Status != "" {
 		q += " AND status = ?"
 		args = append(args, string(f.Status))
@@ -335,9 +351,11 @@ func (s *Service) Attempts(ctx context.Context, messageID int64) ([]Attempt, err
 	return out, rows.Err()
 }
 
-// Counts returns how many messages are in each status, for the outbox page and metrics.
+// Counts returns how many messages are in each status, for the outbox page and metrics, among those
+// the actor in ctx may see.
 func (s *Service) Counts(ctx context.Context) (map[Status]int64, error) {
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT status, COUNT(*) FROM notify_messages GROUP BY status")
+	v := visible(ctx)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT status, COUNT(*) FROM notify_messages WHERE "+v.SQL+" GROUP BY status", v.Args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count messages")
 	}

@@ -221,6 +221,14 @@ func safeSend(ctx context.Context, s Sender, m Message) (err error) {
 // fixed the address or the SMTP server); the attempt count goes on, so the record stays whole.
 func (s *Service) Retry(ctx context.Context, id int64) error {
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		v := visible(ctx)
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM notify_messages WHERE id = ? AND "+v.SQL, append([]any{id}, v.Args...)...).Scan(&n); err != nil {
+			return apperr.Wrap(err, "find message")
+		}
+		if n == 0 {
+			return apperr.Hidden("notify.error.not_found")
+		}
 		res, err := tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, next_attempt_at = ? WHERE id = ? AND status = ?",
 			string(Pending), db.Millis(s.Now()), id, string(Failed))
 		if err != nil {

@@ -153,22 +153,11 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Org, error) {
 		args = append(args, textfold.LikePattern(f.Query))
 	}
 	if f.Managed {
-		actor := authz.ActorFrom(ctx)
-		if !actor.IsProvinceAdmin() {
-			var ors []string
-			for _, p := range actor.AdminOrgPaths() {
-				ors = append(ors, "o.path LIKE ?")
-				args = append(args, p+"%")
-			}
-			for _, p := range actor.AdminUnitPaths() {
-				ors = append(ors, "o.unit_path LIKE ?")
-				args = append(args, p+"%")
-			}
-			if len(ors) == 0 {
-				return nil, nil
-			}
-			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		managed := authz.ActorFrom(ctx).AdminScope().Orgs("o.path", "o.unit_path")
+		if managed.Empty() {
+			return nil, nil
 		}
+		conds, args = managed.And(conds, args)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 5000 {
@@ -196,8 +185,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Org, error) {
 	return out, rows.Err()
 }
 
-// Create adds an organisation. A province administrator may add any; a unit administrator adds
-// organisations located in their units; an organisation administrator adds sub-organisations.
+// Create adds an organisation. Every organisation is located in a unit (a provincial one in its
+// province's unit), so it belongs to one province. A province administrator adds any in their
+// province; a unit administrator adds organisations located in their units; an organisation
+// administrator adds sub-organisations, which stay in the parent's province.
 func (s *Service) Create(ctx context.Context, o Org) (Org, error) {
 	actor := authz.ActorFrom(ctx)
 	o.Name = strings.Join(strings.Fields(o.Name), " ")
@@ -221,9 +212,15 @@ func (s *Service) Create(ctx context.Context, o Org) (Org, error) {
 				return apperr.InvalidField("unit_code", "units.error.not_found", o.UnitCode)
 			}
 		}
-		allowed := actor.IsProvinceAdmin() ||
-			(parent.ID != 0 && actor.AdministersOrg(parent.Path, parent.UnitPath)) ||
-			(o.UnitPath != "" && actor.AdministersUnit(o.UnitPath))
+		if o.UnitPath == "" {
+			// Every organisation lies in a province, the tenant that owns it.
+			return apperr.InvalidField("unit_code", "orgs.error.unit_required")
+		}
+		if o.ParentID != 0 && authz.ProvinceOfPath(o.UnitPath) != authz.ProvinceOfPath(parent.UnitPath) {
+			return apperr.InvalidField("unit_code", "orgs.error.other_province")
+		}
+		allowed := (parent.ID != 0 && actor.MayChange(authz.Object{OrgPath: parent.Path, OrgUnitPath: parent.UnitPath})) ||
+			actor.MayChange(authz.Object{UnitPath: o.UnitPath})
 		if !allowed {
 			return apperr.New(apperr.Forbidden, "error.forbidden")
 		}

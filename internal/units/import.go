@@ -49,12 +49,13 @@ type importRow struct {
 // Existing codes are updated in place; a unit cannot move to another parent (a reorganisation is
 // recorded with Retire and a successor instead, so earlier data keeps its place).
 //
-// A province administrator imports any level. A unit administrator imports villages and
-// residential groups only, under communes in their subtree: that is how a commune loads its thôn
-// and tổ dân phố from a spreadsheet.
+// The province is the tenant boundary: only the command line adds a province, nobody renames one,
+// and a province administrator imports any level inside their own province only. A unit
+// administrator imports villages and residential groups only, under communes in their subtree:
+// that is how a commune loads its thôn and tổ dân phố from a spreadsheet.
 func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error) {
 	actor := authz.ActorFrom(ctx)
-	if !actor.IsProvinceAdmin() && len(actor.UnitPaths(authz.UnitAdmin)) == 0 {
+	if len(actor.AdminUnitPaths()) == 0 {
 		return ImportResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	if r == nil { // no file sent: said after the access check, which comes first
@@ -76,7 +77,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		return ImportResult{}, err
 	}
 	errs = checkTree(rows, existing)
-	if !actor.IsProvinceAdmin() {
+	switch {
+	case actor.AdministersUnit("/"): // the command line: every province
+	case len(actor.AdminProvinces()) > 0:
+		errs = append(errs, checkProvinceScope(actor, rows, existing)...)
+	default:
 		errs = append(errs, checkVillageScope(actor, rows, existing)...)
 	}
 	if len(errs) > 0 {
@@ -122,7 +127,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 				return apperr.Wrap(err, "set successor")
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "unit.import", ObjectType: "unit", UnitPath: "/",
+		return audit.Record(ctx, tx, audit.Entry{Action: "unit.import", ObjectType: "unit", UnitPath: importPath(rows, paths),
 			Detail: fmt.Sprintf("created=%d updated=%d", res.Created, res.Updated)})
 	})
 	return res, err
@@ -257,6 +262,11 @@ func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
 				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.reparent", Args: []any{r.Code}})
 				continue
 			}
+			// A province is never renamed: a new province is a new code (and a merger, a successor).
+			if r.Level == Province && old.Name != r.Name {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "name", Key: "units.error.province_rename", Args: []any{r.Code}})
+				continue
+			}
 		}
 		if r.ParentCode != "" {
 			p, ok := lookup(r.ParentCode)
@@ -278,6 +288,64 @@ func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
 	return errs
 }
 
+// provinceOf returns the code of the province a row of the file lies in, following parents through
+// the file and the database.
+func provinceOf(u Unit, inFile, existing map[string]Unit) string {
+	for range len(Levels) + 1 {
+		if u.Level == Province || u.ParentCode == "" {
+			return u.Code
+		}
+		if old, ok := existing[u.Code]; ok {
+			return authz.ProvinceOfPath(old.Path)
+		}
+		next, ok := inFile[u.ParentCode]
+		if !ok {
+			next, ok = existing[u.ParentCode]
+		}
+		if !ok {
+			return ""
+		}
+		u = next
+	}
+	return ""
+}
+
+// checkProvinceScope refuses, line by line, what a province administrator may not import: a unit
+// of another province, or a province row that would add or rename a province.
+func checkProvinceScope(actor *authz.Actor, rows []importRow, existing map[string]Unit) []apperr.Detail {
+	inFile := map[string]Unit{}
+	for _, r := range rows {
+		inFile[r.Code] = r.Unit
+	}
+	var errs []apperr.Detail
+	for _, r := range rows {
+		if r.Level == Province {
+			if _, ok := existing[r.Code]; !ok {
+				errs = append(errs, apperr.Detail{Line: r.line, Field: "code", Key: "units.error.province_cli", Args: []any{r.Code}})
+				continue
+			}
+		}
+		if p := provinceOf(r.Unit, inFile, existing); !actor.AdministersProvince(p) {
+			errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.out_of_scope", Args: []any{r.ParentCode}})
+		}
+	}
+	return errs
+}
+
+// importPath is where the audit entry of an import belongs: the one province every row lies in,
+// else the root.
+func importPath(rows []importRow, paths map[string]string) string {
+	province := ""
+	for _, r := range rows {
+		p := authz.ProvinceOfPath(paths[r.Code])
+		if province != "" && p != province {
+			return "/"
+		}
+		province = p
+	}
+	return authz.ProvincePath(province)
+}
+
 // checkVillageScope refuses, line by line, what a unit administrator may not import: anything
 // but a village, or a village under a commune outside their subtree.
 func checkVillageScope(actor *authz.Actor, rows []importRow, existing map[string]Unit) []apperr.Detail {
@@ -296,7 +364,7 @@ func checkVillageScope(actor *authz.Actor, rows []importRow, existing map[string
 }
 
 func (s *Service) loadAll(ctx context.Context) (map[string]Unit, error) {
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code, level, COALESCE(parent_code, ''), path FROM units")
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code, name, level, COALESCE(parent_code, ''), path FROM units")
 	if err != nil {
 		return nil, apperr.Wrap(err, "load units")
 	}
@@ -304,7 +372,7 @@ func (s *Service) loadAll(ctx context.Context) (map[string]Unit, error) {
 	out := map[string]Unit{}
 	for rows.Next() {
 		var u Unit
-		if err := rows.Scan(&u.Code, &u.Level, &u.ParentCode, &u.Path); err != nil {
+		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.Path); err != nil {
 			return nil, apperr.Wrap(err, "scan unit")
 		}
 		out[u.Code] = u

@@ -225,9 +225,11 @@ func (s *Service) CreateVillage(ctx context.Context, u Unit) (Unit, error) {
 }
 
 // Retire records that a unit left the catalogue on validTo and, when it was merged, which unit
-// succeeded it. Only a province administrator may change the official tree.
+// succeeded it. Only the administrator of the unit's province may change the official tree, and
+// only the command line retires a province itself.
 func (s *Service) Retire(ctx context.Context, code, successorCode, validTo string) error {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+	actor := authz.ActorFrom(ctx)
+	if len(actor.UnitPaths(authz.ProvinceAdmin)) == 0 {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	if !isoDate.MatchString(validTo) {
@@ -237,6 +239,10 @@ func (s *Service) Retire(ctx context.Context, code, successorCode, validTo strin
 		u, err := findUnit(ctx, tx, code)
 		if err != nil {
 			return err
+		}
+		province := authz.ProvincePath(authz.ProvinceOfPath(u.Path))
+		if !actor.AdministersUnit(province) || (u.Level == Province && !actor.AdministersUnit("/")) {
+			return apperr.New(apperr.Forbidden, "error.forbidden")
 		}
 		if successorCode != "" {
 			succ, err := findUnit(ctx, tx, successorCode)

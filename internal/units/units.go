@@ -27,6 +27,35 @@ var quangNgai2023 []byte
 // commune-level units), from the GSO catalogue; see docs/data.md for source and licence.
 func QuangNgai2023CSV() []byte { return quangNgai2023 }
 
+//go:embed data/vietnam-units-2023.csv
+var vietnam2023 []byte
+
+// Vietnam2023CSV is every administrative unit of Vietnam as of July 2023 (63 provinces, 705
+// district-level and 10,598 commune-level units) in the same format, for a national deployment;
+// see docs/data.md for source and licence.
+func Vietnam2023CSV() []byte { return vietnam2023 }
+
+// ProvinceCSV returns the header and the rows of one province (the province, its districts and
+// their communes, in the file's order) from a reference CSV such as Vietnam2023CSV. The reference
+// files quote nothing, so lines are split on commas.
+func ProvinceCSV(all []byte, code string) []byte {
+	lines := strings.Split(string(all), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	in := map[string]bool{code: true}
+	for _, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		if len(f) < 4 {
+			continue
+		}
+		if f[0] == code || in[f[3]] {
+			in[f[0]] = true
+			b.WriteString(line + "\n")
+		}
+	}
+	return []byte(b.String())
+}
+
 //go:embed data/quang-ngai-districts.geojson
 var districtsGeoJSON []byte
 
@@ -115,6 +144,29 @@ var typePrefixes = []struct{ prefix, typ string }{
 	{"Xã ", "xa"},
 	{"Ấp ", "ap"},
 	{"Tổ ", "to_dan_pho"},
+}
+
+// InSentence writes a unit's official name as it reads inside a Vietnamese sentence: "Tỉnh Quảng
+// Ngãi" → "tỉnh Quảng Ngãi", "Thành phố Hà Nội" → "thành phố Hà Nội", "Huyện Ba Tơ" → "huyện Ba Tơ".
+func InSentence(name string) string {
+	for _, p := range typePrefixes {
+		if rest, ok := strings.CutPrefix(name, p.prefix); ok {
+			return strings.ToLower(p.prefix) + rest
+		}
+	}
+	return name
+}
+
+// PlaceName is a unit's name without its type, as the place line of a Vietnamese document reads
+// ("Quảng Ngãi, ngày 15 tháng 8 năm 2023"): "Tỉnh Quảng Ngãi" → "Quảng Ngãi", "Thành phố Hà Nội"
+// → "Hà Nội".
+func PlaceName(name string) string {
+	for _, p := range typePrefixes {
+		if rest, ok := strings.CutPrefix(name, p.prefix); ok {
+			return rest
+		}
+	}
+	return name
 }
 
 // TypeFromName reads the unit type from the official name's prefix ("Thị xã Đức Phổ" → thi_xa).

@@ -206,3 +206,78 @@ func TestUnitAdminImportsOwnVillagesOnly(t *testing.T) {
 		}
 	})
 }
+
+// The province is a tenant: a province administrator imports and retires units in their own
+// province only, only the command line adds a province, and nobody renames one.
+func TestProvinceBoundaryOfTheTree(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, sys := seeded(t, d)
+		haNoiCSV := units.ProvinceCSV(units.Vietnam2023CSV(), "01")
+		res, err := s.Import(sys, strings.NewReader(string(haNoiCSV)))
+		if err != nil || res.Created != 1+30+579 {
+			t.Fatalf("import Hà Nội: %+v %v", res, err)
+		}
+		qng := authz.WithActor(context.Background(), &authz.Actor{UserID: 1, Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: "51", UnitPath: "/51/"}}})
+		hn := authz.WithActor(context.Background(), &authz.Actor{UserID: 2, Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: "01", UnitPath: "/01/"}}})
+		nat := authz.WithActor(context.Background(), &authz.Actor{UserID: 3, Grants: []authz.Grant{{Role: authz.NationalAdmin}}})
+
+		// Quảng Ngãi's administrator loads its own units, the province row unchanged included.
+		if _, err := s.Import(qng, strings.NewReader("code,name,level,parent_code\n51,Tỉnh Quảng Ngãi,province,\n535,Huyện Ba Tơ,district,51\n")); err != nil {
+			t.Errorf("own province: %v", err)
+		}
+		bad := "code,name,level,parent_code\n" +
+			"535,Huyện Ba Tơ,district,51\n" + // line 2: its own, fine
+			"00001,Phường Phúc Xá Mới,commune,001\n" + // line 3: renames a Hà Nội commune
+			"99998,Xã Lạ,commune,001\n" + // line 4: adds a commune under a Hà Nội district
+			"98,Tỉnh Thử,province,\n" + // line 5: a new province
+			"51,Tỉnh Quảng Ngãi Mới,province,\n" // line 6: renames its own province
+		_, err = s.Import(qng, strings.NewReader(bad))
+		lines := detailLines(err)
+		if !apperr.Is(err, apperr.Invalid) || lines[2] || !lines[3] || !lines[4] || !lines[5] || !lines[6] {
+			t.Errorf("cross-province import: %v, lines %v", err, lines)
+		}
+		// Hà Nội's administrator renames nothing of Quảng Ngãi's.
+		_, err = s.Import(hn, strings.NewReader("code,name,level,parent_code\n535,Huyện Ba Tơ Đổi Tên,district,51\n"))
+		if lines := detailLines(err); !lines[2] {
+			t.Errorf("Hà Nội renaming Ba Tơ: %v", err)
+		}
+		if u, _ := s.Find(sys, "535"); u.Name != "Huyện Ba Tơ" {
+			t.Errorf("Ba Tơ renamed to %q", u.Name)
+		}
+		// A unit cannot move to another province, not even from the command line.
+		_, err = s.Import(sys, strings.NewReader("code,name,level,parent_code\n535,Huyện Ba Tơ,district,01\n"))
+		if lines := detailLines(err); !lines[2] {
+			t.Errorf("moving Ba Tơ under Hà Nội: %v", err)
+		}
+		// A national administrator changes no province's tree.
+		if _, err := s.Import(nat, strings.NewReader("code,name,level,parent_code\n535,Huyện Ba Tơ,district,51\n")); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("national import: %v", err)
+		}
+		// Retiring: only the unit's own province, and a province only from the command line.
+		if err := s.Retire(hn, "21253", "21262", "2025-01-01"); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("Hà Nội retired a Quảng Ngãi commune: %v", err)
+		}
+		if err := s.Retire(qng, "51", "", "2025-07-01"); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("a province administrator retired the province: %v", err)
+		}
+		if err := s.Retire(qng, "21253", "21262", "2025-01-01"); err != nil {
+			t.Errorf("Quảng Ngãi retiring its own commune: %v", err)
+		}
+		// Reading the whole country's file again changes nothing and adds the other 61 provinces.
+		res, err = s.Import(sys, strings.NewReader(string(units.Vietnam2023CSV())))
+		if err != nil || res.Created != 11366-187-610 {
+			t.Errorf("national file: %+v %v", res, err)
+		}
+	})
+}
+
+func detailLines(err error) map[int]bool {
+	lines := map[int]bool{}
+	if err == nil {
+		return lines
+	}
+	for _, d := range apperr.As(err).Details {
+		lines[d.Line] = true
+	}
+	return lines
+}

@@ -63,13 +63,15 @@ func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, form orgs.Or
 }
 
 // adminUnits lists the units (down to communes) in the subtrees the actor administers, for the
-// unit pickers of the forms.
+// unit pickers of the forms; a national administrator picks among the provinces, whose
+// administrators it appoints.
 func (s *Server) adminUnits(r *http.Request) ([]units.Unit, error) {
+	actor := authz.ActorFrom(r.Context())
+	if actor.IsNational() {
+		return s.provinces.all(r.Context()), nil
+	}
 	var out []units.Unit
-	for _, root := range authz.ActorFrom(r.Context()).AdminUnitPaths() {
-		if root == "/" {
-			root = "/" + s.cfg.ProvinceCode + "/"
-		}
+	for _, root := range actor.AdminUnitPaths() {
 		list, err := s.Units.List(r.Context(), units.Filter{Under: root})
 		if err != nil {
 			return nil, err
@@ -151,19 +153,21 @@ type userNewData struct {
 	Orgs  []orgs.Org
 }
 
+// grantableRoles are the roles the form offers the actor; the service decides on the unit or
+// organisation chosen (authz.Actor.MayGrant).
 func (s *Server) grantableRoles(actor *authz.Actor) []authz.Role {
-	if actor.IsProvinceAdmin() {
-		return authz.Roles
+	if actor.IsNational() {
+		return []authz.Role{authz.NationalAdmin, authz.ProvinceAdmin}
 	}
 	var out []authz.Role
 	for _, role := range authz.Roles {
-		if role == authz.ProvinceAdmin {
-			continue
+		switch {
+		case role == authz.NationalAdmin:
+		case role == authz.ProvinceAdmin && len(actor.AdminProvinces()) == 0:
+		case role.UnitScoped() && len(actor.AdminUnitPaths()) == 0:
+		default:
+			out = append(out, role)
 		}
-		if role.UnitScoped() && len(actor.UnitPaths(authz.UnitAdmin)) == 0 {
-			continue
-		}
-		out = append(out, role)
 	}
 	return out
 }
@@ -378,23 +382,17 @@ type auditData struct {
 	Entries []audit.Entry
 }
 
-// auditScope limits what an administrator reads of the audit log to their subtrees.
-func auditScope(actor *authz.Actor) []string {
-	if actor.IsProvinceAdmin() {
-		return nil
-	}
-	paths := actor.AdminUnitPaths()
-	if paths == nil {
-		paths = []string{}
-	}
-	return paths
+// auditScope limits what an administrator reads of the audit log to their unit subtrees (every
+// province for a national administrator).
+func auditScope(actor *authz.Actor) authz.Cond {
+	return actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin).Units("unit_path")
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	entries, err := audit.List(r.Context(), s.DB.Reader(), audit.Filter{UnitPaths: auditScope(authz.ActorFrom(r.Context())), Action: r.URL.Query().Get("action"), Limit: 200})
+	entries, err := audit.List(r.Context(), s.DB.Reader(), audit.Filter{Visible: auditScope(authz.ActorFrom(r.Context())), Action: r.URL.Query().Get("action"), Limit: 200})
 	if err != nil {
 		return apperr.Wrap(err, "list audit")
 	}

@@ -378,7 +378,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entries, err := audit.List(r.Context(), s.DB.Reader(), audit.Filter{UnitPaths: auditScope(authz.ActorFrom(r.Context())),
+	entries, err := audit.List(r.Context(), s.DB.Reader(), audit.Filter{Visible: auditScope(authz.ActorFrom(r.Context())),
 		Action: r.URL.Query().Get("action"), Limit: limit, BeforeID: int64(before)})
 	if err != nil {
 		return apperr.Wrap(err, "list audit")

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 )
 
 // handler is an HTTP handler that returns its error; errorHandler renders it in one place.
@@ -66,6 +68,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Kind == apperr.Internal {
 		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	s.auditDenial(r, err)
 	lang := langOf(r)
 	msg := s.I18n.T(lang, ae.Key, ae.Args...)
 	lines := make([]apiErrorLine, 0, len(ae.Details))
@@ -97,6 +100,25 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if rerr := s.render(w, r, status, "error", &data); rerr != nil {
 		s.Logger.Error("render error page", "err", rerr)
 		http.Error(w, msg, status)
+	}
+}
+
+// auditDenial writes to the audit log that a signed-in actor was refused something out of their
+// scope (a 403, or a 404 hiding another district's or province's object), under the actor's own
+// province, whose administrators see who probes. Anonymous refusals are 401s and not logged here.
+func (s *Server) auditDenial(r *http.Request, err error) {
+	actor := authz.ActorFrom(r.Context())
+	if actor == nil || !apperr.Denial(err) {
+		return
+	}
+	path := "/"
+	if p := actor.Provinces(); len(p) > 0 {
+		path = authz.ProvincePath(p[0])
+	}
+	e := audit.Entry{Action: "access.denied", ObjectType: "request", UnitPath: path,
+		Detail: r.Method + " " + r.URL.Path + " " + apperr.As(err).Kind.String()}
+	if aerr := audit.RecordView(r.Context(), s.DB, e); aerr != nil {
+		s.Logger.Error("audit denial", "err", aerr)
 	}
 }
 

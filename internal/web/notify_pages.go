@@ -95,9 +95,13 @@ type outboxData struct {
 	Status   string
 }
 
+// mayReadOutbox: province administrators read their province's outbox, national administrators
+// the messages to the administrators they appoint (notify scopes the listing).
+func mayReadOutbox(a *authz.Actor) bool { return a.IsNational() || len(a.AdminProvinces()) > 0 }
+
 // outboxPage shows the outbox to province administrators: what was sent, what waits, what failed.
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) error {
-	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
+	if !mayReadOutbox(authz.ActorFrom(r.Context())) {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	st := notify.Status(r.URL.Query().Get("status"))
@@ -114,7 +118,7 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) outboxRetrySubmit(w http.ResponseWriter, r *http.Request) error {
-	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
+	if !mayReadOutbox(authz.ActorFrom(r.Context())) {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -297,9 +297,6 @@ func (s *Server) renderOutreachTeams(w http.ResponseWriter, r *http.Request, for
 			}
 		}
 		for _, root := range authz.ActorFrom(r.Context()).AdminUnitPaths() {
-			if root == "/" {
-				root = "/" + s.cfg.ProvinceCode + "/"
-			}
 			v, err := s.Units.List(r.Context(), units.Filter{Under: root, Level: units.Village, Limit: 2000})
 			if err != nil {
 				return err

@@ -95,7 +95,7 @@ func (e *env) portalPost() portal.Post {
 
 func (e *env) outboxMessage() int64 {
 	e.t.Helper()
-	id, err := e.web.Notify.EnqueueNow(e.sys, notify.Message{Kind: "report_reminder", Channel: "email", Recipient: "ubnd.bato@example.vn", Subject: "Nhắc", Body: "Nhắc nộp báo cáo"})
+	id, err := e.web.Notify.EnqueueNow(e.sys, notify.Message{Kind: "report_reminder", Channel: "email", Recipient: "ubnd.bato@example.vn", Subject: "Nhắc", Body: "Nhắc nộp báo cáo", UnitPath: "/51/535/"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func pageCases() []pageCase {
 		// The unit tree is public (GET /api/v1/units/{code}); an administrator's unit pages are
 		// limited to their own units, so another district's administrator (and a commune's team
 		// member) gets 404.
-		{"GET /units/{code}", get("/units/535"), expect(ok, map[string]outcome{"anonymous": login, "unit_admin_sontay": deny, "team_member": deny})},
+		{"GET /units/{code}", get("/units/535"), expect(ok, map[string]outcome{"anonymous": login, "unit_admin_sontay": deny, "team_member": deny, "province_admin_hanoi": deny})},
 		{"POST /units/{code}/villages", func(e *env, role string) (string, url.Values) {
 			e.seq++
 			return "/units/" + e.baToCommune + "/villages", form("name", fmt.Sprintf("Thôn Trang %d", e.seq))
@@ -369,11 +369,12 @@ func pageCases() []pageCase {
 		{"POST /account/notifications", func(e *env, _ string) (string, url.Values) { return "/account/notifications", form() }, pageSignedIn},
 		{"GET /unsubscribe/{token}", get("/unsubscribe/khong-co-ma-nay"), pageNotFound},
 		{"POST /unsubscribe/{token}", func(e *env, _ string) (string, url.Values) { return "/unsubscribe/khong-co-ma-nay", form() }, pageNotFound},
-		{"GET /admin/outbox", get("/admin/outbox"), provinceOnlyP},
+		// Each province administrator reads its own province's outbox, the national one all of them.
+		{"GET /admin/outbox", get("/admin/outbox"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "province_admin_hanoi": ok, "national_admin": ok})},
 		{"POST /admin/outbox/{id}/retry", func(e *env, _ string) (string, url.Values) {
 			// A queued message is not retried (409 after the access check).
 			return fmt.Sprintf("/admin/outbox/%d/retry", e.outboxMessage()), form()
-		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": conflict}))},
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": conflict, "national_admin": conflict}))},
 
 		// Reports and dashboards.
 		{"GET /reports", get("/reports"), unitAdmins},

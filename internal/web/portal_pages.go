@@ -63,9 +63,7 @@ type portalHomeData struct {
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	data := portalHomeData{Page: s.newPage(r, "portal.home.title"), Categories: portal.Categories}
-	if prov, err := s.Units.Find(ctx, s.cfg.ProvinceCode); err == nil {
-		data.Province = prov.Name
-	}
+	data.Province = data.ProvinceName
 	var err error
 	if data.Figures, err = s.Figures.Collect(ctx); err != nil {
 		s.Logger.Error("portal figures", "err", err)

@@ -322,7 +322,7 @@ func TestCommunicationPageAndExport(t *testing.T) {
 func TestUnsubscribeAndPreferencesPages(t *testing.T) {
 	d := dbtest.SQLite(t, schema.All())
 	e := newEnv(t, d)
-	id, err := e.web.Notify.EnqueueNow(e.sys, notify.Message{Kind: notify.ReportReminder, Channel: notify.Email, Recipient: "xa@bato.vn", Subject: "Nhắc", Body: "Nộp báo cáo"})
+	id, err := e.web.Notify.EnqueueNow(e.sys, notify.Message{Kind: notify.ReportReminder, Channel: notify.Email, Recipient: "xa@bato.vn", Subject: "Nhắc", Body: "Nộp báo cáo", UnitPath: "/51/535/"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 //go:embed templates
@@ -166,6 +167,11 @@ type Page struct {
 	Nav    []NavItem
 	i18n   *i18n.Bundle
 
+	// Province is the code of the province the page is about (requestProvince), "" on a national
+	// page; ProvinceName its official name from the unit tree ("Tỉnh Quảng Ngãi").
+	Province     string
+	ProvinceName string
+
 	// OG, when set, fills the Open Graph tags of a page that is shared (portal posts).
 	OG *OpenGraph
 }
@@ -194,15 +200,27 @@ func (p Page) OtherLang() string {
 // enforce the same rules whatever the template shows.
 func (p Page) Can(role string) bool { return p.Actor.Has(authz.Role(role)) }
 
-// IsProvinceAdmin tells whether the viewer administers the whole province.
-func (p Page) IsProvinceAdmin() bool { return p.Actor.IsProvinceAdmin() }
+// AdministersProvince tells whether the viewer administers the page's province.
+func (p Page) AdministersProvince() bool { return p.Actor.AdministersProvince(p.Province) }
+
+// ProvinceInSentence is the province's name as it reads inside a sentence: "tỉnh Quảng Ngãi" in
+// Vietnamese, the official name as it stands in English.
+func (p Page) ProvinceInSentence() string {
+	if p.Lang == "vi" {
+		return units.InSentence(p.ProvinceName)
+	}
+	return p.ProvinceName
+}
 
 // IsAdmin tells whether the viewer administers anything.
 func (p Page) IsAdmin() bool { return p.Actor.IsAdmin() }
 
 // newPage fills the common fields for r.
 func (s *Server) newPage(r *http.Request, titleKey string) Page {
-	p := Page{Lang: langOf(r), Actor: authz.ActorFrom(r.Context()), Path: r.URL.Path, i18n: s.I18n}
+	p := Page{Lang: langOf(r), Actor: authz.ActorFrom(r.Context()), Path: r.URL.Path, i18n: s.I18n, Province: s.requestProvince(r)}
+	if prov, ok := s.provinces.find(r.Context(), p.Province); ok {
+		p.ProvinceName = prov.Name
+	}
 	if titleKey != "" {
 		p.Title = p.T(titleKey)
 	}
@@ -225,14 +243,15 @@ func (s *Server) nav(p Page) []NavItem {
 	if p.Actor != nil {
 		items = append(items, NavItem{Href: "/workspace", Label: p.T("portal.nav.workspace")})
 	}
-	if p.Actor != nil && s.Portal != nil && (p.Actor.IsProvinceAdmin() || p.Actor.Has(authz.OrgAdmin)) &&
+	provinceAdmin := len(p.Actor.AdminProvinces()) > 0
+	if p.Actor != nil && s.Portal != nil && (provinceAdmin || p.Actor.Has(authz.OrgAdmin)) &&
 		s.Portal.IsEditor(authz.WithActor(context.Background(), p.Actor)) {
 		items = append(items, NavItem{Href: "/editor/posts", Label: p.T("portal.nav.editor")})
 	}
 	if p.Actor.IsAdmin() {
 		items = append(items, NavItem{Href: "/communication", Label: p.T("portal.nav.comms")})
 	}
-	if p.Actor.IsProvinceAdmin() {
+	if provinceAdmin || p.Actor.IsNational() {
 		items = append(items, NavItem{Href: "/admin/outbox", Label: p.T("notify.nav.outbox")})
 	}
 	if p.Actor != nil {
@@ -246,7 +265,7 @@ func (s *Server) nav(p Page) []NavItem {
 		if p.Actor.IsAdmin() || p.Actor.Has(authz.TeamMember) {
 			items = append(items, NavItem{Href: "/outreach/progress", Label: p.T("outreach.nav")})
 		}
-		if p.Actor.IsProvinceAdmin() || p.Actor.Has(authz.UnitAdmin) {
+		if provinceAdmin || p.Actor.IsNational() || p.Actor.Has(authz.UnitAdmin) {
 			items = append(items, NavItem{Href: "/reports", Label: p.T("reports.nav")})
 		}
 		items = append(items, NavItem{Href: "/dashboard", Label: p.T("reports.nav_dashboard")})

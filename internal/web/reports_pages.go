@@ -315,8 +315,8 @@ func (reportsDashboardData) Share(v float64) string {
 
 func (s *Server) dashboardHome(w http.ResponseWriter, r *http.Request) error {
 	actor := authz.ActorFrom(r.Context())
-	code := s.cfg.ProvinceCode
-	if !actor.IsProvinceAdmin() {
+	code := s.requestProvince(r)
+	if !actor.AdministersProvince(code) {
 		if paths := actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator); len(paths) > 0 {
 			code = codeOfPath(paths[0])
 		} else if orgs := actor.AdminOrgPaths(); len(orgs) > 0 {

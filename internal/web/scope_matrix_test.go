@@ -15,8 +15,11 @@ import (
 )
 
 // The roles of the matrix: anonymous, then one token per role, with two unit administrators so
-// that "in scope" and "out of scope" are both exercised.
-var matrixRoles = []string{"anonymous", "province_admin", "unit_admin_bato", "unit_admin_sontay", "org_admin_tinhdoan", "team_member", "bridge_operator", "learner"}
+// that "in scope" and "out of scope" are both exercised across districts, the administrator of a
+// second province (Hà Nội) so that they are across provinces, and a national administrator, who
+// reads every province and changes none. Every object the cases make belongs to Quảng Ngãi.
+var matrixRoles = []string{"anonymous", "province_admin", "unit_admin_bato", "unit_admin_sontay", "org_admin_tinhdoan", "team_member", "bridge_operator", "learner",
+	"province_admin_hanoi", "national_admin"}
 
 // outcome is what a role gets: ok (2xx), anon (401) or deny (403 or 404: refused, and for objects
 // outside the scope their existence is not confirmed either).
@@ -43,9 +46,10 @@ func expect(def outcome, except map[string]outcome) map[string]outcome {
 }
 
 var (
-	public       = expect(ok, nil)
-	signedIn     = expect(ok, map[string]outcome{"anonymous": anon})
-	adminsOnly   = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "org_admin_tinhdoan": ok})
+	public     = expect(ok, nil)
+	signedIn   = expect(ok, map[string]outcome{"anonymous": anon})
+	adminsOnly = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "org_admin_tinhdoan": ok,
+		"province_admin_hanoi": ok, "national_admin": ok})
 	baToAdmins   = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok})
 	provinceOnly = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok})
 	nobody       = expect(deny, map[string]outcome{"anonymous": anon})
@@ -68,7 +72,7 @@ func matrixCases() []matrixCase {
 		{"GET /api/v1/units/{code}", func(e *env, _ string) (string, string) { return "/api/v1/units/535", "" }, public},
 		{"POST /api/v1/units/import", func(e *env, _ string) (string, string) {
 			return "/api/v1/units/import", "code,name,level,parent_code\n" + e.baToCommune + "-99,Thôn Nhập,village," + e.baToCommune + "\n"
-		}, expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": refused})},
+		}, expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": refused, "province_admin_hanoi": refused})},
 		{"POST /api/v1/units/{code}/villages", func(e *env, role string) (string, string) {
 			return "/api/v1/units/" + e.baToCommune + "/villages", fmt.Sprintf(`{"name":"Thôn Thử %s"}`, strings.ReplaceAll(role, "_", " "))
 		}, baToAdmins},

@@ -30,8 +30,6 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (behind nginx).
 	TrustProxy bool
 	Version    string
-	// ProvinceCode is the root of the unit tree this instance serves.
-	ProvinceCode string
 	// BaseURL is the site's public address ("https://lantoa.quangngai.gov.vn") for absolute links in
 	// feeds and Open Graph tags; empty means the address each request came to.
 	BaseURL string
@@ -75,6 +73,8 @@ type Server struct {
 	// patterns lists every registered route, for the tests that check each route's access rules.
 	patterns []string
 	mux      *http.ServeMux
+	// provinces names the provinces on pages (province.go).
+	provinces *provinceCache
 }
 
 // New builds the server; it fails when a page template is missing or broken, so that a defect
@@ -92,10 +92,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Figures == nil {
 		deps.Figures = portal.NewFigureRegistry()
 	}
-	if cfg.ProvinceCode == "" {
-		cfg.ProvinceCode = "51"
-	}
-	s := &Server{Deps: deps, cfg: cfg}
+	s := &Server{Deps: deps, cfg: cfg, provinces: &provinceCache{units: deps.Units}}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -9,28 +9,30 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 type homeData struct {
 	Page
-	Province     string
-	Districts    int
-	Communes     int
-	Roles        []string
-	ProvinceCode string
+	Districts int
+	Communes  int
+	Roles     []string
 }
 
+// homePage is the viewer's workspace: their roles and the size of their province (of every
+// province for a national administrator).
 func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r, "home.title")
-	data := homeData{Page: p, ProvinceCode: s.cfg.ProvinceCode}
-	if prov, err := s.Units.Find(r.Context(), s.cfg.ProvinceCode); err == nil {
-		data.Province = prov.Name
+	data := homeData{Page: p}
+	under := ""
+	if p.Province != "" {
+		under = authz.ProvincePath(p.Province)
 	}
 	var err error
-	if data.Districts, err = s.Units.Count(r.Context(), unitsFilterLevel("district")); err != nil {
+	if data.Districts, err = s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: under}); err != nil {
 		return err
 	}
-	if data.Communes, err = s.Units.Count(r.Context(), unitsFilterLevel("commune")); err != nil {
+	if data.Communes, err = s.Units.Count(r.Context(), units.Filter{Level: units.Commune, Under: under}); err != nil {
 		return err
 	}
 	if u, ok := currentUser(r); ok {

@@ -142,7 +142,7 @@ func (s *Server) apiPupilCredentials(w http.ResponseWriter, r *http.Request) err
 		trainingSendFile(w, "xlsx", name, buf.Bytes())
 		return nil
 	}
-	if err := accounts.CredentialsPDF(&buf, job.School, creds, time.Now()); err != nil {
+	if err := accounts.CredentialsPDF(&buf, job.School, s.placeOfOrg(r.Context(), job.OrgID), creds, time.Now()); err != nil {
 		return apperr.Wrap(err, "credentials pdf")
 	}
 	w.Header().Set("Content-Type", "application/pdf")

@@ -273,7 +273,7 @@ func (e *env) peer(d *db.DB) *env {
 	deps := e.web.Deps
 	deps.Accounts = accounts.NewService(d)
 	deps.Registry = nil
-	s, err := web.New(web.Config{ProvinceCode: "51"}, deps)
+	s, err := web.New(web.Config{}, deps)
 	if err != nil {
 		e.t.Fatal(err)
 	}

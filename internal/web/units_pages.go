@@ -12,15 +12,22 @@ import (
 
 func unitsFilterLevel(level string) units.Filter { return units.Filter{Level: units.Level(level)} }
 
-// unitRoots are the subtrees a signed-in user browses: the units of their grants, or the whole
-// province for province administrators and for people whose grants name only organisations.
-func (s *Server) unitRoots(actor *authz.Actor) []string {
-	if actor.IsProvinceAdmin() {
-		return []string{"/" + s.cfg.ProvinceCode + "/"}
+// unitRoots are the subtrees a signed-in user browses: the units of their grants (a province
+// administrator's is the province), else the provinces they take part in (people whose grants name
+// only organisations), else every province (a national administrator).
+func (s *Server) unitRoots(r *http.Request) []string {
+	actor := authz.ActorFrom(r.Context())
+	if roots := actor.UnitPaths(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator, authz.Learner); len(roots) > 0 {
+		return roots
 	}
-	roots := actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator, authz.Learner)
+	var roots []string
+	for _, code := range actor.Provinces() {
+		roots = append(roots, authz.ProvincePath(code))
+	}
 	if len(roots) == 0 {
-		return []string{"/" + s.cfg.ProvinceCode + "/"}
+		for _, p := range s.provinces.all(r.Context()) {
+			roots = append(roots, p.Path)
+		}
 	}
 	return roots
 }
@@ -47,8 +54,7 @@ type unitData struct {
 }
 
 func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
-	actor := authz.ActorFrom(r.Context())
-	roots := s.unitRoots(actor)
+	roots := s.unitRoots(r)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q == "" && len(roots) == 1 {
 		return s.renderUnit(w, r, codeOfPath(roots[0]), "", nil)
@@ -102,7 +108,7 @@ func (s *Server) unitsSearchPartial(w http.ResponseWriter, r *http.Request) erro
 	data := unitsData{Page: s.newPage(r, ""), Query: q}
 	if q != "" {
 		var err error
-		if data.Results, err = s.searchUnits(r, s.unitRoots(authz.ActorFrom(r.Context())), q); err != nil {
+		if data.Results, err = s.searchUnits(r, s.unitRoots(r), q); err != nil {
 			return err
 		}
 	}
@@ -117,13 +123,13 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) error {
 // the unit "does not exist" for the viewer.
 func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newName string, formErr error) error {
 	actor := authz.ActorFrom(r.Context())
-	roots := s.unitRoots(actor)
+	roots := s.unitRoots(r)
 	u, err := s.Units.Find(r.Context(), code)
 	if err != nil {
 		return err
 	}
 	if !authz.Under(u.Path, roots) {
-		return apperr.New(apperr.NotFound, "units.error.not_found", code)
+		return apperr.Hidden("units.error.not_found", code)
 	}
 	data := unitData{Page: s.newPage(r, ""), Unit: u, NewName: newName}
 	data.Title = u.Name

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,7 +48,10 @@ type env struct {
 	users                      map[string]int64
 	orgIDs                     map[string]int64
 	baToCommune, sonTayCommune string
-	seq                        int
+	// haNoiCommune lies in the second province of the environment (Hà Nội, two of its districts),
+	// whose administrator is the role province_admin_hanoi.
+	haNoiCommune string
+	seq          int
 	// cer is the ceremony the matrix cases share (see ceremony_api_test.go).
 	cer ceremonyFixture
 	// reports is the reports service (see reports_api_test.go).
@@ -61,8 +65,11 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.units.Import(e.sys, bytes.NewReader(haNoiSubset())); err != nil {
+		t.Fatal(err)
+	}
 	e.outreach = newOutreach(t, e, d)
-	s, err := web.New(web.Config{ProvinceCode: "51"}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
+	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
 		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil), "51"), Reports: e.newReports(d), I18n: i18n.MustLoad(),
 		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
@@ -74,19 +81,23 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	t.Cleanup(e.srv.Close)
 	bt, _ := e.units.List(e.sys, units.Filter{ParentCode: "535", Limit: 1})
 	st, _ := e.units.List(e.sys, units.Filter{ParentCode: "530", Limit: 1})
-	e.baToCommune, e.sonTayCommune = bt[0].Code, st[0].Code
+	hn, _ := e.units.List(e.sys, units.Filter{ParentCode: "001", Limit: 1})
+	e.baToCommune, e.sonTayCommune, e.haNoiCommune = bt[0].Code, st[0].Code, hn[0].Code
+	e.orgIDs["thpt-hanoi"] = e.mustOrg(orgs.Org{Name: "Trường THPT Phan Đình Phùng", Kind: orgs.School, UnitCode: "001"}).ID
 	tinhDoan := e.mustOrg(orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
 	e.orgIDs["tinhdoan"] = tinhDoan.ID
 	e.orgIDs["hd-bato"] = e.mustOrg(orgs.Org{Name: "Huyện đoàn Ba Tơ", Kind: orgs.Union, UnitCode: "535", ParentID: tinhDoan.ID}).ID
 	e.orgIDs["thpt-sontay"] = e.mustOrg(orgs.Org{Name: "Trường THPT Sơn Tây", Kind: orgs.School, UnitCode: "530"}).ID
 	for name, n := range map[string]accounts.NewUser{
-		"province_admin":     {Role: authz.ProvinceAdmin, UnitCode: "51"},
-		"unit_admin_bato":    {Role: authz.UnitAdmin, UnitCode: "535"},
-		"unit_admin_sontay":  {Role: authz.UnitAdmin, UnitCode: "530"},
-		"org_admin_tinhdoan": {Role: authz.OrgAdmin, OrgID: e.orgIDs["tinhdoan"]},
-		"team_member":        {Role: authz.TeamMember, UnitCode: e.baToCommune},
-		"bridge_operator":    {Role: authz.BridgeOperator, UnitCode: "535"},
-		"learner":            {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
+		"province_admin":       {Role: authz.ProvinceAdmin, UnitCode: "51"},
+		"unit_admin_bato":      {Role: authz.UnitAdmin, UnitCode: "535"},
+		"unit_admin_sontay":    {Role: authz.UnitAdmin, UnitCode: "530"},
+		"org_admin_tinhdoan":   {Role: authz.OrgAdmin, OrgID: e.orgIDs["tinhdoan"]},
+		"team_member":          {Role: authz.TeamMember, UnitCode: e.baToCommune},
+		"bridge_operator":      {Role: authz.BridgeOperator, UnitCode: "535"},
+		"learner":              {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
+		"province_admin_hanoi": {Role: authz.ProvinceAdmin, UnitCode: "01"},
+		"national_admin":       {Role: authz.NationalAdmin},
 	} {
 		u := e.mustUser(strings.ReplaceAll(name, "_", "."), n)
 		e.users[name] = u.ID
@@ -97,6 +108,22 @@ func newEnv(t testing.TB, d *db.DB) *env {
 		e.tokens[name] = tok
 	}
 	return e
+}
+
+// haNoiSubset is the second province of the test environment: Hà Nội with two of its districts
+// (Ba Đình, Hoàn Kiếm) and their communes, from the embedded national reference file.
+func haNoiSubset() []byte {
+	all := strings.Split(string(units.ProvinceCSV(units.Vietnam2023CSV(), "01")), "\n")
+	keep := map[string]bool{"01": true, "001": true, "002": true}
+	var b strings.Builder
+	b.WriteString(all[0] + "\n")
+	for _, line := range all[1:] {
+		f := strings.Split(line, ",")
+		if len(f) >= 4 && (keep[f[0]] && f[2] != "commune" || keep[f[3]] && f[2] == "commune") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return []byte(b.String())
 }
 
 func (e *env) mustOrg(o orgs.Org) orgs.Org {
@@ -180,7 +207,8 @@ type listed struct {
 func TestPublicUnitsAPI(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		for level, want := range map[string]int{"province": 1, "district": 13, "commune": 173} {
+		// Quảng Ngãi (1 + 13 + 173) and the environment's part of Hà Nội (1 + 2 + 32).
+		for level, want := range map[string]int{"province": 2, "district": 15, "commune": 205} {
 			var got listed
 			if code := e.json("GET", "/api/v1/units?level="+level, "", nil, &got); code != 200 || len(got.Items) != want {
 				t.Errorf("level %s: %d items, status %d", level, len(got.Items), code)

@@ -58,6 +58,9 @@ type Error struct {
 	Details []Detail
 	// Cause is the internal error; it is logged, never shown.
 	Cause error
+	// OutOfScope marks a not-found that hides an object existing outside the actor's scope (another
+	// district's, another province's): the user learns nothing, the audit log records the denial.
+	OutOfScope bool
 }
 
 // Detail is one problem among several, such as one bad row of an import.
@@ -87,6 +90,19 @@ func (e *Error) Unwrap() error { return e.Cause }
 // New makes an error of kind with a translation key.
 func New(kind Kind, key string, args ...any) *Error {
 	return &Error{Kind: kind, Key: key, Args: args}
+}
+
+// Hidden is the answer to an actor asking for an object that exists outside their scope: not
+// found, so that its existence is not disclosed, and marked so that the denial is audited.
+func Hidden(key string, args ...any) *Error {
+	return &Error{Kind: NotFound, Key: key, Args: args, OutOfScope: true}
+}
+
+// Denial tells whether err refuses the actor something out of their scope: forbidden, or an
+// object hidden by Hidden.
+func Denial(err error) bool {
+	var ae *Error
+	return errors.As(err, &ae) && (ae.Kind == Forbidden || ae.OutOfScope)
 }
 
 // InvalidField is an Invalid error about one input field.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
@@ -86,28 +87,24 @@ func truncate(s string, n int) string {
 
 // Filter narrows a listing of the log.
 type Filter struct {
-	// UnitPaths limits entries to these subtrees; nil means no limit (province-wide).
-	UnitPaths []string
-	ActorID   int64
-	Action    string
-	Limit     int
-	BeforeID  int64
+	// Visible limits entries to what the reader may see: authz's condition on "unit_path" (the
+	// reader's AdminScope). The zero value limits nothing, for the command line and tests.
+	Visible  authz.Cond
+	ActorID  int64
+	Action   string
+	Limit    int
+	BeforeID int64
 }
 
 // List returns entries newest first.
 func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	var where []string
 	var args []any
-	if f.UnitPaths != nil {
-		if len(f.UnitPaths) == 0 {
+	if f.Visible.SQL != "" {
+		if f.Visible.Empty() {
 			return nil, nil
 		}
-		var ors []string
-		for _, p := range f.UnitPaths {
-			ors = append(ors, "unit_path LIKE ?")
-			args = append(args, p+"%")
-		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
+		where, args = f.Visible.And(where, args)
 	}
 	if f.ActorID != 0 {
 		where = append(where, "actor_id = ?")

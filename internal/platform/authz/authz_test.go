@@ -14,6 +14,14 @@ func TestMayGrant(t *testing.T) {
 		want  bool
 	}{
 		{"province makes province admin", province, Grant{Role: ProvinceAdmin, UnitPath: "/51/"}, true},
+		{"province cannot make another province's admin", province, Grant{Role: ProvinceAdmin, UnitPath: "/01/"}, false},
+		{"province cannot give roles in another province", province, Grant{Role: UnitAdmin, UnitPath: "/01/001/"}, false},
+		{"province cannot give another province's org", province, Grant{Role: OrgAdmin, OrgPath: "/40/", UnitPath: "/01/"}, false},
+		{"province cannot make a national admin", province, Grant{Role: NationalAdmin}, false},
+		{"national makes a national admin", &Actor{Grants: []Grant{{Role: NationalAdmin}}}, Grant{Role: NationalAdmin}, true},
+		{"national makes any province's admin", &Actor{Grants: []Grant{{Role: NationalAdmin}}}, Grant{Role: ProvinceAdmin, UnitPath: "/01/"}, true},
+		{"national gives nothing inside a province", &Actor{Grants: []Grant{{Role: NationalAdmin}}}, Grant{Role: UnitAdmin, UnitPath: "/01/001/"}, false},
+		{"the command line gives anything", System, Grant{Role: UnitAdmin, UnitPath: "/01/001/"}, true},
 		{"district cannot make province admin", baTo, Grant{Role: ProvinceAdmin, UnitPath: "/51/"}, false},
 		{"district makes commune admin inside", baTo, Grant{Role: UnitAdmin, UnitPath: "/51/535/21484/"}, true},
 		{"district makes its own level", baTo, Grant{Role: UnitAdmin, UnitPath: "/51/535/"}, true},

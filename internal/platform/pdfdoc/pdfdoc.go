@@ -87,6 +87,9 @@ func DateLine(place string, t time.Time) string {
 	if t.Month() < 3 {
 		month = "0" + month
 	}
+	if place == "" {
+		return fmt.Sprintf("Ngày %s tháng %s năm %d", day, month, t.Year())
+	}
 	return fmt.Sprintf("%s, ngày %s tháng %s năm %d", place, day, month, t.Year())
 }
 
