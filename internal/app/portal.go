@@ -46,7 +46,7 @@ func newPortal(svc *Services, ceremonies *ceremony.Service) *portal.Service {
 	if ceremonies != nil {
 		board := portal.NewCeremonyBoard(PortalCeremony(ceremonies, svc.Outreach))
 		p.Ceremonies = board
-		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, _ int64, _ time.Time) error {
+		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, _ ceremony.Ceremony, _ time.Time) error {
 			tx.AfterCommit(board.Invalidate)
 			return nil
 		})
@@ -62,7 +62,7 @@ func newPortal(svc *Services, ceremonies *ceremony.Service) *portal.Service {
 // is no campaign, or no outreach module).
 func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySource {
 	return portal.CeremonyFunc(func(ctx context.Context) (portal.Ceremony, bool, error) {
-		pc, ok, err := c.PublicSummary(ctx)
+		pc, ok, err := c.PublicSummary(ctx, ProvinceCode)
 		if err != nil || !ok {
 			return portal.Ceremony{}, false, err
 		}
@@ -73,7 +73,7 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 			out.Steps = append(out.Steps, portal.CeremonyStep{Position: st.Position, Title: st.Title, PlannedAt: st.PlannedAt, Current: st.Current})
 		}
 		if o != nil {
-			camp, found, err := o.Current(authz.WithActor(ctx, authz.System))
+			camp, found, err := o.Current(authz.WithActor(ctx, authz.System), ProvinceCode)
 			if err != nil {
 				return portal.Ceremony{}, false, err
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
@@ -130,8 +131,8 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	// Reminders to bridge points that are not ready go through the outbox.
 	ceremonies.Notify, ceremonies.BaseURL = notifier, cfg.Notify.BaseURL
 	// The 7-in-7 campaigns marked to follow the ceremony start at its launch moment.
-	ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(ctx context.Context, tx *db.Tx, _ int64, at time.Time) error {
-		return svc.Outreach.StartFromLaunch(ctx, tx, at)
+	ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
+		return svc.Outreach.StartFromLaunch(ctx, tx, c.Province, at)
 	})
 	defer svc.Outreach.Close()
 

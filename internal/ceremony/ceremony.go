@@ -52,7 +52,10 @@ const (
 
 // Ceremony is one launch ceremony.
 type Ceremony struct {
-	ID         int64     `json:"id"`
+	ID int64 `json:"id"`
+	// Province is the GSO code of the province that holds the ceremony: its bridge points come from
+	// that province's tree, and only its administrators run it.
+	Province   string    `json:"province_code"`
 	Title      string    `json:"title"`
 	StartsAt   time.Time `json:"starts_at"`
 	Venue      string    `json:"venue"`

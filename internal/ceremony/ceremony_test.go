@@ -250,12 +250,12 @@ func TestLaunchOnceRolesAndWindow(t *testing.T) {
 		f := newFixture(t, d)
 		var hookCalls int
 		var mu sync.Mutex
-		f.svc.OnLaunch = append(f.svc.OnLaunch, func(ctx context.Context, tx *db.Tx, id int64, at time.Time) error {
+		f.svc.OnLaunch = append(f.svc.OnLaunch, func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
 			mu.Lock()
 			defer mu.Unlock()
 			hookCalls++
-			if id != f.ceremID || at.IsZero() {
-				t.Errorf("hook got %d %v", id, at)
+			if c.ID != f.ceremID || at.IsZero() {
+				t.Errorf("hook got %d %v", c.ID, at)
 			}
 			return nil
 		})

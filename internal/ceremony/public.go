@@ -39,7 +39,7 @@ type PublicStep struct {
 // PublicSummary returns the current ceremony for the public portal: the latest one by start
 // (there is no archived or cancelled state: every ceremony counts), or false when there is none.
 // It needs no actor.
-func (s *Service) PublicSummary(ctx context.Context) (PublicCeremony, bool, error) {
+func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCeremony, bool, error) {
 	q := s.DB.Reader()
 	var id int64
 	err := q.QueryRowContext(ctx, "SELECT id FROM ceremonies ORDER BY starts_at DESC, id DESC LIMIT 1").Scan(&id)

@@ -37,7 +37,7 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 
 		// The public summary needs no actor.
 		anon := context.Background()
-		pub, ok, err := f.svc.PublicSummary(anon)
+		pub, ok, err := f.svc.PublicSummary(anon, "51")
 		if err != nil || !ok {
 			t.Fatalf("summary: %v %v", ok, err)
 		}
@@ -75,7 +75,7 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		if _, err := f.svc.SetStep(f.sys, f.ceremID, 2); err != nil {
 			t.Fatal(err)
 		}
-		pub, _, err = f.svc.PublicSummary(anon)
+		pub, _, err = f.svc.PublicSummary(anon, "51")
 		if err != nil || pub.Points != 187 || pub.PointsReady != 3 || pub.PointsOnAir != 2 {
 			t.Fatalf("counts: %v %d/%d/%d", err, pub.Points, pub.PointsReady, pub.PointsOnAir)
 		}
@@ -87,7 +87,7 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		if _, err := f.svc.Heartbeat(f.sys, f.ceremID, all[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if pub, _, _ = f.svc.PublicSummary(anon); pub.PointsOnAir != 1 || pub.PointsReady != 3 {
+		if pub, _, _ = f.svc.PublicSummary(anon, "51"); pub.PointsOnAir != 1 || pub.PointsReady != 3 {
 			t.Fatalf("lost point counted: %d on air, %d ready", pub.PointsOnAir, pub.PointsReady)
 		}
 		// No personal data: nothing of the contacts in the summary.
@@ -100,7 +100,7 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pub, _, _ = f.svc.PublicSummary(anon); !pub.LaunchAt.Equal(at) {
+		if pub, _, _ = f.svc.PublicSummary(anon, "51"); !pub.LaunchAt.Equal(at) {
 			t.Fatalf("launch at %v, summary says %v", at, pub.LaunchAt)
 		}
 		// The start cannot move after the launch.
@@ -112,13 +112,13 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pub, _, _ = f.svc.PublicSummary(anon); pub.ID != next.ID || pub.Points != 0 || !pub.LaunchAt.IsZero() {
+		if pub, _, _ = f.svc.PublicSummary(anon, "51"); pub.ID != next.ID || pub.Points != 0 || !pub.LaunchAt.IsZero() {
 			t.Fatalf("current ceremony: %+v", pub)
 		}
 	})
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		svc := ceremony.NewService(d, nil, nil, "51")
-		if _, ok, err := svc.PublicSummary(context.Background()); ok || err != nil {
+		if _, ok, err := svc.PublicSummary(context.Background(), "51"); ok || err != nil {
 			t.Fatalf("no ceremony: %v %v", ok, err)
 		}
 	})

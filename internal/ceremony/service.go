@@ -21,7 +21,7 @@ import (
 
 // LaunchHook runs inside the launch transaction, once, when a ceremony is launched: the outreach
 // module starts its campaign clock here. An error aborts the launch.
-type LaunchHook func(ctx context.Context, tx *db.Tx, ceremonyID int64, launchAt time.Time) error
+type LaunchHook func(ctx context.Context, tx *db.Tx, c Ceremony, launchAt time.Time) error
 
 // Service runs ceremonies. Every method takes the actor from ctx and checks it.
 type Service struct {
@@ -434,7 +434,7 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 		}
 		launchAt = at
 		for _, hook := range s.OnLaunch {
-			if err := hook(ctx, tx, id, at); err != nil {
+			if err := hook(ctx, tx, c, at); err != nil {
 				return err
 			}
 		}

@@ -85,7 +85,10 @@ var DefaultSkills = []Skill{
 // at least Target citizens. A campaign that follows the ceremony gets its launch from the
 // ceremony's launch moment; otherwise an administrator sets it.
 type Campaign struct {
-	ID             int64     `json:"id"`
+	ID int64 `json:"id"`
+	// Province is the GSO code of the province whose campaign it is: it follows that province's
+	// ceremony, and its records come from that province's teams.
+	Province       string    `json:"province_code"`
 	Name           string    `json:"name"`
 	LaunchAt       time.Time `json:"launch_at,omitzero"`
 	Days           int       `json:"days"`

@@ -353,7 +353,7 @@ func TestStartFromLaunch(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := time.Date(2023, 7, 9, 1, 30, 0, 0, time.UTC)
-		if err := d.WriteTx(f.sys, func(tx *db.Tx) error { return f.svc.StartFromLaunch(f.sys, tx, at) }); err != nil {
+		if err := d.WriteTx(f.sys, func(tx *db.Tx) error { return f.svc.StartFromLaunch(f.sys, tx, "51", at) }); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := f.svc.FindCampaign(f.sys, c.ID)

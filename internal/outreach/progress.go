@@ -171,7 +171,7 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		return p, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 	}
 	if campaignID == 0 {
-		c, found, err := s.Current(ctx)
+		c, found, err := s.Current(ctx, authz.ProvinceOfPath(u.Path))
 		if err != nil {
 			return p, err
 		}
@@ -367,7 +367,7 @@ func (s *Service) Mine(ctx context.Context) (MyProgress, error) {
 	if len(memberScope(actor)) == 0 {
 		return MyProgress{}, apperr.New(apperr.Forbidden, "outreach.error.not_member")
 	}
-	c, found, err := s.Current(ctx)
+	c, found, err := s.Current(ctx, actor.HomeProvince())
 	if err != nil {
 		return MyProgress{}, err
 	}
@@ -456,6 +456,6 @@ func (s *Service) scopedCurrent(ctx context.Context, unitCode string) (path stri
 	if !authz.Under(u.Path, progressScope(authz.ActorFrom(ctx))) {
 		return "", Campaign{}, false, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 	}
-	c, found, err = s.Current(ctx)
+	c, found, err = s.Current(ctx, authz.ProvinceOfPath(u.Path))
 	return u.Path, c, found, err
 }

@@ -297,7 +297,7 @@ func findCampaign(ctx context.Context, q db.Querier, id int64) (Campaign, error)
 
 // Current returns the campaign whose window contains now, else the latest one; ok is false when
 // there is no campaign at all.
-func (s *Service) Current(ctx context.Context) (Campaign, bool, error) {
+func (s *Service) Current(ctx context.Context, province string) (Campaign, bool, error) {
 	_, cs, err := s.catalog(ctx)
 	if err != nil || len(cs) == 0 {
 		return Campaign{}, false, err
@@ -373,7 +373,7 @@ func (s *Service) setLaunch(ctx context.Context, tx *db.Tx, id int64, at time.Ti
 
 // StartFromLaunch is the ceremony's launch hook: inside the ceremony's own transaction it sets the
 // launch of every campaign marked to follow the ceremony that has no records yet.
-func (s *Service) StartFromLaunch(ctx context.Context, tx *db.Tx, launchAt time.Time) error {
+func (s *Service) StartFromLaunch(ctx context.Context, tx *db.Tx, province string, launchAt time.Time) error {
 	rows, err := tx.QueryContext(ctx, `SELECT c.id FROM outreach_campaigns c WHERE c.follow_ceremony = 1
 		AND NOT EXISTS (SELECT 1 FROM outreach_records r WHERE r.campaign_id = c.id)`)
 	if err != nil {

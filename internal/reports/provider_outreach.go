@@ -73,7 +73,7 @@ func (p OutreachProvider) Series(ctx context.Context, unitPath string, from, to 
 	}
 	// The line spans the campaign's own days (the plan's seven after the launch), whatever
 	// window the dashboard asked for the other series, and stops today while it runs.
-	if c, found, err := p.Svc.Current(system(ctx)); err == nil && found && !c.LaunchAt.IsZero() {
+	if c, found, err := p.Svc.Current(system(ctx), authz.ProvinceOfPath(unitPath)); err == nil && found && !c.LaunchAt.IsZero() {
 		from = c.LaunchAt
 		if end := c.End(); end.Before(to) {
 			to = end.Add(-time.Millisecond)
@@ -119,7 +119,7 @@ func (p OutreachProvider) Teams(ctx context.Context, unitPath string, asOf time.
 		return nil, err
 	}
 	target := 7.0
-	if c, found, err := p.Svc.Current(ctx); err == nil && found {
+	if c, found, err := p.Svc.Current(ctx, authz.ProvinceOfPath(unitPath)); err == nil && found {
 		target = float64(c.Target)
 	}
 	out := make([]Team, 0, len(teams))

@@ -164,6 +164,9 @@ func (s *Service) FindCourse(ctx context.Context, id int64) (Course, error) {
 // CourseFilter narrows the catalogue.
 type CourseFilter struct {
 	Query string
+	// Province keeps the courses of one province and the national ones ("" keeps every course the
+	// actor may see).
+	Province string
 	// All includes drafts and closed courses (managers only).
 	All bool
 }

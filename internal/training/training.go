@@ -82,7 +82,10 @@ type Exam struct {
 
 // Course is a digital-skills course.
 type Course struct {
-	ID         int64     `json:"id"`
+	ID int64 `json:"id"`
+	// Province is the GSO code of the province that runs the course; "" is a national course,
+	// open to learners of every province and published by a national administrator.
+	Province   string    `json:"province_code"`
 	Title      string    `json:"title"`
 	Summary    string    `json:"summary"`
 	Audience   string    `json:"audience"`
