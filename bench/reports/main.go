@@ -108,7 +108,6 @@ func open(ctx context.Context, source string) (*bench, *seed.Services, error) {
 	b := &bench{d: d, clock: time.Now()}
 	cer := ceremony.NewService(d, us, events.New(d, nil), "51")
 	b.rs = reports.NewService(d, us)
-	b.rs.ProvinceCode = "51"
 	b.rs.Now = func() time.Time { return b.clock }
 	// The providers internal/app registers (the communication section aside: it lives in app).
 	b.rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d), Clock: func() time.Time { return b.clock }},

@@ -16,12 +16,12 @@ import (
 // and the adapters of the modules whose figures are ready (see internal/reports/provider_*.go).
 func newReports(svc *Services) *reports.Service {
 	rs := reports.NewService(svc.DB, svc.Units)
-	rs.ProvinceCode = ProvinceCode
 	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training},
 		// A read-only ceremony service of its own (its event bus is never started): the provider
-		// only lists ceremonies and bridge points, and the demo data needs it before serve builds
-		// the ceremony service with the live bus.
-		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), ProvinceCode)},
+		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
+		// data needs it before serve builds the ceremony service with the live bus. Reading, it
+		// needs no province of its own.
+		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), "")},
 		// Communication tracking (internal/app/portal.go): items by channel.
 		CommsProvider{Portal: portal.NewService(svc.DB)})
 	return rs

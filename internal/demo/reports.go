@@ -17,21 +17,22 @@ func loadReports(ctx context.Context, s Services) error {
 	if s.Reports == nil {
 		return nil
 	}
-	p, _, err := s.Reports.CreatePlanPeriod(ctx)
-	if err != nil {
-		return fmt.Errorf("plan period: %w", err)
-	}
-	as := func(username string) (context.Context, error) {
+	as := func(username string) (context.Context, *authz.Actor, error) {
 		u, err := s.Accounts.FindByUsername(ctx, username)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a := &authz.Actor{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Grants: u.Grants, Via: "cli"}
-		return audit.WithWho(authz.WithActor(ctx, a), audit.Who{UserID: u.ID, Username: u.Username}), nil
+		return audit.WithWho(authz.WithActor(ctx, a), audit.Who{UserID: u.ID, Username: u.Username}), a, nil
 	}
-	baTo, err := as("ubnd.bato")
+	baTo, baToActor, err := as("ubnd.bato")
 	if err != nil {
 		return err
+	}
+	// The plan's period of Ba Tơ's province, named from its People's Committee's grant.
+	p, _, err := s.Reports.CreatePlanPeriod(ctx, baToActor.HomeProvince())
+	if err != nil {
+		return fmt.Errorf("plan period: %w", err)
 	}
 	r, err := s.Reports.OpenReport(baTo, p.ID, "535")
 	if err != nil {
@@ -47,7 +48,7 @@ func loadReports(ctx context.Context, s Services) error {
 			return fmt.Errorf("submit Ba Tơ report: %w", err)
 		}
 	}
-	sonTay, err := as("ubnd.sontay")
+	sonTay, _, err := as("ubnd.sontay")
 	if err != nil {
 		return err
 	}

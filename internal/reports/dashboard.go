@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,10 +16,15 @@ import (
 	"github.com/lantoa/lantoa/internal/units"
 )
 
-// Dashboard is what a unit's dashboard shows. Every figure comes from the providers (through
-// the cache), never from a scan of raw rows per request.
+// Dashboard is what a unit's dashboard shows, or the national one (every province compared).
+// Every figure comes from the providers (through the cache), never from a scan of raw rows per
+// request.
 type Dashboard struct {
+	// Unit is the unit of the dashboard; the zero Unit for the national dashboard.
 	Unit units.Unit
+	// National tells the national dashboard: its children are the provinces and its headline
+	// their sums.
+	National bool
 	// Trail is the way from the province down to Unit, for the drill-down breadcrumbs.
 	Trail []units.Unit
 	// Headline is every section's figures for the unit's subtree.
@@ -27,12 +33,17 @@ type Dashboard struct {
 	Measure Field
 	// Children compares the units (or, below a commune, the teams) one level down.
 	Children []Child
-	// ChildKind is "district", "commune" or "team".
+	// ChildKind is "province", "district", "commune" or "team".
 	ChildKind string
 	// Series is progress over the campaign's days.
 	Series []Series
-	// Map is the choropleth of districts (the province dashboard only).
+	// Map is the choropleth of districts, on a province's dashboard when the district shapes of
+	// the province are known (units.DistrictsGeoJSON holds Quảng Ngãi's only).
 	Map []MapShape
+	// Grid is what stands in for the map where no shapes are known (another province's districts,
+	// the provinces on the national dashboard): every child as a tile coloured by its share.
+	// Nothing is drawn that is not known.
+	Grid []Tile
 	// ComputedAt is when the figures were computed (at most CacheTTL ago).
 	ComputedAt time.Time
 }
@@ -58,14 +69,45 @@ func (c Child) Value(section, key string) float64 {
 	return 0
 }
 
-// PublicDashboardScope is what anonymous visitors may see: the province dashboard only, which
-// holds aggregates and no personal data.
-func (s *Service) PublicDashboard(ctx context.Context, days int) (Dashboard, error) {
-	return s.dashboard(ctx, s.ProvinceCode, days)
+// Tile is one unit of the grid drawn where no map shapes are known.
+type Tile struct {
+	Code, Name string
+	Share      float64 // -1 when unknown
+	Bucket     int     // as MapShape's
 }
 
-// UnitDashboard returns the dashboard of a unit the actor may see: any unit for the province and
-// for officials of the province's organisations, the actor's own subtrees for unit roles.
+// PublicDashboard is what anonymous visitors may see: a province's dashboard, or with province
+// "" the national one comparing the provinces. Both hold aggregates and no personal data.
+func (s *Service) PublicDashboard(ctx context.Context, province string, days int) (Dashboard, error) {
+	if province == "" {
+		return s.nationalDashboard(ctx, days)
+	}
+	if _, err := s.findProvince(ctx, province); err != nil {
+		return Dashboard{}, apperr.InvalidField("province", "reports.error.province_unknown", province)
+	}
+	return s.dashboard(ctx, province, days)
+}
+
+// NationalDashboard is the national dashboard as a signed-in viewer sees it: each province a
+// link down to its own dashboard when the viewer may open it (every one for a national
+// administrator).
+func (s *Service) NationalDashboard(ctx context.Context, days int) (Dashboard, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return Dashboard{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	d, err := s.nationalDashboard(ctx, days)
+	if err != nil {
+		return d, err
+	}
+	for i, c := range d.Children {
+		d.Children[i].Open = maySeeUnit(actor, authz.ProvincePath(c.Code))
+	}
+	return d, nil
+}
+
+// UnitDashboard returns the dashboard of a unit the actor may see (see maySeeUnit); any other
+// unit's dashboard is not found.
 func (s *Service) UnitDashboard(ctx context.Context, code string, days int) (Dashboard, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
@@ -75,8 +117,8 @@ func (s *Service) UnitDashboard(ctx context.Context, code string, days int) (Das
 	if err != nil {
 		return Dashboard{}, err
 	}
-	if !s.maySeeUnit(actor, u.Path) {
-		return Dashboard{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	if !maySeeUnit(actor, u.Path) {
+		return Dashboard{}, apperr.Hidden("units.error.not_found", code)
 	}
 	d, err := s.dashboard(ctx, code, days)
 	if err != nil {
@@ -85,16 +127,19 @@ func (s *Service) UnitDashboard(ctx context.Context, code string, days int) (Das
 	// A district official sees the province's comparison of all districts, but may open only
 	// their own: the others are not links (they would answer 404).
 	for i, c := range d.Children {
-		d.Children[i].Open = d.ChildKind != "team" && s.maySeeUnit(actor, u.Path+c.Code+"/")
+		d.Children[i].Open = d.ChildKind != "team" && maySeeUnit(actor, u.Path+c.Code+"/")
 	}
 	return d, nil
 }
 
-// maySeeUnit: the province sees everything; anybody else sees the dashboards of the subtrees in
-// which they hold a unit role, and the ancestors' dashboards are public aggregates anyway
-// (the province one is public), so an official also sees the units above theirs.
-func (s *Service) maySeeUnit(actor *authz.Actor, path string) bool {
-	if actor.IsProvinceAdmin() || path == s.provincePath() {
+// maySeeUnit: a national administrator sees every dashboard and a province administrator every
+// one of its province; the province's own dashboard, an aggregate, is open to everyone who works
+// in the province; anybody else sees the dashboards of the subtrees in which they hold a unit
+// role, and those of the units above theirs (aggregates of which theirs is a part). Nobody of
+// another province sees a province's dashboards here (its public dashboard is the portal's).
+func maySeeUnit(actor *authz.Actor, path string) bool {
+	province := authz.ProvinceOfPath(path)
+	if actor.IsNational() || actor.AdministersProvince(province) || (path == authz.ProvincePath(province) && actor.InProvince(province)) {
 		return true
 	}
 	for _, root := range actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator) {
@@ -166,33 +211,155 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 			}
 		}
 	}
+	if d.Series, err = s.seriesOf(ctx, u.Path, days, now); err != nil {
+		return Dashboard{}, err
+	}
+	if u.Level == units.Province {
+		if d.Map, err = provinceMap(d.Children); err != nil {
+			return Dashboard{}, err
+		}
+		if len(d.Map) == 0 {
+			d.Grid = gridOf(d.Children)
+		}
+	}
+	return d, nil
+}
+
+// seriesOf is every SeriesProvider's progress under path over the last days days.
+func (s *Service) seriesOf(ctx context.Context, path string, days int, now time.Time) ([]Series, error) {
 	from := time.Date(now.In(VietnamTime).Year(), now.In(VietnamTime).Month(), now.In(VietnamTime).Day()-days+1, 0, 0, 0, 0, VietnamTime)
+	var out []Series
 	for _, p := range s.Providers() {
 		sp, ok := p.(SeriesProvider)
 		if !ok {
 			continue
 		}
-		series, err := cached(ctx, s, fmt.Sprintf("s|%s|%s|%d", p.Section(), u.Path, days), func(ctx context.Context, now time.Time) ([]Series, error) {
-			return sp.Series(ctx, u.Path, from, now)
+		series, err := cached(ctx, s, fmt.Sprintf("s|%s|%s|%d", p.Section(), path, days), func(ctx context.Context, now time.Time) ([]Series, error) {
+			return sp.Series(ctx, path, from, now)
 		})
 		if err != nil {
-			return Dashboard{}, apperr.Wrap(err, "series")
+			return nil, apperr.Wrap(err, "series")
 		}
 		for _, x := range series {
 			x.Section = p.Section()
-			d.Series = append(d.Series, x)
+			out = append(out, x)
 		}
 	}
-	if u.Level == units.Province {
-		shares := map[string]float64{}
-		for _, c := range d.Children {
-			shares[c.Code] = c.Share
-		}
-		if d.Map, err = DistrictMap(shares); err != nil {
+	return out, nil
+}
+
+// nationalDashboard compares the provinces: each province's figures as its own dashboard has
+// them (the same cache), the headline and the progress their sums.
+func (s *Service) nationalDashboard(ctx context.Context, days int) (Dashboard, error) {
+	if days <= 0 {
+		days = DefaultDays
+	}
+	days = min(days, 366)
+	provinces, err := s.Units.List(ctx, units.Filter{Level: units.Province})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	now := s.Now()
+	d := Dashboard{National: true, ChildKind: string(units.Province), ComputedAt: now}
+	var series [][]Series
+	for _, p := range provinces {
+		fields, err := s.fieldsOf(ctx, p.Path)
+		if err != nil {
 			return Dashboard{}, err
 		}
+		d.Children = append(d.Children, Child{Code: p.Code, Name: p.Name, Fields: fields})
+		ps, err := s.seriesOf(ctx, p.Path, days, now)
+		if err != nil {
+			return Dashboard{}, err
+		}
+		series = append(series, ps)
 	}
+	var all [][]Field
+	for _, c := range d.Children {
+		all = append(all, c.Fields)
+	}
+	d.Headline = SumFields(all)
+	d.Measure = measureOf(d.Headline)
+	for i, c := range d.Children {
+		d.Children[i].Share = shareOf(c.Fields, d.Measure)
+	}
+	d.Series = SumSeries(series)
+	d.Grid = gridOf(d.Children)
 	return d, nil
+}
+
+// SumFields adds up the figures (and targets) of several units by section and key, in the order
+// they first appear: every figure a provider gives is a count, so the sum is the count of the
+// whole. A figure some units lack (a course of one province) counts 0 for them.
+func SumFields(lists [][]Field) []Field {
+	var out []Field
+	at := map[string]int{}
+	for _, fields := range lists {
+		for _, f := range fields {
+			k := f.Section + "|" + f.Key
+			i, ok := at[k]
+			if !ok {
+				at[k] = len(out)
+				out = append(out, f)
+				continue
+			}
+			out[i].Value += f.Value
+			out[i].Target += f.Target
+		}
+	}
+	return out
+}
+
+// SumSeries adds up running totals of several units, day by day: on a day a unit's series has no
+// point, its last value before counts (its total so far), and 0 before its first point.
+func SumSeries(lists [][]Series) []Series {
+	type key struct{ section, key string }
+	var order []key
+	first := map[key]Series{}
+	byKey := map[key][][]Point{}
+	for _, list := range lists {
+		for _, x := range list {
+			k := key{x.Section, x.Key}
+			if _, ok := first[k]; !ok {
+				order = append(order, k)
+				first[k] = x
+			}
+			byKey[k] = append(byKey[k], x.Points)
+		}
+	}
+	var out []Series
+	for _, k := range order {
+		var days []string
+		seen := map[string]bool{}
+		for _, pts := range byKey[k] {
+			for _, p := range pts {
+				if !seen[p.Day] {
+					seen[p.Day] = true
+					days = append(days, p.Day)
+				}
+			}
+		}
+		sort.Strings(days)
+		x := first[k]
+		x.Points = make([]Point, len(days))
+		for i, day := range days {
+			x.Points[i].Day = day
+		}
+		for _, pts := range byKey[k] {
+			j, last := 0, 0.0
+			for i, day := range days {
+				for j < len(pts) && pts[j].Day <= day {
+					last = pts[j].Value
+					j++
+				}
+				if j > 0 {
+					x.Points[i].Value += last
+				}
+			}
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func (s *Service) fieldsOf(ctx context.Context, path string) ([]Field, error) {
@@ -254,14 +421,16 @@ type OrgDashboard struct {
 }
 
 // OrgDashboard computes the figures of an organisation subtree from the providers that can.
-// The actor must administer the organisation (or be the province).
+// The actor must administer the organisation (an organisation administrator of it or above, an
+// administrator of the unit it is located in) or be a national administrator; for anyone else
+// it does not exist.
 func (s *Service) OrgDashboard(ctx context.Context, orgID int64, orgPath, orgUnitPath string) (OrgDashboard, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
 		return OrgDashboard{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	if !actor.AdministersOrg(orgPath, orgUnitPath) {
-		return OrgDashboard{}, apperr.New(apperr.NotFound, "orgs.error.not_found")
+	if !actor.IsNational() && !actor.AdministersOrg(orgPath, orgUnitPath) {
+		return OrgDashboard{}, apperr.Hidden("orgs.error.not_found")
 	}
 	d := OrgDashboard{OrgID: orgID, OrgPath: orgPath}
 	var err error
@@ -452,6 +621,35 @@ func DistrictMap(shares map[string]float64) ([]MapShape, error) {
 		out = append(out, MapShape{Code: p.code, Name: p.name, D: p.d, Share: share, Bucket: bucket(share), LabelX: p.labelX, LabelY: p.labelY})
 	}
 	return out, nil
+}
+
+// provinceMap is the choropleth of a province's districts: the known shapes of the children, or
+// none when the province's shapes are not known.
+func provinceMap(children []Child) ([]MapShape, error) {
+	shares := map[string]float64{}
+	for _, c := range children {
+		shares[c.Code] = c.Share
+	}
+	all, err := DistrictMap(shares)
+	if err != nil {
+		return nil, err
+	}
+	var out []MapShape
+	for _, m := range all {
+		if _, ok := shares[m.Code]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// gridOf is the tiles of the children, for a dashboard without a map.
+func gridOf(children []Child) []Tile {
+	out := make([]Tile, 0, len(children))
+	for _, c := range children {
+		out = append(out, Tile{Code: c.Code, Name: c.Name, Share: c.Share, Bucket: bucket(c.Share)})
+	}
+	return out
 }
 
 func bucket(share float64) int {

@@ -12,6 +12,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Translator turns a catalog key into text in the reader's language.
@@ -48,16 +49,6 @@ func Percent(share float64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(strings.ReplaceAll(fmt.Sprintf("%.1f", share*100), ".", ","), "0"), ",") + "%"
 }
 
-// placeName drops the unit-type prefix from an official name: "Huyện Ba Tơ" → "Ba Tơ".
-func placeName(name string) string {
-	for _, p := range []string{"Thành phố ", "Thị xã ", "Huyện ", "Thị trấn ", "Phường ", "Xã ", "Tỉnh "} {
-		if rest, ok := strings.CutPrefix(name, p); ok {
-			return rest
-		}
-	}
-	return name
-}
-
 // issuerOf is the issuing body of a unit's report: its People's Committee.
 func issuerOf(unitName string) string {
 	return "ỦY BAN NHÂN DÂN\n" + strings.ToUpper(unitName)
@@ -82,6 +73,9 @@ func roman(n int) string {
 type ReportDocument struct {
 	Period Period
 	Report Report
+	// ProvinceName is the official name of the reporting unit's province, from the unit tree
+	// ("Tỉnh Quảng Ngãi", "Thành phố Hà Nội").
+	ProvinceName string
 	// Figures are the snapshot (or the live preview of a draft, marked as such).
 	Figures []Field
 	Preview bool
@@ -97,7 +91,11 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 	if err != nil {
 		return ReportDocument{}, err
 	}
-	doc := ReportDocument{Period: p, Report: r, Figures: r.Figures}
+	prov, err := s.Units.Find(ctx, authz.ProvinceOfPath(r.UnitPath))
+	if err != nil {
+		return ReportDocument{}, err
+	}
+	doc := ReportDocument{Period: p, Report: r, Figures: r.Figures, ProvinceName: prov.Name}
 	if r.SubmittedAt.IsZero() {
 		doc.Preview = true
 		if doc.Figures, err = s.LiveFigures(ctx, r, p.Sections); err != nil {
@@ -166,7 +164,8 @@ func timelinessText(on *bool, t Translator) string {
 }
 
 // WritePDF lays the report out as a Decree 30 administrative report of the unit's People's
-// Committee to the Provincial People's Committee.
+// Committee to its province's People's Committee or, for a national period, of the province to
+// the national steering committee. Every place and body is named from the unit tree.
 func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
 	r, p := d.Report, d.Period
 	doc := pdfdoc.New(p.Title)
@@ -178,13 +177,20 @@ func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
 	if prefix == "" {
 		prefix = "BC-UBND"
 	}
-	doc.AdministrativeHeader(pdfdoc.Header{Issuer: issuerOf(r.UnitName), Number: pdfdoc.UnregisteredNumber(prefix), Place: placeName(r.UnitName), Date: date.In(VietnamTime)})
+	doc.AdministrativeHeader(pdfdoc.Header{Issuer: issuerOf(r.UnitName), Number: pdfdoc.UnregisteredNumber(prefix), Place: units.PlaceName(r.UnitName), Date: date.In(VietnamTime)})
 	doc.Title("BÁO CÁO", p.Title)
 	if d.Preview {
 		doc.SetFont(pdfdoc.Family, "I", 12)
 		doc.MultiCell(0, 6, t("reports.pdf.preview"), "", "C", false)
 	}
-	doc.Paragraph(t("reports.pdf.intro", r.UnitName, p.DueAt.In(VietnamTime).Format("02/01/2006")))
+	due := p.DueAt.In(VietnamTime).Format("02/01/2006")
+	recipients := []string{"UBND " + units.InSentence(d.ProvinceName) + " (qua Sở TT&TT) (b/c)", "Sở Thông tin và Truyền thông", "Lưu: VT"}
+	if p.National {
+		doc.Paragraph(t("reports.pdf.intro_national", r.UnitName, due))
+		recipients = []string{"Bộ Thông tin và Truyền thông (b/c)", "Lưu: VT"}
+	} else {
+		doc.Paragraph(t("reports.pdf.intro", units.InSentence(d.ProvinceName), r.UnitName, due))
+	}
 	n := 0
 	for _, fields := range SectionsOf(d.Figures, p.Sections) {
 		n++
@@ -217,18 +223,20 @@ func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
 		position = "CHỦ TỊCH"
 	}
 	doc.SignatureBlock(pdfdoc.Signature{
-		Recipients: []string{"UBND tỉnh (qua Sở TT&TT) (b/c)", "Sở Thông tin và Truyền thông", "Lưu: VT"},
+		Recipients: recipients,
 		Authority:  "TM. ỦY BAN NHÂN DÂN", Position: strings.ToUpper(position), Name: r.SignerName,
 	})
 	return doc.Write(w)
 }
 
-// Summary assembles every district's report of a period for the province: the status of each
-// assigned unit and, per section, the figures of every report in the province's hands
-// (submitted or accepted) with the province's totals.
+// Summary assembles the reports of a period for its reviewer: the status of each assigned unit
+// and, per section, the figures of every report in the reviewer's hands (submitted or accepted)
+// with the totals — a province's districts, or for a national period the provinces.
 type Summary struct {
-	Status   Status
-	Sections []SummarySection
+	Status Status
+	// ProvinceName is the official name of the period's province, "" for a national period.
+	ProvinceName string
+	Sections     []SummarySection
 	// Narratives maps unit code → narrative key → text, from reports in the province's hands.
 	Narratives map[string]map[string]string
 }
@@ -247,16 +255,23 @@ type SummaryRow struct {
 	Values             []float64
 }
 
-// Summary builds the province summary of a period; only the province may.
+// Summary builds the summary of a period: for its reviewer (the province's administrator, or a
+// national administrator for a national period), and for the national administrators, who read
+// every province's summaries.
 func (s *Service) Summary(ctx context.Context, periodID int64) (Summary, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+	actor := authz.ActorFrom(ctx)
+	p, err := s.FindPeriod(ctx, periodID)
+	if err != nil {
 		return Summary{}, err
+	}
+	if !MayReview(actor, p.Province) && !actor.IsNational() {
+		return Summary{}, reviewError(actor, p.Province)
 	}
 	st, err := s.PeriodStatus(ctx, periodID)
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Status: st, Narratives: map[string]map[string]string{}}
+	sum := Summary{Status: st, ProvinceName: p.ProvinceName, Narratives: map[string]map[string]string{}}
 	bySection := map[string]*SummarySection{}
 	for _, sec := range st.Period.Sections {
 		bySection[sec] = &SummarySection{Section: sec}
@@ -355,12 +370,23 @@ func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
 	return sheet.WriteXLSX(w, tables...)
 }
 
-// WritePDF lays the summary out as the Department's report to the Provincial People's Committee.
+// WritePDF lays the summary out as the Department's report to its province's People's Committee
+// (named from the unit tree) or, for a national period, as the Ministry's report to the national
+// steering committee.
 func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
 	p := sum.Status.Period
 	doc := pdfdoc.New(p.Title)
-	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: pdfdoc.UnregisteredNumber("BC-STTTT"),
-		Place: "Quảng Ngãi", Date: now.In(VietnamTime)})
+	header := pdfdoc.Header{Parent: "UBND " + strings.ToUpper(units.InSentence(sum.ProvinceName)), Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+		Number: pdfdoc.UnregisteredNumber("BC-STTTT"), Place: units.PlaceName(sum.ProvinceName), Date: now.In(VietnamTime)}
+	sign := pdfdoc.Signature{Recipients: []string{"UBND " + units.InSentence(sum.ProvinceName) + " (b/c)", "Các đơn vị được giao báo cáo", "Lưu: VT"},
+		Authority: "KT. GIÁM ĐỐC", Position: "PHÓ GIÁM ĐỐC"}
+	if p.National {
+		// The seat of the national body is not in the unit tree: the date line names no place.
+		header = pdfdoc.Header{Issuer: "BỘ THÔNG TIN VÀ TRUYỀN THÔNG", Number: pdfdoc.UnregisteredNumber("BC-BTTTT"), Date: now.In(VietnamTime)}
+		sign = pdfdoc.Signature{Recipients: []string{"Ban Chỉ đạo quốc gia về chuyển đổi số (b/c)", "UBND các tỉnh, thành phố trực thuộc Trung ương", "Lưu: VT"},
+			Authority: "KT. BỘ TRƯỞNG", Position: "THỨ TRƯỞNG"}
+	}
+	doc.AdministrativeHeader(header)
 	doc.Title("BÁO CÁO TỔNG HỢP", p.Title)
 	st := sum.Status
 	doc.Heading("I. " + strings.ToUpper(t("reports.pdf.status_heading")))
@@ -405,8 +431,7 @@ func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
 			doc.Ln(3)
 		}
 	}
-	doc.SignatureBlock(pdfdoc.Signature{Recipients: []string{"UBND tỉnh (b/c)", "Các huyện, thị xã, thành phố", "Lưu: VT"},
-		Authority: "KT. GIÁM ĐỐC", Position: "PHÓ GIÁM ĐỐC"})
+	doc.SignatureBlock(sign)
 	return doc.Write(w)
 }
 

@@ -6,31 +6,41 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 )
 
-// CeremonyProvider reports the bridge points of the launch ceremony (the latest one) through
-// ceremony's exported methods List, ListPoints and CountPoints: readiness and attendance.
-type CeremonyProvider struct{ Svc *ceremony.Service }
+// CeremonySource is what the ceremony provider reads of the ceremony module (*ceremony.Service
+// has it): the ceremonies and one ceremony's bridge points.
+type CeremonySource interface {
+	List(ctx context.Context) ([]ceremony.Ceremony, error)
+	ListPoints(ctx context.Context, id int64, f ceremony.PointFilter) ([]ceremony.Point, error)
+}
+
+// CeremonyProvider reports the bridge points of the launch ceremony of the unit's province (the
+// latest one the province holds) through ceremony's exported methods List, ListPoints and
+// CountPoints: readiness and attendance. Another province's ceremony never counts.
+type CeremonyProvider struct{ Svc CeremonySource }
 
 // Section is "ceremony".
 func (p CeremonyProvider) Section() string { return "ceremony" }
 
 // Fields: bridge points, points ready (target: every point), points on air, delegates present
-// (target: delegates expected).
+// (target: delegates expected). No figures when the province holds no ceremony.
 func (p CeremonyProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
 	ctx = system(ctx)
+	province := authz.ProvinceOfPath(unitPath)
 	list, err := p.Svc.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, nil
-	}
-	latest := list[0]
-	for _, c := range list {
-		if c.ID > latest.ID {
-			latest = c
+	var latest *ceremony.Ceremony
+	for i, c := range list {
+		if c.Province == province && province != "" && (latest == nil || c.ID > latest.ID) {
+			latest = &list[i]
 		}
+	}
+	if latest == nil {
+		return nil, nil
 	}
 	points, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{})
 	if err != nil {

@@ -29,7 +29,7 @@ func system(ctx context.Context) context.Context { return authz.WithActor(ctx, a
 
 // Fields: teams, members, members meeting 7-in-7 (target: every member), guidance records,
 // distinct citizens guided (target: 7 per member), and citizens guided by skill and platform, in
-// the current campaign.
+// the current campaign of the unit's province (another province's campaign never counts).
 func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
 	ctx = system(ctx)
 	code := codeOf(unitPath)
@@ -38,9 +38,16 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 		return nil, err
 	}
 	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(len(teams)), Unit: "reports.measure.teams"}}
-	prog, err := p.Svc.Progress(ctx, code, 0)
+	campaign, found, err := p.Svc.Current(ctx, authz.ProvinceOfPath(unitPath))
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return out, nil // no campaign in the province yet: only the teams exist
+	}
+	prog, err := p.Svc.Progress(ctx, code, campaign.ID)
 	if apperr.Is(err, apperr.NotFound) {
-		return out, nil // no campaign yet: only the teams exist
+		return out, nil
 	}
 	if err != nil {
 		return nil, err

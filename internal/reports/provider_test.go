@@ -56,7 +56,7 @@ func TestModuleProviders(t *testing.T) {
 			t.Fatalf("province outreach with a campaign: %v %+v", err, fields)
 		}
 		// Without members there is no 7-in-7 target: the map falls back to the foundation's measure.
-		dash, err := f.svc.PublicDashboard(context.Background(), 7)
+		dash, err := f.svc.PublicDashboard(context.Background(), "51", 7)
 		if err != nil || dash.Measure.Section != "foundation" {
 			t.Fatalf("measure without members: %v %+v", err, dash.Measure)
 		}
@@ -91,7 +91,7 @@ func TestModuleProviders(t *testing.T) {
 		}
 		*f.clock = f.clock.Add(2 * reports.CacheTTL)
 		// With a member, the dashboard measures the share of members meeting 7-in-7.
-		dash, err = f.svc.PublicDashboard(context.Background(), 7)
+		dash, err = f.svc.PublicDashboard(context.Background(), "51", 7)
 		if err != nil || dash.Measure.Section != "outreach" || dash.Measure.Key != "members_7in7" || dash.Measure.Target != 1 {
 			t.Fatalf("measure: %v %+v", err, dash.Measure)
 		}
@@ -99,7 +99,7 @@ func TestModuleProviders(t *testing.T) {
 			t.Errorf("training: %v %+v", err, tf)
 		}
 		// A plan period now carries every section, and a submission snapshots them all.
-		per, _, err := f.svc.CreatePlanPeriod(f.province)
+		per, _, err := f.svc.CreatePlanPeriod(f.province, "")
 		if err != nil || len(per.Sections) != 4 {
 			t.Fatalf("plan sections: %v %v", err, per.Sections)
 		}

@@ -7,15 +7,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/memo"
 	"github.com/lantoa/lantoa/internal/training"
 )
 
-// TrainingProvider reports the digital-skills courses through training's exported methods
-// ListCourses, Figures and TotalsFor: learners enrolled and passed, per course (each course names
-// its audience) and in total. Training sums its counter table when asked; the provider still asks
-// once per course and level — every district, or every commune — and keeps the answer for
-// CacheTTL, instead of once per unit, so a dashboard of 13 districts is one query per course.
+// TrainingProvider reports the digital-skills courses of the unit's province — its own courses
+// and the national ones, whose figures split by province — through training's exported methods
+// ListCourses and Figures: learners enrolled and passed, per course (each course names its
+// audience) and in total. Training sums its counter table when asked; the provider still asks
+// once per course and level — every district, or every commune — or province, and keeps the
+// answer for CacheTTL, instead of once per unit, so a dashboard of 13 districts is one query per
+// course.
 type TrainingProvider struct {
 	Svc *training.Service
 
@@ -34,10 +37,14 @@ func (p *TrainingProvider) now() time.Time {
 	return time.Now()
 }
 
+func (p *TrainingProvider) cache() *memo.Cache[map[string]training.FigureRow] {
+	p.once.Do(func() { p.memo = &memo.Cache[map[string]training.FigureRow]{TTL: CacheTTL, Now: p.now} })
+	return p.memo
+}
+
 // rowsAt returns every unit's figures of a level for a course, from the memo when fresh.
 func (p *TrainingProvider) rowsAt(ctx context.Context, courseID int64, level string) (map[string]training.FigureRow, error) {
-	p.once.Do(func() { p.memo = &memo.Cache[map[string]training.FigureRow]{TTL: CacheTTL, Now: p.now} })
-	return p.memo.Get(ctx, fmt.Sprintf("%d|%s", courseID, level), func(ctx context.Context, _ time.Time) (map[string]training.FigureRow, error) {
+	return p.cache().Get(ctx, fmt.Sprintf("%d|%s", courseID, level), func(ctx context.Context, _ time.Time) (map[string]training.FigureRow, error) {
 		rows, err := p.Svc.Figures(ctx, training.FigureFilter{CourseID: courseID, Level: level, Limit: 100000})
 		if err != nil {
 			return nil, err
@@ -50,10 +57,33 @@ func (p *TrainingProvider) rowsAt(ctx context.Context, courseID int64, level str
 	})
 }
 
+// provinceTotal returns a course's figures in one province: the sum of the rows of its
+// children and of the people attached to the province itself, from the memo when fresh.
+func (p *TrainingProvider) provinceTotal(ctx context.Context, courseID int64, province string) (training.FigureRow, error) {
+	m, err := p.cache().Get(ctx, fmt.Sprintf("%d|province|%s", courseID, province), func(ctx context.Context, _ time.Time) (map[string]training.FigureRow, error) {
+		rows, err := p.Svc.Figures(ctx, training.FigureFilter{CourseID: courseID, By: "unit", Parent: province, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		var total training.FigureRow
+		for _, r := range rows {
+			total.Enrolled += r.Enrolled
+			total.Started += r.Started
+			total.Passed += r.Passed
+		}
+		return map[string]training.FigureRow{province: total}, nil
+	})
+	return m[province], err
+}
+
 // Fields: learners enrolled and passed in total, and per published course with its audience.
 func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
 	ctx = system(ctx)
-	courses, err := p.Svc.ListCourses(ctx, training.CourseFilter{})
+	province := authz.ProvinceOfPath(unitPath)
+	if province == "" {
+		return nil, nil // figures are per province; the national dashboard adds them up
+	}
+	courses, err := p.Svc.ListCourses(ctx, training.CourseFilter{Province: province})
 	if err != nil {
 		return nil, err
 	}
@@ -62,10 +92,13 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 	var enrolled, passed float64
 	var perCourse []Field
 	for _, c := range courses {
+		if c.Province != "" && c.Province != province {
+			continue // another province's course
+		}
 		var e, ps int
 		switch depth {
 		case 0:
-			t, err := p.Svc.TotalsFor(ctx, c.ID)
+			t, err := p.provinceTotal(ctx, c.ID, code)
 			if err != nil {
 				return nil, err
 			}

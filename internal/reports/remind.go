@@ -10,6 +10,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // RemindBefore is how long before a due date the reminders go out.
@@ -26,29 +27,37 @@ type RemindResult struct {
 
 // SendReminders queues, through the notification outbox, a reminder to every administrator with
 // an e-mail address of each assigned unit that has not yet submitted, for every period due within
-// RemindBefore. Each reminder carries a dedupe key (period, unit, user), so running it again —
-// hourly, or by hand — queues nothing twice. Only the province (or the system) may run it.
+// RemindBefore that the actor reviews (every period for the command line). The administrators of
+// a unit are its People's Committee's (unit_admin); of a province answering a national period,
+// its province administrators. Each reminder carries a dedupe key (period, unit, user), so running
+// it again — hourly, or by hand — queues nothing twice.
 func (s *Service) SendReminders(ctx context.Context) (RemindResult, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+	if err := mayDefine(authz.ActorFrom(ctx)); err != nil {
 		return RemindResult{}, err
 	}
 	return s.remind(ctx, 0)
 }
 
-// RemindPeriod is SendReminders for one period only, as the province asks from its page; an
-// unknown period is not found.
+// RemindPeriod is SendReminders for one period only, as its reviewer asks from its page; a
+// period out of the actor's sight is not found.
 func (s *Service) RemindPeriod(ctx context.Context, periodID int64) (RemindResult, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+	actor := authz.ActorFrom(ctx)
+	if err := mayDefine(actor); err != nil {
 		return RemindResult{}, err
 	}
-	if _, err := s.FindPeriod(ctx, periodID); err != nil {
+	p, err := s.FindPeriod(ctx, periodID)
+	if err != nil {
 		return RemindResult{}, err
+	}
+	if !MayReview(actor, p.Province) {
+		return RemindResult{}, reviewError(actor, p.Province)
 	}
 	return s.remind(ctx, periodID)
 }
 
-// remind reminds the units of periodID, or of every period when it is 0.
+// remind reminds the units of periodID, or of every period the actor reviews when it is 0.
 func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, error) {
+	actor := authz.ActorFrom(ctx)
 	var res RemindResult
 	if s.Notify == nil {
 		return res, apperr.New(apperr.Conflict, "reports.error.no_outbox")
@@ -56,6 +65,7 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	now := s.Now()
 	type target struct {
 		periodID        int64
+		province        string
 		title, unitName string
 		unitPath        string
 		due             time.Time
@@ -66,11 +76,11 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	if periodID != 0 {
 		only, args = " AND p.id = ?", append(args, periodID)
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT p.id, p.title, p.due_at, a.unit_code, a.unit_path, un.name, us.id, us.email
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT p.id, p.province_code, p.title, p.due_at, a.unit_code, a.unit_path, un.name, us.id, us.email
 		FROM report_periods p
 		JOIN report_assignments a ON a.period_id = p.id
 		JOIN units un ON un.code = a.unit_code
-		JOIN role_grants g ON g.unit_code = a.unit_code AND g.role = 'unit_admin'
+		JOIN role_grants g ON g.unit_code = a.unit_code AND (g.role = 'unit_admin' OR (g.role = 'province_admin' AND un.level = 'province'))
 		JOIN users us ON us.id = g.user_id AND us.disabled = 0
 		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_code = a.unit_code
 		WHERE p.due_at >= ? AND p.due_at <= ? AND (r.id IS NULL OR r.state IN ('draft', 'returned'))`+only+`
@@ -84,9 +94,12 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	for rows.Next() {
 		var t target
 		var due int64
-		if err := rows.Scan(&t.periodID, &t.title, &due, &t.unitCode, &t.unitPath, &t.unitName, &t.userID, &t.email); err != nil {
+		if err := rows.Scan(&t.periodID, &t.province, &t.title, &due, &t.unitCode, &t.unitPath, &t.unitName, &t.userID, &t.email); err != nil {
 			rows.Close()
 			return res, apperr.Wrap(err, "reminder targets")
+		}
+		if !MayReview(actor, t.province) {
+			continue // another reviewer's period
 		}
 		if t.email == "" {
 			noEmail[t.userID] = true
@@ -104,7 +117,20 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	if len(targets) == 0 {
 		return res, nil
 	}
+	// The province of each unit reminded, named from the unit tree.
+	var codes []string
+	for _, t := range targets {
+		codes = append(codes, authz.ProvinceOfPath(t.unitPath))
+	}
+	provinces, err := s.Units.FindMany(ctx, codes)
+	if err != nil {
+		return res, err
+	}
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		// One audit entry per period reminded, in its province's log (the root's for a national
+		// period).
+		queued := map[int64]int{}
+		var order []target
 		for _, t := range targets {
 			link := ""
 			if s.BaseURL != "" {
@@ -120,11 +146,11 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 			}
 			msgID, err := s.Notify.Enqueue(ctx, tx, notify.Message{
 				Kind: notify.ReportReminder, Channel: notify.Email, Recipient: t.email, UserID: t.userID,
-				Subject: fmt.Sprintf("Nhắc hạn nộp: %s (hạn %s)", t.title, due),
-				Body: fmt.Sprintf("Kính gửi UBND %s,\n\n%s phải gửi về UBND tỉnh (qua Sở Thông tin và Truyền thông) chậm nhất ngày %s. Đơn vị chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số tỉnh Quảng Ngãi",
-					t.unitName, t.title, due),
+				Subject:   fmt.Sprintf("Nhắc hạn nộp: %s (hạn %s)", t.title, due),
+				Body:      reminderBody(t.title, t.unitName, provinces[authz.ProvinceOfPath(t.unitPath)].Name, due, t.province == ""),
 				Link:      link,
 				DedupeKey: fmt.Sprintf("report_reminder:%d:%s:%d", t.periodID, t.unitCode, t.userID),
+				UnitPath:  t.unitPath,
 			})
 			if err != nil {
 				return err
@@ -133,16 +159,31 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 				t.periodID, t.unitCode, t.userID, msgID, db.Millis(now)); err != nil {
 				return apperr.Wrap(err, "reminder")
 			}
+			if queued[t.periodID] == 0 {
+				order = append(order, t)
+			}
+			queued[t.periodID]++
 			res.Queued++
 		}
-		if res.Queued == 0 {
-			return nil
+		for _, t := range order {
+			if err := audit.Record(ctx, tx, audit.Entry{Action: "report.remind", ObjectType: "report_period", ObjectID: fmt.Sprint(t.periodID),
+				UnitPath: authz.ProvincePath(t.province), Detail: fmt.Sprintf("%d reminders", queued[t.periodID])}); err != nil {
+				return err
+			}
 		}
-		object := ""
-		if periodID != 0 {
-			object = fmt.Sprint(periodID)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "report.remind", ObjectType: "report_period", ObjectID: object, UnitPath: s.provincePath(), Detail: fmt.Sprintf("%d reminders", res.Queued)})
+		return nil
 	})
 	return res, err
+}
+
+// reminderBody is the text of a reminder, naming the unit and its province from the unit tree:
+// a district's or commune's People's Committee reports to its province's, a province answering a
+// national period (through its Department of Information and Communications) to the Ministry.
+func reminderBody(title, unitName, provinceName, due string, national bool) string {
+	if national {
+		return fmt.Sprintf("Kính gửi Sở Thông tin và Truyền thông %s,\n\n%s phải gửi về Bộ Thông tin và Truyền thông chậm nhất ngày %s. %s chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số",
+			units.InSentence(provinceName), title, due, unitName)
+	}
+	return fmt.Sprintf("Kính gửi UBND %s,\n\n%s phải gửi về UBND %s (qua Sở Thông tin và Truyền thông) chậm nhất ngày %s. Đơn vị chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số %s",
+		units.InSentence(unitName), title, units.InSentence(provinceName), due, units.InSentence(provinceName))
 }

@@ -1,10 +1,20 @@
-// Package reports is section IV.6 of the plan: the units (by default the 13 district-level units)
-// compile their results and report to the Provincial People's Committee, through the Department of
-// Information and Communications, by a due date. A report's figures fill themselves from the live
-// data the other modules hold (through Providers) and are snapshotted when the unit submits; the
-// unit writes the narrative (results, difficulties, proposals). The province reviews: returns a
-// report with a comment, or accepts it, which locks it. The package also assembles the province
-// summary, the exports (xlsx, and PDF as a Decree 30 administrative document) and the dashboards.
+// Package reports is section IV.6 of the plan: the units (by default a province's district-level
+// units) compile their results and report to the Provincial People's Committee, through the
+// Department of Information and Communications, by a due date. A report's figures fill themselves
+// from the live data the other modules hold (through Providers, each reading the unit's own
+// province) and are snapshotted when the unit submits; the unit writes the narrative (results,
+// difficulties, proposals). The province reviews: returns a report with a comment, or accepts it,
+// which locks it. The package also assembles the summary, the exports (xlsx, and PDF as a Decree
+// 30 administrative document naming the province from the unit tree) and the dashboards.
+//
+// The province is the tenant: a period belongs to one province (Period.Province), whose
+// administrator defines and reviews it, or is national (Province ""), defined and reviewed by a
+// national administrator and answered by the provinces themselves, each report written by the
+// province's administrator. Who reads what is authz's scope of the actor (ScopeOf province and
+// unit administrators, every province for a national administrator) applied to the assigned
+// units' paths; who changes a period's reports is MayReview (authz.MayChange of the period's
+// province object), so a national administrator reads every province's reports and changes none,
+// and another province's period or report does not exist for an administrator (apperr.Hidden).
 package reports
 
 import (
@@ -131,12 +141,22 @@ const MaxTitle = 300
 // MaxComment bounds a return comment or a reopening reason, in characters.
 const MaxComment = 2000
 
-// Period is one report that a set of units must submit by a due date.
+// Period is one report that a set of units must submit by a due date. A period belongs to a
+// province, whose district- or commune-level units report to the province (reviewed by its
+// province administrator), or is national: the provinces themselves report (each written by its
+// province administrator) to the national steering committee (reviewed by a national
+// administrator).
 type Period struct {
-	ID          int64  `json:"id"`
-	Title       string `json:"title"`
-	PeriodStart string `json:"period_start"` // YYYY-MM-DD
-	PeriodEnd   string `json:"period_end"`
+	ID int64 `json:"id"`
+	// Province is the GSO code of the province that owns the period, "" for a national period.
+	Province string `json:"province_code"`
+	// National tells a national period (Province is "").
+	National bool `json:"national"`
+	// ProvinceName is the province's official name from the unit tree, "" for a national period.
+	ProvinceName string `json:"province_name,omitempty"`
+	Title        string `json:"title"`
+	PeriodStart  string `json:"period_start"` // YYYY-MM-DD
+	PeriodEnd    string `json:"period_end"`
 	// DueAt is the last moment a submission is on time: the end of the due day, Vietnam time.
 	DueAt time.Time `json:"due_at"`
 	// DueDate is DueAt's calendar date (YYYY-MM-DD, Vietnam time).
@@ -152,14 +172,21 @@ type Period struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// PeriodInput is what a province administrator fills in to define a report.
+// PeriodInput is what an administrator fills in to define a report. The period's units decide
+// its kind: provinces (UnitLevel "province", or the codes of provinces) make a national period,
+// which only a national administrator defines; district- or commune-level units make a period
+// of their province, which only that province's administrator defines.
 type PeriodInput struct {
-	Title       string `json:"title"`
-	PeriodStart string `json:"period_start"`
-	PeriodEnd   string `json:"period_end"`
-	DueDate     string `json:"due_date"`
-	// UnitLevel assigns every unit of a level ("district"); UnitCodes lists units one by one.
-	// One of the two is required.
+	// ProvinceCode names the province of a provincial period. Left empty, it is the province the
+	// actor administers, else the province of UnitCodes, else the deployment's only province.
+	ProvinceCode string `json:"province_code"`
+	Title        string `json:"title"`
+	PeriodStart  string `json:"period_start"`
+	PeriodEnd    string `json:"period_end"`
+	DueDate      string `json:"due_date"`
+	// UnitLevel assigns every unit of a level of the province ("district", "commune"), or every
+	// province ("province": a national period); UnitCodes lists units one by one. One of the two
+	// is required.
 	UnitLevel    string   `json:"unit_level"`
 	UnitCodes    []string `json:"unit_codes"`
 	Sections     []string `json:"sections"`
@@ -221,7 +248,7 @@ func (in PeriodInput) Validate() error {
 	if (in.UnitLevel == "") == (len(in.UnitCodes) == 0) {
 		return apperr.InvalidField("unit_level", "reports.error.units_required")
 	}
-	if in.UnitLevel != "" && in.UnitLevel != "district" && in.UnitLevel != "commune" {
+	if in.UnitLevel != "" && in.UnitLevel != "district" && in.UnitLevel != "commune" && in.UnitLevel != "province" {
 		return apperr.InvalidField("unit_level", "reports.error.unit_level")
 	}
 	if len(in.UnitCodes) > 500 {
@@ -265,7 +292,10 @@ type Report struct {
 	UnitCode string `json:"unit_code"`
 	UnitName string `json:"unit_name"`
 	UnitPath string `json:"-"`
-	State    State  `json:"state"`
+	// PeriodProvince is the province of the report's period ("" for a national period): whose
+	// administrator reviews the report.
+	PeriodProvince string `json:"-"`
+	State          State  `json:"state"`
 	// Version increases with every change; a save that names an older version is refused, so two
 	// people editing at once do not overwrite each other.
 	Version          int64     `json:"version"`
@@ -356,6 +386,7 @@ func (d DraftInput) Validate() error {
 type UnitStatus struct {
 	UnitCode    string    `json:"unit_code"`
 	UnitName    string    `json:"unit_name"`
+	UnitPath    string    `json:"-"`
 	ReportID    int64     `json:"report_id,omitempty"`
 	State       State     `json:"state"`
 	OnTime      *bool     `json:"on_time"`

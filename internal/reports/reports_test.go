@@ -64,17 +64,17 @@ func TestWorkflowStatusAndLock(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		// Only the province defines reports.
-		if _, _, err := f.svc.CreatePlanPeriod(f.baTo); !apperr.Is(err, apperr.Forbidden) {
+		if _, _, err := f.svc.CreatePlanPeriod(f.baTo, ""); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("district creating the plan's period: %v", err)
 		}
-		p, created, err := f.svc.CreatePlanPeriod(f.province)
+		p, created, err := f.svc.CreatePlanPeriod(f.province, "")
 		if err != nil || !created {
 			t.Fatalf("plan period: %v %v", created, err)
 		}
 		if len(p.UnitCodes) != 13 || p.DueDate != "2023-08-15" || p.Title != reports.PlanTitle {
 			t.Fatalf("plan period: %+v", p)
 		}
-		if again, created, err := f.svc.CreatePlanPeriod(f.province); err != nil || created || again.ID != p.ID {
+		if again, created, err := f.svc.CreatePlanPeriod(f.province, ""); err != nil || created || again.ID != p.ID {
 			t.Fatalf("second plan period: %v %v %v", again.ID, created, err)
 		}
 		// Sơn Tây cannot open Ba Tơ's report; Ba Tơ opens its own.
@@ -366,7 +366,7 @@ func TestRemindersDedupe(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p, _, err := f.svc.CreatePlanPeriod(f.province)
+		p, _, err := f.svc.CreatePlanPeriod(f.province, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,7 +423,7 @@ func TestRemindersDedupe(t *testing.T) {
 func TestSignerKept(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
-		p, _, err := f.svc.CreatePlanPeriod(f.province)
+		p, _, err := f.svc.CreatePlanPeriod(f.province, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -503,7 +503,7 @@ func TestDistrictMap(t *testing.T) {
 func TestDashboardsAndCache(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
-		dash, err := f.svc.PublicDashboard(context.Background(), 10)
+		dash, err := f.svc.PublicDashboard(context.Background(), "51", 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -525,12 +525,12 @@ func TestDashboardsAndCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		*f.clock = f.clock.Add(30 * time.Second)
-		dash, _ = f.svc.PublicDashboard(context.Background(), 10)
+		dash, _ = f.svc.PublicDashboard(context.Background(), "51", 10)
 		if got := figure(dash.Headline, "orgs"); got != before {
 			t.Errorf("within the cache's minute: %v, want the cached %v", got, before)
 		}
 		*f.clock = f.clock.Add(reports.CacheTTL)
-		dash, _ = f.svc.PublicDashboard(context.Background(), 10)
+		dash, _ = f.svc.PublicDashboard(context.Background(), "51", 10)
 		if got := figure(dash.Headline, "orgs"); got != before+1 {
 			t.Errorf("after the cache's minute: %v, want %v", got, before+1)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,8 +34,6 @@ type Service struct {
 	// BaseURL, when set, makes the reminders' links absolute ("https://lantoa.quangngai.gov.vn").
 	BaseURL string
 	Now     func() time.Time
-	// ProvinceCode is the root of the unit tree.
-	ProvinceCode string
 
 	mu        sync.RWMutex
 	providers []Provider
@@ -44,7 +43,7 @@ type Service struct {
 
 // NewService returns a Service on d with the built-in foundation provider registered.
 func NewService(d *db.DB, u *units.Service) *Service {
-	s := &Service{DB: d, Units: u, Now: time.Now, ProvinceCode: "51"}
+	s := &Service{DB: d, Units: u, Now: time.Now}
 	s.Register(NewFoundationProvider(d))
 	return s
 }
@@ -91,44 +90,62 @@ func (s *Service) provider(section string) Provider {
 	return nil
 }
 
-func (s *Service) provincePath() string { return "/" + s.ProvinceCode + "/" }
-
-// viewScope returns the unit subtrees whose reports the actor sees: nil for the whole province,
-// else the subtrees the actor administers as a unit administrator. Anybody else is refused.
-func viewScope(actor *authz.Actor) ([]string, error) {
-	if actor.IsProvinceAdmin() {
-		return nil, nil
-	}
-	if paths := actor.UnitPaths(authz.UnitAdmin); len(paths) > 0 {
-		return paths, nil
-	}
+// viewScope is the part of the unit tree whose periods and reports the actor reads: the units
+// it administers as province or unit administrator, every province for a national
+// administrator. Anybody else is refused.
+func viewScope(actor *authz.Actor) (authz.Scope, error) {
 	if actor == nil {
-		return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+		return authz.Scope{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	return nil, apperr.New(apperr.Forbidden, "error.forbidden")
+	scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin)
+	if scope.Empty() {
+		return scope, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return scope, nil
 }
 
-func inScope(path string, scope []string) bool { return scope == nil || authz.Under(path, scope) }
-
-// scopeSQL is " AND (col LIKE ? OR …)" for a limited scope, "" for the province.
-func scopeSQL(col string, scope []string) (string, []any) {
-	if scope == nil {
-		return "", nil
-	}
-	var ors []string
-	var args []any
-	for _, p := range scope {
-		ors = append(ors, col+" LIKE ?")
-		args = append(args, p+"%")
-	}
-	return " AND (" + strings.Join(ors, " OR ") + ")", args
+// MayReview tells whether the actor reviews the reports of a period of province ("" for a
+// national period): returns, accepts, reopens them, reminds the units and reads the summary. A
+// province's periods are its province administrator's; national periods a national
+// administrator's. A national administrator reviews no province's reports.
+func MayReview(actor *authz.Actor, province string) bool {
+	return actor.MayChange(authz.ProvinceObject(province))
 }
 
-func requireProvince(actor *authz.Actor) error {
+// MayWrite tells whether the actor writes the report of the unit at path: the administrator of
+// the unit (its People's Committee, UBND), not whoever reviews it. A province answers national
+// periods through its province administrator.
+func MayWrite(actor *authz.Actor, path string) bool {
+	if isProvincePath(path) {
+		return actor.AdministersProvince(authz.ProvinceOfPath(path))
+	}
+	return authz.Under(path, actor.UnitPaths(authz.UnitAdmin))
+}
+
+// isProvincePath tells a province's own path ("/51/") from one below it.
+func isProvincePath(path string) bool { return strings.Count(path, "/") == 2 }
+
+// reviewError is the refusal of a change to a period or its reports by someone who may read
+// them but does not review them, saying who does.
+func reviewError(actor *authz.Actor, province string) error {
+	switch {
+	case actor == nil:
+		return apperr.New(apperr.Unauthenticated, "error.login_required")
+	case province == "":
+		return apperr.New(apperr.Forbidden, "reports.error.national_only")
+	case actor.IsNational():
+		return apperr.New(apperr.Forbidden, "reports.error.national_reads")
+	}
+	return apperr.New(apperr.Forbidden, "reports.error.province_only")
+}
+
+// mayDefine tells whether the actor may define any period at all: a province administrator, a
+// national administrator or the command line.
+func mayDefine(actor *authz.Actor) error {
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	if !actor.IsProvinceAdmin() {
+	if len(actor.AdminProvinces()) == 0 && !actor.IsNational() && !actor.AdministersUnit("/") {
 		return apperr.New(apperr.Forbidden, "reports.error.province_only")
 	}
 	return nil
@@ -151,23 +168,32 @@ func actorName(ctx context.Context) string {
 // PlanTitle is the title of the plan's report (section IV.6 of the plan).
 const PlanTitle = "Báo cáo kết quả triển khai Phong trào chuyển đổi số"
 
-// PlanPeriod is the plan's report: every district-level unit, due 15/8/2023, with every
-// registered section and every narrative.
-func (s *Service) PlanPeriod() PeriodInput {
-	return PeriodInput{Title: PlanTitle, PeriodStart: "2023-07-01", PeriodEnd: "2023-08-15", DueDate: "2023-08-15",
+// PlanPeriod is the plan's report of a province: every district-level unit, due 15/8/2023,
+// with every registered section and every narrative.
+func (s *Service) PlanPeriod(province string) PeriodInput {
+	return PeriodInput{ProvinceCode: province, Title: PlanTitle, PeriodStart: "2023-07-01", PeriodEnd: "2023-08-15", DueDate: "2023-08-15",
 		UnitLevel: "district", Sections: s.Sections(), Narratives: Narratives, NumberPrefix: "BC-UBND"}
 }
 
-// CreatePlanPeriod creates the plan's report unless a period with its title and due date exists,
-// in which case it returns that one.
-func (s *Service) CreatePlanPeriod(ctx context.Context) (Period, bool, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+// CreatePlanPeriod creates the plan's report of a province ("" : the province the actor
+// administers, or the deployment's only one) unless the province has a period with its title
+// and due date, in which case it returns that one.
+func (s *Service) CreatePlanPeriod(ctx context.Context, province string) (Period, bool, error) {
+	actor := authz.ActorFrom(ctx)
+	if err := mayDefine(actor); err != nil {
 		return Period{}, false, err
 	}
-	in := s.PlanPeriod()
+	in := s.PlanPeriod(province)
+	code, national, err := s.periodProvince(ctx, actor, in)
+	if err != nil {
+		return Period{}, false, err
+	}
+	if national {
+		return Period{}, false, apperr.InvalidField("unit_level", "reports.error.units_mixed")
+	}
 	var id int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id FROM report_periods WHERE title = ? AND due_at = ? ORDER BY id LIMIT 1",
-		in.Title, db.Millis(s.dueAt(in.DueDate))).Scan(&id)
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT id FROM report_periods WHERE province_code = ? AND title = ? AND due_at = ? ORDER BY id LIMIT 1",
+		code, in.Title, db.Millis(s.dueAt(in.DueDate))).Scan(&id)
 	if err == nil {
 		p, err := s.FindPeriod(ctx, id)
 		return p, false, err
@@ -175,6 +201,7 @@ func (s *Service) CreatePlanPeriod(ctx context.Context) (Period, bool, error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Period{}, false, apperr.Wrap(err, "find plan period")
 	}
+	in.ProvinceCode = code
 	p, err := s.CreatePeriod(ctx, in)
 	return p, err == nil, err
 }
@@ -184,12 +211,96 @@ func (s *Service) dueAt(date string) time.Time {
 	return EndOfDay(d)
 }
 
-// CreatePeriod defines a report. Only a province administrator may.
+// findProvince returns the province with code, or an invalid-field error when there is none.
+func (s *Service) findProvince(ctx context.Context, code string) (units.Unit, error) {
+	u, err := s.Units.Find(ctx, code)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && u.Level != units.Province) {
+		return units.Unit{}, apperr.InvalidField("province_code", "reports.error.province_unknown", code)
+	}
+	return u, err
+}
+
+// periodProvince decides whose a new period is, and whether the actor may define it: national
+// when its units are provinces (only a national administrator's), else the province named, or
+// the one the actor administers, or that of the units listed, or the deployment's only
+// province (only that province's administrator's).
+func (s *Service) periodProvince(ctx context.Context, actor *authz.Actor, in PeriodInput) (code string, national bool, err error) {
+	var listed map[string]units.Unit
+	if len(in.UnitCodes) > 0 {
+		if listed, err = s.Units.FindMany(ctx, in.UnitCodes); err != nil {
+			return "", false, err
+		}
+	}
+	provinces, others := 0, 0
+	for _, c := range in.UnitCodes {
+		switch u, ok := listed[c]; {
+		case !ok || u.ValidTo != "":
+			return "", false, apperr.InvalidField("unit_codes", "reports.error.unit_unknown", c)
+		case u.Level == units.Province:
+			provinces++
+		default:
+			others++
+		}
+	}
+	if provinces > 0 && others > 0 {
+		return "", false, apperr.InvalidField("unit_codes", "reports.error.units_mixed")
+	}
+	national = in.UnitLevel == string(units.Province) || provinces > 0
+	if national {
+		if in.ProvinceCode != "" {
+			return "", false, apperr.InvalidField("province_code", "reports.error.units_mixed")
+		}
+		if !MayReview(actor, "") {
+			return "", false, reviewError(actor, "")
+		}
+		return "", true, nil
+	}
+	if len(actor.AdminProvinces()) == 0 && !actor.AdministersUnit("/") {
+		// A national administrator reads the provinces' periods and defines none of them.
+		return "", false, apperr.New(apperr.Forbidden, "reports.error.national_reads")
+	}
+	code = in.ProvinceCode
+	if code == "" {
+		if mine := actor.AdminProvinces(); len(mine) == 1 {
+			code = mine[0]
+		}
+	}
+	if code == "" && len(in.UnitCodes) > 0 {
+		code = authz.ProvinceOfPath(listed[in.UnitCodes[0]].Path)
+	}
+	if code == "" {
+		all, err := s.Units.List(ctx, units.Filter{Level: units.Province, Limit: 2})
+		if err != nil {
+			return "", false, err
+		}
+		if len(all) != 1 {
+			return "", false, apperr.InvalidField("province_code", "reports.error.province_required")
+		}
+		code = all[0].Code
+	}
+	if _, err := s.findProvince(ctx, code); err != nil {
+		return "", false, err
+	}
+	if !MayReview(actor, code) {
+		return "", false, apperr.New(apperr.Forbidden, "reports.error.not_your_province")
+	}
+	for _, c := range in.UnitCodes {
+		if !authz.Under(listed[c].Path, []string{authz.ProvincePath(code)}) {
+			return "", false, apperr.InvalidField("unit_codes", "reports.error.unit_out_of_province", c)
+		}
+	}
+	return code, false, nil
+}
+
+// CreatePeriod defines a report: a province's, by its province administrator, or a national
+// one, by a national administrator (see PeriodInput).
 func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+	actor := authz.ActorFrom(ctx)
+	if err := mayDefine(actor); err != nil {
 		return Period{}, err
 	}
 	in.Title = strings.Join(strings.Fields(in.Title), " ")
+	in.ProvinceCode = strings.TrimSpace(in.ProvinceCode)
 	if err := in.Validate(); err != nil {
 		return Period{}, err
 	}
@@ -197,6 +308,10 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 		if s.provider(sec) == nil {
 			return Period{}, apperr.InvalidField("sections", "reports.error.section", sec)
 		}
+	}
+	code, national, err := s.periodProvince(ctx, actor, in)
+	if err != nil {
+		return Period{}, err
 	}
 	// A period without a choice of sections carries every figure, as the web form's default does:
 	// a report that fills itself should not come out empty because a field was left out.
@@ -207,24 +322,24 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 		in.Narratives = Narratives
 	}
 	var assigned []units.Unit
-	if in.UnitLevel != "" {
-		list, err := s.Units.List(ctx, units.Filter{Level: units.Level(in.UnitLevel), Under: s.provincePath()})
-		if err != nil {
+	switch {
+	case national && in.UnitLevel != "":
+		if assigned, err = s.Units.List(ctx, units.Filter{Level: units.Province}); err != nil {
 			return Period{}, err
 		}
-		assigned = list
-	} else {
+	case in.UnitLevel != "":
+		if assigned, err = s.Units.List(ctx, units.Filter{Level: units.Level(in.UnitLevel), Under: authz.ProvincePath(code)}); err != nil {
+			return Period{}, err
+		}
+	default:
 		found, err := s.Units.FindMany(ctx, in.UnitCodes)
 		if err != nil {
 			return Period{}, err
 		}
 		seen := map[string]bool{}
 		for _, c := range in.UnitCodes {
-			u, ok := found[c]
-			if !ok || u.ValidTo != "" {
-				return Period{}, apperr.InvalidField("unit_codes", "reports.error.unit_unknown", c)
-			}
-			if u.Level != units.District && u.Level != units.Commune {
+			u := found[c]
+			if !national && u.Level != units.District && u.Level != units.Commune {
 				return Period{}, apperr.InvalidField("unit_codes", "reports.error.unit_level")
 			}
 			if !seen[c] {
@@ -238,11 +353,11 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 	}
 	now := s.Now()
 	var id int64
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		id, err = tx.InsertID(ctx, `INSERT INTO report_periods (title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Title, in.PeriodStart, in.PeriodEnd, db.Millis(s.dueAt(in.DueDate)), strings.Join(in.Sections, ","), strings.Join(in.Narratives, ","),
+		id, err = tx.InsertID(ctx, `INSERT INTO report_periods (province_code, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			code, in.Title, in.PeriodStart, in.PeriodEnd, db.Millis(s.dueAt(in.DueDate)), strings.Join(in.Sections, ","), strings.Join(in.Narratives, ","),
 			in.NumberPrefix, actorName(ctx), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert period")
@@ -253,7 +368,7 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "report_period.create", ObjectType: "report_period", ObjectID: fmt.Sprint(id),
-			UnitPath: s.provincePath(), Detail: fmt.Sprintf("%s; %d units; due %s", in.Title, len(assigned), in.DueDate)})
+			UnitPath: authz.ProvincePath(code), Detail: fmt.Sprintf("%s; %d units; due %s", in.Title, len(assigned), in.DueDate)})
 	})
 	if err != nil {
 		return Period{}, err
@@ -261,15 +376,16 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 	return s.FindPeriod(ctx, id)
 }
 
-const periodColumns = "id, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at"
+const periodColumns = "id, province_code, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at"
 
 func scanPeriod(row interface{ Scan(...any) error }) (Period, error) {
 	var p Period
 	var due, created int64
 	var sections, narratives string
-	if err := row.Scan(&p.ID, &p.Title, &p.PeriodStart, &p.PeriodEnd, &due, &sections, &narratives, &p.NumberPrefix, &p.CreatedBy, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Province, &p.Title, &p.PeriodStart, &p.PeriodEnd, &due, &sections, &narratives, &p.NumberPrefix, &p.CreatedBy, &created); err != nil {
 		return p, err
 	}
+	p.National = p.Province == ""
 	p.DueAt, p.CreatedAt = db.FromMillis(due), db.FromMillis(created)
 	p.DueDate = p.DueAt.In(VietnamTime).Format("2006-01-02")
 	p.Sections, p.Narratives = splitList(sections), splitList(narratives)
@@ -283,8 +399,28 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// FindPeriod returns one period with its assigned units. Periods are visible to the province and
-// to the administrators of an assigned unit.
+// nameProvinces fills the periods' province names from the unit tree.
+func (s *Service) nameProvinces(ctx context.Context, ps []Period) error {
+	var codes []string
+	for _, p := range ps {
+		if p.Province != "" && !slices.Contains(codes, p.Province) {
+			codes = append(codes, p.Province)
+		}
+	}
+	found, err := s.Units.FindMany(ctx, codes)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		ps[i].ProvinceName = found[ps[i].Province].Name
+	}
+	return nil
+}
+
+// FindPeriod returns one period with its assigned units. A period is visible to the national
+// administrators and to the administrators of an assigned unit: the province's administrator
+// for the province's periods (and for a national period the province answers), a district's
+// for the periods it reports in. Anyone else's period does not exist for them.
 func (s *Service) FindPeriod(ctx context.Context, id int64) (Period, error) {
 	scope, err := viewScope(authz.ActorFrom(ctx))
 	if err != nil {
@@ -309,26 +445,31 @@ func (s *Service) FindPeriod(ctx context.Context, id int64) (Period, error) {
 			return Period{}, apperr.Wrap(err, "scan assignment")
 		}
 		p.UnitCodes = append(p.UnitCodes, code)
-		visible = visible || inScope(path, scope)
+		visible = visible || scope.HasUnit(path)
 	}
 	if err := rows.Err(); err != nil {
 		return Period{}, apperr.Wrap(err, "list assignments")
 	}
 	if !visible {
-		return Period{}, apperr.New(apperr.NotFound, "reports.error.period_not_found")
+		return Period{}, apperr.Hidden("reports.error.period_not_found")
 	}
-	return p, nil
+	ps := []Period{p}
+	if err := s.nameProvinces(ctx, ps); err != nil {
+		return Period{}, err
+	}
+	return ps[0], nil
 }
 
-// ListPeriods returns the periods the actor takes part in, the latest due first.
+// ListPeriods returns the periods the actor takes part in (every one for a national
+// administrator), the latest due first.
 func (s *Service) ListPeriods(ctx context.Context) ([]Period, error) {
 	scope, err := viewScope(authz.ActorFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
-	where, args := scopeSQL("a.unit_path", scope)
-	q := "SELECT " + periodColumns + " FROM report_periods p WHERE EXISTS (SELECT 1 FROM report_assignments a WHERE a.period_id = p.id" + where + ") ORDER BY due_at DESC, id DESC LIMIT 500"
-	rows, err := s.DB.Reader().QueryContext(ctx, q, args...)
+	cond := scope.Units("a.unit_path")
+	q := "SELECT " + periodColumns + " FROM report_periods p WHERE EXISTS (SELECT 1 FROM report_assignments a WHERE a.period_id = p.id AND " + cond.SQL + ") ORDER BY due_at DESC, id DESC LIMIT 500"
+	rows, err := s.DB.Reader().QueryContext(ctx, q, cond.Args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list periods")
 	}
@@ -350,8 +491,11 @@ func (s *Service) ListPeriods(ctx context.Context) ([]Period, error) {
 	if len(out) == 0 {
 		return out, nil
 	}
+	if err := s.nameProvinces(ctx, out); err != nil {
+		return nil, err
+	}
 	ph := strings.TrimSuffix(strings.Repeat("?,", len(out)), ",")
-	args = args[:0]
+	var args []any
 	for _, p := range out {
 		args = append(args, p.ID)
 	}
@@ -374,7 +518,7 @@ func (s *Service) ListPeriods(ctx context.Context) ([]Period, error) {
 // ---- Reports ----
 
 const reportColumns = `r.id, r.period_id, r.unit_code, u.name, r.unit_path, r.state, r.version, r.first_submitted_at, r.submitted_at, r.submitted_by,
-	r.returned_at, r.returned_by, r.return_comment, r.accepted_at, r.accepted_by, r.signer_name, r.signer_position, r.created_at, r.updated_at, p.due_at`
+	r.returned_at, r.returned_by, r.return_comment, r.accepted_at, r.accepted_by, r.signer_name, r.signer_position, r.created_at, r.updated_at, p.due_at, p.province_code`
 
 const reportFrom = " FROM reports r JOIN units u ON u.code = r.unit_code JOIN report_periods p ON p.id = r.period_id"
 
@@ -382,7 +526,7 @@ func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var r Report
 	var first, sub, ret, acc, created, updated, due int64
 	err := row.Scan(&r.ID, &r.PeriodID, &r.UnitCode, &r.UnitName, &r.UnitPath, &r.State, &r.Version, &first, &sub, &r.SubmittedBy,
-		&ret, &r.ReturnedBy, &r.ReturnComment, &acc, &r.AcceptedBy, &r.SignerName, &r.SignerPosition, &created, &updated, &due)
+		&ret, &r.ReturnedBy, &r.ReturnComment, &acc, &r.AcceptedBy, &r.SignerName, &r.SignerPosition, &created, &updated, &due, &r.PeriodProvince)
 	r.FirstSubmittedAt, r.SubmittedAt, r.ReturnedAt, r.AcceptedAt = db.FromMillis(first), db.FromMillis(sub), db.FromMillis(ret), db.FromMillis(acc)
 	r.CreatedAt, r.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	r.OnTime = onTime(r.FirstSubmittedAt, db.FromMillis(due))
@@ -398,9 +542,9 @@ func (s *Service) ListReports(ctx context.Context, periodID int64) ([]Report, er
 	if _, err := s.FindPeriod(ctx, periodID); err != nil {
 		return nil, err
 	}
-	where, args := scopeSQL("r.unit_path", scope)
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+reportColumns+reportFrom+" WHERE r.period_id = ?"+where+" ORDER BY r.unit_code",
-		append([]any{periodID}, args...)...)
+	cond := scope.Units("r.unit_path")
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+reportColumns+reportFrom+" WHERE r.period_id = ? AND "+cond.SQL+" ORDER BY r.unit_code",
+		append([]any{periodID}, cond.Args...)...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list reports")
 	}
@@ -417,7 +561,7 @@ func (s *Service) ListReports(ctx context.Context, periodID int64) ([]Report, er
 }
 
 // FindReport returns one report with its narratives, figures and history; a report outside the
-// actor's scope is not found.
+// actor's scope (another district's, another province's) is not found.
 func (s *Service) FindReport(ctx context.Context, id int64) (Report, error) {
 	scope, err := viewScope(authz.ActorFrom(ctx))
 	if err != nil {
@@ -427,8 +571,8 @@ func (s *Service) FindReport(ctx context.Context, id int64) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	if !inScope(r.UnitPath, scope) {
-		return Report{}, apperr.New(apperr.NotFound, "reports.error.not_found")
+	if !scope.HasUnit(r.UnitPath) {
+		return Report{}, apperr.Hidden("reports.error.not_found")
 	}
 	return r, nil
 }
@@ -486,12 +630,6 @@ func (s *Service) loadReport(ctx context.Context, q db.Querier, id int64) (Repor
 	return r, rows.Err()
 }
 
-// mayEdit tells whether the actor writes the unit's report: an administrator of the unit (UBND
-// of the district), not the province, which reviews.
-func mayEdit(actor *authz.Actor, unitPath string) bool {
-	return authz.Under(unitPath, actor.UnitPaths(authz.UnitAdmin))
-}
-
 // OpenReport returns the unit's report for the period, creating the draft when there is none.
 func (s *Service) OpenReport(ctx context.Context, periodID int64, unitCode string) (Report, error) {
 	actor := authz.ActorFrom(ctx)
@@ -507,7 +645,7 @@ func (s *Service) OpenReport(ctx context.Context, periodID int64, unitCode strin
 	if err != nil {
 		return Report{}, apperr.Wrap(err, "find assignment")
 	}
-	if !mayEdit(actor, path) {
+	if !MayWrite(actor, path) {
 		return Report{}, apperr.New(apperr.Forbidden, "reports.error.not_your_unit")
 	}
 	var id int64
@@ -557,13 +695,13 @@ func (s *Service) editable(ctx context.Context, tx *db.Tx, id int64, version int
 	if err != nil {
 		return Report{}, err
 	}
-	if !inScope(r.UnitPath, scope) {
-		return Report{}, apperr.New(apperr.NotFound, "reports.error.not_found")
+	if !scope.HasUnit(r.UnitPath) {
+		return Report{}, apperr.Hidden("reports.error.not_found")
 	}
 	if r.State == Accepted {
 		return Report{}, lockedError(r)
 	}
-	if !mayEdit(authz.ActorFrom(ctx), r.UnitPath) {
+	if !MayWrite(authz.ActorFrom(ctx), r.UnitPath) {
 		return Report{}, apperr.New(apperr.Forbidden, "reports.error.not_your_unit")
 	}
 	if r.State == Submitted {
@@ -712,22 +850,33 @@ func (s *Service) snapshot(ctx context.Context, sections []string, unitPath stri
 	return out, nil
 }
 
-// review runs one of the province's decisions on a report inside a transaction.
+// review runs one of the reviewer's decisions on a report inside a transaction: the province's
+// on its units' reports, the national administrators' on the provinces' reports of a national
+// period. A report the actor cannot read is not found; one it reads but does not review is
+// forbidden.
 func (s *Service) review(ctx context.Context, id int64, from []State, to State, action, comment string, commentRequired bool) (Report, error) {
-	if err := requireProvince(authz.ActorFrom(ctx)); err != nil {
+	actor := authz.ActorFrom(ctx)
+	scope, err := viewScope(actor)
+	if err != nil {
 		return Report{}, err
 	}
 	comment = strings.TrimSpace(comment)
-	if commentRequired && comment == "" {
-		return Report{}, apperr.InvalidField("comment", "reports.error.comment_required")
-	}
-	if !utf8.ValidString(comment) || utf8.RuneCountInString(comment) > MaxComment {
-		return Report{}, apperr.InvalidField("comment", "reports.error.comment_long", MaxComment)
-	}
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		r, err := s.loadReport(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if !scope.HasUnit(r.UnitPath) {
+			return apperr.Hidden("reports.error.not_found")
+		}
+		if !MayReview(actor, r.PeriodProvince) {
+			return reviewError(actor, r.PeriodProvince)
+		}
+		if commentRequired && comment == "" {
+			return apperr.InvalidField("comment", "reports.error.comment_required")
+		}
+		if !utf8.ValidString(comment) || utf8.RuneCountInString(comment) > MaxComment {
+			return apperr.InvalidField("comment", "reports.error.comment_long", MaxComment)
 		}
 		allowed := false
 		for _, st := range from {
@@ -782,7 +931,9 @@ func (s *Service) Reopen(ctx context.Context, id int64, reason string) (Report, 
 }
 
 // PeriodStatus lists every assigned unit in the actor's scope with its state and timeliness, and
-// the reporting and on-time rates over exactly those units.
+// the reporting and on-time rates over exactly those units: the province's administrator sees
+// all the units of the province's periods and its own province in a national period, a
+// national administrator every unit of every period (every province of a national one).
 func (s *Service) PeriodStatus(ctx context.Context, periodID int64) (Status, error) {
 	scope, err := viewScope(authz.ActorFrom(ctx))
 	if err != nil {
@@ -792,11 +943,11 @@ func (s *Service) PeriodStatus(ctx context.Context, periodID int64) (Status, err
 	if err != nil {
 		return Status{}, err
 	}
-	where, args := scopeSQL("a.unit_path", scope)
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT a.unit_code, u.name, COALESCE(r.id, 0), COALESCE(r.state, ''), COALESCE(r.first_submitted_at, 0), COALESCE(r.submitted_at, 0)
+	cond := scope.Units("a.unit_path")
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT a.unit_code, u.name, a.unit_path, COALESCE(r.id, 0), COALESCE(r.state, ''), COALESCE(r.first_submitted_at, 0), COALESCE(r.submitted_at, 0)
 		FROM report_assignments a JOIN units u ON u.code = a.unit_code
 		LEFT JOIN reports r ON r.period_id = a.period_id AND r.unit_code = a.unit_code
-		WHERE a.period_id = ?`+where+` ORDER BY a.unit_code`, append([]any{periodID}, args...)...)
+		WHERE a.period_id = ? AND `+cond.SQL+` ORDER BY a.unit_path`, append([]any{periodID}, cond.Args...)...)
 	if err != nil {
 		return Status{}, apperr.Wrap(err, "status")
 	}
@@ -806,7 +957,7 @@ func (s *Service) PeriodStatus(ctx context.Context, periodID int64) (Status, err
 		var u UnitStatus
 		var state string
 		var first, sub int64
-		if err := rows.Scan(&u.UnitCode, &u.UnitName, &u.ReportID, &state, &first, &sub); err != nil {
+		if err := rows.Scan(&u.UnitCode, &u.UnitName, &u.UnitPath, &u.ReportID, &state, &first, &sub); err != nil {
 			return Status{}, apperr.Wrap(err, "status")
 		}
 		u.State = State(state)

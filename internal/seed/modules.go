@@ -96,7 +96,7 @@ func (g *gen) reports(ctx context.Context) error {
 	if g.s.Reports == nil {
 		return nil
 	}
-	p, _, err := g.s.Reports.CreatePlanPeriod(ctx)
+	p, _, err := g.s.Reports.CreatePlanPeriod(ctx, g.o.ProvinceCode)
 	if err != nil {
 		return fmt.Errorf("plan period: %w", err)
 	}

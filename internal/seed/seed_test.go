@@ -40,7 +40,6 @@ func services(t *testing.T, d *db.DB) Services {
 	}
 	cer := ceremony.NewService(d, u, events.New(d, nil), "51")
 	rs := reports.NewService(d, u)
-	rs.ProvinceCode = "51"
 	rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d)}, reports.CeremonyProvider{Svc: cer})
 	return Services{DB: d, Units: u, Orgs: orgs.NewService(d), Accounts: acc, Ceremony: cer, Reports: rs}
 }

@@ -107,9 +107,15 @@ func pageCases() []pageCase {
 	provinceOnlyP := pageOnly(provinceOnly)
 	adminsOnlyP := pageOnly(adminsOnly)
 	unitAdmins := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok})
+	// Reports: every object is Quảng Ngãi's. Hà Nội's administrator reads none (404) and defines its
+	// own periods only; the national administrator reads every one and changes none (403).
+	reporters := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok,
+		"province_admin_hanoi": ok, "national_admin": ok})
+	baToReadersP := reportsWith(baToAdminsP, map[string]outcome{"national_admin": ok})
 	// As GET /api/v1/dashboard/units/{code}: Ba Tơ's administrators, and the members and operators
-	// who work there.
-	dashboardBaTo := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "bridge_operator": ok})
+	// who work there, and the national administrator.
+	dashboardBaTo := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "bridge_operator": ok,
+		"national_admin": ok})
 	course := func(e *env) int64 { return e.course(false).ID }
 	team := func(e *env) outreach.Team { return e.baToTeam() }
 	return []pageCase{
@@ -377,21 +383,22 @@ func pageCases() []pageCase {
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": conflict, "national_admin": conflict}))},
 
 		// Reports and dashboards.
-		{"GET /reports", get("/reports"), unitAdmins},
+		{"GET /reports", get("/reports"), reporters},
 		{"POST /reports/periods", func(e *env, role string) (string, url.Values) {
 			e.seq++
 			return "/reports/periods", form("title", fmt.Sprintf("Kỳ trang %d", e.seq), "period_start", "2023-07-01", "period_end", "2023-08-15", "due_date", "2023-08-15", "unit_codes", "535", "sections", "foundation")
-		}, provinceOnlyP},
-		{"POST /reports/plan", func(e *env, _ string) (string, url.Values) { return "/reports/plan", form() }, provinceOnlyP},
+		}, reportsWith(provinceOnlyP, map[string]outcome{"province_admin_hanoi": invalid})},
+		{"POST /reports/plan", func(e *env, _ string) (string, url.Values) { return "/reports/plan", form() },
+			reportsWith(provinceOnlyP, map[string]outcome{"province_admin_hanoi": ok})},
 		{"GET /reports/periods/{id}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d", e.baToPeriod().ID), nil
-		}, pageOnly(baToAdmins)},
+		}, baToReadersP},
 		{"GET /reports/periods/{id}/summary", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/summary", e.baToPeriod().ID), nil
-		}, provinceOnlyP},
+		}, reportsWith(provinceOnlyP, map[string]outcome{"national_admin": ok})},
 		{"GET /reports/periods/{id}/status.xlsx", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/status.xlsx", e.baToPeriod().ID), nil
-		}, baToAdminsP},
+		}, baToReadersP},
 		{"POST /reports/periods/{id}/remind", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/remind", e.baToPeriod().ID), form()
 		}, provinceOnlyP},
@@ -400,7 +407,7 @@ func pageCases() []pageCase {
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "unit_admin_bato": ok}))},
 		{"GET /reports/{id}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/%d", e.baToReport(reports.Draft).ID), nil
-		}, baToAdminsP},
+		}, baToReadersP},
 		{"POST /reports/{id}/save", func(e *env, _ string) (string, url.Values) {
 			r := e.baToReport(reports.Draft)
 			return fmt.Sprintf("/reports/%d/save", r.ID), form("version", fmt.Sprint(r.Version), "results", "Kết quả")
@@ -423,7 +430,7 @@ func pageCases() []pageCase {
 		{"GET /dashboard/units/{code}/export", get("/dashboard/units/535/export"), dashboardBaTo},
 		{"GET /dashboard/orgs/{id}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["hd-bato"]), nil
-		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok}))},
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "national_admin": ok}))},
 		{"GET /dashboard/public", get("/dashboard/public"), pagePublic},
 		{"GET /dashboard/public/export", get("/dashboard/public/export"), pagePublic},
 	}

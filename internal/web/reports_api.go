@@ -58,7 +58,17 @@ func (s *Server) apiReportPeriodCreate(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) apiReportPlanPeriod(w http.ResponseWriter, r *http.Request) error {
-	p, created, err := s.Reports.CreatePlanPeriod(r.Context())
+	// The body is optional: {"province_code": "01"} names the province when the administrator
+	// administers several.
+	var in struct {
+		ProvinceCode string `json:"province_code"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			return err
+		}
+	}
+	p, created, err := s.Reports.CreatePlanPeriod(r.Context(), in.ProvinceCode)
 	if err != nil {
 		return err
 	}
@@ -258,11 +268,13 @@ func (s *Server) apiReportSummaryExport(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// dashboardJSON is the API shape of a dashboard.
+// dashboardJSON is the API shape of a dashboard. The national dashboard has level "national",
+// no unit and the provinces as children.
 type dashboardJSON struct {
 	Unit       string             `json:"unit_code"`
 	Name       string             `json:"unit_name"`
 	Level      string             `json:"level"`
+	National   bool               `json:"national"`
 	Headline   []reports.Field    `json:"headline"`
 	Measure    string             `json:"measure,omitempty"`
 	ChildKind  string             `json:"child_kind,omitempty"`
@@ -293,9 +305,12 @@ func sharePtr(v float64) *float64 {
 }
 
 func (s *Server) dashboardToJSON(r *http.Request, d reports.Dashboard) dashboardJSON {
-	out := dashboardJSON{Unit: d.Unit.Code, Name: d.Unit.Name, Level: string(d.Unit.Level), Headline: s.reportsLabel(r, d.Headline),
+	out := dashboardJSON{Unit: d.Unit.Code, Name: d.Unit.Name, Level: string(d.Unit.Level), National: d.National, Headline: s.reportsLabel(r, d.Headline),
 		Measure: d.Measure.Key, ChildKind: d.ChildKind, Children: []dashboardChild{}, Series: d.Series, ComputedAt: d.ComputedAt}
 	t := s.reportsTranslator(r)
+	if d.National {
+		out.Level, out.Name = "national", t("reports.national_name")
+	}
 	for i := range out.Series {
 		out.Series[i].Label = t(out.Series[i].LabelKey)
 	}
@@ -337,10 +352,23 @@ func (s *Server) apiDashboardPublic(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	d, err := s.Reports.PublicDashboard(r.Context(), days)
+	d, err := s.Reports.PublicDashboard(r.Context(), s.dashboardProvince(r), days)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.dashboardToJSON(r, d))
 	return nil
+}
+
+// dashboardProvince is the province of a public dashboard: the portal's (by host name or path
+// prefix), else the one chosen with ?province=, else the viewer's own or the deployment's only
+// one; "" is the national dashboard, which compares the provinces.
+func (s *Server) dashboardProvince(r *http.Request) string {
+	if code := portalProvince(r); code != "" {
+		return code
+	}
+	if code := strings.TrimSpace(r.URL.Query().Get("province")); code != "" {
+		return code
+	}
+	return s.requestProvince(r)
 }

@@ -108,8 +108,8 @@ func TestDashboardCharts(t *testing.T) {
 		}
 	}
 
-	// The public dashboard draws the same charts, with no way down.
-	_, pub, _ := page("/dashboard/public", "")
+	// A province's public dashboard draws the same charts, with no way down.
+	_, pub, _ := page("/dashboard/public?province=51", "")
 	if len(pub.Labels) != 13 {
 		t.Errorf("public bar chart has %d bars", len(pub.Labels))
 	}
@@ -117,6 +117,12 @@ func TestDashboardCharts(t *testing.T) {
 		if h != "" {
 			t.Errorf("public bar drills down to %q", h)
 		}
+	}
+	// The national public page (two provinces, none chosen) compares the provinces, each bar a
+	// way down to that province's public dashboard.
+	_, nat, _ := page("/dashboard/public", "")
+	if strings.Join(nat.Labels, "|") != "Thành phố Hà Nội|Tỉnh Quảng Ngãi" || strings.Join(nat.Hrefs, " ") != "/dashboard/public?province=01 /dashboard/public?province=51" {
+		t.Errorf("national public bar chart: %v %v", nat.Labels, nat.Hrefs)
 	}
 
 	// The vendored Chart.js is the file that was checked in, cached like every other asset.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // ---- Periods ----
@@ -21,10 +23,21 @@ type reportsPeriodsData struct {
 	Sections   []string
 	Narratives []string
 	Form       reports.PeriodInput
+	// Provinces are the provinces whose periods the viewer defines (a select when several);
+	// National tells that the viewer defines national periods instead.
+	Provinces []units.Unit
+	National  bool
+	// Districts and AllProvinces count the units "every district" and "every province" assign,
+	// for the form's choices.
+	Districts, AllProvinces int
 }
 
 func (s *Server) reportsPeriodsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderReportsPeriods(w, r, reports.PeriodInput{UnitLevel: "district", Sections: s.Reports.Sections(), NumberPrefix: "BC-UBND"}, nil)
+	level := "district"
+	if a := authz.ActorFrom(r.Context()); len(a.AdminProvinces()) == 0 && a.IsNational() {
+		level = "province"
+	}
+	return s.renderReportsPeriods(w, r, reports.PeriodInput{UnitLevel: level, Sections: s.Reports.Sections(), NumberPrefix: "BC-UBND"}, nil)
 }
 
 func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, form reports.PeriodInput, formErr error) error {
@@ -32,7 +45,24 @@ func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, fo
 	if err != nil {
 		return err
 	}
-	data := reportsPeriodsData{Page: s.newPage(r, "reports.title"), Periods: list, Sections: s.Reports.Sections(), Narratives: reports.Narratives, Form: form}
+	actor := authz.ActorFrom(r.Context())
+	data := reportsPeriodsData{Page: s.newPage(r, "reports.title"), Periods: list, Sections: s.Reports.Sections(), Narratives: reports.Narratives, Form: form,
+		National: len(actor.AdminProvinces()) == 0 && actor.IsNational()}
+	for _, code := range actor.AdminProvinces() {
+		if u, ok := s.provinces.find(r.Context(), code); ok {
+			data.Provinces = append(data.Provinces, u)
+		}
+	}
+	if len(data.Provinces) > 0 {
+		prov := data.Provinces[0]
+		if p, ok := s.provinces.find(r.Context(), form.ProvinceCode); ok {
+			prov = p
+		}
+		if data.Districts, err = s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: prov.Path}); err != nil {
+			return err
+		}
+	}
+	data.AllProvinces = len(s.provinces.all(r.Context()))
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
@@ -61,7 +91,7 @@ func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Reques
 		return apperr.New(apperr.Invalid, "error.form")
 	}
 	f := r.PostForm
-	in := reports.PeriodInput{Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
+	in := reports.PeriodInput{ProvinceCode: f.Get("province_code"), Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
 		UnitLevel: f.Get("unit_level"), Sections: f["sections"], Narratives: f["narratives"], NumberPrefix: strings.TrimSpace(f.Get("number_prefix"))}
 	if codes := strings.TrimSpace(f.Get("unit_codes")); codes != "" {
 		in.UnitLevel = ""
@@ -77,7 +107,11 @@ func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) reportsPlanSubmit(w http.ResponseWriter, r *http.Request) error {
-	p, created, err := s.Reports.CreatePlanPeriod(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "error.form")
+	}
+	p, created, err := s.Reports.CreatePlanPeriod(r.Context(), r.PostForm.Get("province_code"))
 	if err != nil {
 		return err
 	}
@@ -95,6 +129,9 @@ type reportsPeriodData struct {
 	Status reports.Status
 	// Writable lists the units whose report the viewer writes.
 	Writable map[string]bool
+	// Reviewer tells that the viewer reviews the period's reports (reminders, summary);
+	// Summary that the viewer reads the summary (the reviewer, and the national administrators).
+	Reviewer, Summary bool
 }
 
 func (s *Server) reportsPeriodPage(w http.ResponseWriter, r *http.Request) error {
@@ -106,11 +143,13 @@ func (s *Server) reportsPeriodPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	data := reportsPeriodData{Page: s.newPage(r, "reports.period_title"), Status: st, Writable: map[string]bool{}}
+	actor := authz.ActorFrom(r.Context())
+	data := reportsPeriodData{Page: s.newPage(r, "reports.period_title"), Status: st, Writable: map[string]bool{},
+		Reviewer: reports.MayReview(actor, st.Period.Province)}
+	data.Summary = data.Reviewer || actor.IsNational()
 	data.Title = st.Period.Title
-	paths := authz.ActorFrom(r.Context()).UnitPaths(authz.UnitAdmin)
 	for _, u := range st.Units {
-		if unit, err := s.Units.Find(r.Context(), u.UnitCode); err == nil && authz.Under(unit.Path, paths) {
+		if reports.MayWrite(actor, u.UnitPath) {
 			data.Writable[u.UnitCode] = true
 		}
 	}
@@ -161,7 +200,9 @@ type reportsReportData struct {
 	Sections [][]reports.Field
 	Preview  bool
 	CanEdit  bool
-	Province bool
+	// Reviewer tells that the viewer reviews the report: its province's administrator, or a
+	// national administrator for a national period's.
+	Reviewer bool
 	Comment  string
 }
 
@@ -185,8 +226,8 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, id int64, 
 	}
 	actor := authz.ActorFrom(r.Context())
 	data := reportsReportData{Page: s.newPage(r, ""), Period: doc.Period, Report: doc.Report, Preview: doc.Preview,
-		Sections: reports.SectionsOf(doc.Figures, doc.Period.Sections), Province: actor.IsProvinceAdmin(),
-		CanEdit: doc.Report.State.Editable() && authz.Under(doc.Report.UnitPath, actor.UnitPaths(authz.UnitAdmin))}
+		Sections: reports.SectionsOf(doc.Figures, doc.Period.Sections), Reviewer: reports.MayReview(actor, doc.Period.Province),
+		CanEdit: doc.Report.State.Editable() && reports.MayWrite(actor, doc.Report.UnitPath)}
 	data.Title = doc.Period.Title + " — " + doc.Report.UnitName
 	if typed != nil {
 		for k, v := range typed.Narratives {
@@ -285,6 +326,9 @@ func (s *Server) reportsSummaryPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	data := reportsSummaryData{Page: s.newPage(r, "reports.summary_title"), Summary: sum}
+	if sum.Status.Period.National {
+		data.Title = data.T("reports.summary_title_national")
+	}
 	return s.render(w, r, http.StatusOK, "reports_summary", &data)
 }
 
@@ -292,14 +336,19 @@ func (s *Server) reportsSummaryPage(w http.ResponseWriter, r *http.Request) erro
 
 type reportsDashboardData struct {
 	Page
-	D           reports.Dashboard
-	Public      bool
-	Bars        barChart
-	Lines       []lineChart
-	MapW, MapH  float64
-	Base        string // URL of this dashboard, for the export links
+	D      reports.Dashboard
+	Public bool
+	// NationalLink puts the national dashboard at the head of the trail (national viewers).
+	NationalLink bool
+	Bars         barChart
+	Lines        []lineChart
+	MapW, MapH   float64
+	// Base is the URL of this dashboard and Query what its export links must repeat
+	// ("&province=51" for a public dashboard chosen by province).
+	Base, Query string
 	FieldKey    string
 	FieldChoice []reports.Field
+	href        func(reports.Child) string
 }
 
 // Number shows a figure the Vietnamese way.
@@ -313,9 +362,37 @@ func (reportsDashboardData) Share(v float64) string {
 	return reports.Percent(v)
 }
 
+// Export is the link that downloads one of the dashboard's tables.
+func (d reportsDashboardData) Export(table string) string {
+	return d.Base + "/export?table=" + table + d.Query
+}
+
+// Href is the drill-down link of a child, "" when the viewer may not open it.
+func (d reportsDashboardData) Href(c reports.Child) string {
+	if d.href == nil {
+		return ""
+	}
+	return d.href(c)
+}
+
+// dashboardHome sends each viewer to the dashboard of where they work: a province's
+// administrator to the province's, an official to their unit's, an organisation's coordinator to
+// the organisation's. A national administrator gets the national dashboard, which compares the
+// provinces and leads to each.
 func (s *Server) dashboardHome(w http.ResponseWriter, r *http.Request) error {
 	actor := authz.ActorFrom(r.Context())
 	code := s.requestProvince(r)
+	if code == "" && actor.IsNational() {
+		days, err := s.dashboardDays(r)
+		if err != nil {
+			return err
+		}
+		d, err := s.Reports.NationalDashboard(r.Context(), days)
+		if err != nil {
+			return err
+		}
+		return s.renderDashboard(w, r, d, false)
+	}
 	if !actor.AdministersProvince(code) {
 		if paths := actor.UnitPaths(authz.UnitAdmin, authz.TeamMember, authz.BridgeOperator); len(paths) > 0 {
 			code = codeOfPath(paths[0])
@@ -327,6 +404,11 @@ func (s *Server) dashboardHome(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
+	}
+	if code == "" {
+		// Someone working in several provinces, or in none: the public dashboard chooses.
+		http.Redirect(w, r, "/dashboard/public", http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, "/dashboard/units/"+code, http.StatusSeeOther)
 	return nil
@@ -349,7 +431,7 @@ func (s *Server) dashboardPublicPage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	d, err := s.Reports.PublicDashboard(r.Context(), days)
+	d, err := s.Reports.PublicDashboard(r.Context(), s.dashboardProvince(r), days)
 	if err != nil {
 		return err
 	}
@@ -376,23 +458,35 @@ func chosenField(r *http.Request, d reports.Dashboard) reports.Field {
 
 func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d reports.Dashboard, public bool) error {
 	data := reportsDashboardData{Page: s.newPage(r, "reports.dashboard_title"), D: d, Public: public, FieldChoice: d.Headline}
-	data.Title = data.T("reports.dashboard_of", d.Unit.Name)
-	data.Base = "/dashboard/units/" + d.Unit.Code
-	if public {
-		data.Base = "/dashboard/public"
+	name := d.Unit.Name
+	if d.National {
+		name = data.T("reports.national_name")
 	}
-	f := chosenField(r, d)
-	data.FieldKey = f.Section + "." + f.Key
-	var href func(reports.Child) string
-	if !public && d.ChildKind != "team" {
-		href = func(c reports.Child) string {
+	data.Title = data.T("reports.dashboard_of", name)
+	data.NationalLink = !public && !d.National && data.Actor.IsNational()
+	data.Base = "/dashboard/units/" + d.Unit.Code
+	switch {
+	case public || d.National:
+		data.Base = "/dashboard/public"
+		if code := r.URL.Query().Get("province"); public && code != "" && portalProvince(r) == "" {
+			data.Query = "&province=" + url.QueryEscape(code)
+		}
+	}
+	switch {
+	case public && d.National:
+		// The national page leads to each province's public dashboard.
+		data.href = func(c reports.Child) string { return "/dashboard/public?province=" + url.QueryEscape(c.Code) }
+	case !public && d.ChildKind != "team":
+		data.href = func(c reports.Child) string {
 			if !c.Open {
 				return ""
 			}
 			return "/dashboard/units/" + c.Code
 		}
 	}
-	data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key, href)
+	f := chosenField(r, d)
+	data.FieldKey = f.Section + "." + f.Key
+	data.Bars = makeBarChart(data.Label(f.LabelKey), data.T("reports.col.target"), d.Children, f.Section, f.Key, data.href)
 	data.Bars.Caption = data.Bars.Title
 	if d.Measure.Key != "" {
 		data.Bars.Caption += " · " + data.T("reports.target_tick")
@@ -461,7 +555,7 @@ func (s *Server) dashboardExport(public bool) handler {
 		}
 		var d reports.Dashboard
 		if public {
-			d, err = s.Reports.PublicDashboard(r.Context(), days)
+			d, err = s.Reports.PublicDashboard(r.Context(), s.dashboardProvince(r), days)
 		} else {
 			d, err = s.Reports.UnitDashboard(r.Context(), r.PathValue("code"), days)
 		}
@@ -483,6 +577,9 @@ func (s *Server) dashboardExport(public bool) handler {
 			return apperr.Wrap(err, "dashboard export")
 		}
 		name := "so-lieu-" + d.Unit.Code
+		if d.National {
+			name = "so-lieu-ca-nuoc"
+		}
 		if table != "" {
 			name += "-" + table
 		}
