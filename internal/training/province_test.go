@@ -150,24 +150,39 @@ func TestAnotherProvincesCourseIsHidden(t *testing.T) {
 				_, err := x.svc.UpdateExam(ctx, id, x.course.Exam)
 				return err
 			},
-			"module":          func(ctx context.Context) error { _, err := x.svc.AddModule(ctx, id, "Chương lạ"); return err },
-			"lesson":          func(ctx context.Context) error { _, err := x.svc.AddLesson(ctx, mod.ID, training.Lesson{Title: "Bài lạ"}); return err },
-			"question import": func(ctx context.Context) error { _, err := x.svc.ImportQuestions(ctx, id, strings.NewReader(bankCSV(1))); return err },
+			"module": func(ctx context.Context) error { _, err := x.svc.AddModule(ctx, id, "Chương lạ"); return err },
+			"lesson": func(ctx context.Context) error {
+				_, err := x.svc.AddLesson(ctx, mod.ID, training.Lesson{Title: "Bài lạ"})
+				return err
+			},
+			"question import": func(ctx context.Context) error {
+				_, err := x.svc.ImportQuestions(ctx, id, strings.NewReader(bankCSV(1)))
+				return err
+			},
 			"question export": func(ctx context.Context) error {
 				return x.svc.ExportQuestions(ctx, id, "csv", &bytes.Buffer{})
 			},
-			"publish":    func(ctx context.Context) error { _, err := x.svc.Publish(ctx, id); return err },
-			"close":      func(ctx context.Context) error { return x.svc.CloseCourse(ctx, id) },
-			"roster":     func(ctx context.Context) error { _, err := x.svc.EnrolRoster(ctx, id, strings.NewReader("username\nhocsinh.1\n")); return err },
+			"publish": func(ctx context.Context) error { _, err := x.svc.Publish(ctx, id); return err },
+			"close":   func(ctx context.Context) error { return x.svc.CloseCourse(ctx, id) },
+			"roster": func(ctx context.Context) error {
+				_, err := x.svc.EnrolRoster(ctx, id, strings.NewReader("username\nhocsinh.1\n"))
+				return err
+			},
 			"extra time": func(ctx context.Context) error { _, err := x.svc.SetExtraTime(ctx, id, learnerID, 10); return err },
-			"revoke":     func(ctx context.Context) error { _, err := x.svc.RevokeCertificate(ctx, x.qngCert, "Thi hộ"); return err },
-			"enrol":      func(ctx context.Context) error { _, err := x.svc.Enrol(ctx, id); return err },
-			"attempt":    func(ctx context.Context) error { _, err := x.svc.StartAttempt(ctx, id); return err },
+			"revoke": func(ctx context.Context) error {
+				_, err := x.svc.RevokeCertificate(ctx, x.qngCert, "Thi hộ")
+				return err
+			},
+			"enrol":   func(ctx context.Context) error { _, err := x.svc.Enrol(ctx, id); return err },
+			"attempt": func(ctx context.Context) error { _, err := x.svc.StartAttempt(ctx, id); return err },
 			"lesson done": func(ctx context.Context) error {
 				return x.svc.CompleteLesson(ctx, id, lesson.ID)
 			},
-			"figures": func(ctx context.Context) error { _, err := x.svc.Figures(ctx, training.FigureFilter{CourseID: id}); return err },
-			"totals":  func(ctx context.Context) error { _, err := x.svc.TotalsFor(ctx, id); return err },
+			"figures": func(ctx context.Context) error {
+				_, err := x.svc.Figures(ctx, training.FigureFilter{CourseID: id})
+				return err
+			},
+			"totals": func(ctx context.Context) error { _, err := x.svc.TotalsFor(ctx, id); return err },
 			"figures export": func(ctx context.Context) error {
 				return x.svc.ExportFigures(ctx, id, &bytes.Buffer{})
 			},
