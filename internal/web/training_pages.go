@@ -295,6 +295,9 @@ type trainingFiguresData struct {
 	By     string
 	Parent string
 	Board  []training.FigureRow
+	// BoardLevel is what the leaderboard ranks: "district", or "province" (a national course read
+	// by a national administrator).
+	BoardLevel string
 }
 
 func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
@@ -322,6 +325,7 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 	if c.Province == "" && authz.ActorFrom(r.Context()).IsNational() {
 		board = "province"
 	}
+	data.BoardLevel = board
 	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: board, Limit: 10}); err != nil {
 		return err
 	}
