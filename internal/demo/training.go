@@ -29,8 +29,8 @@ An toàn thông tin,multiple,Dấu hiệu nào cho thấy một tin nhắn có t
 An toàn thông tin,single,Khi nghi ngờ bị lừa đảo qua mạng bạn nên làm gì?,Báo cơ quan công an và ngân hàng,Chuyển thêm tiền,Chia sẻ mật khẩu,Im lặng,A
 `
 
-// loadTraining adds the demo course (published, 12 questions, one module with two lessons) and a
-// few enrolments and attempts by the demo learners. It does nothing when the course exists.
+// loadTraining adds the demo course (the demo province's, published, 12 questions, one module with
+// two lessons) and a few enrolments and attempts by the demo learners. It does nothing when the course exists.
 func loadTraining(ctx context.Context, s Services) error {
 	if s.Training == nil {
 		return nil
@@ -42,7 +42,13 @@ func loadTraining(ctx context.Context, s Services) error {
 	if len(existing) > 0 {
 		return nil
 	}
-	c, err := s.Training.CreateCourse(ctx, training.Course{Title: DemoCourseTitle, Audience: "citizens,youth,pupils",
+	// The course is the demo province's, as its Department of Information and Communications
+	// (so.tttt, the demo's province administrator) would create it.
+	province := ""
+	if admin, err := s.Accounts.FindByUsername(ctx, "so.tttt"); err == nil {
+		province = training.DefaultProvince(&authz.Actor{Grants: admin.Grants})
+	}
+	c, err := s.Training.CreateCourse(ctx, training.Course{Province: province, Title: DemoCourseTitle, Audience: "citizens,youth,pupils",
 		Summary: "Sử dụng dịch vụ công trực tuyến, thanh toán không dùng tiền mặt và giữ an toàn thông tin cá nhân.",
 		Exam:    training.Exam{QuestionCount: 10, PassPercent: 70, TimeLimitMinutes: 20, MaxAttempts: 3, RetryDelayMinutes: 10, ReviewAllowed: true}})
 	if err != nil {

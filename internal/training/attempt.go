@@ -219,7 +219,8 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		return AttemptView{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
 	t0 := time.Now()
-	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	// A course of another province is not found; a national administrator takes no province's exam.
+	c, err := s.participableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return AttemptView{}, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Certificate is the proof that a learner completed a course.
@@ -37,6 +38,41 @@ type Certificate struct {
 	RevokeReason string    `json:"revoke_reason,omitempty"`
 	OrgPath      string    `json:"-"`
 	UnitPath     string    `json:"-"`
+	// Province is the course's province ("" for a national course).
+	Province string `json:"province_code"`
+	// Issuer names the body that issues the certificate, as the verification page says it
+	// ("Sở Thông tin và Truyền thông tỉnh Quảng Ngãi"); see issuerOf.
+	Issuer string `json:"issuer"`
+	issuer issuer
+}
+
+// issuer is who issues a certificate, from the unit tree: the Department of Information and
+// Communications (Sở Thông tin và Truyền thông) of the course's province. A national course's
+// certificate is issued by the Department of the learner's province, which mobilised the learner
+// and counts the pass in its figures; the certificate says that the course is a national one. A
+// learner in no province (an account without a grant in one) gets it from the national programme,
+// without a place line.
+type issuer struct {
+	parent, body, place, name, position string
+}
+
+const nationalProgramme = "Chương trình bồi dưỡng kỹ năng số toàn quốc"
+
+func issuerOf(provinceName string) issuer {
+	if provinceName == "" {
+		return issuer{body: strings.ToUpper(nationalProgramme), name: nationalProgramme, position: "ĐẠI DIỆN BAN TỔ CHỨC"}
+	}
+	return issuer{parent: "UBND " + strings.ToUpper(provinceName), body: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", place: units.PlaceName(provinceName),
+		name: "Sở Thông tin và Truyền thông " + units.InSentence(provinceName), position: "GIÁM ĐỐC"}
+}
+
+// issuerProvince is the code of the province whose Department issues c ("" for the national
+// programme).
+func (c Certificate) issuerProvince() string {
+	if c.Province != "" {
+		return c.Province
+	}
+	return authz.ProvinceOfPath(c.UnitPath)
 }
 
 var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -95,12 +131,16 @@ func (s *Service) issueCertificate(ctx context.Context, tx *db.Tx, c Course, m *
 	return code, unitPath, nil
 }
 
-const certColumns = "code, course_id, course_title, user_id, learner_name, score, issued_at, revoked_at, revoke_reason, org_path, unit_path"
+// certFrom and certColumns read a certificate with its course's province.
+const (
+	certFrom    = " FROM training_certificates t JOIN training_courses co ON co.id = t.course_id"
+	certColumns = "t.code, t.course_id, t.course_title, t.user_id, t.learner_name, t.score, t.issued_at, t.revoked_at, t.revoke_reason, t.org_path, t.unit_path, co.province_code"
+)
 
 func scanCert(row interface{ Scan(...any) error }) (Certificate, error) {
 	var c Certificate
 	var issued, revoked int64
-	err := row.Scan(&c.Code, &c.CourseID, &c.CourseTitle, &c.UserID, &c.LearnerName, &c.Score, &issued, &revoked, &c.RevokeReason, &c.OrgPath, &c.UnitPath)
+	err := row.Scan(&c.Code, &c.CourseID, &c.CourseTitle, &c.UserID, &c.LearnerName, &c.Score, &issued, &revoked, &c.RevokeReason, &c.OrgPath, &c.UnitPath, &c.Province)
 	c.IssuedAt, c.RevokedAt, c.Revoked = db.FromMillis(issued), db.FromMillis(revoked), revoked != 0
 	return c, err
 }
@@ -111,14 +151,37 @@ func (s *Service) FindCertificate(ctx context.Context, code string) (Certificate
 	if !ValidCode(code) {
 		return Certificate{}, apperr.New(apperr.NotFound, "training.error.certificate_not_found")
 	}
-	c, err := scanCert(s.DB.Reader().QueryRowContext(ctx, "SELECT "+certColumns+" FROM training_certificates WHERE code = ?", code))
+	c, err := scanCert(s.DB.Reader().QueryRowContext(ctx, "SELECT "+certColumns+certFrom+" WHERE t.code = ?", code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Certificate{}, apperr.New(apperr.NotFound, "training.error.certificate_not_found")
 	}
 	if err != nil {
 		return Certificate{}, apperr.Wrap(err, "find certificate")
 	}
-	return c, nil
+	list := []Certificate{c}
+	if err := s.fillIssuers(ctx, list); err != nil {
+		return Certificate{}, err
+	}
+	return list[0], nil
+}
+
+// fillIssuers names the issuer of each certificate from the unit tree, once per province.
+func (s *Service) fillIssuers(ctx context.Context, certs []Certificate) error {
+	names := map[string]string{}
+	for i := range certs {
+		code := certs[i].issuerProvince()
+		name, ok := names[code]
+		if !ok {
+			var err error
+			if name, err = s.provinceName(ctx, s.DB.Reader(), code); err != nil {
+				return err
+			}
+			names[code] = name
+		}
+		certs[i].issuer = issuerOf(name)
+		certs[i].Issuer = certs[i].issuer.name
+	}
+	return nil
 }
 
 // MyCertificates lists the signed-in learner's certificates.
@@ -127,11 +190,11 @@ func (s *Service) MyCertificates(ctx context.Context) ([]Certificate, error) {
 	if a == nil {
 		return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	return s.listCerts(ctx, "user_id = ?", []any{a.UserID})
+	return s.listCerts(ctx, "t.user_id = ?", []any{a.UserID})
 }
 
 func (s *Service) listCerts(ctx context.Context, where string, args []any) ([]Certificate, error) {
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+certColumns+" FROM training_certificates WHERE "+where+" ORDER BY issued_at, id LIMIT 20000", args...)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+certColumns+certFrom+" WHERE "+where+" ORDER BY t.issued_at, t.id LIMIT 20000", args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list certificates")
 	}
@@ -144,7 +207,10 @@ func (s *Service) listCerts(ctx context.Context, where string, args []any) ([]Ce
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "list certificates")
+	}
+	return out, s.fillIssuers(ctx, out)
 }
 
 // VerifyURL is the public page a certificate's QR code opens.
@@ -166,12 +232,23 @@ func (s *Service) CertificatePDF(ctx context.Context, code, base string) ([]byte
 	return b, c, err
 }
 
+// certificateText is what a certificate says apart from its QR code: the header of its issuer, the
+// subtitle, and the signature.
+func certificateText(c Certificate) (pdfdoc.Header, string, pdfdoc.Signature) {
+	h := pdfdoc.Header{Parent: c.issuer.parent, Issuer: c.issuer.body, Number: c.Code, Place: c.issuer.place, Date: c.IssuedAt.In(vietnam)}
+	subtitle := "Hoàn thành khóa bồi dưỡng kỹ năng số"
+	if c.Province == "" {
+		subtitle += " (" + strings.ToLower(nationalProgramme[:1]) + nationalProgramme[1:] + ")"
+	}
+	return h, subtitle, pdfdoc.Signature{Authority: c.issuer.body, Position: c.issuer.position}
+}
+
 func renderCertificate(c Certificate, base string) ([]byte, error) {
 	url := VerifyURL(base, c.Code)
+	header, subtitle, sig := certificateText(c)
 	d := pdfdoc.NewLandscape("Chứng nhận " + c.Code)
-	d.AdministrativeHeader(pdfdoc.Header{Parent: "UBND TỈNH QUẢNG NGÃI", Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Number: c.Code,
-		Place: "Quảng Ngãi", Date: c.IssuedAt.In(vietnam)})
-	d.Title("GIẤY CHỨNG NHẬN", "Hoàn thành khóa bồi dưỡng kỹ năng số")
+	d.AdministrativeHeader(header)
+	d.Title("GIẤY CHỨNG NHẬN", subtitle)
 	d.Paragraph("Chứng nhận Ông/Bà: " + c.LearnerName)
 	d.Paragraph("Đã hoàn thành khóa học: " + c.CourseTitle)
 	d.Paragraph(fmt.Sprintf("Kết quả bài kiểm tra: %.1f điểm (thang 100). Ngày cấp: %s.", c.Score, c.IssuedAt.In(vietnam).Format("02/01/2006")))
@@ -186,7 +263,7 @@ func renderCertificate(c Certificate, base string) ([]byte, error) {
 	// The QR code sits at the left of the signature block and links to the verification page.
 	d.ImageOptions("qr", pdfdoc.MarginLeft, y, 38, 38, false, imgOpt, 0, url)
 	d.SetY(y - 6)
-	d.SignatureBlock(pdfdoc.Signature{Authority: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", Position: "GIÁM ĐỐC"})
+	d.SignatureBlock(sig)
 	return d.Bytes()
 }
 
@@ -194,17 +271,27 @@ func renderCertificate(c Certificate, base string) ([]byte, error) {
 // then says so. The pass goes with it: the enrolment is no longer completed (the figures count
 // one pass fewer) and the learner may sit the exam again, with the course's full number of
 // attempts — those made before the revocation no longer count toward the limit.
+//
+// Revoking is a change to the course: it takes whoever may change the course (access.go). A
+// certificate of another province's course is not found (the public verification page still
+// shows it: anyone holding the code may check it); a national administrator is refused a
+// province's.
 func (s *Service) RevokeCertificate(ctx context.Context, code, reason string) (Certificate, error) {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	if authz.ActorFrom(ctx) == nil {
+		return Certificate{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	c, err := s.FindCertificate(ctx, code)
+	if err != nil {
+		return Certificate{}, err
+	}
+	if _, err := s.manageableCourse(ctx, s.DB.Reader(), c.CourseID); apperr.Is(err, apperr.NotFound) {
+		return Certificate{}, apperr.Hidden("training.error.certificate_not_found")
+	} else if err != nil {
 		return Certificate{}, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len([]rune(reason)) > 500 {
 		return Certificate{}, apperr.InvalidField("reason", "training.error.revoke_reason")
-	}
-	c, err := s.FindCertificate(ctx, code)
-	if err != nil {
-		return Certificate{}, err
 	}
 	if c.Revoked {
 		return Certificate{}, apperr.New(apperr.Conflict, "training.error.certificate_revoked")
@@ -250,35 +337,37 @@ type BulkFilter struct {
 const MaxBulk = 5000
 
 // BulkCertificates writes a zip of the PDFs of the certificates that match f and lie in the
-// actor's subtree (unit or organisation administrators), for printing and handing out.
+// actor's administration (a province administrator its province, a unit or organisation
+// administrator its subtree, a national administrator every province), for printing and handing
+// out. A course of another province is not found.
 func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base string, w io.Writer) (int, error) {
 	actor := authz.ActorFrom(ctx)
-	if actor == nil {
-		return 0, apperr.New(apperr.Unauthenticated, "error.login_required")
+	if err := requireFigures(actor); err != nil {
+		return 0, err
 	}
-	if !actor.IsAdmin() {
-		return 0, apperr.New(apperr.Forbidden, "error.forbidden")
-	}
-	scope, args := scopeSQL(actor, "unit_path", "org_path")
-	where := "revoked_at = 0 AND " + scope
+	conds, args := actor.AdminScope().Orgs("t.org_path", "t.unit_path").And([]string{"t.revoked_at = 0"}, nil)
 	if f.CourseID != 0 {
-		where += " AND course_id = ?"
+		if _, err := s.visibleCourse(ctx, s.DB.Reader(), f.CourseID); err != nil {
+			return 0, err
+		}
+		conds = append(conds, "t.course_id = ?")
 		args = append(args, f.CourseID)
 	}
+	where := strings.Join(conds, " AND ")
 	if f.UnitPath != "" {
-		where += " AND unit_path LIKE ?"
+		where += " AND t.unit_path LIKE ?"
 		args = append(args, f.UnitPath+"%")
 	}
 	if f.OrgPath != "" {
-		where += " AND org_path LIKE ?"
+		where += " AND t.org_path LIKE ?"
 		args = append(args, f.OrgPath+"%")
 	}
 	if !f.From.IsZero() {
-		where += " AND issued_at >= ?"
+		where += " AND t.issued_at >= ?"
 		args = append(args, db.Millis(f.From))
 	}
 	if !f.To.IsZero() {
-		where += " AND issued_at < ?"
+		where += " AND t.issued_at < ?"
 		args = append(args, db.Millis(f.To))
 	}
 	certs, err := s.listCerts(ctx, where, args)
@@ -288,7 +377,11 @@ func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base strin
 	if len(certs) > MaxBulk {
 		return 0, apperr.New(apperr.Invalid, "training.error.bulk_too_many", MaxBulk)
 	}
-	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "certificate.bulk", ObjectType: "certificate", UnitPath: f.UnitPath,
+	auditPath := f.UnitPath
+	if auditPath == "" {
+		auditPath = authz.ProvincePath(actor.HomeProvince())
+	}
+	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "certificate.bulk", ObjectType: "certificate", UnitPath: auditPath,
 		Detail: fmt.Sprintf("certificates=%d course=%d", len(certs), f.CourseID)}); err != nil {
 		return 0, apperr.Wrap(err, "audit")
 	}
@@ -307,26 +400,4 @@ func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base strin
 		}
 	}
 	return len(certs), apperr.Wrap(zw.Close(), "zip")
-}
-
-// scopeSQL limits rows carrying unit and organisation paths to the actor's administration; a
-// province administrator sees all.
-func scopeSQL(a *authz.Actor, unitCol, orgCol string) (string, []any) {
-	if a.IsProvinceAdmin() {
-		return "1 = 1", nil
-	}
-	var ors []string
-	var args []any
-	for _, p := range a.AdminUnitPaths() {
-		ors = append(ors, unitCol+" LIKE ?")
-		args = append(args, p+"%")
-	}
-	for _, p := range a.AdminOrgPaths() {
-		ors = append(ors, orgCol+" LIKE ?")
-		args = append(args, p+"%")
-	}
-	if len(ors) == 0 {
-		return "1 = 0", nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
 }

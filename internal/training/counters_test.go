@@ -310,12 +310,18 @@ func TestGenerate(t *testing.T) {
 			(SELECT COUNT(*) FROM training_attempts a WHERE a.user_id = training_enrolments.user_id) = 1 ORDER BY user_id LIMIT 1`).Scan(&failer); err != nil {
 			t.Fatal(err)
 		}
+		// The accounts above were inserted without grants; the seed gives each learner the grant of
+		// its unit (accounts.BulkCreate), which is where the generator enrolled it.
 		actor := func(id int64) context.Context {
 			u, err := accounts.NewService(d).FindUser(sys, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return authz.WithActor(ctx, &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
+			var unitPath string
+			if err := d.Reader().QueryRowContext(ctx, "SELECT unit_path FROM training_enrolments WHERE user_id = ?", id).Scan(&unitPath); err != nil {
+				t.Fatal(err)
+			}
+			return authz.WithActor(ctx, &authz.Actor{UserID: u.ID, Username: u.Username, Grants: append(u.Grants, authz.Grant{Role: authz.Learner, UnitPath: unitPath})})
 		}
 		if _, err := svc.StartAttempt(actor(passer), res.CourseID); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("a passed learner starts again: %v", err)

@@ -17,23 +17,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/textfold"
 )
 
-// Courses are run by the Department of Information and Communications: province administrators
-// create them, fill their question banks and publish them. Organisation and unit administrators
-// mobilise learners (enrolment, figures) but do not change courses.
-func requireManager(actor *authz.Actor) error {
-	if actor == nil {
-		return apperr.New(apperr.Unauthenticated, "error.login_required")
-	}
-	if !actor.IsProvinceAdmin() {
-		return apperr.New(apperr.Forbidden, "training.error.manage_forbidden")
-	}
-	return nil
-}
-
-// MayManage tells pages whether to show the course controls.
-func MayManage(actor *authz.Actor) bool { return actor.IsProvinceAdmin() }
-
-const courseColumns = `c.id, c.title, c.summary, c.audience, c.status, c.opens_at, c.closes_at, c.sequential, c.question_count, c.pass_percent,
+const courseColumns = `c.id, c.province_code, c.title, c.summary, c.audience, c.status, c.opens_at, c.closes_at, c.sequential, c.question_count, c.pass_percent,
 	c.time_limit_minutes, c.max_attempts, c.retry_delay_minutes, c.categories, c.review_allowed, c.exam_at, c.lobby_minutes,
 	c.start_window_seconds, c.bank_version, c.created_at, c.published_at,
 	(SELECT COUNT(*) FROM training_questions q WHERE q.course_id = c.id AND q.active = 1)`
@@ -43,7 +27,7 @@ func scanCourse(row interface{ Scan(...any) error }) (Course, error) {
 	var opens, closes, examAt, created, published int64
 	var seq, review int
 	var cats string
-	err := row.Scan(&c.ID, &c.Title, &c.Summary, &c.Audience, &c.Status, &opens, &closes, &seq, &c.Exam.QuestionCount, &c.Exam.PassPercent,
+	err := row.Scan(&c.ID, &c.Province, &c.Title, &c.Summary, &c.Audience, &c.Status, &opens, &closes, &seq, &c.Exam.QuestionCount, &c.Exam.PassPercent,
 		&c.Exam.TimeLimitMinutes, &c.Exam.MaxAttempts, &c.Exam.RetryDelayMinutes, &cats, &review, &examAt, &c.Exam.LobbyMinutes,
 		&c.Exam.StartWindowSeconds, &c.bankVersion, &created, &published, &c.QuestionTotal)
 	c.OpensAt, c.ClosesAt, c.Exam.ExamAt = db.FromMillis(opens), db.FromMillis(closes), db.FromMillis(examAt)
@@ -67,11 +51,30 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// CreateCourse creates a draft course with its exam settings.
+// CreateCourse creates a draft course with its exam settings, for c.Province ("" is a national
+// course). A province administrator creates courses of its own province, a national
+// administrator national ones; a course for another province, or a national course by a province
+// administrator, is forbidden. A province code that is not a province of the unit tree is invalid.
 func (s *Service) CreateCourse(ctx context.Context, c Course) (Course, error) {
 	actor := authz.ActorFrom(ctx)
-	if err := requireManager(actor); err != nil {
-		return Course{}, err
+	if actor == nil {
+		return Course{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if !MayCreate(actor) {
+		return Course{}, apperr.New(apperr.Forbidden, "training.error.manage_forbidden")
+	}
+	c.Province = strings.TrimSpace(c.Province)
+	if c.Province != "" {
+		name, err := s.provinceName(ctx, s.DB.Reader(), c.Province)
+		if err != nil {
+			return Course{}, err
+		}
+		if name == "" {
+			return Course{}, apperr.InvalidField("province_code", "training.error.province_unknown", c.Province)
+		}
+	}
+	if !MayManage(actor, c) {
+		return Course{}, apperr.New(apperr.Forbidden, "training.error.create_province_forbidden")
 	}
 	if err := c.Validate(); err != nil {
 		return Course{}, err
@@ -80,18 +83,18 @@ func (s *Service) CreateCourse(ctx context.Context, c Course) (Course, error) {
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.Now())
 		var err error
-		id, err = tx.InsertID(ctx, `INSERT INTO training_courses (title, summary, audience, status, opens_at, closes_at, sequential, question_count,
+		id, err = tx.InsertID(ctx, `INSERT INTO training_courses (province_code, title, summary, audience, status, opens_at, closes_at, sequential, question_count,
 			pass_percent, time_limit_minutes, max_attempts, retry_delay_minutes, categories, review_allowed, exam_at, lobby_minutes,
 			start_window_seconds, search_key, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Title, c.Summary, c.Audience, db.Millis(c.OpensAt), db.Millis(c.ClosesAt), boolInt(c.Sequential), c.Exam.QuestionCount,
+			VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Province, c.Title, c.Summary, c.Audience, db.Millis(c.OpensAt), db.Millis(c.ClosesAt), boolInt(c.Sequential), c.Exam.QuestionCount,
 			c.Exam.PassPercent, c.Exam.TimeLimitMinutes, c.Exam.MaxAttempts, c.Exam.RetryDelayMinutes, strings.Join(c.Exam.Categories, "\n"),
 			boolInt(c.Exam.ReviewAllowed), db.Millis(c.Exam.ExamAt), c.Exam.LobbyMinutes, c.Exam.StartWindowSeconds, textfold.Fold(c.Title),
 			db.NullInt(actor.UserID), now, now)
 		if err != nil {
 			return apperr.Wrap(err, "insert course")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.create", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/", Detail: c.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.create", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: coursePath(c), Detail: c.Title})
 	})
 	if err != nil {
 		return Course{}, err
@@ -101,7 +104,7 @@ func (s *Service) CreateCourse(ctx context.Context, c Course) (Course, error) {
 
 // UpdateExam changes the exam settings of a course. Attempts already started keep theirs.
 func (s *Service) UpdateExam(ctx context.Context, id int64, e Exam) (Course, error) {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	if _, err := s.manageableCourse(ctx, s.DB.Reader(), id); err != nil {
 		return Course{}, err
 	}
 	if err := e.Validate(); err != nil {
@@ -130,7 +133,7 @@ func (s *Service) UpdateExam(ctx context.Context, id int64, e Exam) (Course, err
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.exam", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/"})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.exam", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: coursePath(c)})
 	})
 	if err != nil {
 		return Course{}, err
@@ -149,16 +152,11 @@ func (s *Service) findCourse(ctx context.Context, q db.Querier, id int64) (Cours
 	return c, nil
 }
 
-// FindCourse returns a course: a published or closed one to anyone, a draft to its managers.
+// FindCourse returns a course the actor may read (access.go): a published or closed one of the
+// actor's provinces or a national one, a draft to those who may change it and to national
+// administrators. Another province's course is not found.
 func (s *Service) FindCourse(ctx context.Context, id int64) (Course, error) {
-	c, err := s.findCourse(ctx, s.DB.Reader(), id)
-	if err != nil {
-		return Course{}, err
-	}
-	if c.Status == Draft && !MayManage(authz.ActorFrom(ctx)) {
-		return Course{}, apperr.New(apperr.NotFound, "training.error.course_not_found")
-	}
-	return c, nil
+	return s.visibleCourse(ctx, s.DB.Reader(), id)
 }
 
 // CourseFilter narrows the catalogue.
@@ -171,19 +169,40 @@ type CourseFilter struct {
 	All bool
 }
 
-// ListCourses is the catalogue: published courses, newest first; managers may ask for all.
+// ListCourses is the catalogue: published courses, newest first, of the provinces the actor takes
+// part in and the national ones (every course for a national administrator, every published course
+// for an anonymous visitor, whom f.Province limits to a portal's province); with All, also the
+// drafts and closed courses the actor may change (every one for a national administrator).
 func (s *Service) ListCourses(ctx context.Context, f CourseFilter) ([]Course, error) {
-	query := "SELECT " + courseColumns + " FROM training_courses c WHERE "
+	a := authz.ActorFrom(ctx)
+	conds := []string{}
 	var args []any
-	if f.All && MayManage(authz.ActorFrom(ctx)) {
-		query += "1 = 1"
-	} else {
-		query += "c.status = 'published'"
+	if a != nil {
+		conds, args = a.VisibleProvinces("c.province_code", true).And(conds, args)
 	}
+	if f.Province != "" {
+		conds = append(conds, "c.province_code IN (?, '')")
+		args = append(args, f.Province)
+	}
+	status := "c.status = 'published'"
+	if f.All {
+		switch {
+		case a.IsNational():
+			status = "1 = 1"
+		case len(a.AdminProvinces()) > 0:
+			provinces := a.AdminProvinces()
+			status = "(c.status = 'published' OR c.province_code IN (?" + strings.Repeat(", ?", len(provinces)-1) + "))"
+			for _, p := range provinces {
+				args = append(args, p)
+			}
+		}
+	}
+	conds = append(conds, status)
 	if q := strings.TrimSpace(f.Query); q != "" {
-		query += ` AND c.search_key LIKE ? ESCAPE '\'`
+		conds = append(conds, `c.search_key LIKE ? ESCAPE '\'`)
 		args = append(args, textfold.LikePattern(q))
 	}
+	query := "SELECT " + courseColumns + " FROM training_courses c WHERE " + strings.Join(conds, " AND ")
 	query += " ORDER BY c.id DESC LIMIT 500"
 	rows, err := s.DB.Reader().QueryContext(ctx, query, args...)
 	if err != nil {
@@ -221,7 +240,7 @@ func (s *Service) drawable(ctx context.Context, q db.Querier, courseID int64, ca
 // Publish opens a course to learners. Its bank must hold enough questions for one attempt; the
 // bank's snapshot is built now, so that the first start of the exam day finds it ready.
 func (s *Service) Publish(ctx context.Context, id int64) (Course, error) {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	if _, err := s.manageableCourse(ctx, s.DB.Reader(), id); err != nil {
 		return Course{}, err
 	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
@@ -243,7 +262,7 @@ func (s *Service) Publish(ctx context.Context, id int64) (Course, error) {
 		if _, err := s.queueExamSchedule(ctx, tx, c); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.publish", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/", Detail: c.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.publish", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: coursePath(c), Detail: c.Title})
 	})
 	if err != nil {
 		return Course{}, err
@@ -260,17 +279,15 @@ func (s *Service) Publish(ctx context.Context, id int64) (Course, error) {
 
 // Close ends a course: no new attempts; certificates stay valid.
 func (s *Service) CloseCourse(ctx context.Context, id int64) error {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	c, err := s.manageableCourse(ctx, s.DB.Reader(), id)
+	if err != nil {
 		return err
 	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.findCourse(ctx, tx, id); err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, "UPDATE training_courses SET status = 'closed', updated_at = ? WHERE id = ?", db.Millis(s.Now()), id); err != nil {
 			return apperr.Wrap(err, "close course")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.close", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/"})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.close", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: coursePath(c)})
 	})
 }
 
@@ -306,7 +323,8 @@ func validURL(u string) bool {
 
 // AddModule appends a module to a course.
 func (s *Service) AddModule(ctx context.Context, courseID int64, title string) (Module, error) {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	c, err := s.manageableCourse(ctx, s.DB.Reader(), courseID)
+	if err != nil {
 		return Module{}, err
 	}
 	title = strings.Join(strings.Fields(title), " ")
@@ -314,24 +332,34 @@ func (s *Service) AddModule(ctx context.Context, courseID int64, title string) (
 		return Module{}, apperr.InvalidField("title", "training.error.title_required")
 	}
 	var m Module
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.findCourse(ctx, tx, courseID); err != nil {
-			return err
-		}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		id, err := tx.InsertID(ctx, `INSERT INTO training_modules (course_id, position, title)
 			VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM training_modules WHERE course_id = ?), ?) RETURNING id`, courseID, courseID, title)
 		if err != nil {
 			return apperr.Wrap(err, "insert module")
 		}
 		m = Module{ID: id, Title: title, Lessons: []Lesson{}}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.module", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: "/", Detail: title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.module", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: coursePath(c), Detail: title})
 	})
 	return m, err
 }
 
 // AddLesson appends a lesson to a module; its body is sanitised.
 func (s *Service) AddLesson(ctx context.Context, moduleID int64, l Lesson) (Lesson, error) {
-	if err := requireManager(authz.ActorFrom(ctx)); err != nil {
+	if authz.ActorFrom(ctx) == nil {
+		return Lesson{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	var courseID int64
+	if err := s.DB.Reader().QueryRowContext(ctx, "SELECT course_id FROM training_modules WHERE id = ?", moduleID).Scan(&courseID); errors.Is(err, sql.ErrNoRows) {
+		return Lesson{}, apperr.New(apperr.NotFound, "training.error.module_not_found")
+	} else if err != nil {
+		return Lesson{}, apperr.Wrap(err, "find module")
+	}
+	c, err := s.manageableCourse(ctx, s.DB.Reader(), courseID)
+	if apperr.Is(err, apperr.NotFound) {
+		// Another province's module is not found, as its course is not.
+		return Lesson{}, apperr.Hidden("training.error.module_not_found")
+	} else if err != nil {
 		return Lesson{}, err
 	}
 	l.Title = strings.Join(strings.Fields(l.Title), " ")
@@ -349,11 +377,7 @@ func (s *Service) AddLesson(ctx context.Context, moduleID int64, l Lesson) (Less
 	}
 	l.BodyHTML = SanitizeHTML(l.BodyHTML)
 	l.ModuleID = moduleID
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		var courseID int64
-		if err := tx.QueryRowContext(ctx, "SELECT course_id FROM training_modules WHERE id = ?", moduleID).Scan(&courseID); err != nil {
-			return apperr.New(apperr.NotFound, "training.error.module_not_found")
-		}
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
 		l.ID, err = tx.InsertID(ctx, `INSERT INTO training_lessons (course_id, module_id, position, title, body_html, video_url, attachment_url)
 			VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM training_lessons WHERE module_id = ?), ?, ?, ?, ?) RETURNING id`,
@@ -361,7 +385,7 @@ func (s *Service) AddLesson(ctx context.Context, moduleID int64, l Lesson) (Less
 		if err != nil {
 			return apperr.Wrap(err, "insert lesson")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.lesson", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: "/", Detail: l.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.lesson", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10), UnitPath: coursePath(c), Detail: l.Title})
 	})
 	return l, err
 }
@@ -412,7 +436,7 @@ func (s *Service) Modules(ctx context.Context, c Course) ([]Module, error) {
 		}
 	}
 	prevDone := true
-	manager := MayManage(authz.ActorFrom(ctx))
+	manager := MayManage(authz.ActorFrom(ctx), c)
 	for i := range out {
 		for j := range out[i].Lessons {
 			l := &out[i].Lessons[j]
@@ -453,7 +477,7 @@ func (s *Service) CompleteLesson(ctx context.Context, courseID, lessonID int64) 
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	c, err := s.FindCourse(ctx, courseID)
+	c, err := s.participableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return err
 	}

@@ -70,9 +70,13 @@ func (f *fixture) adminOf(t *testing.T, username string, role authz.Role, unitCo
 	return actorOf(u)
 }
 
-// publishedCourse creates c with a bank of n questions (bankCSV) and publishes it.
+// publishedCourse creates c with a bank of n questions (bankCSV) and publishes it; c is a course
+// of Quảng Ngãi (51), the fixture's province, unless it names another.
 func (f *fixture) publishedCourse(t *testing.T, c training.Course, bank string) training.Course {
 	t.Helper()
+	if c.Province == "" {
+		c.Province = "51"
+	}
 	c, err := f.svc.CreateCourse(f.sys, c)
 	if err != nil {
 		t.Fatal(err)
@@ -313,8 +317,8 @@ func TestDeliverUnitLeaderboard(t *testing.T) {
 		if err != nil || len(rows) != 2 || rows[0].Key != cA || rows[1].Key != cS {
 			t.Errorf("top 2 communes: %v %+v", err, rows)
 		}
-		_, err = f.svc.Figures(province, training.FigureFilter{CourseID: f.course.ID, Level: "province"})
-		wantRefusal(t, "level province", err, apperr.Invalid, "units.error.level")
+		_, err = f.svc.Figures(province, training.FigureFilter{CourseID: f.course.ID, Level: "village"})
+		wantRefusal(t, "level village", err, apperr.Invalid, "units.error.level")
 		if _, err := f.svc.Figures(f.learners[0], training.FigureFilter{CourseID: f.course.ID, Level: "district"}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("learner reads the leaderboard: %v", err)
 		}
@@ -378,7 +382,7 @@ func TestDeliverCourseOpenCloseDates(t *testing.T) {
 			t.Errorf("attempts stored: %d %v, want 2", n, err)
 		}
 		// A close date not after the open date is refused when the course is created.
-		_, err = f.svc.CreateCourse(f.sys, training.Course{Title: "Ngược ngày", OpensAt: closes, ClosesAt: opens,
+		_, err = f.svc.CreateCourse(f.sys, training.Course{Province: "51", Title: "Ngược ngày", OpensAt: closes, ClosesAt: opens,
 			Exam: training.Exam{QuestionCount: 5, PassPercent: 50, TimeLimitMinutes: 10}})
 		wantRefusal(t, "close before open", err, apperr.Invalid, "training.error.dates")
 	})

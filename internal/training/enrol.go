@@ -27,13 +27,14 @@ type Enrolment struct {
 	BestScore    float64 `json:"best_score"`
 }
 
-// Enrol puts the signed-in learner into a published course (idempotent).
+// Enrol puts the signed-in learner into a published course of their province or a national one
+// (idempotent). Another province's course is not found.
 func (s *Service) Enrol(ctx context.Context, courseID int64) (Enrolment, error) {
 	a := authz.ActorFrom(ctx)
 	if a == nil {
 		return Enrolment{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	c, err := s.FindCourse(ctx, courseID)
+	c, err := s.participableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -86,11 +87,16 @@ func (s *Service) MyEnrolment(ctx context.Context, courseID int64) (Enrolment, e
 }
 
 // learnerInScope finds a user the actor administers, with the paths of their learner grant (or
-// first grant). Someone out of scope is "not found".
-func (s *Service) learnerInScope(ctx context.Context, q db.Querier, a *authz.Actor, where string, arg any) (id int64, orgID int64, orgPath, unitPath string, err error) {
-	scope, args := scopeSQL(a, "g.unit_path", "g.org_path")
+// first grant), among the people c is for: a province course's learners are of its province.
+// Someone out of scope is "not found".
+func (s *Service) learnerInScope(ctx context.Context, q db.Querier, a *authz.Actor, c Course, where string, arg any) (id int64, orgID int64, orgPath, unitPath string, err error) {
+	conds, args := a.AdminScope().Orgs("g.org_path", "g.unit_path").And([]string{where}, []any{arg})
+	if c.Province != "" {
+		conds = append(conds, "g.unit_path LIKE ?")
+		args = append(args, authz.ProvincePath(c.Province)+"%")
+	}
 	err = q.QueryRowContext(ctx, `SELECT u.id, COALESCE(g.org_id, 0), g.org_path, g.unit_path FROM users u JOIN role_grants g ON g.user_id = u.id
-		WHERE `+where+` AND `+scope+` ORDER BY CASE WHEN g.role = 'learner' THEN 0 ELSE 1 END, g.id LIMIT 1`, append([]any{arg}, args...)...).
+		WHERE `+strings.Join(conds, " AND ")+` ORDER BY CASE WHEN g.role = 'learner' THEN 0 ELSE 1 END, g.id LIMIT 1`, args...).
 		Scan(&id, &orgID, &orgPath, &unitPath)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, "", "", apperr.New(apperr.NotFound, "accounts.error.user_not_found")
@@ -99,22 +105,24 @@ func (s *Service) learnerInScope(ctx context.Context, q db.Querier, a *authz.Act
 }
 
 // SetExtraTime gives a learner extra minutes on every later attempt of a course (a per-learner
-// override, e.g. for a disability); the administrator must administer the learner.
+// override, e.g. for a disability); the administrator must administer the learner, who must be
+// one of the people the course is for (its province's, for a province course). Another
+// province's course is not found; a national administrator is refused a province's course.
 func (s *Service) SetExtraTime(ctx context.Context, courseID, userID int64, minutes int) (Enrolment, error) {
 	a := authz.ActorFrom(ctx)
 	if err := requireFigures(a); err != nil {
 		return Enrolment{}, err
 	}
-	if minutes < 0 || minutes > 600 {
-		return Enrolment{}, apperr.InvalidField("extra_minutes", "training.error.extra_minutes")
-	}
-	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	c, err := s.participableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return Enrolment{}, err
 	}
+	if minutes < 0 || minutes > 600 {
+		return Enrolment{}, apperr.InvalidField("extra_minutes", "training.error.extra_minutes")
+	}
 	e := Enrolment{CourseID: courseID, UserID: userID, ExtraMinutes: minutes}
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, tx, a, "u.id = ?", userID)
+		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, tx, a, c, "u.id = ?", userID)
 		if err != nil {
 			return err
 		}
@@ -147,14 +155,16 @@ type RosterResult struct {
 }
 
 // EnrolRoster enrols the learners listed in a roster (xlsx or CSV with a "username" column) in a
-// course. Every listed account must be one the administrator administers; the whole file is
-// checked first and nothing is enrolled when a line is wrong.
+// course. Every listed account must be one the administrator administers and one of the people
+// the course is for (its province's, for a province course; anyone's for a national course); the
+// whole file is checked first and nothing is enrolled when a line is wrong. Another province's
+// course is not found; a national administrator is refused a province's course.
 func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) (RosterResult, error) {
 	a := authz.ActorFrom(ctx)
 	if err := requireFigures(a); err != nil {
 		return RosterResult{}, err
 	}
-	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	c, err := s.participableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return RosterResult{}, err
 	}
@@ -196,7 +206,7 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 			details = append(details, apperr.Detail{Line: row.Line, Key: "training.roster.username_required"})
 			continue
 		}
-		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, rd, a, "u.username = ?", name)
+		id, orgID, orgPath, unitPath, err := s.learnerInScope(ctx, rd, a, c, "u.username = ?", name)
 		if apperr.Is(err, apperr.NotFound) {
 			details = append(details, apperr.Detail{Line: row.Line, Key: "training.roster.unknown", Args: []any{name}})
 			continue
@@ -242,7 +252,18 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "enrolment.roster", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10),
-			Detail: fmt.Sprintf("enrolled=%d already=%d", res.Enrolled, res.Already)})
+			UnitPath: rosterPath(a, c), Detail: fmt.Sprintf("enrolled=%d already=%d", res.Enrolled, res.Already)})
 	})
 	return res, err
+}
+
+// rosterPath is where a roster's audit entry belongs: the course's province, or for a national
+// course the province of the administrator who sent it (each province reads its own mobilisation).
+func rosterPath(a *authz.Actor, c Course) string {
+	if c.Province == "" {
+		if p := a.HomeProvince(); p != "" {
+			return authz.ProvincePath(p)
+		}
+	}
+	return coursePath(c)
 }

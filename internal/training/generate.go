@@ -14,12 +14,14 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/textfold"
 )
 
 // The data generator (lantoa seed) fills the training module for a province- or nation-sized
-// test: a published course with its question bank and exam, every learner enrolled, about 70%
+// test: a published course with its question bank and exam (of the learners' province, or national
+// when they live in several: genProvince), every learner enrolled, about 70%
 // started and about 50% passed with their attempts and certificates, spread over the 30 days
 // before Now. It writes what the API would have written — enrolments with the learner's unit and
 // organisation paths, submitted attempts with a valid layout and their score, certificates with
@@ -97,16 +99,16 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 			return res, fmt.Errorf("training: generate: unknown audience %q", l.Audience)
 		}
 	}
-	c, err := genCourse(ctx, d, spec.Now)
+	units, orgs, err := genPaths(ctx, d)
+	if err != nil {
+		return res, err
+	}
+	c, err := genCourse(ctx, d, spec.Now, genProvince(spec.Learners, units, orgs))
 	if err != nil {
 		return res, err
 	}
 	res.CourseID, res.Questions = c.ID, genQuestions
 	layouts, title, err := genLayouts(ctx, d, c, spec.Seed)
-	if err != nil {
-		return res, err
-	}
-	units, orgs, err := genPaths(ctx, d)
 	if err != nil {
 		return res, err
 	}
@@ -152,18 +154,40 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 		}
 	}
 	err = d.WriteTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, audit.Entry{Action: "training.generate", ObjectType: "course", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/",
+		return audit.Record(ctx, tx, audit.Entry{Action: "training.generate", ObjectType: "course", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: authz.ProvincePath(c.province),
 			Detail: fmt.Sprintf("seed=%d enrolled=%d started=%d passed=%d", spec.Seed, res.Enrolled, res.Started, res.Passed)})
 	})
 	return res, err
 }
 
-type genCourseRow struct{ ID int64 }
+type genCourseRow struct {
+	ID       int64
+	province string
+}
 
-// genCourse finds the generated course or creates it, published, with its bank.
-func genCourse(ctx context.Context, d *db.DB, now time.Time) (genCourseRow, error) {
-	var c genCourseRow
-	err := d.Reader().QueryRowContext(ctx, "SELECT id FROM training_courses WHERE title = ? ORDER BY id LIMIT 1", GenCourseTitle).Scan(&c.ID)
+// genProvince is the province of the generated course: the learners' province when they all live
+// in one (the province profile), else "" — a national course, open to every province's learners
+// (the national profile).
+func genProvince(ls []GenLearner, units map[string]string, orgs map[int64]genPath) string {
+	province := ""
+	for i, l := range ls {
+		path := units[l.UnitCode]
+		if o, ok := orgs[l.OrgID]; ok && l.OrgID != 0 {
+			path = o.unitPath
+		}
+		p := authz.ProvinceOfPath(path)
+		if i > 0 && p != province {
+			return ""
+		}
+		province = p
+	}
+	return province
+}
+
+// genCourse finds the generated course of the province or creates it, published, with its bank.
+func genCourse(ctx context.Context, d *db.DB, now time.Time, province string) (genCourseRow, error) {
+	c := genCourseRow{province: province}
+	err := d.Reader().QueryRowContext(ctx, "SELECT id FROM training_courses WHERE title = ? AND province_code = ? ORDER BY id LIMIT 1", GenCourseTitle, province).Scan(&c.ID)
 	if err == nil {
 		return c, nil
 	}
@@ -172,10 +196,10 @@ func genCourse(ctx context.Context, d *db.DB, now time.Time) (genCourseRow, erro
 	}
 	ms := db.Millis(now.Add(-31 * 24 * time.Hour))
 	err = d.WriteTx(ctx, func(tx *db.Tx) error {
-		id, err := tx.InsertID(ctx, `INSERT INTO training_courses (title, summary, audience, status, question_count, pass_percent, time_limit_minutes,
+		id, err := tx.InsertID(ctx, `INSERT INTO training_courses (province_code, title, summary, audience, status, question_count, pass_percent, time_limit_minutes,
 			max_attempts, review_allowed, search_key, created_at, updated_at, published_at)
-			VALUES (?, ?, ?, 'published', ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
-			GenCourseTitle, "Khoá học kỹ năng số cơ bản: dịch vụ công trực tuyến, an toàn thông tin, thanh toán số.", strings.Join(Audiences, ","),
+			VALUES (?, ?, ?, ?, 'published', ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+			province, GenCourseTitle, "Khoá học kỹ năng số cơ bản: dịch vụ công trực tuyến, an toàn thông tin, thanh toán số.", strings.Join(Audiences, ","),
 			genQuestionCount, genPassPercent, genTimeLimit, genMaxAttempts, textfold.Fold(GenCourseTitle), ms, ms, ms)
 		if err != nil {
 			return err
@@ -215,7 +239,7 @@ func genCourse(ctx context.Context, d *db.DB, now time.Time) (genCourseRow, erro
 				}
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "course.create", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/", Detail: GenCourseTitle})
+		return audit.Record(ctx, tx, audit.Entry{Action: "course.create", ObjectType: "course", ObjectID: strconv.FormatInt(id, 10), UnitPath: authz.ProvincePath(province), Detail: GenCourseTitle})
 	})
 	return c, apperr.Wrap(err, "generate course")
 }

@@ -16,7 +16,7 @@ import (
 func TestLockedLessonContentStaysOnTheServer(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 10})
-		c, err := f.svc.CreateCourse(f.sys, training.Course{Title: "Thanh toán không dùng tiền mặt", Sequential: true, Exam: training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 10}})
+		c, err := f.svc.CreateCourse(f.sys, training.Course{Province: "51", Title: "Thanh toán không dùng tiền mặt", Sequential: true, Exam: training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 10}})
 		if err != nil {
 			t.Fatal(err)
 		}

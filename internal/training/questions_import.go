@@ -12,12 +12,9 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
-	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 )
-
-func actorOf(ctx context.Context) *authz.Actor { return authz.ActorFrom(ctx) }
 
 // TemplateHeader is the header of the question import template. More letter columns (E, F…)
 // may follow D; an optional "difficulty" column (1–3) may follow "correct".
@@ -181,10 +178,7 @@ func parseRow(l importLayout, f []string) (Question, string, []any) {
 // whole file is checked first; when any line is wrong every bad line is reported with its reason
 // and nothing is imported.
 func (s *Service) ImportQuestions(ctx context.Context, courseID int64, r io.Reader) (int, error) {
-	if err := requireManager(actorOf(ctx)); err != nil {
-		return 0, err
-	}
-	c, err := s.findCourse(ctx, s.DB.Reader(), courseID)
+	c, err := s.manageableCourse(ctx, s.DB.Reader(), courseID)
 	if err != nil {
 		return 0, err
 	}
@@ -266,7 +260,7 @@ func (s *Service) ImportQuestions(ctx context.Context, courseID int64, r io.Read
 			return apperr.Wrap(err, "bank version")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "question.import", ObjectType: "course", ObjectID: strconv.FormatInt(courseID, 10),
-			UnitPath: "/", Detail: fmt.Sprintf("questions=%d", len(qs))})
+			UnitPath: coursePath(c), Detail: fmt.Sprintf("questions=%d", len(qs))})
 	})
 	if err != nil {
 		return 0, err

@@ -9,7 +9,9 @@ import (
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // scheduleChunk is how many messages one notify.EnqueueMany call takes: a course may have
@@ -56,13 +58,13 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 		return 0, nil
 	}
 	type learner struct {
-		id    int64
-		email string
+		id              int64
+		email, unitPath string
 	}
 	// Read every recipient first: a transaction runs one statement at a time.
 	var ls []learner
 	read := func(extra string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM training_enrolments e JOIN users u ON u.id = e.user_id
+		rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email, e.unit_path FROM training_enrolments e JOIN users u ON u.id = e.user_id
 			WHERE e.course_id = ? AND u.disabled = 0 AND u.email <> ''`+extra+` ORDER BY u.id`, append([]any{c.ID}, args...)...)
 		if err != nil {
 			return apperr.Wrap(err, "exam schedule recipients")
@@ -70,7 +72,7 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 		defer rows.Close()
 		for rows.Next() {
 			var l learner
-			if err := rows.Scan(&l.id, &l.email); err != nil {
+			if err := rows.Scan(&l.id, &l.email, &l.unitPath); err != nil {
 				return apperr.Wrap(err, "exam schedule recipients")
 			}
 			ls = append(ls, l)
@@ -109,16 +111,45 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 	if r := []rune(subject); len(r) > notify.MaxSubjectLen {
 		subject = string(r[:notify.MaxSubjectLen-1]) + "…"
 	}
-	body := fmt.Sprintf("Kính gửi học viên,\n\nBài thi của khóa học «%s» mở lúc %s (giờ Việt Nam).%s\n\n%s\n\nLan Tỏa — Phong trào chuyển đổi số tỉnh Quảng Ngãi",
-		c.Title, at, lobby, where)
+	// The message is signed by the movement of the course's province; a national course's by that
+	// of each learner's province. Each message is about the learner's unit, so that the outbox of
+	// the learner's province holds it.
+	bodies := map[string]string{}
+	bodyFor := func(province string) (string, error) {
+		if b, ok := bodies[province]; ok {
+			return b, nil
+		}
+		name, err := s.provinceName(ctx, tx, province)
+		if err != nil {
+			return "", err
+		}
+		movement := "Lan Tỏa — Phong trào chuyển đổi số"
+		if name != "" {
+			movement += " " + units.InSentence(name)
+		}
+		b := fmt.Sprintf("Kính gửi học viên,\n\nBài thi của khóa học «%s» mở lúc %s (giờ Việt Nam).%s\n\n%s\n\n%s", c.Title, at, lobby, where, movement)
+		bodies[province] = b
+		return b, nil
+	}
 	examMillis := db.Millis(c.Exam.ExamAt)
 	queued := 0
 	for start := 0; start < len(ls); start += scheduleChunk {
 		chunk := ls[start:min(start+scheduleChunk, len(ls))]
 		msgs := make([]notify.Message, 0, len(chunk))
 		for _, l := range chunk {
+			province, unitPath := c.Province, l.unitPath
+			if province == "" {
+				province = authz.ProvinceOfPath(l.unitPath)
+			}
+			if unitPath == "" {
+				unitPath = coursePath(c)
+			}
+			body, err := bodyFor(province)
+			if err != nil {
+				return 0, err
+			}
 			m := notify.Message{Kind: notify.ExamSchedule, Channel: notify.Email, Recipient: strings.TrimSpace(l.email), UserID: l.id,
-				Subject: subject, Body: body, Link: link, DedupeKey: fmt.Sprintf("exam_schedule:%d:%d:%d", c.ID, examMillis, l.id)}
+				Subject: subject, Body: body, Link: link, UnitPath: unitPath, DedupeKey: fmt.Sprintf("exam_schedule:%d:%d:%d", c.ID, examMillis, l.id)}
 			if m.Validate() != nil {
 				continue // an address the outbox cannot send to must not hold up the schedule
 			}
@@ -134,5 +165,5 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 		return queued, nil
 	}
 	return queued, audit.Record(ctx, tx, audit.Entry{Action: "course.exam_schedule", ObjectType: "course", ObjectID: strconv.FormatInt(c.ID, 10),
-		UnitPath: "/", Detail: fmt.Sprintf("%s: %d messages", at, queued)})
+		UnitPath: coursePath(c), Detail: fmt.Sprintf("%s: %d messages", at, queued)})
 }

@@ -28,7 +28,7 @@ func TestExamScheduleNotifiesLearners(t *testing.T) {
 		e := newScheduleEnv(t, d)
 		sys, svc, out, acc, org, now := e.sys, e.svc, e.out, e.acc, e.org, e.now
 		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20, LobbyMinutes: 15}
-		c, err := svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
+		c, err := svc.CreateCourse(sys, training.Course{Province: "51", Title: "Kỹ năng số cơ bản", Exam: exam})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestExamScheduleReachesLateEnrolments(t *testing.T) {
 		e := newScheduleEnv(t, d)
 		sys, svc, out, acc, org, now := e.sys, e.svc, e.out, e.acc, e.org, e.now
 		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20, ExamAt: time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC)}
-		c, err := svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
+		c, err := svc.CreateCourse(sys, training.Course{Province: "51", Title: "Kỹ năng số cơ bản", Exam: exam})
 		if err != nil {
 			t.Fatal(err)
 		}

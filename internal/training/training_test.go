@@ -67,7 +67,7 @@ func setup(t *testing.T, d *db.DB, exam training.Exam) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := f.svc.CreateCourse(sys, training.Course{Title: "Kỹ năng số cơ bản", Exam: exam})
+	c, err := f.svc.CreateCourse(sys, training.Course{Province: "51", Title: "Kỹ năng số cơ bản", Exam: exam})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,7 @@ func pageCases() []pageCase {
 	dashboardBaTo := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "bridge_operator": ok,
 		"national_admin": ok})
 	course := func(e *env) int64 { return e.course(false).ID }
+	courseCreators := pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok, "national_admin": ok}))
 	team := func(e *env) outreach.Team { return e.baToTeam() }
 	return []pageCase{
 		{"GET /{$}", get("/"), pagePublic},
@@ -314,15 +315,21 @@ func pageCases() []pageCase {
 			return fmt.Sprintf("/ceremonies/%d/checkin/%s", e.ceremony().id, d.Token), form()
 		}, pageOnly(baToPointPeople)},
 
-		// Training.
+		// Training. Every course is Quảng Ngãi's: hidden from Hà Nội's administrator, read but not
+		// changed nor taken by the national administrator. The course forms create a course of
+		// the creator's own province (Hà Nội's for its administrator), or a national course.
 		{"GET /register", get("/register"), pagePublic},
 		{"POST /register", func(e *env, _ string) (string, url.Values) { return "/register", form() }, expect(invalid, nil)},
 		{"GET /courses", get("/courses"), pagePublic},
-		{"GET /courses/{id}", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d", course(e)), nil }, pagePublic},
+		{"GET /courses/{id}", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d", course(e)), nil },
+			expect(ok, map[string]outcome{"province_admin_hanoi": deny})},
 		{"GET /courses/questions-template", get("/courses/questions-template"), pagePublic},
 		{"GET /verify/{code}", get("/verify/KHONGCO1234"), pageNotFound},
-		{"GET /courses/{id}/exam", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/exam", course(e)), nil }, pageSignedIn},
-		{"GET /courses/{id}/figures", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/figures", course(e)), nil }, adminsOnlyP},
+		{"GET /courses/{id}/exam", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/exam", course(e)), nil },
+			expect(ok, map[string]outcome{"anonymous": login, "province_admin_hanoi": deny, "national_admin": deny})},
+		{"GET /courses/{id}/figures", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/figures", course(e)), nil },
+			pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok,
+				"org_admin_tinhdoan": ok, "national_admin": ok}))},
 		{"POST /courses/{id}/questions", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/courses/%d/questions", e.course(true).ID), form()
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid}))},
@@ -330,11 +337,11 @@ func pageCases() []pageCase {
 			return fmt.Sprintf("/courses/%d/publish", e.course(true).ID), form()
 		}, provinceOnlyP},
 		{"GET /certificates", get("/certificates"), pageSignedIn},
-		{"GET /courses/new", get("/courses/new"), provinceOnlyP},
+		{"GET /courses/new", get("/courses/new"), courseCreators},
 		{"POST /courses", func(e *env, role string) (string, url.Values) {
 			e.seq++
 			return "/courses", form("title", fmt.Sprintf("Khóa trang %d", e.seq), "question_count", "10", "pass_percent", "50", "time_limit_minutes", "20")
-		}, provinceOnlyP},
+		}, courseCreators},
 		{"GET /pupils/template", get("/pupils/template"), pagePublic},
 		// A school of Sơn Tây: those who may give its pupils the learner role.
 		{"GET /schools/{id}/pupils", func(e *env, _ string) (string, url.Values) {

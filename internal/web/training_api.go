@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -15,8 +16,11 @@ import (
 
 // The training API: courses, question banks, attempts, certificates and figures.
 
-// trainingCourseInput is the body of POST /api/v1/courses.
+// trainingCourseInput is the body of POST /api/v1/courses. Without province_code the course is the
+// creator's province's (the one it administers) or, for a national administrator, national;
+// "province_code": "" asks for a national course explicitly.
 type trainingCourseInput struct {
+	Province   *string       `json:"province_code"`
 	Title      string        `json:"title"`
 	Summary    string        `json:"summary"`
 	Audience   string        `json:"audience"`
@@ -27,7 +31,12 @@ type trainingCourseInput struct {
 }
 
 func (s *Server) apiListCourses(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Training.ListCourses(r.Context(), training.CourseFilter{Query: r.URL.Query().Get("q"), All: r.URL.Query().Get("all") == "1"})
+	f, err := s.courseFilter(r)
+	if err != nil {
+		return err
+	}
+	f.All = r.URL.Query().Get("all") == "1"
+	list, err := s.Training.ListCourses(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -40,8 +49,8 @@ func (s *Server) apiCreateCourse(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := s.Training.CreateCourse(r.Context(), training.Course{Title: in.Title, Summary: in.Summary, Audience: in.Audience, Sequential: in.Sequential,
-		OpensAt: in.OpensAt, ClosesAt: in.ClosesAt, Exam: in.Exam})
+	c, err := s.Training.CreateCourse(r.Context(), training.Course{Province: in.province(r), Title: in.Title, Summary: in.Summary, Audience: in.Audience,
+		Sequential: in.Sequential, OpensAt: in.OpensAt, ClosesAt: in.ClosesAt, Exam: in.Exam})
 	if err != nil {
 		return err
 	}
@@ -177,7 +186,8 @@ func (s *Server) apiImportQuestions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := requireTrainingManager(r); err != nil {
+	// Who may not change the course is refused before the upload is read.
+	if _, err := s.Training.ManagedCourse(r.Context(), id); err != nil {
 		return err
 	}
 	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
@@ -193,11 +203,31 @@ func (s *Server) apiImportQuestions(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func requireTrainingManager(r *http.Request) error {
-	if !training.MayManage(authz.ActorFrom(r.Context())) {
-		return apperr.New(apperr.Forbidden, "training.error.manage_forbidden")
+// province is the province a new course belongs to: the one named, else the creator's default.
+func (in trainingCourseInput) province(r *http.Request) string {
+	if in.Province != nil {
+		return *in.Province
 	}
-	return nil
+	return training.DefaultProvince(authz.ActorFrom(r.Context()))
+}
+
+// courseFilter reads the catalogue's query: q, and province (a GSO code) to keep one province's
+// courses and the national ones. An anonymous visitor's catalogue is the request's province's
+// (its portal's, or the deployment's only one) when the query names none; a signed-in actor's
+// is limited by the service to the provinces it takes part in.
+func (s *Server) courseFilter(r *http.Request) (training.CourseFilter, error) {
+	q := r.URL.Query()
+	f := training.CourseFilter{Query: q.Get("q"), Province: q.Get("province")}
+	if len(f.Query) > 100 {
+		return f, apperr.InvalidField("q", "error.query_long")
+	}
+	if strings.Trim(f.Province, "0123456789") != "" || len(f.Province) > 10 {
+		return f, apperr.InvalidField("province", "training.error.province_unknown", f.Province)
+	}
+	if f.Province == "" && authz.ActorFrom(r.Context()) == nil {
+		f.Province = s.requestProvince(r)
+	}
+	return f, nil
 }
 
 func (s *Server) apiExportQuestions(w http.ResponseWriter, r *http.Request) error {

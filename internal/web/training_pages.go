@@ -65,11 +65,17 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, form tra
 		p.Error = msg
 	}
 	data := trainingRegisterData{Page: p, Form: form}
+	// The places offered are the request's province's (its portal's, or the deployment's only
+	// one); a page about no province offers every province's.
+	var under string
+	if p.Province != "" {
+		under = authz.ProvincePath(p.Province)
+	}
 	var err error
-	if data.Orgs, err = s.Orgs.List(r.Context(), orgs.Filter{}); err != nil {
+	if data.Orgs, err = s.Orgs.List(r.Context(), orgs.Filter{UnitPath: under}); err != nil {
 		return err
 	}
-	if data.Communes, err = s.Units.List(r.Context(), units.Filter{Level: "commune", Limit: 1000}); err != nil {
+	if data.Communes, err = s.Units.List(r.Context(), units.Filter{Level: "commune", Under: under, Limit: units.MaxList}); err != nil {
 		return err
 	}
 	return s.render(w, r, status, "training_register", &data)
@@ -113,27 +119,41 @@ type trainingCoursesData struct {
 	Query     string
 	IsManager bool
 	Now       time.Time // for each course's status as learners meet it (Course.StatusAt)
+	// Provinces names the provinces of the listed courses (code → official name).
+	Provinces map[string]string
 }
 
 func (s *Server) coursesPage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query().Get("q")
-	list, err := s.Training.ListCourses(r.Context(), training.CourseFilter{Query: q, All: true})
+	f, err := s.courseFilter(r)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "training_courses", &trainingCoursesData{Page: s.newPage(r, "training.courses.title"), Courses: list, Query: q, Now: s.Training.Now(),
-		IsManager: training.MayManage(authz.ActorFrom(r.Context()))})
+	f.All = true
+	list, err := s.Training.ListCourses(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	data := &trainingCoursesData{Page: s.newPage(r, "training.courses.title"), Courses: list, Query: f.Query, Now: s.Training.Now(),
+		IsManager: training.MayCreate(authz.ActorFrom(r.Context())), Provinces: map[string]string{}}
+	for _, c := range list {
+		if prov, ok := s.provinces.find(r.Context(), c.Province); ok {
+			data.Provinces[c.Province] = prov.Name
+		}
+	}
+	return s.render(w, r, http.StatusOK, "training_courses", data)
 }
 
 type trainingCourseData struct {
 	Page
-	Course     training.Course
-	Status     training.Status // as a learner meets it now (Course.StatusAt)
-	Modules    []trainingModuleView
-	Lobby      training.Lobby
-	Enrolment  *training.Enrolment
-	IsManager  bool
-	Categories map[string]int
+	Course training.Course
+	// CourseProvince is the official name of the course's province ("" for a national course).
+	CourseProvince string
+	Status         training.Status // as a learner meets it now (Course.StatusAt)
+	Modules        []trainingModuleView
+	Lobby          training.Lobby
+	Enrolment      *training.Enrolment
+	IsManager      bool
+	Categories     map[string]int
 }
 
 func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
@@ -150,7 +170,10 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := authz.ActorFrom(r.Context())
-	data := trainingCourseData{Page: s.newPage(r, ""), Course: c, Status: c.StatusAt(s.Training.Now()), IsManager: training.MayManage(actor)}
+	data := trainingCourseData{Page: s.newPage(r, ""), Course: c, Status: c.StatusAt(s.Training.Now()), IsManager: training.MayManage(actor, c)}
+	if prov, ok := s.provinces.find(r.Context(), c.Province); ok {
+		data.CourseProvince = prov.Name
+	}
 	for _, m := range mods {
 		mv := trainingModuleView{Title: m.Title}
 		for _, l := range m.Lessons {
@@ -198,7 +221,7 @@ func (s *Server) examPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Training.FindCourse(r.Context(), id)
+	c, err := s.Training.CourseToTake(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -272,6 +295,9 @@ type trainingFiguresData struct {
 	By     string
 	Parent string
 	Board  []training.FigureRow
+	// BoardLevel is what the leaderboard ranks: "district", or "province" (a national course read
+	// by a national administrator).
+	BoardLevel string
 }
 
 func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
@@ -293,7 +319,14 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 	if data.Totals, err = s.Training.TotalsFor(r.Context(), f.CourseID); err != nil {
 		return err
 	}
-	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: "district", Limit: 10}); err != nil {
+	// The leaderboard ranks districts; a national course read by a national administrator ranks
+	// the provinces.
+	board := "district"
+	if c.Province == "" && authz.ActorFrom(r.Context()).IsNational() {
+		board = "province"
+	}
+	data.BoardLevel = board
+	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: board, Limit: 10}); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "training_figures", &data)
@@ -303,6 +336,9 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) importQuestionsSubmit(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := s.Training.ManagedCourse(r.Context(), id); err != nil {
 		return err
 	}
 	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
@@ -334,14 +370,31 @@ func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request) error {
 type trainingNewCourseData struct {
 	Page
 	Form trainingCourseInput
+	// Scope says whose the new course will be: "Khóa học của tỉnh Quảng Ngãi…" or national.
+	Scope string
+}
+
+// newCourseData is the form's page: the course will be the creator's province's (the one it
+// administers) or, for a national administrator, national.
+func (s *Server) newCourseData(r *http.Request, f trainingCourseInput) *trainingNewCourseData {
+	p := s.newPage(r, "training.course.new")
+	data := &trainingNewCourseData{Page: p, Form: f, Scope: p.T("training.course.scope_national")}
+	if code := training.DefaultProvince(authz.ActorFrom(r.Context())); code != "" {
+		name := code
+		if prov, ok := s.provinces.find(r.Context(), code); ok {
+			name = units.InSentence(prov.Name)
+		}
+		data.Scope = p.T("training.course.scope_province", name)
+	}
+	return data
 }
 
 func (s *Server) courseNewForm(w http.ResponseWriter, r *http.Request) error {
-	if err := requireTrainingManager(r); err != nil {
-		return err
+	if !training.MayCreate(authz.ActorFrom(r.Context())) {
+		return apperr.New(apperr.Forbidden, "training.error.manage_forbidden")
 	}
 	f := trainingCourseInput{Exam: training.Exam{QuestionCount: 10, PassPercent: 70, TimeLimitMinutes: 20, MaxAttempts: 3, ReviewAllowed: true}}
-	return s.render(w, r, http.StatusOK, "training_course_new", &trainingNewCourseData{Page: s.newPage(r, "training.course.new"), Form: f})
+	return s.render(w, r, http.StatusOK, "training_course_new", s.newCourseData(r, f))
 }
 
 func formInt(r *http.Request, name string) int {
@@ -369,15 +422,15 @@ func (s *Server) courseCreateSubmit(w http.ResponseWriter, r *http.Request) erro
 		}
 		f.Exam.ExamAt = t
 	}
-	c, err := s.Training.CreateCourse(r.Context(), training.Course{Title: f.Title, Summary: f.Summary, Sequential: f.Sequential, Exam: f.Exam})
+	c, err := s.Training.CreateCourse(r.Context(), training.Course{Province: f.province(r), Title: f.Title, Summary: f.Summary, Sequential: f.Sequential, Exam: f.Exam})
 	if err != nil {
 		ae := apperr.As(err)
-		if ae.Kind == apperr.Internal || ae.Kind == apperr.Forbidden {
+		if ae.Kind == apperr.Internal || ae.Kind == apperr.Forbidden || ae.Kind == apperr.Unauthenticated {
 			return err
 		}
-		p := s.newPage(r, "training.course.new")
-		p.Error = p.T(ae.Key, ae.Args...)
-		return s.render(w, r, http.StatusUnprocessableEntity, "training_course_new", &trainingNewCourseData{Page: p, Form: f})
+		data := s.newCourseData(r, f)
+		data.Error = data.T(ae.Key, ae.Args...)
+		return s.render(w, r, http.StatusUnprocessableEntity, "training_course_new", data)
 	}
 	s.flash(w, "training.course.created")
 	http.Redirect(w, r, "/courses/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
