@@ -13,6 +13,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 func init() {
@@ -337,6 +338,8 @@ type editorFormData struct {
 	PublishAt  string // datetime-local in Vietnam time
 	Categories []portal.Category
 	MaxImageMB int
+	// Provinces is offered to an editor of several provinces, who chooses the new post's.
+	Provinces []units.Unit
 }
 
 func (s *Server) editorNewForm(w http.ResponseWriter, r *http.Request) error {
@@ -372,6 +375,13 @@ func (s *Server) renderEditorForm(w http.ResponseWriter, r *http.Request, id int
 		titleKey = "portal.editor.edit"
 	}
 	data := editorFormData{Page: s.newPage(r, titleKey), ID: id, Form: in, PublishAt: publishAt, Categories: portal.Categories, MaxImageMB: portal.MaxImageBytes >> 20}
+	if admin := data.Actor.AdminProvinces(); id == 0 && len(admin) > 1 {
+		for _, code := range admin {
+			if u, ok := s.provinces.find(r.Context(), code); ok {
+				data.Provinces = append(data.Provinces, u)
+			}
+		}
+	}
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
@@ -392,7 +402,7 @@ func postForm(w http.ResponseWriter, r *http.Request) (portal.PostInput, string,
 		return portal.PostInput{}, "", apperr.New(apperr.Invalid, "error.form")
 	}
 	in := portal.PostInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), BodyHTML: r.PostFormValue("body_html"),
-		Category: portal.Category(r.PostFormValue("category")), Status: portal.Status(r.PostFormValue("status"))}
+		Category: portal.Category(r.PostFormValue("category")), Status: portal.Status(r.PostFormValue("status")), Province: r.PostFormValue("province_code")}
 	if r.PostFormValue("action") == "draft" {
 		in.Status = portal.Draft
 	}

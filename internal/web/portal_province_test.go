@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/portal"
@@ -280,12 +282,36 @@ func TestOnePortalPerProvince(t *testing.T) {
 		if !probed {
 			t.Errorf("Hà Nội's probe is not audited")
 		}
+		// Hà Nội deletes its own post; the same request again finds nothing.
+		var gone createdPost
+		e.json("POST", "/api/v1/posts", hn, map[string]any{"title": "Tin sẽ xóa", "body_html": "<p>x</p>"}, &gone)
+		for i, want := range []int{204, 404} {
+			if code := e.json("DELETE", fmt.Sprintf("/api/v1/posts/%d", gone.ID), hn, nil, nil); code != want {
+				t.Errorf("Hà Nội's delete #%d: %d, want %d", i+1, code, want)
+			}
+		}
+		// An administrator of both provinces chooses the province of a new post.
+		both := e.fresh(accounts.NewUser{Role: authz.ProvinceAdmin, UnitCode: "51"})
+		if _, err := e.accounts.AddGrant(e.sys, both.ID, authz.ProvinceAdmin, "01", 0); err != nil {
+			t.Fatal(err)
+		}
+		bb := e.browser()
+		bb.login(both.Username, testPassword)
+		if _, form := bb.get("/editor/posts/new"); !strings.Contains(form, `<select id="post-province" name="province_code" required>`) {
+			t.Errorf("no province choice for an administrator of two provinces")
+		}
+		if resp, page := bb.post("/editor/posts", url.Values{"title": {"Tin chung"}, "body_html": {"<p>x</p>"}}); resp.StatusCode != 422 || !strings.Contains(page, "Chưa chọn tỉnh, thành phố của bài viết.") {
+			t.Errorf("a post of two provinces' administrator without a province: %d", resp.StatusCode)
+		}
+		if resp, _ := bb.post("/editor/posts", url.Values{"title": {"Tin chung"}, "body_html": {"<p>x</p>"}, "province_code": {"01"}}); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/tinh/01/news/") {
+			t.Errorf("a post for Hà Nội by two provinces' administrator: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
 		// The API lists each province's posts.
 		var list struct {
 			Items []createdPost `json:"items"`
 		}
 		e.json("GET", "/api/v1/posts?province=01", "", nil, &list)
-		if len(list.Items) != 2 || list.Items[0].Province != "01" || list.Items[1].Province != "01" {
+		if len(list.Items) != 3 || list.Items[0].Province != "01" || list.Items[1].Province != "01" || list.Items[2].Province != "01" {
 			t.Errorf("Hà Nội's posts by API: %+v", list.Items)
 		}
 		for _, bad := range []string{"/api/v1/posts?province=99", "/api/v1/figures?province=99", "/api/v1/figures"} {
