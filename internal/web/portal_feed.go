@@ -84,7 +84,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) error {
 	if u, ok := s.provinces.find(r.Context(), prov); ok {
 		name = u.Name
 	}
-	title := s.I18n.T(lang, "portal.feed.title", placeIn(lang, name))
+	title := s.I18n.T(lang, "portal.feed.title", units.PlaceName(name))
 	f := atomFeed{Lang: lang, ID: home + "/feed.xml", Title: title, Author: atomPerson{Name: title},
 		Links: []atomLink{{Href: home + "/feed.xml", Rel: "self", Type: "application/atom+xml"}, {Href: home + "/", Rel: "alternate", Type: "text/html"}}}
 	updated := time.Unix(0, 0).UTC()

@@ -38,7 +38,9 @@ type nationalData struct {
 // It names no province.
 func (s *Server) nationalHome(w http.ResponseWriter, r *http.Request) error {
 	data := nationalData{Page: s.newPage(r, "portal.national.title")}
-	data.Province, data.ProvinceName = "", ""
+	// The page is the country's whoever reads it: no province's name, links or menu entries.
+	data.Province, data.ProvinceName, data.PortalBase = "", "", ""
+	data.Nav = s.nav(data.Page)
 	ctx := r.Context()
 	totals := map[string]int64{}
 	for _, u := range s.provinces.all(ctx) {

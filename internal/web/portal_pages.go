@@ -76,6 +76,10 @@ func (s *Server) portalPage(r *http.Request, titleKey, prov string) Page {
 // "tỉnh Quảng Ngãi", "thành phố Hà Nội" in Vietnamese; "Quảng Ngãi", "Hà Nội" in English.
 func (p Page) PortalPlace() string { return placeIn(p.Lang, p.ProvinceName) }
 
+// ProvincePlace is the province's name without its type ("Quảng Ngãi", "Hà Nội"), as the feed's
+// title names it.
+func (p Page) ProvincePlace() string { return units.PlaceName(p.ProvinceName) }
+
 // portalHome is a province's public "Chuyển đổi số" page, the same for everyone: the live headline
 // figures, the ceremony, the district map, the latest news and announcements, links to the other
 // public pages. A signed-in user also gets a link to their workspace (/workspace). Without a

@@ -154,7 +154,7 @@ func TestOnePortalPerProvince(t *testing.T) {
 		if err := xml.Unmarshal([]byte(fb), &feed); err != nil {
 			t.Fatal(err)
 		}
-		if feed.Title != "Tin tức Chuyển đổi số thành phố Hà Nội" || len(feed.Entries) != 2 || feed.ID != e.srv.URL+"/tinh/01/feed.xml" {
+		if feed.Title != "Tin tức Chuyển đổi số Hà Nội" || len(feed.Entries) != 2 || feed.ID != e.srv.URL+"/tinh/01/feed.xml" {
 			t.Errorf("Hà Nội's feed %q %s, %d entries", feed.Title, feed.ID, len(feed.Entries))
 		}
 		for _, en := range feed.Entries {
