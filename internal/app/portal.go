@@ -12,6 +12,7 @@ import (
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // CommsProvider puts the communication tracking into the reports and dashboards: the items the
@@ -39,30 +40,30 @@ func (p CommsProvider) Fields(ctx context.Context, unitPath string, asOf time.Ti
 
 // newPortal builds the portal's service with the sources of its public ceremony page (the
 // ceremony module, with the outreach campaign's window for the countdown) and of its map (the
-// outreach module's citizens guided by district). The ceremony's launch empties the page's cache,
-// so that the countdown shows at once.
+// outreach module's citizens guided by district), each read for the province whose portal asks.
+// A ceremony's launch empties its province's page cache, so that the countdown shows at once.
 func newPortal(svc *Services, ceremonies *ceremony.Service) *portal.Service {
 	p := portal.NewService(svc.DB)
 	if ceremonies != nil {
 		board := portal.NewCeremonyBoard(PortalCeremony(ceremonies, svc.Outreach))
 		p.Ceremonies = board
-		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, _ ceremony.Ceremony, _ time.Time) error {
-			tx.AfterCommit(board.Invalidate)
+		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, c ceremony.Ceremony, _ time.Time) error {
+			tx.AfterCommit(func() { board.Invalidate(c.Province) })
 			return nil
 		})
 	}
 	if svc.Outreach != nil {
-		p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach))
+		p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))
 	}
 	return p
 }
 
-// PortalCeremony adapts the ceremony module's public summary to the portal's ceremony page. The
-// campaign window after the launch is the outreach module's current campaign's (7 days when there
-// is no campaign, or no outreach module).
+// PortalCeremony adapts the ceremony module's public summary of a province to the portal's
+// ceremony page. The campaign window after the launch is the province's current outreach
+// campaign's (7 days when there is no campaign, or no outreach module).
 func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySource {
-	return portal.CeremonyFunc(func(ctx context.Context) (portal.Ceremony, bool, error) {
-		pc, ok, err := c.PublicSummary(ctx, ProvinceCode)
+	return portal.CeremonyFunc(func(ctx context.Context, province string) (portal.Ceremony, bool, error) {
+		pc, ok, err := c.PublicSummary(ctx, province)
 		if err != nil || !ok {
 			return portal.Ceremony{}, false, err
 		}
@@ -73,7 +74,7 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 			out.Steps = append(out.Steps, portal.CeremonyStep{Position: st.Position, Title: st.Title, PlannedAt: st.PlannedAt, Current: st.Current})
 		}
 		if o != nil {
-			camp, found, err := o.Current(authz.WithActor(ctx, authz.System), ProvinceCode)
+			camp, found, err := o.Current(authz.WithActor(ctx, authz.System), province)
 			if err != nil {
 				return portal.Ceremony{}, false, err
 			}
@@ -85,37 +86,51 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 	})
 }
 
-// PortalDistricts gives the portal's map the citizens guided in each district in the current
-// campaign, against the district's target (its team members times the campaign's target). Before
-// any campaign there are no figures.
-func PortalDistricts(o *outreach.Service) portal.DistrictSource {
-	return portal.DistrictFunc(func(ctx context.Context) (portal.DistrictFigures, error) {
+// PortalDistricts gives a province's portal map every current district of the province (from the
+// unit tree) with the citizens guided there in the province's current campaign, against the
+// district's target (its team members times the campaign's target). Before any campaign the
+// districts have no figure.
+func PortalDistricts(o *outreach.Service, u *units.Service) portal.DistrictSource {
+	return portal.DistrictFunc(func(ctx context.Context, province string) (portal.DistrictFigures, error) {
 		out := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target"}
-		p, err := o.Progress(authz.WithActor(ctx, authz.System), ProvinceCode, 0)
-		if apperr.Is(err, apperr.NotFound) {
-			return out, nil
-		}
+		districts, err := u.List(ctx, units.Filter{ParentCode: province, Level: units.District, Limit: units.MaxList})
 		if err != nil {
 			return out, err
 		}
-		for _, ch := range p.Children {
-			out.Items = append(out.Items, portal.DistrictFigure{Code: ch.Unit.Code, Name: ch.Unit.Name, Value: ch.Citizens, Target: int64(ch.Members) * int64(p.Campaign.Target)})
+		p, err := o.Progress(authz.WithActor(ctx, authz.System), province, 0)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return out, err
+		}
+		measured := map[string]portal.DistrictFigure{}
+		if err == nil {
+			for _, ch := range p.Children {
+				measured[ch.Unit.Code] = portal.DistrictFigure{Code: ch.Unit.Code, Name: ch.Unit.Name, Value: ch.Citizens,
+					Target: int64(ch.Members) * int64(p.Campaign.Target), Measured: true}
+			}
+		}
+		for _, d := range districts {
+			f, ok := measured[d.Code]
+			if !ok {
+				f = portal.DistrictFigure{Code: d.Code, Name: d.Name}
+			}
+			out.Items = append(out.Items, f)
 		}
 		return out, nil
 	})
 }
 
-// portalFigures builds the registry of the portal's live headline figures. The foundation's
-// counts come first; each module with public figures registers a source here, so that the portal
-// never imports the modules. The registry caches the figures for 15 s, so a crowd on launch day
-// costs one round of these queries per 15 s.
+// portalFigures builds the registry of the portals' live headline figures, each counted for one
+// province. The foundation's counts come first; each module with public figures registers a
+// source here, so that the portal never imports the modules. The registry caches the figures for
+// 15 s per province, so a crowd on launch day costs one round of these queries per 15 s.
 func portalFigures(svc *Services) *portal.FigureRegistry {
 	r := portal.NewFigureRegistry()
 	r.Register(portal.FoundationFigures{DB: svc.DB})
 	if svc.Outreach != nil {
-		r.Register(portal.FigureFunc(func(ctx context.Context) (map[string]int64, error) {
-			// Teams active: the teams that have members.
-			teams, err := svc.Outreach.ListTeams(authz.WithActor(ctx, authz.System), "")
+		r.Register(portal.FigureFunc(func(ctx context.Context, province string) (map[string]int64, error) {
+			sys := authz.WithActor(ctx, authz.System)
+			// Teams active: the province's teams that have members.
+			teams, err := svc.Outreach.ListTeams(sys, province)
 			if err != nil {
 				return nil, err
 			}
@@ -125,7 +140,7 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 					active++
 				}
 			}
-			p, err := svc.Outreach.Progress(authz.WithActor(ctx, authz.System), ProvinceCode, 0)
+			p, err := svc.Outreach.Progress(sys, province, 0)
 			if apperr.Is(err, apperr.NotFound) {
 				// No campaign yet: the teams, and no campaign figures.
 				return map[string]int64{"portal.figure.outreach.teams": active}, nil
@@ -142,23 +157,39 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 		}))
 	}
 	if svc.Training != nil {
-		r.Register(portal.FigureFunc(func(ctx context.Context) (map[string]int64, error) {
-			sys := authz.WithActor(ctx, authz.System)
-			courses, err := svc.Training.ListCourses(sys, training.CourseFilter{})
-			if err != nil {
-				return nil, err
-			}
-			var enrolled, passed int64
-			for _, c := range courses {
-				t, err := svc.Training.TotalsFor(sys, c.ID)
-				if err != nil {
-					return nil, err
-				}
-				enrolled += int64(t.Enrolled)
-				passed += int64(t.Passed)
-			}
-			return map[string]int64{"portal.figure.training.enrolled": enrolled, "portal.figure.training.passed": passed}, nil
+		r.Register(portal.FigureFunc(func(ctx context.Context, province string) (map[string]int64, error) {
+			return trainingFigures(ctx, svc.Training, province)
 		}))
 	}
 	return r
+}
+
+// trainingFigures counts the enrolments and passes of a province's learners: in the province's
+// courses and in the national courses, which are open to every province's learners. The totals are
+// read as the province's administrator would read them, so that a national course counts the
+// province's learners only.
+//
+// Until the training module answers this itself, the courses are listed with CourseFilter.Province
+// and summed course by course; (*training.Service).ProvinceTotals(ctx, province) replaces the loop
+// below when it exists (the training module's work on issue 14).
+func trainingFigures(ctx context.Context, t *training.Service, province string) (map[string]int64, error) {
+	courses, err := t.ListCourses(authz.WithActor(ctx, authz.System), training.CourseFilter{Province: province})
+	if err != nil {
+		return nil, err
+	}
+	reader := authz.WithActor(ctx, &authz.Actor{Username: "portal", Via: "cli",
+		Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: province, UnitPath: authz.ProvincePath(province)}}})
+	var enrolled, passed int64
+	for _, c := range courses {
+		if c.Province != "" && c.Province != province {
+			continue // another province's course: none of this province's learners take it
+		}
+		tot, err := t.TotalsFor(reader, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		enrolled += int64(tot.Enrolled)
+		passed += int64(tot.Passed)
+	}
+	return map[string]int64{"portal.figure.training.enrolled": enrolled, "portal.figure.training.passed": passed}, nil
 }

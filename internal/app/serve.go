@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/units"
 	"github.com/lantoa/lantoa/internal/web"
 )
 
@@ -38,6 +41,58 @@ type Config struct {
 	DebugAddr string
 	// Notify configures the outbox's senders (SMTP, development file).
 	Notify NotifyConfig
+	// PortalHosts maps host names to the province whose public portal they serve
+	// (--portal-host chuyendoiso.quangngai.gov.vn=51, repeatable; env LANTOA_PORTAL_HOSTS as a
+	// comma-separated list). Every host also serves each province's portal under /tinh/{code}/.
+	PortalHosts map[string]string
+}
+
+// portalHosts is the repeatable --portal-host flag: HOST=CODE.
+type portalHosts map[string]string
+
+func (h portalHosts) String() string {
+	var parts []string
+	for host, code := range h {
+		parts = append(parts, host+"="+code)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// Set adds one or more (comma-separated) HOST=CODE mappings. The host is kept in lower case without
+// a port; a host mapped to two provinces is refused.
+func (h portalHosts) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		host, code, ok := strings.Cut(item, "=")
+		host, code = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), "."), strings.TrimSpace(code)
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		if !ok || host == "" || code == "" || strings.ContainsAny(host, "/ @?#") {
+			return fmt.Errorf("%q: cần dạng TÊN-MÁY=MÃ-TỈNH, ví dụ chuyendoiso.quangngai.gov.vn=51 / want HOST=PROVINCE-CODE", item)
+		}
+		if old, dup := h[host]; dup && old != code {
+			return fmt.Errorf("%s: đã gán cho tỉnh mã %s / already mapped to province %s", host, old, old)
+		}
+		h[host] = code
+	}
+	return nil
+}
+
+// checkPortalHosts refuses a mapping to a code that names no province of the unit tree, at start.
+func checkPortalHosts(ctx context.Context, u *units.Service, hosts map[string]string) error {
+	for host, code := range hosts {
+		unit, err := u.Find(ctx, code)
+		if err != nil || unit.Level != units.Province {
+			return fmt.Errorf("--portal-host %s=%s: không có tỉnh, thành phố mã %s trong cây đơn vị (lantoa import units) / no province with code %s in the unit tree",
+				host, code, code, code)
+		}
+	}
+	return nil
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -59,9 +114,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&cfg.Instance, "instance-name", env.Getenv("LANTOA_INSTANCE"), "name sent in the X-Lantoa-Instance response header (env LANTOA_INSTANCE)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	notifyFlags(fs, env, &cfg.Notify)
+	hosts := portalHosts{}
+	if v := env.Getenv("LANTOA_PORTAL_HOSTS"); v != "" {
+		if err := hosts.Set(v); err != nil {
+			return fmt.Errorf("LANTOA_PORTAL_HOSTS: %w", err)
+		}
+	}
+	fs.Var(hosts, "portal-host", "serve one province's portal on a host name, HOST=PROVINCE-CODE, e.g. chuyendoiso.quangngai.gov.vn=51; repeatable (env LANTOA_PORTAL_HOSTS, comma-separated)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	cfg.PortalHosts = hosts
 	cfg.DB = dbp.Value.String()
 	return Serve(ctx, env, cfg, nil)
 }
@@ -90,6 +153,9 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	}
 	defer svc.DB.Close()
 	defer svc.Training.Close()
+	if err := checkPortalHosts(ctx, svc.Units, cfg.PortalHosts); err != nil {
+		return err
+	}
 	// Exam attempts whose time ran out are submitted with what was saved, even if the tab is closed.
 	go svc.Training.Run(ctx, 30*time.Second)
 
@@ -139,7 +205,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(),
-		BaseURL: cfg.Notify.BaseURL},
+		BaseURL: cfg.Notify.BaseURL, PortalHosts: cfg.PortalHosts},
 		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, I18n: i18n.MustLoad(), Logger: log, Registry: reg,
 			Notify: notifier, Portal: newPortal(svc, ceremonies), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
 	if err != nil {

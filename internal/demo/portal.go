@@ -30,6 +30,7 @@ func loadPortal(ctx context.Context, s Services) error {
 			PublishAt: now.Add(-2 * time.Hour)},
 	}
 	for _, p := range posts {
+		p.Province = "51" // the demonstration is Quảng Ngãi's, as its organisations and users are
 		if _, err := s.Portal.CreatePost(ctx, p); err != nil {
 			return err
 		}

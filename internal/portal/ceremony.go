@@ -94,21 +94,24 @@ func SafeLink(link string) string {
 	return link
 }
 
-// CeremonySource gives the current ceremony for the public page; ok is false when there is none.
+// CeremonySource gives the current ceremony of a province for its public page; ok is false when
+// the province has none.
 type CeremonySource interface {
-	PublicCeremony(ctx context.Context) (c Ceremony, ok bool, err error)
+	PublicCeremony(ctx context.Context, province string) (c Ceremony, ok bool, err error)
 }
 
 // CeremonyFunc adapts a function to CeremonySource.
-type CeremonyFunc func(ctx context.Context) (Ceremony, bool, error)
+type CeremonyFunc func(ctx context.Context, province string) (Ceremony, bool, error)
 
 // PublicCeremony calls f.
-func (f CeremonyFunc) PublicCeremony(ctx context.Context) (Ceremony, bool, error) { return f(ctx) }
+func (f CeremonyFunc) PublicCeremony(ctx context.Context, province string) (Ceremony, bool, error) {
+	return f(ctx, province)
+}
 
-// CeremonyBoard serves the public ceremony from a cache of TTL, so that the crowd that opens the
-// page on launch day costs one round of queries per TTL. The launch calls Invalidate once its
-// transaction has committed, so that the countdown appears at once (on this instance; other
-// instances within TTL).
+// CeremonyBoard serves each province's public ceremony from a cache of TTL, so that the crowd that
+// opens the page on launch day costs one round of queries per province and TTL. The launch calls
+// Invalidate once its transaction has committed, so that the countdown appears at once (on this
+// instance; other instances within TTL).
 type CeremonyBoard struct {
 	TTL time.Duration
 	Now func() time.Time
@@ -116,12 +119,15 @@ type CeremonyBoard struct {
 	src   CeremonySource
 	fetch sync.Mutex // one query at a time; the others wait for its answer
 
-	mu     sync.Mutex
-	cached Ceremony
-	ok     bool
-	at     time.Time
-	valid  bool
-	gen    uint64 // counts Invalidate calls: a read that straddles one is not cached
+	mu      sync.Mutex
+	entries map[string]ceremonyEntry
+	gen     uint64 // counts Invalidate calls: a read that straddles one is not cached
+}
+
+type ceremonyEntry struct {
+	c  Ceremony
+	ok bool
+	at time.Time
 }
 
 // NewCeremonyBoard returns a board over src with a 10-second cache.
@@ -129,32 +135,33 @@ func NewCeremonyBoard(src CeremonySource) *CeremonyBoard {
 	return &CeremonyBoard{TTL: 10 * time.Second, Now: time.Now, src: src}
 }
 
-func (b *CeremonyBoard) fresh() (Ceremony, bool, bool) {
+func (b *CeremonyBoard) fresh(province string) (Ceremony, bool, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.valid && b.Now().Sub(b.at) < b.TTL {
-		return b.cached, b.ok, true
+	if e, found := b.entries[province]; found && b.Now().Sub(e.at) < b.TTL {
+		return e.c, e.ok, true
 	}
 	return Ceremony{}, false, false
 }
 
-// Current returns the current ceremony; ok is false when there is none (or no source).
-func (b *CeremonyBoard) Current(ctx context.Context) (Ceremony, bool, error) {
-	if b == nil || b.src == nil {
+// Current returns the current ceremony of province; ok is false when there is none (or no
+// source, or no province).
+func (b *CeremonyBoard) Current(ctx context.Context, province string) (Ceremony, bool, error) {
+	if b == nil || b.src == nil || province == "" {
 		return Ceremony{}, false, nil
 	}
-	if c, ok, hit := b.fresh(); hit {
+	if c, ok, hit := b.fresh(province); hit {
 		return c.clone(), ok, nil
 	}
 	b.fetch.Lock()
 	defer b.fetch.Unlock()
-	if c, ok, hit := b.fresh(); hit {
+	if c, ok, hit := b.fresh(province); hit {
 		return c.clone(), ok, nil
 	}
 	b.mu.Lock()
 	gen := b.gen
 	b.mu.Unlock()
-	c, ok, err := b.src.PublicCeremony(ctx)
+	c, ok, err := b.src.PublicCeremony(ctx, province)
 	if err != nil {
 		return Ceremony{}, false, err
 	}
@@ -164,19 +171,27 @@ func (b *CeremonyBoard) Current(ctx context.Context) (Ceremony, bool, error) {
 	}
 	b.mu.Lock()
 	if gen == b.gen {
-		b.cached, b.ok, b.at, b.valid = c, ok, b.Now(), true
+		if b.entries == nil || len(b.entries) > 1000 {
+			b.entries = map[string]ceremonyEntry{}
+		}
+		b.entries[province] = ceremonyEntry{c: c, ok: ok, at: b.Now()}
 	}
 	b.mu.Unlock()
 	return c.clone(), ok, nil
 }
 
-// Invalidate drops the cached ceremony.
-func (b *CeremonyBoard) Invalidate() {
+// Invalidate drops the cached ceremony of province, or every province's when province is "" (a
+// ceremony whose province is not known).
+func (b *CeremonyBoard) Invalidate(province string) {
 	if b == nil {
 		return
 	}
 	b.mu.Lock()
-	b.valid = false
+	if province == "" {
+		b.entries = nil
+	} else {
+		delete(b.entries, province)
+	}
 	b.gen++
 	b.mu.Unlock()
 }

@@ -51,7 +51,10 @@ type MediaItem struct {
 	Title       string       `json:"title"`
 	Link        string       `json:"link,omitempty"`
 	PublishedOn string       `json:"published_on"` // YYYY-MM-DD
-	CreatedAt   time.Time    `json:"created_at"`
+	// Province is the province of the unit (or of the organisation's unit): the tenant that owns
+	// the item. It is derived, never taken from input.
+	Province  string    `json:"province_code,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Validate checks the fields that need no database.
@@ -106,10 +109,11 @@ func (s *Service) RecordMedia(ctx context.Context, m MediaItem) (MediaItem, erro
 			}
 			unitPath = orgUnitPath
 		}
+		m.Province = authz.ProvinceOfPath(unitPath)
 		var err error
-		m.ID, err = tx.InsertID(ctx, `INSERT INTO portal_media_items (unit_code, org_id, unit_path, org_path, channel, title, link, published_on, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, db.NullString(m.UnitCode), db.NullInt(m.OrgID), unitPath, orgPath,
-			string(m.Channel), m.Title, m.Link, m.PublishedOn, db.NullInt(actor.UserID), db.Millis(now))
+		m.ID, err = tx.InsertID(ctx, `INSERT INTO portal_media_items (unit_code, org_id, unit_path, org_path, channel, title, link, published_on, province_code, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, db.NullString(m.UnitCode), db.NullInt(m.OrgID), unitPath, orgPath,
+			string(m.Channel), m.Title, m.Link, m.PublishedOn, m.Province, db.NullInt(actor.UserID), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert media item")
 		}
@@ -123,53 +127,37 @@ func (s *Service) RecordMedia(ctx context.Context, m MediaItem) (MediaItem, erro
 var vietnam = time.FixedZone("ICT", 7*3600)
 
 // MediaFilter narrows communication items and counts. From and To are dates (YYYY-MM-DD,
-// inclusive; empty means open). Scope follows the actor: a province administrator sees every
-// unit and organisation, others what they administer.
+// inclusive; empty means open). Scope follows the actor: what they administer (a province
+// administrator their province, a unit or organisation administrator their subtree); a national
+// administrator reads every province. Province narrows to one province ("" keeps the scope).
 type MediaFilter struct {
 	From, To string
 	Channel  MediaChannel
+	Province string
 	Limit    int
 }
 
-// scope builds the condition that keeps rows inside the actor's administration.
-func mediaScope(actor *authz.Actor) (string, []any, bool) {
-	if actor == nil {
-		return "", nil, false
-	}
-	if actor.IsProvinceAdmin() {
-		return "1 = 1", nil, true
-	}
-	var ors []string
-	var args []any
-	for _, p := range actor.AdminUnitPaths() {
-		ors = append(ors, "m.unit_path LIKE ?")
-		args = append(args, p+"%")
-	}
-	for _, p := range actor.AdminOrgPaths() {
-		ors = append(ors, "m.org_path LIKE ?")
-		args = append(args, p+"%")
-	}
-	if len(ors) == 0 {
-		return "", nil, false
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", args, true
-}
-
 func (f MediaFilter) where(actor *authz.Actor) (string, []any, error) {
-	cond, args, ok := mediaScope(actor)
-	if !ok {
-		if actor == nil {
-			return "", nil, apperr.New(apperr.Unauthenticated, "error.login_required")
-		}
+	if actor == nil {
+		return "", nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	// An item recorded for a unit carries the unit's path; one recorded for an organisation its
+	// path and the path of the unit it lies in: the scope's organisation condition covers both.
+	scope := actor.AdminScope().Orgs("m.org_path", "m.unit_path")
+	if scope.Empty() {
 		return "", nil, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	conds := []string{cond}
+	conds, args := scope.And(nil, nil)
 	for _, d := range []string{f.From, f.To} {
 		if d != "" {
 			if _, err := time.Parse("2006-01-02", d); err != nil {
 				return "", nil, apperr.InvalidField("from", "portal.error.media_date")
 			}
 		}
+	}
+	if f.Province != "" {
+		conds = append(conds, "m.province_code = ?")
+		args = append(args, f.Province)
 	}
 	if f.From != "" {
 		conds = append(conds, "m.published_on >= ?")
@@ -182,6 +170,9 @@ func (f MediaFilter) where(actor *authz.Actor) (string, []any, error) {
 	if f.Channel != "" {
 		conds = append(conds, "m.channel = ?")
 		args = append(args, string(f.Channel))
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
@@ -196,7 +187,7 @@ func (s *Service) ListMedia(ctx context.Context, f MediaFilter) ([]MediaItem, er
 		f.Limit = 200
 	}
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT m.id, COALESCE(m.unit_code, ''), COALESCE(u.name, ''), COALESCE(m.org_id, 0), COALESCE(o.name, ''),
-		m.channel, m.title, m.link, m.published_on, m.created_at
+		m.channel, m.title, m.link, m.published_on, m.province_code, m.created_at
 		FROM portal_media_items m LEFT JOIN units u ON u.code = m.unit_code LEFT JOIN orgs o ON o.id = m.org_id`+where+
 		" ORDER BY m.published_on DESC, m.id DESC LIMIT ?", append(args, f.Limit)...)
 	if err != nil {
@@ -207,7 +198,7 @@ func (s *Service) ListMedia(ctx context.Context, f MediaFilter) ([]MediaItem, er
 	for rows.Next() {
 		var m MediaItem
 		var created int64
-		if err := rows.Scan(&m.ID, &m.UnitCode, &m.UnitName, &m.OrgID, &m.OrgName, &m.Channel, &m.Title, &m.Link, &m.PublishedOn, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.UnitCode, &m.UnitName, &m.OrgID, &m.OrgName, &m.Channel, &m.Title, &m.Link, &m.PublishedOn, &m.Province, &created); err != nil {
 			return nil, apperr.Wrap(err, "scan media")
 		}
 		m.CreatedAt = db.FromMillis(created)

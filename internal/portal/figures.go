@@ -7,16 +7,17 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/memo"
 )
 
-// FigureSource gives live headline figures for the portal. Each key is a translation key (for
-// example "figure.training.passed") that the source's module defines in its own catalog; the
-// value is the current count. Modules register their source in internal/app without the portal
-// importing them.
+// FigureSource gives live headline figures for one province's portal. Each key is a translation
+// key (for example "figure.training.passed") that the source's module defines in its own catalog;
+// the value is the current count in the province (GSO code), never the country's. Modules
+// register their source in internal/app without the portal importing them.
 type FigureSource interface {
-	Figures(ctx context.Context) (map[string]int64, error)
+	Figures(ctx context.Context, province string) (map[string]int64, error)
 }
 
 // FigureOrder may be implemented by a FigureSource whose figures read best in a given order;
@@ -47,10 +48,12 @@ func ordered(first, keys []string) []string {
 }
 
 // FigureFunc adapts a function to FigureSource.
-type FigureFunc func(ctx context.Context) (map[string]int64, error)
+type FigureFunc func(ctx context.Context, province string) (map[string]int64, error)
 
 // Figures calls f.
-func (f FigureFunc) Figures(ctx context.Context) (map[string]int64, error) { return f(ctx) }
+func (f FigureFunc) Figures(ctx context.Context, province string) (map[string]int64, error) {
+	return f(ctx, province)
+}
 
 // Figure is one headline figure.
 type Figure struct {
@@ -58,8 +61,8 @@ type Figure struct {
 	Value int64  `json:"value"`
 }
 
-// FigureRegistry collects the registered sources. Its figures are cached for TTL, so that a burst
-// of visitors on launch day costs one round of counting queries per TTL.
+// FigureRegistry collects the registered sources. Its figures are cached for TTL per province, so
+// that a burst of visitors on launch day costs one round of counting queries per province and TTL.
 type FigureRegistry struct {
 	TTL time.Duration
 	Now func() time.Time
@@ -82,9 +85,12 @@ func (r *FigureRegistry) Register(src FigureSource) {
 	r.memo = nil
 }
 
-// Collect returns every figure. A failing source is an error: the page shows no figure rather
-// than a wrong one.
-func (r *FigureRegistry) Collect(ctx context.Context) ([]Figure, error) {
+// Collect returns every figure of province. A failing source is an error: the page shows no figure
+// rather than a wrong one.
+func (r *FigureRegistry) Collect(ctx context.Context, province string) ([]Figure, error) {
+	if province == "" {
+		return nil, apperr.InvalidField("province_code", "portal.error.province_required")
+	}
 	r.mu.Lock()
 	if r.memo == nil {
 		r.memo = &memo.Cache[[]Figure]{TTL: r.TTL, Now: func() time.Time { return r.Now() }}
@@ -92,18 +98,18 @@ func (r *FigureRegistry) Collect(ctx context.Context) ([]Figure, error) {
 	m := r.memo
 	sources := append([]FigureSource(nil), r.sources...)
 	r.mu.Unlock()
-	out, err := m.Get(ctx, "", func(ctx context.Context, _ time.Time) ([]Figure, error) { return collect(ctx, sources) })
+	out, err := m.Get(ctx, province, func(ctx context.Context, _ time.Time) ([]Figure, error) { return collect(ctx, sources, province) })
 	if err != nil {
 		return nil, err
 	}
 	return append([]Figure(nil), out...), nil
 }
 
-// collect asks every source for its figures, in registration order.
-func collect(ctx context.Context, sources []FigureSource) ([]Figure, error) {
+// collect asks every source for its figures of province, in registration order.
+func collect(ctx context.Context, sources []FigureSource, province string) ([]Figure, error) {
 	out := []Figure{}
 	for _, src := range sources {
-		m, err := src.Figures(ctx)
+		m, err := src.Figures(ctx, province)
 		if err != nil {
 			return nil, err
 		}
@@ -122,8 +128,9 @@ func collect(ctx context.Context, sources []FigureSource) ([]Figure, error) {
 	return out, nil
 }
 
-// FoundationFigures counts what the foundation knows: current districts, communes and villages,
-// organisations, and active users by role.
+// FoundationFigures counts what the foundation knows of a province: its current districts,
+// communes and villages, the organisations located in it, and the active users by role whose grants
+// lie in it.
 type FoundationFigures struct{ DB *db.DB }
 
 // FigureKeys implements FigureOrder: the people first, then the territory.
@@ -133,10 +140,11 @@ func (FoundationFigures) FigureKeys() []string {
 }
 
 // Figures implements FigureSource.
-func (f FoundationFigures) Figures(ctx context.Context) (map[string]int64, error) {
+func (f FoundationFigures) Figures(ctx context.Context, province string) (map[string]int64, error) {
+	under := authz.ProvincePath(province) + "%"
 	out := map[string]int64{}
 	q := f.DB.Reader()
-	rows, err := q.QueryContext(ctx, "SELECT level, COUNT(*) FROM units WHERE valid_to = '' AND level IN ('district', 'commune', 'village') GROUP BY level")
+	rows, err := q.QueryContext(ctx, "SELECT level, COUNT(*) FROM units WHERE valid_to = '' AND level IN ('district', 'commune', 'village') AND path LIKE ? GROUP BY level", under)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count units")
 	}
@@ -151,12 +159,12 @@ func (f FoundationFigures) Figures(ctx context.Context) (map[string]int64, error
 	}
 	rows.Close()
 	var orgs int64
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs").Scan(&orgs); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE unit_path LIKE ?", under).Scan(&orgs); err != nil {
 		return nil, apperr.Wrap(err, "count orgs")
 	}
 	out["portal.figure.orgs"] = orgs
 	rows, err = q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users u ON u.id = g.user_id
-		WHERE u.disabled = 0 AND g.role IN ('team_member', 'learner', 'bridge_operator') GROUP BY g.role`)
+		WHERE u.disabled = 0 AND g.role IN ('team_member', 'learner', 'bridge_operator') AND g.unit_path LIKE ? GROUP BY g.role`, under)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count users")
 	}

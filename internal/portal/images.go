@@ -33,6 +33,12 @@ const (
 )
 
 // Image is an uploaded picture, kept in the database so that every instance serves it.
+//
+// An image belongs to the province it was uploaded for, and only that province's posts may show it
+// (CreatePost and UpdatePost refuse another province's). Nobody deletes or replaces a stored image
+// through the application: an image is written once and served as it is for ever (its address is
+// cached as immutable), so no province can remove or overwrite another's. Images are public, as the
+// posts they illustrate are, and are served at /media/{id} on every portal.
 type Image struct {
 	ID          int64     `json:"id"`
 	ContentType string    `json:"content_type"`
@@ -40,6 +46,7 @@ type Image struct {
 	Height      int       `json:"height"`
 	Size        int       `json:"size"`
 	Alt         string    `json:"alt,omitempty"`
+	Province    string    `json:"province_code"`
 	Data        []byte    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
 }
@@ -143,13 +150,19 @@ func ProcessImage(data []byte) (Image, error) {
 	return img, nil
 }
 
-// UploadImage stores an image for a post. Only editors upload.
-func (s *Service) UploadImage(ctx context.Context, data []byte, alt string) (Image, error) {
+// UploadImage stores an image for the posts of province ("": the editor's own, as for a post).
+// Only the province's editors upload for it; uploading for another province is forbidden.
+func (s *Service) UploadImage(ctx context.Context, data []byte, alt, province string) (Image, error) {
+	actor := authz.ActorFrom(ctx)
 	if !s.IsEditor(ctx) {
-		if authz.ActorFrom(ctx) == nil {
-			return Image{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+		return Image{}, notEditor(actor)
+	}
+	place := PostInput{Province: province}
+	if err := placePost(ctx, s.DB.Reader(), actor, &place); err != nil {
+		if apperr.As(err).OutOfScope {
+			return Image{}, apperr.New(apperr.Forbidden, "portal.error.not_editor")
 		}
-		return Image{}, apperr.New(apperr.Forbidden, "portal.error.not_editor")
+		return Image{}, err
 	}
 	alt = strings.Join(strings.Fields(alt), " ")
 	if utf8.RuneCountInString(alt) > 300 {
@@ -159,19 +172,18 @@ func (s *Service) UploadImage(ctx context.Context, data []byte, alt string) (Ima
 	if err != nil {
 		return Image{}, err
 	}
-	img.Alt = alt
+	img.Alt, img.Province = alt, place.Province
 	img.CreatedAt = s.Now()
-	actor := authz.ActorFrom(ctx)
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		img.ID, err = tx.InsertID(ctx, `INSERT INTO portal_images (content_type, width, height, size, data, alt, uploaded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, img.ContentType, img.Width, img.Height, img.Size, img.Data, img.Alt,
-			db.NullInt(actor.UserID), db.Millis(img.CreatedAt))
+		img.ID, err = tx.InsertID(ctx, `INSERT INTO portal_images (content_type, width, height, size, data, alt, uploaded_by, province_code, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, img.ContentType, img.Width, img.Height, img.Size, img.Data, img.Alt,
+			db.NullInt(actor.UserID), img.Province, db.Millis(img.CreatedAt))
 		if err != nil {
 			return apperr.Wrap(err, "insert image")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "portal.image.upload", ObjectType: "image", ObjectID: strconv.FormatInt(img.ID, 10),
-			Detail: strconv.Itoa(img.Width) + "x" + strconv.Itoa(img.Height)})
+			UnitPath: authz.ProvincePath(img.Province), Detail: strconv.Itoa(img.Width) + "x" + strconv.Itoa(img.Height)})
 	})
 	return img, err
 }
@@ -181,8 +193,8 @@ func (s *Service) UploadImage(ctx context.Context, data []byte, alt string) (Ima
 func (s *Service) FindImage(ctx context.Context, id int64) (Image, error) {
 	var img Image
 	var created int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, content_type, width, height, size, data, alt, created_at FROM portal_images WHERE id = ?", id).
-		Scan(&img.ID, &img.ContentType, &img.Width, &img.Height, &img.Size, &img.Data, &img.Alt, &created)
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id, content_type, width, height, size, data, alt, province_code, created_at FROM portal_images WHERE id = ?", id).
+		Scan(&img.ID, &img.ContentType, &img.Width, &img.Height, &img.Size, &img.Data, &img.Alt, &img.Province, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Image{}, apperr.New(apperr.NotFound, "portal.error.image_not_found")
 	}

@@ -4,10 +4,13 @@
 // departments, districts and media organisations published about the movement (communication
 // tracking).
 //
-// Editors are province administrators and the administrators of media organisations (an org_admin
-// grant on an organisation of kind "media"): a media organisation's administrator is its
-// delegated editor, writes posts in the organisation's name and changes only those; a province
-// administrator changes every post.
+// Every post, image and communication item belongs to a province, the tenant that owns it: each
+// province has its own portal. A province's editors are its province administrators and the
+// administrators of the media organisations located in it (an org_admin grant on an organisation
+// of kind "media"): a media organisation's administrator is its delegated editor, writes posts in
+// the organisation's name and changes only those; a province administrator changes every post of
+// the province. Another province's post does not exist for them (apperr.Hidden); a national
+// administrator reads every province and changes none.
 package portal
 
 import (
@@ -17,6 +20,7 @@ import (
 	"errors"
 	"html"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,8 +96,10 @@ type Post struct {
 	OrgID      int64     `json:"org_id,omitempty"`
 	AuthorID   int64     `json:"-"`
 	AuthorName string    `json:"author,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	// Province is the GSO code of the province whose portal shows the post.
+	Province  string    `json:"province_code"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Visible tells whether the public sees p at now.
@@ -124,6 +130,10 @@ type PostInput struct {
 	PublishAt time.Time `json:"publish_at"`
 	// OrgID is the media organisation a delegated editor writes for; 0 for the province.
 	OrgID int64 `json:"org_id"`
+	// Province is the province whose portal the post belongs to. Empty: the editor's own (the one
+	// province they administer, or their media organisation's); an organisation's post always
+	// belongs to the organisation's province.
+	Province string `json:"province_code"`
 }
 
 // Validate checks and normalises the fields that need no database. The body is sanitised first,
@@ -219,18 +229,6 @@ func excerpt(s string, n int) string {
 	return string(r) + "…"
 }
 
-var firstMedia = regexp.MustCompile(`<img[^>]*\ssrc="/media/([0-9]+)"`)
-
-// leadImage is the first uploaded image of a sanitised body: the picture shared links show.
-func leadImage(body string) int64 {
-	m := firstMedia.FindStringSubmatch(body)
-	if m == nil {
-		return 0
-	}
-	id, _ := strconv.ParseInt(m[1], 10, 64)
-	return id
-}
-
 // Service is the portal's domain service.
 type Service struct {
 	DB  *db.DB
@@ -244,100 +242,190 @@ type Service struct {
 // NewService returns a Service on d.
 func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
 
+// editorOrg is a media organisation an actor edits for, with the province it lies in.
+type editorOrg struct {
+	ID       int64
+	Province string
+}
+
 // editorOrgs returns the media organisations the actor edits for, through org_admin grants.
-func editorOrgs(ctx context.Context, q db.Querier, actor *authz.Actor) ([]int64, error) {
-	var out []int64
+func editorOrgs(ctx context.Context, q db.Querier, actor *authz.Actor) ([]editorOrg, error) {
+	var out []editorOrg
 	for _, g := range actor.Grants {
 		if g.Role != authz.OrgAdmin || g.OrgID == 0 {
 			continue
 		}
-		var kind string
-		if err := q.QueryRowContext(ctx, "SELECT kind FROM orgs WHERE id = ?", g.OrgID).Scan(&kind); err != nil {
+		var kind, unitPath string
+		if err := q.QueryRowContext(ctx, "SELECT kind, unit_path FROM orgs WHERE id = ?", g.OrgID).Scan(&kind, &unitPath); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			}
 			return nil, apperr.Wrap(err, "editor orgs")
 		}
 		if kind == "media" {
-			out = append(out, g.OrgID)
+			out = append(out, editorOrg{ID: g.OrgID, Province: authz.ProvinceOfPath(unitPath)})
 		}
 	}
 	return out, nil
 }
 
-// IsEditor tells whether the actor in ctx may write posts.
+func orgIDs(orgs []editorOrg) []int64 {
+	out := make([]int64, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+// administersAProvince tells whether the actor is a province administrator somewhere (the command
+// line administers every province).
+func administersAProvince(a *authz.Actor) bool {
+	return len(a.AdminProvinces()) > 0 || a.AdministersUnit("/")
+}
+
+// IsEditor tells whether the actor in ctx may write posts for some province: a province
+// administrator, or a media organisation's administrator. A national administrator is not one.
 func (s *Service) IsEditor(ctx context.Context) bool {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
 		return false
 	}
-	if actor.IsProvinceAdmin() {
+	if administersAProvince(actor) {
 		return true
 	}
 	orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
 	return err == nil && len(orgs) > 0
 }
 
-// mayEdit resolves which organisation the actor writes for and whether they may touch a post of
-// orgID. It returns the organisation to record (0: the province).
-func mayEdit(ctx context.Context, q db.Querier, orgID int64) error {
-	actor := authz.ActorFrom(ctx)
+// notEditor is the refusal of someone who edits no post at all.
+func notEditor(actor *authz.Actor) error {
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "error.login_required")
-	}
-	if actor.IsProvinceAdmin() {
-		return nil
-	}
-	orgs, err := editorOrgs(ctx, q, actor)
-	if err != nil {
-		return err
-	}
-	for _, id := range orgs {
-		if id == orgID {
-			return nil
-		}
 	}
 	return apperr.New(apperr.Forbidden, "portal.error.not_editor")
 }
 
-// knownOrg refuses an org_id that names no organisation (a negative one, or one that does not
-// exist), which would otherwise reach the database as a foreign-key error; 0 is the province.
-func knownOrg(ctx context.Context, q db.Querier, orgID int64) error {
-	if orgID == 0 {
+// mayEdit tells whether the actor may change p: the administrators of its province, and the
+// delegated editors of its media organisation. A post of a province the actor has no part in does
+// not exist for them (Hidden); a national administrator, who reads every province, is forbidden.
+func mayEdit(ctx context.Context, q db.Querier, p Post) error {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if actor.MayChange(authz.ProvinceObject(p.Province)) {
 		return nil
 	}
-	if orgID > 0 {
-		var n int
-		if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE id = ?", orgID).Scan(&n); err != nil {
-			return apperr.Wrap(err, "find org")
+	if p.OrgID != 0 {
+		orgs, err := editorOrgs(ctx, q, actor)
+		if err != nil {
+			return err
 		}
-		if n > 0 {
+		if slices.Contains(orgIDs(orgs), p.OrgID) {
 			return nil
 		}
 	}
-	return apperr.InvalidField("org_id", "orgs.error.not_found", orgID)
+	if !actor.InProvince(p.Province) {
+		return apperr.Hidden("portal.error.post_not_found")
+	}
+	return apperr.New(apperr.Forbidden, "portal.error.not_editor")
+}
+
+// orgProvince returns the province an organisation lies in; an org_id that names no organisation
+// (a negative one, or one that does not exist) is refused as input, rather than reaching the
+// database as a foreign-key error.
+func orgProvince(ctx context.Context, q db.Querier, orgID int64) (string, error) {
+	var unitPath string
+	err := q.QueryRowContext(ctx, "SELECT unit_path FROM orgs WHERE id = ?", orgID).Scan(&unitPath)
+	if errors.Is(err, sql.ErrNoRows) || orgID <= 0 {
+		return "", apperr.InvalidField("org_id", "orgs.error.not_found", orgID)
+	}
+	if err != nil {
+		return "", apperr.Wrap(err, "find org")
+	}
+	return authz.ProvinceOfPath(unitPath), nil
+}
+
+// knownProvince refuses a province code that names no province of the unit tree.
+func knownProvince(ctx context.Context, q db.Querier, code string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province'", code).Scan(&n); err != nil {
+		return apperr.Wrap(err, "find province")
+	}
+	if n == 0 {
+		return apperr.InvalidField("province_code", "portal.error.province_unknown", code)
+	}
+	return nil
+}
+
+// editorProvince decides which province an editor writes for when they name none: the one province
+// they administer, else their (first) media organisation's. ok is false when that cannot be told
+// (the command line, or an administrator of several provinces): they must name it.
+func editorProvince(actor *authz.Actor, orgs []editorOrg) (province string, orgID int64, ok bool) {
+	if admin := actor.AdminProvinces(); len(admin) > 0 || actor.AdministersUnit("/") {
+		if len(admin) == 1 {
+			return admin[0], 0, true
+		}
+		return "", 0, false
+	}
+	if len(orgs) > 0 {
+		return orgs[0].Province, orgs[0].ID, true
+	}
+	return "", 0, false
+}
+
+// placePost decides the province and organisation of a new post and checks that the actor may
+// write it there: a province's post by its administrators, an organisation's by its delegated
+// editors (and its province's administrators). Writing for another province is forbidden.
+func placePost(ctx context.Context, q db.Querier, actor *authz.Actor, in *PostInput) error {
+	orgs, err := editorOrgs(ctx, q, actor)
+	if err != nil {
+		return err
+	}
+	if !administersAProvince(actor) && len(orgs) == 0 {
+		return notEditor(actor)
+	}
+	if in.Province != "" {
+		if err := knownProvince(ctx, q, in.Province); err != nil {
+			return err
+		}
+	}
+	if in.OrgID == 0 && in.Province == "" {
+		var ok bool
+		if in.Province, in.OrgID, ok = editorProvince(actor, orgs); !ok {
+			return apperr.InvalidField("province_code", "portal.error.province_required")
+		}
+	}
+	if in.OrgID != 0 {
+		if !administersAProvince(actor) && !slices.Contains(orgIDs(orgs), in.OrgID) {
+			// A delegated editor writes for their own organisations only, whatever the one named.
+			return notEditor(actor)
+		}
+		prov, err := orgProvince(ctx, q, in.OrgID)
+		if err != nil {
+			return err
+		}
+		if in.Province != "" && in.Province != prov {
+			return apperr.InvalidField("org_id", "portal.error.org_province")
+		}
+		in.Province = prov
+	}
+	return mayEdit(ctx, q, Post{Province: in.Province, OrgID: in.OrgID})
 }
 
 // CreatePost stores a new post. A delegated editor's post belongs to their media organisation (the
-// only one, or the one named in OrgID).
+// only one, or the one named in OrgID) and its province; a province administrator's to their
+// province.
 func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
 		return Post{}, apperr.New(apperr.Unauthenticated, "error.login_required")
 	}
-	if in.OrgID == 0 && !actor.IsProvinceAdmin() {
-		orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
-		if err != nil {
-			return Post{}, err
+	if err := placePost(ctx, s.DB.Reader(), actor, &in); err != nil {
+		if apperr.As(err).OutOfScope {
+			// Writing for a province one has no part in is a refusal, not a missing object.
+			return Post{}, apperr.New(apperr.Forbidden, "portal.error.not_editor")
 		}
-		if len(orgs) > 0 {
-			in.OrgID = orgs[0]
-		}
-	}
-	if err := mayEdit(ctx, s.DB.Reader(), in.OrgID); err != nil {
-		return Post{}, err
-	}
-	if err := knownOrg(ctx, s.DB.Reader(), in.OrgID); err != nil {
 		return Post{}, err
 	}
 	if err := in.Validate(); err != nil {
@@ -349,19 +437,19 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
 	}
 	var id int64
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		img, err := existingImage(ctx, tx, leadImage(in.BodyHTML))
+		img, err := bodyImages(ctx, tx, in.BodyHTML, in.Province)
 		if err != nil {
 			return err
 		}
 		id, err = tx.InsertID(ctx, `INSERT INTO portal_posts (title, slug, summary, body_html, category, status, publish_at, image_id, org_id,
-			author_id, author_name, search_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			author_id, author_name, search_key, province_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			in.Title, slug(in.Title), in.Summary, in.BodyHTML, string(in.Category), string(in.Status), db.Millis(in.PublishAt), db.NullInt(img),
-			db.NullInt(in.OrgID), db.NullInt(actor.UserID), actor.Name, textfold.Fold(in.Title), db.Millis(now), db.Millis(now))
+			db.NullInt(in.OrgID), db.NullInt(actor.UserID), actor.Name, textfold.Fold(in.Title), in.Province, db.Millis(now), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert post")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.create", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10),
-			Detail: string(in.Status) + " " + in.Title})
+			UnitPath: authz.ProvincePath(in.Province), Detail: string(in.Status) + " " + in.Title})
 	})
 	if err != nil {
 		return Post{}, err
@@ -369,22 +457,38 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (Post, error) {
 	return s.findPost(ctx, s.DB.Reader(), id)
 }
 
-// UpdatePost replaces a post's fields.
+// UpdatePost replaces a post's fields. A post keeps its province and its organisation.
 func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post, error) {
+	if authz.ActorFrom(ctx) == nil {
+		return Post{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	old, err := s.findPost(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return Post{}, err
+	}
+	// The rights first: another province's post does not exist, whatever was sent.
+	if err := mayEdit(ctx, s.DB.Reader(), old); err != nil {
+		return Post{}, err
+	}
 	if err := in.Validate(); err != nil {
 		return Post{}, err
 	}
-	// A post keeps its organisation; an org_id sent along must still name one that exists.
-	if err := knownOrg(ctx, s.DB.Reader(), in.OrgID); err != nil {
-		return Post{}, err
+	if in.Province != "" && in.Province != old.Province {
+		return Post{}, apperr.InvalidField("province_code", "portal.error.province_fixed")
+	}
+	if in.OrgID != 0 {
+		// An org_id sent along must still name one that exists.
+		if _, err := orgProvince(ctx, s.DB.Reader(), in.OrgID); err != nil {
+			return Post{}, err
+		}
 	}
 	now := s.Now()
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		old, err := s.findPost(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := mayEdit(ctx, tx, old.OrgID); err != nil {
+		if err := mayEdit(ctx, tx, old); err != nil {
 			return err
 		}
 		if in.PublishAt.IsZero() {
@@ -393,7 +497,7 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post,
 				in.PublishAt = now
 			}
 		}
-		img, err := existingImage(ctx, tx, leadImage(in.BodyHTML))
+		img, err := bodyImages(ctx, tx, in.BodyHTML, old.Province)
 		if err != nil {
 			return err
 		}
@@ -404,7 +508,7 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post,
 			return apperr.Wrap(err, "update post")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.update", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10),
-			Detail: string(in.Status) + " " + in.Title})
+			UnitPath: authz.ProvincePath(old.Province), Detail: string(in.Status) + " " + in.Title})
 	})
 	if err != nil {
 		return Post{}, err
@@ -414,18 +518,22 @@ func (s *Service) UpdatePost(ctx context.Context, id int64, in PostInput) (Post,
 
 // DeletePost removes a post.
 func (s *Service) DeletePost(ctx context.Context, id int64) error {
+	if authz.ActorFrom(ctx) == nil {
+		return apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		old, err := s.findPost(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := mayEdit(ctx, tx, old.OrgID); err != nil {
+		if err := mayEdit(ctx, tx, old); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM portal_posts WHERE id = ?", id); err != nil {
 			return apperr.Wrap(err, "delete post")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.delete", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10), Detail: old.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "portal.post.delete", ObjectType: "post", ObjectID: strconv.FormatInt(id, 10),
+			UnitPath: authz.ProvincePath(old.Province), Detail: old.Title})
 	})
 }
 
@@ -437,28 +545,44 @@ func slug(title string) string {
 	return s
 }
 
-func existingImage(ctx context.Context, q db.Querier, id int64) (int64, error) {
-	if id == 0 {
-		return 0, nil
+var mediaIDs = regexp.MustCompile(`<img[^>]*\ssrc="/media/([0-9]+)"`)
+
+// bodyImages checks the images a sanitised body shows: every one uploaded here must belong to the
+// post's province (a province does not publish another's pictures), and returns the first that
+// exists, the picture shared links show (0 when none does).
+func bodyImages(ctx context.Context, q db.Querier, body, province string) (int64, error) {
+	var lead int64
+	for _, m := range mediaIDs.FindAllStringSubmatch(body, 200) {
+		id, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		var prov string
+		err = q.QueryRowContext(ctx, "SELECT province_code FROM portal_images WHERE id = ?", id).Scan(&prov)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, apperr.Wrap(err, "find image")
+		}
+		if prov != province {
+			return 0, apperr.InvalidField("body_html", "portal.error.image_province")
+		}
+		if lead == 0 {
+			lead = id
+		}
 	}
-	var n int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM portal_images WHERE id = ?", id).Scan(&n); err != nil {
-		return 0, apperr.Wrap(err, "find image")
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return id, nil
+	return lead, nil
 }
 
 const postColumns = `id, title, slug, summary, body_html, category, status, publish_at, COALESCE(image_id, 0), COALESCE(org_id, 0),
-	COALESCE(author_id, 0), author_name, created_at, updated_at`
+	COALESCE(author_id, 0), author_name, province_code, created_at, updated_at`
 
 func scanPost(row interface{ Scan(...any) error }) (Post, error) {
 	var p Post
 	var pub, created, updated int64
 	err := row.Scan(&p.ID, &p.Title, &p.Slug, &p.Summary, &p.BodyHTML, &p.Category, &p.Status, &pub, &p.ImageID, &p.OrgID,
-		&p.AuthorID, &p.AuthorName, &created, &updated)
+		&p.AuthorID, &p.AuthorName, &p.Province, &created, &updated)
 	p.PublishAt, p.CreatedAt, p.UpdatedAt = db.FromMillis(pub), db.FromMillis(created), db.FromMillis(updated)
 	return p, err
 }
@@ -471,24 +595,46 @@ func (s *Service) findPost(ctx context.Context, q db.Querier, id int64) (Post, e
 	return p, apperr.Wrap(err, "find post")
 }
 
-// FindPost returns a post the viewer may see: a visible post for everyone; a draft or scheduled
-// post only for those who may edit it (others are told it does not exist).
-func (s *Service) FindPost(ctx context.Context, id int64) (Post, error) {
+// FindPost returns a post the viewer may see in the portal of province ("" for any province): a
+// visible post for everyone; a draft or scheduled post only for those who may edit it. Another
+// province's post is not in this portal; a draft that the viewer may not edit does not exist for
+// them either (and one of a province they have no part in is a probe, audited).
+func (s *Service) FindPost(ctx context.Context, id int64, province string) (Post, error) {
 	p, err := s.findPost(ctx, s.DB.Reader(), id)
 	if err != nil {
 		return Post{}, err
 	}
+	if province != "" && p.Province != province {
+		return Post{}, apperr.New(apperr.NotFound, "portal.error.post_not_found")
+	}
 	if p.Visible(s.Now()) {
 		return p, nil
 	}
-	if mayEdit(ctx, s.DB.Reader(), p.OrgID) != nil {
+	if err := mayEdit(ctx, s.DB.Reader(), p); err != nil {
+		if apperr.As(err).OutOfScope {
+			return Post{}, err
+		}
 		return Post{}, apperr.New(apperr.NotFound, "portal.error.post_not_found")
+	}
+	return p, nil
+}
+
+// FindPostForEdit returns a post the actor may change, for the editor's form.
+func (s *Service) FindPostForEdit(ctx context.Context, id int64) (Post, error) {
+	p, err := s.findPost(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return Post{}, err
+	}
+	if err := mayEdit(ctx, s.DB.Reader(), p); err != nil {
+		return Post{}, err
 	}
 	return p, nil
 }
 
 // Filter narrows a listing of posts.
 type Filter struct {
+	// Province keeps one province's posts (its portal); "" lists every province's.
+	Province string
 	Category Category
 	Query    string
 	// Editing lists the posts the actor may edit, drafts and scheduled ones included; otherwise
@@ -507,23 +653,34 @@ func (s *Service) ListPosts(ctx context.Context, f Filter) ([]Post, error) {
 		if actor == nil {
 			return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
 		}
-		if !actor.IsProvinceAdmin() {
-			orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
-			if err != nil {
-				return nil, err
-			}
-			if len(orgs) == 0 {
-				return nil, apperr.New(apperr.Forbidden, "portal.error.not_editor")
-			}
-			ph := strings.TrimSuffix(strings.Repeat("?, ", len(orgs)), ", ")
-			conds = append(conds, "org_id IN ("+ph+")")
-			for _, id := range orgs {
+		orgs, err := editorOrgs(ctx, s.DB.Reader(), actor)
+		if err != nil {
+			return nil, err
+		}
+		if !administersAProvince(actor) && len(orgs) == 0 {
+			return nil, notEditor(actor)
+		}
+		// What the actor may change (mayEdit): the posts of the provinces they administer, and
+		// their media organisations' posts.
+		var ors []string
+		if administersAProvince(actor) {
+			c := actor.ScopeOf(authz.ProvinceAdmin).Units("('/' || province_code || '/')")
+			ors, args = append(ors, c.SQL), append(args, c.Args...)
+		}
+		if len(orgs) > 0 {
+			ors = append(ors, "org_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(orgs)), ", ")+")")
+			for _, id := range orgIDs(orgs) {
 				args = append(args, id)
 			}
 		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	} else {
 		conds = append(conds, "status = ? AND publish_at <= ?")
 		args = append(args, string(Published), db.Millis(s.Now()))
+	}
+	if f.Province != "" {
+		conds = append(conds, "province_code = ?")
+		args = append(args, f.Province)
 	}
 	if f.Category != "" {
 		conds = append(conds, "category = ?")
@@ -536,10 +693,7 @@ func (s *Service) ListPosts(ctx context.Context, f Filter) ([]Post, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 20
 	}
-	q := "SELECT " + postColumns + " FROM portal_posts"
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
+	q := "SELECT " + postColumns + " FROM portal_posts WHERE " + strings.Join(conds, " AND ")
 	order := " ORDER BY publish_at DESC, id DESC"
 	if f.Editing {
 		order = " ORDER BY updated_at DESC, id DESC"

@@ -114,14 +114,14 @@ func TestPostsLifecycleAndScope(t *testing.T) {
 			t.Fatalf("public list %v", list)
 		}
 		for _, id := range []int64{sched.ID, draft.ID} {
-			if _, err := f.svc.FindPost(anon, id); apperr.KindOf(err) != apperr.NotFound {
+			if _, err := f.svc.FindPost(anon, id, ""); apperr.KindOf(err) != apperr.NotFound {
 				t.Errorf("hidden post %d: %v", id, err)
 			}
 		}
-		if _, err := f.svc.FindPost(f.mediaEditor, draft.ID); err != nil {
+		if _, err := f.svc.FindPost(f.mediaEditor, draft.ID, ""); err != nil {
 			t.Errorf("editor reads own draft: %v", err)
 		}
-		if _, err := f.svc.FindPost(f.mediaEditor, sched.ID); apperr.KindOf(err) != apperr.NotFound {
+		if _, err := f.svc.FindPost(f.mediaEditor, sched.ID, ""); apperr.KindOf(err) != apperr.NotFound {
 			t.Errorf("media editor reads the province's scheduled post: %v", err)
 		}
 		// The delegated editor changes only their organisation's posts.
@@ -147,7 +147,7 @@ func TestPostsLifecycleAndScope(t *testing.T) {
 		if _, err := f.svc.UpdatePost(f.mediaEditor, draft.ID, portal.PostInput{Title: "Đã đăng", BodyHTML: "<p>x</p>", Status: portal.Published}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := f.svc.FindPost(anon, draft.ID); err != nil || got.Title != "Đã đăng" {
+		if got, err := f.svc.FindPost(anon, draft.ID, ""); err != nil || got.Title != "Đã đăng" {
 			t.Errorf("published draft %v %v", got, err)
 		}
 		// Time passes: the scheduled post appears.
@@ -202,7 +202,7 @@ func encode(t *testing.T, format string, w, h int) []byte {
 func TestImages(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d, time.Now)
-		img, err := f.svc.UploadImage(f.mediaEditor, encode(t, "jpeg", 3200, 1000), "Lễ phát động")
+		img, err := f.svc.UploadImage(f.mediaEditor, encode(t, "jpeg", 3200, 1000), "Lễ phát động", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,11 +216,11 @@ func TestImages(t *testing.T) {
 		if _, _, err := image.Decode(bytes.NewReader(got.Data)); err != nil {
 			t.Errorf("stored image does not decode: %v", err)
 		}
-		small, err := f.svc.UploadImage(f.admin, encode(t, "png", 40, 30), "")
+		small, err := f.svc.UploadImage(f.admin, encode(t, "png", 40, 30), "", "")
 		if err != nil || small.Width != 40 || small.ContentType != "image/png" {
 			t.Errorf("png kept at size: %+v %v", small, err)
 		}
-		if g, err := f.svc.UploadImage(f.admin, encode(t, "gif", 20, 20), ""); err != nil || g.ContentType != "image/png" {
+		if g, err := f.svc.UploadImage(f.admin, encode(t, "gif", 20, 20), "", ""); err != nil || g.ContentType != "image/png" {
 			t.Errorf("gif: %+v %v", g, err)
 		}
 		// A post's lead image is its first uploaded image.
@@ -236,7 +236,7 @@ func TestImages(t *testing.T) {
 			"large":     append([]byte("\xff\xd8\xff"), make([]byte, portal.MaxImageBytes)...),
 		}
 		for name, data := range bad {
-			if _, err := f.svc.UploadImage(f.admin, data, ""); apperr.KindOf(err) != apperr.Invalid {
+			if _, err := f.svc.UploadImage(f.admin, data, "", ""); apperr.KindOf(err) != apperr.Invalid {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
@@ -246,7 +246,7 @@ func TestImages(t *testing.T) {
 		if _, err := portal.ProcessImage(bomb); apperr.KindOf(err) != apperr.Invalid {
 			t.Errorf("pixel bomb: %v", err)
 		}
-		if _, err := f.svc.UploadImage(f.schoolAdm, encode(t, "png", 4, 4), ""); apperr.KindOf(err) != apperr.Forbidden {
+		if _, err := f.svc.UploadImage(f.schoolAdm, encode(t, "png", 4, 4), "", ""); apperr.KindOf(err) != apperr.Forbidden {
 			t.Errorf("non-editor upload: %v", err)
 		}
 	})
@@ -319,11 +319,14 @@ func TestFigureRegistry(t *testing.T) {
 	r := portal.NewFigureRegistry()
 	r.Register(portal.FoundationFigures{DB: d})
 	calls := 0
-	r.Register(portal.FigureFunc(func(context.Context) (map[string]int64, error) {
+	r.Register(portal.FigureFunc(func(_ context.Context, province string) (map[string]int64, error) {
 		calls++
+		if province != "51" {
+			t.Errorf("asked for province %q", province)
+		}
 		return map[string]int64{"training.figure.passed": 7}, nil
 	}))
-	figs, err := r.Collect(sys)
+	figs, err := r.Collect(sys, "51")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,9 +342,13 @@ func TestFigureRegistry(t *testing.T) {
 	if figs[0].Key != "portal.figure.users.team_member" || figs[5].Key != "portal.figure.orgs" {
 		t.Errorf("order %v", figs)
 	}
-	r.Collect(sys)
+	r.Collect(sys, "51")
 	if calls != 1 {
 		t.Errorf("cache: %d calls", calls)
+	}
+	// No province, no figures: the country is not one province.
+	if _, err := r.Collect(sys, ""); apperr.KindOf(err) != apperr.Invalid {
+		t.Errorf("figures without a province: %v", err)
 	}
 }
 
@@ -383,7 +390,7 @@ func TestPostUnknownOrg(t *testing.T) {
 				t.Errorf("update with org_id %d: %#v", org, err)
 			}
 		}
-		if got, err := f.svc.FindPost(f.admin, p.ID); err != nil || got.Title != "Báo" {
+		if got, err := f.svc.FindPost(f.admin, p.ID, ""); err != nil || got.Title != "Báo" {
 			t.Errorf("refused update changed the post: %+v %v", got, err)
 		}
 	})

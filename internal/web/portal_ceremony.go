@@ -79,18 +79,24 @@ type portalCeremonyData struct {
 	C     ceremonyView
 }
 
-// ceremonyPublicPage is the public page of the launch ceremony: title, date and start, venue,
+// ceremonyPublicPage is the public page of a province's launch ceremony: title, date and start, venue,
 // programme with the step under way, the livestream link and, after the launch, the countdown of
 // the campaign that started with it. The countdown is written by the server (it reads without
 // JavaScript); a small script makes it tick. The ceremony is read from the portal's cache.
 func (s *Server) ceremonyPublicPage(w http.ResponseWriter, r *http.Request) error {
-	data := portalCeremonyData{Page: s.newPage(r, "portal.ceremony.title")}
-	c, found, err := s.Portal.Ceremonies.Current(r.Context())
+	prov := s.portalOf(r)
+	if prov == "" {
+		s.noPortal(w, r)
+		return nil
+	}
+	data := portalCeremonyData{Page: s.portalPage(r, "portal.ceremony.title", prov)}
+	c, found, err := s.Portal.Ceremonies.Current(r.Context(), prov)
 	if err != nil {
 		return err
 	}
 	data.Found = found
-	og := &OpenGraph{Title: data.T("portal.ceremony.title"), Description: data.T("portal.ceremony.none"), URL: s.publicBaseURL(r) + "/le-phat-dong", Type: "website"}
+	og := &OpenGraph{Title: data.T("portal.ceremony.title"), Description: data.T("portal.ceremony.none", data.PortalPlace()),
+		URL: s.portalBaseURL(r) + data.PortalBase + "/le-phat-dong", Type: "website"}
 	if found {
 		data.C = newCeremonyView(c, s.Now())
 		data.Title = c.Title

@@ -38,7 +38,7 @@ func metaContent(page, property string) string {
 // campaign's window), on both engines.
 func TestPortalCeremonyPage(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newQuangNgaiEnv(t, d)
 		e.web.Portal.Ceremonies = ceremonyBoard(e)
 		anon := e.browser()
 
@@ -130,11 +130,11 @@ func TestPortalCeremonyPage(t *testing.T) {
 // campaign's window falls back to 7 days; after it the page says the campaign is over.
 func TestPortalCeremonyLinkAndEnd(t *testing.T) {
 	d := dbtest.SQLite(t, schema.All())
-	e := newEnv(t, d)
+	e := newQuangNgaiEnv(t, d)
 	now := time.Now()
 	src := portal.Ceremony{ID: 1, Title: "Lễ phát động", StartsAt: now.Add(-9 * 24 * time.Hour), LaunchAt: now.Add(-8 * 24 * time.Hour),
 		LivestreamURL: "javascript:alert(1)", Steps: []portal.CeremonyStep{{Position: 1, Title: "Khai mạc"}}}
-	b := portal.NewCeremonyBoard(portal.CeremonyFunc(func(context.Context) (portal.Ceremony, bool, error) { return src, true, nil }))
+	b := portal.NewCeremonyBoard(portal.CeremonyFunc(func(context.Context, string) (portal.Ceremony, bool, error) { return src, true, nil }))
 	b.TTL = 0
 	e.web.Portal.Ceremonies = b
 	_, page := e.browser().get("/le-phat-dong")
@@ -169,7 +169,7 @@ func TestPortalCeremonyLinkAndEnd(t *testing.T) {
 // their workspace on it and in the menu; /workspace is the former working home page.
 func TestPortalForSignedInUsers(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newQuangNgaiEnv(t, d)
 		anon := e.browser()
 		_, home := anon.get("/")
 		if !strings.Contains(home, `id="portal-heading"`) || strings.Contains(home, `id="workspace-link"`) || strings.Contains(home, `href="/workspace"`) {
@@ -206,8 +206,8 @@ func TestPortalForSignedInUsers(t *testing.T) {
 // and its text alternative; a record in Ba Tơ colours Ba Tơ; the page stays small.
 func TestPortalHomeMap(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
-		board := portal.NewDistrictBoard(app.PortalDistricts(e.outreach))
+		e := newQuangNgaiEnv(t, d)
+		board := portal.NewDistrictBoard(app.PortalDistricts(e.outreach, e.units))
 		board.TTL = 0
 		e.web.Portal.Districts = board
 		e.memberRecord("0905000001")

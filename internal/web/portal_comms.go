@@ -7,6 +7,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/units"
@@ -24,10 +25,16 @@ type commsData struct {
 	Owner    string // "u:535" or "o:12"
 	Today    string
 	Query    string // the filter as a query string, for the export link
+	// Provinces is offered as a filter to a viewer who reads several provinces (the national
+	// administrator); CanRecord tells whether the viewer records items at all (the national
+	// administrator changes no province's data).
+	Provinces []units.Unit
+	CanRecord bool
 }
 
 // commsPage shows communication about the movement recorded by units and organisations in the
-// viewer's scope: counts by unit and channel, the latest items, and the form to record one.
+// viewer's scope and province: counts by unit and channel, the latest items, and the form to
+// record one. The national administrator reads every province's, or one's, and records none.
 func (s *Server) commsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderComms(w, r, portal.MediaItem{PublishedOn: s.Now().In(vietnamTime).Format("2006-01-02")}, "", nil)
 }
@@ -36,7 +43,7 @@ func (s *Server) renderComms(w http.ResponseWriter, r *http.Request, form portal
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	f, err := mediaFilter(r)
+	f, err := s.mediaFilter(r)
 	if err != nil {
 		return err
 	}
@@ -50,17 +57,26 @@ func (s *Server) renderComms(w http.ResponseWriter, r *http.Request, form portal
 	if data.Items, err = s.Portal.ListMedia(ctx, f); err != nil {
 		return err
 	}
-	all, err := s.adminUnits(r)
-	if err != nil {
-		return err
+	actor := authz.ActorFrom(ctx)
+	if actor.IsNational() || len(actor.Provinces()) > 1 {
+		data.Provinces = s.provinces.all(ctx)
 	}
-	for _, u := range all {
-		if u.Level != units.Village {
-			data.Units = append(data.Units, u)
+	data.CanRecord = len(actor.AdminUnitPaths()) > 0 || len(actor.AdminOrgPaths()) > 0
+	if data.CanRecord {
+		for _, root := range actor.AdminUnitPaths() {
+			list, err := s.Units.List(ctx, units.Filter{Under: root})
+			if err != nil {
+				return err
+			}
+			for _, u := range list {
+				if u.Level != units.Village {
+					data.Units = append(data.Units, u)
+				}
+			}
 		}
-	}
-	if data.Orgs, err = s.Orgs.List(ctx, orgs.Filter{Managed: true, Limit: 2000}); err != nil {
-		return err
+		if data.Orgs, err = s.Orgs.List(ctx, orgs.Filter{Managed: true, Limit: 2000}); err != nil {
+			return err
+		}
 	}
 	status := http.StatusOK
 	if formErr != nil {
@@ -102,7 +118,7 @@ func (s *Server) commsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	f, err := mediaFilter(r)
+	f, err := s.mediaFilter(r)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Atom 1.0 (RFC 4287) feed of the latest published posts.
@@ -54,18 +56,37 @@ type atomEntry struct {
 
 const feedSize = 30
 
-// feed serves /feed.xml: the latest published posts (scheduled posts appear once their time
-// comes, drafts never).
+// placeIn names a province inside a sentence: "tỉnh Quảng Ngãi" in Vietnamese, "Quảng Ngãi" in
+// English.
+func placeIn(lang, name string) string {
+	if lang == "vi" {
+		return units.InSentence(name)
+	}
+	return units.PlaceName(name)
+}
+
+// feed serves a province's /feed.xml: the latest published posts of its portal (scheduled posts
+// appear once their time comes, drafts never). Without a province (the national address of a
+// deployment of several) there is no feed: each province has its own.
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) error {
-	posts, err := s.Portal.ListPosts(r.Context(), portal.Filter{Limit: feedSize})
+	prov := s.portalOf(r)
+	if prov == "" {
+		return apperr.New(apperr.NotFound, "portal.error.no_province")
+	}
+	posts, err := s.Portal.ListPosts(r.Context(), portal.Filter{Province: prov, Limit: feedSize})
 	if err != nil {
 		return err
 	}
-	base := s.publicBaseURL(r)
+	base := s.portalBaseURL(r)
+	home := base + s.provinceHref(r, prov)
 	lang := langOf(r)
-	title := s.I18n.T(lang, "portal.feed.title")
-	f := atomFeed{Lang: lang, ID: base + "/feed.xml", Title: title, Author: atomPerson{Name: title},
-		Links: []atomLink{{Href: base + "/feed.xml", Rel: "self", Type: "application/atom+xml"}, {Href: base + "/", Rel: "alternate", Type: "text/html"}}}
+	var name string
+	if u, ok := s.provinces.find(r.Context(), prov); ok {
+		name = u.Name
+	}
+	title := s.I18n.T(lang, "portal.feed.title", units.PlaceName(name))
+	f := atomFeed{Lang: lang, ID: home + "/feed.xml", Title: title, Author: atomPerson{Name: title},
+		Links: []atomLink{{Href: home + "/feed.xml", Rel: "self", Type: "application/atom+xml"}, {Href: home + "/", Rel: "alternate", Type: "text/html"}}}
 	updated := time.Unix(0, 0).UTC()
 	for _, p := range posts {
 		up := p.UpdatedAt
@@ -75,8 +96,8 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) error {
 		if up.After(updated) {
 			updated = up
 		}
-		e := atomEntry{ID: base + "/news/" + strconv.FormatInt(p.ID, 10), Title: p.Title, Updated: up.UTC().Format(time.RFC3339),
-			Published: p.PublishAt.UTC().Format(time.RFC3339), Links: []atomLink{{Href: base + p.Path(), Rel: "alternate", Type: "text/html"}},
+		e := atomEntry{ID: home + "/news/" + strconv.FormatInt(p.ID, 10), Title: p.Title, Updated: up.UTC().Format(time.RFC3339),
+			Published: p.PublishAt.UTC().Format(time.RFC3339), Links: []atomLink{{Href: home + p.Path(), Rel: "alternate", Type: "text/html"}},
 			Author:  atomPerson{Name: firstNonEmpty(p.AuthorName, title)},
 			Summary: atomText{Type: "text", Body: p.Summary},
 			Content: atomText{Type: "html", Body: absolutiseMedia(portal.Sanitize(p.BodyHTML), base)}}
@@ -128,24 +149,35 @@ type sitemapURL struct {
 	LastMod string `xml:"lastmod,omitempty"`
 }
 
-// sitemap serves /sitemap.xml: the public pages and every visible post.
+// sitemap serves /sitemap.xml: a province's public pages and every visible post of its portal;
+// at the national address of a deployment of several provinces, the national page and each
+// province's portal.
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
-	base := s.publicBaseURL(r)
-	set := sitemapURLSet{URLs: []sitemapURL{{Loc: base + "/"}, {Loc: base + "/news"}}}
-	for _, c := range portal.Categories {
-		set.URLs = append(set.URLs, sitemapURL{Loc: base + "/news?category=" + string(c)})
-	}
-	for _, p := range []string{"GET /courses", "GET /ceremony", "GET /map"} {
-		if s.hasRoute(p) {
-			set.URLs = append(set.URLs, sitemapURL{Loc: base + p[len("GET "):]})
+	base := s.portalBaseURL(r)
+	set := sitemapURLSet{}
+	if prov := s.portalOf(r); prov != "" {
+		home := base + s.provinceHref(r, prov)
+		set.URLs = append(set.URLs, sitemapURL{Loc: home + "/"}, sitemapURL{Loc: home + "/news"})
+		for _, c := range portal.Categories {
+			set.URLs = append(set.URLs, sitemapURL{Loc: home + "/news?category=" + string(c)})
 		}
-	}
-	posts, err := s.Portal.ListPosts(r.Context(), portal.Filter{Limit: 500})
-	if err != nil {
-		return err
-	}
-	for _, p := range posts {
-		set.URLs = append(set.URLs, sitemapURL{Loc: base + p.Path(), LastMod: p.UpdatedAt.UTC().Format("2006-01-02")})
+		set.URLs = append(set.URLs, sitemapURL{Loc: home + "/le-phat-dong"})
+		if s.hasRoute("GET /courses") {
+			set.URLs = append(set.URLs, sitemapURL{Loc: base + "/courses"})
+		}
+		posts, err := s.Portal.ListPosts(r.Context(), portal.Filter{Province: prov, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, p := range posts {
+			set.URLs = append(set.URLs, sitemapURL{Loc: home + p.Path(), LastMod: p.UpdatedAt.UTC().Format("2006-01-02")})
+		}
+	} else {
+		set.URLs = append(set.URLs, sitemapURL{Loc: base + "/"})
+		for _, u := range s.provinces.all(r.Context()) {
+			home := base + s.provinceHref(r, u.Code)
+			set.URLs = append(set.URLs, sitemapURL{Loc: home + "/"}, sitemapURL{Loc: home + "/news"})
+		}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -154,6 +186,6 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, err = buf.WriteTo(w)
+	_, err := buf.WriteTo(w)
 	return err
 }

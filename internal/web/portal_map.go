@@ -177,10 +177,10 @@ func writeNum(b *strings.Builder, n int, first bool) {
 	b.WriteString(strconv.Itoa(n))
 }
 
-// portalMapArea is one district on the home page's map and in its table.
+// portalMapArea is one district on the home page's map (or grid) and in its table.
 type portalMapArea struct {
 	Code, Name     string
-	D              string
+	D              string // "" for a district without a shape
 	Bucket         int
 	LabelX, LabelY float64
 	Value, Target  string // "—" when unknown
@@ -193,17 +193,31 @@ type portalMapView struct {
 	TargetKey     string
 	Areas         []portalMapArea
 	HasData       bool
+	// Grid is set for a province whose district shapes Lan Tỏa does not have: its districts are
+	// shown as a list of tiles coloured alike, with their figures; no shape is made up.
+	Grid bool
 }
 
-// portalMap joins the simplified shapes with the figures by district. Districts without a figure
-// are drawn as "no data"; the table lists the districts in the figures' order, then the others.
+// shareBucket is the colour class of a share of target met, as the dashboards' map: fifths, -1
+// without a figure.
+func shareBucket(share float64) int {
+	if share < 0 {
+		return -1
+	}
+	return min(int(share*5), 4)
+}
+
+// portalMap joins a province's figures by district with the simplified shapes, where Lan Tỏa has
+// the province's shapes (units.DistrictsGeoJSON: Quảng Ngãi's); district codes are unique in the
+// country, so another province's districts match no shape and are shown as a grid. Districts
+// without a figure read "no data"; the table lists the districts in the figures' order (then, on
+// the map, the shapes' other districts).
 func portalMap(f portal.DistrictFigures) (portalMapView, error) {
 	shapes, err := simplifiedShapes()
 	if err != nil {
 		return portalMapView{}, err
 	}
-	v := portalMapView{LabelKey: f.LabelKey, TargetKey: f.TargetKey}
-	v.Width, v.Height = reports.MapSize()
+	v := portalMapView{LabelKey: f.LabelKey, TargetKey: f.TargetKey, Grid: true}
 	shares := map[string]float64{}
 	byCode := map[string]portal.DistrictFigure{}
 	for _, it := range f.Items {
@@ -211,40 +225,58 @@ func portalMap(f portal.DistrictFigures) (portalMapView, error) {
 		if s := it.Share(); s >= 0 {
 			shares[it.Code] = s
 		}
-	}
-	full, err := reports.DistrictMap(shares) // the dashboards' buckets, so that both maps read alike
-	if err != nil {
-		return portalMapView{}, err
-	}
-	bucket := map[string]int{}
-	order := make([]string, 0, len(full))
-	seen := map[string]bool{}
-	for _, it := range f.Items {
-		if _, ok := shapes[it.Code]; ok && !seen[it.Code] {
-			order, seen[it.Code] = append(order, it.Code), true
+		if _, ok := shapes[it.Code]; ok {
+			v.Grid = false
 		}
 	}
-	for _, sh := range full {
-		bucket[sh.Code] = sh.Bucket
-		if !seen[sh.Code] {
-			order, seen[sh.Code] = append(order, sh.Code), true
-		}
-	}
-	for _, code := range order {
-		sh := shapes[code]
-		a := portalMapArea{Code: code, Name: sh.Name, D: sh.D, Bucket: bucket[code], LabelX: sh.LabelX, LabelY: sh.LabelY, Value: "—", Target: "—", Share: "—"}
-		if it, ok := byCode[code]; ok {
+	area := func(it portal.DistrictFigure) portalMapArea {
+		a := portalMapArea{Code: it.Code, Name: it.Name, Bucket: shareBucket(it.Share()), Value: "—", Target: "—", Share: "—"}
+		if it.Measured {
 			v.HasData = true
-			if it.Name != "" {
-				a.Name = it.Name
-			}
 			a.Value = reports.FormatNumber(float64(it.Value))
 			if it.Target > 0 {
 				a.Target = reports.FormatNumber(float64(it.Target))
 				a.Share = strconv.Itoa(int(it.Share()*100)) + "%"
 			}
 		}
+		return a
+	}
+	if v.Grid {
+		for _, it := range f.Items {
+			v.Areas = append(v.Areas, area(it))
+		}
+		return v, nil
+	}
+	v.Width, v.Height = reports.MapSize()
+	full, err := reports.DistrictMap(shares) // the dashboards' buckets, so that both maps read alike
+	if err != nil {
+		return portalMapView{}, err
+	}
+	bucket := map[string]int{}
+	for _, sh := range full {
+		bucket[sh.Code] = sh.Bucket
+	}
+	seen := map[string]bool{}
+	for _, it := range f.Items {
+		if seen[it.Code] {
+			continue
+		}
+		seen[it.Code] = true
+		a := area(it)
+		if sh, ok := shapes[it.Code]; ok {
+			a.D, a.LabelX, a.LabelY, a.Bucket = sh.D, sh.LabelX, sh.LabelY, bucket[it.Code]
+			if a.Name == "" {
+				a.Name = sh.Name
+			}
+		}
 		v.Areas = append(v.Areas, a)
+	}
+	for _, sh := range full {
+		if !seen[sh.Code] {
+			seen[sh.Code] = true
+			p := shapes[sh.Code]
+			v.Areas = append(v.Areas, portalMapArea{Code: sh.Code, Name: p.Name, D: p.D, Bucket: -1, LabelX: p.LabelX, LabelY: p.LabelY, Value: "—", Target: "—", Share: "—"})
+		}
 	}
 	return v, nil
 }

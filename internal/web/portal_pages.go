@@ -13,6 +13,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 func init() {
@@ -42,7 +43,6 @@ func (s *Server) publicBaseURL(r *http.Request) string {
 
 type portalHomeData struct {
 	Page
-	Province   string
 	Figures    []portal.Figure
 	FiguresErr bool
 	Posts      []portal.Post
@@ -57,35 +57,62 @@ type portalHomeData struct {
 	Dashboard bool
 }
 
-// portalHome is the province's public "Chuyển đổi số" page, the same for everyone: the live
-// headline figures, the ceremony, the district map, the latest news and announcements, links to
-// the other public pages. A signed-in user also gets a link to their workspace (/workspace).
+// portalPage is newPage for a page of province prov's portal: it names that province and links
+// inside that portal, whoever is signed in.
+func (s *Server) portalPage(r *http.Request, titleKey, prov string) Page {
+	p := s.newPage(r, titleKey)
+	if p.Province != prov {
+		p.Province, p.ProvinceName = prov, ""
+		if u, ok := s.provinces.find(r.Context(), prov); ok {
+			p.ProvinceName = u.Name
+		}
+		p.PortalBase = s.provinceHref(r, prov)
+		p.Nav = s.nav(p)
+	}
+	return p
+}
+
+// PortalPlace names the page's province inside a sentence of the portal, from the unit tree:
+// "tỉnh Quảng Ngãi", "thành phố Hà Nội" in Vietnamese; "Quảng Ngãi", "Hà Nội" in English.
+func (p Page) PortalPlace() string { return placeIn(p.Lang, p.ProvinceName) }
+
+// ProvincePlace is the province's name without its type ("Quảng Ngãi", "Hà Nội"), as the feed's
+// title names it.
+func (p Page) ProvincePlace() string { return units.PlaceName(p.ProvinceName) }
+
+// portalHome is a province's public "Chuyển đổi số" page, the same for everyone: the live headline
+// figures, the ceremony, the district map, the latest news and announcements, links to the other
+// public pages. A signed-in user also gets a link to their workspace (/workspace). Without a
+// province (several provinces, no mapped host, no prefix) it is the national page.
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
+	prov := s.portalOf(r)
+	if prov == "" {
+		return s.nationalHome(w, r)
+	}
 	ctx := r.Context()
-	data := portalHomeData{Page: s.newPage(r, "portal.home.title"), Categories: portal.Categories}
-	data.Province = data.ProvinceName
+	data := portalHomeData{Page: s.portalPage(r, "portal.home.title", prov), Categories: portal.Categories}
 	var err error
-	if data.Figures, err = s.Figures.Collect(ctx); err != nil {
-		s.Logger.Error("portal figures", "err", err)
+	if data.Figures, err = s.Figures.Collect(ctx, prov); err != nil {
+		s.Logger.Error("portal figures", "province", prov, "err", err)
 		data.FiguresErr = true
 	}
-	if data.Posts, err = s.Portal.ListPosts(ctx, portal.Filter{Category: portal.News, Limit: 6}); err != nil {
+	if data.Posts, err = s.Portal.ListPosts(ctx, portal.Filter{Province: prov, Category: portal.News, Limit: 6}); err != nil {
 		return err
 	}
-	if data.Notices, err = s.Portal.ListPosts(ctx, portal.Filter{Category: portal.Announcement, Limit: 5}); err != nil {
+	if data.Notices, err = s.Portal.ListPosts(ctx, portal.Filter{Province: prov, Category: portal.Announcement, Limit: 5}); err != nil {
 		return err
 	}
-	if c, found, err := s.Portal.Ceremonies.Current(ctx); err != nil {
-		s.Logger.Error("portal ceremony", "err", err)
+	if c, found, err := s.Portal.Ceremonies.Current(ctx, prov); err != nil {
+		s.Logger.Error("portal ceremony", "province", prov, "err", err)
 	} else if found {
 		v := newCeremonyView(c, s.Now())
 		data.Ceremony = &v
 	}
-	if figs, ok, err := s.Portal.Districts.Figures(ctx); err != nil {
-		s.Logger.Error("portal map", "err", err)
+	if figs, ok, err := s.Portal.Districts.Figures(ctx, prov); err != nil {
+		s.Logger.Error("portal map", "province", prov, "err", err)
 	} else if ok {
 		if m, err := portalMap(figs); err != nil {
-			s.Logger.Error("portal map", "err", err)
+			s.Logger.Error("portal map", "province", prov, "err", err)
 		} else {
 			data.Map = &m
 		}
@@ -94,18 +121,43 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	// Links to the other modules' public pages, where they exist.
 	for _, l := range []struct{ pattern, href, key string }{
 		{"GET /courses", "/courses", "portal.link.courses"},
-		{"GET /le-phat-dong", "/le-phat-dong", "portal.link.ceremony"},
+		{"GET /le-phat-dong", data.PortalBase + "/le-phat-dong", "portal.link.ceremony"},
 		{"GET /dashboard/public", "/dashboard/public", "portal.link.map"},
 	} {
 		if s.hasRoute(l.pattern) {
 			data.Links = append(data.Links, NavItem{Href: l.href, Label: data.T(l.key)})
 		}
 	}
-	data.Links = append(data.Links, NavItem{Href: "/news?category=document", Label: data.T("portal.link.documents")})
+	data.Links = append(data.Links, NavItem{Href: data.PortalBase + "/news?category=document", Label: data.T("portal.link.documents")})
 	data.CanVerify = s.hasRoute("GET /verify/{code}")
-	data.OG = &OpenGraph{Title: data.T("portal.home.heading"), Description: data.T("portal.home.lead", data.Province), URL: s.publicBaseURL(r) + "/", Type: "website"}
+	data.OG = &OpenGraph{Title: data.T("portal.home.heading", data.PortalPlace()), Description: data.T("portal.home.lead", data.PortalPlace()),
+		URL: s.portalBaseURL(r) + data.PortalBase + "/", Type: "website"}
 	w.Header().Set("Cache-Control", "no-cache")
 	return s.render(w, r, http.StatusOK, "portal_home", &data)
+}
+
+// portalBaseURL is the public address of the site a portal page is read on: the mapped host of a
+// province when the request came to it, else publicBaseURL.
+func (s *Server) portalBaseURL(r *http.Request) string {
+	if s.hostProvince(r.Host) != "" && portalBase(r) == "" {
+		scheme := "http"
+		if r.TLS != nil || s.cfg.SecureCookies || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
+			scheme = "https"
+		}
+		return scheme + "://" + r.Host
+	}
+	return s.publicBaseURL(r)
+}
+
+// noPortal answers a portal page asked for without a province on a deployment of several (no
+// mapped host, no prefix): a signed-in user working in one province is taken to that province's
+// page, anyone else to the national page, which lists the provinces.
+func (s *Server) noPortal(w http.ResponseWriter, r *http.Request) {
+	target := "/"
+	if prov := s.requestProvince(r); prov != "" {
+		target = withQuery(s.provinceHref(r, prov)+r.URL.Path, r)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // hasRoute tells whether another module registered a route, so that the portal links to pages
@@ -132,6 +184,11 @@ type newsListData struct {
 const newsPerPage = 20
 
 func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) error {
+	prov := s.portalOf(r)
+	if prov == "" {
+		s.noPortal(w, r)
+		return nil
+	}
 	q := r.URL.Query()
 	cat := portal.Category(q.Get("category"))
 	if cat != "" && !cat.Valid() {
@@ -141,18 +198,18 @@ func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || pageNo < 1 || pageNo > 10000 {
 		return apperr.InvalidField("page", "error.query_number", "page")
 	}
-	data := newsListData{Page: s.newPage(r, "portal.news.title"), Categories: portal.Categories, Category: string(cat), Query: strings.TrimSpace(q.Get("q")), PageNo: pageNo}
+	data := newsListData{Page: s.portalPage(r, "portal.news.title", prov), Categories: portal.Categories, Category: string(cat), Query: strings.TrimSpace(q.Get("q")), PageNo: pageNo}
 	if cat != "" {
 		data.Title = data.T("portal.category." + string(cat))
 	}
-	list, err := s.Portal.ListPosts(r.Context(), portal.Filter{Category: cat, Query: data.Query, Limit: newsPerPage + 1, Offset: (pageNo - 1) * newsPerPage})
+	list, err := s.Portal.ListPosts(r.Context(), portal.Filter{Province: prov, Category: cat, Query: data.Query, Limit: newsPerPage + 1, Offset: (pageNo - 1) * newsPerPage})
 	if err != nil {
 		return err
 	}
 	link := func(n int) string {
 		v := q
 		v.Set("page", strconv.Itoa(n))
-		return "/news?" + v.Encode()
+		return data.PortalBase + "/news?" + v.Encode()
 	}
 	if len(list) > newsPerPage {
 		list = list[:newsPerPage]
@@ -190,23 +247,33 @@ func (s *Server) newsPostPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Portal.FindPost(r.Context(), id)
+	prov := s.portalOf(r)
+	p, err := s.Portal.FindPost(r.Context(), id, prov)
 	if err != nil {
 		return err
 	}
+	if prov == "" {
+		// A post's address without a portal (a link shared before the deployment served several
+		// provinces): its province's portal has it.
+		http.Redirect(w, r, s.provinceHref(r, p.Province)+p.Path(), http.StatusFound)
+		return nil
+	}
 	if want := strings.TrimPrefix(p.Path(), "/news/"); r.PathValue("ref") != want {
-		http.Redirect(w, r, p.Path(), http.StatusMovedPermanently)
+		http.Redirect(w, r, portalBase(r)+p.Path(), http.StatusMovedPermanently)
 		return nil
 	}
 	now := s.Now()
-	data := postData{Page: s.newPage(r, ""), Post: p, Scheduled: p.Scheduled(now), Draft: p.Status == portal.Draft,
+	data := postData{Page: s.portalPage(r, "", prov), Post: p, Scheduled: p.Scheduled(now), Draft: p.Status == portal.Draft,
 		// The body was sanitised when it was stored (portal.Sanitize); it is sanitised again here so
 		// that a row written by any other path cannot carry script either.
 		Body: template.HTML(portal.Sanitize(p.BodyHTML))} //nolint:gosec // sanitised by bluemonday
 	data.Title = p.Title
-	data.CanEdit = s.Portal.IsEditor(r.Context())
-	base := s.publicBaseURL(r)
-	data.OG = &OpenGraph{Title: p.Title, Description: p.Summary, URL: base + p.Path(), Type: "article"}
+	if data.Actor != nil {
+		_, err := s.Portal.FindPostForEdit(r.Context(), p.ID)
+		data.CanEdit = err == nil
+	}
+	base := s.portalBaseURL(r)
+	data.OG = &OpenGraph{Title: p.Title, Description: p.Summary, URL: base + data.PortalBase + p.Path(), Type: "article"}
 	if p.ImageID != 0 {
 		data.ImageURL = "/media/" + strconv.FormatInt(p.ImageID, 10)
 		data.OG.Image = base + data.ImageURL
@@ -239,8 +306,16 @@ func (s *Server) mediaImage(w http.ResponseWriter, r *http.Request) error {
 
 type editorListData struct {
 	Page
-	Posts []portal.Post
+	Posts []editorPost
 	Now   time.Time
+	// Provinces is set when the editor writes for several provinces: each post names its own.
+	Provinces bool
+}
+
+// editorPost is a post in the editor's list, with the address of its page in its province's portal.
+type editorPost struct {
+	portal.Post
+	Href, ProvinceName string
 }
 
 func (s *Server) editorPostsPage(w http.ResponseWriter, r *http.Request) error {
@@ -248,7 +323,16 @@ func (s *Server) editorPostsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "portal_editor_list", &editorListData{Page: s.newPage(r, "portal.editor.title"), Posts: list, Now: s.Now()})
+	data := editorListData{Page: s.newPage(r, "portal.editor.title"), Now: s.Now()}
+	for _, p := range list {
+		ep := editorPost{Post: p, Href: s.provinceHref(r, p.Province) + p.Path()}
+		if u, ok := s.provinces.find(r.Context(), p.Province); ok {
+			ep.ProvinceName = u.Name
+		}
+		data.Provinces = data.Provinces || p.Province != list[0].Province
+		data.Posts = append(data.Posts, ep)
+	}
+	return s.render(w, r, http.StatusOK, "portal_editor_list", &data)
 }
 
 type editorFormData struct {
@@ -258,6 +342,8 @@ type editorFormData struct {
 	PublishAt  string // datetime-local in Vietnam time
 	Categories []portal.Category
 	MaxImageMB int
+	// Provinces is offered to an editor of several provinces, who chooses the new post's.
+	Provinces []units.Unit
 }
 
 func (s *Server) editorNewForm(w http.ResponseWriter, r *http.Request) error {
@@ -272,10 +358,7 @@ func (s *Server) editorEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
 	}
-	if !s.Portal.IsEditor(r.Context()) {
-		return apperr.New(apperr.Forbidden, "portal.error.not_editor")
-	}
-	p, err := s.Portal.FindPost(r.Context(), id)
+	p, err := s.Portal.FindPostForEdit(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -296,6 +379,13 @@ func (s *Server) renderEditorForm(w http.ResponseWriter, r *http.Request, id int
 		titleKey = "portal.editor.edit"
 	}
 	data := editorFormData{Page: s.newPage(r, titleKey), ID: id, Form: in, PublishAt: publishAt, Categories: portal.Categories, MaxImageMB: portal.MaxImageBytes >> 20}
+	if admin := data.Actor.AdminProvinces(); id == 0 && len(admin) > 1 {
+		for _, code := range admin {
+			if u, ok := s.provinces.find(r.Context(), code); ok {
+				data.Provinces = append(data.Provinces, u)
+			}
+		}
+	}
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
@@ -316,7 +406,7 @@ func postForm(w http.ResponseWriter, r *http.Request) (portal.PostInput, string,
 		return portal.PostInput{}, "", apperr.New(apperr.Invalid, "error.form")
 	}
 	in := portal.PostInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), BodyHTML: r.PostFormValue("body_html"),
-		Category: portal.Category(r.PostFormValue("category")), Status: portal.Status(r.PostFormValue("status"))}
+		Category: portal.Category(r.PostFormValue("category")), Status: portal.Status(r.PostFormValue("status")), Province: r.PostFormValue("province_code")}
 	if r.PostFormValue("action") == "draft" {
 		in.Status = portal.Draft
 	}
@@ -337,7 +427,7 @@ func (s *Server) editorCreateSubmit(w http.ResponseWriter, r *http.Request) erro
 		var p portal.Post
 		if p, err = s.Portal.CreatePost(r.Context(), in); err == nil {
 			s.flash(w, flashForPost(p, s.Now()))
-			http.Redirect(w, r, p.Path(), http.StatusSeeOther)
+			http.Redirect(w, r, s.provinceHref(r, p.Province)+p.Path(), http.StatusSeeOther)
 			return nil
 		}
 	}
@@ -354,7 +444,7 @@ func (s *Server) editorUpdateSubmit(w http.ResponseWriter, r *http.Request) erro
 		var p portal.Post
 		if p, err = s.Portal.UpdatePost(r.Context(), id, in); err == nil {
 			s.flash(w, flashForPost(p, s.Now()))
-			http.Redirect(w, r, p.Path(), http.StatusSeeOther)
+			http.Redirect(w, r, s.provinceHref(r, p.Province)+p.Path(), http.StatusSeeOther)
 			return nil
 		}
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -15,14 +16,72 @@ import (
 	"testing"
 	"time"
 
+	"log/slog"
+	"net/http/httptest"
+	"os"
+
 	"github.com/xuri/excelize/v2"
 
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
+	"github.com/lantoa/lantoa/internal/web"
 )
+
+// newQuangNgaiEnv is a single-province deployment, as a fresh `lantoa serve` makes: Quảng Ngãi
+// only, whose portal is "/". It has newEnv's services, organisations and roles, without Hà Nội
+// (and without Hà Nội's administrator).
+func newQuangNgaiEnv(t testing.TB, d *db.DB) *env {
+	t.Helper()
+	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
+		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
+	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
+		t.Fatal(err)
+	}
+	e.outreach = newOutreach(t, e, d)
+	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
+		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil), "51"), Reports: e.newReports(d), I18n: i18n.MustLoad(),
+		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.web = s
+	e.srv = httptest.NewServer(s)
+	t.Cleanup(e.srv.Close)
+	bt, _ := e.units.List(e.sys, units.Filter{ParentCode: "535", Limit: 1})
+	st, _ := e.units.List(e.sys, units.Filter{ParentCode: "530", Limit: 1})
+	e.baToCommune, e.sonTayCommune = bt[0].Code, st[0].Code
+	tinhDoan := e.mustOrg(orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
+	e.orgIDs["tinhdoan"] = tinhDoan.ID
+	e.orgIDs["hd-bato"] = e.mustOrg(orgs.Org{Name: "Huyện đoàn Ba Tơ", Kind: orgs.Union, UnitCode: "535", ParentID: tinhDoan.ID}).ID
+	for name, n := range map[string]accounts.NewUser{
+		"province_admin":  {Role: authz.ProvinceAdmin, UnitCode: "51"},
+		"unit_admin_bato": {Role: authz.UnitAdmin, UnitCode: "535"},
+		"team_member":     {Role: authz.TeamMember, UnitCode: e.baToCommune},
+		"learner":         {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
+		"national_admin":  {Role: authz.NationalAdmin},
+	} {
+		u := e.mustUser(strings.ReplaceAll(name, "_", "."), n)
+		e.users[name] = u.ID
+		tok, err := e.accounts.CreateToken(e.sys, u.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[name] = tok
+	}
+	return e
+}
 
 // portalFigures is the registry of the tests: the foundation's figures, without a cache so that
 // every request counts afresh.
@@ -39,28 +98,29 @@ func tinyPNG() string {
 	return base64.StdEncoding.EncodeToString(b.Bytes())
 }
 
+// provinceEditors are the roles that write posts for their own province: each province's
+// administrator (Hà Nội's writes Hà Nội's posts), nobody else of the matrix (the Tỉnh đoàn is no
+// media organisation; the national administrator changes no province's post).
+var provinceEditors = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok})
+
 func portalMatrixCases() []matrixCase {
-	post := func(e *env) portal.Post {
-		p, err := e.web.Portal.CreatePost(e.sys, portal.PostInput{Title: "Tin thử", BodyHTML: "<p>Nội dung</p>"})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		return p
-	}
+	// Every post the cases change is Quảng Ngãi's: Hà Nội's administrator gets 404 (it does not
+	// exist for Hà Nội), the national administrator 403.
+	post := func(e *env) portal.Post { return e.portalPost() }
 	return []matrixCase{
-		{"GET /api/v1/posts", func(e *env, _ string) (string, string) { return "/api/v1/posts", "" }, public},
+		{"GET /api/v1/posts", func(e *env, _ string) (string, string) { return "/api/v1/posts?province=51", "" }, public},
 		{"GET /api/v1/posts/{id}", func(e *env, _ string) (string, string) { return fmt.Sprintf("/api/v1/posts/%d", post(e).ID), "" }, public},
 		{"POST /api/v1/posts", func(e *env, role string) (string, string) {
 			return "/api/v1/posts", fmt.Sprintf(`{"title":"Tin của %s","body_html":"<p>x</p>"}`, role)
-		}, provinceOnly},
+		}, provinceEditors},
 		{"PUT /api/v1/posts/{id}", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/posts/%d", post(e).ID), `{"title":"Sửa","body_html":"<p>y</p>"}`
 		}, provinceOnly},
 		{"DELETE /api/v1/posts/{id}", func(e *env, _ string) (string, string) { return fmt.Sprintf("/api/v1/posts/%d", post(e).ID), "" }, provinceOnly},
 		{"POST /api/v1/images", func(e *env, _ string) (string, string) {
 			return "/api/v1/images", fmt.Sprintf(`{"image_base64":%q,"alt":"ảnh"}`, tinyPNG())
-		}, provinceOnly},
-		{"GET /api/v1/figures", func(e *env, _ string) (string, string) { return "/api/v1/figures", "" }, public},
+		}, provinceEditors},
+		{"GET /api/v1/figures", func(e *env, _ string) (string, string) { return "/api/v1/figures?province=51", "" }, public},
 		{"GET /api/v1/media-items", func(e *env, _ string) (string, string) { return "/api/v1/media-items", "" }, adminsOnly},
 		{"POST /api/v1/media-items", func(e *env, role string) (string, string) {
 			return "/api/v1/media-items", fmt.Sprintf(`{"unit_code":"535","channel":"banner","title":"Băng rôn %s","published_on":"2026-01-15"}`, role)
@@ -92,10 +152,11 @@ type atomDoc struct {
 // TestPostsAPIContract is the issue's contract: a province administrator's token creates a post
 // with POST /api/v1/posts and gets its id and public url; script and event handlers are dropped;
 // the feed is valid Atom with the latest published posts and without scheduled ones; / answers 200
-// without login and shows the live figures.
+// without login and shows the live figures. It runs on a single-province deployment, whose
+// portal stays at / without any configuration.
 func TestPostsAPIContract(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newQuangNgaiEnv(t, d)
 		admin := e.tokens["province_admin"]
 		var created struct {
 			ID    int64  `json:"id"`
@@ -200,7 +261,7 @@ func TestPostsAPIContract(t *testing.T) {
 // TestPostPageOpenGraphAndImages checks what Zalo and Facebook read from a shared link.
 func TestPostPageOpenGraphAndImages(t *testing.T) {
 	d := dbtest.SQLite(t, schema.All())
-	e := newEnv(t, d)
+	e := newQuangNgaiEnv(t, d)
 	admin := e.tokens["province_admin"]
 	var img struct {
 		ID  int64  `json:"id"`
@@ -249,7 +310,7 @@ func TestPostPageOpenGraphAndImages(t *testing.T) {
 
 func TestEditorPagesAndDrafts(t *testing.T) {
 	d := dbtest.SQLite(t, schema.All())
-	e := newEnv(t, d)
+	e := newQuangNgaiEnv(t, d)
 	b := e.browser()
 	b.login("province.admin", testPassword)
 	resp, form := b.get("/editor/posts/new")
@@ -375,7 +436,7 @@ func TestUnsubscribeAndPreferencesPages(t *testing.T) {
 	var figs struct {
 		Items []portal.Figure `json:"items"`
 	}
-	_, fb := e.do("GET", "/api/v1/figures", "", "", "")
+	_, fb := e.do("GET", "/api/v1/figures?province=51", "", "", "")
 	if err := json.Unmarshal(fb, &figs); err != nil || len(figs.Items) == 0 {
 		t.Errorf("figures %s", fb)
 	}
@@ -386,7 +447,7 @@ func TestUnsubscribeAndPreferencesPages(t *testing.T) {
 func TestPortalPagesInBothLanguages(t *testing.T) {
 	d := dbtest.SQLite(t, schema.All())
 	e := newEnv(t, d)
-	p, err := e.web.Portal.CreatePost(e.sys, portal.PostInput{Title: "Tin song ngữ", BodyHTML: "<p>x</p>"})
+	p, err := e.web.Portal.CreatePost(e.sys, portal.PostInput{Title: "Tin song ngữ", BodyHTML: "<p>x</p>", Province: "51"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +463,8 @@ func TestPortalPagesInBothLanguages(t *testing.T) {
 		for _, c := range []struct {
 			b    *browser
 			path string
-		}{{anon, "/"}, {anon, "/news"}, {anon, "/news?category=guide"}, {anon, p.Path()}, {anon, "/unsubscribe/" + m.UnsubscribeToken},
+		}{{anon, "/"}, {anon, "/tinh/51/"}, {anon, "/tinh/01/"}, {anon, "/tinh/51/news"}, {anon, "/tinh/01/news?category=guide"}, {anon, "/tinh/51" + p.Path()},
+			{anon, "/tinh/01/le-phat-dong"}, {anon, "/unsubscribe/" + m.UnsubscribeToken},
 			{admin, "/editor/posts"}, {admin, "/editor/posts/new"}, {admin, fmt.Sprintf("/editor/posts/%d", p.ID)}, {admin, "/communication"},
 			{admin, "/account/notifications"}, {admin, "/admin/outbox"}, {admin, "/account"}} {
 			resp, body := c.b.get(c.path)

@@ -171,6 +171,9 @@ type Page struct {
 	// page; ProvinceName its official name from the unit tree ("Tỉnh Quảng Ngãi").
 	Province     string
 	ProvinceName string
+	// PortalBase prefixes the links to the province's portal pages ("/tinh/51", or "" where the
+	// portal is the site's own address: a mapped host, a single-province deployment).
+	PortalBase string
 
 	// OG, when set, fills the Open Graph tags of a page that is shared (portal posts).
 	OG *OpenGraph
@@ -217,10 +220,12 @@ func (p Page) IsAdmin() bool { return p.Actor.IsAdmin() }
 
 // newPage fills the common fields for r.
 func (s *Server) newPage(r *http.Request, titleKey string) Page {
-	p := Page{Lang: langOf(r), Actor: authz.ActorFrom(r.Context()), Path: r.URL.Path, i18n: s.I18n, Province: s.requestProvince(r)}
+	// Path is the address the browser shows, the portal's prefix included.
+	p := Page{Lang: langOf(r), Actor: authz.ActorFrom(r.Context()), Path: portalBase(r) + r.URL.Path, i18n: s.I18n, Province: s.requestProvince(r)}
 	if prov, ok := s.provinces.find(r.Context(), p.Province); ok {
 		p.ProvinceName = prov.Name
 	}
+	p.PortalBase = s.provinceHref(r, p.Province)
 	if titleKey != "" {
 		p.Title = p.T(titleKey)
 	}
@@ -236,10 +241,13 @@ func (s *Server) newPage(r *http.Request, titleKey string) Page {
 }
 
 func (s *Server) nav(p Page) []NavItem {
-	items := []NavItem{{Href: "/", Label: p.T("nav.home")}}
+	items := []NavItem{{Href: p.PortalBase + "/", Label: p.T("nav.home")}}
 	items = append(items, NavItem{Href: "/courses", Label: p.T("training.nav.courses")})
-	items = append(items, NavItem{Href: "/news", Label: p.T("portal.nav.news")})
-	items = append(items, NavItem{Href: "/le-phat-dong", Label: p.T("portal.nav.ceremony")})
+	if p.Province != "" {
+		// News and the ceremony are a province's; a national page has neither.
+		items = append(items, NavItem{Href: p.PortalBase + "/news", Label: p.T("portal.nav.news")})
+		items = append(items, NavItem{Href: p.PortalBase + "/le-phat-dong", Label: p.T("portal.nav.ceremony")})
+	}
 	if p.Actor != nil {
 		items = append(items, NavItem{Href: "/workspace", Label: p.T("portal.nav.workspace")})
 	}
@@ -278,7 +286,7 @@ func (s *Server) nav(p Page) []NavItem {
 		items = append(items, NavItem{Href: "/account", Label: p.T("nav.account")})
 	}
 	for i := range items {
-		items[i].Active = items[i].Href == p.Path || (items[i].Href != "/" && strings.HasPrefix(p.Path, items[i].Href+"/"))
+		items[i].Active = items[i].Href == p.Path || (items[i].Href != p.PortalBase+"/" && strings.HasPrefix(p.Path, items[i].Href+"/"))
 	}
 	return items
 }

@@ -294,8 +294,10 @@ func (s *Server) routes() http.Handler {
 	page("/api/", s.apiNotFound)
 
 	// Outer layers run first: headers on every response (errors included), then recovery,
-	// logging, cross-origin protection of every state-changing request, authentication.
+	// logging, cross-origin protection of every state-changing request, authentication, the
+	// province of a portal.
 	var h http.Handler = mux
+	h = s.provinceRouting(h) // a province's portal by host name or /tinh/{code}/ (province.go)
 	h = s.authenticate(h)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {

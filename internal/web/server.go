@@ -33,6 +33,10 @@ type Config struct {
 	// BaseURL is the site's public address ("https://lantoa.quangngai.gov.vn") for absolute links in
 	// feeds and Open Graph tags; empty means the address each request came to.
 	BaseURL string
+	// PortalHosts maps host names (lower case, without port) to the GSO code of the province whose
+	// portal they serve: "chuyendoiso.quangngai.gov.vn" → "51". Other host names serve every
+	// province's portal under /tinh/{code}/ (province.go).
+	PortalHosts map[string]string
 }
 
 // Deps are the services the web layer calls. A new domain module adds its service here and its
