@@ -500,3 +500,12 @@ func location(ctx context.Context) string {
 	}
 	return u
 }
+
+// NoSidewaysScroll fails the test when the page is wider than the window, as a page must never be
+// on a 360-px phone.
+func NoSidewaysScroll(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	if w := Eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		t.Errorf("%s scrolls sideways by %d px", what, w)
+	}
+}

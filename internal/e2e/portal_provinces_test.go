@@ -39,14 +39,6 @@ func startTwoProvinces(t *testing.T) *Server {
 	}))
 }
 
-// noSidewaysScroll fails when the page is wider than the window (360 px phones).
-func noSidewaysScroll(t *testing.T, ctx context.Context, page string) {
-	t.Helper()
-	if w := Eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
-		t.Errorf("%s scrolls sideways by %d px", page, w)
-	}
-}
-
 // TestPortalProvincesBrowser: a deployment of two provinces. The national page lists both with
 // their figures; a visitor follows Hà Nội's card to its portal under /tinh/01/, which shows Hà
 // Nội's name, news and districts only; Hà Nội's administrator writes and publishes a post in the
@@ -80,7 +72,7 @@ func TestPortalProvincesBrowser(t *testing.T) {
 		if got := Text(t, ctx, `[data-province="01"] h3`); got != "Thành phố Hà Nội" {
 			t.Errorf("Hà Nội's card: %q", got)
 		}
-		noSidewaysScroll(t, ctx, fmt.Sprintf("national page at %d px", width))
+		NoSidewaysScroll(t, ctx, fmt.Sprintf("national page at %d px", width))
 		Screenshot(t, ctx, fmt.Sprintf("national-%d", width))
 	}
 	reportViolations(t, "national page", auditPage(t, ctx))
@@ -109,7 +101,7 @@ func TestPortalProvincesBrowser(t *testing.T) {
 	if n := Eval[int](t, ctx, `document.querySelectorAll("#district-grid li").length`); n != 30 {
 		t.Errorf("Hà Nội's portal lists %d districts", n)
 	}
-	noSidewaysScroll(t, ctx, "Hà Nội's portal at 360 px")
+	NoSidewaysScroll(t, ctx, "Hà Nội's portal at 360 px")
 	Screenshot(t, ctx, "ha-noi-360")
 	reportViolations(t, "Hà Nội's portal", auditPage(t, ctx))
 	// Its links stay in its portal.

@@ -35,14 +35,6 @@ func haNoiUnitsFile(t *testing.T) string {
 	return path
 }
 
-// noSidewaysScroll fails when the page is wider than the window (a 360 px phone).
-func noSidewaysScroll(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	if w := Eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
-		t.Errorf("%s scrolls sideways by %d px at 360 px", what, w)
-	}
-}
-
 // createCourse fills the new-course form as the signed-in administrator, imports a bank of 12
 // questions (the right option is "Ba") from the course page and publishes; it returns the
 // course page's address.
@@ -88,7 +80,7 @@ func passExam(t *testing.T, ctx context.Context, base, courseURL string) string 
 	if status := Open(t, ctx, courseURL); status != 200 {
 		t.Fatalf("course: %d", status)
 	}
-	noSidewaysScroll(t, ctx, "the course page")
+	NoSidewaysScroll(t, ctx, "the course page")
 	if status := Follow(t, ctx, "#take-exam"); status != 200 {
 		t.Fatalf("exam page: %d", status)
 	}
@@ -160,7 +152,7 @@ func TestTrainingProvinceBrowser(t *testing.T) {
 	if got := Text(t, learner, "#courses"); !strings.Contains(got, "Kỹ năng số cho người dân Thủ đô") || strings.Contains(got, demo.DemoCourseTitle) {
 		t.Errorf("the learner's catalogue: %q", got)
 	}
-	noSidewaysScroll(t, learner, "the catalogue")
+	NoSidewaysScroll(t, learner, "the catalogue")
 	Screenshot(t, learner, "03-catalogue-360")
 	code := passExam(t, learner, base, courseURL)
 
@@ -173,7 +165,7 @@ func TestTrainingProvinceBrowser(t *testing.T) {
 	if got := Text(t, anon, "#verify-status"); !strings.Contains(got, "Sở Thông tin và Truyền thông thành phố Hà Nội") {
 		t.Errorf("verification says %q", got)
 	}
-	noSidewaysScroll(t, anon, "the verification page")
+	NoSidewaysScroll(t, anon, "the verification page")
 	Screenshot(t, anon, "04-verify-360")
 
 	// The national administrator publishes a national course; Quảng Ngãi's demo learner and the
@@ -214,6 +206,6 @@ func TestTrainingProvinceBrowser(t *testing.T) {
 	if got := Text(t, admin, "#figures"); strings.Contains(got, "Quảng Ngãi") || !strings.Contains(got, "Quận Ba Đình") {
 		t.Errorf("Hà Nội's rows %q", got)
 	}
-	noSidewaysScroll(t, admin, "the figures page")
+	NoSidewaysScroll(t, admin, "the figures page")
 	Screenshot(t, admin, "06-hanoi-part-360")
 }
