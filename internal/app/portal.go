@@ -11,7 +11,6 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/reports"
-	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -157,39 +156,16 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 		}))
 	}
 	if svc.Training != nil {
+		// The province's learners in its own courses and in the national ones (every learner of the
+		// country on the national page).
 		r.Register(portal.FigureFunc(func(ctx context.Context, province string) (map[string]int64, error) {
-			return trainingFigures(ctx, svc.Training, province)
+			t, err := svc.Training.ProvinceTotals(ctx, province)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]int64{"portal.figure.training.enrolled": int64(t.Enrolled), "portal.figure.training.passed": int64(t.Passed)}, nil
 		}))
 	}
 	return r
 }
 
-// trainingFigures counts the enrolments and passes of a province's learners: in the province's
-// courses and in the national courses, which are open to every province's learners. The totals are
-// read as the province's administrator would read them, so that a national course counts the
-// province's learners only.
-//
-// Until the training module answers this itself, the courses are listed with CourseFilter.Province
-// and summed course by course; (*training.Service).ProvinceTotals(ctx, province) replaces the loop
-// below when it exists (the training module's work on issue 14).
-func trainingFigures(ctx context.Context, t *training.Service, province string) (map[string]int64, error) {
-	courses, err := t.ListCourses(authz.WithActor(ctx, authz.System), training.CourseFilter{Province: province})
-	if err != nil {
-		return nil, err
-	}
-	reader := authz.WithActor(ctx, &authz.Actor{Username: "portal", Via: "cli",
-		Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: province, UnitPath: authz.ProvincePath(province)}}})
-	var enrolled, passed int64
-	for _, c := range courses {
-		if c.Province != "" && c.Province != province {
-			continue // another province's course: none of this province's learners take it
-		}
-		tot, err := t.TotalsFor(reader, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		enrolled += int64(tot.Enrolled)
-		passed += int64(tot.Passed)
-	}
-	return map[string]int64{"portal.figure.training.enrolled": enrolled, "portal.figure.training.passed": passed}, nil
-}
