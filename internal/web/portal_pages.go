@@ -122,7 +122,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range []struct{ pattern, href, key string }{
 		{"GET /courses", "/courses", "portal.link.courses"},
 		{"GET /le-phat-dong", data.PortalBase + "/le-phat-dong", "portal.link.ceremony"},
-		{"GET /dashboard/public", "/dashboard/public", "portal.link.map"},
+		{"GET /dashboard/public", data.PortalBase + "/dashboard/public", "portal.link.map"},
 	} {
 		if s.hasRoute(l.pattern) {
 			data.Links = append(data.Links, NavItem{Href: l.href, Label: data.T(l.key)})

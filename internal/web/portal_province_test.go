@@ -122,10 +122,15 @@ func TestOnePortalPerProvince(t *testing.T) {
 			}
 		}
 		// Links inside a prefixed portal keep the prefix.
-		for _, want := range []string{`href="/tinh/01/news"`, `href="/tinh/01/le-phat-dong"`, `href="/tinh/01/feed.xml"`, fmt.Sprintf(`href="/tinh/01/news/%d-`, hnPost.ID), `<a href="/tinh/01/">Lan Tỏa</a>`} {
+		for _, want := range []string{`href="/tinh/01/news"`, `href="/tinh/01/le-phat-dong"`, `href="/tinh/01/feed.xml"`, fmt.Sprintf(`href="/tinh/01/news/%d-`, hnPost.ID), `<a href="/tinh/01/">Lan Tỏa</a>`,
+			`href="/tinh/01/dashboard/public"`} {
 			if !strings.Contains(hnHome, want) {
 				t.Errorf("Hà Nội's portal lacks the link %s", want)
 			}
+		}
+		// The public dashboard of a prefixed portal is its province's.
+		if resp, dash := anon.get("/tinh/01/dashboard/public"); resp.StatusCode != 200 || !strings.Contains(dash, "Thành phố Hà Nội") || strings.Contains(dash, "Huyện Ba Tơ") {
+			t.Errorf("Hà Nội's public dashboard: %d", resp.StatusCode)
 		}
 		// Quảng Ngãi has its shapes; Hà Nội an honest list of its districts, no made-up shapes.
 		if !strings.Contains(qnHome, `<svg id="portal-map"`) || strings.Contains(qnHome, `id="district-grid"`) {

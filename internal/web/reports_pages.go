@@ -467,7 +467,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 	data.Base = "/dashboard/units/" + d.Unit.Code
 	switch {
 	case public || d.National:
-		data.Base = "/dashboard/public"
+		data.Base = data.PortalBase + "/dashboard/public"
 		if code := r.URL.Query().Get("province"); public && code != "" && portalProvince(r) == "" {
 			data.Query = "&province=" + url.QueryEscape(code)
 		}
