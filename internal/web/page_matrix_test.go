@@ -107,6 +107,9 @@ func pageCases() []pageCase {
 	provinceOnlyP := pageOnly(provinceOnly)
 	adminsOnlyP := pageOnly(adminsOnly)
 	unitAdmins := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok})
+	// The ceremony's control room and readiness: administrators of units, and the national
+	// administrator, who reads every province's.
+	ceremonyWatchers := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "national_admin": ok})
 	// As GET /api/v1/dashboard/units/{code}: Ba Tơ's administrators, and the members and operators
 	// who work there.
 	dashboardBaTo := expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "bridge_operator": ok})
@@ -241,11 +244,12 @@ func pageCases() []pageCase {
 		}, baToAdminsP},
 		{"POST /outreach/admin/retention", func(e *env, _ string) (string, url.Values) { return "/outreach/admin/retention", form() }, provinceOnlyP},
 
-		// Ceremony.
+		// Ceremony: Quảng Ngãi's, which Hà Nội's administrator does not see and the national
+		// administrator reads (control room, readiness, screens, points) without changing.
 		{"GET /ceremonies", get("/ceremonies"), pageSignedIn},
 		{"GET /ceremonies/{id}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d", e.ceremony().id), nil
-		}, pageSignedIn},
+		}, pageOnly(ceremonyReaders)},
 		{"GET /ceremonies/{id}/edit", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/edit", e.ceremony().futureID), nil
 		}, provinceOnlyP},
@@ -267,7 +271,7 @@ func pageCases() []pageCase {
 		}, provinceOnlyP},
 		{"GET /ceremonies/{id}/readiness", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/readiness?district=535", e.ceremony().id), nil
-		}, unitAdmins},
+		}, ceremonyWatchers},
 		// Chasing: as the API, the province and Ba Tơ's administrators (the 30-minute limit is reset
 		// before every request).
 		{"POST /ceremonies/{id}/chase", func(e *env, _ string) (string, url.Values) {
@@ -291,14 +295,14 @@ func pageCases() []pageCase {
 		}, pageOnly(baToPointPeople)},
 		{"GET /ceremonies/{id}/control", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/control", e.ceremony().id), nil
-		}, unitAdmins},
+		}, ceremonyWatchers},
 		{"GET /ceremonies/{id}/screen", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/screen", e.ceremony().id), nil
 		}, pageOnly(ceremonyStaff)}, // those who may watch the live events
 		{"GET /ceremonies/{id}/points/{pid}", func(e *env, _ string) (string, url.Values) {
 			c := e.ceremony()
 			return fmt.Sprintf("/ceremonies/%d/points/%d", c.id, c.baToPoint), nil
-		}, pageOnly(baToPointPeople)},
+		}, pageOnly(baToPointReaders)},
 		{"GET /ceremonies/{id}/checkin/{token}", func(e *env, _ string) (string, url.Values) {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/ceremonies/%d/checkin/%s", e.ceremony().id, d.Token), nil
