@@ -170,6 +170,10 @@ type outreachProgressData struct {
 	Campaign  int64
 	Crumbs    []units.Unit
 	Computed  string
+	// Provinces, when set, are offered to a national administrator who named no unit.
+	Provinces []units.Unit
+	// Records: the viewer reads guidance records (not a national administrator).
+	Records bool
 }
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
@@ -180,15 +184,19 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 	}
 	actor := authz.ActorFrom(r.Context())
 	if unit == "" && actor.IsNational() {
-		// A national administrator reads every province: the page's province, when there is one.
-		unit = s.requestProvince(r)
+		// A national administrator reads every province: the page's province, when there is one,
+		// else the choice of a province.
+		if unit = s.requestProvince(r); unit == "" {
+			data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), Provinces: s.provinces.all(r.Context())}
+			return s.render(w, r, http.StatusOK, "outreach_progress", &data)
+		}
 	}
 	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
 	if err != nil {
 		return err
 	}
 	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Code, Campaign: p.Campaign.ID,
-		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64)}
+		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember)}
 	all, err := s.Outreach.Campaigns(r.Context())
 	if err != nil {
 		return err

@@ -400,6 +400,14 @@ func TestOutreachAcrossProvinces(t *testing.T) {
 				t.Errorf("progress of %s: %d %+v", c.unit, code, p)
 			}
 		}
+		// The national administrator's progress page: a province to choose, then its figures
+		// without the records' export.
+		if resp, b := e.do("GET", "/outreach/progress", nat, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `href="/outreach/progress?unit=01"`) {
+			t.Errorf("national progress page: %d", resp.StatusCode)
+		}
+		if resp, b := e.do("GET", "/outreach/progress?unit=51", nat, "", ""); resp.StatusCode != 200 || strings.Contains(string(b), "/outreach/records.xlsx") {
+			t.Errorf("national progress of Quảng Ngãi: %d", resp.StatusCode)
+		}
 		// Records: Hà Nội's administrator lists Hà Nội's with phones; the national one none.
 		var recs struct {
 			Items []outreach.Record `json:"items"`
