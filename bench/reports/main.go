@@ -106,7 +106,7 @@ func open(ctx context.Context, source string) (*bench, *seed.Services, error) {
 		return nil, nil, err
 	}
 	b := &bench{d: d, clock: time.Now()}
-	cer := ceremony.NewService(d, us, events.New(d, nil), "51")
+	cer := ceremony.NewService(d, us, events.New(d, nil))
 	b.rs = reports.NewService(d, us)
 	b.rs.Now = func() time.Time { return b.clock }
 	// The providers internal/app registers (the communication section aside: it lives in app).

@@ -102,11 +102,11 @@ func TestSessionsExpireAndTokensRevoke(t *testing.T) {
 func TestFirstAdmin(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		s, sys := setup(t, d)
-		pw1, err := s.EnsureFirstAdmin(sys, "51")
+		pw1, err := s.EnsureFirstAdmin(sys)
 		if err != nil || len(pw1) < 12 {
 			t.Fatalf("first admin: %q %v", pw1, err)
 		}
-		if pw2, _ := s.EnsureFirstAdmin(sys, "51"); pw2 != "" {
+		if pw2, _ := s.EnsureFirstAdmin(sys); pw2 != "" {
 			t.Errorf("second call made another password")
 		}
 		u, err := s.Authenticate(sys, "admin", pw1, "127.0.0.1")
@@ -118,7 +118,7 @@ func TestFirstAdmin(t *testing.T) {
 		if err := s.SetDisabled(sys, u.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		pw3, err := s.EnsureFirstAdmin(sys, "51")
+		pw3, err := s.EnsureFirstAdmin(sys)
 		if err != nil || pw3 == "" || pw3 == pw1 {
 			t.Fatalf("restore: %q %v", pw3, err)
 		}

@@ -341,17 +341,23 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 // FirstAdminUsername is the account created on a fresh database.
 const FirstAdminUsername = "admin"
 
-// EnsureFirstAdmin creates a province administrator named admin with a random one-time password
-// when no enabled province administrator exists. It returns the password only when it created the
-// account; the user must change it at first login.
-func (s *Service) EnsureFirstAdmin(ctx context.Context, provinceCode string) (password string, err error) {
+// EnsureFirstAdmin creates the first administrator, named admin, with a random one-time password
+// when no enabled national or province administrator exists: the province's administrator when
+// the database holds one province (the zero-configuration deployment), else a national
+// administrator, who appoints the provinces' own. It returns the password only when it created or
+// restored the account; the user must change it at first login.
+func (s *Service) EnsureFirstAdmin(ctx context.Context) (password string, err error) {
 	var n int
 	if err := s.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN role_grants g ON g.user_id = u.id
-		WHERE g.role = ? AND u.disabled = 0`, string(authz.ProvinceAdmin)).Scan(&n); err != nil {
+		WHERE g.role IN (?, ?) AND u.disabled = 0`, string(authz.ProvinceAdmin), string(authz.NationalAdmin)).Scan(&n); err != nil {
 		return "", apperr.Wrap(err, "count admins")
 	}
 	if n > 0 {
 		return "", nil
+	}
+	role, province, err := s.firstAdminRole(ctx)
+	if err != nil {
+		return "", err
 	}
 	password = GeneratePassword()
 	ctx = authz.WithActor(ctx, authz.System)
@@ -366,15 +372,44 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, provinceCode string) (pa
 		}); err != nil {
 			return "", apperr.Wrap(err, "enable admin")
 		}
-		if _, err := s.AddGrant(ctx, existing.ID, authz.ProvinceAdmin, provinceCode, 0); err != nil && !apperr.Is(err, apperr.Conflict) {
+		if _, err := s.AddGrant(ctx, existing.ID, role, province, 0); err != nil && !apperr.Is(err, apperr.Conflict) {
 			return "", err
 		}
 		return password, nil
 	}
-	_, err = s.CreateUser(ctx, NewUser{Username: FirstAdminUsername, DisplayName: "Quản trị Sở TT&TT", Password: password,
-		Role: authz.ProvinceAdmin, UnitCode: provinceCode, MustChangePassword: true})
+	name := "Quản trị Sở TT&TT"
+	if role == authz.NationalAdmin {
+		name = "Quản trị cấp quốc gia"
+	}
+	_, err = s.CreateUser(ctx, NewUser{Username: FirstAdminUsername, DisplayName: name, Password: password,
+		Role: role, UnitCode: province, MustChangePassword: true})
 	if err != nil {
 		return "", err
 	}
 	return password, nil
+}
+
+// firstAdminRole is the role of the first administrator: the province's administrator when the
+// tree holds exactly one province in force, else a national administrator.
+func (s *Service) firstAdminRole(ctx context.Context) (authz.Role, string, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code FROM units WHERE level = 'province' AND valid_to = '' ORDER BY code LIMIT 2")
+	if err != nil {
+		return "", "", apperr.Wrap(err, "provinces")
+	}
+	defer rows.Close()
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", "", apperr.Wrap(err, "provinces")
+		}
+		codes = append(codes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", apperr.Wrap(err, "provinces")
+	}
+	if len(codes) == 1 {
+		return authz.ProvinceAdmin, codes[0], nil
+	}
+	return authz.NationalAdmin, "", nil
 }

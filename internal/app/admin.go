@@ -103,7 +103,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	}
 	defer svc.DB.Close()
 	if *profile != "" {
-		return runProfile(ctx, env, svc, seed.Options{Profile: *profile, Scale: *scale, Seed: *seedN, Launch: launchAt, ProvinceCode: ProvinceCode})
+		return runProfile(ctx, env, svc, seed.Options{Profile: *profile, Scale: *scale, Seed: *seedN, Launch: launchAt, ProvinceCode: PlanProvince})
 	}
 	n, err := svc.Units.Count(ctx, unitsAll())
 	if err != nil {

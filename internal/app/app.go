@@ -44,8 +44,10 @@ func version() string {
 	return "dev"
 }
 
-// ProvinceCode is the GSO code of the province this build serves.
-const ProvinceCode = "51"
+// PlanProvince is the GSO code of the plan's province, Quảng Ngãi: a fresh database is given its
+// 2023 unit tree, and the generated profiles are built around it. Nothing else in the program
+// depends on it — every other province-specific thing comes from the data.
+const PlanProvince = "51"
 
 // DefaultDB is where the zero-config SQLite database lives.
 const DefaultDB = "data/lantoa.db"

@@ -42,11 +42,11 @@ func startEvents(ctx context.Context, svc *Services, log *slog.Logger) (*events.
 // newCeremony builds the launch ceremony service over the broker. Other modules register their
 // launch hooks on the returned service (OnLaunch) before the server starts.
 func newCeremony(svc *Services, bus events.Bus) *ceremony.Service {
-	return ceremony.NewService(svc.DB, svc.Units, bus, ProvinceCode)
+	return ceremony.NewService(svc.DB, svc.Units, bus)
 }
 
 // demoCeremony is a ceremony service for the demo loader, which runs before the live-events
 // broker starts: its events are stored (and replayed to screens that connect later).
 func demoCeremony(svc *Services) *ceremony.Service {
-	return ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), ProvinceCode)
+	return ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil))
 }

@@ -168,4 +168,3 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 	}
 	return r
 }
-

@@ -67,7 +67,7 @@ func TestCommsProvider(t *testing.T) {
 		if fields[0].Value != 1 {
 			t.Errorf("as of two days ago: %v", fields[0].Value)
 		}
-		prov, _ := us.Find(ctx, ProvinceCode)
+		prov, _ := us.Find(ctx, PlanProvince)
 		if fields, _ = p.Fields(ctx, prov.Path, time.Now()); fields[0].Value != 4 {
 			t.Errorf("province: %v", fields[0].Value)
 		}

@@ -19,9 +19,8 @@ func newReports(svc *Services) *reports.Service {
 	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training},
 		// A read-only ceremony service of its own (its event bus is never started): the provider
 		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
-		// data needs it before serve builds the ceremony service with the live bus. Reading, it
-		// needs no province of its own.
-		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil), "")},
+		// data needs it before serve builds the ceremony service with the live bus.
+		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil))},
 		// Communication tracking (internal/app/portal.go): items by channel.
 		CommsProvider{Portal: portal.NewService(svc.DB)})
 	return rs

@@ -159,7 +159,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	// Exam attempts whose time ran out are submitted with what was saved, even if the tab is closed.
 	go svc.Training.Run(ctx, 30*time.Second)
 
-	if pw, err := svc.Accounts.EnsureFirstAdmin(ctx, ProvinceCode); err != nil {
+	if pw, err := svc.Accounts.EnsureFirstAdmin(ctx); err != nil {
 		return fmt.Errorf("first administrator: %w", err)
 	} else if pw != "" {
 		fmt.Fprintf(env.Stdout, "Tài khoản quản trị đầu tiên / first administrator: %s\nMật khẩu dùng một lần / one-time password: %s\n"+

@@ -49,7 +49,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.bus = events.New(d, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	f.svc = ceremony.NewService(d, f.units, f.bus, "51")
+	f.svc = ceremony.NewService(d, f.units, f.bus)
 	// The ceremony starts at 08:00 Vietnam time on 15 July 2023; "now" is 10 minutes before.
 	f.starts = time.Date(2023, 7, 15, 8, 0, 0, 0, ceremony.VietnamTime)
 	f.now = f.starts.Add(-10 * time.Minute)
@@ -311,7 +311,7 @@ func TestLaunchOnceRolesAndWindow(t *testing.T) {
 				defer wg.Done()
 				ctx := f.sys
 				if i%2 == 0 {
-					ctx = as(&authz.Actor{UserID: leader.ID, Username: "chu.tich"})
+					ctx = as(&authz.Actor{UserID: leader.ID, Username: "chu.tich", Grants: leader.Grants})
 				}
 				at, err := f.svc.Launch(ctx, f.ceremID)
 				if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // ChaseEvery is how often one point may be chased.
@@ -55,7 +56,7 @@ func phoneDigits(p string) string {
 
 // chaseOne queues the reminders of one point inside tx, unless it was chased less than ChaseEvery
 // ago; it returns how many messages were queued (0 with recent == true when too soon).
-func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, p Point, now time.Time) (queued int, recent bool, err error) {
+func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, province string, p Point, now time.Time) (queued int, recent bool, err error) {
 	var rs []chaseRecipient
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT u.id, u.email FROM role_grants g JOIN users u ON u.id = g.user_id
 		WHERE g.role = ? AND g.unit_code = ? AND u.disabled = 0 AND u.email <> '' ORDER BY u.id`, string(authz.BridgeOperator), p.UnitCode)
@@ -105,12 +106,12 @@ func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, p Point, 
 	}
 	when := c.StartsAt.In(VietnamTime).Format("15:04 ngày 02/01/2006")
 	for _, r := range rs {
-		m := notify.Message{Kind: notify.ReadinessChaser, Channel: r.channel, Recipient: r.recipient, UserID: r.userID, Link: link,
+		m := notify.Message{Kind: notify.ReadinessChaser, Channel: r.channel, Recipient: r.recipient, UserID: r.userID, Link: link, UnitPath: p.UnitPath,
 			DedupeKey: fmt.Sprintf("ceremony_chase:%d:%s:%s:%d", p.ID, r.channel, r.recipient, db.Millis(now))}
 		if r.channel == notify.Email {
 			m.Subject = "Đôn đốc chuẩn bị điểm cầu " + p.Name
-			m.Body = fmt.Sprintf("Kính gửi cán bộ phụ trách điểm cầu %s,\n\n%s bắt đầu lúc %s. Điểm cầu của đơn vị chưa sẵn sàng: mới hoàn thành %d/%d hạng mục kiểm tra kỹ thuật; còn thiếu: %s.\n\nĐề nghị hoàn thành kiểm tra kỹ thuật và cập nhật trên Lan Tỏa.\n\nLan Tỏa — Phong trào chuyển đổi số tỉnh Quảng Ngãi",
-				p.Name, c.Title, when, p.Checklist.Done(), len(ChecklistItems), strings.Join(missing, ", "))
+			m.Body = fmt.Sprintf("Kính gửi cán bộ phụ trách điểm cầu %s,\n\n%s bắt đầu lúc %s. Điểm cầu của đơn vị chưa sẵn sàng: mới hoàn thành %d/%d hạng mục kiểm tra kỹ thuật; còn thiếu: %s.\n\nĐề nghị hoàn thành kiểm tra kỹ thuật và cập nhật trên Lan Tỏa.\n\nLan Tỏa — Phong trào chuyển đổi số %s",
+				p.Name, c.Title, when, p.Checklist.Done(), len(ChecklistItems), strings.Join(missing, ", "), province)
 		} else {
 			m.Body = fmt.Sprintf("Lan Toa: diem cau %s chua san sang (%d/%d hang muc). Le phat dong bat dau %s. De nghi hoan thanh kiem tra ky thuat.",
 				asciiFold(p.Name), p.Checklist.Done(), len(ChecklistItems), c.StartsAt.In(VietnamTime).Format("15:04 02/01/2006"))
@@ -122,6 +123,20 @@ func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, p Point, 
 	err = audit.Record(ctx, tx, audit.Entry{Action: "ceremony.chase", ObjectType: "bridge_point", ObjectID: strconv.FormatInt(p.ID, 10), UnitPath: p.UnitPath,
 		Detail: fmt.Sprintf("%d/%d recipients=%d", p.Checklist.Done(), len(ChecklistItems), len(rs))})
 	return len(rs), false, err
+}
+
+// provinceInSentence names the ceremony's province as a reminder's sentence reads it ("tỉnh Quảng
+// Ngãi", "thành phố Hà Nội"), from the unit tree; another province's ceremony is not found.
+func (s *Service) provinceInSentence(ctx context.Context, id int64) (string, error) {
+	c, err := s.Find(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	u, err := s.Units.Find(ctx, c.Province)
+	if err != nil {
+		return "", err
+	}
+	return units.InSentence(u.Name), nil
 }
 
 // checklistNames are the checklist items' Vietnamese names, for the reminder's text.
@@ -155,8 +170,12 @@ func (s *Service) ChasePoint(ctx context.Context, id, pid int64) (ChaseResult, e
 	if s.Notify == nil {
 		return ChaseResult{}, apperr.New(apperr.Conflict, "ceremony.error.no_outbox")
 	}
+	province, err := s.provinceInSentence(ctx, id)
+	if err != nil {
+		return ChaseResult{}, err
+	}
 	var res ChaseResult
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		c, err := s.find(ctx, tx, id)
 		if err != nil {
 			return err
@@ -166,7 +185,7 @@ func (s *Service) ChasePoint(ctx context.Context, id, pid int64) (ChaseResult, e
 			return err
 		}
 		if !MayChase(a, p) {
-			return apperr.New(apperr.NotFound, "ceremony.error.point_not_found")
+			return refuseTouch(a, "ceremony.error.point_not_found")
 		}
 		if p.Retired {
 			return apperr.New(apperr.Conflict, "ceremony.error.point_retired")
@@ -175,7 +194,7 @@ func (s *Service) ChasePoint(ctx context.Context, id, pid int64) (ChaseResult, e
 			return apperr.New(apperr.Conflict, "ceremony.error.chase_ready")
 		}
 		now := s.Now()
-		n, recent, err := s.chaseOne(ctx, tx, c, p, now)
+		n, recent, err := s.chaseOne(ctx, tx, c, province, p, now)
 		if err != nil {
 			return err
 		}
@@ -202,6 +221,10 @@ func (s *Service) ChaseDistrict(ctx context.Context, id int64, district string) 
 	if district == "" || len(district) > 10 {
 		return ChaseResult{}, apperr.InvalidField("district", "ceremony.error.district")
 	}
+	province, err := s.provinceInSentence(ctx, id)
+	if err != nil {
+		return ChaseResult{}, err
+	}
 	points, err := s.ListPoints(ctx, id, PointFilter{DistrictCode: district})
 	if err != nil {
 		return ChaseResult{}, err
@@ -218,8 +241,9 @@ func (s *Service) ChaseDistrict(ctx context.Context, id int64, district string) 
 		}
 	}
 	if inScope == 0 {
-		// A district outside the actor's scope (or an operator's own point) is "not found".
-		return ChaseResult{}, apperr.New(apperr.NotFound, "ceremony.error.district")
+		// A district outside the actor's scope (or an operator's own point) is "not found"; a
+		// national administrator, who reads every point and chases none, is refused.
+		return ChaseResult{}, refuseTouch(a, "ceremony.error.district")
 	}
 	if len(targets) == 0 {
 		return ChaseResult{}, nil
@@ -241,7 +265,7 @@ func (s *Service) ChaseDistrict(ctx context.Context, id int64, district string) 
 			if p.Retired || p.State != NotReady {
 				continue
 			}
-			n, recent, err := s.chaseOne(ctx, tx, c, p, now)
+			n, recent, err := s.chaseOne(ctx, tx, c, province, p, now)
 			if err != nil {
 				return err
 			}

@@ -186,10 +186,10 @@ func TestEditStepAndLeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id, err := f.svc.LeaderID(f.sys, " PCT.tinh "); err != nil || id != u.ID {
+		if id, err := f.svc.LeaderID(f.sys, f.ceremID, " PCT.tinh "); err != nil || id != u.ID {
 			t.Fatalf("leader id: %v %d", err, id)
 		}
-		if _, err := f.svc.LeaderID(f.sys, "khong.co"); kindOf(err) != apperr.Invalid {
+		if _, err := f.svc.LeaderID(f.sys, f.ceremID, "khong.co"); kindOf(err) != apperr.Invalid {
 			t.Fatalf("unknown leader: %v", err)
 		}
 		if _, err := f.svc.ChangeLeader(f.sys, f.ceremID, u.ID, true); err != nil {

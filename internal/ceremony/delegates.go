@@ -23,6 +23,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // MaxDelegatesPerPoint bounds one point's invitation list.
@@ -49,12 +50,15 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 	}
 	d.Token, d.CeremonyID, d.PointID = hex.EncodeToString(tok[:]), id, pid
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := s.find(ctx, tx, id); err != nil {
+			return err
+		}
 		p, err := s.loadPoint(ctx, tx, id, pid)
 		if err != nil {
 			return err
 		}
 		if !MayTouch(a, p) {
-			return apperr.New(apperr.NotFound, "ceremony.error.point_not_found")
+			return refuseTouch(a, "ceremony.error.point_not_found")
 		}
 		if err := d.Validate(p.Level); err != nil {
 			return err
@@ -76,7 +80,7 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 	return d, err
 }
 
-// Delegates lists a point's delegates.
+// Delegates lists a point's delegates, for those who may read the point.
 func (s *Service) Delegates(ctx context.Context, id, pid int64) ([]Delegate, error) {
 	if _, err := s.FindPoint(ctx, id, pid); err != nil {
 		return nil, err
@@ -97,8 +101,12 @@ func (s *Service) Delegates(ctx context.Context, id, pid int64) ([]Delegate, err
 	return out, rows.Err()
 }
 
-// findDelegate returns a delegate whose point the actor may touch.
-func (s *Service) findDelegate(ctx context.Context, q db.Querier, id int64, where string, arg any) (Delegate, Point, error) {
+// findDelegate returns a delegate of a ceremony the actor may see whose point the actor may touch
+// (or, with read set, read).
+func (s *Service) findDelegate(ctx context.Context, q db.Querier, id int64, where string, arg any, read bool) (Delegate, Point, error) {
+	if _, err := s.find(ctx, q, id); err != nil {
+		return Delegate{}, Point{}, err
+	}
 	d, err := scanDelegate(q.QueryRowContext(ctx, "SELECT "+delegateColumns+" FROM ceremony_delegates WHERE ceremony_id = ? AND "+where, id, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
@@ -110,8 +118,12 @@ func (s *Service) findDelegate(ctx context.Context, q db.Querier, id int64, wher
 	if err != nil {
 		return Delegate{}, Point{}, err
 	}
-	if !MayTouch(authz.ActorFrom(ctx), p) {
-		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
+	a := authz.ActorFrom(ctx)
+	if read && MayRead(a, p) {
+		return d, p, nil
+	}
+	if !MayTouch(a, p) {
+		return Delegate{}, Point{}, refuseTouch(a, "ceremony.error.delegate_not_found")
 	}
 	return d, p, nil
 }
@@ -121,7 +133,7 @@ func (s *Service) DelegateByToken(ctx context.Context, id int64, token string) (
 	if len(token) != 32 {
 		return Delegate{}, Point{}, apperr.New(apperr.NotFound, "ceremony.error.delegate_not_found")
 	}
-	return s.findDelegate(ctx, s.DB.Reader(), id, "token = ?", token)
+	return s.findDelegate(ctx, s.DB.Reader(), id, "token = ?", token, false)
 }
 
 // CheckIn records a delegate's arrival from the QR code of their invitation. Checking in twice
@@ -133,7 +145,7 @@ func (s *Service) CheckIn(ctx context.Context, id int64, token string) (d Delega
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var p Point
 		var err error
-		d, p, err = s.findDelegate(ctx, tx, id, "token = ?", token)
+		d, p, err = s.findDelegate(ctx, tx, id, "token = ?", token, false)
 		if err != nil {
 			return err
 		}
@@ -156,10 +168,11 @@ func CheckInURL(base string, d Delegate) string {
 	return strings.TrimRight(base, "/") + "/ceremonies/" + strconv.FormatInt(d.CeremonyID, 10) + "/checkin/" + d.Token
 }
 
-// Invitation renders a delegate's invitation letter as a PDF in administrative style, with the
-// check-in QR code. base is the site's address, for the QR code.
+// Invitation renders a delegate's invitation letter as a PDF in administrative style, issued by the
+// office of the People's Committee of the ceremony's province, with the check-in QR code. base is
+// the site's address, for the QR code.
 func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([]byte, Delegate, error) {
-	d, p, err := s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did)
+	d, p, err := s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did, true)
 	if err != nil {
 		return nil, Delegate{}, err
 	}
@@ -167,15 +180,15 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 	if err != nil {
 		return nil, Delegate{}, err
 	}
-	province, err := s.Units.Find(ctx, s.ProvinceCode)
+	province, err := s.Units.Find(ctx, c.Province)
 	if err != nil {
 		return nil, Delegate{}, err
 	}
-	provinceName := strings.TrimPrefix(province.Name, "Tỉnh ")
+	head, kind := letterhead(province)
+	head.Date = c.CreatedAt.In(VietnamTime)
 	start := c.StartsAt.In(VietnamTime)
 	doc := pdfdoc.New("Giấy mời " + d.FullName)
-	doc.AdministrativeHeader(pdfdoc.Header{Parent: "UBND " + strings.ToUpper(province.Name), Issuer: "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH",
-		Place: provinceName, Date: c.CreatedAt.In(VietnamTime)})
+	doc.AdministrativeHeader(head)
 	doc.Title("GIẤY MỜI", "Dự "+c.Title)
 	doc.Paragraph("Kính gửi: " + salutation(d))
 	where := c.Venue
@@ -185,7 +198,7 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 			where += " (" + p.Address + ")"
 		}
 	}
-	doc.Paragraph(fmt.Sprintf("Văn phòng Ủy ban nhân dân tỉnh trân trọng kính mời Ông/Bà tới dự %s, được tổ chức theo hình thức trực tiếp kết hợp trực tuyến.", c.Title))
+	doc.Paragraph(fmt.Sprintf("Văn phòng Ủy ban nhân dân "+kind+" trân trọng kính mời Ông/Bà tới dự %s, được tổ chức theo hình thức trực tiếp kết hợp trực tuyến.", c.Title))
 	doc.Paragraph(fmt.Sprintf("Thời gian: %s, ngày %s.", start.Format("15 giờ 04"), start.Format("02/01/2006")))
 	if where != "" {
 		doc.Paragraph("Địa điểm: " + where + ".")
@@ -209,6 +222,20 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 	return out, d, nil
 }
 
+// provinceKind is the kind of a province as a sentence reads it, from its official name: "Tỉnh
+// Quảng Ngãi" → "tỉnh", "Thành phố Hà Nội" → "thành phố".
+func provinceKind(province units.Unit) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimSuffix(province.Name, units.PlaceName(province.Name))))
+}
+
+// letterhead is the header of a letter from the office of a province's People's Committee, and
+// the province's kind for the letter's sentences: every name comes from the unit tree.
+func letterhead(province units.Unit) (pdfdoc.Header, string) {
+	kind := provinceKind(province)
+	return pdfdoc.Header{Parent: "UBND " + strings.ToUpper(province.Name), Issuer: strings.ToUpper("Văn phòng Ủy ban nhân dân " + kind),
+		Place: units.PlaceName(province.Name)}, kind
+}
+
 func salutation(d Delegate) string {
 	s := "Ông/Bà " + d.FullName
 	if d.Position != "" {
@@ -221,13 +248,14 @@ func salutation(d Delegate) string {
 }
 
 // AttendanceReport writes the attendance report as xlsx: one sheet per point, one per district
-// (the district's own point and its communes'), within the actor's scope.
+// (the district's own point and its communes'), within the actor's scope (a national
+// administrator's is the whole ceremony).
 func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, bundle *i18n.Bundle, w io.Writer) error {
 	if _, err := s.Find(ctx, id); err != nil {
 		return err
 	}
 	a := authz.ActorFrom(ctx)
-	if len(a.AdminUnitPaths()) == 0 && len(operatedCodes(a)) == 0 {
+	if len(a.AdminUnitPaths()) == 0 && len(operatedCodes(a)) == 0 && !a.IsNational() {
 		return forbidden()
 	}
 	points, err := s.ListPoints(ctx, id, PointFilter{})
@@ -310,7 +338,7 @@ func (s *Service) UpdateDelegate(ctx context.Context, id, did int64, in Delegate
 	in.Position, in.Organisation, in.Phone = strings.TrimSpace(in.Position), strings.TrimSpace(in.Organisation), strings.TrimSpace(in.Phone)
 	var out Delegate
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did)
+		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did, false)
 		if err != nil {
 			return err
 		}
@@ -335,7 +363,7 @@ func (s *Service) UpdateDelegate(ctx context.Context, id, did int64, in Delegate
 // (the attendance report counts them): deleting them is refused.
 func (s *Service) DeleteDelegate(ctx context.Context, id, did int64) error {
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did)
+		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did, false)
 		if err != nil {
 			return err
 		}
@@ -349,7 +377,8 @@ func (s *Service) DeleteDelegate(ctx context.Context, id, did int64) error {
 	})
 }
 
-// FindDelegate returns one delegate whose point the actor may touch, with the point.
+// FindDelegate returns one delegate whose point the actor may touch, with the point, for its
+// correction or withdrawal.
 func (s *Service) FindDelegate(ctx context.Context, id, did int64) (Delegate, Point, error) {
-	return s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did)
+	return s.findDelegate(ctx, s.DB.Reader(), id, "id = ?", did, false)
 }

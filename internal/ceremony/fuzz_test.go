@@ -49,7 +49,7 @@ func newFuzzCeremony(f *testing.F) *fuzzCeremony {
 	}
 	bus := events.New(d, nil)
 	f.Cleanup(func() { bus.Close() })
-	svc := ceremony.NewService(d, u, bus, "51")
+	svc := ceremony.NewService(d, u, bus)
 	c, err := svc.Create(sys, ceremony.Ceremony{Title: "Lễ phát động thử", StartsAt: time.Now().Add(10 * 24 * time.Hour)})
 	if err != nil {
 		f.Fatal(err)

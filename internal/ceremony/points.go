@@ -52,14 +52,16 @@ type GenerateResult struct {
 	Total   int `json:"total"`
 }
 
-// GeneratePoints makes the main site's point and one per district- and commune-level unit in force.
-// Run again after the unit tree changed, it adds the new units' points and retires (never
-// deletes) those of retired units, keeping everything entered on the others.
+// GeneratePoints makes the main site's point and one per district- and commune-level unit in force
+// of the ceremony's own province. Run again after the unit tree changed, it adds the new units'
+// points and retires (never deletes) those of retired units, keeping everything entered on the
+// others.
 func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return GenerateResult{}, forbidden()
+	c, err := s.findToChange(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return GenerateResult{}, err
 	}
-	province, err := s.Units.Find(ctx, s.ProvinceCode)
+	province, err := s.Units.Find(ctx, c.Province)
 	if err != nil {
 		return GenerateResult{}, err
 	}
@@ -86,7 +88,7 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 	var res GenerateResult
 	now := s.Now()
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.find(ctx, tx, id); err != nil {
+		if _, err := s.findToChange(ctx, tx, id); err != nil {
 			return err
 		}
 		existing := map[string]struct {
@@ -178,17 +180,21 @@ func scanPoint(row interface{ Scan(...any) error }) (Point, error) {
 	return p, err
 }
 
-// ListPoints returns the points of a ceremony the actor may see: all for a province
-// administrator, a district's own and its communes' points for its administrators, one commune's
-// for its administrators, and an operator's own points. Others see none.
+// ListPoints returns the points of a ceremony the actor may see: all for its province's
+// administrators and for national administrators, a district's own and its communes' points for
+// its administrators, one commune's for its administrators, and an operator's own points. Others
+// see none; another province's ceremony is not found.
 func (s *Service) ListPoints(ctx context.Context, id int64, f PointFilter) ([]Point, error) {
 	a := authz.ActorFrom(ctx)
+	if _, err := s.find(ctx, s.DB.Reader(), id); err != nil {
+		return nil, err
+	}
 	conds := []string{"p.ceremony_id = ?"}
 	args := []any{id}
 	var scope []string
-	for _, path := range a.AdminUnitPaths() {
-		scope = append(scope, "p.unit_path LIKE ?")
-		args = append(args, path+"%")
+	if admin := a.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin).Units("p.unit_path"); !admin.Empty() {
+		scope = append(scope, admin.SQL)
+		args = append(args, admin.Args...)
 	}
 	for _, code := range operatedCodes(a) {
 		scope = append(scope, "p.unit_code = ?")
@@ -295,17 +301,33 @@ func (s *Service) loadPoint(ctx context.Context, q db.Querier, id, pid int64) (P
 	return p, rows.Err()
 }
 
-// FindPoint returns one point the actor may see; others are "not found", so that their existence
+// MayRead tells whether the actor may read point p: those who may touch it and national
+// administrators (who read every province's ceremonies and change none).
+func MayRead(a *authz.Actor, p Point) bool { return a.IsNational() || MayTouch(a, p) }
+
+// FindPoint returns one point the actor may read; others are "not found", so that their existence
 // is not confirmed.
 func (s *Service) FindPoint(ctx context.Context, id, pid int64) (Point, error) {
+	if _, err := s.find(ctx, s.DB.Reader(), id); err != nil {
+		return Point{}, err
+	}
 	p, err := s.loadPoint(ctx, s.DB.Reader(), id, pid)
 	if err != nil {
 		return Point{}, err
 	}
-	if !MayTouch(authz.ActorFrom(ctx), p) {
-		return Point{}, apperr.New(apperr.NotFound, "ceremony.error.point_not_found")
+	if !MayRead(authz.ActorFrom(ctx), p) {
+		return Point{}, apperr.Hidden("ceremony.error.point_not_found")
 	}
 	return p, nil
+}
+
+// refuseTouch is the refusal of a change to point p by an actor who may not touch it: forbidden
+// to someone who reads it (a national administrator), not found to anyone else.
+func refuseTouch(a *authz.Actor, key string) error {
+	if a.IsNational() {
+		return forbidden()
+	}
+	return apperr.Hidden(key)
 }
 
 // changePoint runs change on a point the actor may touch, inside one transaction, then publishes
@@ -314,12 +336,15 @@ func (s *Service) changePoint(ctx context.Context, id, pid int64, action string,
 	a := authz.ActorFrom(ctx)
 	var out Point
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if _, err := s.find(ctx, tx, id); err != nil {
+			return err
+		}
 		p, err := s.loadPoint(ctx, tx, id, pid)
 		if err != nil {
 			return err
 		}
 		if !MayTouch(a, p) {
-			return apperr.New(apperr.NotFound, "ceremony.error.point_not_found")
+			return refuseTouch(a, "ceremony.error.point_not_found")
 		}
 		if p.Retired {
 			return apperr.New(apperr.Conflict, "ceremony.error.point_retired")

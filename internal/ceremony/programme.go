@@ -10,7 +10,6 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
-	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
@@ -52,17 +51,14 @@ func (s *Service) programmeOpen(c Ceremony) error {
 // checked as a whole and written back, so that two administrators editing at once cannot leave a
 // gap or a duplicate position. It is refused once the ceremony has launched or its day has come.
 func (s *Service) EditStep(ctx context.Context, id int64, op StepOp) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
 	op.Title = strings.Join(strings.Fields(op.Title), " ")
-	if !op.PlannedAt.IsZero() && (op.PlannedAt.Year() < 2000 || op.PlannedAt.Year() > 2100) {
-		return Ceremony{}, apperr.InvalidField("planned_at", "ceremony.error.starts_at")
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if !op.PlannedAt.IsZero() && (op.PlannedAt.Year() < 2000 || op.PlannedAt.Year() > 2100) {
+			return apperr.InvalidField("planned_at", "ceremony.error.starts_at")
 		}
 		if err := s.programmeOpen(c); err != nil {
 			return err
@@ -116,7 +112,7 @@ func (s *Service) EditStep(ctx context.Context, id int64, op StepOp) (Ceremony, 
 		if err := writeSteps(ctx, tx, id, steps); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: detail})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: detail})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -131,10 +127,11 @@ type Leader struct {
 	DisplayName string `json:"display_name"`
 }
 
-// Leaders lists the ceremony's designated leaders with their names (province administrators).
+// Leaders lists the ceremony's designated leaders with their names, for its province's
+// administrators.
 func (s *Service) Leaders(ctx context.Context, id int64) ([]Leader, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return nil, forbidden()
+	if _, err := s.findToChange(ctx, s.DB.Reader(), id); err != nil {
+		return nil, err
 	}
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT u.id, u.username, u.display_name FROM ceremony_leaders l JOIN users u ON u.id = l.user_id
 		WHERE l.ceremony_id = ? ORDER BY u.username`, id)
@@ -153,18 +150,25 @@ func (s *Service) Leaders(ctx context.Context, id int64) ([]Leader, error) {
 	return out, rows.Err()
 }
 
-// LeaderID finds an active account by username, for naming a leader.
-func (s *Service) LeaderID(ctx context.Context, username string) (int64, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return 0, forbidden()
+// LeaderID finds, for naming a leader of ceremony id, an active account by username among the
+// people of the ceremony's province: another province's accounts are not found.
+func (s *Service) LeaderID(ctx context.Context, id int64, username string) (int64, error) {
+	c, err := s.findToChange(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return 0, err
 	}
 	var uid int64
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT id FROM users WHERE username = ? AND disabled = 0", strings.ToLower(strings.TrimSpace(username))).Scan(&uid)
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT id FROM users WHERE username = ? AND disabled = 0", strings.ToLower(strings.TrimSpace(username))).Scan(&uid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, apperr.InvalidField("username", "ceremony.error.leader_username", strings.TrimSpace(username))
 	}
 	if err != nil {
 		return 0, apperr.Wrap(err, "find leader")
+	}
+	if ok, err := leaderInProvince(ctx, s.DB.Reader(), c, uid); err != nil {
+		return 0, err
+	} else if !ok {
+		return 0, apperr.InvalidField("username", "ceremony.error.leader_username", strings.TrimSpace(username))
 	}
 	return uid, nil
 }
@@ -172,11 +176,8 @@ func (s *Service) LeaderID(ctx context.Context, username string) (int64, error) 
 // ChangeLeader adds (add true) or removes one designated leader in one transaction, so that two
 // administrators editing the list at once do not lose each other's change.
 func (s *Service) ChangeLeader(ctx context.Context, id, userID int64, add bool) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -189,11 +190,9 @@ func (s *Service) ChangeLeader(ctx context.Context, id, userID int64, add bool) 
 			if len(c.LeaderIDs) >= 50 {
 				return apperr.InvalidField("username", "ceremony.error.leaders_count", 50)
 			}
-			var n int
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE id = ? AND disabled = 0", userID).Scan(&n); err != nil {
-				return apperr.Wrap(err, "find leader")
-			}
-			if n == 0 {
+			if ok, err := leaderInProvince(ctx, tx, c, userID); err != nil {
+				return err
+			} else if !ok {
 				return apperr.InvalidField("username", "ceremony.error.leader_unknown", userID)
 			}
 			for _, l := range c.LeaderIDs {
@@ -207,7 +206,7 @@ func (s *Service) ChangeLeader(ctx context.Context, id, userID int64, add bool) 
 		} else if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_leaders WHERE ceremony_id = ? AND user_id = ?", id, userID); err != nil {
 			return apperr.Wrap(err, "delete leader")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strconv.FormatInt(userID, 10)})
+		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strconv.FormatInt(userID, 10)})
 	})
 	if err != nil {
 		return Ceremony{}, err

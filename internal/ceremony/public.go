@@ -36,20 +36,24 @@ type PublicStep struct {
 	Current   bool
 }
 
-// PublicSummary returns the current ceremony for the public portal: the latest one by start
-// (there is no archived or cancelled state: every ceremony counts), or false when there is none.
-// It needs no actor.
+// PublicSummary returns the current ceremony of a province for its public portal: the province's
+// latest one by start (there is no archived or cancelled state: every ceremony counts), or false
+// when it has none. Another province's ceremonies never show; a national page (province "") has
+// no ceremony. It needs no actor.
 func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCeremony, bool, error) {
+	if province == "" {
+		return PublicCeremony{}, false, nil
+	}
 	q := s.DB.Reader()
 	var id int64
-	err := q.QueryRowContext(ctx, "SELECT id FROM ceremonies ORDER BY starts_at DESC, id DESC LIMIT 1").Scan(&id)
+	err := q.QueryRowContext(ctx, "SELECT id FROM ceremonies WHERE province_code = ? ORDER BY starts_at DESC, id DESC LIMIT 1", province).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PublicCeremony{}, false, nil
 	}
 	if err != nil {
 		return PublicCeremony{}, false, apperr.Wrap(err, "current ceremony")
 	}
-	c, err := s.find(ctx, q, id)
+	c, err := s.load(ctx, q, id)
 	if err != nil {
 		return PublicCeremony{}, false, err
 	}

@@ -117,7 +117,7 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		}
 	})
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		svc := ceremony.NewService(d, nil, nil, "51")
+		svc := ceremony.NewService(d, nil, nil)
 		if _, ok, err := svc.PublicSummary(context.Background(), "51"); ok || err != nil {
 			t.Fatalf("no ceremony: %v %v", ok, err)
 		}

@@ -23,14 +23,16 @@ import (
 // module starts its campaign clock here. An error aborts the launch.
 type LaunchHook func(ctx context.Context, tx *db.Tx, c Ceremony, launchAt time.Time) error
 
-// Service runs ceremonies. Every method takes the actor from ctx and checks it.
+// Service runs ceremonies. Every method takes the actor from ctx and checks it. A ceremony belongs
+// to a province (Ceremony.Province): its main site is that province, its bridge points come from
+// that province's tree, its administrators run it, and the people of other provinces do not see
+// it at all (not found). A national administrator reads every province's ceremonies and changes
+// none.
 type Service struct {
 	DB    *db.DB
 	Units *units.Service
 	Bus   events.Bus
 	Now   func() time.Time
-	// ProvinceCode is the unit of the main site (the province).
-	ProvinceCode string
 	// OnLaunch hooks run inside the launch transaction, in order.
 	OnLaunch []LaunchHook
 	// Notify is the outbox that carries reminders to points that are not ready (nil: chasing is
@@ -39,9 +41,9 @@ type Service struct {
 	BaseURL string
 }
 
-// NewService returns a service over d for the province with the given code.
-func NewService(d *db.DB, u *units.Service, bus events.Bus, provinceCode string) *Service {
-	return &Service{DB: d, Units: u, Bus: bus, Now: time.Now, ProvinceCode: provinceCode}
+// NewService returns a service over d; every ceremony names its own province.
+func NewService(d *db.DB, u *units.Service, bus events.Bus) *Service {
+	return &Service{DB: d, Units: u, Bus: bus, Now: time.Now}
 }
 
 // Topic is the events topic of a ceremony.
@@ -51,17 +53,87 @@ func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") 
 
 func notFound() error { return apperr.New(apperr.NotFound, "ceremony.error.not_found") }
 
+// provincePath is the unit path of the ceremony's province, where its audit entries hang.
+func (c Ceremony) provincePath() string { return authz.ProvincePath(c.Province) }
+
+// mayChange tells whether the actor may change the ceremony itself (its fields, programme,
+// leaders, rehearsals, points' generation, programme step): the administrators of its province.
+func mayChange(a *authz.Actor, c Ceremony) bool { return a.MayChange(authz.ProvinceObject(c.Province)) }
+
+// findToChange loads a ceremony inside tx for a change by the actor: another province's ceremony
+// is not found (its existence is not disclosed); one the actor reads but may not change (its
+// province's other people, a national administrator) is forbidden.
+func (s *Service) findToChange(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
+	c, err := s.find(ctx, q, id)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	if !mayChange(authz.ActorFrom(ctx), c) {
+		return Ceremony{}, forbidden()
+	}
+	return c, nil
+}
+
+// provinceFor decides the province of a new ceremony: the one asked for, else the one province
+// the actor administers, else the deployment's only province. An unknown code is invalid; a
+// province the actor does not administer is forbidden.
+func (s *Service) provinceFor(ctx context.Context, a *authz.Actor, code string) (units.Unit, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		if mine := a.AdminProvinces(); len(mine) == 1 {
+			code = mine[0]
+		} else if list, err := s.Units.List(ctx, units.Filter{Level: units.Province, Limit: 2}); err != nil {
+			return units.Unit{}, err
+		} else if len(list) == 1 && a.AdministersProvince(list[0].Code) {
+			code = list[0].Code
+		}
+	}
+	if code == "" {
+		return units.Unit{}, apperr.InvalidField("province_code", "ceremony.error.province_required")
+	}
+	p, err := s.Units.Find(ctx, code)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && (p.Level != units.Province || p.ValidTo != "")) {
+		return units.Unit{}, apperr.InvalidField("province_code", "ceremony.error.province_unknown", code)
+	}
+	if err != nil {
+		return units.Unit{}, err
+	}
+	if !a.MayChange(authz.ProvinceObject(p.Code)) {
+		return units.Unit{}, apperr.New(apperr.Forbidden, "ceremony.error.province_forbidden", units.InSentence(p.Name))
+	}
+	return p, nil
+}
+
+// defaultSteps is the plan's programme for a province: its People's Committee by the province's
+// own kind ("UBND tỉnh", "UBND thành phố").
+func defaultSteps(province units.Unit) []string {
+	kind := provinceKind(province)
+	out := make([]string, len(DefaultSteps))
+	for i, t := range DefaultSteps {
+		if kind != "" {
+			t = strings.ReplaceAll(t, "UBND tỉnh", "UBND "+kind)
+		}
+		out[i] = t
+	}
+	return out
+}
+
 // Create records a new ceremony; without steps it gets the plan's five.
 func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 	actor := authz.ActorFrom(ctx)
-	if !actor.IsProvinceAdmin() {
+	if len(actor.AdminProvinces()) == 0 && !actor.AdministersUnit("/") {
 		return Ceremony{}, forbidden()
 	}
+	province, err := s.provinceFor(ctx, actor, c.Province)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	c.Province = province.Code
 	c.Title = strings.Join(strings.Fields(c.Title), " ")
 	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
 	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
 	if len(c.Steps) == 0 {
-		for i, t := range DefaultSteps {
+		for i, t := range defaultSteps(province) {
 			st := Step{Position: i + 1, Title: t}
 			if i == 0 {
 				st.PlannedAt = c.StartsAt
@@ -73,17 +145,17 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	now := s.Now()
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO ceremonies (title, starts_at, venue, vc_provider, room_link, livestream_url, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.NullInt(actor.UserID), db.Millis(now), db.Millis(now))
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO ceremonies (province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Province, c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.NullInt(actor.UserID), db.Millis(now), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert ceremony")
 		}
 		if err := writeSteps(ctx, tx, c.ID, c.Steps); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.create", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: c.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.create", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: province.Path, Detail: c.Title})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -105,11 +177,8 @@ type Changes struct {
 // ceremony has launched; the links and texts can still be corrected (the livestream, for one,
 // often changes to the recording afterwards).
 func (s *Service) Update(ctx context.Context, id int64, ch Changes) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -143,7 +212,7 @@ func (s *Service) Update(ctx context.Context, id int64, ch Changes) (Ceremony, e
 			c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.Millis(s.Now()), id); err != nil {
 			return apperr.Wrap(err, "update ceremony")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.update", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strings.Join(changed, ",")})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.update", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strings.Join(changed, ",")})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -164,23 +233,41 @@ func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
 	return nil
 }
 
-const ceremonyColumns = "id, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at"
+const ceremonyColumns = "id, province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at"
 
 func scanCeremony(row interface{ Scan(...any) error }) (Ceremony, error) {
 	var c Ceremony
 	var starts, launch, created int64
-	err := row.Scan(&c.ID, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created)
+	err := row.Scan(&c.ID, &c.Province, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created)
 	c.StartsAt, c.LaunchAt, c.CreatedAt = db.FromMillis(starts), db.FromMillis(launch), db.FromMillis(created)
 	return c, err
 }
 
 // Find returns a ceremony with its programme and designated leaders. A ceremony is public
-// information for every signed-in user.
+// information for every signed-in user of its province (and for national administrators);
+// another province's is not found, so that its existence is not disclosed.
 func (s *Service) Find(ctx context.Context, id int64) (Ceremony, error) {
 	return s.find(ctx, s.DB.Reader(), id)
 }
 
+// MaySee tells whether the actor may read ceremony c: anyone who takes part in its province, and
+// national administrators.
+func MaySee(a *authz.Actor, c Ceremony) bool { return a.SeesProvince(c.Province, false) }
+
+// find loads a ceremony the actor of ctx may see (the command line sees all); internal readers
+// without an actor (the public summary) use load.
 func (s *Service) find(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
+	c, err := s.load(ctx, q, id)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	if !MaySee(authz.ActorFrom(ctx), c) {
+		return Ceremony{}, apperr.Hidden("ceremony.error.not_found")
+	}
+	return c, nil
+}
+
+func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
 	c, err := scanCeremony(q.QueryRowContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Ceremony{}, notFound()
@@ -221,9 +308,14 @@ func (s *Service) find(ctx context.Context, q db.Querier, id int64) (Ceremony, e
 	return c, lrows.Err()
 }
 
-// List returns the ceremonies, latest first.
+// List returns the ceremonies of the provinces the actor takes part in (every province's for a
+// national administrator), latest first.
 func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies ORDER BY starts_at DESC, id DESC LIMIT 200")
+	vis := authz.ActorFrom(ctx).VisibleProvinces("province_code", false)
+	if vis.Empty() {
+		return nil, nil
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list ceremonies")
 	}
@@ -241,15 +333,12 @@ func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
 
 // ReplaceSteps edits and reorders the programme; it is closed from the ceremony's day on.
 func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
-	if err := validSteps(steps); err != nil {
-		return Ceremony{}, err
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := validSteps(steps); err != nil {
 			return err
 		}
 		if err := s.programmeOpen(c); err != nil {
@@ -262,7 +351,7 @@ func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Cer
 		for i, st := range steps {
 			titles[i] = st.Title
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strings.Join(titles, " | ")})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strings.Join(titles, " | ")})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -272,16 +361,13 @@ func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Cer
 
 // SetLeaders names the users (besides province administrators) who may press the launch button.
 func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
-	if len(userIDs) > 50 {
-		return Ceremony{}, apperr.InvalidField("user_ids", "ceremony.error.leaders_count", 50)
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if len(userIDs) > 50 {
+			return apperr.InvalidField("user_ids", "ceremony.error.leaders_count", 50)
 		}
 		if c.Launched() {
 			return apperr.New(apperr.Conflict, "ceremony.error.launched_locked")
@@ -295,18 +381,16 @@ func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ce
 				continue
 			}
 			seen[uid] = true
-			var n int
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE id = ? AND disabled = 0", uid).Scan(&n); err != nil {
-				return apperr.Wrap(err, "find leader")
-			}
-			if n == 0 {
+			if ok, err := leaderInProvince(ctx, tx, c, uid); err != nil {
+				return err
+			} else if !ok {
 				return apperr.InvalidField("user_ids", "ceremony.error.leader_unknown", uid)
 			}
 			if _, err := tx.ExecContext(ctx, "INSERT INTO ceremony_leaders (ceremony_id, user_id) VALUES (?, ?)", id, uid); err != nil {
 				return apperr.Wrap(err, "insert leader")
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.leaders", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: fmt.Sprint(userIDs)})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.leaders", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: fmt.Sprint(userIDs)})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -314,9 +398,22 @@ func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ce
 	return s.Find(ctx, id)
 }
 
-// MayLaunch tells whether the actor may press the launch button of c.
+// leaderInProvince tells whether a user may be named a leader of c: an active account holding a
+// role in the ceremony's province (the province's own leaders, never another province's people).
+func leaderInProvince(ctx context.Context, q db.Querier, c Ceremony, userID int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u WHERE u.id = ? AND u.disabled = 0
+		AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.unit_path LIKE ?)`, userID, c.provincePath()+"%").Scan(&n)
+	if err != nil {
+		return false, apperr.Wrap(err, "find leader")
+	}
+	return n > 0, nil
+}
+
+// MayLaunch tells whether the actor may press the launch button of c: its province's
+// administrators and the leaders they designated. A national administrator may not.
 func MayLaunch(a *authz.Actor, c Ceremony) bool {
-	if a.IsProvinceAdmin() {
+	if mayChange(a, c) {
 		return true
 	}
 	if a == nil || a.UserID == 0 {
@@ -338,11 +435,8 @@ type StepData struct {
 
 // SetStep moves the programme to step pos (1-based; 0 = not started) and tells every screen.
 func (s *Service) SetStep(ctx context.Context, id int64, pos int) (Ceremony, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Ceremony{}, forbidden()
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.find(ctx, tx, id)
+		c, err := s.findToChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -359,7 +453,7 @@ func (s *Service) SetStep(ctx context.Context, id int64, pos int) (Ceremony, err
 		if err := s.publish(ctx, tx, id, "step", data); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.step", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: strconv.Itoa(pos) + " " + data.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.step", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strconv.Itoa(pos) + " " + data.Title})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -399,7 +493,7 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if !MayLaunch(actor, c) {
-		s.refuseLaunch(ctx, id, "role")
+		s.refuseLaunch(ctx, c, "role")
 		return time.Time{}, apperr.New(apperr.Forbidden, "ceremony.error.launch_role")
 	}
 	now := s.Now()
@@ -441,10 +535,10 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 		if err := s.publish(ctx, tx, id, "launch", LaunchData{LaunchAt: at.UTC().Format(time.RFC3339), LaunchAtMs: db.Millis(at), ServerTimeMs: db.Millis(now)}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: at.UTC().Format(time.RFC3339)})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: at.UTC().Format(time.RFC3339)})
 	})
 	if errors.Is(err, errOutsideWindow) {
-		s.refuseLaunch(ctx, id, "window")
+		s.refuseLaunch(ctx, c, "window")
 		from, to := c.Window()
 		return time.Time{}, apperr.New(apperr.Forbidden, "ceremony.error.launch_window",
 			from.In(VietnamTime).Format("15:04 02/01/2006"), to.Add(-time.Minute).In(VietnamTime).Format("15:04 02/01/2006"))
@@ -456,19 +550,38 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 }
 
 // refuseLaunch records a refused press in its own transaction (the refused one left nothing).
-func (s *Service) refuseLaunch(ctx context.Context, id int64, reason string) {
+func (s *Service) refuseLaunch(ctx context.Context, c Ceremony, reason string) {
 	_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch_refused", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: reason})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch_refused", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: c.provincePath(), Detail: reason})
 	})
 }
 
-// MayWatch tells whether the actor may follow the ceremony's live events: administrators of the
-// province, a district or a commune (the control room), bridge-point operators (their screens)
-// and the designated leaders. Other signed-in users (learners, team members, organisation
-// administrators) may not.
+// MayWatch tells whether the actor may follow the ceremony's live events: administrators of its
+// province, of a district or a commune in it (the control room), its bridge-point operators
+// (their screens), the designated leaders, and national administrators (who read every province's
+// control room). Other signed-in users (learners, team members, organisation administrators) may
+// not, nor anyone of another province.
 func MayWatch(a *authz.Actor, c Ceremony) bool {
-	return len(a.AdminUnitPaths()) > 0 || len(operatedCodes(a)) > 0 || MayLaunch(a, c)
+	if a.IsNational() || MayLaunch(a, c) {
+		return true
+	}
+	province := c.provincePath()
+	for _, p := range a.AdminUnitPaths() {
+		if strings.HasPrefix(p, province) {
+			return true
+		}
+	}
+	for _, g := range a.Grants {
+		if g.Role == authz.BridgeOperator && strings.HasPrefix(g.UnitPath, province) {
+			return true
+		}
+	}
+	return false
 }
+
+// seesAllPoints tells whether the actor reads every point of c: its province's administrators and
+// national administrators.
+func seesAllPoints(a *authz.Actor, c Ceremony) bool { return a.IsNational() || mayChange(a, c) }
 
 // pointEvent is the payload of a "point" event: the point (without its contact's personal data)
 // and its unit path, by which each stream keeps only the points its viewer may see.
@@ -494,7 +607,7 @@ func (s *Service) Subscribe(ctx context.Context, id int64, afterID int64) (<-cha
 	if !MayWatch(a, c) {
 		return nil, nil, apperr.New(apperr.Forbidden, "ceremony.error.watch_forbidden")
 	}
-	if a.IsProvinceAdmin() {
+	if seesAllPoints(a, c) {
 		ch, cancel := s.Bus.Subscribe(ctx, Topic(id), afterID)
 		return ch, cancel, nil
 	}
@@ -534,6 +647,9 @@ func (s *Service) LastEventID(ctx context.Context, id int64) (int64, error) {
 
 // Rehearsals lists the technical rehearsals, earliest first.
 func (s *Service) Rehearsals(ctx context.Context, id int64) ([]Rehearsal, error) {
+	if _, err := s.find(ctx, s.DB.Reader(), id); err != nil {
+		return nil, err
+	}
 	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT id, starts_at, note FROM ceremony_rehearsals WHERE ceremony_id = ? ORDER BY starts_at, id", id)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list rehearsals")
@@ -554,27 +670,24 @@ func (s *Service) Rehearsals(ctx context.Context, id int64) ([]Rehearsal, error)
 
 // ScheduleRehearsal adds a technical rehearsal; only the province schedules them.
 func (s *Service) ScheduleRehearsal(ctx context.Context, id int64, r Rehearsal) (Rehearsal, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Rehearsal{}, forbidden()
-	}
 	r.Note = strings.TrimSpace(r.Note)
-	if r.StartsAt.IsZero() || r.StartsAt.Year() < 2000 || r.StartsAt.Year() > 2100 {
-		return Rehearsal{}, apperr.InvalidField("starts_at", "ceremony.error.starts_at")
-	}
-	if len([]rune(r.Note)) > MaxText {
-		return Rehearsal{}, apperr.InvalidField("note", "ceremony.error.too_long", MaxText)
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.find(ctx, tx, id); err != nil {
+		c, err := s.findToChange(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		var err error
+		if r.StartsAt.IsZero() || r.StartsAt.Year() < 2000 || r.StartsAt.Year() > 2100 {
+			return apperr.InvalidField("starts_at", "ceremony.error.starts_at")
+		}
+		if len([]rune(r.Note)) > MaxText {
+			return apperr.InvalidField("note", "ceremony.error.too_long", MaxText)
+		}
 		r.ID, err = tx.InsertID(ctx, "INSERT INTO ceremony_rehearsals (ceremony_id, starts_at, note, created_at) VALUES (?, ?, ?, ?) RETURNING id",
 			id, db.Millis(r.StartsAt), r.Note, db.Millis(s.Now()))
 		if err != nil {
 			return apperr.Wrap(err, "insert rehearsal")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.rehearsal", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/" + s.ProvinceCode + "/", Detail: r.StartsAt.UTC().Format(time.RFC3339) + " " + r.Note})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.rehearsal", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: r.StartsAt.UTC().Format(time.RFC3339) + " " + r.Note})
 	})
 	return r, err
 }

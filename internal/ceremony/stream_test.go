@@ -42,7 +42,7 @@ func TestStreamAccessAndScope(t *testing.T) {
 
 		// Refused: learners, team members, organisation administrators; anonymous.
 		for _, a := range []*authz.Actor{unitActor(authz.Learner, f.unit("535")), unitActor(authz.TeamMember, f.unit(baToPoint.UnitCode)),
-			{Username: "org", Grants: []authz.Grant{{Role: authz.OrgAdmin, OrgID: 1, OrgPath: "/1/"}}}} {
+			{Username: "org", Grants: []authz.Grant{{Role: authz.OrgAdmin, OrgID: 1, OrgPath: "/1/", UnitPath: "/51/"}}}} {
 			if _, _, err := f.svc.Subscribe(as(a), f.ceremID, -1); kindOf(err) != apperr.Forbidden {
 				t.Errorf("%s subscribed: %v", a.Username, err)
 			}
@@ -122,7 +122,7 @@ func TestStreamAccessAndScope(t *testing.T) {
 			}
 		}
 		// Someone who is neither an administrator, an operator nor a designated leader may not.
-		leader := &authz.Actor{UserID: 4242, Username: "leader"}
+		leader := &authz.Actor{UserID: 4242, Username: "leader", Grants: []authz.Grant{{Role: authz.Learner, UnitCode: "51", UnitPath: "/51/"}}}
 		if _, _, err := f.svc.Subscribe(as(leader), f.ceremID, -1); kindOf(err) != apperr.Forbidden {
 			t.Fatalf("a non-leader watched: %v", err)
 		}

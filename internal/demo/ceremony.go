@@ -5,7 +5,13 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/units"
 )
+
+// demoProvince is the province the demo's data lies in: its districts (Ba Tơ, Sơn Tây), people and
+// organisations are Quảng Ngãi's, so its ceremony and campaign are Quảng Ngãi's too, also on a
+// deployment that holds other provinces.
+const demoProvince = "51"
 
 // loadCeremony writes the plan's launch ceremony (once: nothing is added when a ceremony exists):
 // the default programme, the bridge points generated from the unit tree, a few points ready with
@@ -19,14 +25,25 @@ func loadCeremony(ctx context.Context, s Services) error {
 		return nil
 	}
 	existing, err := s.Ceremony.List(ctx)
-	if err != nil || len(existing) > 0 {
+	if err != nil {
 		return err
 	}
+	for _, c := range existing {
+		if c.Province == demoProvince {
+			return nil
+		}
+	}
+	province, err := s.Units.Find(ctx, demoProvince)
+	if err != nil {
+		return err
+	}
+	where := units.InSentence(province.Name)
 	starts := time.Now().Add(20 * time.Minute).Truncate(time.Minute)
 	c, err := s.Ceremony.Create(ctx, ceremony.Ceremony{
-		Title:         "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi",
+		Province:      demoProvince,
+		Title:         "Lễ phát động Phong trào chuyển đổi số " + where,
 		StartsAt:      starts,
-		Venue:         "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh Quảng Ngãi",
+		Venue:         "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) " + where,
 		VCProvider:    "Hệ thống hội nghị truyền hình trực tuyến của tỉnh",
 		RoomLink:      "https://hop.quangngai.gov.vn/le-phat-dong",
 		LivestreamURL: "https://www.youtube.com/live/lantoa-demo",

@@ -35,13 +35,13 @@ func loadOutreach(ctx context.Context, s Services) error {
 	}
 	var camp outreach.Campaign
 	for _, c := range cs {
-		if c.Contains(now) {
+		if c.Province == demoProvince && c.Contains(now) {
 			camp = c
 			break
 		}
 	}
 	if camp.ID == 0 {
-		camp, err = o.CreateCampaign(ctx, outreach.Campaign{Name: DemoCampaignName, LaunchAt: now.Add(-24 * time.Hour).Truncate(time.Hour), Days: 7, Target: 7})
+		camp, err = o.CreateCampaign(ctx, outreach.Campaign{Province: demoProvince, Name: DemoCampaignName, LaunchAt: now.Add(-24 * time.Hour).Truncate(time.Hour), Days: 7, Target: 7})
 		if err != nil {
 			return fmt.Errorf("demo campaign: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/fakename"
 )
@@ -38,6 +39,9 @@ type GenSpec struct {
 	// CampaignID, when not zero, names an existing campaign (with its launch set) to fill instead
 	// of creating one; Launch is then read from it.
 	CampaignID int64
+	// Province is the province of the campaign created (when CampaignID is 0); empty, the province
+	// of the first member's unit.
+	Province string
 	// Until, when not zero, bounds the records' times (e.g. now, for a window still open); the
 	// records are spread over [Launch, min(Launch+7 days, Until)).
 	Until time.Time
@@ -126,9 +130,13 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 			g.campaign = spec.CampaignID
 			return g.teams(ctx, tx, &res)
 		}
+		province := spec.Province
+		if province == "" {
+			province = authz.ProvinceOfPath(g.units[g.people[0].work].path)
+		}
 		var err error
-		g.campaign, err = tx.InsertID(ctx, `INSERT INTO outreach_campaigns (name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, created_at, updated_at)
-			VALUES (?, ?, 7, 7, 0, 'v1', ?, 365, ?, ?) RETURNING id`, "Ra quân 7 ngày hướng dẫn 7 người dân", db.Millis(spec.Launch), DefaultConsentText, now, now)
+		g.campaign, err = tx.InsertID(ctx, `INSERT INTO outreach_campaigns (province_code, name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, created_at, updated_at)
+			VALUES (?, ?, ?, 7, 7, 0, 'v1', ?, 365, ?, ?) RETURNING id`, province, "Ra quân 7 ngày hướng dẫn 7 người dân", db.Millis(spec.Launch), DefaultConsentText, now, now)
 		if err != nil {
 			return apperr.Wrap(err, "insert campaign")
 		}

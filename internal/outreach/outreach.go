@@ -41,13 +41,18 @@ const (
 	KindPlatform SkillKind = "platform"
 )
 
-// Skill is one entry of the catalogue of skills and platforms.
+// Skill is one entry of the catalogue of skills and platforms. The catalogue is national (the plan's
+// entries, which a national administrator keeps) with each province's own additions: a province's
+// members record the national entries and their province's, and a province's administrators
+// change their province's entries only.
 type Skill struct {
-	Code   string    `json:"code"`
-	Name   string    `json:"name"`
-	Kind   SkillKind `json:"kind"`
-	Order  int       `json:"order"`
-	Active bool      `json:"active"`
+	// Province is the code of the province whose addition the entry is; "" for a national entry.
+	Province string    `json:"province_code"`
+	Code     string    `json:"code"`
+	Name     string    `json:"name"`
+	Kind     SkillKind `json:"kind"`
+	Order    int       `json:"order"`
+	Active   bool      `json:"active"`
 }
 
 var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)

@@ -44,8 +44,9 @@ var isoDate = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 // is recorded with the date it was received and the moment it was completed.
 func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) (SubjectResult, error) {
 	actor := authz.ActorFrom(ctx)
-	paths := actor.AdminUnitPaths()
-	if len(paths) == 0 {
+	admin := recordScope(actor)
+	paths := admin.UnitRoots()
+	if admin.Empty() {
 		return SubjectResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	if req.Kind != "export" && req.Kind != "erase" {
@@ -76,13 +77,13 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 		}
 		key = CitizenKey(name, req.BirthYear, "", req.VillageCode)
 	}
-	var scope []string
-	args := []any{key}
-	for _, p := range paths {
-		scope = append(scope, "r.unit_path LIKE ?")
-		args = append(args, p+"%")
+	cond := admin.Units("r.unit_path")
+	args := append([]any{key}, cond.Args...)
+	where := " WHERE r.citizen_key = ? AND " + cond.SQL
+	home := "/"
+	if len(paths) > 0 {
+		home = paths[0]
 	}
-	where := " WHERE r.citizen_key = ? AND (" + strings.Join(scope, " OR ") + ")"
 	res := SubjectResult{Kind: req.Kind, ReceivedOn: req.ReceivedOn, CompletedAt: now.UTC()}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		rows, err := tx.QueryContext(ctx, "SELECT "+recordColumns+recordFrom+where+" ORDER BY r.id", args...)
@@ -109,7 +110,7 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 			}
 		}
 		res.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_subject_requests (kind, citizen_key, received_on, completed_at, records, actor_id, unit_path, note)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, req.Kind, key, req.ReceivedOn, db.Millis(now), len(res.Records), db.NullInt(actor.UserID), paths[0], req.Note)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, req.Kind, key, req.ReceivedOn, db.Millis(now), len(res.Records), db.NullInt(actor.UserID), home, req.Note)
 		if err != nil {
 			return apperr.Wrap(err, "insert request")
 		}
@@ -141,19 +142,23 @@ type RetentionResult struct {
 
 // ApplyRetention removes the identifying fields (name, year of birth, phone, evidence, location,
 // citizen key) of every record of a campaign whose retention period has run out — RetentionDays
-// after its window closed — and keeps every count. Only a province administrator (or the command
-// line) runs it; it is safe to run again.
+// after its window closed — and keeps every count. A province's administrators run it over their
+// province's campaigns (the command line over every province's); it is safe to run again.
 func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+	a := authz.ActorFrom(ctx)
+	if len(a.AdminProvinces()) == 0 && !a.AdministersUnit("/") {
 		return RetentionResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	now := s.Now()
-	cs, err := s.Campaigns(ctx)
+	all, err := s.listCampaigns(ctx, s.DB.Reader(), authz.Cond{SQL: "1=1"})
 	if err != nil {
 		return RetentionResult{}, err
 	}
-	var res RetentionResult
-	for _, c := range cs {
+	res := RetentionResult{Campaigns: []int64{}}
+	for _, c := range all {
+		if !a.MayChange(authz.ProvinceObject(c.Province)) {
+			continue
+		}
 		if c.LaunchAt.IsZero() || !c.RetainedAt.IsZero() || now.Before(c.End().Add(time.Duration(c.RetentionDays)*24*time.Hour)) {
 			continue
 		}
@@ -173,7 +178,7 @@ func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
 			if _, err := tx.ExecContext(ctx, "UPDATE outreach_campaigns SET retained_at = ? WHERE id = ?", db.Millis(now), c.ID); err != nil {
 				return apperr.Wrap(err, "retention mark")
 			}
-			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.retention", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/",
+			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.retention", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: authz.ProvincePath(c.Province),
 				Detail: "records=" + strconv.Itoa(n)})
 		})
 		if err != nil {
@@ -183,6 +188,19 @@ func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
 	}
 	s.invalidate()
 	return res, nil
+}
+
+// provinceAdminScope is the part of the tree the actor administers as a province's administrator:
+// their provinces, every province for the command line, none for a national administrator (who
+// reads every province and changes none).
+func provinceAdminScope(a *authz.Actor) authz.Scope {
+	var gs []authz.Grant
+	for _, g := range a.Grants {
+		if g.Role == authz.ProvinceAdmin {
+			gs = append(gs, g)
+		}
+	}
+	return (&authz.Actor{Grants: gs}).ScopeOf(authz.ProvinceAdmin)
 }
 
 // PurgeResult tells what Purge did (or, in a dry run, would do).
@@ -204,11 +222,14 @@ const purgeBatch = 5000
 // before the given moment (Decree 13/2023/NĐ-CP: identifying data kept no longer than needed): the
 // citizen's name, year of birth, phone, evidence, location and citizen key of a record, the
 // household and note of a visit. Every counter is kept, so progress and reports do not change.
-// A citizen key leaves the distinct-citizen tables once no record keeps it. Only a province
-// administrator (or the command line) purges; each batch is audited; dryRun only counts.
+// A citizen key leaves the distinct-citizen tables once no record keeps it. A province's
+// administrators purge their province's records and visits, the command line (`lantoa outreach
+// purge`) every province's; each batch is audited; dryRun only counts.
 func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (PurgeResult, error) {
 	res := PurgeResult{Before: before.UTC(), DryRun: dryRun}
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+	a := authz.ActorFrom(ctx)
+	scope := provinceAdminScope(a)
+	if scope.Empty() {
 		return res, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	now := s.Now()
@@ -216,12 +237,22 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 		return res, apperr.InvalidField("before", "outreach.error.purge_before")
 	}
 	cut := db.Millis(before)
+	in := scope.Units("unit_path")
+	where := func(cond string) (string, []any) {
+		return cond + " AND " + in.SQL, append([]any{cut}, in.Args...)
+	}
+	home := "/"
+	if p := a.AdminProvinces(); len(p) == 1 && !a.AdministersUnit("/") {
+		home = authz.ProvincePath(p[0])
+	}
 	r := s.DB.Reader()
 	if dryRun {
-		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_records WHERE guided_at < ? AND erased_at = 0", cut).Scan(&res.Records); err != nil {
+		w, args := where("guided_at < ? AND erased_at = 0")
+		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_records WHERE "+w, args...).Scan(&res.Records); err != nil {
 			return res, apperr.Wrap(err, "count records")
 		}
-		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_visits WHERE visited_at < ? AND (household <> '' OR note <> '')", cut).Scan(&res.Visits); err != nil {
+		w, args = where("visited_at < ? AND (household <> '' OR note <> '')")
+		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_visits WHERE "+w, args...).Scan(&res.Visits); err != nil {
 			return res, apperr.Wrap(err, "count visits")
 		}
 		return res, nil
@@ -229,7 +260,8 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 	for {
 		var n, keys int64
 		err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.QueryContext(ctx, "SELECT id, campaign_id, citizen_key FROM outreach_records WHERE guided_at < ? AND erased_at = 0 ORDER BY id LIMIT ?", cut, purgeBatch)
+			w, args := where("guided_at < ? AND erased_at = 0")
+			rows, err := tx.QueryContext(ctx, "SELECT id, campaign_id, citizen_key FROM outreach_records WHERE "+w+" ORDER BY id LIMIT ?", append(args, purgeBatch)...)
 			if err != nil {
 				return apperr.Wrap(err, "purge: find records")
 			}
@@ -258,9 +290,9 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 				return nil
 			}
 			ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-			args := append([]any{db.Millis(now)}, ids...)
+			set := append([]any{db.Millis(now)}, ids...)
 			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
-				erased_at = ? WHERE id IN (`+ph+")", args...); err != nil {
+				erased_at = ? WHERE id IN (`+ph+")", set...); err != nil {
 				return apperr.Wrap(err, "purge: anonymise")
 			}
 			for _, c := range cks {
@@ -279,7 +311,7 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 				keys++
 			}
 			n = int64(len(ids))
-			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_record", UnitPath: "/",
+			return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_record", UnitPath: home,
 				Detail: "before=" + before.UTC().Format(time.RFC3339) + " records=" + strconv.FormatInt(n, 10) + " keys=" + strconv.FormatInt(keys, 10)})
 		})
 		if err != nil {
@@ -291,7 +323,8 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 		}
 	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		x, err := tx.ExecContext(ctx, "UPDATE outreach_visits SET household = '', note = '' WHERE visited_at < ? AND (household <> '' OR note <> '')", cut)
+		w, args := where("visited_at < ? AND (household <> '' OR note <> '')")
+		x, err := tx.ExecContext(ctx, "UPDATE outreach_visits SET household = '', note = '' WHERE "+w, args...)
 		if err != nil {
 			return apperr.Wrap(err, "purge: visits")
 		}
@@ -299,7 +332,7 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 		if res.Visits == 0 {
 			return nil
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_visit", UnitPath: "/",
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.purge", ObjectType: "outreach_visit", UnitPath: home,
 			Detail: "before=" + before.UTC().Format(time.RFC3339) + " visits=" + strconv.FormatInt(res.Visits, 10)})
 	})
 	return res, err

@@ -76,9 +76,9 @@ type Progress struct {
 }
 
 // progressScope is where the actor may read progress: what they administer and, for a member,
-// the area of their team.
-func progressScope(a *authz.Actor) []string {
-	return append(a.AdminUnitPaths(), a.UnitPaths(authz.TeamMember)...)
+// the area of their team; every province for a national administrator.
+func progressScope(a *authz.Actor) authz.Scope {
+	return a.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
 }
 
 // Progress computes the progress of unitCode (the province when empty) in a campaign (the current
@@ -152,8 +152,13 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	start := time.Now()
 	actor := authz.ActorFrom(ctx)
 	var p Progress
+	scope := progressScope(actor)
 	if unitCode == "" {
-		for _, path := range progressScope(actor) {
+		if scope.All() {
+			// Every province is in scope: the caller names the one it wants.
+			return p, apperr.InvalidField("unit", "outreach.error.unit_required")
+		}
+		for _, path := range scope.UnitRoots() {
 			if unitCode == "" || len(path) < len(unitCode) {
 				unitCode = path
 			}
@@ -167,11 +172,12 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	if err != nil {
 		return p, err
 	}
-	if !authz.Under(u.Path, progressScope(actor)) {
+	if !scope.HasUnit(u.Path) {
 		return p, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 	}
+	province := authz.ProvinceOfPath(u.Path)
 	if campaignID == 0 {
-		c, found, err := s.Current(ctx, authz.ProvinceOfPath(u.Path))
+		c, found, err := s.Current(ctx, province)
 		if err != nil {
 			return p, err
 		}
@@ -181,6 +187,9 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		p.Campaign = c
 	} else if p.Campaign, err = s.FindCampaign(ctx, campaignID); err != nil {
 		return p, err
+	} else if p.Campaign.Province != province {
+		// Another province's campaign has no progress in this unit.
+		return p, apperr.New(apperr.NotFound, "outreach.error.campaign_not_found")
 	}
 	q := s.DB.Reader()
 	p.Unit = UnitRef{Code: u.Code, Name: u.Name, Level: u.Level}
@@ -361,13 +370,14 @@ type MyProgress struct {
 	InWindow bool `json:"in_window"`
 }
 
-// Mine returns the acting member's progress in the current campaign.
+// Mine returns the acting member's progress in their province's current campaign.
 func (s *Service) Mine(ctx context.Context) (MyProgress, error) {
 	actor := authz.ActorFrom(ctx)
-	if len(memberScope(actor)) == 0 {
+	scope := memberScope(actor)
+	if len(scope) == 0 {
 		return MyProgress{}, apperr.New(apperr.Forbidden, "outreach.error.not_member")
 	}
-	c, found, err := s.Current(ctx, actor.HomeProvince())
+	c, found, err := s.Current(ctx, authz.ProvinceOfPath(scope[0]))
 	if err != nil {
 		return MyProgress{}, err
 	}
@@ -453,7 +463,7 @@ func (s *Service) scopedCurrent(ctx context.Context, unitCode string) (path stri
 	if err != nil {
 		return "", Campaign{}, false, err
 	}
-	if !authz.Under(u.Path, progressScope(authz.ActorFrom(ctx))) {
+	if !progressScope(authz.ActorFrom(ctx)).HasUnit(u.Path) {
 		return "", Campaign{}, false, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 	}
 	c, found, err = s.Current(ctx, authz.ProvinceOfPath(u.Path))

@@ -72,17 +72,20 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
+	// A member records in their own province: its catalogue (the national entries and the
+	// province's own) and its campaigns.
+	province := authz.ProvinceOfPath(scope[0])
 	for _, list := range []struct {
 		field string
 		codes []string
 	}{{"skills", in.Skills}, {"platforms", in.Platforms}} {
 		for _, c := range list.codes {
-			if k, ok := skills[c]; !ok || !k.Active {
+			if k, ok := skills[c]; !ok || !k.Active || !k.usableIn(province) {
 				return Result{}, apperr.InvalidField(list.field, "outreach.error.unknown_skill", c)
 			}
 		}
 	}
-	camp, err := pickCampaign(campaigns, in.CampaignID, in.GuidedAt)
+	camp, err := pickCampaign(campaignsOf(campaigns, province), in.CampaignID, in.GuidedAt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -340,19 +343,31 @@ func (s *Service) findByClientID(ctx context.Context, q db.Querier, clientID str
 	return r, true, nil
 }
 
-// MaySeePhones tells whether the actor sees citizens' phone numbers unmasked in lists and exports:
-// the province administrator, who verifies results by calling citizens back. Their list views are
-// audited as views of personal data.
-func MaySeePhones(a *authz.Actor) bool { return a.IsProvinceAdmin() }
+// MaySeePhones tells whether the actor sees unmasked the phone numbers of citizens guided in the
+// unit at unitPath, in lists and exports: the administrator of the unit's province, who verifies
+// results by calling citizens back. Their list views are audited as views of personal data.
+func MaySeePhones(a *authz.Actor, unitPath string) bool {
+	return a.AdministersProvince(authz.ProvinceOfPath(unitPath))
+}
+
+// recordScope is the part of the unit tree whose records the actor administers: a province's,
+// district's or commune's administrators their units'. Citizens' personal data stays in their
+// province (Decree 13/2023/NĐ-CP): a national administrator, who reads every province's figures,
+// reads no guidance record; the command line reads all.
+func recordScope(a *authz.Actor) authz.Scope {
+	if a.IsNational() && !a.AdministersUnit("/") {
+		return authz.Scope{}
+	}
+	return a.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin)
+}
 
 // viewScope is where the actor may read records: what they administer, plus, for a member, their
 // own records.
-func viewScope(a *authz.Actor) (paths []string, ownID int64) {
-	paths = a.AdminUnitPaths()
+func viewScope(a *authz.Actor) (scope authz.Scope, ownID int64) {
 	if a.Has(authz.TeamMember) {
 		ownID = a.UserID
 	}
-	return paths, ownID
+	return recordScope(a), ownID
 }
 
 // above tells whether path is an ancestor of one of paths.
@@ -380,7 +395,7 @@ type RecordFilter struct {
 // ListRecords lists records in the actor's scope, newest first, phones masked for most viewers.
 func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, error) {
 	actor := authz.ActorFrom(ctx)
-	paths, own := viewScope(actor)
+	admin, own := viewScope(actor)
 	var conds []string
 	var args []any
 	var scope []string
@@ -391,9 +406,9 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 		scope = append(scope, "r.member_id = ?")
 		args = append(args, own)
 	} else {
-		for _, p := range paths {
-			scope = append(scope, "r.unit_path LIKE ?")
-			args = append(args, p+"%")
+		if c := admin.Units("r.unit_path"); !c.Empty() {
+			scope = append(scope, c.SQL)
+			args = append(args, c.Args...)
 		}
 		if own != 0 {
 			scope = append(scope, "r.member_id = ?")
@@ -416,7 +431,7 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 		// A unit outside the viewer's units is refused as progress refuses it, rather than
 		// answered with an empty list that reads as "no records there". A unit above the
 		// viewer's (the district, for a commune official) just narrows nothing.
-		if !f.Mine && own == 0 && !authz.Under(u.Path, paths) && !above(u.Path, paths) {
+		if !f.Mine && own == 0 && !admin.HasUnit(u.Path) && !above(u.Path, admin.UnitRoots()) {
 			return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 		}
 		conds = append(conds, "r.unit_path LIKE ?")
@@ -443,13 +458,15 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 	}
 	defer rows.Close()
 	var out []Record
-	full := MaySeePhones(actor)
+	full := 0
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
 			return nil, apperr.Wrap(err, "scan record")
 		}
-		if !full {
+		if MaySeePhones(actor, r.UnitPath) {
+			full++
+		} else {
 			r.Citizen.Phone = MaskPhone(r.Citizen.Phone)
 		}
 		out = append(out, r)
@@ -457,8 +474,8 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if full && len(out) > 0 {
-		if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "outreach.record.list_view", ObjectType: "outreach_record", UnitPath: "/",
+	if full > 0 {
+		if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "outreach.record.list_view", ObjectType: "outreach_record", UnitPath: authz.ProvincePath(authz.ProvinceOfPath(out[0].UnitPath)),
 			Detail: "records=" + strconv.Itoa(len(out)) + " unit=" + f.UnitCode}); err != nil {
 			return nil, apperr.Wrap(err, "audit view")
 		}
@@ -477,9 +494,9 @@ func (s *Service) ViewRecord(ctx context.Context, id int64) (Record, error) {
 	if err != nil {
 		return Record{}, apperr.Wrap(err, "find record")
 	}
-	paths, own := viewScope(actor)
-	if !(own != 0 && r.MemberID == own) && !authz.Under(r.UnitPath, paths) {
-		return Record{}, apperr.New(apperr.NotFound, "outreach.error.record_not_found")
+	admin, own := viewScope(actor)
+	if !(own != 0 && r.MemberID == own) && !admin.HasUnit(r.UnitPath) {
+		return Record{}, apperr.Hidden("outreach.error.record_not_found")
 	}
 	if err := audit.RecordView(ctx, s.DB, audit.Entry{Action: "outreach.citizen.view", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(id, 10), UnitPath: r.UnitPath}); err != nil {
 		return Record{}, apperr.Wrap(err, "audit view")
@@ -552,7 +569,7 @@ func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, er
 	if err != nil {
 		return Visit{}, false, err
 	}
-	camp, err := pickCampaign(campaigns, 0, in.VisitedAt)
+	camp, err := pickCampaign(campaignsOf(campaigns, authz.ProvinceOfPath(scope[0])), 0, in.VisitedAt)
 	if err != nil {
 		return Visit{}, false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,7 +132,7 @@ func (s *Service) catalog(ctx context.Context) (map[string]Skill, []Campaign, er
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := s.listCampaigns(ctx, s.DB.Reader())
+	cs, err := s.listCampaigns(ctx, s.DB.Reader(), authz.Cond{SQL: "1=1"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,7 +170,8 @@ func (s *Service) unit(ctx context.Context, code string) (unitRef, error) {
 	return u, nil
 }
 
-// SeedSkills adds the plan's catalogue entries that are missing; it runs at start.
+// SeedSkills adds the plan's catalogue entries that are missing, as national entries; it runs at
+// start.
 func (s *Service) SeedSkills(ctx context.Context) error {
 	now := db.Millis(s.Now())
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
@@ -185,23 +187,29 @@ func (s *Service) SeedSkills(ctx context.Context) error {
 	return err
 }
 
-// Skills lists the catalogue in display order; inactive entries only when all is true.
-func (s *Service) Skills(ctx context.Context, all bool) ([]Skill, error) {
+// Skills lists the catalogue of a province in display order: the national entries and the
+// province's own (only the national ones for province ""); inactive entries only when all is true.
+// The catalogue is public.
+func (s *Service) Skills(ctx context.Context, province string, all bool) ([]Skill, error) {
 	list, err := s.listSkills(ctx, s.DB.Reader())
-	if err != nil || all {
-		return list, err
+	if err != nil {
+		return nil, err
 	}
 	out := list[:0:0]
 	for _, k := range list {
-		if k.Active {
+		if (k.Active || all) && k.usableIn(province) {
 			out = append(out, k)
 		}
 	}
 	return out, nil
 }
 
+// usableIn tells whether the entry belongs to the catalogue of province: a national entry, or the
+// province's own.
+func (k Skill) usableIn(province string) bool { return k.Province == "" || k.Province == province }
+
 func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error) {
-	rows, err := q.QueryContext(ctx, "SELECT code, name, kind, sort_order, active FROM outreach_skills ORDER BY sort_order, code")
+	rows, err := q.QueryContext(ctx, "SELECT province_code, code, name, kind, sort_order, active FROM outreach_skills ORDER BY sort_order, code")
 	if err != nil {
 		return nil, apperr.Wrap(err, "list skills")
 	}
@@ -210,7 +218,7 @@ func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error)
 	for rows.Next() {
 		var k Skill
 		var active int
-		if err := rows.Scan(&k.Code, &k.Name, &k.Kind, &k.Order, &active); err != nil {
+		if err := rows.Scan(&k.Province, &k.Code, &k.Name, &k.Kind, &k.Order, &active); err != nil {
 			return nil, apperr.Wrap(err, "scan skill")
 		}
 		k.Active = active == 1
@@ -219,26 +227,91 @@ func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error)
 	return out, rows.Err()
 }
 
-// SaveSkill creates or updates a catalogue entry. Only a province administrator edits the
-// catalogue; an entry is retired by saving it inactive, never deleted, so old records keep meaning.
+// SaveSkill creates or updates a catalogue entry: a province's administrators their province's
+// additions (the province asked for, else the one they administer), a national administrator the
+// national entries. A code is one entry everywhere: the national entries are refused to a
+// province, and a code another province already uses is taken. An entry is retired by saving it
+// inactive, never deleted, so old records keep meaning.
 func (s *Service) SaveSkill(ctx context.Context, k Skill) (Skill, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+	a := authz.ActorFrom(ctx)
+	if len(a.AdminProvinces()) == 0 && !a.IsNational() {
 		return Skill{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	province, err := s.provinceFor(ctx, a, k.Province, true)
+	if err != nil {
+		return Skill{}, err
+	}
+	k.Province = province
 	if err := k.Validate(); err != nil {
 		return Skill{}, err
 	}
 	now := db.Millis(s.Now())
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, sort_order, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, sort_order = excluded.sort_order, active = excluded.active, updated_at = excluded.updated_at`,
-			k.Code, k.Name, string(k.Kind), k.Order, boolInt(k.Active), now, now); err != nil {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var owner string
+		err := tx.QueryRowContext(ctx, "SELECT province_code FROM outreach_skills WHERE code = ?", k.Code).Scan(&owner)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return apperr.Wrap(err, "find skill")
+		case owner == "" && province != "":
+			return apperr.New(apperr.Forbidden, "outreach.error.skill_national", k.Code)
+		case owner != province:
+			return apperr.InvalidField("code", "outreach.error.skill_code_taken", k.Code)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (province_code, code, name, kind, sort_order, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, sort_order = excluded.sort_order, active = excluded.active, updated_at = excluded.updated_at
+			WHERE outreach_skills.province_code = excluded.province_code`,
+			k.Province, k.Code, k.Name, string(k.Kind), k.Order, boolInt(k.Active), now, now); err != nil {
 			return apperr.Wrap(err, "save skill")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.skill.save", ObjectType: "outreach_skill", ObjectID: k.Code, UnitPath: "/", Detail: k.Name})
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.skill.save", ObjectType: "outreach_skill", ObjectID: k.Code, UnitPath: authz.ProvincePath(k.Province), Detail: k.Name})
 	})
 	s.invalidate()
 	return k, err
+}
+
+// provinceFor decides the province of a new campaign or catalogue entry: the one asked for, else
+// the one province the actor administers; else, with national set, a national entry for a national
+// administrator, and otherwise the deployment's only province. An unknown province is invalid; one
+// the actor may not change is forbidden.
+func (s *Service) provinceFor(ctx context.Context, a *authz.Actor, code string, national bool) (string, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		switch mine := a.AdminProvinces(); {
+		case len(mine) == 1:
+			code = mine[0]
+		case national && a.IsNational():
+			return "", nil
+		default:
+			var list []string
+			rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code FROM units WHERE level = 'province' AND valid_to = '' ORDER BY code LIMIT 2")
+			if err != nil {
+				return "", apperr.Wrap(err, "provinces")
+			}
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					rows.Close()
+					return "", apperr.Wrap(err, "provinces")
+				}
+				list = append(list, c)
+			}
+			rows.Close()
+			if len(list) == 1 && a.AdministersProvince(list[0]) {
+				code = list[0]
+			}
+		}
+	}
+	if code == "" {
+		return "", apperr.InvalidField("province_code", "outreach.error.province_required")
+	}
+	if u, err := s.unit(ctx, code); err != nil || u.Level != "province" {
+		return "", apperr.InvalidField("province_code", "outreach.error.province_unknown", code)
+	}
+	if !a.MayChange(authz.ProvinceObject(code)) {
+		return "", apperr.New(apperr.Forbidden, "outreach.error.province_forbidden")
+	}
+	return code, nil
 }
 
 func boolInt(b bool) int {
@@ -248,19 +321,23 @@ func boolInt(b bool) int {
 	return 0
 }
 
-const campaignColumns = "id, name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, retained_at"
+const campaignColumns = "id, province_code, name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, retained_at"
 
 func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
 	var launch, retained int64
 	var follow int
-	err := row.Scan(&c.ID, &c.Name, &launch, &c.Days, &c.Target, &follow, &c.ConsentVersion, &c.ConsentText, &c.RetentionDays, &retained)
+	err := row.Scan(&c.ID, &c.Province, &c.Name, &launch, &c.Days, &c.Target, &follow, &c.ConsentVersion, &c.ConsentText, &c.RetentionDays, &retained)
 	c.LaunchAt, c.RetainedAt, c.FollowCeremony = db.FromMillis(launch), db.FromMillis(retained), follow == 1
 	return c, err
 }
 
-func (s *Service) listCampaigns(ctx context.Context, q db.Querier) ([]Campaign, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+campaignColumns+" FROM outreach_campaigns ORDER BY id DESC")
+// listCampaigns lists the campaigns that meet cond (every campaign: authz.Cond "1=1"), newest first.
+func (s *Service) listCampaigns(ctx context.Context, q db.Querier, cond authz.Cond) ([]Campaign, error) {
+	if cond.Empty() {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+campaignColumns+" FROM outreach_campaigns WHERE "+cond.SQL+" ORDER BY id DESC", cond.Args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list campaigns")
 	}
@@ -276,15 +353,41 @@ func (s *Service) listCampaigns(ctx context.Context, q db.Querier) ([]Campaign, 
 	return out, rows.Err()
 }
 
-// Campaigns lists every campaign, newest first. Campaigns are public within the province: every
-// signed-in user may see them.
+// Campaigns lists the campaigns of the provinces the actor takes part in (every province's for a
+// national administrator), newest first. Campaigns are public within their province: every
+// signed-in user of it may see them.
 func (s *Service) Campaigns(ctx context.Context) ([]Campaign, error) {
-	return s.listCampaigns(ctx, s.DB.Reader())
+	return s.listCampaigns(ctx, s.DB.Reader(), authz.ActorFrom(ctx).VisibleProvinces("province_code", false))
 }
 
-// FindCampaign returns one campaign.
+// FindCampaign returns one campaign of a province the actor takes part in; another province's is
+// not found.
 func (s *Service) FindCampaign(ctx context.Context, id int64) (Campaign, error) {
-	return findCampaign(ctx, s.DB.Reader(), id)
+	c, err := findCampaign(ctx, s.DB.Reader(), id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if !authz.ActorFrom(ctx).SeesProvince(c.Province, false) {
+		return Campaign{}, apperr.Hidden("outreach.error.campaign_not_found")
+	}
+	return c, nil
+}
+
+// findToChange loads a campaign for a change by the actor: another province's is not found, one
+// the actor reads but may not change (a national administrator's, a district's) is forbidden.
+func findToChange(ctx context.Context, q db.Querier, id int64) (Campaign, error) {
+	c, err := findCampaign(ctx, q, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	a := authz.ActorFrom(ctx)
+	if !a.SeesProvince(c.Province, false) {
+		return Campaign{}, apperr.Hidden("outreach.error.campaign_not_found")
+	}
+	if !a.MayChange(authz.ProvinceObject(c.Province)) {
+		return Campaign{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return c, nil
 }
 
 func findCampaign(ctx context.Context, q db.Querier, id int64) (Campaign, error) {
@@ -295,12 +398,16 @@ func findCampaign(ctx context.Context, q db.Querier, id int64) (Campaign, error)
 	return c, apperr.Wrap(err, "find campaign")
 }
 
-// Current returns the campaign whose window contains now, else the latest one; ok is false when
-// there is no campaign at all.
+// Current returns the province's campaign whose window contains now, else its latest one; ok is
+// false when the province has no campaign at all. Another province's campaigns never count.
 func (s *Service) Current(ctx context.Context, province string) (Campaign, bool, error) {
-	_, cs, err := s.catalog(ctx)
-	if err != nil || len(cs) == 0 {
+	_, all, err := s.catalog(ctx)
+	if err != nil {
 		return Campaign{}, false, err
+	}
+	cs := campaignsOf(all, province)
+	if len(cs) == 0 {
+		return Campaign{}, false, nil
 	}
 	now := s.Now()
 	for _, c := range cs {
@@ -311,24 +418,42 @@ func (s *Service) Current(ctx context.Context, province string) (Campaign, bool,
 	return cs[0], true, nil
 }
 
-// CreateCampaign adds a campaign. Only a province administrator runs campaigns.
+// campaignsOf keeps the campaigns of one province, in their order.
+func campaignsOf(cs []Campaign, province string) []Campaign {
+	var out []Campaign
+	for _, c := range cs {
+		if c.Province == province && province != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// CreateCampaign adds a campaign of a province: the one asked for (c.Province), else the one the
+// actor administers. Only a province's administrators run its campaigns.
 func (s *Service) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
+	a := authz.ActorFrom(ctx)
+	if len(a.AdminProvinces()) == 0 && !a.AdministersUnit("/") {
 		return Campaign{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	province, err := s.provinceFor(ctx, a, c.Province, false)
+	if err != nil {
+		return Campaign{}, err
+	}
+	c.Province = province
 	if err := c.Validate(); err != nil {
 		return Campaign{}, err
 	}
 	now := db.Millis(s.Now())
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_campaigns (name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, db.Millis(c.LaunchAt), c.Days, c.Target, boolInt(c.FollowCeremony),
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO outreach_campaigns (province_code, name, launch_at, days, target, follow_ceremony, consent_version, consent_text, retention_days, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Province, c.Name, db.Millis(c.LaunchAt), c.Days, c.Target, boolInt(c.FollowCeremony),
 			c.ConsentVersion, c.ConsentText, c.RetentionDays, now, now)
 		if err != nil {
 			return apperr.Wrap(err, "insert campaign")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.create", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: "/", Detail: c.Name})
+		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.create", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: authz.ProvincePath(c.Province), Detail: c.Name})
 	})
 	s.invalidate()
 	if err != nil {
@@ -340,11 +465,9 @@ func (s *Service) CreateCampaign(ctx context.Context, c Campaign) (Campaign, err
 // SetLaunch sets (or, with a zero time, clears) a campaign's launch moment. Once records exist the
 // window may not move, as it would turn accepted records into records outside the window.
 func (s *Service) SetLaunch(ctx context.Context, id int64, at time.Time) (Campaign, error) {
-	if !authz.ActorFrom(ctx).IsProvinceAdmin() {
-		return Campaign{}, apperr.New(apperr.Forbidden, "error.forbidden")
-	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := findCampaign(ctx, tx, id); err != nil {
+		c, err := findToChange(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		var n int
@@ -354,7 +477,7 @@ func (s *Service) SetLaunch(ctx context.Context, id int64, at time.Time) (Campai
 		if n > 0 {
 			return apperr.New(apperr.Conflict, "outreach.error.launch_locked", n)
 		}
-		return s.setLaunch(ctx, tx, id, at)
+		return s.setLaunch(ctx, tx, c, at)
 	})
 	s.invalidate()
 	if err != nil {
@@ -363,34 +486,38 @@ func (s *Service) SetLaunch(ctx context.Context, id int64, at time.Time) (Campai
 	return s.FindCampaign(ctx, id)
 }
 
-func (s *Service) setLaunch(ctx context.Context, tx *db.Tx, id int64, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE outreach_campaigns SET launch_at = ?, updated_at = ? WHERE id = ?", db.Millis(at), db.Millis(s.Now()), id); err != nil {
+func (s *Service) setLaunch(ctx context.Context, tx *db.Tx, c Campaign, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE outreach_campaigns SET launch_at = ?, updated_at = ? WHERE id = ?", db.Millis(at), db.Millis(s.Now()), c.ID); err != nil {
 		return apperr.Wrap(err, "set launch")
 	}
-	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.launch", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(id, 10), UnitPath: "/",
+	return audit.Record(ctx, tx, audit.Entry{Action: "outreach.campaign.launch", ObjectType: "outreach_campaign", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: authz.ProvincePath(c.Province),
 		Detail: at.UTC().Format(time.RFC3339)})
 }
 
 // StartFromLaunch is the ceremony's launch hook: inside the ceremony's own transaction it sets the
-// launch of every campaign marked to follow the ceremony that has no records yet.
+// launch of every campaign of the ceremony's province marked to follow the ceremony that has no
+// records yet. Other provinces' campaigns follow their own ceremonies.
 func (s *Service) StartFromLaunch(ctx context.Context, tx *db.Tx, province string, launchAt time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT c.id FROM outreach_campaigns c WHERE c.follow_ceremony = 1
-		AND NOT EXISTS (SELECT 1 FROM outreach_records r WHERE r.campaign_id = c.id)`)
+	if province == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+campaignColumns+` FROM outreach_campaigns c WHERE c.province_code = ? AND c.follow_ceremony = 1
+		AND NOT EXISTS (SELECT 1 FROM outreach_records r WHERE r.campaign_id = c.id)`, province)
 	if err != nil {
 		return apperr.Wrap(err, "campaigns following the ceremony")
 	}
-	var ids []int64
+	var cs []Campaign
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		c, err := scanCampaign(rows)
+		if err != nil {
 			rows.Close()
 			return apperr.Wrap(err, "scan campaign")
 		}
-		ids = append(ids, id)
+		cs = append(cs, c)
 	}
 	rows.Close()
-	for _, id := range ids {
-		if err := s.setLaunch(ctx, tx, id, launchAt); err != nil {
+	for _, c := range cs {
+		if err := s.setLaunch(ctx, tx, c, launchAt); err != nil {
 			return err
 		}
 	}

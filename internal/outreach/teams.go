@@ -74,24 +74,21 @@ func (s *Service) CreateTeam(ctx context.Context, t Team) (Team, error) {
 	return s.FindTeam(ctx, t.ID)
 }
 
-func teamScope(a *authz.Actor) []string {
-	return append(a.AdminUnitPaths(), a.UnitPaths(authz.TeamMember)...)
+// teamScope is where the actor reads teams: the units they administer, a member's own area, every
+// province for a national administrator.
+func teamScope(a *authz.Actor) authz.Scope {
+	return a.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
 }
 
 // ListTeams lists the teams in the actor's area (administered units, or a member's own area), under
 // unitCode when given.
 func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error) {
-	paths := teamScope(authz.ActorFrom(ctx))
-	if len(paths) == 0 {
+	scope := teamScope(authz.ActorFrom(ctx))
+	if scope.Empty() {
 		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	var ors []string
-	var args []any
-	for _, p := range paths {
-		ors = append(ors, "t.unit_path LIKE ?")
-		args = append(args, p+"%")
-	}
-	where := "(" + strings.Join(ors, " OR ") + ")"
+	cond := scope.Units("t.unit_path")
+	where, args := cond.SQL, cond.Args
 	if unitCode != "" {
 		u, err := s.unit(ctx, unitCode)
 		if err != nil {
@@ -127,8 +124,11 @@ func (s *Service) findTeam(ctx context.Context, q db.Querier, id int64) (Team, e
 	var t Team
 	err := q.QueryRowContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path FROM outreach_teams t
 		LEFT JOIN units u ON u.code = t.unit_code WHERE t.id = ?`, id).Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !authz.Under(t.UnitPath, teamScope(authz.ActorFrom(ctx)))) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return Team{}, apperr.New(apperr.NotFound, "outreach.error.team_not_found")
+	}
+	if err == nil && !teamScope(authz.ActorFrom(ctx)).HasUnit(t.UnitPath) {
+		return Team{}, apperr.Hidden("outreach.error.team_not_found")
 	}
 	if err != nil {
 		return Team{}, apperr.Wrap(err, "find team")

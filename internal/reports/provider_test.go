@@ -28,7 +28,7 @@ func TestModuleProviders(t *testing.T) {
 		out := outreach.NewService(d, accounts.NewService(d))
 		defer out.Close()
 		f.svc.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d)},
-			reports.CeremonyProvider{Svc: ceremony.NewService(d, units.NewService(d), events.New(d, nil), "51")})
+			reports.CeremonyProvider{Svc: ceremony.NewService(d, units.NewService(d), events.New(d, nil))})
 		communes, _ := units.NewService(d).List(sys, units.Filter{ParentCode: "535", Limit: 1})
 		if _, err := out.CreateTeam(sys, outreach.Team{Name: "Tổ CNS cộng đồng số 1", UnitCode: communes[0].Code}); err != nil {
 			t.Fatal(err)

@@ -43,6 +43,7 @@ func (g *gen) ceremony(ctx context.Context) error {
 		starts = time.Date(y, m, d, 0, 0, 0, 0, ceremony.VietnamTime)
 	}
 	c, err := g.s.Ceremony.Create(ctx, ceremony.Ceremony{
+		Province: g.o.ProvinceCode,
 		Title:    "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi",
 		StartsAt: starts, Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh",
 		VCProvider: "Hệ thống hội nghị truyền hình tỉnh", RoomLink: "https://hop.quangngai.gov.vn/le-phat-dong",

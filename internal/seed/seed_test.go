@@ -38,7 +38,7 @@ func services(t *testing.T, d *db.DB) Services {
 	if err := out.SeedSkills(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cer := ceremony.NewService(d, u, events.New(d, nil), "51")
+	cer := ceremony.NewService(d, u, events.New(d, nil))
 	rs := reports.NewService(d, u)
 	rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d)}, reports.CeremonyProvider{Svc: cer})
 	return Services{DB: d, Units: u, Orgs: orgs.NewService(d), Accounts: acc, Ceremony: cer, Reports: rs}

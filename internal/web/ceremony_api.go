@@ -13,6 +13,9 @@ import (
 
 // ceremonyInput is the JSON of a new ceremony; times are RFC 3339.
 type ceremonyInput struct {
+	// Province is the code of the province holding the ceremony; empty, the one province the
+	// caller administers.
+	Province   string `json:"province_code"`
 	Title      string `json:"title"`
 	StartsAt   string `json:"starts_at"`
 	Venue      string `json:"venue"`
@@ -62,7 +65,7 @@ func (s *Server) apiCreateCeremony(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	c, err := s.Ceremony.Create(r.Context(), ceremony.Ceremony{Title: in.Title, StartsAt: starts, Venue: in.Venue, VCProvider: in.VCProvider, RoomLink: in.RoomLink, LivestreamURL: in.LivestreamURL, Steps: steps})
+	c, err := s.Ceremony.Create(r.Context(), ceremony.Ceremony{Province: in.Province, Title: in.Title, StartsAt: starts, Venue: in.Venue, VCProvider: in.VCProvider, RoomLink: in.RoomLink, LivestreamURL: in.LivestreamURL, Steps: steps})
 	if err != nil {
 		return err
 	}

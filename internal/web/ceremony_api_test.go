@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // sseEvent is one event read from a text/event-stream.
@@ -265,11 +267,11 @@ func (e *env) ceremony() ceremonyFixture {
 		return e.cer
 	}
 	svc := e.web.Ceremony
-	c, err := svc.Create(e.sys, ceremony.Ceremony{Title: "Lễ phát động thử", StartsAt: time.Now().Add(10 * time.Minute)})
+	c, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động thử", StartsAt: time.Now().Add(10 * time.Minute)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	f, err := svc.Create(e.sys, ceremony.Ceremony{Title: "Lễ phát động sau", StartsAt: time.Now().Add(10 * 24 * time.Hour)})
+	f, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động sau", StartsAt: time.Now().Add(10 * 24 * time.Hour)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -319,8 +321,18 @@ var (
 	// baToPointPeople may touch Ba Tơ's district bridge point: the province, Ba Tơ's
 	// administrators and the point's operator.
 	baToPointPeople = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "bridge_operator": ok})
-	// ceremonyStaff are those with bridge points in scope (administrators of units, operators).
-	ceremonyStaff = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "bridge_operator": ok})
+	// baToPointReaders read it: its people and the national administrator.
+	baToPointReaders = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "bridge_operator": ok, "national_admin": ok})
+	// ceremonyStaff are those with bridge points in scope (administrators of units, operators)
+	// and the national administrator, who reads every province's control room.
+	ceremonyStaff = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "bridge_operator": ok,
+		"national_admin": ok})
+	// ceremonyReaders read Quảng Ngãi's ceremony: its people and the national administrator; to
+	// Hà Nội's administrator it does not exist.
+	ceremonyReaders = expect(ok, map[string]outcome{"anonymous": anon, "province_admin_hanoi": deny})
+	// provinceAdmins are the administrators of a province, each acting in their own (a new
+	// ceremony or campaign is Hà Nội's when Hà Nội's administrator creates it).
+	provinceAdmins = expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok})
 )
 
 func ceremonyMatrixCases() []matrixCase {
@@ -336,8 +348,8 @@ func ceremonyMatrixCases() []matrixCase {
 		{"GET /api/v1/ceremonies", func(e *env, _ string) (string, string) { return "/api/v1/ceremonies", "" }, signedIn},
 		{"POST /api/v1/ceremonies", func(e *env, _ string) (string, string) {
 			return "/api/v1/ceremonies", `{"title":"Lễ thử","starts_at":"2030-07-15T08:00:00+07:00"}`
-		}, provinceOnly},
-		{"GET /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) { return cer(e, ""), "" }, signedIn},
+		}, provinceAdmins},
+		{"GET /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) { return cer(e, ""), "" }, ceremonyReaders},
 		{"PATCH /api/v1/ceremonies/{id}", func(e *env, _ string) (string, string) {
 			return cer(e, ""), `{"livestream_url":"https://www.youtube.com/live/lantoa"}`
 		}, provinceOnly},
@@ -353,13 +365,13 @@ func ceremonyMatrixCases() []matrixCase {
 		// Live events: administrators of units and operators; not learners, team members or
 		// organisation administrators.
 		{"GET /api/v1/ceremonies/{id}/events", func(e *env, _ string) (string, string) { return cer(e, "/events"), "" }, ceremonyStaff},
-		{"GET /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) { return cer(e, "/rehearsals"), "" }, signedIn},
+		{"GET /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) { return cer(e, "/rehearsals"), "" }, ceremonyReaders},
 		{"POST /api/v1/ceremonies/{id}/rehearsals", func(e *env, _ string) (string, string) {
 			return cer(e, "/rehearsals"), `{"starts_at":"2030-07-14T15:00:00+07:00","note":"Tổng duyệt"}`
 		}, provinceOnly},
 		{"POST /api/v1/ceremonies/{id}/bridge-points/generate", func(e *env, _ string) (string, string) { return cer(e, "/bridge-points/generate"), `{}` }, provinceOnly},
-		{"GET /api/v1/ceremonies/{id}/bridge-points", func(e *env, _ string) (string, string) { return cer(e, "/bridge-points"), "" }, signedIn},
-		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}", func(e *env, _ string) (string, string) { return point(e, ""), "" }, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/bridge-points", func(e *env, _ string) (string, string) { return cer(e, "/bridge-points"), "" }, ceremonyReaders},
+		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}", func(e *env, _ string) (string, string) { return point(e, ""), "" }, baToPointReaders},
 		{"PATCH /api/v1/ceremonies/{id}/bridge-points/{pid}", func(e *env, _ string) (string, string) {
 			return point(e, ""), `{"address":"Hội trường UBND huyện Ba Tơ","room_link":"","contact_name":"","contact_phone":"","expected":{"district_leaders":4}}`
 		}, baToPointPeople},
@@ -381,7 +393,7 @@ func ceremonyMatrixCases() []matrixCase {
 			e.resetChases()
 			return cer(e, "/chase"), `{"district":"535"}`
 		}, baToAdmins},
-		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) { return point(e, "/delegates"), "" }, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) { return point(e, "/delegates"), "" }, baToPointReaders},
 		{"POST /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates", func(e *env, _ string) (string, string) {
 			return point(e, "/delegates"), `{"full_name":"Trần Thị Hoa","position":"Phó Chủ tịch UBND huyện","organisation":"","group":"district_leaders","phone":""}`
 		}, baToPointPeople},
@@ -396,11 +408,145 @@ func ceremonyMatrixCases() []matrixCase {
 		{"GET /api/v1/ceremonies/{id}/delegates/{did}/invitation.pdf", func(e *env, _ string) (string, string) {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d/invitation.pdf", d.CeremonyID, d.ID), ""
-		}, baToPointPeople},
+		}, baToPointReaders},
 		{"POST /api/v1/ceremonies/{id}/checkin", func(e *env, _ string) (string, string) {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/api/v1/ceremonies/%d/checkin", d.CeremonyID), fmt.Sprintf(`{"token":%q}`, d.Token)
 		}, baToPointPeople},
 		{"GET /api/v1/ceremonies/{id}/attendance.xlsx", func(e *env, _ string) (string, string) { return cer(e, "/attendance.xlsx"), "" }, ceremonyStaff},
 	}
+}
+
+// Two provinces on one server: Hà Nội's administrator creates, prepares and launches Hà Nội's own
+// ceremony through the API and reaches nothing of Quảng Ngãi's; the national administrator reads
+// both and launches neither; each province's screens hear their own launch only.
+func TestCeremonyAcrossProvinces(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		hn, qn, nat := e.tokens["province_admin_hanoi"], e.tokens["province_admin"], e.tokens["national_admin"]
+		qnID := e.ceremony().id
+		starts := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
+		create := func(token string, body map[string]string) (int, ceremony.Ceremony) {
+			var c ceremony.Ceremony
+			return e.json("POST", "/api/v1/ceremonies", token, body, &c), c
+		}
+		for _, c := range []struct {
+			name, token, province string
+			want                  int
+		}{{"Hà Nội for Quảng Ngãi", hn, "51", 403}, {"Hà Nội for an unknown code", hn, "99", 422}, {"Hà Nội for a district", hn, "001", 422},
+			{"national", nat, "", 403}, {"national for Hà Nội", nat, "01", 403}, {"Quảng Ngãi for Hà Nội", qn, "01", 403}} {
+			if code, _ := create(c.token, map[string]string{"province_code": c.province, "title": "Lễ thử", "starts_at": starts}); code != c.want {
+				t.Errorf("%s: %d, want %d", c.name, code, c.want)
+			}
+		}
+		code, hnCer := create(hn, map[string]string{"title": "Lễ phát động Phong trào chuyển đổi số thành phố Hà Nội", "starts_at": starts})
+		if code != 201 || hnCer.Province != "01" {
+			t.Fatalf("Hà Nội's ceremony: %d %+v", code, hnCer)
+		}
+		base := fmt.Sprintf("/api/v1/ceremonies/%d", hnCer.ID)
+		// Its points come from Hà Nội's tree (the test server holds two of its districts).
+		var gen ceremony.GenerateResult
+		if code := e.json("POST", base+"/bridge-points/generate", hn, map[string]any{}, &gen); code != 200 {
+			t.Fatalf("generate: %d", code)
+		}
+		want := 1
+		for _, dist := range []string{"001", "002"} {
+			n, _ := e.units.Count(e.sys, units.Filter{ParentCode: dist})
+			want += 1 + n
+		}
+		if gen.Total != want || gen.Added != want {
+			t.Fatalf("Hà Nội's points: %+v, want %d", gen, want)
+		}
+		// Listings: each province its own, the national administrator both.
+		listed := func(token string) map[int64]bool {
+			var l struct {
+				Items []ceremony.Ceremony `json:"items"`
+			}
+			if code := e.json("GET", "/api/v1/ceremonies", token, nil, &l); code != 200 {
+				t.Fatalf("list: %d", code)
+			}
+			out := map[int64]bool{}
+			for _, c := range l.Items {
+				out[c.ID] = true
+			}
+			return out
+		}
+		if l := listed(hn); !l[hnCer.ID] || l[qnID] {
+			t.Errorf("Hà Nội lists %v", l)
+		}
+		if l := listed(qn); l[hnCer.ID] || !l[qnID] {
+			t.Errorf("Quảng Ngãi lists %v", l)
+		}
+		if l := listed(nat); !l[hnCer.ID] || !l[qnID] {
+			t.Errorf("national lists %v", l)
+		}
+		// Quảng Ngãi's ceremony does not exist for Hà Nội, screens included; the national
+		// administrator reads it and may not launch it.
+		qnBase := fmt.Sprintf("/api/v1/ceremonies/%d", qnID)
+		for _, c := range []struct{ method, path, token string }{{"GET", qnBase, hn}, {"POST", qnBase + "/launch", hn}, {"PATCH", qnBase, hn},
+			{"GET", qnBase + "/bridge-points", hn}} {
+			if resp, b := e.do(c.method, c.path, c.token, "application/json", "{}"); resp.StatusCode != 404 {
+				t.Errorf("Hà Nội %s %s: %d %s", c.method, c.path, resp.StatusCode, b)
+			}
+		}
+		if s := openStream(t, e.srv.URL+qnBase+"/events", hn, ""); s.resp.StatusCode != 404 {
+			t.Errorf("Hà Nội's screen on Quảng Ngãi's stream: %d", s.resp.StatusCode)
+		}
+		if resp, b := e.do("POST", qnBase+"/launch", nat, "application/json", "{}"); resp.StatusCode != 403 {
+			t.Errorf("national launch: %d %s", resp.StatusCode, b)
+		}
+		for _, path := range []string{qnBase, qnBase + "/bridge-points", qnBase + "/attendance.xlsx", fmt.Sprintf("/ceremonies/%d/control", qnID), fmt.Sprintf("/ceremonies/%d/readiness", qnID)} {
+			if resp, _ := e.do("GET", path, nat, "", ""); resp.StatusCode != 200 {
+				t.Errorf("national GET %s: %d", path, resp.StatusCode)
+			}
+		}
+		denials, _ := audit.List(e.sys, d.Reader(), audit.Filter{Action: "access.denied"})
+		probed := false
+		for _, en := range denials {
+			probed = probed || en.UnitPath == "/01/" && strings.Contains(en.Detail, qnBase+"/launch")
+		}
+		if !probed {
+			t.Errorf("Hà Nội's probe of Quảng Ngãi's launch is not audited: %+v", denials)
+		}
+
+		// Each province's screen names its province and hears its own launch only.
+		for _, c := range []struct {
+			id          int64
+			token, want string
+		}{{hnCer.ID, hn, "thành phố Hà Nội"}, {qnID, nat, "tỉnh Quảng Ngãi"}, {qnID, qn, "tỉnh Quảng Ngãi"}} {
+			motto := `<p class="launched-sub">Phong trào Chuyển đổi số ` + c.want + ` chính thức được phát động!</p>`
+			if resp, b := e.do("GET", fmt.Sprintf("/ceremonies/%d/screen", c.id), c.token, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), motto) {
+				t.Errorf("screen of %d: %d, no %q", c.id, resp.StatusCode, motto)
+			}
+		}
+		hnScreen := openStream(t, e.srv.URL+base+"/events", hn, "")
+		qnScreen := openStream(t, e.srv.URL+qnBase+"/events", qn, "")
+		hnScreen.waitClock(t)
+		qnScreen.waitClock(t)
+		var launched struct {
+			LaunchAt string `json:"launch_at"`
+		}
+		if code := e.json("POST", base+"/launch", hn, map[string]any{}, &launched); code != 200 {
+			t.Fatalf("Hà Nội's launch: %d", code)
+		}
+		if ev := hnScreen.next(t); ev.Name != "launch" || !strings.Contains(ev.Data, launched.LaunchAt) {
+			t.Fatalf("Hà Nội's screen got %+v", ev)
+		}
+		if code := e.json("POST", qnBase+"/step", qn, map[string]int{"step": 1}, nil); code != 200 {
+			t.Fatalf("step: %d", code)
+		}
+		if ev := qnScreen.next(t); ev.Name != "step" {
+			t.Fatalf("Quảng Ngãi's screen got %+v", ev)
+		}
+		// The new ceremony form names the viewer's province.
+		if _, b := e.do("GET", "/ceremonies", hn, "", ""); !strings.Contains(string(b), `value="Lễ phát động Phong trào chuyển đổi số thành phố Hà Nội"`) {
+			t.Errorf("Hà Nội's new ceremony form: %.400s", b)
+		}
+		if _, b := e.do("GET", "/ceremonies", qn, "", ""); !strings.Contains(string(b), `value="Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi"`) {
+			t.Errorf("Quảng Ngãi's new ceremony form")
+		}
+		if _, b := e.do("GET", "/ceremonies", nat, "", ""); strings.Contains(string(b), `id="ceremony-form"`) || !strings.Contains(string(b), `data-province="01"`) {
+			t.Errorf("national list: a form, or no province column")
+		}
+	})
 }

@@ -54,7 +54,10 @@ type readinessData struct {
 	Counts    ceremony.Counts
 	// ChaseEveryMin is the minimum interval between two chases of one point, in minutes.
 	ChaseEveryMin int
-	now           time.Time
+	// Chaser tells whether the viewer chases points (administrators of units); a national
+	// administrator reads the page without its buttons.
+	Chaser bool
+	now    time.Time
 }
 
 // DistrictName names the district of a point.
@@ -77,10 +80,11 @@ func (s *Server) renderReadiness(w http.ResponseWriter, r *http.Request, distric
 	if err != nil {
 		return err
 	}
-	if len(authz.ActorFrom(r.Context()).AdminUnitPaths()) == 0 {
+	actor := authz.ActorFrom(r.Context())
+	if len(actor.AdminUnitPaths()) == 0 && !actor.IsNational() {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	data := readinessData{ceremonyPage: p, District: district, ChaseEveryMin: int(ceremony.ChaseEvery.Minutes())}
+	data := readinessData{ceremonyPage: p, District: district, ChaseEveryMin: int(ceremony.ChaseEvery.Minutes()), Chaser: len(actor.AdminUnitPaths()) > 0}
 	data.now = s.Now()
 	data.Title = p.T("ceremony.chase.title") + " · " + p.C.Title
 	if data.Districts, err = s.Ceremony.ListPoints(r.Context(), p.C.ID, ceremony.PointFilter{Level: ceremony.District}); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
-	"github.com/lantoa/lantoa/internal/platform/authz"
 )
 
 // The programme page: a province administrator edits the ceremony's fields, its programme (add,
@@ -23,12 +22,12 @@ type ceremonyEditData struct {
 }
 
 func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, formErr error) error {
-	if !authz.ActorFrom(r.Context()).IsProvinceAdmin() {
-		return apperr.New(apperr.Forbidden, "error.forbidden")
-	}
 	p, err := s.loadCeremonyPage(r, "")
 	if err != nil {
 		return err
+	}
+	if !p.CanManage {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	data := ceremonyEditData{ceremonyPage: p}
 	data.Title = p.T("ceremony.edit.title") + " · " + p.C.Title
@@ -144,7 +143,7 @@ func (s *Server) ceremonyLeaderAddSubmit(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	uid, err := s.Ceremony.LeaderID(r.Context(), r.PostFormValue("username"))
+	uid, err := s.Ceremony.LeaderID(r.Context(), id, r.PostFormValue("username"))
 	if err != nil {
 		return s.renderCeremonyEdit(w, r, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // ceremonyPage is what every ceremony page shares: the ceremony, the viewer's powers over it and
@@ -19,8 +20,12 @@ type ceremonyPage struct {
 	// LastEventID is the latest live event when the page was rendered; the page's stream starts
 	// after it, so nothing between render and connection is lost.
 	LastEventID int64
-	CanManage   bool
-	CanLaunch   bool
+	// CanManage: the viewer administers the ceremony's province (edits it, generates its points).
+	CanManage bool
+	// ReadsAll: the viewer reads every point of the ceremony (its province's administrators, a
+	// national administrator), not only their own district's, commune's or point's.
+	ReadsAll  bool
+	CanLaunch bool
 	// CanWatch tells whether the viewer may follow the live events (screen, control room).
 	CanWatch bool
 	// LaunchAtMs is the launch moment in Unix ms (0 before the launch), for the page's script.
@@ -78,7 +83,15 @@ func (s *Server) loadCeremonyPage(r *http.Request, titleKey string) (ceremonyPag
 		return ceremonyPage{}, apperr.Wrap(err, "last event")
 	}
 	actor := authz.ActorFrom(r.Context())
-	p := ceremonyPage{Page: s.newPage(r, titleKey), C: c, LastEventID: last, CanManage: actor.IsProvinceAdmin(), CanLaunch: ceremony.MayLaunch(actor, c), CanWatch: ceremony.MayWatch(actor, c)}
+	manage := actor.MayChange(authz.ProvinceObject(c.Province))
+	p := ceremonyPage{Page: s.newPage(r, titleKey), C: c, LastEventID: last, CanManage: manage, ReadsAll: manage || actor.IsNational(),
+		CanLaunch: ceremony.MayLaunch(actor, c), CanWatch: ceremony.MayWatch(actor, c)}
+	// The pages of a ceremony are about its province, whoever looks at them (a national
+	// administrator's own pages are about none): its name comes from the unit tree.
+	p.Province, p.ProvinceName = c.Province, ""
+	if prov, ok := s.provinces.find(r.Context(), c.Province); ok {
+		p.ProvinceName = prov.Name
+	}
 	if c.Launched() {
 		p.LaunchAtMs = c.LaunchAt.UnixMilli()
 	}
@@ -89,7 +102,17 @@ func (s *Server) loadCeremonyPage(r *http.Request, titleKey string) (ceremonyPag
 type ceremonyListData struct {
 	Page
 	Ceremonies []ceremony.Ceremony
-	CanCreate  bool
+	// Provinces are those the viewer may create a ceremony for (the provinces they administer);
+	// none hides the form, several show a choice.
+	Provinces []units.Unit
+	// Names names the provinces of the listed ceremonies, shown when they are several (a national
+	// administrator's list).
+	Names     map[string]string
+	Several   bool
+	NewTitle  string
+	NewVenue  string
+	Selected  string
+	CanCreate bool
 }
 
 func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +120,33 @@ func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := ceremonyListData{Page: s.newPage(r, "ceremony.title"), Ceremonies: list, CanCreate: authz.ActorFrom(r.Context()).IsProvinceAdmin()}
+	actor := authz.ActorFrom(r.Context())
+	data := ceremonyListData{Page: s.newPage(r, "ceremony.title"), Ceremonies: list, Names: map[string]string{}}
+	for _, p := range s.provinces.all(r.Context()) {
+		if actor.MayChange(authz.ProvinceObject(p.Code)) {
+			data.Provinces = append(data.Provinces, p)
+		}
+	}
+	data.CanCreate = len(data.Provinces) > 0
+	// The new ceremony's defaults name the province it is for: the page's, else the first the
+	// viewer administers.
+	prov, ok := s.provinces.find(r.Context(), data.Province)
+	if (!ok || !actor.MayChange(authz.ProvinceObject(prov.Code))) && data.CanCreate {
+		prov, ok = data.Provinces[0], true
+	}
+	if ok {
+		data.Selected = prov.Code
+		data.NewTitle = data.T("ceremony.default.title", units.InSentence(prov.Name))
+		data.NewVenue = data.T("ceremony.default.venue", units.InSentence(prov.Name))
+	}
+	seen := map[string]bool{}
+	for _, c := range list {
+		seen[c.Province] = true
+		if p, ok := s.provinces.find(r.Context(), c.Province); ok {
+			data.Names[c.Province] = units.PlaceName(p.Name)
+		}
+	}
+	data.Several = len(seen) > 1 || actor.IsNational()
 	return s.render(w, r, http.StatusOK, "ceremony_list", &data)
 }
 
@@ -150,7 +199,7 @@ func (s *Server) controlRoomPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := authz.ActorFrom(r.Context())
-	if len(actor.AdminUnitPaths()) == 0 {
+	if len(actor.AdminUnitPaths()) == 0 && !actor.IsNational() {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	data := controlData{ceremonyPage: p, District: r.URL.Query().Get("district"), LostAfterMs: ceremony.LostAfter.Milliseconds()}

@@ -26,9 +26,18 @@ func outreachQueryID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// apiOutreachSkills lists the catalogue of skills and platforms (inactive entries with ?all=1).
+// apiOutreachSkills lists the catalogue of skills and platforms of a province (?province=CODE, else
+// the request's province): the national entries and the province's own; inactive entries with
+// ?all=1.
 func (s *Server) apiOutreachSkills(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Outreach.Skills(r.Context(), r.URL.Query().Get("all") == "1")
+	province := strings.TrimSpace(r.URL.Query().Get("province"))
+	if len(province) > 10 {
+		return apperr.InvalidField("province", "error.query_long")
+	}
+	if province == "" {
+		province = s.requestProvince(r)
+	}
+	list, err := s.Outreach.Skills(r.Context(), province, r.URL.Query().Get("all") == "1")
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,12 @@ func (s *Server) outreachFormPage(w http.ResponseWriter, r *http.Request) error 
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
-	skills, err := s.Outreach.Skills(ctx, false)
+	// The member's catalogue: the national entries and their province's.
+	province := ""
+	if roots := a.UnitPaths(authz.TeamMember); len(roots) > 0 {
+		province = authz.ProvinceOfPath(roots[0])
+	}
+	skills, err := s.Outreach.Skills(ctx, province, false)
 	if err != nil {
 		return err
 	}
@@ -165,6 +170,10 @@ type outreachProgressData struct {
 	Campaign  int64
 	Crumbs    []units.Unit
 	Computed  string
+	// Provinces, when set, are offered to a national administrator who named no unit.
+	Provinces []units.Unit
+	// Records: the viewer reads guidance records (not a national administrator).
+	Records bool
 }
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
@@ -173,19 +182,34 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	actor := authz.ActorFrom(r.Context())
+	if unit == "" && actor.IsNational() {
+		// A national administrator reads every province: the page's province, when there is one,
+		// else the choice of a province.
+		if unit = s.requestProvince(r); unit == "" {
+			data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), Provinces: s.provinces.all(r.Context())}
+			return s.render(w, r, http.StatusOK, "outreach_progress", &data)
+		}
+	}
 	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
 	if err != nil {
 		return err
 	}
 	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Code, Campaign: p.Campaign.ID,
-		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64)}
-	if data.Campaigns, err = s.Outreach.Campaigns(r.Context()); err != nil {
+		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember)}
+	all, err := s.Outreach.Campaigns(r.Context())
+	if err != nil {
 		return err
 	}
+	for _, c := range all {
+		if c.Province == p.Campaign.Province {
+			data.Campaigns = append(data.Campaigns, c)
+		}
+	}
 	if u, err := s.Units.Find(r.Context(), p.Unit.Code); err == nil {
-		scope := append(authz.ActorFrom(r.Context()).AdminUnitPaths(), authz.ActorFrom(r.Context()).UnitPaths(authz.TeamMember)...)
+		scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
 		for _, code := range u.Ancestors() {
-			if a, err := s.Units.Find(r.Context(), code); err == nil && authz.Under(a.Path, scope) {
+			if a, err := s.Units.Find(r.Context(), code); err == nil && scope.HasUnit(a.Path) {
 				data.Crumbs = append(data.Crumbs, a)
 			}
 		}
@@ -286,7 +310,9 @@ func (s *Server) renderOutreachTeams(w http.ResponseWriter, r *http.Request, for
 		return err
 	}
 	data := outreachTeamsData{Page: s.newPage(r, "outreach.teams.title"), Teams: list, Form: form}
-	if authz.ActorFrom(r.Context()).IsAdmin() {
+	// The form to create a team: for the administrators of units (a national administrator reads
+	// the teams and creates none).
+	if len(authz.ActorFrom(r.Context()).AdminUnitPaths()) > 0 {
 		all, err := s.adminUnits(r)
 		if err != nil {
 			return err
@@ -316,6 +342,8 @@ func (s *Server) outreachRenderForm(w http.ResponseWriter, r *http.Request, name
 		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict && ae.Kind != apperr.NotFound {
 			return formErr
 		}
+		// A refusal shown on the page is audited as writeError audits it.
+		s.auditDenial(r, formErr)
 		p.Error = p.T(ae.Key, ae.Args...)
 		for _, d := range ae.Details {
 			p.Error += fmt.Sprintf(" · %s %d: %s", p.T("outreach.error.line"), d.Line, p.T(d.Key, d.Args...))
@@ -424,6 +452,19 @@ type outreachAdminData struct {
 	Today     string
 	Result    *outreach.SubjectResult
 	Now       string
+	// Names names the provinces of the campaigns, shown when they are several (a national
+	// administrator's page).
+	Names   map[string]string
+	Several bool
+	// Requests: the viewer handles citizens' requests (administrators of units; not a national
+	// administrator, who reads no citizen's data).
+	Requests bool
+}
+
+// MayChange tells whether the viewer changes the campaigns and catalogue entries of province
+// ("" national).
+func (d outreachAdminData) MayChange(province string) bool {
+	return d.Actor.MayChange(authz.ProvinceObject(province))
 }
 
 func (s *Server) outreachAdminPage(w http.ResponseWriter, r *http.Request) error {
@@ -435,13 +476,23 @@ func (s *Server) renderOutreachAdmin(w http.ResponseWriter, r *http.Request, res
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	data := outreachAdminData{Page: s.newPage(r, "outreach.admin.title"), Result: result,
-		Today: s.Now().In(vietnamTime).Format("2006-01-02"), Now: s.Now().In(vietnamTime).Format("2006-01-02T15:04")}
+	actor := authz.ActorFrom(r.Context())
+	data := outreachAdminData{Page: s.newPage(r, "outreach.admin.title"), Result: result, Names: map[string]string{},
+		Today: s.Now().In(vietnamTime).Format("2006-01-02"), Now: s.Now().In(vietnamTime).Format("2006-01-02T15:04"),
+		Requests: len(actor.AdminUnitPaths()) > 0}
 	var err error
 	if data.Campaigns, err = s.Outreach.Campaigns(r.Context()); err != nil {
 		return err
 	}
-	if data.Skills, err = s.Outreach.Skills(r.Context(), true); err != nil {
+	seen := map[string]bool{}
+	for _, c := range data.Campaigns {
+		seen[c.Province] = true
+		if p, ok := s.provinces.find(r.Context(), c.Province); ok {
+			data.Names[c.Province] = units.PlaceName(p.Name)
+		}
+	}
+	data.Several = len(seen) > 1 || actor.IsNational()
+	if data.Skills, err = s.Outreach.Skills(r.Context(), data.Province, true); err != nil {
 		return err
 	}
 	if len(message) > 0 {
@@ -474,7 +525,7 @@ func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) 
 	days, _ := strconv.Atoi(r.PostFormValue("days"))
 	target, _ := strconv.Atoi(r.PostFormValue("target"))
 	retention, _ := strconv.Atoi(r.PostFormValue("retention_days"))
-	c := outreach.Campaign{Name: r.PostFormValue("name"), LaunchAt: launch, Days: days, Target: target, FollowCeremony: r.PostFormValue("follow_ceremony") == "1",
+	c := outreach.Campaign{Province: strings.TrimSpace(r.PostFormValue("province_code")), Name: r.PostFormValue("name"), LaunchAt: launch, Days: days, Target: target, FollowCeremony: r.PostFormValue("follow_ceremony") == "1",
 		ConsentVersion: strings.TrimSpace(r.PostFormValue("consent_version")), ConsentText: strings.TrimSpace(r.PostFormValue("consent_text")), RetentionDays: retention}
 	if _, err := s.Outreach.CreateCampaign(r.Context(), c); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
@@ -505,7 +556,7 @@ func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) er
 func (s *Server) outreachSkillSubmit(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	order, _ := strconv.Atoi(r.PostFormValue("order"))
-	k := outreach.Skill{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
+	k := outreach.Skill{Province: strings.TrimSpace(r.PostFormValue("province_code")), Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
 		Active: r.PostFormValue("active") == "1"}
 	if _, err := s.Outreach.SaveSkill(r.Context(), k); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)

@@ -30,7 +30,7 @@ func newOutreach(t testing.TB, e *env, d *db.DB) *outreach.Service {
 	if err := o.SeedSkills(e.sys); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.CreateCampaign(e.sys, outreach.Campaign{Name: "Ra quân thử", LaunchAt: time.Now().Add(-time.Hour)}); err != nil {
+	if _, err := o.CreateCampaign(e.sys, outreach.Campaign{Province: "51", Name: "Ra quân thử", LaunchAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	return o
@@ -82,26 +82,35 @@ func (e *env) baToTeam() outreach.Team {
 
 func outreachMatrixCases() []matrixCase {
 	memberOnly := expect(deny, map[string]outcome{"anonymous": anon, "team_member": ok})
-	adminsAndMembers := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "team_member": ok})
+	// Scoped lists: every administrator of units gets their own part (Hà Nội's administrator an
+	// empty one); the national administrator reads teams and figures but no citizen's record.
+	recordLists := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "team_member": ok,
+		"province_admin_hanoi": ok})
+	teamLists := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "team_member": ok,
+		"province_admin_hanoi": ok, "national_admin": ok})
 	baToAndMember := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok})
+	baToTeamReaders := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok, "national_admin": ok})
+	baToReaders := expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "national_admin": ok})
+	// The national catalogue: its entries are the national administrator's to change.
+	nationalOnly := expect(deny, map[string]outcome{"anonymous": anon, "national_admin": ok})
 	return []matrixCase{
 		{"GET /api/v1/outreach/skills", func(e *env, _ string) (string, string) { return "/api/v1/outreach/skills", "" }, public},
 		{"POST /api/v1/outreach/skills", func(e *env, _ string) (string, string) {
 			return "/api/v1/outreach/skills", `{"code":"so_suc_khoe","name":"Sổ sức khỏe điện tử","kind":"platform","order":11,"active":true}`
-		}, provinceOnly},
+		}, nationalOnly},
 		{"GET /api/v1/outreach/campaigns", func(e *env, _ string) (string, string) { return "/api/v1/outreach/campaigns", "" }, signedIn},
 		{"POST /api/v1/outreach/campaigns", func(e *env, role string) (string, string) {
 			return "/api/v1/outreach/campaigns", fmt.Sprintf(`{"name":"Đợt %s","follow_ceremony":true}`, role)
-		}, provinceOnly},
+		}, provinceAdmins},
 		{"POST /api/v1/outreach/campaigns/{id}/launch", func(e *env, role string) (string, string) {
-			c, err := e.outreach.CreateCampaign(e.sys, outreach.Campaign{Name: "Đợt chờ " + role})
+			c, err := e.outreach.CreateCampaign(e.sys, outreach.Campaign{Province: "51", Name: "Đợt chờ " + role})
 			if err != nil {
 				e.t.Fatal(err)
 			}
 			return fmt.Sprintf("/api/v1/outreach/campaigns/%d/launch", c.ID), `{"launch_at":"2023-07-05T01:00:00Z"}`
 		}, provinceOnly},
 		{"POST /api/v1/outreach/records", func(e *env, _ string) (string, string) { return "/api/v1/outreach/records", e.recordBody("0905123123") }, memberOnly},
-		{"GET /api/v1/outreach/records", func(e *env, _ string) (string, string) { return "/api/v1/outreach/records", "" }, adminsAndMembers},
+		{"GET /api/v1/outreach/records", func(e *env, _ string) (string, string) { return "/api/v1/outreach/records", "" }, recordLists},
 		{"GET /api/v1/outreach/records/{id}", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/outreach/records/%d", e.memberRecord("0977000111").ID), ""
 		}, baToAndMember},
@@ -110,15 +119,15 @@ func outreachMatrixCases() []matrixCase {
 				e.nextUUID(), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 		}, memberOnly},
 		{"GET /api/v1/outreach/visits", func(e *env, _ string) (string, string) { return "/api/v1/outreach/visits?limit=20", "" }, memberOnly},
-		{"GET /api/v1/outreach/progress", func(e *env, _ string) (string, string) { return "/api/v1/outreach/progress?unit=535", "" }, baToAdmins},
+		{"GET /api/v1/outreach/progress", func(e *env, _ string) (string, string) { return "/api/v1/outreach/progress?unit=535", "" }, baToReaders},
 		{"GET /api/v1/outreach/me", func(e *env, _ string) (string, string) { return "/api/v1/outreach/me", "" }, memberOnly},
-		{"GET /api/v1/outreach/teams", func(e *env, _ string) (string, string) { return "/api/v1/outreach/teams", "" }, adminsAndMembers},
+		{"GET /api/v1/outreach/teams", func(e *env, _ string) (string, string) { return "/api/v1/outreach/teams", "" }, teamLists},
 		{"POST /api/v1/outreach/teams", func(e *env, role string) (string, string) {
 			return "/api/v1/outreach/teams", fmt.Sprintf(`{"name":"Tổ %s","unit_code":%q}`, role, e.baToCommune)
 		}, baToAdmins},
 		{"GET /api/v1/outreach/teams/{id}", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/outreach/teams/%d", e.baToTeam().ID), ""
-		}, baToAndMember},
+		}, baToTeamReaders},
 		{"POST /api/v1/outreach/teams/{id}/members", func(e *env, _ string) (string, string) {
 			u := e.fresh(accounts.NewUser{Role: authz.TeamMember, UnitCode: e.baToCommune})
 			return fmt.Sprintf("/api/v1/outreach/teams/%d/members", e.baToTeam().ID), fmt.Sprintf(`{"username":%q,"leader":true}`, u.Username)
@@ -141,7 +150,7 @@ func outreachMatrixCases() []matrixCase {
 			e.memberRecord(phone)
 			return "/api/v1/outreach/subject-requests", fmt.Sprintf(`{"kind":"export","phone":%q,"received_on":"2023-07-06"}`, phone)
 		}, baToAdmins},
-		{"POST /api/v1/outreach/retention", func(e *env, _ string) (string, string) { return "/api/v1/outreach/retention", "" }, provinceOnly},
+		{"POST /api/v1/outreach/retention", func(e *env, _ string) (string, string) { return "/api/v1/outreach/retention", "" }, provinceAdmins},
 	}
 }
 
@@ -307,6 +316,124 @@ func TestOutreachPagesAndExports(t *testing.T) {
 		}
 		if resp, _ := e.do("GET", "/outreach/progress.xlsx?unit=535", e.tokens["unit_admin_sontay"], "", ""); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("progress export out of scope: %d", resp.StatusCode)
+		}
+	})
+}
+
+// Two provinces on one server: Hà Nội's administrator runs Hà Nội's campaign and catalogue
+// additions, its member records into Hà Nội's campaign, and nothing of Quảng Ngãi's is reached;
+// the national administrator reads the figures of both and changes neither.
+func TestOutreachAcrossProvinces(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		hn, qn, nat := e.tokens["province_admin_hanoi"], e.tokens["province_admin"], e.tokens["national_admin"]
+		launch := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+		for _, c := range []struct {
+			name, token, province string
+			want                  int
+		}{{"Hà Nội for Quảng Ngãi", hn, "51", 403}, {"Hà Nội for an unknown code", hn, "99", 422}, {"national", nat, "", 403}} {
+			if code := e.json("POST", "/api/v1/outreach/campaigns", c.token, map[string]any{"province_code": c.province, "name": "Đợt thử", "launch_at": launch}, nil); code != c.want {
+				t.Errorf("%s: %d, want %d", c.name, code, c.want)
+			}
+		}
+		var camp outreach.Campaign
+		if code := e.json("POST", "/api/v1/outreach/campaigns", hn, map[string]any{"name": "Ra quân Hà Nội", "launch_at": launch}, &camp); code != 201 || camp.Province != "01" {
+			t.Fatalf("Hà Nội's campaign: %d %+v", code, camp)
+		}
+		var list struct {
+			Items []outreach.Campaign `json:"items"`
+		}
+		e.json("GET", "/api/v1/outreach/campaigns", hn, nil, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != camp.ID {
+			t.Errorf("Hà Nội's campaigns: %+v", list.Items)
+		}
+		e.json("GET", "/api/v1/outreach/campaigns", qn, nil, &list)
+		for _, c := range list.Items {
+			if c.Province != "51" {
+				t.Errorf("Quảng Ngãi lists %+v", c)
+			}
+		}
+		qnCamp := list.Items[0]
+		for token, want := range map[string]int{hn: 404, nat: 403} {
+			if code := e.json("POST", fmt.Sprintf("/api/v1/outreach/campaigns/%d/launch", qnCamp.ID), token, map[string]string{"launch_at": launch}, nil); code != want {
+				t.Errorf("launching Quảng Ngãi's campaign: %d, want %d", code, want)
+			}
+		}
+		// Hà Nội's own catalogue entry; the national entries are not Hà Nội's to change.
+		if code := e.json("POST", "/api/v1/outreach/skills", hn, map[string]any{"code": "so_tay_ha_noi", "name": "Sổ tay điện tử Hà Nội", "kind": "platform", "order": 30, "active": true}, nil); code != 200 {
+			t.Fatalf("Hà Nội's entry: %d", code)
+		}
+		if code := e.json("POST", "/api/v1/outreach/skills", hn, map[string]any{"code": "vneid", "name": "Đổi", "kind": "platform", "active": true}, nil); code != 403 {
+			t.Errorf("Hà Nội changing a national entry: %d", code)
+		}
+		for province, want := range map[string]bool{"01": true, "51": false} {
+			if _, b := e.do("GET", "/api/v1/outreach/skills?province="+province, "", "", ""); strings.Contains(string(b), "so_tay_ha_noi") != want || !strings.Contains(string(b), "vneid") {
+				t.Errorf("catalogue of %s: %s", province, b)
+			}
+		}
+		// Hà Nội's member records into Hà Nội's campaign.
+		m := e.fresh(accounts.NewUser{Role: authz.TeamMember, UnitCode: e.haNoiCommune})
+		tok, err := e.accounts.CreateToken(e.sys, m.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Nguyễn Thị Hà","birth_year":1970,"phone":"0912000111"},"skills":["dvc_quocgia"],"platforms":["so_tay_ha_noi"],"guided_at":%q}`,
+			e.nextUUID(), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
+		var rec outreach.Record
+		if resp, b := e.do("POST", "/api/v1/outreach/records", tok, "application/json", body); resp.StatusCode != 201 || json.Unmarshal(b, &rec) != nil || rec.CampaignID != camp.ID {
+			t.Fatalf("Hà Nội's record: %d %s", resp.StatusCode, b)
+		}
+		// Progress: Hà Nội's own; the national administrator reads both provinces.
+		var p struct {
+			Records  int `json:"records"`
+			Campaign struct {
+				ID int64 `json:"id"`
+			} `json:"campaign"`
+		}
+		for _, c := range []struct {
+			token, unit string
+			want        int
+			campaign    int64
+		}{{hn, "01", 200, camp.ID}, {nat, "01", 200, camp.ID}, {nat, "51", 200, qnCamp.ID}, {hn, "535", 403, 0}, {hn, "51", 403, 0}} {
+			code := e.json("GET", "/api/v1/outreach/progress?unit="+c.unit, c.token, nil, &p)
+			if code != c.want || (code == 200 && p.Campaign.ID != c.campaign) {
+				t.Errorf("progress of %s: %d %+v", c.unit, code, p)
+			}
+		}
+		// The national administrator's progress page: a province to choose, then its figures
+		// without the records' export.
+		if resp, b := e.do("GET", "/outreach/progress", nat, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `href="/outreach/progress?unit=01"`) {
+			t.Errorf("national progress page: %d", resp.StatusCode)
+		}
+		if resp, b := e.do("GET", "/outreach/progress?unit=51", nat, "", ""); resp.StatusCode != 200 || strings.Contains(string(b), "/outreach/records.xlsx") {
+			t.Errorf("national progress of Quảng Ngãi: %d", resp.StatusCode)
+		}
+		// Records: Hà Nội's administrator lists Hà Nội's with phones; the national one none.
+		var recs struct {
+			Items []outreach.Record `json:"items"`
+		}
+		if code := e.json("GET", "/api/v1/outreach/records", hn, nil, &recs); code != 200 || len(recs.Items) != 1 || recs.Items[0].Citizen.Phone != "0912000111" {
+			t.Errorf("Hà Nội's records: %d %+v", code, recs.Items)
+		}
+		if code := e.json("GET", "/api/v1/outreach/records", nat, nil, nil); code != 403 {
+			t.Errorf("national records: %d", code)
+		}
+		qnRec := e.memberRecord("0977000222")
+		if code := e.json("GET", fmt.Sprintf("/api/v1/outreach/records/%d", qnRec.ID), hn, nil, nil); code != 404 {
+			t.Errorf("Hà Nội viewing a Quảng Ngãi record: %d", code)
+		}
+		// Retention runs over Hà Nội's campaigns only (none has expired).
+		var ret outreach.RetentionResult
+		if code := e.json("POST", "/api/v1/outreach/retention", hn, nil, &ret); code != 200 || len(ret.Campaigns) != 0 {
+			t.Errorf("Hà Nội's retention: %d %+v", code, ret)
+		}
+		// The campaigns page lists each province's campaigns; the national one names the province.
+		if _, b := e.do("GET", "/outreach/admin", hn, "", ""); strings.Contains(string(b), qnCamp.Name) || !strings.Contains(string(b), camp.Name) {
+			t.Errorf("Hà Nội's campaigns page")
+		}
+		if _, b := e.do("GET", "/outreach/admin", nat, "", ""); !strings.Contains(string(b), `data-province="01"`) || !strings.Contains(string(b), `data-province="51"`) ||
+			strings.Contains(string(b), `action="/outreach/admin/campaigns"`) || strings.Contains(string(b), `id="subject-form"`) {
+			t.Errorf("national campaigns page")
 		}
 	})
 }

@@ -52,7 +52,7 @@ func TestPortalCeremonyPage(t *testing.T) {
 		for i, title := range ceremony.DefaultSteps {
 			steps = append(steps, ceremony.Step{Position: i + 1, Title: title, PlannedAt: start.Add(time.Duration(i*10) * time.Minute)})
 		}
-		c, err := e.web.Ceremony.Create(e.sys, ceremony.Ceremony{Title: "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi", StartsAt: start,
+		c, err := e.web.Ceremony.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi", StartsAt: start,
 			Venue: "Trung tâm IOC tỉnh", LivestreamURL: "https://www.youtube.com/live/lantoa-thu", Steps: steps})
 		if err != nil {
 			t.Fatal(err)

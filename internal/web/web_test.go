@@ -70,7 +70,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	}
 	e.outreach = newOutreach(t, e, d)
 	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
-		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil), "51"), Reports: e.newReports(d), I18n: i18n.MustLoad(),
+		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil)), Reports: e.newReports(d), I18n: i18n.MustLoad(),
 		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
