@@ -95,6 +95,56 @@ const (
 // that Progress and a recount agree. It writes no audit row per record (the API writes one); the
 // generation itself is not audited. It is deterministic for a seed.
 func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
+	res, err := GenerateEach(ctx, d, []GenSpec{spec}, spec.Phase, spec.Progress)
+	if len(res) == 0 {
+		return GenResult{}, err
+	}
+	return res[0], err
+}
+
+// GenerateEach runs Generate for each spec in turn — one campaign each, such as one per province,
+// each with its own members and its own citizens — and drops and rebuilds outreach_records'
+// secondary indexes once around them all when their records together make a large load. The
+// specs' own Progress and Phase are not called: progress gets the records written by all the specs
+// so far, then, after phase announces the index step, the indexes built.
+func GenerateEach(ctx context.Context, d *db.DB, specs []GenSpec, phase func(step string, total int64), progress func(done int64)) ([]GenResult, error) {
+	var total int64
+	for _, spec := range specs {
+		total += spec.Records
+	}
+	// A large load fills outreach_records without its secondary indexes, which are built again
+	// (by sorting, much faster than millions of random inserts) at the end, also on failure.
+	var restore func(phase func(string, int64), progress func(int64)) error
+	if total >= genDropIndexesFrom {
+		var err error
+		if restore, err = dropSecondaryIndexes(ctx, d, "outreach_records"); err != nil {
+			return nil, err
+		}
+	}
+	var out []GenResult
+	var err error
+	var before int64
+	for _, spec := range specs {
+		spec.Phase, spec.Progress = nil, nil
+		if progress != nil {
+			base := before
+			spec.Progress = func(done int64) { progress(base + done) }
+		}
+		var res GenResult
+		if res, err = generate(ctx, d, spec); err != nil {
+			break
+		}
+		before += spec.Records
+		out = append(out, res)
+	}
+	if restore != nil {
+		err = errors.Join(err, restore(phase, progress))
+	}
+	return out, err
+}
+
+// generate writes one campaign's data (Generate's doc), leaving the indexes to its caller.
+func generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	start := time.Now()
 	var res GenResult
 	if len(spec.Members) == 0 {
@@ -154,20 +204,7 @@ func Generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	final := g.st
 	g.st = newGenState()
 	g.rng = mrand.New(mrand.NewPCG(spec.Seed, 0x7265636f726473)) // #nosec G404 -- reproducible generated data
-	// A large load fills outreach_records without its secondary indexes, which are built again
-	// (by sorting, much faster than millions of random inserts) at the end, also on failure.
-	var restore func(phase func(string, int64), progress func(int64)) error
-	if spec.Records >= genDropIndexesFrom {
-		var err error
-		if restore, err = dropSecondaryIndexes(ctx, d, "outreach_records"); err != nil {
-			return res, err
-		}
-	}
-	err = g.write(ctx, &final, &res)
-	if restore != nil {
-		err = errors.Join(err, restore(spec.Phase, spec.Progress))
-	}
-	if err != nil {
+	if err := g.write(ctx, &final, &res); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)

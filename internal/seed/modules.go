@@ -8,8 +8,10 @@ import (
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/textfold"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // training hands the learners to training's generator: enrolments, attempts and certificates.
@@ -30,8 +32,9 @@ func (g *gen) training(ctx context.Context) error {
 	return nil
 }
 
-// ceremony creates the plan's launch ceremony for the deployment's province, generates its bridge
-// points and marks four in five of them ready, as on the eve of the ceremony.
+// ceremony has every province hold its launch ceremony: created, its bridge points generated
+// from the province's own tree, four in five of them marked ready as on the eve, and — when the
+// seed's launch moment is past — its programme run and its button pressed.
 func (g *gen) ceremony(ctx context.Context) error {
 	if g.s.Ceremony == nil {
 		return nil
@@ -42,42 +45,58 @@ func (g *gen) ceremony(ctx context.Context) error {
 	if y, m, d := g.o.Launch.In(ceremony.VietnamTime).Date(); starts.Before(time.Date(y, m, d, 0, 0, 0, 0, ceremony.VietnamTime)) {
 		starts = time.Date(y, m, d, 0, 0, 0, 0, ceremony.VietnamTime)
 	}
+	g.bar.start("Lễ phát động, điểm cầu / ceremonies, bridge points", int64(len(g.provinces)+len(g.districts)+len(g.communes)))
+	for _, p := range g.provinces {
+		n, at, err := g.provinceCeremony(ctx, p, starts)
+		if err != nil {
+			return fmt.Errorf("ceremony of %s: %w", p.Code, err)
+		}
+		g.res.BridgePoints += n
+		g.res.Ceremonies++
+		if !at.IsZero() {
+			g.res.LaunchedAt = at
+		}
+	}
+	g.bar.finish()
+	return nil
+}
+
+func (g *gen) provinceCeremony(ctx context.Context, p units.Unit, starts time.Time) (points int, launched time.Time, err error) {
+	in := units.InSentence(p.Name)
 	c, err := g.s.Ceremony.Create(ctx, ceremony.Ceremony{
-		Province: g.o.ProvinceCode,
-		Title:    "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi",
-		StartsAt: starts, Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh",
-		VCProvider: "Hệ thống hội nghị truyền hình tỉnh", RoomLink: "https://hop.quangngai.gov.vn/le-phat-dong",
+		Province: p.Code,
+		Title:    "Lễ phát động Phong trào chuyển đổi số " + in,
+		StartsAt: starts, Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) " + in,
+		VCProvider: "Hệ thống hội nghị truyền hình " + in,
+		RoomLink:   "https://hop." + textfold.Slug(units.PlaceName(p.Name)) + ".gov.vn/le-phat-dong",
 	})
 	if err != nil {
-		return fmt.Errorf("ceremony: %w", err)
+		return 0, time.Time{}, err
 	}
 	if _, err := g.s.Ceremony.GeneratePoints(ctx, c.ID); err != nil {
-		return fmt.Errorf("bridge points: %w", err)
+		return 0, time.Time{}, fmt.Errorf("bridge points: %w", err)
 	}
-	points, err := g.s.Ceremony.ListPoints(ctx, c.ID, ceremony.PointFilter{})
+	list, err := g.s.Ceremony.ListPoints(ctx, c.ID, ceremony.PointFilter{})
 	if err != nil {
-		return err
+		return 0, time.Time{}, err
 	}
-	g.bar.start("Điểm cầu / bridge points", int64(len(points)))
-	for _, p := range points {
+	for _, pt := range list {
 		if g.rng.IntN(5) > 0 {
-			if _, err := g.s.Ceremony.SetChecklist(ctx, c.ID, p.ID, ceremony.Checklist{Line: true, Camera: true, Microphone: true,
+			if _, err := g.s.Ceremony.SetChecklist(ctx, c.ID, pt.ID, ceremony.Checklist{Line: true, Camera: true, Microphone: true,
 				Screen: true, Sound: true, Rehearsal: g.rng.IntN(3) > 0}); err != nil {
-				return fmt.Errorf("point %d: %w", p.ID, err)
+				return 0, time.Time{}, fmt.Errorf("point %d: %w", pt.ID, err)
 			}
 		}
 		g.bar.add(1)
 	}
-	g.bar.finish()
-	g.res.BridgePoints = len(points)
 	if g.o.Launch.After(g.o.Now) {
-		return nil // the ceremony is still to come: its button waits for the day
+		return len(list), time.Time{}, nil // the ceremony is still to come: its button waits for the day
 	}
 	// A launch in the past happened: the programme ran to its last step and the button was
 	// pressed at the launch moment, so the data agrees with itself (the campaign's seven days,
 	// the portal's countdown, a closed button). The ceremony's clock is set back for the press.
 	if c, err = g.s.Ceremony.SetStep(ctx, c.ID, len(c.Steps)); err != nil {
-		return fmt.Errorf("ceremony programme: %w", err)
+		return 0, time.Time{}, fmt.Errorf("ceremony programme: %w", err)
 	}
 	clock := g.s.Ceremony.Now
 	pressed := g.o.Launch.Add(-ceremony.LaunchDelay - time.Second)
@@ -85,37 +104,42 @@ func (g *gen) ceremony(ctx context.Context) error {
 	at, err := g.s.Ceremony.Launch(ctx, c.ID)
 	g.s.Ceremony.Now = clock
 	if err != nil {
-		return fmt.Errorf("ceremony launch: %w", err)
+		return 0, time.Time{}, fmt.Errorf("ceremony launch: %w", err)
 	}
-	g.res.LaunchedAt = at
-	return nil
+	return len(list), at, nil
 }
 
-// reports opens the plan's reporting period and has half the province's districts submit their
-// report, written by their People's Committee administrator.
+// reports opens the plan's reporting period in every province and has half of each province's
+// districts submit their report, written by their People's Committee administrator.
 func (g *gen) reports(ctx context.Context) error {
 	if g.s.Reports == nil {
 		return nil
 	}
-	p, _, err := g.s.Reports.CreatePlanPeriod(ctx, g.o.ProvinceCode)
-	if err != nil {
-		return fmt.Errorf("plan period: %w", err)
+	period := map[string]int64{}
+	for _, p := range g.provinces {
+		pp, _, err := g.s.Reports.CreatePlanPeriod(ctx, p.Code)
+		if err != nil {
+			return fmt.Errorf("plan period of %s: %w", p.Code, err)
+		}
+		period[p.Code] = pp.ID
+		g.res.Periods++
 	}
-	var mine []string
+	var mine []units.Unit
 	for _, d := range g.districts {
-		if d.ParentCode == g.o.ProvinceCode && g.rng.IntN(2) == 0 {
-			mine = append(mine, d.Code)
+		if g.rng.IntN(2) == 0 {
+			mine = append(mine, d)
 		}
 	}
 	g.bar.start("Báo cáo / district reports", int64(len(mine)))
-	for _, code := range mine {
+	for _, d := range mine {
+		code := d.Code
 		u, err := g.s.Accounts.FindByUsername(ctx, "ubnd."+code)
 		if err != nil {
 			return err
 		}
 		actx := audit.WithWho(authz.WithActor(ctx, &authz.Actor{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Grants: u.Grants, Via: "cli"}),
 			audit.Who{UserID: u.ID, Username: u.Username})
-		r, err := g.s.Reports.OpenReport(actx, p.ID, code)
+		r, err := g.s.Reports.OpenReport(actx, period[d.ParentCode], code)
 		if err != nil {
 			return fmt.Errorf("report of %s: %w", code, err)
 		}

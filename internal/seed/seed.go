@@ -97,7 +97,8 @@ type Options struct {
 	Now    time.Time
 	// Progress receives the progress bars; nil for silence.
 	Progress io.Writer
-	// ProvinceCode is the province the deployment serves (ceremony and reports hang on it).
+	// ProvinceCode is the province whose real unit tree the profile is built around (the
+	// plan's, Quảng Ngãi); the national profile's other provinces are synthetic.
 	ProvinceCode string
 }
 
@@ -114,7 +115,10 @@ type Result struct {
 	Records       int64
 	Learners      int
 	BridgePoints  int
-	LaunchedAt    time.Time // the ceremony's launch, when the seed's launch moment is past
+	Ceremonies    int
+	Campaigns     int
+	Periods       int
+	LaunchedAt    time.Time // the ceremonies' launch, when the seed's launch moment is past
 	ReportsFilled int
 	Took          time.Duration
 }
@@ -447,21 +451,44 @@ func (g *gen) members(ctx context.Context) error {
 	return nil
 }
 
-// outreach hands the members to outreach's generator: teams, the campaign and the records.
+// outreach hands the members to outreach's generator: each province's teams, its own campaign
+// (the "7 citizens in 7 days" of its launch) and its records, the records shared among the
+// provinces in proportion to their members. A province without members (a tiny scale) has no
+// campaign.
 func (g *gen) outreach(ctx context.Context) error {
-	ms := make([]outreach.GenMember, len(g.memberIDs))
+	communeOf := map[string]units.Unit{}
+	for _, c := range g.communes {
+		for _, v := range g.villages[c.Code] {
+			communeOf[v.Code] = c
+		}
+	}
+	byProvince := map[string][]outreach.GenMember{}
+	var order []string
 	for i, id := range g.memberIDs {
-		ms[i] = outreach.GenMember{UserID: id, UnitCode: g.memberHome[i]}
+		p := authz.ProvinceOfPath(communeOf[g.memberHome[i]].Path)
+		if _, ok := byProvince[p]; !ok {
+			order = append(order, p)
+		}
+		byProvince[p] = append(byProvince[p], outreach.GenMember{UserID: id, UnitCode: g.memberHome[i]})
+	}
+	var specs []outreach.GenSpec
+	var given int64
+	for k, p := range order {
+		ms := byProvince[p]
+		n := g.size.Records * int64(len(ms)) / int64(len(g.memberIDs))
+		if k == len(order)-1 {
+			n = g.size.Records - given // the rounding's remainder goes to the last province
+		}
+		given += n // a province too small for a record at this scale still gets its campaign and teams
+		specs = append(specs, outreach.GenSpec{Seed: g.rng.Uint64(), Members: ms, Records: n, Province: p, Launch: g.o.Launch})
 	}
 	g.bar.start("Hồ sơ hướng dẫn / guidance records", g.size.Records)
-	_, err := outreach.Generate(ctx, g.s.DB, outreach.GenSpec{Seed: g.rng.Uint64(), Members: ms, Records: g.size.Records,
-		Launch: g.o.Launch, Progress: g.bar.set,
-		Phase: func(step string, total int64) { g.bar.finish(); g.bar.start(step, total) }})
-	if err != nil {
+	if _, err := outreach.GenerateEach(ctx, g.s.DB, specs, func(step string, total int64) { g.bar.finish(); g.bar.start(step, total) }, g.bar.set); err != nil {
 		return fmt.Errorf("outreach: %w", err)
 	}
 	g.bar.finish()
 	g.res.Records = g.size.Records
+	g.res.Campaigns = len(specs)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
@@ -176,7 +177,8 @@ func TestNationalProfileReduced(t *testing.T) {
 		t.Skip("national tree takes a few seconds")
 	}
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		res, err := Run(context.Background(), services(t, d), Options{Profile: National, Scale: 0.0001, Seed: 3, Launch: launch,
+		svcs := services(t, d)
+		res, err := Run(context.Background(), svcs, Options{Profile: National, Scale: 0.0001, Seed: 3, Launch: launch,
 			Now: launch.Add(72 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
@@ -190,7 +192,86 @@ func TestNationalProfileReduced(t *testing.T) {
 		if got := count(t, d, "SELECT COUNT(*) FROM outreach_records"); int64(got) != res.Size.Records {
 			t.Errorf("records = %d, want %d", got, res.Size.Records)
 		}
+		checkProvinceIsolation(t, d, svcs, res)
 	})
+}
+
+// checkProvinceIsolation: on the national profile every province holds its own ceremony, campaign
+// and report period, and one province's administrator sees its own and reaches nobody else's.
+func checkProvinceIsolation(t *testing.T, d *db.DB, s Services, res Result) {
+	t.Helper()
+	// At this scale some provinces have no team member, and so no campaign.
+	if res.Ceremonies != 34 || res.Periods != 34 || res.Campaigns < 2 ||
+		count(t, d, "SELECT COUNT(DISTINCT province_code) FROM outreach_campaigns") != res.Campaigns {
+		t.Errorf("ceremonies %d, periods %d, campaigns %d: want one each per province", res.Ceremonies, res.Periods, res.Campaigns)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM outreach_records r JOIN outreach_campaigns c ON c.id = r.campaign_id WHERE r.unit_path NOT LIKE '/' || c.province_code || '/%'"); n != 0 {
+		t.Errorf("%d records filed under another province's campaign", n)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM bridge_points p JOIN ceremonies c ON c.id = p.ceremony_id WHERE p.unit_path NOT LIKE '/' || c.province_code || '/%'"); n != 0 {
+		t.Errorf("%d bridge points of another province's tree", n)
+	}
+	out := outreach.NewService(d, s.Accounts)
+	t.Cleanup(out.Close)
+	as := func(username string) context.Context {
+		u, err := s.Accounts.FindByUsername(context.Background(), username)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return authz.WithActor(context.Background(), &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants, Via: "session"})
+	}
+	haNoi, quangNgai := as("seed.admin.01"), as("seed.admin")
+	var qnCeremony int64
+	for _, c := range []struct {
+		ctx      context.Context
+		province string
+	}{{haNoi, "01"}, {quangNgai, "51"}} {
+		cs, err := s.Ceremony.List(c.ctx)
+		if err != nil || len(cs) != 1 || cs[0].Province != c.province {
+			t.Errorf("%s's ceremonies: %v %+v", c.province, err, cs)
+		} else if c.province == "51" {
+			qnCeremony = cs[0].ID
+		}
+		ps, err := s.Reports.ListPeriods(c.ctx)
+		if err != nil || len(ps) != 1 || ps[0].Province != c.province {
+			t.Errorf("%s's periods: %v %+v", c.province, err, ps)
+		}
+		camps, err := out.Campaigns(c.ctx)
+		for _, cp := range camps {
+			if cp.Province != c.province {
+				t.Errorf("%s sees campaign %d of %s", c.province, cp.ID, cp.Province)
+			}
+		}
+		if err != nil || len(camps) > 1 {
+			t.Errorf("%s's campaigns: %v %d", c.province, err, len(camps))
+		}
+		users, err := s.Accounts.ListUsers(c.ctx, accounts.Filter{Limit: 1000})
+		if err != nil || len(users) == 0 {
+			t.Errorf("%s's users: %v %d", c.province, err, len(users))
+		}
+		for _, u := range users {
+			for _, g := range u.Grants {
+				if authz.ProvinceOfPath(g.UnitPath) != c.province {
+					t.Errorf("%s's administrator lists %s of %s", c.province, u.Username, g.UnitPath)
+				}
+			}
+		}
+	}
+	if _, err := s.Ceremony.Find(haNoi, qnCeremony); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("Hà Nội reading Quảng Ngãi's ceremony: %v", err)
+	}
+	if _, err := s.Ceremony.Launch(haNoi, qnCeremony); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("Hà Nội launching Quảng Ngãi's ceremony: %v", err)
+	}
+	if _, err := out.Progress(haNoi, "51", 0); err == nil {
+		t.Errorf("Hà Nội read Quảng Ngãi's progress")
+	}
+	qnPeriods, _ := s.Reports.ListPeriods(quangNgai)
+	if len(qnPeriods) == 1 {
+		if _, err := s.Reports.PeriodStatus(haNoi, qnPeriods[0].ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("Hà Nội reading Quảng Ngãi's period: %v", err)
+		}
+	}
 }
 
 func TestSizeOf(t *testing.T) {
