@@ -466,11 +466,27 @@ func WaitFor(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
 	bctx, cancel := bounded(ctx)
 	defer cancel()
-	_, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](expr,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(ActionTimeout)))
-	if err != nil {
-		t.Fatalf("waiting for %s: %v (at %s)", what, err, location(ctx))
+	for {
+		_, err := chromedp.Run(bctx, chromedp.Poll[chromedp.Void](expr,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(ActionTimeout)))
+		// The page's execution context can be replaced under a poll that started as the page was
+		// still settling (seen on a loaded machine): poll again in the new one, within the bound.
+		if err != nil && bctx.Err() == nil && lostContext(err) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("waiting for %s: %v (at %s)", what, err, location(ctx))
+		}
+		return
 	}
+}
+
+// lostContext tells whether a CDP call failed because the page's JavaScript context it ran in was
+// replaced, rather than because the condition failed.
+func lostContext(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") || strings.Contains(msg, "Execution context was destroyed")
 }
 
 // Login signs in on base's /login form and fails the test unless the browser lands on a signed-in
