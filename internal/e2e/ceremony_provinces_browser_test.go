@@ -2,15 +2,11 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/lantoa/lantoa/internal/units"
 )
 
 // provinceCeremonyInBrowser fills the new ceremony form of /ceremonies (its defaults name the
@@ -44,20 +40,14 @@ func launchInBrowser(t *testing.T, ctx context.Context, base, path string) {
 	WaitFor(t, ctx, "the launch answer", `document.querySelector("#launch-result").dataset.launchAt`)
 }
 
-// TestCeremonyProvincesBrowser is the issue's browser contract for the ceremony: on a deployment
-// holding Quảng Ngãi and Hà Nội, Hà Nội's administrator signs in and sees only Hà Nội's ceremony,
-// whose form names Hà Nội and whose points come from Hà Nội's tree; Quảng Ngãi's launch does not
-// reach Hà Nội's screen, Hà Nội's own launch does; the national administrator reads both.
+// TestCeremonyProvincesBrowser is the issue's browser contract: on a deployment holding Quảng Ngãi
+// and Hà Nội, Hà Nội's administrator signs in and sees only Hà Nội's ceremony (whose form names Hà
+// Nội and whose points come from Hà Nội's tree), report periods and users; Quảng Ngãi's launch does
+// not reach Hà Nội's screen, Hà Nội's own launch does; the national administrator reads both.
 func TestCeremonyProvincesBrowser(t *testing.T) {
 	qn := NewBrowser(t)
 	srv := StartServer(t)
-	file := filepath.Join(t.TempDir(), "ha-noi.csv")
-	if err := os.WriteFile(file, units.ProvinceCSV(units.Vietnam2023CSV(), "01"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := srv.CLI(t, "", "import", "units", "--db", srv.DB, file); code != 0 {
-		t.Fatalf("import Hà Nội: exit %d\n%s%s", code, out, errOut)
-	}
+	srv.ImportProvince(t, "01")
 	const pass = "Mat-Khau-Tinh-2024"
 	srv.CreateUser(t, "so.tttt.qn", pass, "province_admin", "51")
 	srv.CreateUser(t, "so.tttt.hn", pass, "province_admin", "01")
@@ -89,6 +79,26 @@ func TestCeremonyProvincesBrowser(t *testing.T) {
 	if status := Open(t, hn, base+qnPath+"/screen"); status != 404 {
 		t.Fatalf("Hà Nội opening Quảng Ngãi's screen: %d", status)
 	}
+
+	// Reports and users: Quảng Ngãi opens the plan's period; Hà Nội opens its own; each
+	// administrator's lists hold its own province's period and people only.
+	Open(t, qn, base+"/reports")
+	Follow(t, qn, "#create-plan")
+	Open(t, hn, base+"/reports")
+	Follow(t, hn, "#create-plan")
+	Open(t, hn, base+"/reports")
+	if got := Text(t, hn, "#periods"); !strings.Contains(got, "Hà Nội") || strings.Contains(got, "Quảng Ngãi") {
+		t.Errorf("Hà Nội's report periods: %q", got)
+	}
+	Open(t, qn, base+"/reports")
+	if got := Text(t, qn, "#periods"); !strings.Contains(got, "Quảng Ngãi") || strings.Contains(got, "Hà Nội") {
+		t.Errorf("Quảng Ngãi's report periods: %q", got)
+	}
+	Open(t, hn, base+"/users")
+	if got := Eval[string](t, hn, `document.querySelector("main").innerText`); !strings.Contains(got, "so.tttt.hn") || strings.Contains(got, "so.tttt.qn") || strings.Contains(got, "quoc.gia") {
+		t.Errorf("Hà Nội's users page: %q", got)
+	}
+	Screenshot(t, hn, "02b-ha-noi-users")
 
 	// Two screens: Hà Nội's and Quảng Ngãi's, each live on its own ceremony.
 	hnScreen := NewContext(t, qn)

@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lantoa/lantoa/internal/app"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // BrowserTimeout bounds each browser test: the browser of NewBrowser stops after it.
@@ -157,6 +158,26 @@ func (s *Server) CreateUser(t testing.TB, username, password, role, unit string)
 	}
 	if code, out, errOut := s.CLI(t, password+"\n", args...); code != 0 {
 		t.Fatalf("lantoa user create %s: exit %d\n%s%s", username, code, out, errOut)
+	}
+}
+
+// ProvinceFile writes one province of the embedded 2023 national reference file (with only the
+// districts named, when given) as a CSV for `lantoa import units`, and returns its path.
+func ProvinceFile(t testing.TB, code string, districts ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "province-"+code+".csv")
+	if err := os.WriteFile(path, units.ProvinceCSV(units.Vietnam2023CSV(), code, districts...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ImportProvince adds a province to the running server's database through `lantoa import units`,
+// as an operator adds a province to a national deployment.
+func (s *Server) ImportProvince(t testing.TB, code string, districts ...string) {
+	t.Helper()
+	if exit, out, errOut := s.CLI(t, "", "import", "units", "--db", s.DB, ProvinceFile(t, code, districts...)); exit != 0 {
+		t.Fatalf("import province %s: exit %d\n%s%s", code, exit, out, errOut)
 	}
 }
 

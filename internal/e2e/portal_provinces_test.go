@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lantoa/lantoa/internal/app"
-	"github.com/lantoa/lantoa/internal/units"
 )
 
 // startTwoProvinces starts a server over a database holding Quảng Ngãi (loaded into the empty
@@ -24,10 +22,7 @@ func startTwoProvinces(t *testing.T) *Server {
 	t.Helper()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "lantoa.db")
-	csv := filepath.Join(dir, "ha-noi.csv")
-	if err := os.WriteFile(csv, units.ProvinceCSV(units.Vietnam2023CSV(), "01"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	csv := ProvinceFile(t, "01")
 	var out, errOut bytes.Buffer
 	if code := app.Main(context.Background(), []string{"import", "units", "--db", dbPath, csv},
 		app.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: noEnv}); code != 0 {

@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/lantoa/lantoa/internal/units"
 )
 
 // TestReportsTwoProvincesBrowser: on a deployment serving Quảng Ngãi and Hà Nội, Hà Nội's
@@ -20,13 +16,7 @@ func TestReportsTwoProvincesBrowser(t *testing.T) {
 	b := NewBrowser(t)
 	srv := StartServer(t)
 	base := srv.URL
-	csv := filepath.Join(t.TempDir(), "ha-noi.csv")
-	if err := os.WriteFile(csv, units.ProvinceCSV(units.Vietnam2023CSV(), "01"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := srv.CLI(t, "", "import", "units", "--db", srv.DB, csv); code != 0 {
-		t.Fatalf("import Hà Nội: %d %s %s", code, out, errOut)
-	}
+	srv.ImportProvince(t, "01")
 	srv.CreateUser(t, "so.tttt.qn", "QuangNgai-BaoCao-2024!", "province_admin", "51")
 	srv.CreateUser(t, "so.tttt.hn", "HaNoi-BaoCao-2024!", "province_admin", "01")
 	srv.CreateUser(t, "bo.tttt", "QuocGia-BaoCao-2024!", "national_admin", "")

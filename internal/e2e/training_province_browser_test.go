@@ -12,28 +12,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/units"
 )
-
-// haNoiUnitsFile writes Hà Nội's province with its district Ba Đình (001) and its communes, from
-// the embedded national reference file, for `lantoa import units`.
-func haNoiUnitsFile(t *testing.T) string {
-	t.Helper()
-	all := strings.Split(string(units.ProvinceCSV(units.Vietnam2023CSV(), "01")), "\n")
-	var b strings.Builder
-	b.WriteString(all[0] + "\n")
-	for _, line := range all[1:] {
-		f := strings.Split(line, ",")
-		if len(f) >= 4 && (f[0] == "01" || f[0] == "001" || f[3] == "001" && f[2] == "commune") {
-			b.WriteString(line + "\n")
-		}
-	}
-	path := filepath.Join(t.TempDir(), "ha-noi.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // createCourse fills the new-course form as the signed-in administrator, imports a bank of 12
 // questions (the right option is "Ba") from the course page and publishes; it returns the
@@ -108,9 +87,7 @@ func TestTrainingProvinceBrowser(t *testing.T) {
 	browser := NewBrowser(t)
 	srv := StartServer(t, WithDemo())
 	base := srv.URL
-	if code, out, errOut := srv.CLI(t, "", "import", "units", "--db", srv.DB, haNoiUnitsFile(t)); code != 0 {
-		t.Fatalf("import Hà Nội: %d %s %s", code, out, errOut)
-	}
+	srv.ImportProvince(t, "01", "001")
 	srv.CreateUser(t, "so.hanoi", "mat-khau-so-ha-noi-2023", "province_admin", "01")
 	srv.CreateUser(t, "hocvien.hanoi", "mat-khau-hoc-vien-2023", "learner", "00001")
 	d, err := db.Open(context.Background(), srv.DB, db.Options{})

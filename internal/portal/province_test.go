@@ -3,7 +3,6 @@ package portal_test
 import (
 	"bytes"
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,21 +17,6 @@ import (
 	"github.com/lantoa/lantoa/internal/units"
 )
 
-// haNoiDistrict is Hà Nội with one of its districts (Ba Đình) and its communes, from the embedded
-// national reference file: a second province beside Quảng Ngãi.
-func haNoiDistrict() []byte {
-	all := strings.Split(string(units.ProvinceCSV(units.Vietnam2023CSV(), "01")), "\n")
-	var b strings.Builder
-	b.WriteString(all[0] + "\n")
-	for _, line := range all[1:] {
-		f := strings.Split(line, ",")
-		if len(f) >= 4 && (f[0] == "01" || f[0] == "001" || f[3] == "001") {
-			b.WriteString(line + "\n")
-		}
-	}
-	return []byte(b.String())
-}
-
 type twoProvinces struct {
 	fixture
 	haNoi, haNoiMedia, haNoiDistrictAdm, national context.Context
@@ -42,7 +26,7 @@ type twoProvinces struct {
 func setupTwo(t *testing.T, d *db.DB, now func() time.Time) twoProvinces {
 	f := twoProvinces{fixture: setup(t, d, now)}
 	sys := authz.WithActor(context.Background(), authz.System)
-	if _, err := units.NewService(d).Import(sys, bytes.NewReader(haNoiDistrict())); err != nil {
+	if _, err := units.NewService(d).Import(sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001"))); err != nil {
 		t.Fatal(err)
 	}
 	var err error

@@ -31,27 +31,11 @@ type tenants struct {
 	qngCert string
 }
 
-// haNoiSubset is Hà Nội with two of its districts and their communes, from the embedded national
-// reference file.
-func haNoiSubset() []byte {
-	all := strings.Split(string(units.ProvinceCSV(units.Vietnam2023CSV(), "01")), "\n")
-	keep := map[string]bool{"01": true, "001": true, "002": true}
-	var b strings.Builder
-	b.WriteString(all[0] + "\n")
-	for _, line := range all[1:] {
-		f := strings.Split(line, ",")
-		if len(f) >= 4 && (keep[f[0]] && f[2] != "commune" || keep[f[3]] && f[2] == "commune") {
-			b.WriteString(line + "\n")
-		}
-	}
-	return []byte(b.String())
-}
-
 func setupTenants(t *testing.T, d *db.DB) *tenants {
 	t.Helper()
 	f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20, ReviewAllowed: true})
 	us := units.NewService(d)
-	if _, err := us.Import(f.sys, bytes.NewReader(haNoiSubset())); err != nil {
+	if _, err := us.Import(f.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
 		t.Fatal(err)
 	}
 	hn, err := us.List(f.sys, units.Filter{ParentCode: "001", Limit: 1})

@@ -6,6 +6,7 @@ package units
 import (
 	"embed"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,9 +37,10 @@ var vietnam2023 []byte
 func Vietnam2023CSV() []byte { return vietnam2023 }
 
 // ProvinceCSV returns the header and the rows of one province (the province, its districts and
-// their communes, in the file's order) from a reference CSV such as Vietnam2023CSV. The reference
-// files quote nothing, so lines are split on commas.
-func ProvinceCSV(all []byte, code string) []byte {
+// their communes, in the file's order) from a reference CSV such as Vietnam2023CSV; with districts,
+// only those districts and their communes. The reference files quote nothing, so lines are split
+// on commas.
+func ProvinceCSV(all []byte, code string, districts ...string) []byte {
 	lines := strings.Split(string(all), "\n")
 	var b strings.Builder
 	b.WriteString(lines[0] + "\n")
@@ -46,6 +48,9 @@ func ProvinceCSV(all []byte, code string) []byte {
 	for _, line := range lines[1:] {
 		f := strings.Split(line, ",")
 		if len(f) < 4 {
+			continue
+		}
+		if Level(f[2]) == District && len(districts) > 0 && !slices.Contains(districts, f[0]) {
 			continue
 		}
 		if f[0] == code || in[f[3]] {

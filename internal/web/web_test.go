@@ -65,7 +65,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.units.Import(e.sys, bytes.NewReader(haNoiSubset())); err != nil {
+	if _, err := e.units.Import(e.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
 		t.Fatal(err)
 	}
 	e.outreach = newOutreach(t, e, d)
@@ -108,22 +108,6 @@ func newEnv(t testing.TB, d *db.DB) *env {
 		e.tokens[name] = tok
 	}
 	return e
-}
-
-// haNoiSubset is the second province of the test environment: Hà Nội with two of its districts
-// (Ba Đình, Hoàn Kiếm) and their communes, from the embedded national reference file.
-func haNoiSubset() []byte {
-	all := strings.Split(string(units.ProvinceCSV(units.Vietnam2023CSV(), "01")), "\n")
-	keep := map[string]bool{"01": true, "001": true, "002": true}
-	var b strings.Builder
-	b.WriteString(all[0] + "\n")
-	for _, line := range all[1:] {
-		f := strings.Split(line, ",")
-		if len(f) >= 4 && (keep[f[0]] && f[2] != "commune" || keep[f[3]] && f[2] == "commune") {
-			b.WriteString(line + "\n")
-		}
-	}
-	return []byte(b.String())
 }
 
 func (e *env) mustOrg(o orgs.Org) orgs.Org {
