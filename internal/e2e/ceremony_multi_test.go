@@ -23,14 +23,7 @@ func TestCeremonyTwoInstances(t *testing.T) {
 	a := StartServer(t, pg)
 	b := StartServer(t, pg)
 	a.CreateUser(t, "tinh.admin", "Tinh-QuangNgai-2024", "province_admin", "51")
-	code, out, errOut := a.CLI(t, "", "token", "create", "--username", "tinh.admin")
-	if code != 0 {
-		t.Fatalf("token create: %d %s %s", code, out, errOut)
-	}
-	token := strings.TrimSpace(out)
-	if i := strings.LastIndex(token, "\n"); i >= 0 {
-		token = strings.TrimSpace(token[i+1:])
-	}
+	token := a.Token(t, "tinh.admin")
 
 	call := func(base, method, path, body string, out any) int {
 		t.Helper()

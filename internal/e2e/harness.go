@@ -161,6 +161,20 @@ func (s *Server) CreateUser(t testing.TB, username, password, role, unit string)
 	}
 }
 
+// Token creates an API token for username through `lantoa token create` and returns it.
+func (s *Server) Token(t testing.TB, username string) string {
+	t.Helper()
+	code, out, errOut := s.CLI(t, "", "token", "create", "--username", username)
+	if code != 0 {
+		t.Fatalf("token create --username %s: exit %d %s %s", username, code, out, errOut)
+	}
+	token := strings.TrimSpace(out)
+	if i := strings.LastIndex(token, "\n"); i >= 0 {
+		token = strings.TrimSpace(token[i+1:])
+	}
+	return token
+}
+
 // ProvinceFile writes one province of the embedded 2023 national reference file (with only the
 // districts named, when given) as a CSV for `lantoa import units`, and returns its path.
 func ProvinceFile(t testing.TB, code string, districts ...string) string {

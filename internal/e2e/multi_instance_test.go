@@ -84,7 +84,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 
 	t.Run("exam answer", func(t *testing.T) {
 		a.CreateUser(t, "hocvien.multi", "HocVien-Multi-2024", "learner", "535")
-		token := cliToken(t, a, "hocvien.multi")
+		token := a.Token(t, "hocvien.multi")
 		var courses struct {
 			Items []struct {
 				ID    int64  `json:"id"`
@@ -127,7 +127,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 	})
 
 	t.Run("outreach record replayed on the other instance", func(t *testing.T) {
-		token := cliToken(t, a, "tocnscd.bato.1")
+		token := a.Token(t, "tocnscd.bato.1")
 		body := fmt.Sprintf(`{"client_id":"6f1c2a4e-93b7-4d2e-8a41-%012d","citizen":{"name":"Đinh Văn Nhiều","birth_year":1968,"phone":"0905000111"},"skills":["dvc_quocgia"],"guided_at":%q}`,
 			time.Now().UnixNano()%1_000_000_000_000, time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 		var first, again struct {
@@ -144,7 +144,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 	t.Run("pupil accounts uploaded on one instance, collected from the other", func(t *testing.T) {
 		// The job that hashes the passwords runs on a; its progress and the sealed passwords are
 		// in the database, so b answers the poll and the download with the key the upload gave.
-		token := cliToken(t, a, "so.tttt")
+		token := a.Token(t, "so.tttt")
 		var schools struct {
 			Items []struct {
 				ID int64 `json:"id"`
@@ -184,7 +184,7 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 	})
 
 	t.Run("live ceremony event across instances", func(t *testing.T) {
-		token := cliToken(t, a, "so.tttt")
+		token := a.Token(t, "so.tttt")
 		var c struct {
 			ID int64 `json:"id"`
 		}
@@ -594,18 +594,4 @@ func hasSessionCookie(jar http.CookieJar, base string) bool {
 		}
 	}
 	return false
-}
-
-// cliToken creates an API token for username through `lantoa token create`.
-func cliToken(t *testing.T, s *Server, username string) string {
-	t.Helper()
-	code, out, errOut := s.CLI(t, "", "token", "create", "--username", username)
-	if code != 0 {
-		t.Fatalf("token create --username %s: exit %d %s %s", username, code, out, errOut)
-	}
-	token := strings.TrimSpace(out)
-	if i := strings.LastIndex(token, "\n"); i >= 0 {
-		token = strings.TrimSpace(token[i+1:])
-	}
-	return token
 }
