@@ -23,11 +23,13 @@ func runProfile(ctx context.Context, env Env, svc *Services, o seed.Options) err
 	fmt.Fprintf(env.Stdout, "units: %d provinces, %d districts, %d communes, %d villages\n", res.Provinces, res.Districts, res.Communes, res.Villages)
 	fmt.Fprintf(env.Stdout, "organisations: %d; officials: %d; team members: %d; guidance records: %d; learners: %d\n",
 		res.Orgs, res.Officials, res.Members, res.Records, res.Learners)
-	fmt.Fprintf(env.Stdout, "bridge points: %d; district reports submitted: %d\n", res.BridgePoints, res.ReportsFilled)
+	fmt.Fprintf(env.Stdout, "ceremonies: %d with %d bridge points; campaigns: %d; report periods: %d, district reports submitted: %d\n",
+		res.Ceremonies, res.BridgePoints, res.Campaigns, res.Periods, res.ReportsFilled)
 	if !res.LaunchedAt.IsZero() {
-		fmt.Fprintf(env.Stdout, "ceremony launched at %s\n", res.LaunchedAt.Format(time.RFC3339))
+		fmt.Fprintf(env.Stdout, "ceremonies launched at %s\n", res.LaunchedAt.Format(time.RFC3339))
 	}
-	fmt.Fprintf(env.Stdout, "every generated account has the password %s (province administrator: seed.admin)\n", seed.GeneratedPassword)
+	fmt.Fprintf(env.Stdout, "every generated account has the password %s (province administrators: seed.admin for %s, seed.admin.CODE for the others)\n",
+		seed.GeneratedPassword, PlanProvince)
 	fmt.Fprintf(env.Stdout, "done in %s\n", res.Took.Round(time.Second))
 	return nil
 }

@@ -14,7 +14,7 @@ func TestSeedProfileProvince(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("seed --profile: %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"173 communes", "guidance records: 2000", "learners: 200", "bridge points: 187"} {
+	for _, want := range []string{"173 communes", "guidance records: 2000", "learners: 200", "ceremonies: 1 with 187 bridge points", "campaigns: 1", "report periods: 1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
