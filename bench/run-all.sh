@@ -2,7 +2,8 @@
 # Re-runs the benchmarks behind docs/benchmarks.md, one after the other (they must not share the
 # machine), writing each driver's Markdown report into OUT (default /tmp/lantoa-bench).
 # PostgreSQL figures need LANTOA_BENCH_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable);
-# the national profile needs LANTOA_BENCH_NATIONAL_URL, an empty database (see below).
+# the national profile needs LANTOA_BENCH_NATIONAL_URL, an empty database (see below), and the
+# province tenant's before/after LANTOA_BENCH_NATIONAL_BEFORE_URL, another one.
 # The province at full size (10 M guidance records, 1 M learners) is generated once with
 # `lantoa seed --profile province` and shared by the outreach-progress and reports benchmarks.
 set -euo pipefail
@@ -39,12 +40,17 @@ if [ -n "$PG" ]; then
 fi
 # The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)
 # needs an empty PostgreSQL database of its own, e.g. `createdb -h 127.0.0.1 -U postgres national`;
-# it takes about 25 minutes on the 2-core machine. The dashboard and one province's progress are
+# it takes about 13 to 25 minutes on the 2-core machine. The dashboard and one province's progress are
 # then timed on it.
 if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
 	/usr/bin/time -v "$OUT/lantoa" seed --db "$LANTOA_BENCH_NATIONAL_URL" --profile national 2>"$OUT/seed-national.err" | tee "$OUT/seed-national.txt"
 	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -requests 100 -out "$OUT/reports-national.md"
 	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
 	bash bench/national/explain.sh "$LANTOA_BENCH_NATIONAL_URL" | tee "$OUT/explain-national.txt"
+fi
+# Issue 14's before/after: the same national data timed by the drivers before the province tenant
+# and by this tree's, alternately (another empty database; the script seeds it with the old code).
+if [ -n "${LANTOA_BENCH_NATIONAL_BEFORE_URL:-}" ]; then
+	SEED=1 bash bench/national/before-after.sh "$LANTOA_BENCH_NATIONAL_BEFORE_URL" | tee "$OUT/tenant-before-after.txt"
 fi
 LANTOA_TEST_POSTGRES_URL="$PG" bash bench/crash/run.sh 100 | tail -8 | tee "$OUT/crash.txt"
