@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -16,72 +15,14 @@ import (
 	"testing"
 	"time"
 
-	"log/slog"
-	"net/http/httptest"
-	"os"
-
 	"github.com/xuri/excelize/v2"
 
-	"github.com/lantoa/lantoa/internal/accounts"
-	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
-	"github.com/lantoa/lantoa/internal/orgs"
-	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
-	"github.com/lantoa/lantoa/internal/platform/events"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
-	"github.com/lantoa/lantoa/internal/training"
-	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
-
-// newQuangNgaiEnv is a single-province deployment, as a fresh `lantoa serve` makes: Quảng Ngãi
-// only, whose portal is "/". It has newEnv's services, organisations and roles, without Hà Nội
-// (and without Hà Nội's administrator).
-func newQuangNgaiEnv(t testing.TB, d *db.DB) *env {
-	t.Helper()
-	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
-		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
-	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
-		t.Fatal(err)
-	}
-	e.outreach = newOutreach(t, e, d)
-	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
-		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil)), Reports: e.newReports(d), I18n: i18n.MustLoad(),
-		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.web = s
-	e.srv = httptest.NewServer(s)
-	t.Cleanup(e.srv.Close)
-	bt, _ := e.units.List(e.sys, units.Filter{ParentCode: "535", Limit: 1})
-	st, _ := e.units.List(e.sys, units.Filter{ParentCode: "530", Limit: 1})
-	e.baToCommune, e.sonTayCommune = bt[0].Code, st[0].Code
-	tinhDoan := e.mustOrg(orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
-	e.orgIDs["tinhdoan"] = tinhDoan.ID
-	e.orgIDs["hd-bato"] = e.mustOrg(orgs.Org{Name: "Huyện đoàn Ba Tơ", Kind: orgs.Union, UnitCode: "535", ParentID: tinhDoan.ID}).ID
-	for name, n := range map[string]accounts.NewUser{
-		"province_admin":  {Role: authz.ProvinceAdmin, UnitCode: "51"},
-		"unit_admin_bato": {Role: authz.UnitAdmin, UnitCode: "535"},
-		"team_member":     {Role: authz.TeamMember, UnitCode: e.baToCommune},
-		"learner":         {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
-		"national_admin":  {Role: authz.NationalAdmin},
-	} {
-		u := e.mustUser(strings.ReplaceAll(name, "_", "."), n)
-		e.users[name] = u.ID
-		tok, err := e.accounts.CreateToken(e.sys, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[name] = tok
-	}
-	return e
-}
 
 // portalFigures is the registry of the tests: the foundation's figures, without a cache so that
 // every request counts afresh.

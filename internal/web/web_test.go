@@ -58,15 +58,26 @@ type env struct {
 	reports *reports.Service
 }
 
-func newEnv(t testing.TB, d *db.DB) *env {
+// newEnv is the test deployment of two provinces: Quảng Ngãi and part of Hà Nội, with a token for
+// every role of the matrices.
+func newEnv(t testing.TB, d *db.DB) *env { t.Helper(); return newEnvOf(t, d, true) }
+
+// newQuangNgaiEnv is a single-province deployment, as a fresh `lantoa serve` makes: Quảng Ngãi
+// only, whose portal is "/". It has newEnv's services, organisations and roles, without Hà Nội
+// (and without Hà Nội's administrator).
+func newQuangNgaiEnv(t testing.TB, d *db.DB) *env { t.Helper(); return newEnvOf(t, d, false) }
+
+func newEnvOf(t testing.TB, d *db.DB, haNoi bool) *env {
 	t.Helper()
 	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
 		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
 	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.units.Import(e.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
-		t.Fatal(err)
+	if haNoi {
+		if _, err := e.units.Import(e.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.outreach = newOutreach(t, e, d)
 	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
@@ -81,24 +92,31 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	t.Cleanup(e.srv.Close)
 	bt, _ := e.units.List(e.sys, units.Filter{ParentCode: "535", Limit: 1})
 	st, _ := e.units.List(e.sys, units.Filter{ParentCode: "530", Limit: 1})
-	hn, _ := e.units.List(e.sys, units.Filter{ParentCode: "001", Limit: 1})
-	e.baToCommune, e.sonTayCommune, e.haNoiCommune = bt[0].Code, st[0].Code, hn[0].Code
-	e.orgIDs["thpt-hanoi"] = e.mustOrg(orgs.Org{Name: "Trường THPT Phan Đình Phùng", Kind: orgs.School, UnitCode: "001"}).ID
+	e.baToCommune, e.sonTayCommune = bt[0].Code, st[0].Code
+	roles := map[string]accounts.NewUser{}
+	if haNoi {
+		hn, _ := e.units.List(e.sys, units.Filter{ParentCode: "001", Limit: 1})
+		e.haNoiCommune = hn[0].Code
+		e.orgIDs["thpt-hanoi"] = e.mustOrg(orgs.Org{Name: "Trường THPT Phan Đình Phùng", Kind: orgs.School, UnitCode: "001"}).ID
+		roles["province_admin_hanoi"] = accounts.NewUser{Role: authz.ProvinceAdmin, UnitCode: "01"}
+	}
 	tinhDoan := e.mustOrg(orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
 	e.orgIDs["tinhdoan"] = tinhDoan.ID
 	e.orgIDs["hd-bato"] = e.mustOrg(orgs.Org{Name: "Huyện đoàn Ba Tơ", Kind: orgs.Union, UnitCode: "535", ParentID: tinhDoan.ID}).ID
 	e.orgIDs["thpt-sontay"] = e.mustOrg(orgs.Org{Name: "Trường THPT Sơn Tây", Kind: orgs.School, UnitCode: "530"}).ID
 	for name, n := range map[string]accounts.NewUser{
-		"province_admin":       {Role: authz.ProvinceAdmin, UnitCode: "51"},
-		"unit_admin_bato":      {Role: authz.UnitAdmin, UnitCode: "535"},
-		"unit_admin_sontay":    {Role: authz.UnitAdmin, UnitCode: "530"},
-		"org_admin_tinhdoan":   {Role: authz.OrgAdmin, OrgID: e.orgIDs["tinhdoan"]},
-		"team_member":          {Role: authz.TeamMember, UnitCode: e.baToCommune},
-		"bridge_operator":      {Role: authz.BridgeOperator, UnitCode: "535"},
-		"learner":              {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
-		"province_admin_hanoi": {Role: authz.ProvinceAdmin, UnitCode: "01"},
-		"national_admin":       {Role: authz.NationalAdmin},
+		"province_admin":     {Role: authz.ProvinceAdmin, UnitCode: "51"},
+		"unit_admin_bato":    {Role: authz.UnitAdmin, UnitCode: "535"},
+		"unit_admin_sontay":  {Role: authz.UnitAdmin, UnitCode: "530"},
+		"org_admin_tinhdoan": {Role: authz.OrgAdmin, OrgID: e.orgIDs["tinhdoan"]},
+		"team_member":        {Role: authz.TeamMember, UnitCode: e.baToCommune},
+		"bridge_operator":    {Role: authz.BridgeOperator, UnitCode: "535"},
+		"learner":            {Role: authz.Learner, OrgID: e.orgIDs["hd-bato"]},
+		"national_admin":     {Role: authz.NationalAdmin},
 	} {
+		roles[name] = n
+	}
+	for name, n := range roles {
 		u := e.mustUser(strings.ReplaceAll(name, "_", "."), n)
 		e.users[name] = u.ID
 		tok, err := e.accounts.CreateToken(e.sys, u.ID, "test")
