@@ -31,6 +31,24 @@ type tenants struct {
 	qngCert string
 }
 
+// publishedCourse creates c as the administrator in ctx, with an exam of 5 of a bank of 8
+// questions, imports the bank and publishes it.
+func (x *tenants) publishedCourse(t *testing.T, ctx context.Context, c training.Course) training.Course {
+	t.Helper()
+	c.Exam = training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20}
+	c, err := x.svc.CreateCourse(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.svc.ImportQuestions(ctx, c.ID, strings.NewReader(bankCSV(8))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.svc.Publish(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func setupTenants(t *testing.T, d *db.DB) *tenants {
 	t.Helper()
 	f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20, ReviewAllowed: true})
@@ -222,17 +240,7 @@ func TestHaNoiRunsItsOwnCourse(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		x := setupTenants(t, d)
 		x.svc.Notify = notify.NewService(d)
-		c, err := x.svc.CreateCourse(x.hn, training.Course{Province: "01", Title: "Kỹ năng số cho người dân Thủ đô",
-			Exam: training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.ImportQuestions(x.hn, c.ID, strings.NewReader(bankCSV(8))); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.Publish(x.hn, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := x.publishedCourse(t, x.hn, training.Course{Province: "01", Title: "Kỹ năng số cho người dân Thủ đô"})
 		if _, err := x.svc.Enrol(x.hnLearn, c.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -329,18 +337,9 @@ func provinceRecount(t *testing.T, d *db.DB, province string) training.Totals {
 func TestNationalCourseSplitsByProvince(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		x := setupTenants(t, d)
-		c, err := x.svc.CreateCourse(x.nat, training.Course{Title: "Kỹ năng số toàn dân", Exam: training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.ImportQuestions(x.nat, c.ID, strings.NewReader(bankCSV(8))); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.Publish(x.nat, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := x.publishedCourse(t, x.nat, training.Course{Title: "Kỹ năng số toàn dân"})
 		// A province administrator changes no national course.
-		_, err = x.svc.UpdateExam(x.qng, c.ID, c.Exam)
+		_, err := x.svc.UpdateExam(x.qng, c.ID, c.Exam)
 		forbidden(t, "Quảng Ngãi changing the national course", err)
 		// Each learner takes it; Quảng Ngãi's administrator enrols its second learner from a roster,
 		// but not Hà Nội's.
@@ -478,16 +477,7 @@ func TestNationalExamMessagesNameEachProvince(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		x := setupTenants(t, d)
 		x.svc.Notify = notify.NewService(d)
-		c, err := x.svc.CreateCourse(x.nat, training.Course{Title: "An toàn số toàn quốc", Exam: training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.ImportQuestions(x.nat, c.ID, strings.NewReader(bankCSV(8))); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := x.svc.Publish(x.nat, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := x.publishedCourse(t, x.nat, training.Course{Title: "An toàn số toàn quốc"})
 		for i, l := range []context.Context{x.qngLearner, x.hnLearn} {
 			setEmail(t, d, authz.ActorFrom(l).UserID, fmt.Sprintf("hv%d@example.vn", i))
 			if _, err := x.svc.Enrol(l, c.ID); err != nil {
