@@ -74,17 +74,26 @@ func TestCommsProvider(t *testing.T) {
 	})
 }
 
+// openTest opens the services on a fresh SQLite database, closed when the test ends.
+func openTest(t *testing.T) *Services {
+	t.Helper()
+	svc, err := open(context.Background(), filepath.Join(t.TempDir(), "l.db"), db.Options{Synchronous: "OFF"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		svc.Training.Close()
+		svc.Outreach.Close()
+		svc.DB.Close()
+	})
+	return svc
+}
+
 // TestPortalHeadlineFigures: the headline figures (citizens guided, learners passed,
 // teams at work) are registered on the portal, and the map's districts come from the campaign.
 func TestPortalHeadlineFigures(t *testing.T) {
 	ctx := context.Background()
-	svc, err := open(ctx, filepath.Join(t.TempDir(), "l.db"), db.Options{Synchronous: "OFF"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.DB.Close()
-	defer svc.Outreach.Close()
-	defer svc.Training.Close()
+	svc := openTest(t)
 	sys := audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "test"})
 	keys := func() map[string]int64 {
 		figs, err := portalFigures(svc).Collect(ctx, "51")
@@ -145,13 +154,7 @@ func TestPortalHeadlineFigures(t *testing.T) {
 // units; "tỉnh Quảng Ngãi"'s figures are never the country's.
 func TestPortalSourcesByProvince(t *testing.T) {
 	ctx := context.Background()
-	svc, err := open(ctx, filepath.Join(t.TempDir(), "l.db"), db.Options{Synchronous: "OFF"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.DB.Close()
-	defer svc.Outreach.Close()
-	defer svc.Training.Close()
+	svc := openTest(t)
 	sys := audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "test"})
 	if _, err := svc.Units.Import(sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01"))); err != nil {
 		t.Fatal(err)
