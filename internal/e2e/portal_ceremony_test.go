@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,30 +10,6 @@ import (
 
 	"github.com/lantoa/lantoa/internal/demo"
 )
-
-// portalAPI sends a JSON request with a token and decodes the answer into out (when not nil).
-func portalAPI(t *testing.T, base, token, method, path string, body, out any) int {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
-		}
-	}
-	if resp.StatusCode >= 300 {
-		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode
-}
 
 func portalToken(t *testing.T, srv *Server, username string) string {
 	t.Helper()
@@ -62,11 +34,11 @@ func TestPortalCeremonyBrowser(t *testing.T) {
 		Title string
 	}
 	start := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
-	if code := portalAPI(t, srv.URL, token, "POST", "/api/v1/ceremonies", map[string]any{"title": "Lễ phát động Phong trào chuyển đổi số", "starts_at": start,
+	if code := API(t, srv.URL, token, "POST", "/api/v1/ceremonies", map[string]any{"title": "Lễ phát động Phong trào chuyển đổi số", "starts_at": start,
 		"venue": "Trung tâm IOC tỉnh Quảng Ngãi", "livestream_url": "https://www.youtube.com/live/lantoa-e2e"}, &c); code != 201 {
 		t.Fatalf("create ceremony: %d", code)
 	}
-	if code := portalAPI(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/step", c.ID), map[string]int{"step": 1}, nil); code != 200 {
+	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/step", c.ID), map[string]int{"step": 1}, nil); code != 200 {
 		t.Fatalf("set step: %d", code)
 	}
 
@@ -98,7 +70,7 @@ func TestPortalCeremonyBrowser(t *testing.T) {
 	var launched struct {
 		LaunchAt string `json:"launch_at"`
 	}
-	if code := portalAPI(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", c.ID), map[string]any{}, &launched); code != 200 {
+	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", c.ID), map[string]any{}, &launched); code != 200 {
 		t.Fatalf("launch: %d", code)
 	}
 	at, err := time.Parse(time.RFC3339, launched.LaunchAt)

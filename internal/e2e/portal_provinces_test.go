@@ -50,7 +50,7 @@ func TestPortalProvincesBrowser(t *testing.T) {
 		t.Errorf("Quảng Ngãi's post address %s", qnPath)
 	}
 	hnToken := portalToken(t, srv, hnUser)
-	if code := portalAPI(t, srv.URL, hnToken, "POST", "/api/v1/posts", map[string]string{"title": "Hà Nội ra quân Tổ công nghệ số cộng đồng",
+	if code := API(t, srv.URL, hnToken, "POST", "/api/v1/posts", map[string]string{"title": "Hà Nội ra quân Tổ công nghệ số cộng đồng",
 		"body_html": "<p>Các tổ đã về từng tổ dân phố.</p>"}, nil); code != 201 {
 		t.Fatalf("Hà Nội's post: %d", code)
 	}
