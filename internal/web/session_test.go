@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -274,7 +275,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 		b.post("/lang", url.Values{"lang": {lang}, "next": {"/"}})
 		b.login("province.admin", testPassword)
 		for _, path := range []string{"/", "/units", "/units/535", "/units/" + e.baToCommune, "/orgs", "/users", "/users/new",
-			"/users/1", "/account", "/account/password", "/audit", "/units?q=hoa"} {
+			fmt.Sprintf("/users/%d", e.users["unit_admin_bato"]), "/account", "/account/password", "/audit", "/units?q=hoa"} {
 			resp, body := b.get(path)
 			if resp.StatusCode != 200 {
 				t.Errorf("%s %s: %d", lang, path, resp.StatusCode)

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,7 +118,9 @@ func newEnvOf(t testing.TB, d *db.DB, haNoi bool) *env {
 	} {
 		roles[name] = n
 	}
-	for name, n := range roles {
+	// Sorted, so that user ids do not change from run to run.
+	for _, name := range slices.Sorted(maps.Keys(roles)) {
+		n := roles[name]
 		u := e.mustUser(strings.ReplaceAll(name, "_", "."), n)
 		e.users[name] = u.ID
 		tok, err := e.accounts.CreateToken(e.sys, u.ID, "test")
