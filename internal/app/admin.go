@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -121,40 +122,82 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+const importUsage = "Cách dùng / usage: lantoa import units [--db PATH|URL] [--effective YYYY-MM-DD --lineage LINEAGE.csv] UNITS.csv"
+
 func runImport(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "units" {
+		fmt.Fprintln(env.Stderr, importUsage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa import units [--db PATH|URL] FILE.csv")
 			return errHelp()
 		}
-		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa import units [--db PATH|URL] FILE.csv")
 		return errUsage
 	}
-	fs := newFlags(env, "import units", "[--db PATH|URL] FILE.csv   (columns code,name,level,parent_code[,valid_from,valid_to,successor_code])")
+	fs := newFlags(env, "import units", "[--db PATH|URL] [--effective YYYY-MM-DD [--lineage LINEAGE.csv]] UNITS.csv\n"+
+		"  UNITS.csv: columns code,name,level,parent_code[,valid_from,valid_to,successor_code]\n"+
+		"  --effective switches to a reorganised map (the two-tier map of 1 July 2025) in one step;\n"+
+		"  LINEAGE.csv: new_code,new_name,old_code,old_name,old_province_code.\n"+
+		"  The shipped files are named embedded:vietnam-units-2025.csv and embedded:quang-ngai-2025-lineage.csv")
 	source := dbFlag(fs, env)
+	effective := fs.String("effective", "", "date the new map takes effect (YYYY-MM-DD); the units it replaces are retired the day before")
+	lineagePath := fs.String("lineage", "", "lineage file: which earlier units each new unit was formed from (needs --effective)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() != 1 || (*lineagePath != "" && *effective == "") {
 		fs.Usage()
 		return errUsage
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := openInput(fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	var lineage io.ReadCloser
+	if *lineagePath != "" {
+		if lineage, err = openInput(*lineagePath); err != nil {
+			return err
+		}
+		defer lineage.Close()
+	}
 	svc, err := open(ctx, *source, db.Options{}, nil)
 	if err != nil {
 		return err
 	}
 	defer svc.DB.Close()
-	res, err := svc.Units.Import(cliCtx(ctx), f)
+	if *effective == "" {
+		res, err := svc.Units.Import(cliCtx(ctx), f)
+		if err != nil {
+			return explain(env.Stderr, err)
+		}
+		fmt.Fprintf(env.Stdout, "created %d, updated %d units\n", res.Created, res.Updated)
+		return nil
+	}
+	var lr io.Reader
+	if lineage != nil {
+		lr = lineage
+	}
+	res, err := svc.Units.SwitchMap(cliCtx(ctx), f, lr, *effective)
 	if err != nil {
 		return explain(env.Stderr, err)
 	}
-	fmt.Fprintf(env.Stdout, "created %d, updated %d units\n", res.Created, res.Updated)
+	fmt.Fprintf(env.Stdout, "map of %s: provinces %s; created %d, updated %d, retired %d units; %d lineage rows (%d kept as lineage only); %d roll-ups\n",
+		res.Effective, strings.Join(res.Provinces, ", "), res.Created, res.Updated, res.Retired, res.Lineage, res.LineageOnly, res.RolledUp)
+	for _, p := range res.Splits {
+		fmt.Fprintf(env.Stdout, "split unit %s: its records stay with it until assigned (lantoa units assign-split)\n", p)
+	}
 	return nil
+}
+
+// openInput opens a file, or one of the reference files shipped in the binary ("embedded:NAME").
+func openInput(name string) (io.ReadCloser, error) {
+	if rest, ok := strings.CutPrefix(name, "embedded:"); ok {
+		data, err := units.ReferenceFile(rest)
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+	return os.Open(name)
 }
 
 func runUser(ctx context.Context, env Env, args []string) error {

@@ -31,5 +31,7 @@ func All() []db.MigrationSet {
 		notify.Migrations,
 		portal.Migrations,
 		reports.Migrations,
+		// Last: they drop the foreign keys the modules above declared on units.code.
+		units.VersionMigrations,
 	}
 }

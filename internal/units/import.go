@@ -41,6 +41,8 @@ var optionalColumns = []string{"valid_from", "valid_to", "successor_code"}
 
 type importRow struct {
 	line int
+	// dated tells whether the file has date columns; without them an import keeps a unit's dates.
+	dated bool
 	Unit
 }
 
@@ -85,6 +87,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		errs = append(errs, checkVillageScope(actor, rows, existing)...)
 	}
 	if len(errs) > 0 {
+		if p := reorganised(rows, errs, existing); len(p) > 0 {
+			return ImportResult{}, apperr.New(apperr.Invalid, "units.error.switch_needs_lineage", strings.Join(p, ", "))
+		}
 		return ImportResult{}, importError(errs)
 	}
 	// Parents before children, whatever the file's order.
@@ -99,8 +104,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		for _, row := range rows {
 			u := row.Unit
 			if old, ok := existing[u.Code]; ok {
-				if _, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, type = ?, search_key = ?, valid_from = ?, valid_to = ?, updated_at = ? WHERE code = ?`,
-					u.Name, u.Type, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, u.Code); err != nil {
+				if !row.dated { // a file without date columns leaves a unit's dates as they are
+					u.ValidFrom, u.ValidTo = old.ValidFrom, old.ValidTo
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, type = ?, search_key = ?, valid_from = ?, valid_to = ?, updated_at = ? WHERE path = ?`,
+					u.Name, u.Type, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, old.Path); err != nil {
 					return apperr.Wrap(err, "update unit")
 				}
 				paths[u.Code] = old.Path
@@ -112,9 +120,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 				path = paths[u.ParentCode] + u.Code + "/"
 			}
 			paths[u.Code] = path
-			if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, path, search_key, valid_from, valid_to, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				u.Code, u.Name, string(u.Level), u.Type, db.NullString(u.ParentCode), path, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, parent_path, path, search_key, valid_from, valid_to, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				u.Code, u.Name, string(u.Level), u.Type, db.NullString(u.ParentCode), paths[u.ParentCode], path, textfold.Fold(u.Name), u.ValidFrom, u.ValidTo, now, now); err != nil {
 				return apperr.Wrap(err, "insert unit "+u.Code)
 			}
 			res.Created++
@@ -123,8 +131,13 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 			if row.SuccessorCode == "" {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, "UPDATE units SET successor_code = ? WHERE code = ?", row.SuccessorCode, row.Code); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE units SET successor_code = ? WHERE path = ?", row.SuccessorCode, paths[row.Code]); err != nil {
 				return apperr.Wrap(err, "set successor")
+			}
+			if row.ValidTo != "" {
+				if err := rollUp(ctx, tx, paths[row.Code], paths[row.SuccessorCode]); err != nil {
+					return err
+				}
 			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "unit.import", ObjectType: "unit", UnitPath: importPath(rows, paths),
@@ -218,7 +231,8 @@ func parseCSV(data []byte) ([]importRow, []apperr.Detail) {
 			continue
 		}
 		seen[u.Code] = line
-		rows = append(rows, importRow{line: line, Unit: u})
+		_, dated := col["valid_to"]
+		rows = append(rows, importRow{line: line, dated: dated, Unit: u})
 	}
 	if len(rows) == 0 && len(errs) == 0 {
 		errs = append(errs, apperr.Detail{Line: 1, Key: "import.error.empty"})
@@ -274,7 +288,7 @@ func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
 				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.parent_missing", Args: []any{r.ParentCode}})
 				continue
 			}
-			if p.Level != r.Level.ParentLevel() {
+			if !r.Level.HangsUnder(p.Level) {
 				errs = append(errs, apperr.Detail{Line: r.line, Field: "parent_code", Key: "units.error.parent_level"})
 				continue
 			}
@@ -286,6 +300,33 @@ func checkTree(rows []importRow, existing map[string]Unit) []apperr.Detail {
 		}
 	}
 	return errs
+}
+
+// reorganised tells which provinces a refused file would reorganise to the two-tier map (communes
+// directly under a province where the database keeps them under districts): that is a map switch,
+// and the error names the command that brings the lineage with it.
+func reorganised(rows []importRow, errs []apperr.Detail, existing map[string]Unit) []string {
+	moved := false
+	for _, e := range errs {
+		moved = moved || e.Key == "units.error.reparent"
+	}
+	if !moved {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rows {
+		if r.Level != Commune {
+			continue
+		}
+		old, ok := existing[r.Code]
+		if p, isProvince := existing[r.ParentCode]; ok && isProvince && p.Level == Province && old.ParentCode != r.ParentCode && !seen[r.ParentCode] {
+			seen[r.ParentCode] = true
+			out = append(out, r.ParentCode)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // provinceOf returns the code of the province a row of the file lies in, following parents through
@@ -363,8 +404,11 @@ func checkVillageScope(actor *authz.Actor, rows []importRow, existing map[string
 	return errs
 }
 
+// loadAll returns, for every code, its version in force, or the latest retired one when no unit in
+// force holds the code.
 func (s *Service) loadAll(ctx context.Context) (map[string]Unit, error) {
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT code, name, level, COALESCE(parent_code, ''), path FROM units")
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT code, name, level, COALESCE(parent_code, ''), path, valid_from, valid_to FROM units
+		ORDER BY CASE WHEN valid_to = '' THEN 1 ELSE 0 END, valid_from`)
 	if err != nil {
 		return nil, apperr.Wrap(err, "load units")
 	}
@@ -372,7 +416,7 @@ func (s *Service) loadAll(ctx context.Context) (map[string]Unit, error) {
 	out := map[string]Unit{}
 	for rows.Next() {
 		var u Unit
-		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.Path); err != nil {
+		if err := rows.Scan(&u.Code, &u.Name, &u.Level, &u.ParentCode, &u.Path, &u.ValidFrom, &u.ValidTo); err != nil {
 			return nil, apperr.Wrap(err, "scan unit")
 		}
 		out[u.Code] = u

@@ -16,15 +16,19 @@ import (
 
 // Service reads and changes the unit tree.
 type Service struct {
-	DB  *db.DB
-	Now func() time.Time
+	DB          *db.DB
+	Now         func() time.Time
+	switchHooks []SwitchHook
 }
 
 // NewService returns a Service on d.
 func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
 
 const unitColumns = `u.code, u.name, u.level, u.type, COALESCE(u.parent_code, ''), u.path, u.valid_from, u.valid_to,
-	COALESCE(u.successor_code, ''), u.updated_at, (SELECT COUNT(*) FROM units c WHERE c.parent_code = u.code AND c.valid_to = '')`
+	COALESCE(u.successor_code, ''), u.updated_at, (SELECT COUNT(*) FROM units c WHERE c.parent_path = u.path AND c.valid_to = '')`
+
+// currentFirst orders the versions of one code: the one in force, else the latest retired.
+const currentFirst = ` ORDER BY CASE WHEN u.valid_to = '' THEN 0 ELSE 1 END, u.valid_from DESC LIMIT 1`
 
 func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
@@ -34,15 +38,33 @@ func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
 	return u, err
 }
 
-// Find returns the unit with code.
+// Find returns the unit with code: the version in force, or, for a code no unit in force holds,
+// the latest retired version. A code can name several versions (codes are reused by
+// reorganisations); FindPath names one exactly.
 func (s *Service) Find(ctx context.Context, code string) (Unit, error) {
 	return findUnit(ctx, s.DB.Reader(), code)
 }
 
 func findUnit(ctx context.Context, q db.Querier, code string) (Unit, error) {
-	u, err := scanUnit(q.QueryRowContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.code = ?", code))
+	u, err := scanUnit(q.QueryRowContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.code = ?"+currentFirst, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Unit{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	if err != nil {
+		return Unit{}, apperr.Wrap(err, "find unit")
+	}
+	return u, nil
+}
+
+// FindPath returns the unit version at path, in force or retired.
+func (s *Service) FindPath(ctx context.Context, path string) (Unit, error) {
+	return findPath(ctx, s.DB.Reader(), path)
+}
+
+func findPath(ctx context.Context, q db.Querier, path string) (Unit, error) {
+	u, err := scanUnit(q.QueryRowContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.path = ?", path))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, apperr.New(apperr.NotFound, "units.error.not_found", path)
 	}
 	if err != nil {
 		return Unit{}, apperr.Wrap(err, "find unit")
@@ -71,6 +93,9 @@ func (s *Service) FindMany(ctx context.Context, codes []string) (map[string]Unit
 		if err != nil {
 			return nil, apperr.Wrap(err, "scan unit")
 		}
+		if prev, ok := out[u.Code]; ok && (prev.ValidTo == "" || (u.ValidTo != "" && u.ValidFrom < prev.ValidFrom)) {
+			continue // keep the version in force, else the latest
+		}
 		out[u.Code] = u
 	}
 	return out, rows.Err()
@@ -78,7 +103,9 @@ func (s *Service) FindMany(ctx context.Context, codes []string) (map[string]Unit
 
 // Filter narrows a listing of units.
 type Filter struct {
-	Level      Level
+	Level Level
+	// ParentCode lists the children of the unit in force with this code; with Level, every unit of
+	// that level below it ("the communes of province 51", whether a district lies between or not).
 	ParentCode string
 	// Query matches the name without regard to case, diacritics or tone-mark style.
 	Query string
@@ -134,8 +161,14 @@ func (f Filter) where() (string, []any) {
 		args = append(args, string(f.Level))
 	}
 	if f.ParentCode != "" {
-		conds = append(conds, "u.parent_code = ?")
-		args = append(args, f.ParentCode)
+		parent := "(SELECT p.path FROM units p WHERE p.code = ? ORDER BY CASE WHEN p.valid_to = '' THEN 0 ELSE 1 END, p.valid_from DESC LIMIT 1)"
+		if f.Level != "" {
+			conds = append(conds, "u.path LIKE "+parent+" || '%'", "u.path <> "+parent)
+			args = append(args, f.ParentCode, f.ParentCode)
+		} else {
+			conds = append(conds, "u.parent_path = "+parent)
+			args = append(args, f.ParentCode)
+		}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		conds = append(conds, `u.search_key LIKE ? ESCAPE '\'`)
@@ -206,9 +239,12 @@ func (s *Service) CreateVillage(ctx context.Context, u Unit) (Unit, error) {
 		}
 		u.Path = parent.Path + u.Code + "/"
 		now := db.Millis(s.Now())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, path, search_key, valid_from, valid_to, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			u.Code, u.Name, string(u.Level), u.Type, u.ParentCode, u.Path, textfold.Fold(u.Name), u.ValidFrom, now, now); err != nil {
+		if parent.ValidTo != "" {
+			return apperr.InvalidField("parent_code", "units.error.parent_retired", u.ParentCode)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO units (code, name, level, type, parent_code, parent_path, path, search_key, valid_from, valid_to, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
+			u.Code, u.Name, string(u.Level), u.Type, u.ParentCode, parent.Path, u.Path, textfold.Fold(u.Name), u.ValidFrom, now, now); err != nil {
 			if db.IsUniqueViolation(err) {
 				e := apperr.New(apperr.Conflict, "units.error.code_taken", u.Code)
 				e.Field = "code"
@@ -253,12 +289,34 @@ func (s *Service) Retire(ctx context.Context, code, successorCode, validTo strin
 				return apperr.InvalidField("successor_code", "units.error.successor_cycle", successorCode)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE units SET valid_to = ?, successor_code = ?, updated_at = ? WHERE code = ?",
-			validTo, db.NullString(successorCode), db.Millis(s.Now()), code); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE units SET valid_to = ?, successor_code = ?, updated_at = ? WHERE path = ?",
+			validTo, db.NullString(successorCode), db.Millis(s.Now()), u.Path); err != nil {
 			return apperr.Wrap(err, "retire unit")
+		}
+		if successorCode != "" {
+			succ, err := findUnit(ctx, tx, successorCode)
+			if err != nil {
+				return err
+			}
+			if err := rollUp(ctx, tx, u.Path, succ.Path); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "unit.retire", ObjectType: "unit", ObjectID: code, UnitPath: u.Path, Detail: "successor=" + successorCode + " valid_to=" + validTo})
 	})
+}
+
+// rollUp records that the unit version at oldPath, and every unit below it, now counts in the
+// unit at newPath; what rolled up into oldPath before rolls on into newPath.
+func rollUp(ctx context.Context, tx *db.Tx, oldPath, newPath string) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE unit_rollup SET current_path = ? WHERE current_path LIKE ?", newPath, oldPath+"%"); err != nil {
+		return apperr.Wrap(err, "roll up earlier units")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO unit_rollup (path, current_path) SELECT u.path, ? FROM units u WHERE u.path LIKE ?
+		ON CONFLICT (path) DO UPDATE SET current_path = excluded.current_path`, newPath, oldPath+"%"); err != nil {
+		return apperr.Wrap(err, "roll up unit")
+	}
+	return nil
 }
 
 // Seeded tells whether the tree has any unit.

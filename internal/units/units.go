@@ -5,6 +5,8 @@ package units
 
 import (
 	"embed"
+	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +22,22 @@ var migrations embed.FS
 
 // Migrations is the unit tree's schema.
 var Migrations = db.MigrationSet{Module: "units", FS: migrations}
+
+//go:embed versions/migrations
+var versionMigrations embed.FS
+
+// VersionMigrations re-key the tree by unit version (path) and add the lineage of reorganisations.
+// They apply after every other module's migrations (internal/schema lists them last), because they
+// remove the foreign keys that other modules' tables declared on units.code.
+var VersionMigrations = db.MigrationSet{Module: "unit_versions", FS: mustSub(versionMigrations, "versions")}
+
+func mustSub(f embed.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
 
 //go:embed data/quang-ngai-2023-units.csv
 var quangNgai2023 []byte
@@ -61,6 +79,37 @@ func ProvinceCSV(all []byte, code string, districts ...string) []byte {
 	return []byte(b.String())
 }
 
+//go:embed data/vietnam-units-2025.csv
+var vietnam2025 []byte
+
+// Vietnam2025CSV is every administrative unit of Vietnam from 1 July 2025: 34 provinces and 3,321
+// commune-level units directly under them (no district level); see docs/data.md.
+func Vietnam2025CSV() []byte { return vietnam2025 }
+
+//go:embed data/quang-ngai-2025-lineage.csv
+var quangNgaiLineage2025 []byte
+
+// QuangNgaiLineage2025CSV says, for each of the 96 commune-level units of Quảng Ngãi from 1 July
+// 2025, which units of old Quảng Ngãi (51) and old Kon Tum (62) of 2023 it was formed from (NQ
+// 1677/NQ-UBTVQH15); see docs/data.md.
+func QuangNgaiLineage2025CSV() []byte { return quangNgaiLineage2025 }
+
+// ReferenceFile returns one of the shipped reference files by name, for the command line's
+// "embedded:NAME".
+func ReferenceFile(name string) ([]byte, error) {
+	switch name {
+	case "vietnam-units-2023.csv":
+		return vietnam2023, nil
+	case "quang-ngai-2023-units.csv":
+		return quangNgai2023, nil
+	case "vietnam-units-2025.csv":
+		return vietnam2025, nil
+	case "quang-ngai-2025-lineage.csv":
+		return quangNgaiLineage2025, nil
+	}
+	return nil, fmt.Errorf("no shipped reference file %q (vietnam-units-2023.csv, quang-ngai-2023-units.csv, vietnam-units-2025.csv, quang-ngai-2025-lineage.csv)", name)
+}
+
 //go:embed data/quang-ngai-districts.geojson
 var districtsGeoJSON []byte
 
@@ -93,12 +142,19 @@ func (l Level) rank() int {
 	return -1
 }
 
-// ParentLevel is the level a unit of level l hangs under ("" for a province).
-func (l Level) ParentLevel() Level {
-	if r := l.rank(); r > 0 {
-		return Levels[r-1]
+// HangsUnder tells whether a unit of level l may have a parent of level p. A commune hangs under a
+// district on the three-tier map (until 30/06/2025) and directly under its province on the
+// two-tier map (from 01/07/2025); villages and residential groups hang under communes on both.
+func (l Level) HangsUnder(p Level) bool {
+	switch l {
+	case District:
+		return p == Province
+	case Commune:
+		return p == District || p == Province
+	case Village:
+		return p == Commune
 	}
-	return ""
+	return false
 }
 
 // Unit is one administrative unit.

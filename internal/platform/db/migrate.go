@@ -89,7 +89,12 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m migration) e
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	body, err := db.expandMigration(ctx, tx, m.sql)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("db: migration %s/%04d_%s: %w", m.module, m.version, m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("db: migration %s/%04d_%s: %w", m.module, m.version, m.name, err)
 	}
@@ -99,6 +104,23 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m migration) e
 		return err
 	}
 	return tx.Commit()
+}
+
+// schemaVersionNext is replaced, in a SQLite migration, by the schema version plus one: a
+// migration that edits stored table definitions (PRAGMA writable_schema, the procedure SQLite
+// documents for dropping a foreign key) must raise the version so that every connection, this one
+// included, reads the new definitions.
+const schemaVersionNext = "{{SCHEMA_VERSION_NEXT}}"
+
+func (db *DB) expandMigration(ctx context.Context, tx *sql.Tx, body string) (string, error) {
+	if db.Engine != SQLite || !strings.Contains(body, schemaVersionNext) {
+		return body, nil
+	}
+	var v int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(body, schemaVersionNext, strconv.FormatInt(v+1, 10)), nil
 }
 
 // Pending lists the migrations not yet applied, as module/NNNN_name.
