@@ -63,13 +63,31 @@ func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiGetUnit answers one unit version: by code the unit in force (else the latest retired),
+// with ?at=YYYY-MM-DD the version in force that day; with its lineage through reorganisations.
 func (s *Server) apiGetUnit(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.Units.Find(r.Context(), r.PathValue("code"))
+	u, err := s.findUnitVersion(r, r.PathValue("code"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	from, into, err := s.Units.Lineage(r.Context(), u.Path)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		units.Unit
+		InForce    bool               `json:"in_force"`
+		FormedFrom []units.LineageRow `json:"formed_from"`
+		WentInto   []units.LineageRow `json:"went_into"`
+	}{u, u.InForce(), orEmpty(from), orEmpty(into)})
 	return nil
+}
+
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }
 
 // apiImportUnits takes the unit CSV as a multipart file field "file" or as the raw body.
