@@ -137,17 +137,39 @@ func TestMap2025Contract(t *testing.T) {
 			t.Errorf("%d px: version note %q", width, note)
 		}
 		NoSidewaysScroll(t, ctx, fmt.Sprintf("2023 version of 21034 at %d px", width))
+		reportViolations(t, "2023 version of 21034", auditPage(t, ctx))
 		Screenshot(t, ctx, fmt.Sprintf("unit-21034-2023-%d", width))
 		Follow(t, ctx, "#unit-version a")
 		if got := Text(t, ctx, "#formed-from"); !strings.Contains(got, "Xã Nghĩa Dõng") || !strings.Contains(got, "Xã Nghĩa Dũng") {
 			t.Errorf("%d px: formed from %q", width, got)
 		}
 		NoSidewaysScroll(t, ctx, fmt.Sprintf("An Phú at %d px", width))
+		reportViolations(t, "An Phú", auditPage(t, ctx))
 		Screenshot(t, ctx, fmt.Sprintf("unit-21034-2025-%d", width))
 		Open(t, ctx, srv.URL+"/units/51?retired=1")
 		if got := Text(t, ctx, "#children"); !strings.Contains(got, "Huyện Tư Nghĩa") || !strings.Contains(got, "Xã An Phú") {
 			t.Errorf("%d px: children with the retired lack a district or a commune", width)
 		}
 		Screenshot(t, ctx, fmt.Sprintf("unit-51-retired-%d", width))
+	}
+
+	// The split commune: the province administrator gives Xã Trà Bùi's records to Tây Trà Bồng.
+	ctx := NewContext(t, browser)
+	Login(t, ctx, srv.URL, "so.tttt.quangngai", "Quang-Ngai-Tinh-2025")
+	Open(t, ctx, srv.URL+"/units/21142")
+	if got := Text(t, ctx, "#went-into"); !strings.Contains(got, "Xã Cà Đam") || !strings.Contains(got, "Xã Tây Trà Bồng") {
+		t.Errorf("Trà Bùi went into %q", got)
+	}
+	Text(t, ctx, "#split-pending")
+	reportViolations(t, "split unit", auditPage(t, ctx))
+	Screenshot(t, ctx, "split-trabui")
+	Do(t, ctx, chromedp.SetValue(chromedp.CSS("#split-into"), "21157", chromedp.NodeVisible))
+	Follow(t, ctx, "#assign-split button")
+	WaitFor(t, ctx, "the split assigned", `!document.querySelector("#split-pending") && !document.querySelector("#assign-split")`)
+	var after struct {
+		Path string `json:"path"`
+	}
+	if code := API(t, srv.URL, token, "POST", "/api/v1/units/split-assignments", map[string]string{"path": "/51/525/21142/", "into": "21136"}, &after); code != http.StatusOK {
+		t.Errorf("re-assigning through the API: %d", code)
 	}
 }

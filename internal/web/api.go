@@ -83,6 +83,31 @@ func (s *Server) apiGetUnit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiAssignSplit gives a split unit's records to one of its successors: {"path": "/51/525/21142/",
+// "into": "21157"}.
+func (s *Server) apiAssignSplit(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Path string `json:"path"`
+		Into string `json:"into"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Units.FindPath(r.Context(), in.Path)
+	if err != nil {
+		return err
+	}
+	if err := s.Units.AssignSplit(r.Context(), u.Path, in.Into); err != nil {
+		return err
+	}
+	to, err := s.Units.RollsUpTo(r.Context(), u.Path)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"path": u.Path, "rolls_up_to": to})
+	return nil
+}
+
 func orEmpty[T any](xs []T) []T {
 	if xs == nil {
 		return []T{}

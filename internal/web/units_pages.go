@@ -58,6 +58,10 @@ type unitData struct {
 	FormedFrom []unitLink
 	WentInto   []unitLink
 	Today      *units.Unit
+	// SplitPending is set on a split unit whose records are not yet assigned to a successor;
+	// CanAssign when the viewer administers its province.
+	SplitPending bool
+	CanAssign    bool
 }
 
 // unitLink is one unit of a lineage list: linked when the viewer may open it.
@@ -217,6 +221,14 @@ func (s *Server) unitLineage(r *http.Request, data *unitData, roots []string) er
 	for _, l := range into {
 		data.WentInto = append(data.WentInto, link(l.NewCode, l.NewName, l.NewPath, authz.ProvinceOfPath(l.NewPath)))
 	}
+	if len(into) > 1 {
+		to, err := s.Units.RollsUpTo(r.Context(), data.Unit.Path)
+		if err != nil {
+			return err
+		}
+		data.SplitPending = to == ""
+		data.CanAssign = data.SplitPending && authz.ActorFrom(r.Context()).AdministersProvince(authz.ProvinceOfPath(data.Unit.Path))
+	}
 	if !data.Unit.InForce() {
 		if today, err := s.Units.Find(r.Context(), data.Unit.Code); err == nil && today.InForce() && today.Path != data.Unit.Path && authz.Under(today.Path, roots) {
 			data.Today = &today
@@ -255,5 +267,25 @@ func (s *Server) villageCreateSubmit(w http.ResponseWriter, r *http.Request) err
 	}
 	s.flash(w, "flash.village_created")
 	http.Redirect(w, r, "/units/"+v.ParentCode, http.StatusSeeOther)
+	return nil
+}
+
+// splitAssignSubmit gives a split unit's records to one of its successors ("as it is now").
+func (s *Server) splitAssignSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	code := r.PathValue("code")
+	u, err := s.findUnitVersion(r, code)
+	if err != nil {
+		return err
+	}
+	if !authz.Under(u.Path, s.unitRoots(r)) {
+		return apperr.Hidden("units.error.not_found", code)
+	}
+	into := r.PostFormValue("into")
+	if err := s.Units.AssignSplit(r.Context(), u.Path, into); err != nil {
+		return s.renderUnit(w, r, code, "", err)
+	}
+	s.flash(w, "flash.split_assigned")
+	http.Redirect(w, r, u.Href(), http.StatusSeeOther)
 	return nil
 }
