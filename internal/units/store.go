@@ -236,25 +236,19 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Current follows successor links from code to the unit in force today, so that data recorded
-// against a commune later merged rolls up to the merged unit. A unit never merged is its own
-// current unit.
+// Current returns the unit in force that data recorded against code counts in today: the unit
+// itself while it is in force, else the unit its roll-up names (a merger's successor, a
+// reorganisation's new unit). A split unit not yet assigned is its own answer.
 func (s *Service) Current(ctx context.Context, code string) (Unit, error) {
 	u, err := s.Find(ctx, code)
-	if err != nil {
-		return Unit{}, err
+	if err != nil || u.InForce() {
+		return u, err
 	}
-	for range 16 { // successor chains are short; the bound guards against a cycle in bad data
-		if u.SuccessorCode == "" {
-			return u, nil
-		}
-		next, err := s.Find(ctx, u.SuccessorCode)
-		if err != nil {
-			return Unit{}, err
-		}
-		u = next
+	to, err := s.RollsUpTo(ctx, u.Path)
+	if err != nil || to == "" {
+		return u, err
 	}
-	return Unit{}, apperr.New(apperr.Internal, "units.error.successor_cycle", code)
+	return s.FindPath(ctx, to)
 }
 
 // CreateVillage adds a village or residential group under a commune. Only administrators of the
