@@ -3,8 +3,10 @@ package training_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"testing"
 
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
@@ -154,6 +156,65 @@ func TestFiguresRollUpAcrossTheSwitch(t *testing.T) {
 		c, err := f.svc.FindCertificate(f.sys, cert)
 		if err != nil || c.Revoked || c.UnitName != "Xã An Phú" || c.UnitNameThen != "Xã Nghĩa Dõng" || c.Issuer == "" {
 			t.Errorf("certificate after the switch: %+v %v", c, err)
+		}
+	})
+}
+
+// The staff of Sở TT&TT, merged into Sở Khoa học và Công nghệ in March 2025, count under the
+// successor by organisation "as it is now" and under the old department "as it was"; the
+// successor's administrator reads them in its totals.
+func TestFiguresFollowAMergedOrganisation(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20})
+		os := orgs.NewService(d)
+		tttt, err := os.Create(f.sys, orgs.Org{Name: "Sở Thông tin và Truyền thông", Kind: orgs.Department, UnitCode: "51"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		khcn, err := os.Create(f.sys, orgs.Org{Name: "Sở Khoa học và Công nghệ", Kind: orgs.Department, UnitCode: "51"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff := f.learnerIn(t, "canbo.tttt", "", tttt.ID)
+		if _, err := f.svc.Enrol(staff, f.course.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.pass(t, staff, f.course.ID)
+		if _, err := os.Merge(f.sys, tttt.ID, khcn.ID, "2025-03-01"); err != nil {
+			t.Fatal(err)
+		}
+		byKey := func(rows []training.FigureRow, key string) (training.FigureRow, bool) {
+			for _, r := range rows {
+				if r.Key == key && !r.Direct {
+					return r, true
+				}
+			}
+			return training.FigureRow{}, false
+		}
+		id := func(o orgs.Org) string { return strconv.FormatInt(o.ID, 10) }
+		now, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, By: "org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := byKey(now, id(khcn)); !ok || r.Enrolled != 1 || r.Passed != 1 {
+			t.Errorf("Sở KH&CN as it is now: %+v", now)
+		}
+		if _, ok := byKey(now, id(tttt)); ok {
+			t.Errorf("the merged department is a row as it is now: %+v", now)
+		}
+		was, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, By: "org", View: training.ViewWas})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := byKey(was, id(tttt)); !ok || r.Enrolled != 1 || r.ValidTo != "2025-02-28" {
+			t.Errorf("Sở TT&TT as it was: %+v", was)
+		}
+		if r, _ := byKey(was, id(khcn)); r.Enrolled != 0 {
+			t.Errorf("Sở KH&CN as it was counts the merged staff: %+v", r)
+		}
+		admin := f.adminOf(t, "qt.khcn", authz.OrgAdmin, "", khcn.ID)
+		if tot, err := f.svc.TotalsFor(admin, f.course.ID); err != nil || tot.Enrolled != 1 {
+			t.Errorf("the successor's administrator's totals: %+v %v", tot, err)
 		}
 	})
 }
