@@ -182,6 +182,7 @@ func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) 
 	}
 	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d), Training: training.NewService(d)}
 	s.Outreach = outreach.NewService(d, s.Accounts)
+	followUnitSwitch(s)
 	if err := s.Outreach.SeedSkills(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("outreach catalogue: %w", err)

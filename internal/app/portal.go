@@ -37,6 +37,15 @@ func (p CommsProvider) Fields(ctx context.Context, unitPath string, asOf time.Ti
 	return out, nil
 }
 
+// followUnitSwitch registers what the organisations and the accounts move when a map switch
+// retires units (units.Service.OnSwitch): organisations located in a retired unit follow its
+// roll-up, then the grants that copy their paths and the learners' grants (orgs.FollowUnits,
+// accounts.FollowUnits say why).
+func followUnitSwitch(svc *Services) {
+	svc.Units.OnSwitch(svc.Orgs.FollowUnits)
+	svc.Units.OnSwitch(svc.Accounts.FollowUnits)
+}
+
 // newPortal builds the portal's service with the sources of its public ceremony page (the
 // ceremony module, with the outreach campaign's window for the countdown) and of its map (the
 // outreach module's citizens guided by district), each read for the province whose portal asks.
