@@ -346,10 +346,11 @@ func orgProvince(ctx context.Context, q db.Querier, orgID int64) (string, error)
 	return authz.ProvinceOfPath(unitPath), nil
 }
 
-// knownProvince refuses a province code that names no province of the unit tree.
+// knownProvince refuses a province code that names no province in force of the unit tree: a
+// province merged away by the reform of 2025 (Kon Tum into Quảng Ngãi) publishes nothing new.
 func knownProvince(ctx context.Context, q db.Querier, code string) error {
 	var n int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province'", code).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province' AND valid_to = ''", code).Scan(&n); err != nil {
 		return apperr.Wrap(err, "find province")
 	}
 	if n == 0 {
