@@ -402,3 +402,44 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "audit", &auditData{Page: s.newPage(r, "audit.title"), Entries: entries})
 }
+
+// apiMergeOrg merges an organisation into its successor (orgs.Service.Merge): a province
+// administrator's decision, audited.
+func (s *Server) apiMergeOrg(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		SuccessorID int64  `json:"successor_id"`
+		Effective   string `json:"effective"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	res, err := s.Orgs.Merge(r.Context(), id, in.SuccessorID, in.Effective)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// orgMergeSubmit is the organisations page's merge form.
+func (s *Server) orgMergeSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org_id")), 10, 64)
+	if err != nil {
+		return apperr.InvalidField("org_id", "orgs.error.not_found", r.PostFormValue("org_id"))
+	}
+	succ, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("successor_id")), 10, 64)
+	if err != nil {
+		return apperr.InvalidField("successor_id", "orgs.error.successor_missing", r.PostFormValue("successor_id"))
+	}
+	if _, err := s.Orgs.Merge(r.Context(), id, succ, strings.TrimSpace(r.PostFormValue("effective"))); err != nil {
+		return err
+	}
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
+	return nil
+}
