@@ -45,6 +45,11 @@ func TestMediaRollsUpAcrossMergersAndTheSwitch(t *testing.T) {
 		if _, err := units.NewService(d).SwitchMap(sys, bytes.NewReader(units.Vietnam2025CSV()), bytes.NewReader(units.QuangNgaiLineage2025CSV()), "2025-07-01"); err != nil {
 			t.Fatal(err)
 		}
+		// The headline figures count organisations in force: the merged newspaper no longer.
+		figs, err := portal.FoundationFigures{DB: d}.Figures(context.Background(), "51")
+		if err != nil || figs["portal.figure.orgs"] != 2 || figs["portal.figure.units.commune"] != 96 || figs["portal.figure.units.district"] != 0 {
+			t.Errorf("headline figures after the merger and the switch: %v %v", figs, err)
+		}
 		nowCounts, err := f.svc.MediaCounts(f.admin, portal.MediaFilter{})
 		if err != nil {
 			t.Fatal(err)
