@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -87,6 +88,49 @@ func TestMediaRollsUpAcrossMergersAndTheSwitch(t *testing.T) {
 		_, err = f.svc.RecordMedia(f.admin, portal.MediaItem{UnitCode: "522", Channel: portal.Article, Title: "Huyện cũ", PublishedOn: "2025-07-30"})
 		if e := apperr.As(err); e == nil || e.Key != "units.error.not_found" {
 			t.Errorf("an item of a retired district: %v", err)
+		}
+	})
+}
+
+// A merged newspaper's posts are its successor's to manage: the successor's delegated editor edits
+// them and lists them; the merged newspaper's editor edits nothing any more; nobody writes a new
+// post for the merged newspaper.
+func TestPostsFollowAMergedMediaOrganisation(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		now := time.Date(2025, 2, 20, 3, 0, 0, 0, time.UTC)
+		f := setup(t, d, func() time.Time { return now })
+		sys := authz.WithActor(context.Background(), authz.System)
+		p, err := f.svc.CreatePost(f.mediaEditor, portal.PostInput{Title: "Báo Quảng Ngãi đưa tin chuyển đổi số", BodyHTML: "<p>Tin</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.OrgID != f.mediaOrg.ID {
+			t.Fatalf("the post's organisation: %+v", p)
+		}
+		if _, err := orgs.NewService(d).Merge(sys, f.mediaOrg.ID, f.otherMedia.ID, "2025-03-01"); err != nil {
+			t.Fatal(err)
+		}
+		u, err := accounts.NewService(d).CreateUser(sys, accounts.NewUser{Username: "bientap.dai", Password: "Mat-khau-dai-12345", Role: authz.OrgAdmin, OrgID: f.otherMedia.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		successorEditor := authz.WithActor(context.Background(), &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
+		if _, err := f.svc.UpdatePost(successorEditor, p.ID, portal.PostInput{Title: "Tin cũ, nay do Đài quản lý", BodyHTML: "<p>Tin</p>"}); err != nil {
+			t.Errorf("the successor's editor cannot edit the merged newspaper's post: %v", err)
+		}
+		list, err := f.svc.ListPosts(successorEditor, portal.Filter{Editing: true})
+		if err != nil || len(list) != 1 || list[0].ID != p.ID {
+			t.Errorf("the successor's editor's posts: %+v %v", list, err)
+		}
+		if _, err := f.svc.UpdatePost(f.mediaEditor, p.ID, portal.PostInput{Title: "Sửa", BodyHTML: "<p>Tin</p>"}); err == nil {
+			t.Error("the merged newspaper's editor still edits")
+		}
+		if f.svc.IsEditor(f.mediaEditor) {
+			t.Error("the merged newspaper's editor is still an editor")
+		}
+		_, err = f.svc.CreatePost(f.admin, portal.PostInput{Title: "Bài mới", BodyHTML: "<p>x</p>", OrgID: f.mediaOrg.ID})
+		if e := apperr.As(err); e == nil || e.Key != "orgs.error.retired" {
+			t.Errorf("a new post for the merged newspaper: %v", err)
 		}
 	})
 }
