@@ -9,8 +9,8 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/units"
 	"github.com/lantoa/lantoa/internal/platform/memo"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // FigureSource gives live headline figures for one province's portal. Each key is a translation
