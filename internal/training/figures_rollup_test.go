@@ -53,7 +53,7 @@ func TestFiguresRollUpAcrossTheSwitch(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r, ok := rowOf(before, "/51/522/"); !ok || r.Enrolled != 1 || r.Passed != 1 {
-			t.Errorf("Tư Nghĩa before the switch: %+v", r)
+			t.Errorf("Thành phố Quảng Ngãi before the switch: %+v", r)
 		}
 
 		us := units.NewService(d)
@@ -105,14 +105,14 @@ func TestFiguresRollUpAcrossTheSwitch(t *testing.T) {
 			t.Errorf("drilling into An Phú: %+v %v", rows, err)
 		}
 
-		// As it was: the 2023 districts, retired, with their learners where they enrolled.
+		// As it was: the 2023 district-level units (Thành phố Quảng Ngãi among them), retired, with their learners where they enrolled.
 		was, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, View: training.ViewWas})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tuNghia, ok := rowOf(was, "/51/522/")
-		if !ok || tuNghia.Enrolled != 1 || tuNghia.ValidTo != "2025-06-30" || tuNghia.Children == 0 {
-			t.Errorf("Tư Nghĩa as it was: %+v", tuNghia)
+		city, ok := rowOf(was, "/51/522/")
+		if !ok || city.Enrolled != 1 || city.ValidTo != "2025-06-30" || city.Children == 0 {
+			t.Errorf("Thành phố Quảng Ngãi as it was: %+v", city)
 		}
 		if r, _ := rowOf(was, "/51/21034/"); r.Enrolled != 0 {
 			t.Errorf("An Phú as it was counts the 2023 learner: %+v", r)
@@ -120,15 +120,15 @@ func TestFiguresRollUpAcrossTheSwitch(t *testing.T) {
 		if got := sumEnrolled(was); got != total {
 			t.Errorf("rows as it was add up to %d, want %d", got, total)
 		}
-		inTuNghia, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, Parent: "/51/522/"})
+		inCity, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, Parent: "/51/522/"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, ok := rowOf(inTuNghia, "/51/522/21037/"); !ok || r.Enrolled != 1 || r.Name != "Xã Nghĩa Dõng" {
-			t.Errorf("Nghĩa Dõng in Tư Nghĩa as it was: %+v", inTuNghia)
+		if r, ok := rowOf(inCity, "/51/522/21037/"); !ok || r.Enrolled != 1 || r.Name != "Xã Nghĩa Dõng" {
+			t.Errorf("Nghĩa Dõng in the city as it was: %+v", inCity)
 		}
-		if r, ok := rowOf(inTuNghia, "/51/522/21034/"); !ok || r.Name != "Xã Nghĩa Dũng" || r.Enrolled != 0 {
-			t.Errorf("the 2023 version of 21034 in Tư Nghĩa: %+v", r)
+		if r, ok := rowOf(inCity, "/51/522/21034/"); !ok || r.Name != "Xã Nghĩa Dũng" || r.Enrolled != 0 {
+			t.Errorf("the 2023 version of 21034 in the city: %+v", r)
 		}
 		if _, err := f.svc.Figures(f.sys, training.FigureFilter{CourseID: f.course.ID, View: "then"}); err == nil {
 			t.Error("an unknown view was accepted")

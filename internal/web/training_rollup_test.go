@@ -20,7 +20,7 @@ import (
 )
 
 // Over HTTP, after the switch to the map of 2025: the figures page ranks communes and shows them
-// "as it is now" (the 2023 learner under Xã An Phú) or "as it was" (under Huyện Tư Nghĩa, retired,
+// "as it is now" (the 2023 learner under Xã An Phú) or "as it was" (under Thành phố Quảng Ngãi, a 2023 district-level unit, retired,
 // drilled into by path); the API answers the same and refuses a bad view; the certificate's
 // verification page shows today's unit; the user page marks a grant on a retired unit.
 func TestFiguresPagesAcrossTheSwitch(t *testing.T) {
@@ -62,13 +62,13 @@ func TestFiguresPagesAcrossTheSwitch(t *testing.T) {
 		}
 		resp, body = e.do("GET", fmt.Sprintf("/courses/%d/figures?view=was", course), admin, "", "")
 		page = string(body)
-		if resp.StatusCode != 200 || !strings.Contains(page, "Huyện Tư Nghĩa") || !strings.Contains(page, "hết hiệu lực sau ngày 2025-06-30") ||
+		if resp.StatusCode != 200 || !strings.Contains(page, "Thành phố Quảng Ngãi") || !strings.Contains(page, "hết hiệu lực sau ngày 2025-06-30") ||
 			!strings.Contains(page, "parent=%2f51%2f522%2f") {
 			t.Errorf("figures page as it was: %d", resp.StatusCode)
 		}
 		resp, body = e.do("GET", fmt.Sprintf("/courses/%d/figures?view=was&parent=%s", course, url.QueryEscape("/51/522/")), admin, "", "")
 		if resp.StatusCode != 200 || !strings.Contains(string(body), "Xã Nghĩa Dõng") || !strings.Contains(string(body), "Xã Nghĩa Dũng") {
-			t.Errorf("drilling into Tư Nghĩa as it was: %d", resp.StatusCode)
+			t.Errorf("drilling into the city as it was: %d", resp.StatusCode)
 		}
 		if resp, _ := e.do("GET", fmt.Sprintf("/api/v1/courses/%d/figures?view=then", course), admin, "", ""); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a bad view: %d", resp.StatusCode)
