@@ -35,7 +35,8 @@ func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, 
 	movementVI, movementEN := "Phong trào chuyển đổi số", "the Digital Transformation Movement"
 	if code := authz.ProvinceOfPath(g.UnitPath); code != "" {
 		var province string
-		if err := tx.QueryRowContext(ctx, "SELECT name FROM units WHERE code = ?", code).Scan(&province); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM units WHERE code = ? AND level = 'province'
+			ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, code).Scan(&province); err != nil {
 			return apperr.Wrap(err, "province of invitation")
 		}
 		movementVI += " " + units.InSentence(province)

@@ -180,11 +180,16 @@ func resolveGrant(ctx context.Context, q db.Querier, role authz.Role, unitCode s
 		}
 	}
 	if orgID != 0 {
-		err := q.QueryRowContext(ctx, "SELECT path, unit_path FROM orgs WHERE id = ?", orgID).Scan(&g.OrgPath, &g.UnitPath)
+		var name, validTo string
+		err := q.QueryRowContext(ctx, "SELECT path, unit_path, name, valid_to FROM orgs WHERE id = ?", orgID).Scan(&g.OrgPath, &g.UnitPath, &name, &validTo)
 		if errors.Is(err, sql.ErrNoRows) {
 			return g, apperr.InvalidField("org_id", "orgs.error.not_found", orgID)
 		} else if err != nil {
 			return g, apperr.Wrap(err, "resolve org")
+		}
+		if validTo != "" {
+			// A merged organisation takes no new people: its successor does.
+			return g, apperr.InvalidField("org_id", "orgs.error.retired", name)
 		}
 	}
 	return g, nil

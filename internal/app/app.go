@@ -72,6 +72,7 @@ func commands() []command {
 		{"seed", "nạp cây đơn vị và dữ liệu mẫu / load the unit tree and demo data", runSeed},
 		{"import", "nhập dữ liệu từ tệp / import data from a file (units)", runImport},
 		{"user", "quản lý người dùng / manage users (create, list, disable, enable, set-password)", runUser},
+		{"org", "sáp nhập cơ quan, tổ chức / merge an organisation into its successor (merge --org ID --into ID --effective DATE)", runOrg},
 		{"token", "tạo mã truy cập API / create API access tokens", runToken},
 		{"backup", "sao lưu CSDL khi đang chạy / online backup of the database", runBackup},
 		{"restore", "khôi phục CSDL từ bản sao lưu / restore the database from a backup", runRestore},
@@ -182,6 +183,7 @@ func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) 
 	}
 	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d), Training: training.NewService(d)}
 	s.Outreach = outreach.NewService(d, s.Accounts)
+	followUnitSwitch(s)
 	if err := s.Outreach.SeedSkills(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("outreach catalogue: %w", err)

@@ -37,6 +37,15 @@ func (p CommsProvider) Fields(ctx context.Context, unitPath string, asOf time.Ti
 	return out, nil
 }
 
+// followUnitSwitch registers what the organisations and the accounts move when a map switch
+// retires units (units.Service.OnSwitch): organisations located in a retired unit follow its
+// roll-up, then the grants that copy their paths and the learners' grants (orgs.FollowUnits,
+// accounts.FollowUnits say why).
+func followUnitSwitch(svc *Services) {
+	svc.Units.OnSwitch(svc.Orgs.FollowUnits)
+	svc.Units.OnSwitch(svc.Accounts.FollowUnits)
+}
+
 // newPortal builds the portal's service with the sources of its public ceremony page (the
 // ceremony module, with the outreach campaign's window for the countdown) and of its map (the
 // outreach module's citizens guided by district), each read for the province whose portal asks.
@@ -85,16 +94,24 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 	})
 }
 
-// PortalDistricts gives a province's portal map every current district of the province (from the
-// unit tree) with the citizens guided there in the province's current campaign, against the
-// district's target (its team members times the campaign's target). Before any campaign the
-// districts have no figure.
+// PortalDistricts gives a province's portal map the level below the province that exists (from the
+// unit tree, units in force): its districts on the map of 2023, its commune-level units on the
+// two-tier map of 2025, where communes hang directly under the province. Each comes with the
+// citizens guided there in the province's current campaign (earlier records rolled up into
+// today's unit by outreach's Progress), against its target (its team members times the
+// campaign's target). Before any campaign the units have no figure.
 func PortalDistricts(o *outreach.Service, u *units.Service) portal.DistrictSource {
 	return portal.DistrictFunc(func(ctx context.Context, province string) (portal.DistrictFigures, error) {
-		out := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target"}
+		out := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target", Level: string(units.District)}
 		districts, err := u.List(ctx, units.Filter{ParentCode: province, Level: units.District, Limit: units.MaxList})
 		if err != nil {
 			return out, err
+		}
+		if len(districts) == 0 {
+			out.Level = string(units.Commune)
+			if districts, err = u.List(ctx, units.Filter{ParentCode: province, Level: units.Commune, Limit: units.MaxList}); err != nil {
+				return out, err
+			}
 		}
 		p, err := o.Progress(authz.WithActor(ctx, authz.System), province, 0)
 		if err != nil && !apperr.Is(err, apperr.NotFound) {

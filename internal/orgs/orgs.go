@@ -65,7 +65,14 @@ type Org struct {
 	UnitPath  string `json:"-"`
 	Path      string `json:"-"`
 	Children  int    `json:"child_count"`
+	// ValidTo is the last day of a merged organisation (YYYY-MM-DD); '' while it is in force.
+	ValidTo string `json:"valid_to,omitempty"`
+	// SuccessorID is the organisation it merged into.
+	SuccessorID int64 `json:"successor_id,omitempty"`
 }
+
+// Retired tells whether the organisation has merged into another.
+func (o Org) Retired() bool { return o.ValidTo != "" }
 
 // MaxNameLen bounds an organisation's name, in characters.
 const MaxNameLen = 200
@@ -94,11 +101,11 @@ type Service struct {
 func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
 
 const orgColumns = `o.id, o.name, o.short_name, o.kind, COALESCE(o.parent_id, 0), COALESCE(o.unit_code, ''), o.unit_path, o.path,
-	(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id)`
+	(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.valid_to = ''), o.valid_to, COALESCE(o.successor_id, 0)`
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
-	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Kind, &o.ParentID, &o.UnitCode, &o.UnitPath, &o.Path, &o.Children)
+	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Kind, &o.ParentID, &o.UnitCode, &o.UnitPath, &o.Path, &o.Children, &o.ValidTo, &o.SuccessorID)
 	return o, err
 }
 
@@ -126,7 +133,9 @@ type Filter struct {
 	Query    string
 	// Managed limits the listing to organisations the actor in the context administers.
 	Managed bool
-	Limit   int
+	// IncludeRetired lists merged organisations too; pickers and listings show those in force.
+	IncludeRetired bool
+	Limit          int
 }
 
 // List returns organisations matching f, by path.
@@ -151,6 +160,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Org, error) {
 	if strings.TrimSpace(f.Query) != "" {
 		conds = append(conds, `o.search_key LIKE ? ESCAPE '\'`)
 		args = append(args, textfold.LikePattern(f.Query))
+	}
+	if !f.IncludeRetired {
+		conds = append(conds, "o.valid_to = ''")
 	}
 	if f.Managed {
 		managed := authz.ActorFrom(ctx).AdminScope().Orgs("o.path", "o.unit_path")
@@ -204,11 +216,14 @@ func (s *Service) Create(ctx context.Context, o Org) (Org, error) {
 				return apperr.InvalidField("parent_id", "orgs.error.parent_missing")
 			}
 			parent = p
+			if parent.Retired() {
+				return apperr.InvalidField("parent_id", "orgs.error.retired", parent.Name)
+			}
 		}
 		if o.UnitCode == "" && parent.ID != 0 {
 			o.UnitCode, o.UnitPath = parent.UnitCode, parent.UnitPath
 		} else if o.UnitCode != "" {
-			if err := tx.QueryRowContext(ctx, "SELECT path FROM units WHERE code = ?", o.UnitCode).Scan(&o.UnitPath); err != nil {
+			if err := tx.QueryRowContext(ctx, "SELECT path FROM units WHERE code = ? AND valid_to = ''", o.UnitCode).Scan(&o.UnitPath); err != nil {
 				return apperr.InvalidField("unit_code", "units.error.not_found", o.UnitCode)
 			}
 		}

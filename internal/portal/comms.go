@@ -9,10 +9,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // MediaChannel is the kind of communication a unit or organisation recorded.
@@ -94,15 +96,20 @@ func (s *Service) RecordMedia(ctx context.Context, m MediaItem) (MediaItem, erro
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var unitPath, orgPath, orgUnitPath string
 		if m.UnitCode != "" {
-			if err := tx.QueryRowContext(ctx, "SELECT path, name FROM units WHERE code = ?", m.UnitCode).Scan(&unitPath, &m.UnitName); err != nil {
+			if err := tx.QueryRowContext(ctx, "SELECT path, name FROM units WHERE code = ? AND valid_to = ''", m.UnitCode).Scan(&unitPath, &m.UnitName); err != nil {
 				return apperr.InvalidField("unit_code", "units.error.not_found", m.UnitCode)
 			}
 			if !actor.AdministersUnit(unitPath) {
 				return apperr.New(apperr.Forbidden, "error.forbidden")
 			}
 		} else {
-			if err := tx.QueryRowContext(ctx, "SELECT path, unit_path, name FROM orgs WHERE id = ?", m.OrgID).Scan(&orgPath, &orgUnitPath, &m.OrgName); err != nil {
+			var validTo string
+			if err := tx.QueryRowContext(ctx, "SELECT path, unit_path, name, valid_to FROM orgs WHERE id = ?", m.OrgID).Scan(&orgPath, &orgUnitPath, &m.OrgName, &validTo); err != nil {
 				return apperr.InvalidField("org_id", "orgs.error.not_found", m.OrgID)
+			}
+			if validTo != "" {
+				// A merged organisation records nothing new: its successor does.
+				return apperr.InvalidField("org_id", "orgs.error.retired", m.OrgName)
 			}
 			if !actor.AdministersOrg(orgPath, orgUnitPath) {
 				return apperr.New(apperr.Forbidden, "error.forbidden")
@@ -134,8 +141,20 @@ type MediaFilter struct {
 	From, To string
 	Channel  MediaChannel
 	Province string
-	Limit    int
+	// View is "now" ("" too: an item counts under the unit in force its unit rolls up to and the
+	// organisation its organisation merged into) or "was" (where it was recorded). The actor's
+	// scope and Province apply where the item counts today, so that today's administrators read
+	// their units' and organisations' history.
+	View  string
+	Limit int
 }
+
+// mediaItems is portal_media_items (alias m) with unit_path and org_path where each item counts
+// today, and was_unit_path, was_org_path where it was recorded.
+var mediaItems = `(SELECT x.id, x.unit_code, x.org_id, x.channel, x.title, x.link, x.published_on, x.province_code, x.created_at,
+	x.unit_path AS was_unit_path, x.org_path AS was_org_path, ` + units.PathNow("x.unit_path") + ` AS unit_path,
+	CASE WHEN x.org_path = '' THEN '' ELSE ` + orgs.PathNow("x.org_path") + ` END AS org_path
+	FROM portal_media_items x) m`
 
 func (f MediaFilter) where(actor *authz.Actor) (string, []any, error) {
 	if actor == nil {
@@ -155,9 +174,12 @@ func (f MediaFilter) where(actor *authz.Actor) (string, []any, error) {
 			}
 		}
 	}
+	if f.View != "" && f.View != "now" && f.View != "was" {
+		return "", nil, apperr.InvalidField("view", "portal.error.media_view")
+	}
 	if f.Province != "" {
-		conds = append(conds, "m.province_code = ?")
-		args = append(args, f.Province)
+		conds = append(conds, "m.unit_path LIKE ?")
+		args = append(args, authz.ProvincePath(f.Province)+"%")
 	}
 	if f.From != "" {
 		conds = append(conds, "m.published_on >= ?")
@@ -188,7 +210,7 @@ func (s *Service) ListMedia(ctx context.Context, f MediaFilter) ([]MediaItem, er
 	}
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT m.id, COALESCE(m.unit_code, ''), COALESCE(u.name, ''), COALESCE(m.org_id, 0), COALESCE(o.name, ''),
 		m.channel, m.title, m.link, m.published_on, m.province_code, m.created_at
-		FROM portal_media_items m LEFT JOIN units u ON u.code = m.unit_code LEFT JOIN orgs o ON o.id = m.org_id`+where+
+		FROM `+mediaItems+` LEFT JOIN units u ON m.unit_code IS NOT NULL AND u.path = m.was_unit_path LEFT JOIN orgs o ON o.id = m.org_id`+where+
 		" ORDER BY m.published_on DESC, m.id DESC LIMIT ?", append(args, f.Limit)...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list media")
@@ -224,9 +246,15 @@ func (s *Service) MediaCounts(ctx context.Context, f MediaFilter) ([]MediaCount,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT COALESCE(m.unit_code, ''), COALESCE(m.org_id, 0), COALESCE(u.name, o.name, ''), m.channel, COUNT(*)
-		FROM portal_media_items m LEFT JOIN units u ON u.code = m.unit_code LEFT JOIN orgs o ON o.id = m.org_id`+where+`
-		GROUP BY m.unit_code, m.org_id, u.name, o.name, m.channel`, args...)
+	// Rows are the unit or organisation an item counts under in the view: today's (a merged
+	// department's items under its successor) or the one it was recorded by.
+	unitKey, orgKey := "m.unit_path", "m.org_path"
+	if f.View == "was" {
+		unitKey, orgKey = "m.was_unit_path", "m.was_org_path"
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT COALESCE(u.code, ''), COALESCE(o.id, 0), COALESCE(u.name, o.name, ''), m.channel, COUNT(*)
+		FROM `+mediaItems+` LEFT JOIN units u ON m.unit_code IS NOT NULL AND u.path = `+unitKey+` LEFT JOIN orgs o ON m.org_id IS NOT NULL AND o.path = `+orgKey+where+`
+		GROUP BY u.code, o.id, u.name, o.name, m.channel`, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count media")
 	}
@@ -277,7 +305,7 @@ func (s *Service) ChannelCounts(ctx context.Context, unitPath string, asOf time.
 		out[c] = 0
 	}
 	day := asOf.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02")
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT channel, COUNT(*) FROM portal_media_items WHERE unit_path LIKE ? AND published_on <= ? GROUP BY channel", unitPath+"%", day)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT channel, COUNT(*) FROM portal_media_items x WHERE "+units.PathNow("x.unit_path")+" LIKE ? AND published_on <= ? GROUP BY channel", unitPath+"%", day)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count media by channel")
 	}

@@ -30,10 +30,13 @@ func (f DistrictFigure) Share() float64 {
 
 // DistrictFigures is one figure by district of a province. LabelKey names the figure and TargetKey
 // its target (translation keys of the module that gives them); Items lists every current district
-// of the province, measured or not.
+// of the province, measured or not — or, on the two-tier map in force since 1 July 2025, where a
+// province has no district, every commune-level unit (Level says which).
 type DistrictFigures struct {
 	LabelKey, TargetKey string
-	Items               []DistrictFigure
+	// Level is the level of the items: "district" (the map of 2023) or "commune" (the map of 2025).
+	Level string
+	Items []DistrictFigure
 }
 
 // DistrictSource gives the figure a province's portal map shows by district. The outreach module's

@@ -10,6 +10,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/memo"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // FigureSource gives live headline figures for one province's portal. Each key is a translation
@@ -158,13 +159,17 @@ func (f FoundationFigures) Figures(ctx context.Context, province string) (map[st
 		out["portal.figure.units."+level] = n
 	}
 	rows.Close()
+	// Organisations in force and people count where they are today: a merged department no longer,
+	// old Kon Tum's learners in Quảng Ngãi from 1 July 2025.
+	orgsNow, orgsArgs := units.UnderNow("unit_path", authz.ProvincePath(province))
 	var orgs int64
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE unit_path LIKE ?", under).Scan(&orgs); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE valid_to = '' AND "+orgsNow, orgsArgs...).Scan(&orgs); err != nil {
 		return nil, apperr.Wrap(err, "count orgs")
 	}
 	out["portal.figure.orgs"] = orgs
+	usersNow, usersArgs := units.UnderNow("g.unit_path", authz.ProvincePath(province))
 	rows, err = q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users u ON u.id = g.user_id
-		WHERE u.disabled = 0 AND g.role IN ('team_member', 'learner', 'bridge_operator') AND g.unit_path LIKE ? GROUP BY g.role`, under)
+		WHERE u.disabled = 0 AND g.role IN ('team_member', 'learner', 'bridge_operator') AND `+usersNow+` GROUP BY g.role`, usersArgs...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count users")
 	}

@@ -242,28 +242,53 @@ type Service struct {
 // NewService returns a Service on d.
 func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
 
-// editorOrg is a media organisation an actor edits for, with the province it lies in.
+// editorOrg is a media organisation an actor edits for, with the province it lies in. Merged marks
+// an organisation merged into one of the actor's (a newspaper absorbed by another): its posts are
+// the successor's to manage, but nobody writes new ones for it.
 type editorOrg struct {
 	ID       int64
 	Province string
+	Merged   bool
 }
 
-// editorOrgs returns the media organisations the actor edits for, through org_admin grants.
+// editorOrgs returns the media organisations the actor edits for, through org_admin grants on
+// media organisations in force, followed by the organisations merged into them. The administrator
+// of a merged organisation edits nothing any more: its successor's do.
 func editorOrgs(ctx context.Context, q db.Querier, actor *authz.Actor) ([]editorOrg, error) {
 	var out []editorOrg
+	var paths []string
 	for _, g := range actor.Grants {
 		if g.Role != authz.OrgAdmin || g.OrgID == 0 {
 			continue
 		}
-		var kind, unitPath string
-		if err := q.QueryRowContext(ctx, "SELECT kind, unit_path FROM orgs WHERE id = ?", g.OrgID).Scan(&kind, &unitPath); err != nil {
+		var kind, unitPath, path, validTo string
+		if err := q.QueryRowContext(ctx, "SELECT kind, unit_path, path, valid_to FROM orgs WHERE id = ?", g.OrgID).Scan(&kind, &unitPath, &path, &validTo); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			}
 			return nil, apperr.Wrap(err, "editor orgs")
 		}
-		if kind == "media" {
+		if kind == "media" && validTo == "" {
 			out = append(out, editorOrg{ID: g.OrgID, Province: authz.ProvinceOfPath(unitPath)})
+			paths = append(paths, path)
+		}
+	}
+	for i, path := range paths {
+		rows, err := q.QueryContext(ctx, "SELECT o.id FROM org_rollup r JOIN orgs o ON o.path = r.path WHERE r.current_path = ? ORDER BY o.id", path)
+		if err != nil {
+			return nil, apperr.Wrap(err, "merged editor orgs")
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "merged editor orgs")
+			}
+			out = append(out, editorOrg{ID: id, Province: out[i].Province, Merged: true})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, apperr.Wrap(err, "merged editor orgs")
 		}
 	}
 	return out, nil
@@ -346,10 +371,11 @@ func orgProvince(ctx context.Context, q db.Querier, orgID int64) (string, error)
 	return authz.ProvinceOfPath(unitPath), nil
 }
 
-// knownProvince refuses a province code that names no province of the unit tree.
+// knownProvince refuses a province code that names no province in force of the unit tree: a
+// province merged away by the reform of 2025 (Kon Tum into Quảng Ngãi) publishes nothing new.
 func knownProvince(ctx context.Context, q db.Querier, code string) error {
 	var n int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province'", code).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province' AND valid_to = ''", code).Scan(&n); err != nil {
 		return apperr.Wrap(err, "find province")
 	}
 	if n == 0 {
@@ -400,6 +426,11 @@ func placePost(ctx context.Context, q db.Querier, actor *authz.Actor, in *PostIn
 		if !administersAProvince(actor) && !slices.Contains(orgIDs(orgs), in.OrgID) {
 			// A delegated editor writes for their own organisations only, whatever the one named.
 			return notEditor(actor)
+		}
+		var name, validTo string
+		if err := q.QueryRowContext(ctx, "SELECT name, valid_to FROM orgs WHERE id = ?", in.OrgID).Scan(&name, &validTo); err == nil && validTo != "" {
+			// A merged organisation writes nothing new: its successor does.
+			return apperr.InvalidField("org_id", "orgs.error.retired", name)
 		}
 		prov, err := orgProvince(ctx, q, in.OrgID)
 		if err != nil {

@@ -128,13 +128,15 @@ func (s *Service) participableCourse(ctx context.Context, q db.Querier, id int64
 }
 
 // provinceName is the official name of the province with code ("Tỉnh Quảng Ngãi"), "" when the
-// unit tree does not have it.
+// unit tree does not have it: the province in force, else its latest version (a province merged
+// away by the reform of 2025 still names its own courses).
 func (s *Service) provinceName(ctx context.Context, q db.Querier, code string) (string, error) {
 	if code == "" {
 		return "", nil
 	}
 	var name string
-	err := q.QueryRowContext(ctx, "SELECT name FROM units WHERE code = ? AND level = 'province'", code).Scan(&name)
+	err := q.QueryRowContext(ctx, `SELECT name FROM units WHERE code = ? AND level = 'province'
+		ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, code).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/go-pdf/fpdf"
 	"github.com/skip2/go-qrcode"
 
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -38,6 +39,12 @@ type Certificate struct {
 	RevokeReason string    `json:"revoke_reason,omitempty"`
 	OrgPath      string    `json:"-"`
 	UnitPath     string    `json:"-"`
+	// UnitName is the unit the learner's certificate counts in today (units.PathNow): a certificate
+	// earned in Xã Nghĩa Dũng in 2023 stays valid and shows under Xã An Phú after 1 July 2025.
+	// UnitNameThen is the unit it was earned in, when that is another.
+	UnitName     string `json:"unit_name,omitempty"`
+	UnitNameThen string `json:"unit_name_then,omitempty"`
+	unitPathNow  string
 	// Province is the course's province ("" for a national course).
 	Province string `json:"province_code"`
 	// Issuer names the body that issues the certificate, as the verification page says it
@@ -71,6 +78,9 @@ func issuerOf(provinceName string) issuer {
 func (c Certificate) issuerProvince() string {
 	if c.Province != "" {
 		return c.Province
+	}
+	if c.unitPathNow != "" {
+		return authz.ProvinceOfPath(c.unitPathNow) // old Kon Tum's learners are Quảng Ngãi's from 2025
 	}
 	return authz.ProvinceOfPath(c.UnitPath)
 }
@@ -132,15 +142,19 @@ func (s *Service) issueCertificate(ctx context.Context, tx *db.Tx, c Course, m *
 }
 
 // certFrom and certColumns read a certificate with its course's province.
-const (
+var (
 	certFrom    = " FROM training_certificates t JOIN training_courses co ON co.id = t.course_id"
-	certColumns = "t.code, t.course_id, t.course_title, t.user_id, t.learner_name, t.score, t.issued_at, t.revoked_at, t.revoke_reason, t.org_path, t.unit_path, co.province_code"
+	certColumns = "t.code, t.course_id, t.course_title, t.user_id, t.learner_name, t.score, t.issued_at, t.revoked_at, t.revoke_reason, t.org_path, t.unit_path, co.province_code, " +
+		units.PathNow("t.unit_path") + ", COALESCE((SELECT u.name FROM units u WHERE u.path = " + units.PathNow("t.unit_path") + "), ''), COALESCE((SELECT u.name FROM units u WHERE u.path = t.unit_path), '')"
 )
 
 func scanCert(row interface{ Scan(...any) error }) (Certificate, error) {
 	var c Certificate
 	var issued, revoked int64
-	err := row.Scan(&c.Code, &c.CourseID, &c.CourseTitle, &c.UserID, &c.LearnerName, &c.Score, &issued, &revoked, &c.RevokeReason, &c.OrgPath, &c.UnitPath, &c.Province)
+	err := row.Scan(&c.Code, &c.CourseID, &c.CourseTitle, &c.UserID, &c.LearnerName, &c.Score, &issued, &revoked, &c.RevokeReason, &c.OrgPath, &c.UnitPath, &c.Province, &c.unitPathNow, &c.UnitName, &c.UnitNameThen)
+	if c.UnitNameThen == c.UnitName {
+		c.UnitNameThen = ""
+	}
 	c.IssuedAt, c.RevokedAt, c.Revoked = db.FromMillis(issued), db.FromMillis(revoked), revoked != 0
 	return c, err
 }
@@ -345,7 +359,10 @@ func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base strin
 	if err := requireFigures(actor); err != nil {
 		return 0, err
 	}
-	conds, args := actor.AdminScope().Orgs("t.org_path", "t.unit_path").And([]string{"t.revoked_at = 0"}, nil)
+	// Today's administrators hand out the certificates their units' learners earned before a
+	// reorganisation: the scope and the unit filter apply where a certificate counts today.
+	unitNow, orgNow := units.PathNow("t.unit_path"), orgs.PathNow("t.org_path")
+	conds, args := actor.AdminScope().Orgs(orgNow, unitNow).And([]string{"t.revoked_at = 0"}, nil)
 	if f.CourseID != 0 {
 		if _, err := s.visibleCourse(ctx, s.DB.Reader(), f.CourseID); err != nil {
 			return 0, err
@@ -355,11 +372,11 @@ func (s *Service) BulkCertificates(ctx context.Context, f BulkFilter, base strin
 	}
 	where := strings.Join(conds, " AND ")
 	if f.UnitPath != "" {
-		where += " AND t.unit_path LIKE ?"
+		where += " AND " + unitNow + " LIKE ?"
 		args = append(args, f.UnitPath+"%")
 	}
 	if f.OrgPath != "" {
-		where += " AND t.org_path LIKE ?"
+		where += " AND " + orgNow + " LIKE ?"
 		args = append(args, f.OrgPath+"%")
 	}
 	if !f.From.IsZero() {

@@ -65,11 +65,12 @@ func (s *Service) CreateCourse(ctx context.Context, c Course) (Course, error) {
 	}
 	c.Province = strings.TrimSpace(c.Province)
 	if c.Province != "" {
-		name, err := s.provinceName(ctx, s.DB.Reader(), c.Province)
-		if err != nil {
-			return Course{}, err
+		// A new course belongs to a province in force, not to one the reform of 2025 merged away.
+		var n int
+		if err := s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE code = ? AND level = 'province' AND valid_to = ''", c.Province).Scan(&n); err != nil {
+			return Course{}, apperr.Wrap(err, "course province")
 		}
-		if name == "" {
+		if n == 0 {
 			return Course{}, apperr.InvalidField("province_code", "training.error.province_unknown", c.Province)
 		}
 	}

@@ -11,11 +11,15 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // FigureRow is the mobilisation of one unit or organisation (its whole subtree) for a course.
 type FigureRow struct {
-	Key      string  `json:"key"` // unit code or organisation id
+	Key string `json:"key"` // unit code or organisation id
+	// Path names the unit version or the organisation exactly: a code can name a unit of 2023 and
+	// another of 2025 (21034: Xã Nghĩa Dũng, then Xã An Phú); drill-downs pass it as the parent.
+	Path     string  `json:"path"`
 	Name     string  `json:"name"`
 	Children int     `json:"child_count"`
 	Enrolled int     `json:"enrolled"`
@@ -26,16 +30,36 @@ type FigureRow struct {
 	// children (pupils of a district's school counted at the district, the staff of a department
 	// with schools below it), so that the rows of a drill-down add up to the parent's figure.
 	Direct bool `json:"direct,omitempty"`
+	// Earlier marks, "as it is now", the row of the people enrolled under earlier units below the
+	// parent that count in none of its units in force: a split commune not yet assigned (Xã Trà
+	// Bùi), a retired district's own people. With it the rows still add up to the parent.
+	Earlier bool `json:"earlier,omitempty"`
+	// ValidTo is the last day of a retired unit or merged organisation ("as it was" lists them).
+	ValidTo string `json:"valid_to,omitempty"`
 }
 
-// FigureFilter chooses the rows: the children of Parent (a unit code or an organisation id as
-// text), or the actor's own roots when empty.
+// The two views of the figures.
+const (
+	// ViewNow counts every enrolment where it belongs today: under the unit in force its unit
+	// rolls up to (units.PathNow) and under the organisation its organisation merged into
+	// (orgs.PathNow). The default.
+	ViewNow = "now"
+	// ViewWas counts every enrolment under the unit version and organisation it was made under,
+	// retired ones included, as the figures stood before the reorganisation.
+	ViewWas = "was"
+)
+
+// FigureFilter chooses the rows: the children of Parent (a unit code, meaning the unit in force,
+// a unit path naming one version, or an organisation id as text), or the actor's own roots when
+// empty.
 type FigureFilter struct {
 	CourseID int64
 	By       string // "unit" or "org"
 	Parent   string
 	// Level makes a leaderboard of every unit of one level ("district", "commune") in scope.
 	Level string
+	// View is ViewNow ("" too) or ViewWas.
+	View  string
 	Limit int
 }
 
@@ -49,6 +73,16 @@ func requireFigures(a *authz.Actor) error {
 	return nil
 }
 
+// figureCounters is the counters of one course (alias e in the queries that use it) with the paths
+// both ways: unit_path and org_path where each row counts today (the actor's scope applies to
+// them: today's administrators see their units' history), was_unit_path and was_org_path where it
+// was made. The roll-up tables hold one row per retired unit or organisation, so the joins stay
+// small.
+const figureCounters = `(SELECT f.course_id, COALESCE(ru.current_path, f.unit_path) AS unit_path, COALESCE(ro.current_path, f.org_path) AS org_path,
+	f.unit_path AS was_unit_path, f.org_path AS was_org_path, f.enrolled, f.started, f.passed
+	FROM training_figures f LEFT JOIN unit_rollup ru ON ru.path = f.unit_path LEFT JOIN org_rollup ro ON ro.path = f.org_path
+	WHERE f.course_id = ?) e`
+
 // Figures returns enrolled, started, passed and pass rate by unit or by organisation, one row per
 // child of the parent, each counting its whole subtree. The actor's scope is in the SQL twice: the
 // rows are units or organisations they administer (or their ancestors' children on the way down),
@@ -56,10 +90,15 @@ func requireFigures(a *authz.Actor) error {
 // own people, wherever they live in their province.
 //
 // Without a parent the rows start at the actor's level: a unit administrator's own units, the
-// districts of a province course's province; for a national course, the provinces for a national
-// administrator (who drills down from there) and the districts of its own province for a
-// province's administrator, who reads its own province's part of a national course only. A
-// course of another province is not found.
+// children of a province course's province (its districts on the map of 2023, its communes on the
+// map of 2025); for a national course, the provinces for a national administrator (who drills down
+// from there) and its own province's children for a province's administrator, who reads its own
+// province's part of a national course only. A course of another province is not found.
+//
+// "As it is now" (the default) the rows are units and organisations in force and an enrolment made
+// under a 2023 commune counts in the 2025 commune it rolled up into; "as it was" the rows include
+// retired units and merged organisations and every enrolment counts where it was made. Drilling
+// into a retired unit or organisation shows it as it was.
 func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, error) {
 	a := authz.ActorFrom(ctx)
 	if err := requireFigures(a); err != nil {
@@ -68,25 +107,62 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	if f.CourseID == 0 {
 		return nil, apperr.InvalidField("course", "training.error.course_required")
 	}
+	if f.View == "" {
+		f.View = ViewNow
+	}
+	if f.View != ViewNow && f.View != ViewWas {
+		return nil, apperr.InvalidField("view", "training.error.view")
+	}
 	c, err := s.visibleCourse(ctx, s.DB.Reader(), f.CourseID)
 	if err != nil {
 		return nil, err
 	}
+	q := s.DB.Reader()
 	enrol := figureScope(a)
-	const unitRow = `SELECT x.code AS code, x.name AS name, x.path AS path, (SELECT COUNT(*) FROM units k WHERE k.parent_code = x.code) AS kids FROM units x WHERE `
-	rowScope, rowScopeArgs := unitRowScope(a, c)
+	byOrg := f.By == "org" && f.Level == ""
+	// The parent, resolved to one unit version or organisation.
+	var parentPath, parentName, parentValidTo string
+	if f.Parent != "" {
+		var err error
+		if byOrg {
+			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM orgs WHERE CAST(id AS TEXT) = ?`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
+		} else if strings.HasPrefix(f.Parent, "/") {
+			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE path = ?`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
+		} else {
+			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE code = ?
+				ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return []FigureRow{}, nil
+		}
+		if err != nil {
+			return nil, apperr.Wrap(err, "figures parent")
+		}
+		if parentValidTo != "" {
+			f.View = ViewWas // a retired unit or merged organisation has no children in force
+		}
+	}
+	was := f.View == ViewWas
+	inForce := func(alias string) string {
+		if was {
+			return "1 = 1"
+		}
+		return alias + ".valid_to = ''"
+	}
+	unitRow := `SELECT x.code AS code, x.path AS path, x.name AS name, x.valid_to AS valid_to, (SELECT COUNT(*) FROM units k WHERE k.parent_path = x.path AND ` + inForce("k") + `) AS kids FROM units x WHERE ` + inForce("x") + ` AND `
+	rowScope, rowScopeArgs := unitRowScope(a, c, was)
 	var rowsSQL string
 	var rowArgs []any
-	directParent := "" // the unit code or organisation id whose own people get a row of their own
+	direct := false // whether the parent's own people get a row of their own
 	switch {
 	case f.Level != "":
 		if f.Level != "province" && f.Level != "district" && f.Level != "commune" {
 			return nil, apperr.InvalidField("level", "units.error.level")
 		}
-		rowsSQL = unitRow + "x.level = ? AND x.valid_to = '' AND " + rowScope
+		rowsSQL = unitRow + "x.level = ? AND " + rowScope
 		rowArgs = append([]any{f.Level}, rowScopeArgs...)
-	case f.By == "org":
-		rowsSQL = `SELECT CAST(x.id AS TEXT) AS code, x.name AS name, x.path AS path, (SELECT COUNT(*) FROM orgs k WHERE k.parent_id = x.id) AS kids FROM orgs x WHERE `
+	case byOrg:
+		rowsSQL = `SELECT CAST(x.id AS TEXT) AS code, x.path AS path, x.name AS name, x.valid_to AS valid_to, (SELECT COUNT(*) FROM orgs k WHERE k.parent_id = x.id AND ` + inForce("k") + `) AS kids FROM orgs x WHERE ` + inForce("x") + ` AND `
 		if f.Parent == "" {
 			switch {
 			case a.IsNational():
@@ -108,12 +184,20 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 		} else {
 			rowsSQL += "CAST(x.parent_id AS TEXT) = ?"
 			rowArgs = append(rowArgs, f.Parent)
-			directParent = f.Parent
+			direct = true
 		}
 		if !a.IsNational() {
 			scope := a.AdminScope().Orgs("x.path", "x.unit_path")
-			rowsSQL += " AND " + scope.SQL
-			rowArgs = append(rowArgs, scope.Args...)
+			if !was {
+				rowsSQL += " AND " + scope.SQL
+				rowArgs = append(rowArgs, scope.Args...)
+			} else {
+				// As it was, a merged organisation whose successor the actor administers is a row
+				// for them too.
+				rowsSQL += " AND (" + scope.SQL + " OR EXISTS (SELECT 1 FROM org_rollup r JOIN orgs y ON y.path = r.current_path WHERE r.path = x.path AND " +
+					a.AdminScope().Orgs("y.path", "y.unit_path").SQL + "))"
+				rowArgs = append(append(rowArgs, scope.Args...), a.AdminScope().Orgs("y.path", "y.unit_path").Args...)
+			}
 			if f.Parent == "" && len(a.AdminUnitPaths()) == 0 {
 				// An organisation administrator starts at their own organisations.
 				var eq []string
@@ -131,8 +215,8 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 			rowArgs = append(rowArgs, authz.ProvincePath(c.Province)+"%")
 		}
 	default:
-		parent := f.Parent
-		if parent == "" {
+		if parentPath == "" {
+			parent := ""
 			switch {
 			case !a.IsNational() && len(a.AdminProvinces()) == 0 && len(a.AdminUnitPaths()) > 0:
 				// A unit administrator starts at their own units.
@@ -144,34 +228,47 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 				parent = c.Province
 			case a.IsNational() || a.HomeProvince() == "":
 				// A national course at the national level: one row per province.
-				rowsSQL = unitRow + "x.level = 'province' AND x.valid_to = '' AND " + rowScope
+				rowsSQL = unitRow + "x.level = 'province' AND " + rowScope
 				rowArgs = rowScopeArgs
 			default:
 				// A national course read by a province's administrator: its own province's part.
 				parent = a.HomeProvince()
 			}
+			if parent != "" {
+				err := q.QueryRowContext(ctx, `SELECT path, name FROM units WHERE code = ? AND level = 'province'
+					ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, parent).Scan(&parentPath, &parentName)
+				if errors.Is(err, sql.ErrNoRows) {
+					return []FigureRow{}, nil
+				} else if err != nil {
+					return nil, apperr.Wrap(err, "figures province")
+				}
+			}
 		}
-		if parent != "" {
-			rowsSQL = unitRow + "x.parent_code = ? AND x.valid_to = '' AND " + rowScope
-			rowArgs = append([]any{parent}, rowScopeArgs...)
-			directParent = parent
+		if parentPath != "" {
+			rowsSQL = unitRow + "x.parent_path = ? AND " + rowScope
+			rowArgs = append([]any{parentPath}, rowScopeArgs...)
+			direct = true
 		}
 	}
+	// col is where a counter row counts in this view: today's path or the path it was made under.
 	col := "e.unit_path"
-	if f.By == "org" && f.Level == "" {
+	if byOrg {
 		col = "e.org_path"
+	}
+	if was {
+		col = strings.Replace(col, "e.", "e.was_", 1)
 	}
 	// The counters (counters.go) hold one row per unit, organisation and audience: the join sums a
 	// few thousand of them rather than counting every enrolment.
-	query := `SELECT r.code, r.name, r.kids, CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
+	query := `SELECT r.code, r.path, r.name, r.valid_to, r.kids, CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
 		FROM (` + rowsSQL + `) r
-		LEFT JOIN training_figures e ON e.course_id = ? AND ` + col + ` LIKE r.path || '%' AND ` + enrol.SQL + `
-		GROUP BY r.code, r.name, r.kids`
+		LEFT JOIN ` + figureCounters + ` ON ` + col + ` LIKE r.path || '%' AND ` + enrol.SQL + `
+		GROUP BY r.code, r.path, r.name, r.valid_to, r.kids`
 	args := append(append(rowArgs, f.CourseID), enrol.Args...)
 	if f.Level != "" {
-		query += " ORDER BY 6 DESC, 4 DESC, r.name"
+		query += " ORDER BY 8 DESC, 6 DESC, r.name, r.path"
 	} else {
-		query += " ORDER BY r.name"
+		query += " ORDER BY r.name, r.path"
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
@@ -179,7 +276,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	}
 	query += " LIMIT ?"
 	args = append(args, limit)
-	rows, err := s.DB.Reader().QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "figures")
 	}
@@ -187,27 +284,64 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	out := []FigureRow{}
 	for rows.Next() {
 		var r FigureRow
-		if err := rows.Scan(&r.Key, &r.Name, &r.Children, &r.Enrolled, &r.Started, &r.Passed); err != nil {
+		if err := rows.Scan(&r.Key, &r.Path, &r.Name, &r.ValidTo, &r.Children, &r.Enrolled, &r.Started, &r.Passed); err != nil {
 			return nil, apperr.Wrap(err, "figures")
 		}
-		if r.Enrolled > 0 {
-			r.PassRate = math.Round(float64(r.Passed)*1000/float64(r.Enrolled)) / 10
-		}
+		r.PassRate = passRate(r.Passed, r.Enrolled)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "figures")
 	}
-	if directParent != "" {
-		direct, found, err := s.directFigures(ctx, f.CourseID, col, directParent, enrol)
+	if direct {
+		key := f.Parent
+		if !byOrg {
+			key = strings.TrimSuffix(parentPath[strings.LastIndex(strings.TrimSuffix(parentPath, "/"), "/")+1:], "/")
+		}
+		own, err := s.sumFigures(ctx, f.CourseID, col+" = ?", []any{parentPath}, enrol)
 		if err != nil {
 			return nil, err
 		}
-		if found {
-			out = append(out, direct)
+		if own.Enrolled > 0 {
+			out = append(out, FigureRow{Key: key, Path: parentPath, Name: parentName, Direct: true,
+				Enrolled: own.Enrolled, Started: own.Started, Passed: own.Passed, PassRate: own.PassRate})
+		}
+		if !was {
+			// As it is now, people enrolled under an earlier unit or organisation below the parent
+			// that rolls up into none of its children in force (a split commune, a retired
+			// district's own people) still count in the parent: they get a row of their own so the
+			// drill-down adds up.
+			all, err := s.sumFigures(ctx, f.CourseID, col+" LIKE ?", []any{parentPath + "%"}, enrol)
+			if err != nil {
+				return nil, err
+			}
+			rest := Totals{Enrolled: all.Enrolled - own.Enrolled, Started: all.Started - own.Started, Passed: all.Passed - own.Passed}
+			for _, r := range out[:len(out)-btoi(own.Enrolled > 0)] {
+				rest.Enrolled -= r.Enrolled
+				rest.Started -= r.Started
+				rest.Passed -= r.Passed
+			}
+			if rest.Enrolled > 0 && len(out) < limit {
+				out = append(out, FigureRow{Key: key, Path: parentPath, Name: parentName, Earlier: true,
+					Enrolled: rest.Enrolled, Started: rest.Started, Passed: rest.Passed, PassRate: passRate(rest.Passed, rest.Enrolled)})
+			}
 		}
 	}
 	return out, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func passRate(passed, enrolled int) float64 {
+	if enrolled == 0 {
+		return 0
+	}
+	return math.Round(float64(passed)*1000/float64(enrolled)) / 10
 }
 
 // figureScope is the condition on a counter row (alias e) that it counts people the actor
@@ -217,37 +351,25 @@ func figureScope(a *authz.Actor) authz.Cond {
 	return a.AdminScope().Orgs("e.org_path", "e.unit_path")
 }
 
-// directFigures counts the people attached to the parent itself (their unit or organisation is
-// the parent, not one of its children); found is false when there are none.
-func (s *Service) directFigures(ctx context.Context, courseID int64, col, parent string, enrol authz.Cond) (FigureRow, bool, error) {
-	r := FigureRow{Key: parent, Direct: true}
-	var path string
-	q := `SELECT path, name FROM units WHERE code = ?`
-	if col == "e.org_path" {
-		q = `SELECT path, name FROM orgs WHERE CAST(id AS TEXT) = ?`
-	}
-	if err := s.DB.Reader().QueryRowContext(ctx, q, parent).Scan(&path, &r.Name); errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
-	} else if err != nil {
-		return r, false, apperr.Wrap(err, "figures parent")
-	}
+// sumFigures sums the counters of a course (figureCounters) matching cond in the actor's scope.
+func (s *Service) sumFigures(ctx context.Context, courseID int64, cond string, condArgs []any, enrol authz.Cond) (Totals, error) {
+	var t Totals
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
-		FROM training_figures e WHERE e.course_id = ? AND `+col+` = ? AND `+enrol.SQL, append([]any{courseID, path}, enrol.Args...)...).Scan(&r.Enrolled, &r.Started, &r.Passed)
+		FROM `+figureCounters+` WHERE `+cond+` AND `+enrol.SQL, append(append([]any{courseID}, condArgs...), enrol.Args...)...).Scan(&t.Enrolled, &t.Started, &t.Passed)
 	if err != nil {
-		return r, false, apperr.Wrap(err, "figures parent")
+		return t, apperr.Wrap(err, "figures sum")
 	}
-	if r.Enrolled > 0 {
-		r.PassRate = math.Round(float64(r.Passed)*1000/float64(r.Enrolled)) / 10
-	}
-	return r, r.Enrolled > 0, nil
+	t.PassRate = passRate(t.Passed, t.Enrolled)
+	return t, nil
 }
 
 // unitRowScope keeps unit rows an actor may drill into: inside their units, or ancestors of them
 // (so a district administrator sees their district among the province's children); an
 // organisation administrator's people live anywhere in its province, whose every unit is a row
 // for them (with only their own people counted); a national administrator's rows are every
-// province's. A province course's rows lie in its province. The condition is on alias x.
-func unitRowScope(a *authz.Actor, c Course) (string, []any) {
+// province's. A province course's rows lie in its province. As it was (was), a retired unit that
+// rolls up into the actor's units is a row for them too. The condition is on alias x.
+func unitRowScope(a *authz.Actor, c Course, was bool) (string, []any) {
 	var conds []string
 	var args []any
 	if !a.IsNational() {
@@ -255,6 +377,10 @@ func unitRowScope(a *authz.Actor, c Course) (string, []any) {
 		for _, p := range a.AdminUnitPaths() {
 			ors = append(ors, "x.path LIKE ?", "? LIKE x.path || '%'")
 			args = append(args, p+"%", p)
+			if was {
+				ors = append(ors, "x.path IN (SELECT r.path FROM unit_rollup r WHERE r.current_path LIKE ?)")
+				args = append(args, p+"%")
+			}
 		}
 		for _, g := range a.Grants {
 			if g.Role == authz.OrgAdmin && g.UnitPath != "" {
@@ -296,18 +422,9 @@ func (s *Service) TotalsFor(ctx context.Context, courseID int64) (Totals, error)
 	if _, err := s.visibleCourse(ctx, s.DB.Reader(), courseID); err != nil {
 		return Totals{}, err
 	}
-	scope := figureScope(a)
-	var t Totals
-	err := s.DB.Reader().QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
-		FROM training_figures e WHERE e.course_id = ? AND `+scope.SQL,
-		append([]any{courseID}, scope.Args...)...).Scan(&t.Enrolled, &t.Started, &t.Passed)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return t, apperr.Wrap(err, "totals")
-	}
-	if t.Enrolled > 0 {
-		t.PassRate = math.Round(float64(t.Passed)*1000/float64(t.Enrolled)) / 10
-	}
-	return t, nil
+	// Today's administrators read their units' history too: the scope applies where each counter
+	// counts today.
+	return s.sumFigures(ctx, courseID, "1 = 1", nil, figureScope(a))
 }
 
 // ExportFigures writes the figures of a course as xlsx: by district, by commune (leaderboard
@@ -332,12 +449,19 @@ func (s *Service) ExportFigures(ctx context.Context, courseID int64, w io.Writer
 	}
 	specs = append(specs, spec{"Theo huyện", FigureFilter{CourseID: courseID, Level: "district"}},
 		spec{"Theo xã", FigureFilter{CourseID: courseID, Level: "commune"}},
+		spec{"Theo xã (trước sắp xếp)", FigureFilter{CourseID: courseID, Level: "commune", View: ViewWas}},
 		spec{"Theo cơ quan, tổ chức", FigureFilter{CourseID: courseID, By: "org"}})
 	var tables []sheet.Table
 	for _, spec := range specs {
 		rows, err := s.Figures(ctx, spec.f)
 		if err != nil {
 			return err
+		}
+		if len(rows) == 0 && spec.f.Level != "" && spec.f.Level != "commune" {
+			continue // no district level on the map of 2025
+		}
+		if spec.f.View == ViewWas && !hasRetired(rows) {
+			continue // the map never changed: "as it was" is the same sheet
 		}
 		t := sheet.Table{Name: spec.name, Header: header}
 		for _, r := range rows {
@@ -346,6 +470,15 @@ func (s *Service) ExportFigures(ctx context.Context, courseID int64, w io.Writer
 		tables = append(tables, t)
 	}
 	return sheet.WriteXLSX(w, tables...)
+}
+
+func hasRetired(rows []FigureRow) bool {
+	for _, r := range rows {
+		if r.ValidTo != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ProvinceTotals are the training figures of one province, for its public portal: the learners of
@@ -363,7 +496,9 @@ func (s *Service) ProvinceTotals(ctx context.Context, province string) (Totals, 
 		return Totals{}, apperr.InvalidField("province_code", "training.error.province_unknown", province)
 	}
 	if province != "" {
-		query += ` JOIN training_courses c ON c.id = e.course_id WHERE c.province_code IN (?, '') AND e.unit_path LIKE ?`
+		// A learner counts in the province its unit is in today (old Kon Tum's learners in Quảng
+		// Ngãi from 1 July 2025).
+		query += ` JOIN training_courses c ON c.id = e.course_id WHERE c.province_code IN (?, '') AND ` + units.PathNow("e.unit_path") + ` LIKE ?`
 		args = append(args, province, authz.ProvincePath(province)+"%")
 	}
 	var t Totals

@@ -311,7 +311,7 @@ func genPaths(ctx context.Context, d *db.DB) (map[string]string, map[int64]genPa
 	}
 	rows.Close()
 	orgs := map[int64]genPath{}
-	rows, err = d.Reader().QueryContext(ctx, "SELECT id, path, unit_path FROM orgs")
+	rows, err = d.Reader().QueryContext(ctx, "SELECT id, path, unit_path FROM orgs WHERE valid_to = ''")
 	if err != nil {
 		return nil, nil, err
 	}

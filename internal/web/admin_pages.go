@@ -101,7 +101,7 @@ type usersData struct {
 	Role  string
 	Unit  string
 	Query string
-	Units map[string]string
+	Units map[string]units.Unit
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
@@ -124,25 +124,29 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "users", &data)
 }
 
-// unitNames maps the unit codes of the users' grants to names, for display.
-func (s *Server) unitNames(r *http.Request, users []accounts.User) (map[string]string, error) {
-	var codes []string
+// unitNames maps the unit paths of the users' grants to the unit versions they name, for display:
+// a grant keeps the version it was given on, so a grant on Xã Nghĩa Dũng (2023) shows that
+// commune, retired, and not Xã An Phú, which carries its code today.
+func (s *Server) unitNames(r *http.Request, users []accounts.User) (map[string]units.Unit, error) {
+	out := map[string]units.Unit{}
 	for _, u := range users {
 		for _, g := range u.Grants {
-			if g.UnitCode != "" {
-				codes = append(codes, g.UnitCode)
+			if g.UnitCode == "" || g.UnitPath == "" {
+				continue
 			}
+			if _, ok := out[g.UnitPath]; ok {
+				continue
+			}
+			unit, err := s.Units.FindPath(r.Context(), g.UnitPath)
+			if apperr.Is(err, apperr.NotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out[g.UnitPath] = unit
 		}
 	}
-	found, err := s.Units.FindMany(r.Context(), codes)
-	if err != nil {
-		return nil, err
-	}
-	names := map[string]string{}
-	for c, u := range found {
-		names[c] = u.Name
-	}
-	return names, nil
+	return out, nil
 }
 
 type userNewData struct {
@@ -248,8 +252,8 @@ type userData struct {
 	Roles     []authz.Role
 	Units     []units.Unit
 	Orgs      []orgs.Org
-	UnitNames map[string]string
-	OrgNames  map[int64]string
+	UnitNames map[string]units.Unit
+	OrgNames  map[int64]orgs.Org
 	NewPass   string
 }
 
@@ -269,7 +273,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 	if err != nil {
 		return err
 	}
-	data := userData{Page: s.newPage(r, ""), User: u, Manages: s.Accounts.Manages(r.Context(), u), Roles: s.grantableRoles(authz.ActorFrom(r.Context())), OrgNames: map[int64]string{}}
+	data := userData{Page: s.newPage(r, ""), User: u, Manages: s.Accounts.Manages(r.Context(), u), Roles: s.grantableRoles(authz.ActorFrom(r.Context())), OrgNames: map[int64]orgs.Org{}}
 	data.Title = u.Username
 	if data.Units, err = s.adminUnits(r); err != nil {
 		return err
@@ -283,7 +287,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 	for _, g := range u.Grants {
 		if g.OrgID != 0 {
 			if o, err := s.Orgs.Find(r.Context(), g.OrgID); err == nil {
-				data.OrgNames[g.OrgID] = o.Name
+				data.OrgNames[g.OrgID] = o
 			}
 		}
 	}
@@ -371,7 +375,7 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	data := userData{Page: s.newPage(r, ""), User: u, Manages: true, NewPass: pw, OrgNames: map[int64]string{}}
+	data := userData{Page: s.newPage(r, ""), User: u, Manages: true, NewPass: pw, OrgNames: map[int64]orgs.Org{}}
 	data.Title = u.Username
 	data.UnitNames, _ = s.unitNames(r, []accounts.User{u})
 	return s.render(w, r, http.StatusOK, "user", &data)
@@ -397,4 +401,45 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Wrap(err, "list audit")
 	}
 	return s.render(w, r, http.StatusOK, "audit", &auditData{Page: s.newPage(r, "audit.title"), Entries: entries})
+}
+
+// apiMergeOrg merges an organisation into its successor (orgs.Service.Merge): a province
+// administrator's decision, audited.
+func (s *Server) apiMergeOrg(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		SuccessorID int64  `json:"successor_id"`
+		Effective   string `json:"effective"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	res, err := s.Orgs.Merge(r.Context(), id, in.SuccessorID, in.Effective)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// orgMergeSubmit is the organisations page's merge form.
+func (s *Server) orgMergeSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org_id")), 10, 64)
+	if err != nil {
+		return apperr.InvalidField("org_id", "orgs.error.not_found", r.PostFormValue("org_id"))
+	}
+	succ, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("successor_id")), 10, 64)
+	if err != nil {
+		return apperr.InvalidField("successor_id", "orgs.error.successor_missing", r.PostFormValue("successor_id"))
+	}
+	if _, err := s.Orgs.Merge(r.Context(), id, succ, strings.TrimSpace(r.PostFormValue("effective"))); err != nil {
+		return err
+	}
+	s.flash(w, "flash.saved")
+	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
+	return nil
 }

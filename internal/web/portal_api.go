@@ -242,7 +242,7 @@ func (s *Server) apiRecordMedia(w http.ResponseWriter, r *http.Request) error {
 // without either reads every province.
 func (s *Server) mediaFilter(r *http.Request) (portal.MediaFilter, error) {
 	q := r.URL.Query()
-	f := portal.MediaFilter{From: q.Get("from"), To: q.Get("to"), Channel: portal.MediaChannel(q.Get("channel"))}
+	f := portal.MediaFilter{From: q.Get("from"), To: q.Get("to"), Channel: portal.MediaChannel(q.Get("channel")), View: q.Get("view")}
 	if f.Channel != "" && !f.Channel.Valid() {
 		return f, apperr.InvalidField("channel", "portal.error.media_channel")
 	}

@@ -193,10 +193,34 @@ type portalMapView struct {
 	TargetKey     string
 	Areas         []portalMapArea
 	HasData       bool
+	// Keys name the level shown: districts (2023) or communes (2025).
+	Keys mapKeys
 	// Grid is set for a province whose district shapes Lan Tỏa does not have: its districts are
 	// shown as a list of tiles coloured alike, with their figures; no shape is made up.
 	Grid bool
 }
+
+// area is one unit's tile or shape with its figure; a measured one marks the view as having data.
+func (v *portalMapView) area(it portal.DistrictFigure) portalMapArea {
+	a := portalMapArea{Code: it.Code, Name: it.Name, Bucket: shareBucket(it.Share()), Value: "—", Target: "—", Share: "—"}
+	if it.Measured {
+		v.HasData = true
+		a.Value = reports.FormatNumber(float64(it.Value))
+		if it.Target > 0 {
+			a.Target = reports.FormatNumber(float64(it.Target))
+			a.Share = strconv.Itoa(int(it.Share()*100)) + "%"
+		}
+	}
+	return a
+}
+
+// mapKeys are the words of the map for the level it shows.
+type mapKeys struct{ Heading, Title, Table, Column, GridNote string }
+
+var (
+	mapKeysDistrict = mapKeys{"portal.map.heading", "portal.map.title", "portal.map.table", "portal.map.district", "portal.map.grid_note"}
+	mapKeysCommune  = mapKeys{"portal.map.heading_commune", "portal.map.title_commune", "portal.map.table_commune", "portal.map.commune", "portal.map.grid_note_commune"}
+)
 
 // shareBucket is the colour class of a share of target met, as the dashboards' map: fifths, -1
 // without a figure.
@@ -217,7 +241,16 @@ func portalMap(f portal.DistrictFigures) (portalMapView, error) {
 	if err != nil {
 		return portalMapView{}, err
 	}
-	v := portalMapView{LabelKey: f.LabelKey, TargetKey: f.TargetKey, Grid: true}
+	v := portalMapView{LabelKey: f.LabelKey, TargetKey: f.TargetKey, Grid: true, Keys: mapKeysDistrict}
+	if f.Level == "commune" {
+		// The map of 2025: no licensed commune shapes are shipped, so the communes are an honest
+		// grid of tiles with their figures, never drawn over the districts' shapes.
+		v.Keys = mapKeysCommune
+		for _, it := range f.Items {
+			v.Areas = append(v.Areas, v.area(it))
+		}
+		return v, nil
+	}
 	shares := map[string]float64{}
 	byCode := map[string]portal.DistrictFigure{}
 	for _, it := range f.Items {
@@ -229,18 +262,7 @@ func portalMap(f portal.DistrictFigures) (portalMapView, error) {
 			v.Grid = false
 		}
 	}
-	area := func(it portal.DistrictFigure) portalMapArea {
-		a := portalMapArea{Code: it.Code, Name: it.Name, Bucket: shareBucket(it.Share()), Value: "—", Target: "—", Share: "—"}
-		if it.Measured {
-			v.HasData = true
-			a.Value = reports.FormatNumber(float64(it.Value))
-			if it.Target > 0 {
-				a.Target = reports.FormatNumber(float64(it.Target))
-				a.Share = strconv.Itoa(int(it.Share()*100)) + "%"
-			}
-		}
-		return a
-	}
+	area := v.area
 	if v.Grid {
 		for _, it := range f.Items {
 			v.Areas = append(v.Areas, area(it))

@@ -522,11 +522,16 @@ func (s *Server) figureFilter(r *http.Request) (training.FigureFilter, error) {
 		return training.FigureFilter{}, err
 	}
 	q := r.URL.Query()
-	f := training.FigureFilter{CourseID: id, By: q.Get("by"), Parent: q.Get("parent"), Level: q.Get("level")}
+	f := training.FigureFilter{CourseID: id, By: q.Get("by"), Parent: q.Get("parent"), Level: q.Get("level"), View: q.Get("view")}
 	if f.By != "" && f.By != "unit" && f.By != "org" {
 		return f, apperr.InvalidField("by", "training.error.by")
 	}
-	if len(f.Parent) > 20 {
+	if f.View != "" && f.View != training.ViewNow && f.View != training.ViewWas {
+		return f, apperr.InvalidField("view", "training.error.view")
+	}
+	// A parent is a unit code, a unit version's path ("/51/522/21034/": a village's is longer) or an
+	// organisation id.
+	if len(f.Parent) > 80 {
 		return f, apperr.InvalidField("parent", "error.query_long")
 	}
 	f.Limit, err = queryInt(r, "limit", 0)

@@ -294,9 +294,12 @@ type trainingFiguresData struct {
 	Rows   []training.FigureRow
 	By     string
 	Parent string
-	Board  []training.FigureRow
-	// BoardLevel is what the leaderboard ranks: "district", or "province" (a national course read
-	// by a national administrator).
+	// View is "now" (rolled up into today's units and organisations) or "was" (as recorded).
+	View  string
+	Board []training.FigureRow
+	// BoardLevel is what the leaderboard ranks: "district" (the map of 2023), "commune" (the map of
+	// 2025, which has no district), or "province" (a national course read by a national
+	// administrator).
 	BoardLevel string
 }
 
@@ -309,9 +312,12 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := trainingFiguresData{Page: s.newPage(r, "training.figures.title"), Course: c, By: f.By, Parent: f.Parent}
+	data := trainingFiguresData{Page: s.newPage(r, "training.figures.title"), Course: c, By: f.By, Parent: f.Parent, View: f.View}
 	if data.By == "" {
 		data.By = "unit"
+	}
+	if data.View == "" {
+		data.View = training.ViewNow
 	}
 	if data.Rows, err = s.Training.Figures(r.Context(), f); err != nil {
 		return err
@@ -324,9 +330,21 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 	board := "district"
 	if c.Province == "" && authz.ActorFrom(r.Context()).IsNational() {
 		board = "province"
+	} else if province := c.Province; province != "" || authz.ActorFrom(r.Context()).HomeProvince() != "" {
+		if province == "" {
+			province = authz.ActorFrom(r.Context()).HomeProvince()
+		}
+		// On the two-tier map of 2025 a province has no district: the communes are ranked.
+		n, err := s.Units.Count(r.Context(), units.Filter{ParentCode: province, Level: units.District})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			board = "commune"
+		}
 	}
 	data.BoardLevel = board
-	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: board, Limit: 10}); err != nil {
+	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: board, View: f.View, Limit: 10}); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "training_figures", &data)

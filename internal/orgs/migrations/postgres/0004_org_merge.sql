@@ -1,0 +1,12 @@
+-- Organisations merge like units (Sở TT&TT into Sở Khoa học và Công nghệ, March 2025): the old
+-- organisation is retired the day before the merger takes effect (valid_to, YYYY-MM-DD; '' = in
+-- force) and names its successor. Records keep the org_path they were made under ("as it was");
+-- org_rollup says where each retired organisation, and everything below it, counts today ("as it
+-- is now"), as unit_rollup does for units.
+ALTER TABLE orgs ADD COLUMN valid_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE orgs ADD COLUMN successor_id BIGINT REFERENCES orgs (id);
+CREATE TABLE org_rollup (
+    path TEXT COLLATE "C" PRIMARY KEY,
+    current_path TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX org_rollup_current ON org_rollup (current_path);
