@@ -186,7 +186,7 @@ func (s *Service) unit(ctx context.Context, key string) (unitRef, error) {
 }
 
 // unitCacheTTL bounds how long a unit lookup is reused.
-const unitCacheTTL = time.Minute
+const unitCacheTTL = cacheTTL
 
 // dropUnitCache forgets every unit lookup, after this process switched the map.
 func (s *Service) dropUnitCache() {

@@ -19,10 +19,12 @@ import (
 // whose unit was retired and rolls up into one unit in force (a merged commune, or a village of
 // one) moves to that unit (unit_rollup.current_path and its code and level), and every team_member
 // grant on such a unit moves with it, so that a member who records after the switch records in
-// the team's new unit. A team of a split unit (one with several successors, no roll-up) stays
-// until the province assigns the split unit (units.Service.AssignSplit), and so do its members'
-// grants. A moved team whose name its new unit already has takes its old unit's name after its
-// own; a member whose grants meet on one unit keeps one grant there.
+// the team's new unit. A team of a split unit (several successors, no roll-up) stays where it is,
+// with its members' grants, as no successor may claim it alone: AssignSplit rolls the split unit's
+// records up, and the province's administrators then put its members in a team of the successor.
+// A district's team stays too, as the two-tier map has no unit a district becomes. A moved team
+// whose name its new unit already has takes its old unit's name after its own; a member whose
+// grants meet on one unit keeps one grant there.
 func (s *Service) FollowSwitch(ctx context.Context, tx *db.Tx) error {
 	moved, err := s.moveTeams(ctx, tx)
 	if err != nil {
