@@ -14,6 +14,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Record is a stored guidance record. Phone is masked unless the viewer may see it.
@@ -458,8 +459,16 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 		if !f.Mine && own == 0 && !admin.HasUnit(u.Path) && !above(u.Path, admin.UnitRoots()) {
 			return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 		}
-		conds = append(conds, "r.unit_path LIKE ?")
-		args = append(args, u.Path+"%")
+		// A unit in force lists its records as it is now: those of the earlier units that roll up
+		// into it too (a 2023 record of Xã Nghĩa Dõng under Xã An Phú); a retired unit its own.
+		if u.retired() {
+			conds = append(conds, "r.unit_path LIKE ?")
+			args = append(args, u.Path+"%")
+		} else {
+			cond, cargs := units.UnderNow("r.unit_path", u.Path)
+			conds = append(conds, cond)
+			args = append(args, cargs...)
+		}
 	}
 	if f.MemberID != 0 {
 		conds = append(conds, "r.member_id = ?")

@@ -255,6 +255,14 @@ func TestSwitchMovesTeamsAndReplaysOfflineRecords(t *testing.T) {
 		if c, _ := childOf(province, "/51/21034/"); c.Records != 7 || c.Members != 4 {
 			t.Errorf("An Phú among the province's children = %+v", c)
 		}
+		// The province's administrator lists An Phú's records as it is now: the 2023 ones too.
+		list, err := f.svc.ListRecords(f.sys, outreach.RecordFilter{UnitCode: "21034"})
+		if err != nil || len(list) != 7 {
+			t.Errorf("records listed under An Phú = %d %v", len(list), err)
+		}
+		if list, err := f.svc.ListRecords(f.sys, outreach.RecordFilter{UnitCode: "21037"}); err != nil || len(list) != 4 {
+			t.Errorf("records listed under the retired Nghĩa Dõng = %d %v", len(list), err)
+		}
 		caDam := f.progress("21136", outreach.ViewNow)
 		if caDam.Records != 0 || len(caDam.FromSplit) != 1 || caDam.FromSplit[0].Unit.Name != "Xã Trà Bùi" || caDam.FromSplit[0].Records != 1 {
 			t.Errorf("Xã Cà Đam now = %+v split %+v", caDam.Tally, caDam.FromSplit)
@@ -357,6 +365,67 @@ func TestTeamsOnTwoTierMap(t *testing.T) {
 		}
 		if _, err := f.svc.ProgressView(f.sys, "/51/999/", 0, outreach.ViewWas); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("unknown path: %v", err)
+		}
+	})
+}
+
+// The generator builds its teams from the tree in force: on the two-tier map of 2025 the commune
+// teams hang directly under the province and no district team is made, and progress as it is now
+// counts every generated record once, in the communes under the province.
+func TestGenerateOnTwoTierMap(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setupSwitch(t, d)
+		f.switchMap()
+		var places []string
+		for _, c := range []string{"21034", "21136", "21157"} {
+			for v := range 2 {
+				u, err := f.us.CreateVillage(f.sys, units.Unit{Name: fmt.Sprintf("Thôn Mới %d", v+1), ParentCode: c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				places = append(places, u.Code)
+			}
+			places = append(places, c)
+		}
+		var members []outreach.GenMember
+		now := db.Millis(time.Now())
+		err := d.WriteTx(f.sys, func(tx *db.Tx) error {
+			for i := range 60 {
+				id, err := tx.InsertID(f.sys, `INSERT INTO users (username, display_name, email, search_key, password_hash, must_change_password, created_at, updated_at)
+					VALUES (?, ?, '', ?, '!', 0, ?, ?) RETURNING id`, fmt.Sprintf("tv.hai.%d", i), fmt.Sprintf("Thành viên %d", i), fmt.Sprintf("tv hai %d", i), now, now)
+				if err != nil {
+					return err
+				}
+				members = append(members, outreach.GenMember{UserID: id, UnitCode: places[i%len(places)]})
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const records = 3000
+		res, err := outreach.Generate(context.Background(), d, outreach.GenSpec{Seed: 7, Members: members, Records: records, CampaignID: f.campaign.ID})
+		if err != nil || res.Teams == 0 {
+			t.Fatalf("generate: %+v %v", res, err)
+		}
+		if n := f.count("SELECT COUNT(*) FROM outreach_teams WHERE level NOT IN ('commune', 'village')"); n != 0 {
+			t.Errorf("%d teams above the communes", n)
+		}
+		if n := f.count("SELECT COUNT(*) FROM outreach_teams t WHERE t.level = 'commune' AND t.unit_path NOT IN ('/51/21034/', '/51/21136/', '/51/21157/')"); n != 0 {
+			t.Errorf("%d commune teams off the communes under the province", n)
+		}
+		f.now = time.Date(2025, 7, 20, 0, 0, 0, 0, time.UTC)
+		p := f.progress("51", outreach.ViewNow)
+		var sum int64
+		for _, c := range p.Children {
+			sum += c.Records
+		}
+		if p.Records != records || sum != records || p.Members != 60 {
+			t.Errorf("province now: %+v, children sum %d", p.Tally, sum)
+		}
+		// Members are placed round-robin over 9 places, the first three of them in Xã An Phú.
+		if c, ok := childOf(p, "/51/21034/"); !ok || c.Records == 0 || c.Members != 21 {
+			t.Errorf("An Phú: %+v", c)
 		}
 	})
 }
