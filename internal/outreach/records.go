@@ -550,15 +550,17 @@ type VisitInput struct {
 
 // Visit is a stored household visit.
 type Visit struct {
-	ID         int64     `json:"id"`
-	ClientID   string    `json:"client_id"`
-	CampaignID int64     `json:"campaign_id"`
-	MemberID   int64     `json:"member_id"`
-	UnitCode   string    `json:"unit_code"`
-	Household  string    `json:"household"`
-	Outcome    Outcome   `json:"outcome"`
-	Note       string    `json:"note,omitempty"`
-	VisitedAt  time.Time `json:"visited_at"`
+	ID         int64  `json:"id"`
+	ClientID   string `json:"client_id"`
+	CampaignID int64  `json:"campaign_id"`
+	MemberID   int64  `json:"member_id"`
+	UnitCode   string `json:"unit_code"`
+	// UnitPath names the unit version the visit was made in (a code can name two).
+	UnitPath  string    `json:"unit_path"`
+	Household string    `json:"household"`
+	Outcome   Outcome   `json:"outcome"`
+	Note      string    `json:"note,omitempty"`
+	VisitedAt time.Time `json:"visited_at"`
 }
 
 func (v *VisitInput) normalize(now time.Time) (string, error) {
@@ -617,7 +619,7 @@ func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, er
 		}
 		code, path = u.Code, u.Path
 	}
-	v := Visit{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: code, Household: in.Household, Outcome: in.Outcome, Note: in.Note, VisitedAt: in.VisitedAt}
+	v := Visit{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: code, UnitPath: path, Household: in.Household, Outcome: in.Outcome, Note: in.Note, VisitedAt: in.VisitedAt}
 	created := false
 	err = s.write(ctx, func(tx *db.Tx) error {
 		var id, member int64
@@ -696,7 +698,7 @@ func (s *Service) ListMyVisits(ctx context.Context, limit int, beforeID int64) (
 		args = append(args, beforeID)
 	}
 	args = append(args, limit)
-	rows, err = q.QueryContext(ctx, `SELECT id, client_id, campaign_id, member_id, unit_code, household, outcome, note, visited_at FROM outreach_visits
+	rows, err = q.QueryContext(ctx, `SELECT id, client_id, campaign_id, member_id, unit_code, unit_path, household, outcome, note, visited_at FROM outreach_visits
 		WHERE member_id = ?`+cond+" ORDER BY id DESC LIMIT ?", args...)
 	if err != nil {
 		return out, apperr.Wrap(err, "list visits")
@@ -705,7 +707,7 @@ func (s *Service) ListMyVisits(ctx context.Context, limit int, beforeID int64) (
 	for rows.Next() {
 		var v Visit
 		var at int64
-		if err := rows.Scan(&v.ID, &v.ClientID, &v.CampaignID, &v.MemberID, &v.UnitCode, &v.Household, &v.Outcome, &v.Note, &at); err != nil {
+		if err := rows.Scan(&v.ID, &v.ClientID, &v.CampaignID, &v.MemberID, &v.UnitCode, &v.UnitPath, &v.Household, &v.Outcome, &v.Note, &at); err != nil {
 			return out, apperr.Wrap(err, "scan visit")
 		}
 		v.VisitedAt = db.FromMillis(at)

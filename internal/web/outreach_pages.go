@@ -92,7 +92,7 @@ func (s *Server) outreachFormPage(w http.ResponseWriter, r *http.Request) error 
 type outreachVisitsData struct {
 	Page
 	Visits outreach.MyVisits
-	Places map[string]string // unit code → name
+	Places map[string]string // unit path → name
 	Times  map[int64]string  // visit id → local time
 }
 
@@ -109,16 +109,15 @@ func (s *Server) outreachVisitsPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	data := outreachVisitsData{Page: s.newPage(r, "outreach.visits.title"), Visits: v, Places: map[string]string{}, Times: map[int64]string{}}
-	var codes []string
+	// Each visit is named by the unit version it was made in: after the map switch of 2025 a code
+	// can name another unit than the one visited.
 	for _, x := range v.Visits {
-		codes = append(codes, x.UnitCode)
-	}
-	places, err := s.Units.FindMany(ctx, codes)
-	if err != nil {
-		return err
-	}
-	for code, u := range places {
-		data.Places[code] = u.Name
+		if _, ok := data.Places[x.UnitPath]; ok {
+			continue
+		}
+		if u, err := s.Units.FindPath(ctx, x.UnitPath); err == nil {
+			data.Places[x.UnitPath] = u.Name
+		}
 	}
 	for _, x := range v.Visits {
 		data.Times[x.ID] = x.VisitedAt.In(vietnamTime).Format("02/01/2006 15:04")

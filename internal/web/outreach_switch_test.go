@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -80,13 +81,23 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 		if st := e.rawJSON("POST", "/api/v1/outreach/records", tok, e.recordBody("0905123001"), &rec); st != http.StatusCreated || rec.UnitCode != "21037" {
 			t.Fatalf("record before the switch: %d %+v", st, rec)
 		}
+		// A visit in the 2023 Xã Nghĩa Dũng, whose code 21034 Xã An Phú takes in 2025.
+		dungUser := e.mustUser("tv.nghiadung", accounts.NewUser{Role: authz.TeamMember, UnitCode: "21034"})
+		dungTok, err := e.accounts.CreateToken(e.sys, dungUser.ID, "phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit := `{"client_id":"` + e.nextUUID() + `","household":"Nhà ông Bảy","outcome":"helped","visited_at":"` + time.Now().Add(-time.Minute).UTC().Format(time.RFC3339) + `"}`
+		if resp, b := e.do("POST", "/api/v1/outreach/visits", dungTok, "application/json", visit); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("visit: %d %s", resp.StatusCode, b)
+		}
 		if _, err := e.units.SwitchMap(e.sys, bytes.NewReader(units.Vietnam2025CSV()), bytes.NewReader(units.QuangNgaiLineage2025CSV()), "2025-07-01"); err != nil {
 			t.Fatal(err)
 		}
 
 		var now progressJSON
 		if st := e.json("GET", "/api/v1/outreach/progress?unit=21034", admin, nil, &now); st != 200 || now.View != "now" || now.Records != 1 ||
-			now.Unit.Name != "Xã An Phú" || now.Unit.Path != "/51/21034/" || now.Members != 1 {
+			now.Unit.Name != "Xã An Phú" || now.Unit.Path != "/51/21034/" || now.Members != 2 {
 			t.Fatalf("21034 now: %d %+v", st, now)
 		}
 		var was progressJSON
@@ -125,6 +136,11 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 		}
 		if resp, b := e.do("GET", "/outreach/form", tok, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "dvc_quocgia") {
 			t.Fatalf("phone form in a commune under the province: %d", resp.StatusCode)
+		}
+
+		// The member's visit keeps the name of the commune it was made in.
+		if resp, b := e.do("GET", "/outreach/visits", dungTok, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "Xã Nghĩa Dũng") || strings.Contains(string(b), "Xã An Phú") {
+			t.Fatalf("visits page after the switch: %d", resp.StatusCode)
 		}
 
 		// A team on a commune under the province, filled from a roster.
