@@ -243,10 +243,13 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	t := func(k string) string { return s.I18n.T(langOf(r), k) }
-	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.members"),
-		t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"), t("outreach.progress.flagged")}}
+	// A retired unit's row says its last day: as it was, a code can appear twice (21034, Xã Nghĩa
+	// Dũng until 30/06/2025 and Xã An Phú since).
+	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
+		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
+		t("outreach.progress.flagged")}}
 	for _, c := range append([]outreach.Tally{p.Tally}, p.Children...) {
-		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
 	}
 	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.admin.code"),
 		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -186,6 +188,25 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 		resp, b = e.do("GET", "/outreach/progress.xlsx?unit=522&view=was", admin, "", "")
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "PK") {
 			t.Fatalf("export as it was: %d", resp.StatusCode)
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := x.GetRows(x.GetSheetName(0))
+		var row []string
+		for _, r := range rows {
+			if len(r) > 0 && r[0] == "21037" {
+				row = r
+			}
+		}
+		if len(row) < 7 || row[1] != "Xã Nghĩa Dõng" || row[2] != "30/06/2025" || row[6] != "1" {
+			t.Fatalf("export row of 21037 as it was: %v", row)
+		}
+		// The team page of a commune under the province offers the member and roster forms.
+		resp, b = e.do("GET", "/outreach/teams/"+strconv.FormatInt(team.ID, 10), admin, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "Xã An Phú") || !strings.Contains(string(b), "/roster") || !strings.Contains(string(b), "anphu.mot") {
+			t.Fatalf("team page: %d", resp.StatusCode)
 		}
 	})
 }
