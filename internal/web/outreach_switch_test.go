@@ -80,7 +80,8 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 		var rec struct {
 			UnitCode string `json:"unit_code"`
 		}
-		if st := e.rawJSON("POST", "/api/v1/outreach/records", tok, e.recordBody("0905123001"), &rec); st != http.StatusCreated || rec.UnitCode != "21037" {
+		first := e.recordBody("0905123001")
+		if st := e.rawJSON("POST", "/api/v1/outreach/records", tok, first, &rec); st != http.StatusCreated || rec.UnitCode != "21037" {
 			t.Fatalf("record before the switch: %d %+v", st, rec)
 		}
 		// A visit in the 2023 Xã Nghĩa Dũng, whose code 21034 Xã An Phú takes in 2025.
@@ -132,6 +133,10 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 			}
 		}
 
+		// The phone, unsure what arrived, sends the first record again: 200, the record as stored.
+		if st := e.rawJSON("POST", "/api/v1/outreach/records", tok, first, &rec); st != http.StatusOK || rec.UnitCode != "21037" {
+			t.Fatalf("replay after the switch: %d %+v", st, rec)
+		}
 		// The member's grant moved with the switch: the phone's next record is Xã An Phú's.
 		if st := e.rawJSON("POST", "/api/v1/outreach/records", tok, e.recordBody("0905123002"), &rec); st != http.StatusCreated || rec.UnitCode != "21034" {
 			t.Fatalf("record after the switch: %d %+v", st, rec)
