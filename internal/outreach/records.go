@@ -14,6 +14,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Record is a stored guidance record. Phone is masked unless the viewer may see it.
@@ -98,9 +99,9 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 	unitCode := lastCode(home)
 	unitPath := home
 	if in.VillageCode != "" {
-		u, err := s.unit(ctx, in.VillageCode)
-		if err != nil || u.Level != "village" {
-			return Result{}, apperr.InvalidField("village_code", "outreach.error.village")
+		u, err := s.villageNow(ctx, in.VillageCode)
+		if err != nil {
+			return Result{}, err
 		}
 		if !authz.Under(u.Path, scope) {
 			return Result{}, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)
@@ -152,6 +153,30 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 		return s.replay(stored, hash, actor)
 	}
 	return Result{Record: stored, Created: true}, nil
+}
+
+// villageNow returns where a record or visit named with a village code lies today. A phone that
+// was offline across a map switch still sends the village of its cached form: when that village
+// left the map with its commune, the record goes to the unit in force the village rolls up to
+// (the commune its commune was merged into), where the member's team and grant now are, so
+// the record is neither refused nor lost. A village of a split commune has no roll-up and stays.
+func (s *Service) villageNow(ctx context.Context, code string) (unitRef, error) {
+	u, err := s.unit(ctx, code)
+	if err != nil || u.Level != "village" {
+		return unitRef{}, apperr.InvalidField("village_code", "outreach.error.village")
+	}
+	if !u.retired() {
+		return u, nil
+	}
+	var now string
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT current_path FROM unit_rollup WHERE path = ?", u.Path).Scan(&now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, nil
+	}
+	if err != nil {
+		return unitRef{}, apperr.Wrap(err, "village roll-up")
+	}
+	return s.unit(ctx, now)
 }
 
 func (s *Service) replay(r Record, hash string, actor *authz.Actor) (Result, error) {
@@ -231,8 +256,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 		return apperr.Wrap(err, "insert citizen")
 	}
 	newCitizen := affected(res) == 1
-	flags := map[string]int{}
-	paths := map[string]string{}
+	flags := map[string]int{}    // unit path → records flagged there
+	codes := map[string]string{} // unit path → its code
 	if !newCitizen {
 		var first int64
 		var shared int
@@ -255,8 +280,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 					rows.Close()
 					return apperr.Wrap(err, "scan flagged")
 				}
-				flags[code]++
-				paths[code] = path
+				flags[path]++
+				codes[path] = code
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -281,8 +306,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 	tx.OnSuccess(func() {
 		c := pendingCounts(tx)
 		c.member(rc.CampaignID, rc.MemberID, home, 1, newForMember, db.Millis(rc.GuidedAt))
-		for code, n := range flags {
-			c.unit(rc.CampaignID, code, paths[code], 0, 0, n)
+		for path, n := range flags {
+			c.unit(rc.CampaignID, codes[path], path, 0, 0, n)
 		}
 		c.unit(rc.CampaignID, rc.UnitCode, rc.UnitPath, 1, boolInt(newCitizen), 0)
 		for _, k := range rc.Skills {
@@ -434,8 +459,16 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 		if !f.Mine && own == 0 && !admin.HasUnit(u.Path) && !above(u.Path, admin.UnitRoots()) {
 			return nil, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 		}
-		conds = append(conds, "r.unit_path LIKE ?")
-		args = append(args, u.Path+"%")
+		// A unit in force lists its records as it is now: those of the earlier units that roll up
+		// into it too (a 2023 record of Xã Nghĩa Dõng under Xã An Phú); a retired unit its own.
+		if u.retired() {
+			conds = append(conds, "r.unit_path LIKE ?")
+			args = append(args, u.Path+"%")
+		} else {
+			cond, cargs := units.UnderNow("r.unit_path", u.Path)
+			conds = append(conds, cond)
+			args = append(args, cargs...)
+		}
 	}
 	if f.MemberID != 0 {
 		conds = append(conds, "r.member_id = ?")
@@ -517,15 +550,17 @@ type VisitInput struct {
 
 // Visit is a stored household visit.
 type Visit struct {
-	ID         int64     `json:"id"`
-	ClientID   string    `json:"client_id"`
-	CampaignID int64     `json:"campaign_id"`
-	MemberID   int64     `json:"member_id"`
-	UnitCode   string    `json:"unit_code"`
-	Household  string    `json:"household"`
-	Outcome    Outcome   `json:"outcome"`
-	Note       string    `json:"note,omitempty"`
-	VisitedAt  time.Time `json:"visited_at"`
+	ID         int64  `json:"id"`
+	ClientID   string `json:"client_id"`
+	CampaignID int64  `json:"campaign_id"`
+	MemberID   int64  `json:"member_id"`
+	UnitCode   string `json:"unit_code"`
+	// UnitPath names the unit version the visit was made in (a code can name two).
+	UnitPath  string    `json:"unit_path"`
+	Household string    `json:"household"`
+	Outcome   Outcome   `json:"outcome"`
+	Note      string    `json:"note,omitempty"`
+	VisitedAt time.Time `json:"visited_at"`
 }
 
 func (v *VisitInput) normalize(now time.Time) (string, error) {
@@ -575,16 +610,16 @@ func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, er
 	}
 	code, path := lastCode(scope[0]), scope[0]
 	if in.VillageCode != "" {
-		u, err := s.unit(ctx, in.VillageCode)
-		if err != nil || u.Level != "village" {
-			return Visit{}, false, apperr.InvalidField("village_code", "outreach.error.village")
+		u, err := s.villageNow(ctx, in.VillageCode)
+		if err != nil {
+			return Visit{}, false, err
 		}
 		if !authz.Under(u.Path, scope) {
 			return Visit{}, false, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)
 		}
 		code, path = u.Code, u.Path
 	}
-	v := Visit{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: code, Household: in.Household, Outcome: in.Outcome, Note: in.Note, VisitedAt: in.VisitedAt}
+	v := Visit{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: code, UnitPath: path, Household: in.Household, Outcome: in.Outcome, Note: in.Note, VisitedAt: in.VisitedAt}
 	created := false
 	err = s.write(ctx, func(tx *db.Tx) error {
 		var id, member int64
@@ -663,7 +698,7 @@ func (s *Service) ListMyVisits(ctx context.Context, limit int, beforeID int64) (
 		args = append(args, beforeID)
 	}
 	args = append(args, limit)
-	rows, err = q.QueryContext(ctx, `SELECT id, client_id, campaign_id, member_id, unit_code, household, outcome, note, visited_at FROM outreach_visits
+	rows, err = q.QueryContext(ctx, `SELECT id, client_id, campaign_id, member_id, unit_code, unit_path, household, outcome, note, visited_at FROM outreach_visits
 		WHERE member_id = ?`+cond+" ORDER BY id DESC LIMIT ?", args...)
 	if err != nil {
 		return out, apperr.Wrap(err, "list visits")
@@ -672,7 +707,7 @@ func (s *Service) ListMyVisits(ctx context.Context, limit int, beforeID int64) (
 	for rows.Next() {
 		var v Visit
 		var at int64
-		if err := rows.Scan(&v.ID, &v.ClientID, &v.CampaignID, &v.MemberID, &v.UnitCode, &v.Household, &v.Outcome, &v.Note, &at); err != nil {
+		if err := rows.Scan(&v.ID, &v.ClientID, &v.CampaignID, &v.MemberID, &v.UnitCode, &v.UnitPath, &v.Household, &v.Outcome, &v.Note, &at); err != nil {
 			return out, apperr.Wrap(err, "scan visit")
 		}
 		v.VisitedAt = db.FromMillis(at)

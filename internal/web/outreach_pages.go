@@ -92,7 +92,7 @@ func (s *Server) outreachFormPage(w http.ResponseWriter, r *http.Request) error 
 type outreachVisitsData struct {
 	Page
 	Visits outreach.MyVisits
-	Places map[string]string // unit code → name
+	Places map[string]string // unit path → name
 	Times  map[int64]string  // visit id → local time
 }
 
@@ -109,16 +109,15 @@ func (s *Server) outreachVisitsPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	data := outreachVisitsData{Page: s.newPage(r, "outreach.visits.title"), Visits: v, Places: map[string]string{}, Times: map[int64]string{}}
-	var codes []string
+	// Each visit is named by the unit version it was made in: after the map switch of 2025 a code
+	// can name another unit than the one visited.
 	for _, x := range v.Visits {
-		codes = append(codes, x.UnitCode)
-	}
-	places, err := s.Units.FindMany(ctx, codes)
-	if err != nil {
-		return err
-	}
-	for code, u := range places {
-		data.Places[code] = u.Name
+		if _, ok := data.Places[x.UnitPath]; ok {
+			continue
+		}
+		if u, err := s.Units.FindPath(ctx, x.UnitPath); err == nil {
+			data.Places[x.UnitPath] = u.Name
+		}
 	}
 	for _, x := range v.Visits {
 		data.Times[x.ID] = x.VisitedAt.In(vietnamTime).Format("02/01/2006 15:04")
@@ -174,11 +173,18 @@ type outreachProgressData struct {
 	Provinces []units.Unit
 	// Records: the viewer reads guidance records (not a national administrator).
 	Records bool
+	// View is "now" or "was"; ValidTo is the retired unit's last day (dd/mm/yyyy), when it is one.
+	View    string
+	ValidTo string
 }
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
 	campaign, err := outreachQueryID(r, "campaign")
+	if err != nil {
+		return err
+	}
+	view, err := outreach.ParseView(r.URL.Query().Get("view"))
 	if err != nil {
 		return err
 	}
@@ -191,12 +197,13 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 			return s.render(w, r, http.StatusOK, "outreach_progress", &data)
 		}
 	}
-	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
+	p, err := s.Outreach.ProgressView(r.Context(), unit, campaign, view)
 	if err != nil {
 		return err
 	}
-	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Code, Campaign: p.Campaign.ID,
-		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember)}
+	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Key(), Campaign: p.Campaign.ID,
+		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember),
+		View: string(p.View), ValidTo: p.Unit.Until()}
 	all, err := s.Outreach.Campaigns(r.Context())
 	if err != nil {
 		return err
@@ -206,12 +213,15 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 			data.Campaigns = append(data.Campaigns, c)
 		}
 	}
-	if u, err := s.Units.Find(r.Context(), p.Unit.Code); err == nil {
-		scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
-		for _, code := range u.Ancestors() {
-			if a, err := s.Units.Find(r.Context(), code); err == nil && scope.HasUnit(a.Path) {
-				data.Crumbs = append(data.Crumbs, a)
-			}
+	// The crumbs are the versions above this one, by path: a retired commune's district is the
+	// retired district of its time, and a commune of 2025 has only its province above it.
+	scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
+	for i := 1; i < len(p.Unit.Path)-1; i++ {
+		if p.Unit.Path[i] != '/' {
+			continue
+		}
+		if a, err := s.Units.FindPath(r.Context(), p.Unit.Path[:i+1]); err == nil && scope.HasUnit(a.Path) {
+			data.Crumbs = append(data.Crumbs, a)
 		}
 	}
 	return s.render(w, r, http.StatusOK, "outreach_progress", &data)
@@ -224,15 +234,22 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p, err := s.Outreach.ProgressExport(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign)
+	view, err := outreach.ParseView(r.URL.Query().Get("view"))
+	if err != nil {
+		return err
+	}
+	p, err := s.Outreach.ProgressExport(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign, view)
 	if err != nil {
 		return err
 	}
 	t := func(k string) string { return s.I18n.T(langOf(r), k) }
-	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.members"),
-		t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"), t("outreach.progress.flagged")}}
+	// A retired unit's row says its last day: as it was, a code can appear twice (21034, Xã Nghĩa
+	// Dũng until 30/06/2025 and Xã An Phú since).
+	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
+		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
+		t("outreach.progress.flagged")}}
 	for _, c := range append([]outreach.Tally{p.Tally}, p.Children...) {
-		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
 	}
 	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.admin.code"),
 		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
@@ -386,7 +403,7 @@ func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, impo
 		return err
 	}
 	data := outreachTeamData{Page: s.newPage(r, "outreach.teams.title"), Team: t, Imported: imported,
-		CanEdit: authz.ActorFrom(r.Context()).AdministersUnit(t.UnitPath)}
+		CanEdit: authz.ActorFrom(r.Context()).AdministersUnit(t.UnitPath) && !t.UnitRetired}
 	data.Title = t.Name
 	if imported != nil {
 		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
