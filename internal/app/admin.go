@@ -183,7 +183,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "map of %s: provinces %s; created %d, updated %d, retired %d units; %d lineage rows (%d kept as lineage only); %d roll-ups\n",
 		res.Effective, strings.Join(res.Provinces, ", "), res.Created, res.Updated, res.Retired, res.Lineage, res.LineageOnly, res.RolledUp)
 	for _, p := range res.Splits {
-		fmt.Fprintf(env.Stdout, "split unit %s: its records stay with it until assigned (lantoa units assign-split)\n", p)
+		fmt.Fprintf(env.Stdout, "split unit %s: its records stay with it until a province administrator assigns them (the unit's page, or POST /api/v1/units/split-assignments)\n", p)
 	}
 	return nil
 }

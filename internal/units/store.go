@@ -101,12 +101,57 @@ func (s *Service) FindMany(ctx context.Context, codes []string) (map[string]Unit
 	return out, rows.Err()
 }
 
+// FindAt returns the version of code in force on date (YYYY-MM-DD): the unit a 2023 document
+// meant by that code.
+func (s *Service) FindAt(ctx context.Context, code, date string) (Unit, error) {
+	if !isoDate.MatchString(date) {
+		return Unit{}, apperr.InvalidField("at", "units.error.date")
+	}
+	u, err := scanUnit(s.DB.Reader().QueryRowContext(ctx, "SELECT "+unitColumns+` FROM units u WHERE u.code = ?
+		AND (u.valid_from = '' OR u.valid_from <= ?) AND (u.valid_to = '' OR u.valid_to >= ?)`+currentFirst, code, date, date))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	if err != nil {
+		return Unit{}, apperr.Wrap(err, "find unit")
+	}
+	return u, nil
+}
+
+// FindPaths returns the unit versions at the given paths, keyed by path; unknown paths are left out.
+func (s *Service) FindPaths(ctx context.Context, paths []string) (map[string]Unit, error) {
+	out := map[string]Unit{}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(paths)), ",")
+	args := make([]any, len(paths))
+	for i, p := range paths {
+		args[i] = p
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.path IN ("+ph+")", args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "find units")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "scan unit")
+		}
+		out[u.Path] = u
+	}
+	return out, rows.Err()
+}
+
 // Filter narrows a listing of units.
 type Filter struct {
 	Level Level
 	// ParentCode lists the children of the unit in force with this code; with Level, every unit of
 	// that level below it ("the communes of province 51", whether a district lies between or not).
 	ParentCode string
+	// ParentPath lists the children of that unit version (in force or retired).
+	ParentPath string
 	// Query matches the name without regard to case, diacritics or tone-mark style.
 	Query string
 	// Under limits the listing to the subtree at this path (the root included).
@@ -170,6 +215,10 @@ func (f Filter) where() (string, []any) {
 			args = append(args, f.ParentCode)
 		}
 	}
+	if f.ParentPath != "" {
+		conds = append(conds, "u.parent_path = ?")
+		args = append(args, f.ParentPath)
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		conds = append(conds, `u.search_key LIKE ? ESCAPE '\'`)
 		args = append(args, textfold.LikePattern(q))
@@ -187,25 +236,19 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Current follows successor links from code to the unit in force today, so that data recorded
-// against a commune later merged rolls up to the merged unit. A unit never merged is its own
-// current unit.
+// Current returns the unit in force that data recorded against code counts in today: the unit
+// itself while it is in force, else the unit its roll-up names (a merger's successor, a
+// reorganisation's new unit). A split unit not yet assigned is its own answer.
 func (s *Service) Current(ctx context.Context, code string) (Unit, error) {
 	u, err := s.Find(ctx, code)
-	if err != nil {
-		return Unit{}, err
+	if err != nil || u.InForce() {
+		return u, err
 	}
-	for range 16 { // successor chains are short; the bound guards against a cycle in bad data
-		if u.SuccessorCode == "" {
-			return u, nil
-		}
-		next, err := s.Find(ctx, u.SuccessorCode)
-		if err != nil {
-			return Unit{}, err
-		}
-		u = next
+	to, err := s.RollsUpTo(ctx, u.Path)
+	if err != nil || to == "" {
+		return u, err
 	}
-	return Unit{}, apperr.New(apperr.Internal, "units.error.successor_cycle", code)
+	return s.FindPath(ctx, to)
 }
 
 // CreateVillage adds a village or residential group under a commune. Only administrators of the

@@ -3,6 +3,7 @@ package units
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -657,4 +658,15 @@ func (s *Service) AssignSplit(ctx context.Context, oldPath, newCode string) erro
 		return audit.Record(ctx, tx, audit.Entry{Action: "unit.assign_split", ObjectType: "unit", ObjectID: newCode, UnitPath: oldPath,
 			Detail: "into=" + newPath})
 	})
+}
+
+// RollsUpTo returns the path of the unit in force that the version at path counts in today, or ""
+// when it counts nowhere else (in force, or a split not yet assigned).
+func (s *Service) RollsUpTo(ctx context.Context, path string) (string, error) {
+	var to string
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT current_path FROM unit_rollup WHERE path = ?", path).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return to, apperr.Wrap(err, "roll-up")
 }

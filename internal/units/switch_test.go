@@ -203,3 +203,84 @@ func TestSwitchMalformedLineage(t *testing.T) {
 		}
 	})
 }
+
+// After the switch: the versions of a code by date, the split's assignment, villages and a
+// re-import of the 2023 file.
+func TestAfterTheSwitch(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, ctx := seeded(t, d)
+		village, err := s.CreateVillage(ctx, units.Unit{Name: "Thôn Trà Bùi 1", ParentCode: "21142"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SwitchMap(ctx, bytes.NewReader(units.Vietnam2025CSV()), bytes.NewReader(units.QuangNgaiLineage2025CSV()), "2025-07-01"); err != nil {
+			t.Fatal(err)
+		}
+		for date, want := range map[string]string{"2023-07-15": "Xã Nghĩa Dũng", "2025-06-30": "Xã Nghĩa Dũng", "2025-07-01": "Xã An Phú", "2026-01-01": "Xã An Phú"} {
+			if u, err := s.FindAt(ctx, "21034", date); err != nil || u.Name != want {
+				t.Errorf("21034 on %s = %q, %v; want %s", date, u.Name, err, want)
+			}
+		}
+		if _, err := s.FindAt(ctx, "21034", "2025-7-1"); err == nil {
+			t.Error("a malformed date was accepted")
+		}
+		// The village of a retired commune was retired with it; none can be added there now.
+		if v, _ := s.FindPath(ctx, village.Path); v.ValidTo != "2025-06-30" {
+			t.Errorf("village = %+v", v)
+		}
+		if _, err := s.CreateVillage(ctx, units.Unit{Name: "Thôn Mới", ParentCode: "21142"}); err == nil {
+			t.Error("a village was added under a retired commune")
+		}
+		// Trà Bùi feeds both successors' "from split units" line until it is assigned.
+		for _, code := range []string{"21136", "21157"} {
+			u, _ := s.Find(ctx, code)
+			if splits, err := s.SplitInto(ctx, u.Path); err != nil || len(splits) != 1 || splits[0] != "/51/525/21142/" {
+				t.Errorf("splits into %s = %v, %v", code, splits, err)
+			}
+		}
+		from, into, err := s.Lineage(ctx, "/51/525/21142/")
+		if err != nil || len(from) != 0 || len(into) != 2 {
+			t.Errorf("Trà Bùi's lineage: %v %v %v", from, into, err)
+		}
+		if err := s.AssignSplit(ctx, "/51/525/21142/", "21034"); err == nil {
+			t.Error("assigned a split unit to a unit that is not its successor")
+		}
+		if err := s.AssignSplit(ctx, "/51/525/21142/", "21157"); err != nil {
+			t.Fatal(err)
+		}
+		if got := rollupOf(t, d, village.Path); got != "/51/21157/" {
+			t.Errorf("the split commune's village rolls up to %q", got)
+		}
+		if splits, _ := s.SplitInto(ctx, "/51/21136/"); len(splits) != 0 {
+			t.Errorf("still a split after the assignment: %v", splits)
+		}
+		// Re-importing the 2023 file is refused line by line (the units moved), not half applied.
+		before := countRows(t, d, "units")
+		if _, err := s.Import(ctx, bytes.NewReader(units.QuangNgai2023CSV())); err == nil {
+			t.Error("the 2023 file was imported over the 2025 map")
+		}
+		if after := countRows(t, d, "units"); after != before {
+			t.Errorf("units %d → %d", before, after)
+		}
+	})
+}
+
+// A file without date columns leaves a retired unit retired (it used to put valid_to back to ”).
+func TestImportKeepsDatesWithoutDateColumns(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		s, ctx := seeded(t, d)
+		if err := s.Retire(ctx, "21037", "21034", "2024-12-31"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Import(ctx, bytes.NewReader(units.QuangNgai2023CSV())); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := s.FindPath(ctx, "/51/522/21037/")
+		if u.ValidTo != "2024-12-31" || u.SuccessorCode != "21034" {
+			t.Errorf("after re-import: %+v", u)
+		}
+		if got := rollupOf(t, d, "/51/522/21037/"); got != "/51/522/21034/" {
+			t.Errorf("retire's roll-up = %q", got)
+		}
+	})
+}

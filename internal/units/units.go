@@ -164,7 +164,8 @@ type Unit struct {
 	Level      Level  `json:"level"`
 	Type       string `json:"type"`
 	ParentCode string `json:"parent_code"`
-	Path       string `json:"-"`
+	// Path names the version: a code reused by a reorganisation is another unit at another path.
+	Path string `json:"path"`
 	// ValidFrom and ValidTo are dates (YYYY-MM-DD); an empty ValidTo means still in force.
 	ValidFrom string `json:"valid_from,omitempty"`
 	ValidTo   string `json:"valid_to,omitempty"`
@@ -181,6 +182,30 @@ func (u Unit) Ancestors() []string {
 		return nil
 	}
 	return parts[:len(parts)-1]
+}
+
+// InForce tells whether the unit is in the catalogue today.
+func (u Unit) InForce() bool { return u.ValidTo == "" }
+
+// Href is the unit's page: the version in force by its code, a retired version by its code and the
+// last day it was in force.
+func (u Unit) Href() string {
+	if u.ValidTo != "" {
+		return "/units/" + u.Code + "?at=" + u.ValidTo
+	}
+	return "/units/" + u.Code
+}
+
+// AncestorPaths returns the paths from the province down to this unit's parent: the versions the
+// unit hung under, which for a retired unit may be retired too.
+func (u Unit) AncestorPaths() []string {
+	var out []string
+	for i := 1; i < len(u.Path)-1; i++ {
+		if u.Path[i] == '/' {
+			out = append(out, u.Path[:i+1])
+		}
+	}
+	return out
 }
 
 // Retired tells whether the unit has left the catalogue as of date (YYYY-MM-DD).

@@ -63,13 +63,56 @@ func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiGetUnit answers one unit version: by code the unit in force (else the latest retired),
+// with ?at=YYYY-MM-DD the version in force that day; with its lineage through reorganisations.
 func (s *Server) apiGetUnit(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.Units.Find(r.Context(), r.PathValue("code"))
+	u, err := s.findUnitVersion(r, r.PathValue("code"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	from, into, err := s.Units.Lineage(r.Context(), u.Path)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		units.Unit
+		InForce    bool               `json:"in_force"`
+		FormedFrom []units.LineageRow `json:"formed_from"`
+		WentInto   []units.LineageRow `json:"went_into"`
+	}{u, u.InForce(), orEmpty(from), orEmpty(into)})
 	return nil
+}
+
+// apiAssignSplit gives a split unit's records to one of its successors: {"path": "/51/525/21142/",
+// "into": "21157"}.
+func (s *Server) apiAssignSplit(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Path string `json:"path"`
+		Into string `json:"into"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Units.FindPath(r.Context(), in.Path)
+	if err != nil {
+		return err
+	}
+	if err := s.Units.AssignSplit(r.Context(), u.Path, in.Into); err != nil {
+		return err
+	}
+	to, err := s.Units.RollsUpTo(r.Context(), u.Path)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"path": u.Path, "rolls_up_to": to})
+	return nil
+}
+
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }
 
 // apiImportUnits takes the unit CSV as a multipart file field "file" or as the raw body.

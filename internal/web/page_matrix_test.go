@@ -162,6 +162,11 @@ func pageCases() []pageCase {
 			e.seq++
 			return "/units/535/import", form(fileField, fmt.Sprintf("code,name,level,parent_code\n%s-%d,Thôn Nhập Trang,village,%s\n", e.baToCommune, 50+e.seq%40, e.baToCommune))
 		}, pageOnly(baToAdmins)},
+		{"POST /units/{code}/assign-split", func(e *env, _ string) (string, url.Values) {
+			p := e.splitCommune()
+			code := p[len(p)-6 : len(p)-1]
+			return "/units/" + code + "/assign-split?at=2023-12-31", form("into", "21409")
+		}, provinceOnlyP},
 		{"GET /orgs", get("/orgs"), adminsOnlyP},
 		{"POST /orgs", func(e *env, role string) (string, url.Values) {
 			e.seq++

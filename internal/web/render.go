@@ -95,6 +95,14 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.In(vietnamTime).Format("02/01/2006 15:04")
 	},
+	// day writes a calendar date (YYYY-MM-DD, as units' validity is kept) the Vietnamese way.
+	"day": func(iso string) string {
+		t, err := time.Parse(time.DateOnly, iso)
+		if err != nil {
+			return iso
+		}
+		return t.Format("02/01/2006")
+	},
 	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
 	// dict passes several values to a partial template.

@@ -77,6 +77,9 @@ func matrixCases() []matrixCase {
 		{"POST /api/v1/units/{code}/villages", func(e *env, role string) (string, string) {
 			return "/api/v1/units/" + e.baToCommune + "/villages", fmt.Sprintf(`{"name":"Thôn Thử %s"}`, strings.ReplaceAll(role, "_", " "))
 		}, baToAdmins},
+		{"POST /api/v1/units/split-assignments", func(e *env, _ string) (string, string) {
+			return "/api/v1/units/split-assignments", `{"path":"` + e.splitCommune() + `","into":"21400"}`
+		}, provinceOnly},
 		{"GET /api/v1/orgs", func(e *env, _ string) (string, string) { return "/api/v1/orgs", "" }, public},
 		{"GET /api/v1/orgs/{id}", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/orgs/%d", e.orgIDs["hd-bato"]), ""

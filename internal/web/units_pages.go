@@ -51,6 +51,22 @@ type unitData struct {
 	Results []units.Unit
 	// ImportErrors lists the bad lines of a refused import.
 	ImportErrors []string
+	// ShowRetired lists the children no longer in force too (?retired=1).
+	ShowRetired bool
+	// FormedFrom and WentInto are the unit's lineage through reorganisations; Today is the unit
+	// in force that holds the code now, when this page shows another version of it.
+	FormedFrom []unitLink
+	WentInto   []unitLink
+	Today      *units.Unit
+	// SplitPending is set on a split unit whose records are not yet assigned to a successor;
+	// CanAssign when the viewer administers its province.
+	SplitPending bool
+	CanAssign    bool
+}
+
+// unitLink is one unit of a lineage list: linked when the viewer may open it.
+type unitLink struct {
+	Code, Name, Href, Province string
 }
 
 func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
@@ -124,30 +140,34 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newName string, formErr error) error {
 	actor := authz.ActorFrom(r.Context())
 	roots := s.unitRoots(r)
-	u, err := s.Units.Find(r.Context(), code)
+	u, err := s.findUnitVersion(r, code)
 	if err != nil {
 		return err
 	}
 	if !authz.Under(u.Path, roots) {
 		return apperr.Hidden("units.error.not_found", code)
 	}
-	data := unitData{Page: s.newPage(r, ""), Unit: u, NewName: newName}
+	data := unitData{Page: s.newPage(r, ""), Unit: u, NewName: newName, ShowRetired: r.URL.Query().Get("retired") == "1"}
 	data.Title = u.Name
-	data.Children, err = s.Units.List(r.Context(), units.Filter{ParentCode: u.Code})
+	// A retired unit's children are shown as they were: retired with it.
+	data.Children, err = s.Units.List(r.Context(), units.Filter{ParentPath: u.Path, IncludeRetired: data.ShowRetired || !u.InForce()})
 	if err != nil {
 		return err
 	}
-	anc := u.Ancestors()
-	found, err := s.Units.FindMany(r.Context(), anc)
+	anc := u.AncestorPaths()
+	found, err := s.Units.FindPaths(r.Context(), anc)
 	if err != nil {
 		return err
 	}
-	for _, c := range anc {
-		if a, ok := found[c]; ok && authz.Under(a.Path, roots) {
+	for _, p := range anc {
+		if a, ok := found[p]; ok && authz.Under(a.Path, roots) {
 			data.Breadcrumb = append(data.Breadcrumb, a)
 		}
 	}
-	data.CanAddChild = u.Level == units.Commune && actor.AdministersUnit(u.Path)
+	if err := s.unitLineage(r, &data, roots); err != nil {
+		return err
+	}
+	data.CanAddChild = u.Level == units.Commune && u.InForce() && actor.AdministersUnit(u.Path)
 	status := http.StatusOK
 	if formErr != nil {
 		ae := apperr.As(formErr)
@@ -161,6 +181,60 @@ func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newNam
 		status = statusOf(ae.Kind)
 	}
 	return s.render(w, r, status, "unit", &data)
+}
+
+// findUnitVersion reads the unit a page or an API call names: by code the unit in force, with
+// ?at=YYYY-MM-DD the version in force on that day (a 2023 code that a reorganisation reused).
+func (s *Server) findUnitVersion(r *http.Request, code string) (units.Unit, error) {
+	if at := r.URL.Query().Get("at"); at != "" {
+		return s.Units.FindAt(r.Context(), code, at)
+	}
+	return s.Units.Find(r.Context(), code)
+}
+
+func (s *Server) unitLineage(r *http.Request, data *unitData, roots []string) error {
+	from, into, err := s.Units.Lineage(r.Context(), data.Unit.Path)
+	if err != nil {
+		return err
+	}
+	paths := []string{}
+	for _, l := range from {
+		paths = append(paths, l.OldPath)
+	}
+	for _, l := range into {
+		paths = append(paths, l.NewPath)
+	}
+	found, err := s.Units.FindPaths(r.Context(), paths)
+	if err != nil {
+		return err
+	}
+	link := func(code, name, path, province string) unitLink {
+		l := unitLink{Code: code, Name: name, Province: province}
+		if u, ok := found[path]; ok && authz.Under(u.Path, roots) {
+			l.Href, l.Name = u.Href(), u.Name
+		}
+		return l
+	}
+	for _, l := range from {
+		data.FormedFrom = append(data.FormedFrom, link(l.OldCode, l.OldName, l.OldPath, l.OldProvinceCode))
+	}
+	for _, l := range into {
+		data.WentInto = append(data.WentInto, link(l.NewCode, l.NewName, l.NewPath, authz.ProvinceOfPath(l.NewPath)))
+	}
+	if len(into) > 1 {
+		to, err := s.Units.RollsUpTo(r.Context(), data.Unit.Path)
+		if err != nil {
+			return err
+		}
+		data.SplitPending = to == ""
+		data.CanAssign = data.SplitPending && authz.ActorFrom(r.Context()).AdministersProvince(authz.ProvinceOfPath(data.Unit.Path))
+	}
+	if !data.Unit.InForce() {
+		if today, err := s.Units.Find(r.Context(), data.Unit.Code); err == nil && today.InForce() && today.Path != data.Unit.Path && authz.Under(today.Path, roots) {
+			data.Today = &today
+		}
+	}
+	return nil
 }
 
 // unitImportSubmit loads villages (or, for the province, any units) from an uploaded CSV and shows
@@ -193,5 +267,25 @@ func (s *Server) villageCreateSubmit(w http.ResponseWriter, r *http.Request) err
 	}
 	s.flash(w, "flash.village_created")
 	http.Redirect(w, r, "/units/"+v.ParentCode, http.StatusSeeOther)
+	return nil
+}
+
+// splitAssignSubmit gives a split unit's records to one of its successors ("as it is now").
+func (s *Server) splitAssignSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	code := r.PathValue("code")
+	u, err := s.findUnitVersion(r, code)
+	if err != nil {
+		return err
+	}
+	if !authz.Under(u.Path, s.unitRoots(r)) {
+		return apperr.Hidden("units.error.not_found", code)
+	}
+	into := r.PostFormValue("into")
+	if err := s.Units.AssignSplit(r.Context(), u.Path, into); err != nil {
+		return s.renderUnit(w, r, code, "", err)
+	}
+	s.flash(w, "flash.split_assigned")
+	http.Redirect(w, r, u.Href(), http.StatusSeeOther)
 	return nil
 }

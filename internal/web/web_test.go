@@ -54,6 +54,8 @@ type env struct {
 	// whose administrator is the role province_admin_hanoi.
 	haNoiCommune string
 	seq          int
+	// splits are split communes not yet handed out by splitCommune.
+	splits []string
 	// cer is the ceremony the matrix cases share (see ceremony_api_test.go).
 	cer ceremonyFixture
 	// reports is the reports service (see reports_api_test.go).
