@@ -176,8 +176,9 @@ func pageCases() []pageCase {
 		}, baToAdminsP},
 		{"POST /orgs/merge", func(e *env, role string) (string, url.Values) {
 			// A merger is the province's decision: a department of the province merged into another.
-			old := e.mustOrg(orgs.Org{Name: "Sở cũ trang " + role, Kind: orgs.Department, UnitCode: "51"})
-			into := e.mustOrg(orgs.Org{Name: "Sở mới trang " + role, Kind: orgs.Department, UnitCode: "51"})
+			e.seq++
+			old := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở cũ trang %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			into := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở mới trang %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
 			return "/orgs/merge", form("org_id", strconv.FormatInt(old.ID, 10), "successor_id", strconv.FormatInt(into.ID, 10), "effective", "2025-03-01")
 		}, provinceOnlyP},
 		{"GET /users", get("/users"), adminsOnlyP},

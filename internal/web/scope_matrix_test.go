@@ -89,8 +89,9 @@ func matrixCases() []matrixCase {
 		}, baToAdmins},
 		{"POST /api/v1/orgs/{id}/merge", func(e *env, role string) (string, string) {
 			// A merger is the province's decision: a department of the province merged into another.
-			old := e.mustOrg(orgs.Org{Name: "Sở cũ " + role, Kind: orgs.Department, UnitCode: "51"})
-			into := e.mustOrg(orgs.Org{Name: "Sở mới " + role, Kind: orgs.Department, UnitCode: "51"})
+			e.seq++
+			old := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở cũ %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			into := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở mới %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
 			return fmt.Sprintf("/api/v1/orgs/%d/merge", old.ID), fmt.Sprintf(`{"successor_id":%d,"effective":"2025-03-01"}`, into.ID)
 		}, provinceOnly},
 		{"GET /api/v1/me", func(e *env, _ string) (string, string) { return "/api/v1/me", "" }, signedIn},
