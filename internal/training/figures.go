@@ -204,6 +204,11 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 				for _, p := range a.AdminOrgPaths() {
 					eq = append(eq, "x.path = ?")
 					rowArgs = append(rowArgs, p)
+					if was {
+						// As it was, the organisations merged into theirs are rows of their own.
+						eq = append(eq, "x.path IN (SELECT r.path FROM org_rollup r WHERE r.current_path = ?)")
+						rowArgs = append(rowArgs, p)
+					}
 				}
 				rowsSQL += " AND (" + strings.Join(eq, " OR ") + ")"
 			}

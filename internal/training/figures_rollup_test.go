@@ -216,5 +216,16 @@ func TestFiguresFollowAMergedOrganisation(t *testing.T) {
 		if tot, err := f.svc.TotalsFor(admin, f.course.ID); err != nil || tot.Enrolled != 1 {
 			t.Errorf("the successor's administrator's totals: %+v %v", tot, err)
 		}
+		// The successor's administrator reads the merged department as it was.
+		rows, err := f.svc.Figures(admin, training.FigureFilter{CourseID: f.course.ID, By: "org", View: training.ViewWas})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := byKey(rows, id(tttt)); !ok || r.Enrolled != 1 {
+			t.Errorf("the successor's administrator as it was: %+v", rows)
+		}
+		if rows, err := f.svc.Figures(admin, training.FigureFilter{CourseID: f.course.ID, By: "org"}); err != nil || len(rows) != 1 || rows[0].Key != id(khcn) || rows[0].Enrolled != 1 {
+			t.Errorf("the successor's administrator as it is now: %+v %v", rows, err)
+		}
 	})
 }

@@ -28,6 +28,8 @@ type orgsData struct {
 	Form   orgs.Org
 	Query  string
 	Parent map[int64]string
+	// Retired lists merged organisations too (?retired=1), each with its successor.
+	Retired bool
 }
 
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request) error {
@@ -39,11 +41,12 @@ func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, form orgs.Or
 		return err
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	list, err := s.Orgs.List(r.Context(), orgs.Filter{Managed: true, Query: q})
+	retired := r.URL.Query().Get("retired") == "1"
+	list, err := s.Orgs.List(r.Context(), orgs.Filter{Managed: true, Query: q, IncludeRetired: retired})
 	if err != nil {
 		return err
 	}
-	data := orgsData{Page: s.newPage(r, "orgs.title"), Orgs: list, Kinds: orgs.Kinds, Form: form, Query: q, Parent: map[int64]string{}}
+	data := orgsData{Page: s.newPage(r, "orgs.title"), Orgs: list, Kinds: orgs.Kinds, Form: form, Query: q, Parent: map[int64]string{}, Retired: retired}
 	for _, o := range list {
 		data.Parent[o.ID] = o.Name
 	}
@@ -437,9 +440,9 @@ func (s *Server) orgMergeSubmit(w http.ResponseWriter, r *http.Request) error {
 		return apperr.InvalidField("successor_id", "orgs.error.successor_missing", r.PostFormValue("successor_id"))
 	}
 	if _, err := s.Orgs.Merge(r.Context(), id, succ, strings.TrimSpace(r.PostFormValue("effective"))); err != nil {
-		return err
+		return s.renderOrgs(w, r, orgs.Org{}, err)
 	}
-	s.flash(w, "flash.saved")
+	s.flash(w, "flash.org_merged")
 	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
 	return nil
 }

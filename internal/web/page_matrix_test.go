@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -172,6 +174,13 @@ func pageCases() []pageCase {
 			e.seq++
 			return "/orgs", form("name", fmt.Sprintf("Trường Trang %d", e.seq), "kind", "school", "unit_code", "535")
 		}, baToAdminsP},
+		{"POST /orgs/merge", func(e *env, role string) (string, url.Values) {
+			// A merger is the province's decision: a department of the province merged into another.
+			e.seq++
+			old := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở cũ trang %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			into := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở mới trang %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			return "/orgs/merge", form("org_id", strconv.FormatInt(old.ID, 10), "successor_id", strconv.FormatInt(into.ID, 10), "effective", "2025-03-01")
+		}, provinceOnlyP},
 		{"GET /users", get("/users"), adminsOnlyP},
 		{"GET /users/new", get("/users/new"), adminsOnlyP},
 		{"POST /users", func(e *env, _ string) (string, url.Values) {

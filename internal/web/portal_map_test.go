@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/reports"
 )
 
@@ -89,5 +90,35 @@ func TestSimplifyKeepsCorners(t *testing.T) {
 	}
 	if d := simplifyPath("M0.0 0.0L50.0 0.3L100.0 0.0L100.0 50.0L100.0 100.0L50.0 100.0L0.0 100.0L0.0 50.0L0.0 0.0Z", 2.5); d != "M0 0l100 0 0 100-100 0z" {
 		t.Errorf("path %q", d)
+	}
+}
+
+// On the map of 2025 the board's items are communes: they are tiles with the commune words, never
+// matched against the 2023 district shapes — even when a commune's code were a district's.
+func TestPortalMapCommunesAreTiles(t *testing.T) {
+	f := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target", Level: "commune", Items: []portal.DistrictFigure{
+		{Code: "21034", Name: "Xã An Phú", Value: 7, Target: 14, Measured: true},
+		{Code: "535", Name: "a code that is a 2023 district's", Value: 0, Target: 0},
+	}}
+	v, err := portalMap(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Grid || v.Keys != mapKeysCommune || len(v.Areas) != 2 || !v.HasData {
+		t.Fatalf("commune view %+v", v)
+	}
+	if a := v.Areas[0]; a.D != "" || a.Share != "50%" || a.Value != "7" || a.Target != "14" || a.Bucket != 2 {
+		t.Errorf("An Phú's tile %+v", a)
+	}
+	if a := v.Areas[1]; a.D != "" || a.Share != "—" || a.Bucket != -1 {
+		t.Errorf("an unmeasured commune %+v", a)
+	}
+	// The districts of 2023 keep their shapes and words.
+	d, err := portalMap(portal.DistrictFigures{Level: "district", Items: []portal.DistrictFigure{{Code: "535", Name: "Huyện Ba Tơ"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Grid || d.Keys != mapKeysDistrict || d.Areas[0].D == "" {
+		t.Errorf("district view: grid %v keys %v", d.Grid, d.Keys)
 	}
 }

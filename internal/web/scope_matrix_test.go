@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
@@ -86,6 +87,13 @@ func matrixCases() []matrixCase {
 		{"POST /api/v1/orgs", func(e *env, role string) (string, string) {
 			return "/api/v1/orgs", fmt.Sprintf(`{"name":"Trường Thử %s","kind":"school","unit_code":"535"}`, role)
 		}, baToAdmins},
+		{"POST /api/v1/orgs/{id}/merge", func(e *env, role string) (string, string) {
+			// A merger is the province's decision: a department of the province merged into another.
+			e.seq++
+			old := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở cũ %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			into := e.mustOrg(orgs.Org{Name: fmt.Sprintf("Sở mới %s %d", role, e.seq), Kind: orgs.Department, UnitCode: "51"})
+			return fmt.Sprintf("/api/v1/orgs/%d/merge", old.ID), fmt.Sprintf(`{"successor_id":%d,"effective":"2025-03-01"}`, into.ID)
+		}, provinceOnly},
 		{"GET /api/v1/me", func(e *env, _ string) (string, string) { return "/api/v1/me", "" }, signedIn},
 		{"GET /api/v1/users", func(e *env, _ string) (string, string) { return "/api/v1/users", "" }, adminsOnly},
 		{"POST /api/v1/users", func(e *env, role string) (string, string) {
