@@ -84,6 +84,15 @@ func TestGrantsAcrossTheSwitch(t *testing.T) {
 		if g := grantOf(t, anPhu, authz.UnitAdmin); g.UnitPath != "/51/21034/" {
 			t.Errorf("An Phú's administrator's grant: %+v", g)
 		}
+		// The 2023 administrator of Nghĩa Dũng can be appointed to An Phú too: the same code, another
+		// unit version, so a second grant.
+		both, err := s.AddGrant(sys, admin.ID, authz.UnitAdmin, "21034", 0)
+		if err != nil {
+			t.Fatalf("a grant on 2025's 21034 beside one on 2023's: %v", err)
+		}
+		if n := len(both.Grants); n != 2 {
+			t.Errorf("grants of the administrator of both versions: %+v", both.Grants)
+		}
 		// The An Phú administrator sees the learner who moved to it.
 		ctx := authz.WithActor(sys, &authz.Actor{UserID: anPhu.ID, Username: anPhu.Username, Grants: anPhu.Grants})
 		if _, err := s.FindUser(ctx, learner.ID); err != nil {

@@ -110,10 +110,9 @@ func freeTeamName(ctx context.Context, tx *db.Tx, m teamMove) (string, error) {
 }
 
 // moveMemberGrants moves the team_member grants on rolled-up units to the unit in force. A grant
-// is keyed by (user, role, unit code), and codes are reused across the switch (one member's grants
-// on Xã Nghĩa Dõng and on the 2023 Xã Nghĩa Dũng, 21034, can meet on Xã An Phú, 21034): the
-// grants that would meet a grant the member keeps are deleted first, then the others take a
-// temporary code of their own before their final one, so no order of updates collides.
+// is unique by (user, role, unit path), and several of one member's grants can meet on one unit
+// (Xã Nghĩa Dõng and the 2023 Xã Nghĩa Dũng both roll up into Xã An Phú): the grants that would
+// meet a grant the member keeps are deleted first, then the others move.
 func moveMemberGrants(ctx context.Context, tx *db.Tx) (moved, merged int, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT g.id, g.user_id, r.current_path, cu.code FROM role_grants g
 		JOIN unit_rollup r ON r.path = g.unit_path JOIN units cu ON cu.path = r.current_path AND cu.valid_to = ''
@@ -162,11 +161,6 @@ func moveMemberGrants(ctx context.Context, tx *db.Tx) (moved, merged int, err er
 	for _, g := range drop {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM role_grants WHERE id = ?", g.id); err != nil {
 			return 0, 0, apperr.Wrap(err, "merge grant")
-		}
-	}
-	for _, g := range keep {
-		if _, err := tx.ExecContext(ctx, "UPDATE role_grants SET unit_code = ? WHERE id = ?", "~moving:"+strconv.FormatInt(g.id, 10), g.id); err != nil {
-			return 0, 0, apperr.Wrap(err, "move grant")
 		}
 	}
 	for _, g := range keep {
