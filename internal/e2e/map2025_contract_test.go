@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -90,6 +91,26 @@ func TestMap2025Contract(t *testing.T) {
 		t.Fatalf("2023 tree: %v", before)
 	}
 
+	// A 2023 guidance record in Xã Nghĩa Dõng (21037), made before the switch.
+	srv.CreateUser(t, "tv.nghiadong", "Nghia-Dong-To-2023", "team_member", "21037")
+	var camp, team struct{ ID int64 }
+	if code := API(t, srv.URL, token, "POST", "/api/v1/outreach/campaigns", map[string]any{"name": "7 người dân trong 7 ngày",
+		"launch_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}, &camp); code != http.StatusCreated {
+		t.Fatalf("campaign: %d", code)
+	}
+	if code := API(t, srv.URL, token, "POST", "/api/v1/outreach/teams", map[string]string{"name": "Tổ Công nghệ số cộng đồng xã Nghĩa Dõng", "unit_code": "21037"}, &team); code != http.StatusCreated {
+		t.Fatalf("team: %d", code)
+	}
+	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/outreach/teams/%d/members", team.ID), map[string]any{"username": "tv.nghiadong"}, nil); code >= 300 {
+		t.Fatalf("member: %d", code)
+	}
+	record := map[string]any{"client_id": "6f1d2c3b-4a5e-4f60-8a7b-202307150001",
+		"citizen": map[string]any{"name": "Trần Thị Dõng", "birth_year": 1968, "phone": "0905111222"}, "skills": []string{"dvc_quocgia"},
+		"guided_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "consent": map[string]any{"given": true, "version": "v1"}}
+	if code := API(t, srv.URL, srv.Token(t, "tv.nghiadong"), "POST", "/api/v1/outreach/records", record, nil); code != http.StatusCreated {
+		t.Fatalf("record: %d", code)
+	}
+
 	out := switchTo2025(t, srv)
 	if !strings.Contains(out, "retired 186") || !strings.Contains(out, "split unit /51/525/21142/") {
 		t.Errorf("switch output: %s", out)
@@ -106,6 +127,32 @@ func TestMap2025Contract(t *testing.T) {
 	}
 	if n := len(listUnits(t, srv, token, "level=commune&parent=51&retired=1")); n != 96+173 {
 		t.Errorf("communes of 51 with the retired: %d, want 269", n)
+	}
+
+	// The 2023 record counts in Xã An Phú as it is now, and in Xã Nghĩa Dõng as it was.
+	var progress struct {
+		Records int64 `json:"records"`
+	}
+	for _, q := range []string{"unit=21034", "unit=21037&view=was"} {
+		progress.Records = 0
+		if code := API(t, srv.URL, token, "GET", "/api/v1/outreach/progress?"+q, nil, &progress); code != http.StatusOK || progress.Records != 1 {
+			t.Errorf("progress?%s: %d, %d records, want 1", q, code, progress.Records)
+		}
+	}
+
+	// The province's launch on the new map: 1 main site + 96 communes.
+	var cer struct {
+		ID int64 `json:"id"`
+	}
+	if code := API(t, srv.URL, token, "POST", "/api/v1/ceremonies", map[string]string{"title": "Lễ phát động phong trào Bình dân học vụ số",
+		"starts_at": "2030-07-28T08:00:00+07:00"}, &cer); code != http.StatusCreated {
+		t.Fatalf("ceremony: %d", code)
+	}
+	var gen struct {
+		Total int `json:"total"`
+	}
+	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points/generate", cer.ID), nil, &gen); code != http.StatusOK || gen.Total != 97 {
+		t.Errorf("bridge points on the 2025 map: %d, %d, want 97", code, gen.Total)
 	}
 
 	// One code, two versions: the API says which it shows.
