@@ -7,8 +7,11 @@ import (
 	"path"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -241,6 +244,46 @@ func TestPointVersionMigrationKeepsData(t *testing.T) {
 		var fk int
 		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM bridge_point_groups g LEFT JOIN bridge_points p ON p.id = g.point_id WHERE p.id IS NULL").Scan(&fk); err != nil || fk != 0 {
 			t.Errorf("orphan attendance rows: %d %v", fk, err)
+		}
+	})
+}
+
+// Chasing on the 2025 map: the province chases the points hanging directly under it (its code as
+// the group), and a reminder reaches the operator of the 2025 unit version, not the operator of
+// the retired 2023 unit that had the same code.
+func TestChaseOn2025Map(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.svc.Notify = notify.NewService(d)
+		f.svc.Notify.Now = func() time.Time { return f.now }
+		acc := accounts.NewService(d)
+		newOperator := func(name, email string) {
+			if _, err := acc.CreateUser(f.sys, accounts.NewUser{Username: name, Email: email, Password: "mật khẩu vận hành 2025", Role: authz.BridgeOperator, UnitCode: "21034"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		newOperator("vanhanh.nghiadung", "nghiadung@example.vn") // 2023: Xã Nghĩa Dũng
+		f.switchTo2025()
+		newOperator("vanhanh.anphu", "anphu@example.vn") // 2025: Xã An Phú
+		if _, err := f.svc.GeneratePoints(f.sys, f.ceremID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ChaseDistrict(f.sys, f.ceremID, ""); kindOf(err) != apperr.Invalid {
+			t.Errorf("chasing no group: %v", err)
+		}
+		res, err := f.svc.ChaseDistrict(f.sys, f.ceremID, "51")
+		if err != nil || res.Chased != 1 || res.NoRecipient != 96 {
+			t.Fatalf("the province chasing its points: %+v %v", res, err)
+		}
+		msgs := queued(t, d, notify.ReadinessChaser)
+		if len(msgs) != 1 || msgs[0].Recipient != "anphu@example.vn" {
+			t.Errorf("chasers went to %+v", msgs)
+		}
+		// A commune's administrator chases its own point only, through the same group.
+		anPhu := as(unitActor(authz.UnitAdmin, f.unit("21034")))
+		f.now = f.now.Add(ceremony.ChaseEvery + time.Minute)
+		if res, err := f.svc.ChaseDistrict(anPhu, f.ceremID, "51"); err != nil || res.Chased != 1 {
+			t.Errorf("An Phú chasing: %+v %v", res, err)
 		}
 	})
 }
