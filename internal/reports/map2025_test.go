@@ -121,7 +121,7 @@ func TestLockedReportSurvivesTheMapSwitch(t *testing.T) {
 		if pdfAfter != pdfBefore {
 			t.Errorf("the locked report's PDF changed with the map switch:\nbefore:\n%s\nafter:\n%s", pdfBefore, pdfAfter)
 		}
-		if pdfBefore != "" && (!strings.Contains(pdfAfter, "HUYỆN TƯ NGHĨA") || !strings.Contains(pdfAfter, "Phạm Thị Lan")) {
+		if pdfBefore != "" && (!strings.Contains(pdfAfter, "HUYỆN TƯ NGHĨA") || !strings.Contains(pdfAfter, "Phạm Thị Lan") || !strings.Contains(pdfAfter, "Sở Thông tin và Truyền thông")) {
 			t.Errorf("PDF text:\n%s", pdfAfter)
 		}
 		// A locked report stays locked.
@@ -221,7 +221,7 @@ func TestCommunesReportDirectlyOn2025Map(t *testing.T) {
 		for _, m := range msgs {
 			to = append(to, m.Recipient)
 		}
-		if len(msgs) != 1 || msgs[0].Recipient != "anphu@example.vn" || !strings.Contains(msgs[0].Body, "UBND xã An Phú") || !strings.Contains(msgs[0].Body, "UBND tỉnh Quảng Ngãi") {
+		if len(msgs) != 1 || msgs[0].Recipient != "anphu@example.vn" || !strings.Contains(msgs[0].Body, "UBND xã An Phú") || !strings.Contains(msgs[0].Body, "UBND tỉnh Quảng Ngãi (qua Sở Khoa học và Công nghệ)") {
 			t.Errorf("reminders went to %v: %+v", to, msgs)
 		}
 		if r, err = f.svc.Submit(anPhu, r.ID, fullDraft()); err != nil || r.State != reports.Submitted {
@@ -240,6 +240,11 @@ func TestCommunesReportDirectlyOn2025Map(t *testing.T) {
 		sum, err := f.svc.Summary(f.province, p.ID)
 		if err != nil || len(sum.Sections) == 0 || len(sum.Sections[0].Rows) != 1 || sum.Sections[0].Rows[0].UnitName != "Xã An Phú" {
 			t.Errorf("summary: %+v %v", sum.Sections, err)
+		}
+		// The commune's document goes to the province through the Department of Science and
+		// Technology, which took over the Department of Information and Communications in 2025.
+		if _, text := exports(t, f, f.province, r.ID); text != "" && (!strings.Contains(text, "ỦY BAN NHÂN DÂN XÃ AN PHÚ") || !strings.Contains(text, "qua Sở KH&CN") || strings.Contains(text, "Truyền thông")) {
+			t.Errorf("An Phú's PDF:\n%s", text)
 		}
 	})
 }
