@@ -8,17 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// switchTo2025 moves a running server's database to the map of 1 July 2025 with the shipped files,
-// through the command a province runs (`lantoa import units --effective … --lineage …`).
-func switchTo2025(t *testing.T, srv *Server) {
-	t.Helper()
-	code, out, errOut := srv.CLI(t, "", "import", "units", "--db", srv.DB, "--effective", "2025-07-01",
-		"--lineage", "embedded:quang-ngai-2025-lineage.csv", "embedded:vietnam-units-2025.csv")
-	if code != 0 {
-		t.Fatalf("import units --effective 2025-07-01: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
 // TestLaunchOn2025MapBrowser: on the 2025 map Quảng Ngãi launches "Bình dân học vụ số" to 97
 // screens — the main site and its 96 communes directly under the province, none under a district.
 // The control room lists the 97 points with no district filter; a commune's operator (Xã An Phú,
@@ -28,7 +17,7 @@ func switchTo2025(t *testing.T, srv *Server) {
 func TestLaunchOn2025MapBrowser(t *testing.T) {
 	admin := NewBrowser(t)
 	srv := StartServer(t)
-	switchTo2025(t, srv)
+	switchTo2025(t, srv) // map2025_contract_test.go: the issue's command with the shipped files
 	const adminUser, adminPass = "so.khcn.qn", "QuangNgai-2025-BDHVS!"
 	const opUser, opPass = "diemcau.anphu", "AnPhu-DiemCau-2025!"
 	srv.CreateUser(t, adminUser, adminPass, "province_admin", "51")
