@@ -69,6 +69,26 @@ func roman(n int) string {
 	return b.String()
 }
 
+// ictMerger is the day the Ministry of Information and Communications merged into the Ministry of
+// Science and Technology (Resolution 176/2025/QH15, Decree 55/2025/NĐ-CP), and with it every
+// province's Department of Information and Communications into its Department of Science and
+// Technology (in March 2025): the body that receives and compiles the reports.
+const ictMerger = "2025-03-01"
+
+// bodies names the department and the ministry in charge of the movement for a document due on
+// due: the Departments and the Ministry of Information and Communications before the merger, those
+// of Science and Technology after it. A document of 2023 keeps its 2023 names.
+type bodies struct {
+	Department, DepartmentShort, DepartmentSymbol, Ministry, MinistrySymbol string
+}
+
+func bodiesOn(due time.Time) bodies {
+	if due.In(VietnamTime).Format("2006-01-02") < ictMerger {
+		return bodies{"Sở Thông tin và Truyền thông", "Sở TT&TT", "BC-STTTT", "Bộ Thông tin và Truyền thông", "BC-BTTTT"}
+	}
+	return bodies{"Sở Khoa học và Công nghệ", "Sở KH&CN", "BC-SKHCN", "Bộ Khoa học và Công nghệ", "BC-BKHCN"}
+}
+
 // ReportDocument is what the exports of one report need.
 type ReportDocument struct {
 	Period Period
@@ -91,7 +111,9 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 	if err != nil {
 		return ReportDocument{}, err
 	}
-	prov, err := s.Units.Find(ctx, authz.ProvinceOfPath(r.UnitPath))
+	// The province version the report was made in (a province's path does not change when its
+	// map does), not whatever unit holds its code today.
+	prov, err := s.Units.FindPath(ctx, authz.ProvincePath(authz.ProvinceOfPath(r.UnitPath)))
 	if err != nil {
 		return ReportDocument{}, err
 	}
@@ -184,10 +206,11 @@ func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
 		doc.MultiCell(0, 6, t("reports.pdf.preview"), "", "C", false)
 	}
 	due := p.DueAt.In(VietnamTime).Format("02/01/2006")
-	recipients := []string{"UBND " + units.InSentence(d.ProvinceName) + " (qua Sở TT&TT) (b/c)", "Sở Thông tin và Truyền thông", "Lưu: VT"}
+	b := bodiesOn(p.DueAt)
+	recipients := []string{"UBND " + units.InSentence(d.ProvinceName) + " (qua " + b.DepartmentShort + ") (b/c)", b.Department, "Lưu: VT"}
 	if p.National {
 		doc.Paragraph(t("reports.pdf.intro_national", r.UnitName, due))
-		recipients = []string{"Bộ Thông tin và Truyền thông (b/c)", "Lưu: VT"}
+		recipients = []string{b.Ministry + " (b/c)", "Lưu: VT"}
 	} else {
 		doc.Paragraph(t("reports.pdf.intro", units.InSentence(d.ProvinceName), r.UnitName, due))
 	}
@@ -376,13 +399,14 @@ func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
 func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
 	p := sum.Status.Period
 	doc := pdfdoc.New(p.Title)
-	header := pdfdoc.Header{Parent: "UBND " + strings.ToUpper(units.InSentence(sum.ProvinceName)), Issuer: "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-		Number: pdfdoc.UnregisteredNumber("BC-STTTT"), Place: units.PlaceName(sum.ProvinceName), Date: now.In(VietnamTime)}
+	b := bodiesOn(p.DueAt)
+	header := pdfdoc.Header{Parent: "UBND " + strings.ToUpper(units.InSentence(sum.ProvinceName)), Issuer: strings.ToUpper(b.Department),
+		Number: pdfdoc.UnregisteredNumber(b.DepartmentSymbol), Place: units.PlaceName(sum.ProvinceName), Date: now.In(VietnamTime)}
 	sign := pdfdoc.Signature{Recipients: []string{"UBND " + units.InSentence(sum.ProvinceName) + " (b/c)", "Các đơn vị được giao báo cáo", "Lưu: VT"},
 		Authority: "KT. GIÁM ĐỐC", Position: "PHÓ GIÁM ĐỐC"}
 	if p.National {
 		// The seat of the national body is not in the unit tree: the date line names no place.
-		header = pdfdoc.Header{Issuer: "BỘ THÔNG TIN VÀ TRUYỀN THÔNG", Number: pdfdoc.UnregisteredNumber("BC-BTTTT"), Date: now.In(VietnamTime)}
+		header = pdfdoc.Header{Issuer: strings.ToUpper(b.Ministry), Number: pdfdoc.UnregisteredNumber(b.MinistrySymbol), Date: now.In(VietnamTime)}
 		sign = pdfdoc.Signature{Recipients: []string{"Ban Chỉ đạo quốc gia về chuyển đổi số (b/c)", "UBND các tỉnh, thành phố trực thuộc Trung ương", "Lưu: VT"},
 			Authority: "KT. BỘ TRƯỞNG", Position: "THỨ TRƯỞNG"}
 	}

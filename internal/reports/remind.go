@@ -79,10 +79,10 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT p.id, p.province_code, p.title, p.due_at, a.unit_code, a.unit_path, un.name, us.id, us.email
 		FROM report_periods p
 		JOIN report_assignments a ON a.period_id = p.id
-		JOIN units un ON un.code = a.unit_code
-		JOIN role_grants g ON g.unit_code = a.unit_code AND (g.role = 'unit_admin' OR (g.role = 'province_admin' AND un.level = 'province'))
+		JOIN units un ON un.path = a.unit_path
+		JOIN role_grants g ON g.unit_path = a.unit_path AND (g.role = 'unit_admin' OR (g.role = 'province_admin' AND un.level = 'province'))
 		JOIN users us ON us.id = g.user_id AND us.disabled = 0
-		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_code = a.unit_code
+		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_path = a.unit_path
 		WHERE p.due_at >= ? AND p.due_at <= ? AND (r.id IS NULL OR r.state IN ('draft', 'returned'))`+only+`
 		ORDER BY p.id, a.unit_code, us.id`, args...)
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 			msgID, err := s.Notify.Enqueue(ctx, tx, notify.Message{
 				Kind: notify.ReportReminder, Channel: notify.Email, Recipient: t.email, UserID: t.userID,
 				Subject:   fmt.Sprintf("Nhắc hạn nộp: %s (hạn %s)", t.title, due),
-				Body:      reminderBody(t.title, t.unitName, provinces[authz.ProvinceOfPath(t.unitPath)].Name, due, t.province == ""),
+				Body:      reminderBody(t.title, t.unitName, provinces[authz.ProvinceOfPath(t.unitPath)].Name, due, t.province == "", bodiesOn(t.due)),
 				Link:      link,
 				DedupeKey: fmt.Sprintf("report_reminder:%d:%s:%d", t.periodID, t.unitCode, t.userID),
 				UnitPath:  t.unitPath,
@@ -178,12 +178,13 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 
 // reminderBody is the text of a reminder, naming the unit and its province from the unit tree:
 // a district's or commune's People's Committee reports to its province's, a province answering a
-// national period (through its Department of Information and Communications) to the Ministry.
-func reminderBody(title, unitName, provinceName, due string, national bool) string {
+// national period (through its Department) to the Ministry; b names the Department and the
+// Ministry as they were on the due date (bodiesOn).
+func reminderBody(title, unitName, provinceName, due string, national bool, b bodies) string {
 	if national {
-		return fmt.Sprintf("Kính gửi Sở Thông tin và Truyền thông %s,\n\n%s phải gửi về Bộ Thông tin và Truyền thông chậm nhất ngày %s. %s chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số",
-			units.InSentence(provinceName), title, due, unitName)
+		return fmt.Sprintf("Kính gửi %s %s,\n\n%s phải gửi về %s chậm nhất ngày %s. %s chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số",
+			b.Department, units.InSentence(provinceName), title, b.Ministry, due, unitName)
 	}
-	return fmt.Sprintf("Kính gửi UBND %s,\n\n%s phải gửi về UBND %s (qua Sở Thông tin và Truyền thông) chậm nhất ngày %s. Đơn vị chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số %s",
-		units.InSentence(unitName), title, units.InSentence(provinceName), due, units.InSentence(provinceName))
+	return fmt.Sprintf("Kính gửi UBND %s,\n\n%s phải gửi về UBND %s (qua %s) chậm nhất ngày %s. Đơn vị chưa gửi báo cáo trên Lan Tỏa; các số liệu được tự động tổng hợp khi gửi.\n\nLan Tỏa — Phong trào chuyển đổi số %s",
+		units.InSentence(unitName), title, units.InSentence(provinceName), b.Department, due, units.InSentence(provinceName))
 }

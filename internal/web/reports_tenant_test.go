@@ -225,13 +225,14 @@ func TestReportsHaNoiOwnPeriod(t *testing.T) {
 		if code := e.json("GET", fmt.Sprintf("/api/v1/reports/periods/%d/status", p.ID), hn, nil, &st); code != 200 || st.Assigned != 2 || st.Reported != 1 || st.Missing != 1 {
 			t.Errorf("Hà Nội's status: %d %+v", code, st)
 		}
-		// The documents name Hà Nội, from the unit tree, and never Quảng Ngãi.
+		// The documents name Hà Nội, from the unit tree, and never Quảng Ngãi; due after March 2025,
+		// they go through the Department of Science and Technology (reports.bodiesOn).
 		resp, b := e.do("GET", fmt.Sprintf("/api/v1/reports/%d/export?format=pdf", rep.ID), hn, "", "")
 		if resp.StatusCode != 200 {
 			t.Fatalf("report PDF: %d", resp.StatusCode)
 		}
 		if text, ok := pdftest.Text(t, b); ok {
-			for _, want := range []string{"QUẬN BA ĐÌNH", "Ba Đình, ngày", "trên địa bàn thành phố Hà Nội", "UBND thành phố Hà Nội (qua Sở TT&TT)", "Nguyễn Văn An"} {
+			for _, want := range []string{"QUẬN BA ĐÌNH", "Ba Đình, ngày", "trên địa bàn thành phố Hà Nội", "UBND thành phố Hà Nội (qua Sở KH&CN)", "Nguyễn Văn An"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("report PDF lacks %q:\n%s", want, text)
 				}
@@ -245,7 +246,7 @@ func TestReportsHaNoiOwnPeriod(t *testing.T) {
 			t.Fatalf("summary PDF: %d", resp.StatusCode)
 		}
 		if text, ok := pdftest.Text(t, b); ok {
-			for _, want := range []string{"UBND THÀNH PHỐ HÀ NỘI", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Hà Nội, ngày", "Quận Ba Đình"} {
+			for _, want := range []string{"UBND THÀNH PHỐ HÀ NỘI", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "Hà Nội, ngày", "Quận Ba Đình"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("summary PDF lacks %q:\n%s", want, text)
 				}
@@ -347,7 +348,7 @@ func TestReportsNationalPeriod(t *testing.T) {
 			t.Fatalf("province report PDF: %d", resp.StatusCode)
 		}
 		if text, ok := pdftest.Text(t, b); ok {
-			for _, want := range []string{"TỈNH QUẢNG NGÃI", "Quảng Ngãi, ngày", "Bộ Thông tin và Truyền thông (b/c)"} {
+			for _, want := range []string{"TỈNH QUẢNG NGÃI", "Quảng Ngãi, ngày", "Bộ Khoa học và Công nghệ (b/c)"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("province report PDF lacks %q:\n%s", want, text)
 				}
@@ -358,7 +359,7 @@ func TestReportsNationalPeriod(t *testing.T) {
 			t.Fatalf("national summary PDF: %d", resp.StatusCode)
 		}
 		if text, ok := pdftest.Text(t, b); ok {
-			for _, want := range []string{"BỘ THÔNG TIN VÀ TRUYỀN THÔNG", "Thành phố Hà Nội", "Tỉnh Quảng Ngãi"} {
+			for _, want := range []string{"BỘ KHOA HỌC VÀ CÔNG NGHỆ", "Thành phố Hà Nội", "Tỉnh Quảng Ngãi"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("national summary PDF lacks %q:\n%s", want, text)
 				}
