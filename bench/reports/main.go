@@ -56,6 +56,9 @@ type options struct {
 	requests, xlsxRows int
 	scale              float64
 	dir, out, db       string
+	// baseMap is the map of the baseline's unit tree: "2023" (the plan's Quảng Ngãi) or "2025"
+	// (switched with the shipped lineage, for the national profile on the 2025 map).
+	baseMap string
 }
 
 func main() {
@@ -66,7 +69,12 @@ func main() {
 	flag.IntVar(&o.xlsxRows, "xlsx-rows", 130000, "rows of the xlsx export")
 	flag.StringVar(&o.dir, "dir", "", "folder for the database (a temporary one by default)")
 	flag.StringVar(&o.out, "out", "", "also write the report (Markdown) to this file")
+	flag.StringVar(&o.baseMap, "baseline-map", "2023", "the baseline's unit tree: 2023, or 2025 (the two-tier map, for the national profile)")
 	flag.Parse()
+	if o.baseMap != "2023" && o.baseMap != "2025" {
+		fmt.Fprintln(os.Stderr, "bench/reports: -baseline-map 2023 or 2025")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/reports:", err)
 		os.Exit(1)
@@ -79,6 +87,33 @@ type bench struct {
 	srv    *httptest.Server
 	clock  time.Time
 	report *strings.Builder
+	// expect are what every dashboard page must contain for the driver to count it: the
+	// province's name and its drill-down (the district map on the 2023 map; on the 2025 map the
+	// commune grid with the first commune's name).
+	expect []string
+}
+
+// expectations reads what the page of province 51 must show from the database it is served from.
+func (b *bench) expectations(ctx context.Context) error {
+	var name string
+	var districts int
+	if err := b.d.Reader().QueryRowContext(ctx, "SELECT name FROM units WHERE path = '/51/'").Scan(&name); err != nil {
+		return err
+	}
+	if err := b.d.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM units WHERE parent_path = '/51/' AND level = 'district' AND valid_to = ''").Scan(&districts); err != nil {
+		return err
+	}
+	b.expect = []string{units.PlaceName(name)}
+	if districts > 0 {
+		b.expect = append(b.expect, "district-map")
+		return nil
+	}
+	var commune string
+	if err := b.d.Reader().QueryRowContext(ctx, "SELECT name FROM units WHERE parent_path = '/51/' AND valid_to = '' ORDER BY path LIMIT 1").Scan(&commune); err != nil {
+		return err
+	}
+	b.expect = append(b.expect, "unit-grid", commune)
+	return nil
 }
 
 func (b *bench) printf(format string, args ...any) {
@@ -118,6 +153,9 @@ func open(ctx context.Context, source string) (*bench, *seed.Services, error) {
 		return nil, nil, err
 	}
 	b.srv = httptest.NewServer(ws)
+	if err := b.expectations(ctx); err != nil {
+		return nil, nil, err
+	}
 	return b, &seed.Services{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Ceremony: cer, Reports: b.rs}, nil
 }
 
@@ -146,7 +184,15 @@ func run(o options) error {
 		return err
 	}
 	base.report = report.report
-	if err := base.dashboard("baseline: unit tree only", o.requests); err != nil {
+	if o.baseMap == "2025" {
+		if _, err := base.rs.Units.SwitchMap(ctx, bytes.NewReader(units.Vietnam2025CSV()), bytes.NewReader(units.QuangNgaiLineage2025CSV()), "2025-07-01"); err != nil {
+			return err
+		}
+		if err := base.expectations(ctx); err != nil {
+			return err
+		}
+	}
+	if err := base.dashboard("baseline: unit tree only ("+o.baseMap+" map)", o.requests); err != nil {
 		return err
 	}
 	base.close()
@@ -199,8 +245,13 @@ func (b *bench) dashboard(label string, n int) error {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		took := time.Since(start)
-		if resp.StatusCode != 200 || !bytes.Contains(body, []byte("district-map")) {
+		if resp.StatusCode != 200 {
 			return 0, fmt.Errorf("dashboard: %d %.300s", resp.StatusCode, body)
+		}
+		for _, want := range b.expect {
+			if !bytes.Contains(body, []byte(want)) {
+				return 0, fmt.Errorf("dashboard: the page lacks %q", want)
+			}
 		}
 		return took, nil
 	}
