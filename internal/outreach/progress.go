@@ -35,6 +35,16 @@ func (u UnitRef) Key() string {
 	return u.Path
 }
 
+// Until is the last day of a retired unit as Vietnamese pages write dates (30/06/2025); ” for a
+// unit in force.
+func (u UnitRef) Until() string {
+	t, err := time.Parse(time.DateOnly, u.ValidTo)
+	if err != nil {
+		return u.ValidTo
+	}
+	return t.Format("02/01/2006")
+}
+
 // View chooses how progress reads units that a reorganisation retired.
 type View string
 
