@@ -182,6 +182,8 @@ func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) 
 	}
 	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d), Training: training.NewService(d)}
 	s.Outreach = outreach.NewService(d, s.Accounts)
+	// A map switch moves the teams of merged units, and their members' grants, to the unit in force.
+	s.Units.OnSwitch(s.Outreach.FollowSwitch)
 	if err := s.Outreach.SeedSkills(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("outreach catalogue: %w", err)

@@ -29,23 +29,25 @@ type memberDelta struct {
 	lastAt            int64
 }
 
+// Unit and dimension counters are keyed by the unit's path, which names one unit version: a code
+// can name two (21034 was Xã Nghĩa Dũng in 2023 and is Xã An Phú since 2025).
 type unitKey struct {
 	campaign int64
-	code     string
+	path     string
 }
 
 type unitDelta struct {
-	path                       string
+	code                       string
 	records, citizens, flagged int
 }
 
 type dimKey struct {
 	campaign  int64
-	code, dim string
+	path, dim string
 }
 
 type dimDelta struct {
-	path string
+	code string
 	n    int
 }
 
@@ -77,10 +79,10 @@ func (c *counts) member(campaign, member int64, home string, records, citizens i
 }
 
 func (c *counts) unit(campaign int64, code, path string, records, citizens, flagged int) {
-	k := unitKey{campaign, code}
+	k := unitKey{campaign, path}
 	d := c.units[k]
 	if d == nil {
-		d = &unitDelta{path: path}
+		d = &unitDelta{code: code}
 		c.units[k] = d
 	}
 	d.records += records
@@ -89,10 +91,10 @@ func (c *counts) unit(campaign int64, code, path string, records, citizens, flag
 }
 
 func (c *counts) dim(campaign int64, code, path, dim string) {
-	k := dimKey{campaign, code, dim}
+	k := dimKey{campaign, path, dim}
 	d := c.dims[k]
 	if d == nil {
-		d = &dimDelta{path: path}
+		d = &dimDelta{code: code}
 		c.dims[k] = d
 	}
 	d.n++
@@ -121,29 +123,29 @@ func (c *counts) flush(tx *db.Tx) error {
 	}
 	if len(c.units) > 0 {
 		keys := slicesSorted(c.units, func(a, b unitKey) int {
-			return cmp.Or(cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.code, b.code))
+			return cmp.Or(cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.path, b.path))
 		})
 		rows := make([][]any, 0, len(keys))
 		for _, k := range keys {
 			d := c.units[k]
-			rows = append(rows, []any{k.campaign, k.code, d.path, d.records, d.citizens, d.flagged})
+			rows = append(rows, []any{k.campaign, d.code, k.path, d.records, d.citizens, d.flagged})
 		}
 		if err := tx.InsertRows(ctx, "outreach_unit_counts", []string{"campaign_id", "unit_code", "unit_path", "records", "citizens", "flagged"}, rows,
-			`ON CONFLICT (campaign_id, unit_code) DO UPDATE SET records = outreach_unit_counts.records + excluded.records,
+			`ON CONFLICT (campaign_id, unit_path) DO UPDATE SET records = outreach_unit_counts.records + excluded.records,
 			citizens = outreach_unit_counts.citizens + excluded.citizens, flagged = outreach_unit_counts.flagged + excluded.flagged`, nil); err != nil {
 			return apperr.Wrap(err, "count units")
 		}
 	}
 	if len(c.dims) > 0 {
 		keys := slicesSorted(c.dims, func(a, b dimKey) int {
-			return cmp.Or(cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.code, b.code), cmp.Compare(a.dim, b.dim))
+			return cmp.Or(cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.path, b.path), cmp.Compare(a.dim, b.dim))
 		})
 		rows := make([][]any, 0, len(keys))
 		for _, k := range keys {
-			rows = append(rows, []any{k.campaign, k.code, c.dims[k].path, k.dim, c.dims[k].n})
+			rows = append(rows, []any{k.campaign, c.dims[k].code, k.path, k.dim, c.dims[k].n})
 		}
 		if err := tx.InsertRows(ctx, "outreach_dim_counts", []string{"campaign_id", "unit_code", "unit_path", "dim", "n"}, rows,
-			"ON CONFLICT (campaign_id, unit_code, dim) DO UPDATE SET n = outreach_dim_counts.n + excluded.n", nil); err != nil {
+			"ON CONFLICT (campaign_id, unit_path, dim) DO UPDATE SET n = outreach_dim_counts.n + excluded.n", nil); err != nil {
 			return apperr.Wrap(err, "count dimensions")
 		}
 	}

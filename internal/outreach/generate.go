@@ -214,18 +214,18 @@ func generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	return res, nil
 }
 
+// genUnit is a unit in force; parent is its parent's path (a commune's parent is its district on
+// the map of 2023 and its province on the map of 2025).
 type genUnit struct {
 	code, path, level, parent, name string
 	villages                        []int // indexes of the villages under it (for a commune)
 }
 
 type genPlace struct {
-	member   GenMember
-	work     int   // unit index
-	places   []int // unit indexes where their records are made
-	commune  int   // -1 when none
-	district int   // -1 when none
-	weight   float64
+	member GenMember
+	work   int   // unit index
+	places []int // unit indexes where their records are made
+	weight float64
 }
 
 type generator struct {
@@ -233,7 +233,8 @@ type generator struct {
 	spec     GenSpec
 	rng      *mrand.Rand
 	units    []genUnit
-	byCode   map[string]int
+	byCode   map[string]int // code of a unit in force → index
+	byPath   map[string]int
 	people   []genPlace
 	cum      []float64 // cumulative activity weights
 	campaign int64
@@ -242,18 +243,20 @@ type generator struct {
 }
 
 func (g *generator) loadUnits(ctx context.Context) error {
-	rows, err := g.d.Reader().QueryContext(ctx, "SELECT code, path, level, COALESCE(parent_code, ''), name FROM units WHERE valid_to = '' ORDER BY path")
+	// Only the units in force: teams and records are made on today's map, whose codes are unique.
+	rows, err := g.d.Reader().QueryContext(ctx, "SELECT code, path, level, parent_path, name FROM units WHERE valid_to = '' ORDER BY path")
 	if err != nil {
 		return apperr.Wrap(err, "load units")
 	}
 	defer rows.Close()
-	g.byCode = map[string]int{}
+	g.byCode, g.byPath = map[string]int{}, map[string]int{}
 	for rows.Next() {
 		var u genUnit
 		if err := rows.Scan(&u.code, &u.path, &u.level, &u.parent, &u.name); err != nil {
 			return apperr.Wrap(err, "scan unit")
 		}
 		g.byCode[u.code] = len(g.units)
+		g.byPath[u.path] = len(g.units)
 		g.units = append(g.units, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -261,7 +264,7 @@ func (g *generator) loadUnits(ctx context.Context) error {
 	}
 	for i, u := range g.units {
 		if u.level == "village" {
-			if p, ok := g.byCode[u.parent]; ok {
+			if p, ok := g.byPath[u.parent]; ok {
 				g.units[p].villages = append(g.units[p].villages, i)
 			}
 		}
@@ -275,7 +278,7 @@ func (g *generator) ancestor(i int, level string) int {
 		if g.units[i].level == level {
 			return i
 		}
-		p, ok := g.byCode[g.units[i].parent]
+		p, ok := g.byPath[g.units[i].parent]
 		if !ok {
 			return -1
 		}
@@ -296,7 +299,7 @@ func (g *generator) placeMembers() error {
 		if !ok {
 			return apperr.New(apperr.NotFound, "units.error.not_found", m.UnitCode)
 		}
-		p := genPlace{member: m, work: w, commune: g.ancestor(w, "commune"), district: g.ancestor(w, "district")}
+		p := genPlace{member: m, work: w}
 		if vs := g.units[w].villages; len(vs) > 0 {
 			p.places = vs
 		} else {
@@ -319,7 +322,9 @@ func (g *generator) placeMembers() error {
 
 // teams forms the teams and their grants: village teams from the members working in each
 // village, commune teams from those working at the commune plus what the village teams left over
-// (topped up with village team leaders), and one district team of commune team leaders.
+// (topped up with village team leaders), and, where a district lies above the communes (the map
+// of 2023), one district team of commune team leaders; on the two-tier map of 2025 the commune
+// teams are the top.
 func (g *generator) teams(ctx context.Context, tx *db.Tx, res *GenResult) error {
 	// Existing team_member grants, so that none is added twice.
 	have := map[[2]string]bool{}
@@ -396,8 +401,7 @@ func (g *generator) teams(ctx context.Context, tx *db.Tx, res *GenResult) error 
 			continue
 		}
 		formed, left := split(u, pool)
-		c := g.units[u].parent
-		ci, ok := g.byCode[c]
+		ci, ok := g.byPath[g.units[u].parent]
 		if !ok {
 			ci = u
 		}

@@ -12,13 +12,61 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
-// UnitRef names a unit in progress answers.
+// UnitRef names a unit version in progress answers: a code can name two versions (21034 was Xã
+// Nghĩa Dũng until 30/06/2025 and is Xã An Phú since), the path names one; ValidTo is set for a
+// unit that has left the map.
 type UnitRef struct {
-	Code  string `json:"code"`
-	Name  string `json:"name"`
-	Level string `json:"level"`
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Level   string `json:"level"`
+	Path    string `json:"path"`
+	ValidTo string `json:"valid_to,omitempty"`
+}
+
+// Key is how a page names the unit in a link: its code while it is in force, else its path (a
+// retired unit's code may name another unit today).
+func (u UnitRef) Key() string {
+	if u.ValidTo == "" {
+		return u.Code
+	}
+	return u.Path
+}
+
+// Until is the last day of a retired unit as Vietnamese pages write dates (30/06/2025); ” for a
+// unit in force.
+func (u UnitRef) Until() string {
+	t, err := time.Parse(time.DateOnly, u.ValidTo)
+	if err != nil {
+		return u.ValidTo
+	}
+	return t.Format("02/01/2006")
+}
+
+// View chooses how progress reads units that a reorganisation retired.
+type View string
+
+// The views of progress.
+const (
+	// ViewNow is "as it is now": every earlier unit's counts roll up into the unit in force it
+	// became part of (units.PathNow, units.UnderNow), and the children are the units in force.
+	ViewNow View = "now"
+	// ViewWas is "as it was": every count stays at the unit version it was made under, and the
+	// children are every version whose parent is the unit, in force or retired.
+	ViewWas View = "was"
+)
+
+// ParseView reads a view parameter: "was", or "now" (the default) for "" and "now".
+func ParseView(v string) (View, error) {
+	switch v {
+	case "", string(ViewNow):
+		return ViewNow, nil
+	case string(ViewWas):
+		return ViewWas, nil
+	}
+	return "", apperr.InvalidField("view", "outreach.error.view")
 }
 
 // Tally is the progress of one unit: its members, how many met the target, the records and the
@@ -72,7 +120,13 @@ type Progress struct {
 	BehindCount int              `json:"behind_count"`
 	// AllMembers is every member of the unit with their progress, for the export.
 	AllMembers []MemberProgress `json:"-"`
-	ComputedMs float64          `json:"computed_ms"`
+	// View is the view the figures follow: "now" or "was". A retired unit is always read as it was.
+	View View `json:"view"`
+	// FromSplit (view "now") is the progress of each earlier unit split between this unit and
+	// others (Xã Trà Bùi, divided in 2025) that the province has not assigned yet: shown beside
+	// the totals, never added to them, as no successor may claim those records alone.
+	FromSplit  []Tally `json:"from_split"`
+	ComputedMs float64 `json:"computed_ms"`
 }
 
 // progressScope is where the actor may read progress: what they administer and, for a member,
@@ -82,19 +136,26 @@ func progressScope(a *authz.Actor) authz.Scope {
 }
 
 // Progress computes the progress of unitCode (the province when empty) in a campaign (the current
-// one when 0), from the counter tables and the member grants: never from a scan of the records.
+// one when 0), as it is now, from the counter tables and the member grants: never from a scan of
+// the records.
 func (s *Service) Progress(ctx context.Context, unitCode string, campaignID int64) (Progress, error) {
-	return s.progress(ctx, unitCode, campaignID, false)
+	return s.progress(ctx, unitCode, campaignID, ViewNow, false)
 }
 
-// ProgressExport is Progress with every member's progress in AllMembers, for the export.
-func (s *Service) ProgressExport(ctx context.Context, unitCode string, campaignID int64) (Progress, error) {
-	return s.progress(ctx, unitCode, campaignID, true)
+// ProgressView is Progress in a chosen view. unit is a code (the unit in force, else the latest
+// retired version) or a path ("/51/522/21034/", one version exactly).
+func (s *Service) ProgressView(ctx context.Context, unit string, campaignID int64, view View) (Progress, error) {
+	return s.progress(ctx, unit, campaignID, view, false)
 }
 
-// memberCTE names, as m, every enabled user with a team_member grant whose path matches the
-// parameter, with the id of their first such grant. The queries read that grant's path with a
-// scalar subquery (one index lookup per member) rather than a join: PostgreSQL misjudges how
+// ProgressExport is ProgressView with every member's progress in AllMembers, for the export.
+func (s *Service) ProgressExport(ctx context.Context, unit string, campaignID int64, view View) (Progress, error) {
+	return s.progress(ctx, unit, campaignID, view, true)
+}
+
+// memberCTE names, as m, every enabled user with a team_member grant in the subtree at path, with
+// the id of their first such grant, and returns its arguments. The queries read that grant's path
+// with a scalar subquery (one index lookup per member) rather than a join: PostgreSQL misjudges how
 // many members a prefix holds and, given a join, merged m with every grant in the country
 // (610,000 rows read for 1,500 members of one province on the national profile).
 //
@@ -102,8 +163,55 @@ func (s *Service) ProgressExport(ctx context.Context, unitCode string, campaignI
 // the path index only on a plan made for the actual prefix, and after five runs of a prepared
 // statement it may keep a generic plan that reads every grant instead (239 ms against 88 ms for
 // one province on the national profile). A range with parameters uses the index on any plan.
-const memberCTE = `WITH m AS (SELECT g.user_id, MIN(g.id) AS gid FROM role_grants g JOIN users us ON us.id = g.user_id
-	WHERE g.role = 'team_member' AND g.unit_path >= ? AND g.unit_path < ? AND us.disabled = 0 GROUP BY g.user_id)`
+//
+// As it is now, a grant on an earlier unit that rolls up into the subtree counts as well (the map
+// switch moves the grants of merged units' teams, but a unit retired by hand into a successor
+// keeps its grants where they were), and a grant under a split unit not yet assigned counts in
+// no unit: it shows in the "from split units" line.
+func memberCTE(view View, path string, splits []string) (string, []any) {
+	lo, hi := pathRange(path)
+	grants := "SELECT g.user_id, g.id FROM role_grants g WHERE g.role = 'team_member' AND g.unit_path >= ? AND g.unit_path < ?"
+	args := []any{lo, hi}
+	if view == ViewNow {
+		for _, sp := range splits {
+			slo, shi := pathRange(sp)
+			grants += " AND NOT (g.unit_path >= ? AND g.unit_path < ?)"
+			args = append(args, slo, shi)
+		}
+		grants += ` UNION ALL SELECT g.user_id, g.id FROM unit_rollup r JOIN role_grants g ON g.unit_path = r.path AND g.role = 'team_member'
+			WHERE r.current_path >= ? AND r.current_path < ?`
+		args = append(args, lo, hi)
+	}
+	return `WITH m AS (SELECT gg.user_id, MIN(gg.id) AS gid FROM (` + grants + `) gg JOIN users us ON us.id = gg.user_id
+		WHERE us.disabled = 0 GROUP BY gg.user_id)`, args
+}
+
+// memberPath is the SQL of the path a member of m counts at: their first grant's, rolled up to
+// the unit in force as it is now.
+func memberPath(view View) string {
+	if view == ViewNow {
+		return "(SELECT " + units.PathNow("g.unit_path") + " FROM role_grants g WHERE g.id = m.gid)"
+	}
+	return "(SELECT g.unit_path FROM role_grants g WHERE g.id = m.gid)"
+}
+
+// countsIn returns the condition on a counter table aliased c for the counts of the subtree at
+// path, and the SQL of the path each counter row counts at. As it was, a row counts at its own
+// path; as it is now, at the unit in force it rolls up to (units.UnderNow, units.PathNow), and a
+// row under a split unit not yet assigned counts in no unit.
+func countsIn(view View, path string, splits []string) (cond string, args []any, at string) {
+	if view == ViewWas {
+		lo, hi := pathRange(path)
+		return "c.unit_path >= ? AND c.unit_path < ?", []any{lo, hi}, "c.unit_path"
+	}
+	cond, args = units.UnderNow("c.unit_path", path)
+	for _, sp := range splits {
+		lo, hi := pathRange(sp)
+		cond += " AND NOT (c.unit_path >= ? AND c.unit_path < ?)"
+		args = append(args, lo, hi)
+	}
+	return cond, args, units.PathNow("c.unit_path")
+}
 
 // pathRange returns the bounds of the paths under path ("/51/535/"): every such path p has
 // lo <= p < hi under bytewise comparison, which both engines use for paths.
@@ -116,13 +224,13 @@ func pathRange(path string) (lo, hi string) {
 
 // memberList lists members under a path with their counters, in order, at most limit (0: all);
 // where may filter on the counters (its one parameter is the target).
-func (s *Service) memberList(ctx context.Context, path string, c Campaign, where, order string, limit int) ([]MemberProgress, error) {
-	lo, hi := pathRange(path)
-	args := []any{lo, hi, c.ID}
+func (s *Service) memberList(ctx context.Context, path string, view View, splits []string, c Campaign, where, order string, limit int) ([]MemberProgress, error) {
+	cte, args := memberCTE(view, path, splits)
+	args = append(args, c.ID)
 	if where != "" {
 		args = append(args, c.Target)
 	}
-	q := memberCTE + ` SELECT m.user_id, (SELECT g.unit_path FROM role_grants g WHERE g.id = m.gid) AS unit_path, us.username, us.display_name,
+	q := cte + ` SELECT m.user_id, ` + memberPath(view) + ` AS unit_path, us.username, us.display_name,
 		COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
 		FROM m JOIN users us ON us.id = m.user_id
 		LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id ` + where + " ORDER BY " + order
@@ -148,10 +256,34 @@ func (s *Service) memberList(ctx context.Context, path string, c Campaign, where
 	return out, apperr.Wrap(rows.Err(), "members")
 }
 
-func (s *Service) progress(ctx context.Context, unitCode string, campaignID int64, withAll bool) (Progress, error) {
+// splitUnits returns the paths of every earlier unit split between several new ones and not yet
+// assigned: as it is now, their counts belong to no unit.
+func (s *Service) splitUnits(ctx context.Context) ([]string, error) {
+	return units.NewService(s.DB).SplitInto(ctx, "/")
+}
+
+// plainTally is the progress of the subtree at path as it was: its counters and its members.
+func (s *Service) plainTally(ctx context.Context, path string, c Campaign) (Tally, error) {
+	var t Tally
+	lo, hi := pathRange(path)
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT COALESCE(SUM(c.records), 0), COALESCE(SUM(c.citizens), 0), COALESCE(SUM(c.flagged), 0)
+		FROM outreach_unit_counts c WHERE c.campaign_id = ? AND c.unit_path >= ? AND c.unit_path < ?`, c.ID, lo, hi).Scan(&t.Records, &t.Citizens, &t.Flagged)
+	if err != nil {
+		return t, apperr.Wrap(err, "split unit counts")
+	}
+	cte, args := memberCTE(ViewWas, path, nil)
+	err = s.DB.Reader().QueryRowContext(ctx, cte+` SELECT COUNT(*), COALESCE(SUM(CASE WHEN COALESCE(mc.citizens, 0) >= ? THEN 1 ELSE 0 END), 0)
+		FROM m LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id`, append(args, c.Target, c.ID)...).Scan(&t.Members, &t.MembersMet)
+	return t, apperr.Wrap(err, "split unit members")
+}
+
+func (s *Service) progress(ctx context.Context, unitCode string, campaignID int64, view View, withAll bool) (Progress, error) {
 	start := time.Now()
 	actor := authz.ActorFrom(ctx)
 	var p Progress
+	if view != ViewWas {
+		view = ViewNow
+	}
 	scope := progressScope(actor)
 	if unitCode == "" {
 		if scope.All() {
@@ -166,7 +298,6 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		if unitCode == "" {
 			return p, apperr.New(apperr.Forbidden, "error.forbidden")
 		}
-		unitCode = lastCode(unitCode)
 	}
 	u, err := s.unit(ctx, unitCode)
 	if err != nil {
@@ -175,6 +306,12 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	if !scope.HasUnit(u.Path) {
 		return p, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
 	}
+	if u.retired() {
+		// A unit that left the map has no "now" of its own: its counts are read where they were
+		// made, and today they count in its successor.
+		view = ViewWas
+	}
+	p.View = view
 	province := authz.ProvinceOfPath(u.Path)
 	if campaignID == 0 {
 		c, found, err := s.Current(ctx, province)
@@ -192,36 +329,55 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		return p, apperr.New(apperr.NotFound, "outreach.error.campaign_not_found")
 	}
 	q := s.DB.Reader()
-	p.Unit = UnitRef{Code: u.Code, Name: u.Name, Level: u.Level}
+	p.Unit = UnitRef{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path, ValidTo: u.ValidTo}
+	var splits []string
+	if view == ViewNow {
+		if splits, err = s.splitUnits(ctx); err != nil {
+			return p, err
+		}
+	}
 
-	// Children, in tree order.
-	rows, err := q.QueryContext(ctx, "SELECT code, name, level, path FROM units WHERE parent_code = ? AND valid_to = '' ORDER BY path", u.Code)
+	// Children, in tree order: by parent path (a commune's parent is a district on the map of
+	// 2023 and its province on the map of 2025). As it is now, the units in force; as it was,
+	// every version that hung under the unit, retired ones included.
+	childSQL := "SELECT code, name, level, path, valid_to FROM units WHERE parent_path = ? AND valid_to = '' ORDER BY path"
+	if view == ViewWas {
+		childSQL = "SELECT code, name, level, path, valid_to FROM units WHERE parent_path = ? ORDER BY path"
+	}
+	rows, err := q.QueryContext(ctx, childSQL, u.Path)
 	if err != nil {
 		return p, apperr.Wrap(err, "children")
 	}
-	childIdx := map[string]int{}
+	childIdx := map[string]int{} // child path → index
 	for rows.Next() {
 		var t Tally
-		var path string
-		if err := rows.Scan(&t.Unit.Code, &t.Unit.Name, &t.Unit.Level, &path); err != nil {
+		if err := rows.Scan(&t.Unit.Code, &t.Unit.Name, &t.Unit.Level, &t.Unit.Path, &t.Unit.ValidTo); err != nil {
 			rows.Close()
 			return p, apperr.Wrap(err, "scan child")
 		}
-		childIdx[t.Unit.Code] = len(p.Children)
+		childIdx[t.Unit.Path] = len(p.Children)
 		p.Children = append(p.Children, t)
 	}
 	rows.Close()
+	if p.Children == nil {
+		p.Children = []Tally{}
+	}
 	child := func(path string) *Tally {
-		rest := strings.TrimPrefix(path, u.Path)
-		code, _, _ := strings.Cut(rest, "/")
-		if i, ok := childIdx[code]; ok && rest != "" {
+		rest, ok := strings.CutPrefix(path, u.Path)
+		if !ok || rest == "" {
+			return nil
+		}
+		seg, _, _ := strings.Cut(rest, "/")
+		if i, ok := childIdx[u.Path+seg+"/"]; ok {
 			return &p.Children[i]
 		}
 		return nil
 	}
 
-	// Records, citizens and flags from the unit counters.
-	rows, err = q.QueryContext(ctx, "SELECT unit_path, records, citizens, flagged FROM outreach_unit_counts WHERE campaign_id = ? AND unit_path LIKE ?", p.Campaign.ID, u.Path+"%")
+	// Records, citizens and flags from the unit counters, each at the path it counts at.
+	cond, cargs, at := countsIn(view, u.Path, splits)
+	rows, err = q.QueryContext(ctx, "SELECT "+at+", c.records, c.citizens, c.flagged FROM outreach_unit_counts c WHERE c.campaign_id = ? AND "+cond,
+		append([]any{p.Campaign.ID}, cargs...)...)
 	if err != nil {
 		return p, apperr.Wrap(err, "unit counts")
 	}
@@ -244,7 +400,8 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	if err != nil {
 		return p, err
 	}
-	rows, err = q.QueryContext(ctx, "SELECT dim, SUM(n) FROM outreach_dim_counts WHERE campaign_id = ? AND unit_path LIKE ? GROUP BY dim", p.Campaign.ID, u.Path+"%")
+	rows, err = q.QueryContext(ctx, "SELECT c.dim, SUM(c.n) FROM outreach_dim_counts c WHERE c.campaign_id = ? AND "+cond+" GROUP BY c.dim",
+		append([]any{p.Campaign.ID}, cargs...)...)
 	if err != nil {
 		return p, apperr.Wrap(err, "dimension counts")
 	}
@@ -275,7 +432,6 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	// levels counts once, in the child unit of their first grant there), aggregated per child in
 	// SQL from the member counters; the leaderboard and the members behind come LIMITed.
 	target := p.Campaign.Target
-	lo, hi := pathRange(u.Path)
 	// One statement: the members (x) are computed once, then grouped by child unit (the path
 	// segment after the unit's), and the two LIMITed lists are taken from them.
 	find := "instr"
@@ -287,13 +443,14 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	// The lists are cut before the users are joined for their names.
 	list := `SELECT %[1]s, t.unit_path, t.records, t.citizens, t.user_id, us.username, us.display_name FROM (SELECT * FROM x %[2]s ORDER BY %[3]s LIMIT %[4]d) t
 		JOIN users us ON us.id = t.user_id ORDER BY %[5]s`
-	rows, err = q.QueryContext(ctx, memberCTE+`, x AS (SELECT m.user_id, (SELECT g.unit_path FROM role_grants g WHERE g.id = m.gid) AS unit_path,
+	cte, margs := memberCTE(view, u.Path, splits)
+	rows, err = q.QueryContext(ctx, cte+`, x AS (SELECT m.user_id, `+memberPath(view)+` AS unit_path,
 			COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
 			FROM m LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id)
 		SELECT 0 AS k, `+childExpr+` AS child, COUNT(*), SUM(CASE WHEN x.citizens >= ? THEN 1 ELSE 0 END), 0, '', '' FROM x GROUP BY child
 		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "1", "", "x.citizens DESC, x.records DESC, x.user_id", 10, "t.citizens DESC, t.records DESC, t.user_id")+`) l
 		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "2", "WHERE x.citizens < ?", "x.citizens, x.records, x.user_id DESC", 200, "t.citizens, t.records, t.user_id DESC")+`) b`,
-		lo, hi, p.Campaign.ID, target, target)
+		append(margs, p.Campaign.ID, target, target)...)
 	if err != nil {
 		return p, apperr.Wrap(err, "members")
 	}
@@ -309,7 +466,7 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		switch kind {
 		case 0:
 			p.Members, p.MembersMet = p.Members+int(n), p.MembersMet+int(met)
-			if i, ok := childIdx[code]; ok && code != "" {
+			if i, ok := childIdx[u.Path+code+"/"]; ok && code != "" {
 				p.Children[i].Members += int(n)
 				p.Children[i].MembersMet += int(met)
 			}
@@ -339,8 +496,29 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		p.Behind = []MemberProgress{}
 	}
 	p.BehindCount = p.Members - p.MembersMet
+
+	// The "from split units" line: each earlier unit split between this unit and others, as it was.
+	p.FromSplit = []Tally{}
+	if view == ViewNow {
+		feeding, err := units.NewService(s.DB).SplitInto(ctx, u.Path)
+		if err != nil {
+			return p, err
+		}
+		for _, sp := range feeding {
+			t, err := s.plainTally(ctx, sp, p.Campaign)
+			if err != nil {
+				return p, err
+			}
+			su, err := s.unit(ctx, sp)
+			if err != nil {
+				return p, err
+			}
+			t.Unit = UnitRef{Code: su.Code, Name: su.Name, Level: su.Level, Path: su.Path, ValidTo: su.ValidTo}
+			p.FromSplit = append(p.FromSplit, t)
+		}
+	}
 	if withAll {
-		if p.AllMembers, err = s.memberList(ctx, u.Path, p.Campaign, "", "m.user_id", 0); err != nil {
+		if p.AllMembers, err = s.memberList(ctx, u.Path, view, splits, p.Campaign, "", "m.user_id", 0); err != nil {
 			return p, err
 		}
 	}
@@ -401,7 +579,7 @@ type TeamTally struct {
 // per member), never the records; a member in two teams counts in both. Without a campaign it
 // returns no tallies and no error.
 func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]TeamTally, error) {
-	_, c, found, err := s.scopedCurrent(ctx, unitCode)
+	path, c, found, err := s.scopedCurrent(ctx, unitCode)
 	if err != nil || !found {
 		return map[int64]TeamTally{}, err
 	}
@@ -409,7 +587,7 @@ func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]T
 		COALESCE(SUM(mc.records), 0), COALESCE(SUM(mc.citizens), 0)
 		FROM outreach_teams t JOIN outreach_team_members m ON m.team_id = t.id
 		LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id
-		WHERE t.unit_code = ? GROUP BY m.team_id`, c.Target, c.ID, unitCode)
+		WHERE t.unit_path = ? GROUP BY m.team_id`, c.Target, c.ID, path)
 	if err != nil {
 		return nil, apperr.Wrap(err, "team tallies")
 	}
@@ -430,16 +608,26 @@ func (s *Service) TeamTallies(ctx context.Context, unitCode string) (map[int64]T
 func DayDim(guidedAt time.Time) string { return "day:" + guidedAt.In(vietnam).Format("2006-01-02") }
 
 // RecordsByDay returns how many guidance records of the current campaign fell on each day
-// ("2023-07-28", Vietnam time) under unitCode, from the dimension counters, never the records.
-// Without a campaign it returns none and no error.
+// ("2023-07-28", Vietnam time) under unitCode as it is now (earlier units rolled up), from the
+// dimension counters, never the records. Without a campaign it returns none and no error.
 func (s *Service) RecordsByDay(ctx context.Context, unitCode string) (map[string]int64, error) {
 	path, c, found, err := s.scopedCurrent(ctx, unitCode)
 	if err != nil || !found {
 		return map[string]int64{}, err
 	}
-	lo, hi := pathRange(path)
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT dim, SUM(n) FROM outreach_dim_counts
-		WHERE campaign_id = ? AND unit_path >= ? AND unit_path < ? AND dim LIKE 'day:%' GROUP BY dim`, c.ID, lo, hi)
+	view := ViewNow
+	if u, err := s.unit(ctx, path); err == nil && u.retired() {
+		view = ViewWas
+	}
+	var splits []string
+	if view == ViewNow {
+		if splits, err = s.splitUnits(ctx); err != nil {
+			return nil, err
+		}
+	}
+	cond, args, _ := countsIn(view, path, splits)
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT c.dim, SUM(c.n) FROM outreach_dim_counts c
+		WHERE c.campaign_id = ? AND `+cond+` AND c.dim LIKE 'day:%' GROUP BY c.dim`, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "records by day")
 	}

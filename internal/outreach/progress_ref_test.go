@@ -189,7 +189,7 @@ func TestProgressEqualsWalk(t *testing.T) {
 		defer s.Close()
 		admin := authz.WithActor(context.Background(), &authz.Actor{UserID: 1, Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: "51", UnitPath: "/51/"}}})
 		for _, code := range []string{"51", "535", "525", communes[0].Code, places[0], other[0].Code} {
-			got, err := s.ProgressExport(admin, code, res.CampaignID)
+			got, err := s.ProgressExport(admin, code, res.CampaignID, ViewNow)
 			if err != nil {
 				t.Fatal(err)
 			}

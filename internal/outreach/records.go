@@ -98,9 +98,9 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 	unitCode := lastCode(home)
 	unitPath := home
 	if in.VillageCode != "" {
-		u, err := s.unit(ctx, in.VillageCode)
-		if err != nil || u.Level != "village" {
-			return Result{}, apperr.InvalidField("village_code", "outreach.error.village")
+		u, err := s.villageNow(ctx, in.VillageCode)
+		if err != nil {
+			return Result{}, err
 		}
 		if !authz.Under(u.Path, scope) {
 			return Result{}, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)
@@ -152,6 +152,30 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 		return s.replay(stored, hash, actor)
 	}
 	return Result{Record: stored, Created: true}, nil
+}
+
+// villageNow returns where a record or visit named with a village code lies today. A phone that
+// was offline across a map switch still sends the village of its cached form: when that village
+// left the map with its commune, the record goes to the unit in force the village rolls up to
+// (the commune its commune was merged into), where the member's team and grant now are, so
+// the record is neither refused nor lost. A village of a split commune has no roll-up and stays.
+func (s *Service) villageNow(ctx context.Context, code string) (unitRef, error) {
+	u, err := s.unit(ctx, code)
+	if err != nil || u.Level != "village" {
+		return unitRef{}, apperr.InvalidField("village_code", "outreach.error.village")
+	}
+	if !u.retired() {
+		return u, nil
+	}
+	var now string
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT current_path FROM unit_rollup WHERE path = ?", u.Path).Scan(&now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, nil
+	}
+	if err != nil {
+		return unitRef{}, apperr.Wrap(err, "village roll-up")
+	}
+	return s.unit(ctx, now)
 }
 
 func (s *Service) replay(r Record, hash string, actor *authz.Actor) (Result, error) {
@@ -231,8 +255,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 		return apperr.Wrap(err, "insert citizen")
 	}
 	newCitizen := affected(res) == 1
-	flags := map[string]int{}
-	paths := map[string]string{}
+	flags := map[string]int{}    // unit path → records flagged there
+	codes := map[string]string{} // unit path → its code
 	if !newCitizen {
 		var first int64
 		var shared int
@@ -255,8 +279,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 					rows.Close()
 					return apperr.Wrap(err, "scan flagged")
 				}
-				flags[code]++
-				paths[code] = path
+				flags[path]++
+				codes[path] = code
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -281,8 +305,8 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 	tx.OnSuccess(func() {
 		c := pendingCounts(tx)
 		c.member(rc.CampaignID, rc.MemberID, home, 1, newForMember, db.Millis(rc.GuidedAt))
-		for code, n := range flags {
-			c.unit(rc.CampaignID, code, paths[code], 0, 0, n)
+		for path, n := range flags {
+			c.unit(rc.CampaignID, codes[path], path, 0, 0, n)
 		}
 		c.unit(rc.CampaignID, rc.UnitCode, rc.UnitPath, 1, boolInt(newCitizen), 0)
 		for _, k := range rc.Skills {
@@ -575,9 +599,9 @@ func (s *Service) SaveVisit(ctx context.Context, in VisitInput) (Visit, bool, er
 	}
 	code, path := lastCode(scope[0]), scope[0]
 	if in.VillageCode != "" {
-		u, err := s.unit(ctx, in.VillageCode)
-		if err != nil || u.Level != "village" {
-			return Visit{}, false, apperr.InvalidField("village_code", "outreach.error.village")
+		u, err := s.villageNow(ctx, in.VillageCode)
+		if err != nil {
+			return Visit{}, false, err
 		}
 		if !authz.Under(u.Path, scope) {
 			return Visit{}, false, apperr.New(apperr.Forbidden, "outreach.error.out_of_scope", u.Name)

@@ -36,11 +36,16 @@ type Service struct {
 	campaigns  []Campaign
 	unitsMu    sync.RWMutex
 	unitsCache map[string]unitRef
+	unitsAt    time.Time
 }
 
+// unitRef is one unit version; ValidTo is ” for a unit in force.
 type unitRef struct {
-	Code, Path, Level, Name string
+	Code, Path, Level, Name, ValidTo string
 }
+
+// retired tells whether the unit version has left the map.
+func (u unitRef) retired() bool { return u.ValidTo != "" }
 
 const cacheTTL = 10 * time.Second
 
@@ -59,7 +64,7 @@ func NewService(d *db.DB, acc *accounts.Service) *Service {
 // of its own, concurrently; 1 or more goes through the batcher (1 commits every record on its own,
 // one at a time).
 func NewServiceBatch(d *db.DB, acc *accounts.Service, maxBatch int) *Service {
-	s := &Service{DB: d, Accounts: acc, Now: time.Now, unitsCache: map[string]unitRef{}}
+	s := &Service{DB: d, Accounts: acc, Now: time.Now, unitsCache: map[string]unitRef{}, unitsAt: time.Now()}
 	if maxBatch > 0 {
 		s.batcher = d.NewBatcher(maxBatch, 0)
 	}
@@ -146,28 +151,48 @@ func (s *Service) catalog(ctx context.Context) (map[string]Skill, []Campaign, er
 	return sk, cs, nil
 }
 
-func (s *Service) unit(ctx context.Context, code string) (unitRef, error) {
+// unit returns a unit version by code or by path. A code names the unit in force, or, when no unit
+// in force holds it, the latest retired version (a commune merged away in 2025, asked for "as it
+// was"); a path ("/51/522/21034/") names one version exactly, in force or retired, which is how a
+// retired unit whose code was reused (21034, Xã Nghĩa Dũng in 2023, Xã An Phú since 2025) is
+// reached. Lookups are cached for unitCacheTTL: a map switch made by the command line in another
+// process changes which version a code names, and every instance sees it within that time.
+func (s *Service) unit(ctx context.Context, key string) (unitRef, error) {
 	s.unitsMu.RLock()
-	u, ok := s.unitsCache[code]
+	u, ok := s.unitsCache[key]
+	fresh := time.Since(s.unitsAt) < unitCacheTTL
 	s.unitsMu.RUnlock()
-	if ok {
+	if ok && fresh {
 		return u, nil
 	}
-	u.Code = code
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT path, level, name FROM units WHERE code = ? AND valid_to = ''", code).Scan(&u.Path, &u.Level, &u.Name)
+	q := "SELECT code, path, level, name, valid_to FROM units WHERE code = ? ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1"
+	if strings.HasPrefix(key, "/") {
+		q = "SELECT code, path, level, name, valid_to FROM units WHERE path = ?"
+	}
+	err := s.DB.Reader().QueryRowContext(ctx, q, key).Scan(&u.Code, &u.Path, &u.Level, &u.Name, &u.ValidTo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.New(apperr.NotFound, "units.error.not_found", code)
+		return unitRef{Code: key}, apperr.New(apperr.NotFound, "units.error.not_found", key)
 	}
 	if err != nil {
 		return u, apperr.Wrap(err, "find unit")
 	}
 	s.unitsMu.Lock()
-	if len(s.unitsCache) > 50000 {
-		s.unitsCache = map[string]unitRef{}
+	if len(s.unitsCache) > 50000 || !fresh {
+		s.unitsCache, s.unitsAt = map[string]unitRef{}, time.Now()
 	}
-	s.unitsCache[code] = u
+	s.unitsCache[key] = u
 	s.unitsMu.Unlock()
 	return u, nil
+}
+
+// unitCacheTTL bounds how long a unit lookup is reused.
+const unitCacheTTL = time.Minute
+
+// dropUnitCache forgets every unit lookup, after this process switched the map.
+func (s *Service) dropUnitCache() {
+	s.unitsMu.Lock()
+	s.unitsCache, s.unitsAt = map[string]unitRef{}, time.Now()
+	s.unitsMu.Unlock()
 }
 
 // SeedSkills adds the plan's catalogue entries that are missing, as national entries; it runs at
@@ -305,7 +330,7 @@ func (s *Service) provinceFor(ctx context.Context, a *authz.Actor, code string, 
 	if code == "" {
 		return "", apperr.InvalidField("province_code", "outreach.error.province_required")
 	}
-	if u, err := s.unit(ctx, code); err != nil || u.Level != "province" {
+	if u, err := s.unit(ctx, code); err != nil || u.Level != "province" || u.retired() {
 		return "", apperr.InvalidField("province_code", "outreach.error.province_unknown", code)
 	}
 	if !a.MayChange(authz.ProvinceObject(code)) {

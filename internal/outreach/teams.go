@@ -19,16 +19,20 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/textfold"
 )
 
-// Team is a Tổ Công nghệ số cộng đồng at district, commune or village level.
+// Team is a Tổ Công nghệ số cộng đồng at district, commune or village level; on the two-tier map
+// of 2025 a commune hangs directly under its province, and nothing here assumes a district.
 type Team struct {
-	ID       int64        `json:"id"`
-	Name     string       `json:"name"`
-	UnitCode string       `json:"unit_code"`
-	UnitName string       `json:"unit_name"`
-	Level    string       `json:"level"`
-	UnitPath string       `json:"-"`
-	Members  []TeamMember `json:"members,omitempty"`
-	Count    int          `json:"member_count"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	UnitCode string `json:"unit_code"`
+	UnitName string `json:"unit_name"`
+	Level    string `json:"level"`
+	UnitPath string `json:"unit_path"`
+	// UnitRetired is set for a team whose unit left the map and was not merged into one successor
+	// (a split unit): it stays there until the province assigns the split unit.
+	UnitRetired bool         `json:"unit_retired,omitempty"`
+	Members     []TeamMember `json:"members,omitempty"`
+	Count       int          `json:"member_count"`
 }
 
 // TeamMember is a member of a team; Leader marks the team leader (tổ trưởng).
@@ -52,6 +56,9 @@ func (s *Service) CreateTeam(ctx context.Context, t Team) (Team, error) {
 	}
 	if u.Level == "province" {
 		return Team{}, apperr.InvalidField("unit_code", "outreach.error.team_level")
+	}
+	if u.retired() {
+		return Team{}, apperr.InvalidField("unit_code", "outreach.error.unit_retired", u.Name)
 	}
 	if !actor.AdministersUnit(u.Path) {
 		return Team{}, apperr.New(apperr.Forbidden, "error.forbidden")
@@ -97,9 +104,10 @@ func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error
 		where += " AND t.unit_path LIKE ?"
 		args = append(args, u.Path+"%")
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path,
+	// A team names the unit version it lies in by path (a code can name two versions).
+	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path, COALESCE(u.valid_to, ''),
 		(SELECT COUNT(*) FROM outreach_team_members m WHERE m.team_id = t.id)
-		FROM outreach_teams t LEFT JOIN units u ON u.code = t.unit_code WHERE `+where+" ORDER BY t.unit_path, t.name LIMIT 5000", args...)
+		FROM outreach_teams t LEFT JOIN units u ON u.path = t.unit_path WHERE `+where+" ORDER BY t.unit_path, t.name LIMIT 5000", args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list teams")
 	}
@@ -107,9 +115,11 @@ func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error
 	var out []Team
 	for rows.Next() {
 		var t Team
-		if err := rows.Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath, &t.Count); err != nil {
+		var validTo string
+		if err := rows.Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath, &validTo, &t.Count); err != nil {
 			return nil, apperr.Wrap(err, "scan team")
 		}
+		t.UnitRetired = validTo != ""
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -122,8 +132,10 @@ func (s *Service) FindTeam(ctx context.Context, id int64) (Team, error) {
 
 func (s *Service) findTeam(ctx context.Context, q db.Querier, id int64) (Team, error) {
 	var t Team
-	err := q.QueryRowContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path FROM outreach_teams t
-		LEFT JOIN units u ON u.code = t.unit_code WHERE t.id = ?`, id).Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath)
+	var validTo string
+	err := q.QueryRowContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path, COALESCE(u.valid_to, '') FROM outreach_teams t
+		LEFT JOIN units u ON u.path = t.unit_path WHERE t.id = ?`, id).Scan(&t.ID, &t.Name, &t.UnitCode, &t.UnitName, &t.Level, &t.UnitPath, &validTo)
+	t.UnitRetired = validTo != ""
 	if errors.Is(err, sql.ErrNoRows) {
 		return Team{}, apperr.New(apperr.NotFound, "outreach.error.team_not_found")
 	}
@@ -163,6 +175,9 @@ func (s *Service) AddMember(ctx context.Context, teamID int64, username string, 
 	if !actor.AdministersUnit(t.UnitPath) {
 		return Team{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	if t.UnitRetired {
+		return Team{}, apperr.New(apperr.Conflict, "outreach.error.team_unit_retired", t.UnitName)
+	}
 	u, err := s.Accounts.FindByUsername(ctx, accounts.NormalizeUsername(username))
 	if err != nil {
 		return Team{}, apperr.InvalidField("username", "outreach.error.user_unknown", username)
@@ -179,7 +194,7 @@ func (s *Service) AddMember(ctx context.Context, teamID int64, username string, 
 
 func (s *Service) ensureMemberGrant(ctx context.Context, u accounts.User, t Team) error {
 	for _, g := range u.Grants {
-		if g.Role == authz.TeamMember && g.UnitCode == t.UnitCode {
+		if g.Role == authz.TeamMember && g.UnitPath == t.UnitPath {
 			return nil
 		}
 	}
@@ -264,6 +279,9 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 	}
 	if !actor.AdministersUnit(t.UnitPath) {
 		return RosterResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if t.UnitRetired {
+		return RosterResult{}, apperr.New(apperr.Conflict, "outreach.error.team_unit_retired", t.UnitName)
 	}
 	if r == nil { // no file sent: said after the access check, which comes first
 		return RosterResult{}, apperr.InvalidField("file", "import.error.no_file")

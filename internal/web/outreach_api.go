@@ -199,19 +199,24 @@ func (s *Server) apiOutreachVisits(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// apiOutreachProgress answers, for ?unit=CODE (the viewer's top unit when absent) and ?campaign=ID
-// (the current campaign when absent): members, members meeting the target, records and distinct
-// citizens, with the breakdowns.
+// apiOutreachProgress answers, for ?unit=CODE or PATH (the viewer's top unit when absent),
+// ?campaign=ID (the current campaign when absent) and ?view=now|was (now when absent): members,
+// members meeting the target, records and distinct citizens, with the breakdowns and, as it is
+// now, the "from split units" line.
 func (s *Server) apiOutreachProgress(w http.ResponseWriter, r *http.Request) error {
 	campaign, err := outreachQueryID(r, "campaign")
 	if err != nil {
 		return err
 	}
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
-	if len(unit) > 40 {
+	if len(unit) > 100 {
 		return apperr.InvalidField("unit", "error.query_long")
 	}
-	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
+	view, err := outreach.ParseView(r.URL.Query().Get("view"))
+	if err != nil {
+		return err
+	}
+	p, err := s.Outreach.ProgressView(r.Context(), unit, campaign, view)
 	if err != nil {
 		return err
 	}

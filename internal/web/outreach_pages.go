@@ -174,11 +174,18 @@ type outreachProgressData struct {
 	Provinces []units.Unit
 	// Records: the viewer reads guidance records (not a national administrator).
 	Records bool
+	// View is "now" or "was"; ValidTo is the retired unit's last day (dd/mm/yyyy), when it is one.
+	View    string
+	ValidTo string
 }
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
 	campaign, err := outreachQueryID(r, "campaign")
+	if err != nil {
+		return err
+	}
+	view, err := outreach.ParseView(r.URL.Query().Get("view"))
 	if err != nil {
 		return err
 	}
@@ -191,12 +198,13 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 			return s.render(w, r, http.StatusOK, "outreach_progress", &data)
 		}
 	}
-	p, err := s.Outreach.Progress(r.Context(), unit, campaign)
+	p, err := s.Outreach.ProgressView(r.Context(), unit, campaign, view)
 	if err != nil {
 		return err
 	}
-	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Code, Campaign: p.Campaign.ID,
-		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember)}
+	data := outreachProgressData{Page: s.newPage(r, "outreach.progress.title"), P: p, Unit: p.Unit.Key(), Campaign: p.Campaign.ID,
+		Computed: strconv.FormatFloat(p.ComputedMs, 'f', 1, 64), Records: len(actor.AdminUnitPaths()) > 0 || actor.Has(authz.TeamMember),
+		View: string(p.View), ValidTo: p.Unit.Until()}
 	all, err := s.Outreach.Campaigns(r.Context())
 	if err != nil {
 		return err
@@ -206,12 +214,15 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 			data.Campaigns = append(data.Campaigns, c)
 		}
 	}
-	if u, err := s.Units.Find(r.Context(), p.Unit.Code); err == nil {
-		scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
-		for _, code := range u.Ancestors() {
-			if a, err := s.Units.Find(r.Context(), code); err == nil && scope.HasUnit(a.Path) {
-				data.Crumbs = append(data.Crumbs, a)
-			}
+	// The crumbs are the versions above this one, by path: a retired commune's district is the
+	// retired district of its time, and a commune of 2025 has only its province above it.
+	scope := actor.ScopeOf(authz.ProvinceAdmin, authz.UnitAdmin, authz.TeamMember)
+	for i := 1; i < len(p.Unit.Path)-1; i++ {
+		if p.Unit.Path[i] != '/' {
+			continue
+		}
+		if a, err := s.Units.FindPath(r.Context(), p.Unit.Path[:i+1]); err == nil && scope.HasUnit(a.Path) {
+			data.Crumbs = append(data.Crumbs, a)
 		}
 	}
 	return s.render(w, r, http.StatusOK, "outreach_progress", &data)
@@ -224,7 +235,11 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p, err := s.Outreach.ProgressExport(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign)
+	view, err := outreach.ParseView(r.URL.Query().Get("view"))
+	if err != nil {
+		return err
+	}
+	p, err := s.Outreach.ProgressExport(r.Context(), strings.TrimSpace(r.URL.Query().Get("unit")), campaign, view)
 	if err != nil {
 		return err
 	}
@@ -386,7 +401,7 @@ func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, impo
 		return err
 	}
 	data := outreachTeamData{Page: s.newPage(r, "outreach.teams.title"), Team: t, Imported: imported,
-		CanEdit: authz.ActorFrom(r.Context()).AdministersUnit(t.UnitPath)}
+		CanEdit: authz.ActorFrom(r.Context()).AdministersUnit(t.UnitPath) && !t.UnitRetired}
 	data.Title = t.Name
 	if imported != nil {
 		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
