@@ -337,6 +337,23 @@ func (g *gen) inScope(us []units.Unit) []units.Unit {
 	return out
 }
 
+// listAll pages through units.List, which returns at most units.MaxList units at a time (the
+// national profile has 33,210 villages).
+func listAll(ctx context.Context, us *units.Service, f units.Filter) ([]units.Unit, error) {
+	var out []units.Unit
+	for {
+		f.Offset, f.Limit = len(out), units.MaxList
+		page, err := us.List(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < units.MaxList {
+			return out, nil
+		}
+	}
+}
+
 // tree adds every commune's villages: the unit tree itself is the real one, loaded before (the
 // 2023 map) or brought in by the switch (the 2025 map).
 func (g *gen) tree(ctx context.Context) error {
@@ -349,7 +366,7 @@ func (g *gen) tree(ctx context.Context) error {
 	if g.districts, err = g.s.Units.List(ctx, units.Filter{Level: units.District, Limit: 100000}); err != nil {
 		return err
 	}
-	if g.communes, err = g.s.Units.List(ctx, units.Filter{Level: units.Commune, Limit: 1000000}); err != nil {
+	if g.communes, err = listAll(ctx, g.s.Units, units.Filter{Level: units.Commune}); err != nil {
 		return err
 	}
 	g.provinces, g.districts, g.communes = g.inScope(g.provinces), g.inScope(g.districts), g.inScope(g.communes)
@@ -371,7 +388,7 @@ func (g *gen) tree(ctx context.Context) error {
 	if _, err := g.s.Units.Import(ctx, bytes.NewReader(csv.Bytes())); err != nil {
 		return fmt.Errorf("villages: %w", err)
 	}
-	vs, err := g.s.Units.List(ctx, units.Filter{Level: units.Village, Limit: 10000000})
+	vs, err := listAll(ctx, g.s.Units, units.Filter{Level: units.Village})
 	if err != nil {
 		return err
 	}
