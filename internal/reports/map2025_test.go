@@ -306,7 +306,7 @@ func TestLiveFiguresRollUp(t *testing.T) {
 }
 
 // The migration that adds the reporting level gives each existing period the level of the units it
-// assigns: district, commune, ” when listed at mixed levels, 'province' for a national period.
+// assigns: district, commune, empty when listed at mixed levels, province for a national period.
 func TestReportingLevelMigration(t *testing.T) {
 	var before []db.MigrationSet
 	for _, s := range schema.All() {
