@@ -31,6 +31,9 @@ type reportsPeriodsData struct {
 	// "every province" assign, for the form's choices. A province without districts in force (the
 	// two-tier map from 01/07/2025) is offered its communes only.
 	Districts, Communes, AllProvinces int
+	// TwoTier tells that the viewer's province has no district in force (the two-tier map from
+	// 01/07/2025): its communes report to it directly.
+	TwoTier bool
 }
 
 func (s *Server) reportsPeriodsPage(w http.ResponseWriter, r *http.Request) error {
@@ -70,6 +73,21 @@ func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, fo
 			if data.Districts > 0 {
 				data.Form.ReportingLevel = "district"
 			}
+		}
+	}
+	if !data.National {
+		province := ""
+		if len(data.Provinces) > 0 {
+			province = data.Provinces[0].Code
+		} else if paths := actor.UnitPaths(authz.UnitAdmin); len(paths) > 0 {
+			province = authz.ProvinceOfPath(paths[0])
+		}
+		if p, ok := s.provinces.find(r.Context(), province); ok {
+			n, err := s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: p.Path})
+			if err != nil {
+				return err
+			}
+			data.TwoTier = n == 0
 		}
 	}
 	data.AllProvinces = len(s.provinces.all(r.Context()))
