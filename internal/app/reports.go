@@ -16,7 +16,7 @@ import (
 // and the adapters of the modules whose figures are ready (see internal/reports/provider_*.go).
 func newReports(svc *Services) *reports.Service {
 	rs := reports.NewService(svc.DB, svc.Units)
-	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training},
+	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training, Units: svc.Units},
 		// A read-only ceremony service of its own (its event bus is never started): the provider
 		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
 		// data needs it before serve builds the ceremony service with the live bus.

@@ -59,7 +59,7 @@ func phoneDigits(p string) string {
 func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, province string, p Point, now time.Time) (queued int, recent bool, err error) {
 	var rs []chaseRecipient
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT u.id, u.email FROM role_grants g JOIN users u ON u.id = g.user_id
-		WHERE g.role = ? AND g.unit_code = ? AND u.disabled = 0 AND u.email <> '' ORDER BY u.id`, string(authz.BridgeOperator), p.UnitCode)
+		WHERE g.role = ? AND g.unit_path = ? AND u.disabled = 0 AND u.email <> '' ORDER BY u.id`, string(authz.BridgeOperator), p.UnitPath)
 	if err != nil {
 		return 0, false, apperr.Wrap(err, "chase recipients")
 	}

@@ -255,7 +255,7 @@ func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, b
 		return err
 	}
 	a := authz.ActorFrom(ctx)
-	if len(a.AdminUnitPaths()) == 0 && len(operatedCodes(a)) == 0 && !a.IsNational() {
+	if len(a.AdminUnitPaths()) == 0 && len(operated(a)) == 0 && !a.IsNational() {
 		return forbidden()
 	}
 	points, err := s.ListPoints(ctx, id, PointFilter{})
@@ -281,8 +281,11 @@ func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, b
 	T := func(key string, args ...any) string { return bundle.T(lang, key, args...) }
 	names := map[string]string{}
 	for _, p := range points {
-		if p.Level == District {
+		switch p.Level {
+		case District:
 			names[p.UnitCode] = p.Name
+		case Main:
+			names[""] = p.Name
 		}
 	}
 	perPoint := sheet.Table{Name: T("ceremony.report.points"), Header: []string{
@@ -293,11 +296,17 @@ func (s *Service) AttendanceReport(ctx context.Context, id int64, lang string, b
 	now := s.Now()
 	for _, p := range points {
 		inv := invited[p.ID]
-		perPoint.Rows = append(perPoint.Rows, []any{p.Name, T("ceremony.level." + string(p.Level)), names[p.DistrictCode], T("ceremony.state." + string(p.StateAt(now))),
+		district := ""
+		if p.DistrictCode != "" {
+			district = names[p.DistrictCode]
+		}
+		perPoint.Rows = append(perPoint.Rows, []any{p.Name, T("ceremony.level." + string(p.Level)), district, T("ceremony.state." + string(p.StateAt(now))),
 			p.ExpectedTotal(), p.ActualTotal(), inv[0], inv[1]})
-		if p.DistrictCode == "" {
+		if p.Level == Main {
 			continue
 		}
+		// A commune directly under its province (two-tier map) has no district: its row is the
+		// province's, named after the main site's point.
 		g := byDistrict[p.DistrictCode]
 		if g == nil {
 			g = &agg{}

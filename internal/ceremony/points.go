@@ -15,19 +15,37 @@ import (
 	"github.com/lantoa/lantoa/internal/units"
 )
 
-// operatedCodes are the units whose bridge points the actor operates: a bridge_operator grant on
-// exactly that unit. (A district operator does not operate the district's communes' points.)
-func operatedCodes(a *authz.Actor) []string {
+// operated are the bridge_operator grants of the actor: each operates the point of exactly that
+// unit version. (A district operator does not operate the district's communes' points.)
+func operated(a *authz.Actor) []authz.Grant {
 	if a == nil {
 		return nil
 	}
-	var out []string
+	var out []authz.Grant
 	for _, g := range a.Grants {
 		if g.Role == authz.BridgeOperator && g.UnitCode != "" {
-			out = append(out, g.UnitCode)
+			out = append(out, g)
 		}
 	}
 	return out
+}
+
+// operates tells whether grant g operates point p. A grant names the unit version it was given on
+// by its path: the operator of the 2023 Xã Nghĩa Dũng (21034) does not operate the point of the
+// 2025 Xã An Phú, which reuses the code. A grant that carries no path falls back to the code.
+func operates(g authz.Grant, p Point) bool {
+	if g.UnitPath != "" {
+		return g.UnitPath == p.UnitPath
+	}
+	return g.UnitCode == p.UnitCode
+}
+
+// operatorCond is the SQL condition (with its argument) "point p is operated through grant g".
+func operatorCond(g authz.Grant) (string, any) {
+	if g.UnitPath != "" {
+		return "p.unit_path = ?", g.UnitPath
+	}
+	return "p.unit_code = ?", g.UnitCode
 }
 
 // MayTouch tells whether the actor may change point p: an administrator of its unit (the province,
@@ -36,8 +54,8 @@ func MayTouch(a *authz.Actor, p Point) bool {
 	if a.AdministersUnit(p.UnitPath) {
 		return true
 	}
-	for _, c := range operatedCodes(a) {
-		if c == p.UnitCode {
+	for _, g := range operated(a) {
+		if operates(g, p) {
 			return true
 		}
 	}
@@ -53,9 +71,12 @@ type GenerateResult struct {
 }
 
 // GeneratePoints makes the main site's point and one per district- and commune-level unit in force
-// of the ceremony's own province. Run again after the unit tree changed, it adds the new units'
-// points and retires (never deletes) those of retired units, keeping everything entered on the
-// others.
+// of the ceremony's own province, whatever the tree: on the three-tier map (until 30/06/2025) the
+// province's districts and their communes, on the two-tier map (from 01/07/2025) its communes,
+// directly under the province, whose points name no district. Run again after the unit tree
+// changed (a map switch), it adds the new unit versions' points and retires (never deletes) those
+// of retired versions, keeping everything entered on the others. Points are matched by unit path,
+// the unit version: a code reused by the reform (21034) gets a new point beside the retired one.
 func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult, error) {
 	c, err := s.findToChange(ctx, s.DB.Reader(), id)
 	if err != nil {
@@ -79,11 +100,14 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 		district string
 	}
 	wanted := []want{{province, Main, ""}}
+	districtOf := map[string]string{} // district path → code
 	for _, d := range districts {
 		wanted = append(wanted, want{d, District, d.Code})
+		districtOf[d.Path] = d.Code
 	}
 	for _, c := range communes {
-		wanted = append(wanted, want{c, Commune, c.ParentCode})
+		// A commune directly under its province (2025) has no district: "" (not the province's code).
+		wanted = append(wanted, want{c, Commune, districtOf[parentPath(c.Path)]})
 	}
 	var res GenerateResult
 	now := s.Now()
@@ -95,18 +119,18 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 			id      int64
 			retired bool
 		}{}
-		rows, err := tx.QueryContext(ctx, "SELECT id, unit_code, retired_at FROM bridge_points WHERE ceremony_id = ?", id)
+		rows, err := tx.QueryContext(ctx, "SELECT id, unit_path, retired_at FROM bridge_points WHERE ceremony_id = ?", id)
 		if err != nil {
 			return apperr.Wrap(err, "list points")
 		}
 		for rows.Next() {
 			var pid, retired int64
-			var code string
-			if err := rows.Scan(&pid, &code, &retired); err != nil {
+			var path string
+			if err := rows.Scan(&pid, &path, &retired); err != nil {
 				rows.Close()
 				return apperr.Wrap(err, "scan point")
 			}
-			existing[code] = struct {
+			existing[path] = struct {
 				id      int64
 				retired bool
 			}{pid, retired != 0}
@@ -117,8 +141,8 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 		}
 		inForce := map[string]bool{}
 		for _, w := range wanted {
-			inForce[w.unit.Code] = true
-			if e, ok := existing[w.unit.Code]; ok {
+			inForce[w.unit.Path] = true
+			if e, ok := existing[w.unit.Path]; ok {
 				if e.retired {
 					if _, err := tx.ExecContext(ctx, "UPDATE bridge_points SET retired_at = 0, updated_at = ? WHERE id = ?", db.Millis(now), e.id); err != nil {
 						return apperr.Wrap(err, "revive point")
@@ -139,8 +163,8 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 			}
 			res.Added++
 		}
-		for code, e := range existing {
-			if !inForce[code] && !e.retired {
+		for path, e := range existing {
+			if !inForce[path] && !e.retired {
 				if _, err := tx.ExecContext(ctx, "UPDATE bridge_points SET retired_at = ?, on_air = 0, updated_at = ? WHERE id = ?", db.Millis(now), db.Millis(now), e.id); err != nil {
 					return apperr.Wrap(err, "retire point")
 				}
@@ -159,8 +183,13 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 
 // PointFilter narrows a listing of points.
 type PointFilter struct {
-	// DistrictCode keeps the district's own point and its communes' points.
-	DistrictCode   string
+	// DistrictCode keeps the district's own point and its communes' points. The code of the
+	// ceremony's province keeps the points that hang directly under the province, with no district:
+	// the main site's and, on the two-tier map (from 01/07/2025), every commune's.
+	DistrictCode string
+	// UnderNow keeps the points that count today under the unit at this path: those below it and
+	// those of earlier unit versions that roll up below it (units.UnderNow).
+	UnderNow       string
 	Level          Level
 	IncludeRetired bool
 }
@@ -186,7 +215,8 @@ func scanPoint(row interface{ Scan(...any) error }) (Point, error) {
 // see none; another province's ceremony is not found.
 func (s *Service) ListPoints(ctx context.Context, id int64, f PointFilter) ([]Point, error) {
 	a := authz.ActorFrom(ctx)
-	if _, err := s.find(ctx, s.DB.Reader(), id); err != nil {
+	c, err := s.find(ctx, s.DB.Reader(), id)
+	if err != nil {
 		return nil, err
 	}
 	conds := []string{"p.ceremony_id = ?"}
@@ -196,17 +226,26 @@ func (s *Service) ListPoints(ctx context.Context, id int64, f PointFilter) ([]Po
 		scope = append(scope, admin.SQL)
 		args = append(args, admin.Args...)
 	}
-	for _, code := range operatedCodes(a) {
-		scope = append(scope, "p.unit_code = ?")
-		args = append(args, code)
+	for _, g := range operated(a) {
+		cond, arg := operatorCond(g)
+		scope = append(scope, cond)
+		args = append(args, arg)
 	}
 	if len(scope) == 0 {
 		return nil, nil
 	}
 	conds = append(conds, "("+strings.Join(scope, " OR ")+")")
-	if f.DistrictCode != "" {
+	switch {
+	case f.DistrictCode != "" && f.DistrictCode == c.Province:
+		conds = append(conds, "p.district_code = ''")
+	case f.DistrictCode != "":
 		conds = append(conds, "p.district_code = ?")
 		args = append(args, f.DistrictCode)
+	}
+	if f.UnderNow != "" {
+		cond, a := units.UnderNow("p.unit_path", f.UnderNow)
+		conds = append(conds, cond)
+		args = append(args, a...)
 	}
 	if f.Level != "" {
 		conds = append(conds, "p.level = ?")
@@ -491,4 +530,13 @@ func CountPoints(points []Point, now time.Time) Counts {
 		}
 	}
 	return c
+}
+
+// parentPath is the path of the unit above the one at path ("/51/522/21034/" → "/51/522/").
+func parentPath(path string) string {
+	trimmed := strings.TrimSuffix(path, "/")
+	if i := strings.LastIndex(trimmed, "/"); i >= 0 {
+		return trimmed[:i+1]
+	}
+	return ""
 }

@@ -37,11 +37,13 @@ type Dashboard struct {
 	ChildKind string
 	// Series is progress over the campaign's days.
 	Series []Series
-	// Map is the choropleth of districts, on a province's dashboard when the district shapes of
-	// the province are known (units.DistrictsGeoJSON holds Quảng Ngãi's only).
+	// Map is the choropleth of districts, on a province's dashboard when the province has
+	// districts and their shapes are known (units.DistrictsGeoJSON holds Quảng Ngãi's of 2023
+	// only).
 	Map []MapShape
 	// Grid is what stands in for the map where no shapes are known (another province's districts,
-	// the provinces on the national dashboard): every child as a tile coloured by its share.
+	// a province's communes on the two-tier map, the provinces on the national dashboard): every
+	// child as a tile coloured by its share.
 	// Nothing is drawn that is not known.
 	Grid []Tile
 	// ComputedAt is when the figures were computed (at most CacheTTL ago).
@@ -177,13 +179,15 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 	d.Measure = measureOf(d.Headline)
 	switch u.Level {
 	case units.Province, units.District:
-		d.ChildKind = string(units.District)
-		if u.Level == units.District {
-			d.ChildKind = string(units.Commune)
-		}
+		// The level below is whichever the tree has: a province's districts (until 30/06/2025)
+		// or its communes directly (the two-tier map from 01/07/2025), a district's communes.
+		d.ChildKind = string(units.Commune)
 		children, err := s.Units.List(ctx, units.Filter{ParentCode: u.Code})
 		if err != nil {
 			return Dashboard{}, err
+		}
+		if len(children) > 0 && children[0].Level == units.District {
+			d.ChildKind = string(units.District)
 		}
 		for _, c := range children {
 			fields, err := s.fieldsOf(ctx, c.Path)
@@ -215,8 +219,13 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 		return Dashboard{}, err
 	}
 	if u.Level == units.Province {
-		if d.Map, err = provinceMap(d.Children); err != nil {
-			return Dashboard{}, err
+		// District shapes are known (Quảng Ngãi's of 2023); no licensed commune shapes are at
+		// hand, so a province whose communes hang directly under it gets the tiles of its
+		// communes, and nothing is drawn that is not known.
+		if d.ChildKind == string(units.District) {
+			if d.Map, err = provinceMap(d.Children); err != nil {
+				return Dashboard{}, err
+			}
 		}
 		if len(d.Map) == 0 {
 			d.Grid = gridOf(d.Children)

@@ -91,7 +91,9 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 	if err != nil {
 		return ReportDocument{}, err
 	}
-	prov, err := s.Units.Find(ctx, authz.ProvinceOfPath(r.UnitPath))
+	// The province version the report was made in (a province's path does not change when its
+	// map does), not whatever unit holds its code today.
+	prov, err := s.Units.FindPath(ctx, authz.ProvincePath(authz.ProvinceOfPath(r.UnitPath)))
 	if err != nil {
 		return ReportDocument{}, err
 	}

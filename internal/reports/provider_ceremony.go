@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
@@ -42,15 +41,11 @@ func (p CeremonyProvider) Fields(ctx context.Context, unitPath string, asOf time
 	if latest == nil {
 		return nil, nil
 	}
-	points, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{})
+	// The points that count under the unit today: its own subtree's, and those of earlier unit
+	// versions rolled up into it (a ceremony not regenerated since the map switch).
+	mine, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{UnderNow: unitPath})
 	if err != nil {
 		return nil, err
-	}
-	var mine []ceremony.Point
-	for _, pt := range points {
-		if strings.HasPrefix(pt.UnitPath, unitPath) {
-			mine = append(mine, pt)
-		}
 	}
 	c := ceremony.CountPoints(mine, asOf)
 	total := float64(c.Total)

@@ -10,6 +10,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/memo"
 	"github.com/lantoa/lantoa/internal/training"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // TrainingProvider reports the digital-skills courses of the unit's province — its own courses
@@ -21,6 +22,10 @@ import (
 // course.
 type TrainingProvider struct {
 	Svc *training.Service
+	// Units, when set, tells a unit's level from its path. Without it the level is read from the
+	// path's depth, which holds only on the three-tier map: on the two-tier map (from
+	// 01/07/2025) a commune lies directly under its province, at a district's depth.
+	Units *units.Service
 
 	once  sync.Once
 	memo  *memo.Cache[map[string]training.FigureRow]
@@ -104,9 +109,9 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 			}
 			e, ps = t.Enrolled, t.Passed
 		case 1, 2:
-			level := "district"
-			if depth == 2 {
-				level = "commune"
+			level, err := p.levelOf(ctx, unitPath, depth)
+			if err != nil {
+				return nil, err
 			}
 			rows, err := p.rowsAt(ctx, c.ID, level)
 			if err != nil {
@@ -131,4 +136,19 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 		{Key: "enrolled", LabelKey: "reports.field.learners_enrolled", Value: enrolled, Unit: "reports.measure.people"},
 	}
 	return append(out, perCourse...), nil
+}
+
+// levelOf is the level of the district- or commune-level unit at path ("district", "commune").
+func (p *TrainingProvider) levelOf(ctx context.Context, path string, depth int) (string, error) {
+	if p.Units != nil {
+		u, err := p.Units.FindPath(ctx, path)
+		if err != nil {
+			return "", err
+		}
+		return string(u.Level), nil
+	}
+	if depth == 2 {
+		return "commune", nil
+	}
+	return "district", nil
 }

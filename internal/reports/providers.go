@@ -7,6 +7,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/memo"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // cached returns the value under key, at most CacheTTL old, computing it with fn when needed
@@ -67,19 +68,23 @@ func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf t
 	if err != nil {
 		return nil, err
 	}
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE unit_path LIKE ? AND created_at <= ?", like, db.Millis(asOf)).Scan(&orgCount); err != nil {
+	// Organisations and roles count where their unit counts today ("as it is now"): an
+	// organisation of a 2023 commune merged into a 2025 one counts in the 2025 commune.
+	orgsUnder, orgsArgs := units.UnderNow("unit_path", unitPath)
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE "+orgsUnder+" AND created_at <= ?", append(orgsArgs, db.Millis(asOf))...).Scan(&orgCount); err != nil {
 		return nil, err
 	}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE u.path LIKE ? AND u.level = 'commune' AND u.valid_to = ''
-		AND EXISTS (SELECT 1 FROM role_grants g JOIN users us ON us.id = g.user_id WHERE g.unit_code = u.code AND g.role = 'unit_admin' AND us.disabled = 0 AND g.created_at <= ?)`,
+		AND EXISTS (SELECT 1 FROM role_grants g JOIN users us ON us.id = g.user_id WHERE g.unit_path = u.path AND g.role = 'unit_admin' AND us.disabled = 0 AND g.created_at <= ?)`,
 		like, db.Millis(asOf)).Scan(&communesWithAdmin)
 	if err != nil {
 		return nil, err
 	}
 	byRole := map[string]float64{}
+	grantsUnder, grantsArgs := units.UnderNow("g.unit_path", unitPath)
 	rows, err := q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users us ON us.id = g.user_id
-		WHERE g.unit_path LIKE ? AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND us.disabled = 0 AND g.created_at <= ?
-		GROUP BY g.role`, like, db.Millis(asOf))
+		WHERE `+grantsUnder+` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND us.disabled = 0 AND g.created_at <= ?
+		GROUP BY g.role`, append(grantsArgs, db.Millis(asOf))...)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +121,15 @@ const dayMillis = 86400000
 // existed at the end of each day.
 func (p *FoundationProvider) Series(ctx context.Context, unitPath string, from, to time.Time) ([]Series, error) {
 	q := p.DB.Reader()
-	like := unitPath + "%"
 	var base float64
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_grants WHERE unit_path LIKE ? AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at < ?`,
-		like, db.Millis(from)).Scan(&base); err != nil {
+	under, underArgs := units.UnderNow("unit_path", unitPath)
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_grants WHERE `+under+` AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at < ?`,
+		append(underArgs, db.Millis(from))...).Scan(&base); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT x.d, COUNT(*) FROM (SELECT (created_at + ?) / ? AS d FROM role_grants WHERE unit_path LIKE ?
+	rows, err := q.QueryContext(ctx, `SELECT x.d, COUNT(*) FROM (SELECT (created_at + ?) / ? AS d FROM role_grants WHERE `+under+`
 		AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at >= ? AND created_at <= ?) x GROUP BY x.d`,
-		dayOffset, dayMillis, like, db.Millis(from), db.Millis(to))
+		append(append([]any{dayOffset, dayMillis}, underArgs...), db.Millis(from), db.Millis(to))...)
 	if err != nil {
 		return nil, err
 	}

@@ -79,10 +79,10 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT p.id, p.province_code, p.title, p.due_at, a.unit_code, a.unit_path, un.name, us.id, us.email
 		FROM report_periods p
 		JOIN report_assignments a ON a.period_id = p.id
-		JOIN units un ON un.code = a.unit_code
-		JOIN role_grants g ON g.unit_code = a.unit_code AND (g.role = 'unit_admin' OR (g.role = 'province_admin' AND un.level = 'province'))
+		JOIN units un ON un.path = a.unit_path
+		JOIN role_grants g ON g.unit_path = a.unit_path AND (g.role = 'unit_admin' OR (g.role = 'province_admin' AND un.level = 'province'))
 		JOIN users us ON us.id = g.user_id AND us.disabled = 0
-		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_code = a.unit_code
+		LEFT JOIN reports r ON r.period_id = p.id AND r.unit_path = a.unit_path
 		WHERE p.due_at >= ? AND p.due_at <= ? AND (r.id IS NULL OR r.state IN ('draft', 'returned'))`+only+`
 		ORDER BY p.id, a.unit_code, us.id`, args...)
 	if err != nil {

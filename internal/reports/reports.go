@@ -166,10 +166,14 @@ type Period struct {
 	// Narratives are the narrative fields the units write.
 	Narratives []string `json:"narratives"`
 	// NumberPrefix is the document symbol after the number ("BC-UBND").
-	NumberPrefix string    `json:"number_prefix"`
-	UnitCodes    []string  `json:"unit_codes"`
-	CreatedBy    string    `json:"created_by"`
-	CreatedAt    time.Time `json:"created_at"`
+	NumberPrefix string `json:"number_prefix"`
+	// ReportingLevel is the level that reports to the province in this period: "district" or
+	// "commune" (on the two-tier map from 01/07/2025, the communes, directly), "province" for a
+	// national period, "" for units listed one by one at mixed levels.
+	ReportingLevel string    `json:"reporting_level"`
+	UnitCodes      []string  `json:"unit_codes"`
+	CreatedBy      string    `json:"created_by"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // PeriodInput is what an administrator fills in to define a report. The period's units decide
@@ -184,10 +188,14 @@ type PeriodInput struct {
 	PeriodStart  string `json:"period_start"`
 	PeriodEnd    string `json:"period_end"`
 	DueDate      string `json:"due_date"`
-	// UnitLevel assigns every unit of a level of the province ("district", "commune"), or every
-	// province ("province": a national period); UnitCodes lists units one by one. One of the two
-	// is required.
-	UnitLevel    string   `json:"unit_level"`
+	// ReportingLevel chooses the level that reports to the province: every unit in force of that
+	// level in the province ("district", "commune", wherever it hangs), or every province
+	// ("province": a national period). Left empty with no UnitCodes, it is "district" where the
+	// province has districts in force and "commune" where it has none (the two-tier map).
+	ReportingLevel string `json:"reporting_level"`
+	// UnitLevel is the former name of ReportingLevel, still accepted; given both, they must agree.
+	UnitLevel string `json:"unit_level"`
+	// UnitCodes lists units one by one instead of a level.
 	UnitCodes    []string `json:"unit_codes"`
 	Sections     []string `json:"sections"`
 	Narratives   []string `json:"narratives"`
@@ -245,11 +253,15 @@ func (in PeriodInput) Validate() error {
 	if due.Before(start) {
 		return apperr.InvalidField("due_date", "reports.error.due_before_start")
 	}
-	if (in.UnitLevel == "") == (len(in.UnitCodes) == 0) {
-		return apperr.InvalidField("unit_level", "reports.error.units_required")
+	if in.ReportingLevel != "" && in.UnitLevel != "" && in.ReportingLevel != in.UnitLevel {
+		return apperr.InvalidField("reporting_level", "reports.error.level_conflict", in.ReportingLevel, in.UnitLevel)
 	}
-	if in.UnitLevel != "" && in.UnitLevel != "district" && in.UnitLevel != "commune" && in.UnitLevel != "province" {
-		return apperr.InvalidField("unit_level", "reports.error.unit_level")
+	level := in.Level()
+	if level != "" && len(in.UnitCodes) > 0 {
+		return apperr.InvalidField("reporting_level", "reports.error.units_required")
+	}
+	if level != "" && level != "district" && level != "commune" && level != "province" {
+		return apperr.InvalidField("reporting_level", "reports.error.unit_level")
 	}
 	if len(in.UnitCodes) > 500 {
 		return apperr.InvalidField("unit_codes", "reports.error.too_many_units")
@@ -266,6 +278,14 @@ func (in PeriodInput) Validate() error {
 		return apperr.InvalidField("number_prefix", "reports.error.number_prefix")
 	}
 	return nil
+}
+
+// Level is the reporting level asked for: ReportingLevel, else its former name UnitLevel.
+func (in PeriodInput) Level() string {
+	if in.ReportingLevel != "" {
+		return in.ReportingLevel
+	}
+	return in.UnitLevel
 }
 
 func validNarrative(key string) bool {

@@ -292,14 +292,22 @@ func TestPeriodValidation(t *testing.T) {
 		"bad date":         func(p *reports.PeriodInput) { p.DueDate = "15/08/2023" },
 		"end before start": func(p *reports.PeriodInput) { p.PeriodEnd = "2023-06-01" },
 		"due before start": func(p *reports.PeriodInput) { p.DueDate = "2023-06-01" },
-		"no units":         func(p *reports.PeriodInput) { p.UnitLevel = "" },
 		"both unit kinds":  func(p *reports.PeriodInput) { p.UnitCodes = []string{"535"} },
 		"bad level":        func(p *reports.PeriodInput) { p.UnitLevel = "village" },
+		"bad new level":    func(p *reports.PeriodInput) { p.UnitLevel, p.ReportingLevel = "", "village" },
+		"levels disagree":  func(p *reports.PeriodInput) { p.ReportingLevel = "commune" },
 		"bad narrative":    func(p *reports.PeriodInput) { p.Narratives = []string{"poem"} },
 		"bad symbol":       func(p *reports.PeriodInput) { p.NumberPrefix = "bc ubnd" },
 	}
 	if err := base.Validate(); err != nil {
 		t.Fatalf("valid input refused: %v", err)
+	}
+	// No level and no units: the province's default level (decided by the service, which knows the
+	// tree), not an error.
+	noLevel := base
+	noLevel.UnitLevel = ""
+	if err := noLevel.Validate(); err != nil {
+		t.Errorf("a period without a level refused: %v", err)
 	}
 	for name, mut := range cases {
 		in := base

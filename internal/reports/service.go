@@ -172,7 +172,7 @@ const PlanTitle = "Báo cáo kết quả triển khai Phong trào chuyển đổ
 // with every registered section and every narrative.
 func (s *Service) PlanPeriod(province string) PeriodInput {
 	return PeriodInput{ProvinceCode: province, Title: PlanTitle, PeriodStart: "2023-07-01", PeriodEnd: "2023-08-15", DueDate: "2023-08-15",
-		UnitLevel: "district", Sections: s.Sections(), Narratives: Narratives, NumberPrefix: "BC-UBND"}
+		ReportingLevel: "district", Sections: s.Sections(), Narratives: Narratives, NumberPrefix: "BC-UBND"}
 }
 
 // CreatePlanPeriod creates the plan's report of a province ("" : the province the actor
@@ -245,7 +245,7 @@ func (s *Service) periodProvince(ctx context.Context, actor *authz.Actor, in Per
 	if provinces > 0 && others > 0 {
 		return "", false, apperr.InvalidField("unit_codes", "reports.error.units_mixed")
 	}
-	national = in.UnitLevel == string(units.Province) || provinces > 0
+	national = in.Level() == string(units.Province) || provinces > 0
 	if national {
 		if in.ProvinceCode != "" {
 			return "", false, apperr.InvalidField("province_code", "reports.error.units_mixed")
@@ -292,6 +292,23 @@ func (s *Service) periodProvince(ctx context.Context, actor *authz.Actor, in Per
 	return code, false, nil
 }
 
+// DefaultLevel is the level that reports to a province when the period does not say: its
+// districts where it has districts in force (the three-tier map), else its communes (the
+// two-tier map from 01/07/2025, where the communes report to the province directly).
+func (s *Service) DefaultLevel(ctx context.Context, province string) (string, error) {
+	if province == "" {
+		return string(units.Province), nil
+	}
+	n, err := s.Units.Count(ctx, units.Filter{Level: units.District, Under: authz.ProvincePath(province)})
+	if err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return string(units.District), nil
+	}
+	return string(units.Commune), nil
+}
+
 // CreatePeriod defines a report: a province's, by its province administrator, or a national
 // one, by a national administrator (see PeriodInput).
 func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, error) {
@@ -321,14 +338,22 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 	if len(in.Narratives) == 0 {
 		in.Narratives = Narratives
 	}
+	level := in.Level()
+	if level == "" && len(in.UnitCodes) == 0 {
+		if level, err = s.DefaultLevel(ctx, code); err != nil {
+			return Period{}, err
+		}
+	}
 	var assigned []units.Unit
 	switch {
-	case national && in.UnitLevel != "":
+	case national && level != "":
 		if assigned, err = s.Units.List(ctx, units.Filter{Level: units.Province}); err != nil {
 			return Period{}, err
 		}
-	case in.UnitLevel != "":
-		if assigned, err = s.Units.List(ctx, units.Filter{Level: units.Level(in.UnitLevel), Under: authz.ProvincePath(code)}); err != nil {
+	case level != "":
+		// Every unit in force of the level in the province, wherever it hangs: on the two-tier map
+		// the communes lie directly under the province.
+		if assigned, err = s.Units.List(ctx, units.Filter{Level: units.Level(level), Under: authz.ProvincePath(code)}); err != nil {
 			return Period{}, err
 		}
 	default:
@@ -347,17 +372,23 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 				assigned = append(assigned, u)
 			}
 		}
+		level = string(assigned[0].Level)
+		for _, u := range assigned {
+			if string(u.Level) != level {
+				level = "" // listed at mixed levels
+			}
+		}
 	}
 	if len(assigned) == 0 {
-		return Period{}, apperr.InvalidField("unit_level", "reports.error.units_required")
+		return Period{}, apperr.InvalidField("reporting_level", "reports.error.level_empty")
 	}
 	now := s.Now()
 	var id int64
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error
-		id, err = tx.InsertID(ctx, `INSERT INTO report_periods (province_code, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			code, in.Title, in.PeriodStart, in.PeriodEnd, db.Millis(s.dueAt(in.DueDate)), strings.Join(in.Sections, ","), strings.Join(in.Narratives, ","),
+		id, err = tx.InsertID(ctx, `INSERT INTO report_periods (province_code, reporting_level, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			code, level, in.Title, in.PeriodStart, in.PeriodEnd, db.Millis(s.dueAt(in.DueDate)), strings.Join(in.Sections, ","), strings.Join(in.Narratives, ","),
 			in.NumberPrefix, actorName(ctx), db.Millis(now))
 		if err != nil {
 			return apperr.Wrap(err, "insert period")
@@ -376,13 +407,13 @@ func (s *Service) CreatePeriod(ctx context.Context, in PeriodInput) (Period, err
 	return s.FindPeriod(ctx, id)
 }
 
-const periodColumns = "id, province_code, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at"
+const periodColumns = "id, province_code, reporting_level, title, period_start, period_end, due_at, sections, narratives, number_prefix, created_by, created_at"
 
 func scanPeriod(row interface{ Scan(...any) error }) (Period, error) {
 	var p Period
 	var due, created int64
 	var sections, narratives string
-	if err := row.Scan(&p.ID, &p.Province, &p.Title, &p.PeriodStart, &p.PeriodEnd, &due, &sections, &narratives, &p.NumberPrefix, &p.CreatedBy, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Province, &p.ReportingLevel, &p.Title, &p.PeriodStart, &p.PeriodEnd, &due, &sections, &narratives, &p.NumberPrefix, &p.CreatedBy, &created); err != nil {
 		return p, err
 	}
 	p.National = p.Province == ""
@@ -520,7 +551,9 @@ func (s *Service) ListPeriods(ctx context.Context) ([]Period, error) {
 const reportColumns = `r.id, r.period_id, r.unit_code, u.name, r.unit_path, r.state, r.version, r.first_submitted_at, r.submitted_at, r.submitted_by,
 	r.returned_at, r.returned_by, r.return_comment, r.accepted_at, r.accepted_by, r.signer_name, r.signer_position, r.created_at, r.updated_at, p.due_at, p.province_code`
 
-const reportFrom = " FROM reports r JOIN units u ON u.code = r.unit_code JOIN report_periods p ON p.id = r.period_id"
+// reportFrom names a report's unit by the version it was made under (its path): a code reused by
+// the 2025 reform names two units, and joining on it would double the rows.
+const reportFrom = " FROM reports r JOIN units u ON u.path = r.unit_path JOIN report_periods p ON p.id = r.period_id"
 
 func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var r Report
@@ -945,8 +978,8 @@ func (s *Service) PeriodStatus(ctx context.Context, periodID int64) (Status, err
 	}
 	cond := scope.Units("a.unit_path")
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT a.unit_code, u.name, a.unit_path, COALESCE(r.id, 0), COALESCE(r.state, ''), COALESCE(r.first_submitted_at, 0), COALESCE(r.submitted_at, 0)
-		FROM report_assignments a JOIN units u ON u.code = a.unit_code
-		LEFT JOIN reports r ON r.period_id = a.period_id AND r.unit_code = a.unit_code
+		FROM report_assignments a JOIN units u ON u.path = a.unit_path
+		LEFT JOIN reports r ON r.period_id = a.period_id AND r.unit_path = a.unit_path
 		WHERE a.period_id = ? AND `+cond.SQL+` ORDER BY a.unit_path`, append([]any{periodID}, cond.Args...)...)
 	if err != nil {
 		return Status{}, apperr.Wrap(err, "status")

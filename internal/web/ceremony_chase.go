@@ -95,11 +95,15 @@ func (s *Server) renderReadiness(w http.ResponseWriter, r *http.Request, distric
 		if len(data.Districts) == 1 {
 			data.District = data.Districts[0].UnitCode
 		} else if len(data.Districts) == 0 {
+			// No district point in sight: a commune's administrators (their district's point is
+			// not theirs to see), or the two-tier map, where the communes hang directly under the
+			// province and the province's code names that group.
+			data.District = p.C.Province
 			mine, err := s.Ceremony.ListPoints(r.Context(), p.C.ID, ceremony.PointFilter{Level: ceremony.Commune})
 			if err != nil {
 				return err
 			}
-			if len(mine) > 0 {
+			if len(mine) > 0 && mine[0].DistrictCode != "" {
 				data.District = mine[0].DistrictCode
 			}
 		}

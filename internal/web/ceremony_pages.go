@@ -157,6 +157,28 @@ type ceremonyDetailData struct {
 	Counts     ceremony.Counts
 }
 
+// CommunePoints counts the commune-level points, and Districted tells whether any point is a
+// district's: on the two-tier map (from 01/07/2025) there are none, and nothing to filter by.
+func (d ceremonyDetailData) CommunePoints() int {
+	n := 0
+	for _, p := range d.Points {
+		if p.Level == ceremony.Commune {
+			n++
+		}
+	}
+	return n
+}
+
+// Districted tells whether the ceremony has district points (the three-tier map).
+func (d ceremonyDetailData) Districted() bool {
+	for _, p := range d.Points {
+		if p.Level == ceremony.District {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) ceremonyPage(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.loadCeremonyPage(r, "")
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 func (e *env) newReports(d *db.DB) *reports.Service {
 	e.reports = reports.NewService(d, e.units)
 	e.reports.Notify = notify.NewService(d)
-	e.reports.Register(reports.OutreachProvider{Svc: e.outreach}, &reports.TrainingProvider{Svc: e.training})
+	e.reports.Register(reports.OutreachProvider{Svc: e.outreach}, &reports.TrainingProvider{Svc: e.training, Units: e.units})
 	return e.reports
 }
 

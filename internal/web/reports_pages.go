@@ -27,17 +27,21 @@ type reportsPeriodsData struct {
 	// National tells that the viewer defines national periods instead.
 	Provinces []units.Unit
 	National  bool
-	// Districts and AllProvinces count the units "every district" and "every province" assign,
-	// for the form's choices.
-	Districts, AllProvinces int
+	// Districts, Communes and AllProvinces count the units "every district", "every commune" and
+	// "every province" assign, for the form's choices. A province without districts in force (the
+	// two-tier map from 01/07/2025) is offered its communes only.
+	Districts, Communes, AllProvinces int
+	// TwoTier tells that the viewer's province has no district in force (the two-tier map from
+	// 01/07/2025): its communes report to it directly.
+	TwoTier bool
 }
 
 func (s *Server) reportsPeriodsPage(w http.ResponseWriter, r *http.Request) error {
-	level := "district"
+	level := "" // the province's default: its districts, or its communes where it has none
 	if a := authz.ActorFrom(r.Context()); len(a.AdminProvinces()) == 0 && a.IsNational() {
 		level = "province"
 	}
-	return s.renderReportsPeriods(w, r, reports.PeriodInput{UnitLevel: level, Sections: s.Reports.Sections(), NumberPrefix: "BC-UBND"}, nil)
+	return s.renderReportsPeriods(w, r, reports.PeriodInput{ReportingLevel: level, Sections: s.Reports.Sections(), NumberPrefix: "BC-UBND"}, nil)
 }
 
 func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, form reports.PeriodInput, formErr error) error {
@@ -60,6 +64,30 @@ func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, fo
 		}
 		if data.Districts, err = s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: prov.Path}); err != nil {
 			return err
+		}
+		if data.Communes, err = s.Units.Count(r.Context(), units.Filter{Level: units.Commune, Under: prov.Path}); err != nil {
+			return err
+		}
+		if data.Form.Level() == "" {
+			data.Form.ReportingLevel = "commune"
+			if data.Districts > 0 {
+				data.Form.ReportingLevel = "district"
+			}
+		}
+	}
+	if !data.National {
+		province := ""
+		if len(data.Provinces) > 0 {
+			province = data.Provinces[0].Code
+		} else if paths := actor.UnitPaths(authz.UnitAdmin); len(paths) > 0 {
+			province = authz.ProvinceOfPath(paths[0])
+		}
+		if p, ok := s.provinces.find(r.Context(), province); ok {
+			n, err := s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: p.Path})
+			if err != nil {
+				return err
+			}
+			data.TwoTier = n == 0
 		}
 	}
 	data.AllProvinces = len(s.provinces.all(r.Context()))
@@ -92,9 +120,9 @@ func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Reques
 	}
 	f := r.PostForm
 	in := reports.PeriodInput{ProvinceCode: f.Get("province_code"), Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
-		UnitLevel: f.Get("unit_level"), Sections: f["sections"], Narratives: f["narratives"], NumberPrefix: strings.TrimSpace(f.Get("number_prefix"))}
+		ReportingLevel: f.Get("reporting_level"), UnitLevel: f.Get("unit_level"), Sections: f["sections"], Narratives: f["narratives"], NumberPrefix: strings.TrimSpace(f.Get("number_prefix"))}
 	if codes := strings.TrimSpace(f.Get("unit_codes")); codes != "" {
-		in.UnitLevel = ""
+		in.ReportingLevel, in.UnitLevel = "", ""
 		in.UnitCodes = strings.FieldsFunc(codes, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	}
 	p, err := s.Reports.CreatePeriod(r.Context(), in)
