@@ -65,6 +65,9 @@ func TestServeDemo2025(t *testing.T) {
 	}
 	for _, p := range periods.Items {
 		var status struct {
+			Period struct {
+				ReportingLevel string `json:"reporting_level"`
+			} `json:"period"`
 			Assigned int `json:"assigned"`
 			Reported int `json:"reported"`
 			Units    []struct {
@@ -81,12 +84,12 @@ func TestServeDemo2025(t *testing.T) {
 		}
 		if strings.Contains(fmt.Sprint(p["title"]), "Bình dân học vụ số") {
 			// The communes report directly: Xã Ba Tơ (21484) has, Xã An Phú (21034) has not yet.
-			if status.Assigned != 96 || state["21484"] != "submitted" || state["21034"] != "missing" {
-				t.Errorf("2025 period: %d assigned, Ba Tơ %q, An Phú %q", status.Assigned, state["21484"], state["21034"])
+			if status.Period.ReportingLevel != "commune" || status.Assigned != 96 || state["21484"] != "submitted" || state["21034"] != "missing" {
+				t.Errorf("2025 period: level %q, %d assigned, Ba Tơ %q, An Phú %q", status.Period.ReportingLevel, status.Assigned, state["21484"], state["21034"])
 			}
-		} else if status.Assigned != 13 || state["535"] != "submitted" {
+		} else if status.Period.ReportingLevel != "district" || status.Assigned != 13 || state["535"] != "submitted" {
 			// The 2023 plan's period, as it was: the 13 districts, Ba Tơ's report locked.
-			t.Errorf("2023 period: %d assigned, Ba Tơ %q", status.Assigned, state["535"])
+			t.Errorf("2023 period: level %q, %d assigned, Ba Tơ %q", status.Period.ReportingLevel, status.Assigned, state["535"])
 		}
 	}
 	// An Phú's commune team records on the 2025 map.

@@ -279,5 +279,5 @@ func loadReports2025(ctx context.Context, s Services) error {
 // Period2025Input is the 2025 period of the demo province: the communes report to the province.
 func Period2025Input() reports.PeriodInput {
 	return reports.PeriodInput{ProvinceCode: demoProvince, Title: Period2025Title, PeriodStart: "2025-07-28", PeriodEnd: "2025-12-31",
-		DueDate: "2026-01-10", UnitLevel: string(units.Commune), NumberPrefix: "BC-UBND"}
+		DueDate: "2026-01-10", ReportingLevel: string(units.Commune), NumberPrefix: "BC-UBND"}
 }

@@ -192,5 +192,5 @@ func (g *gen) communePeriod(province string) reports.PeriodInput {
 	end := start.AddDate(0, 1, -1)
 	return reports.PeriodInput{ProvinceCode: province, Title: CommunePeriodTitle,
 		PeriodStart: start.Format(time.DateOnly), PeriodEnd: end.Format(time.DateOnly), DueDate: end.Format(time.DateOnly),
-		UnitLevel: string(units.Commune), NumberPrefix: "BC-UBND"}
+		ReportingLevel: string(units.Commune), NumberPrefix: "BC-UBND"}
 }

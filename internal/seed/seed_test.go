@@ -268,6 +268,9 @@ func checkNational2025(t *testing.T, d *db.DB, s Services, res Result) {
 		WHERE p.province_code = '51' AND p.title = ? AND a.unit_path LIKE '/51/%' AND a.unit_path NOT LIKE '/51/%/%/'`, CommunePeriodTitle); n != 96 {
 		t.Errorf("Quảng Ngãi's 2025 period assigns %d units directly under the province, want 96", n)
 	}
+	if n := count(t, d, "SELECT COUNT(*) FROM report_periods WHERE title = ? AND reporting_level = 'commune'", CommunePeriodTitle); n != 34 {
+		t.Errorf("%d 2025 periods with the communes reporting, want 34", n)
+	}
 	if n := count(t, d, `SELECT COUNT(*) FROM reports r JOIN report_periods p ON p.id = r.period_id JOIN units u ON u.path = r.unit_path
 		WHERE p.title = ? AND r.state = 'submitted' AND u.level = 'commune' AND u.valid_to = ''`, CommunePeriodTitle); n != res.ReportsFilled || n != 3*34 {
 		t.Errorf("2025 commune reports submitted = %d (result %d), want 3 in each province", n, res.ReportsFilled)
