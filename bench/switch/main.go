@@ -329,4 +329,51 @@ func nowWas(w io.Writer, path string, queries int) {
 		len(preds), benchkit.Ms(nowP50), benchkit.Ms(nowP95), benchkit.Ms(wasP50), benchkit.Ms(wasP95), len(preds), float64(nowP50)/float64(wasP50), anPhuNow)
 	fmt.Fprintf(w, "| Tỉnh Quảng Ngãi (51) | %s / %s | %s / %s | %.2f | %d |\n\n",
 		benchkit.Ms(pNowP50), benchkit.Ms(pNowP95), benchkit.Ms(pWasP50), benchkit.Ms(pWasP95), float64(pNowP50)/float64(pWasP50), provNow)
+	serviceNowWas(w, d, queries, total)
+}
+
+// serviceNowWas times the outreach module's progress (what GET /api/v1/outreach/progress?view=…
+// runs) as it is now against as it was, for the province and for Xã An Phú against its 2023 code's
+// version (Xã Nghĩa Dũng, one of its five predecessors), and checks the province's totals.
+func serviceNowWas(w io.Writer, d *db.DB, queries int, total int64) {
+	ctx := authz.WithActor(context.Background(), &authz.Actor{UserID: 1, Username: "bench", Grants: []authz.Grant{{Role: authz.ProvinceAdmin, UnitCode: "51", UnitPath: "/51/"}}})
+	svc := outreach.NewService(d, nil)
+	defer svc.Close()
+	var campaign int64
+	check(d.Reader().QueryRowContext(ctx, "SELECT MAX(id) FROM outreach_campaigns WHERE province_code = '51'").Scan(&campaign))
+	timeView := func(unit string, view outreach.View) (outreach.Progress, time.Duration, time.Duration) {
+		var p outreach.Progress
+		var err error
+		for range 3 { // warm-up
+			p, err = svc.ProgressView(ctx, unit, campaign, view)
+			check(err)
+		}
+		ds := make([]time.Duration, 0, queries)
+		for range queries {
+			t0 := time.Now()
+			p, err = svc.ProgressView(ctx, unit, campaign, view)
+			check(err)
+			ds = append(ds, time.Since(t0))
+		}
+		slices.Sort(ds)
+		return p, benchkit.NearestRank(ds, 0.5), benchkit.NearestRank(ds, 0.95)
+	}
+	pNow, nowP50, nowP95 := timeView("51", outreach.ViewNow)
+	pWas, wasP50, wasP95 := timeView("51", outreach.ViewWas)
+	var split int64
+	for _, t := range pNow.FromSplit {
+		split += t.Records
+	}
+	if pWas.Records != total || (pNow.Records != total && pNow.Records+split != total) {
+		fail("progress of 51: %d records now (+%d from split units), %d as it was, %d in the table", pNow.Records, split, pWas.Records, total)
+	}
+	aNow, aNowP50, aNowP95 := timeView("21034", outreach.ViewNow)
+	aWas, aWasP50, aWasP95 := timeView("/51/522/21034/", outreach.ViewWas)
+	fmt.Fprintf(w, "`outreach.Service.ProgressView` (counters, members, leaderboard), %d timed calls each after 3 warm-ups:\n\n", queries)
+	fmt.Fprintln(w, "| Unit | as it is now p50 / p95 | as it was p50 / p95 — baseline | now ÷ was (p50) | records now / was |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	fmt.Fprintf(w, "| Tỉnh Quảng Ngãi (51) | %s / %s | %s / %s | %.2f | %d (+%d from split units) / %d |\n", benchkit.Ms(nowP50), benchkit.Ms(nowP95),
+		benchkit.Ms(wasP50), benchkit.Ms(wasP95), float64(nowP50)/float64(wasP50), pNow.Records, split, pWas.Records)
+	fmt.Fprintf(w, "| Xã An Phú (21034) now; its code's 2023 version Xã Nghĩa Dũng (/51/522/21034/) as it was | %s / %s | %s / %s | %.2f | %d / %d |\n\n",
+		benchkit.Ms(aNowP50), benchkit.Ms(aNowP95), benchkit.Ms(aWasP50), benchkit.Ms(aWasP95), float64(aNowP50)/float64(aWasP50), aNow.Records, aWas.Records)
 }
