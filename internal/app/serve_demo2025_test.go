@@ -1,12 +1,51 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/app"
 )
+
+// serveWithin is serve with a longer wait for the server to listen.
+func serveWithin(t *testing.T, wait time.Duration, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lineWriter{lines: make(chan string, 100)}
+	done := make(chan int, 1)
+	go func() {
+		done <- app.Main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "error"}, args...),
+			app.Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	deadline := time.After(wait)
+	for {
+		select {
+		case line := <-out.lines:
+			if m := regexp.MustCompile(`http://\S+`).FindString(line); strings.Contains(line, "serving at") && m != "" {
+				return m
+			}
+		case code := <-done:
+			done <- code
+			t.Fatalf("serve exited with %d", code)
+		case <-deadline:
+			t.Fatalf("serve not ready within %v", wait)
+		}
+	}
+}
 
 // `serve --demo 2025`: Quảng Ngãi on the two-tier map with its 2023 history — 96 communes directly
 // under the province, the 2023 ceremony launched on 28/07/2023 beside the 2025 one with 97
@@ -14,7 +53,9 @@ import (
 func TestServeDemo2025(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "demo.db")
 	// "--demo 2025" with a flag after the year: the year is taken and the flags after it parsed.
-	base, _ := serve(t, "--demo", "2025", "--db", dbPath)
+	// The demo loads before the server listens (the plan's demo, the switch, the 2025 layer): more
+	// than serve's 5 s on a loaded machine, so this test waits longer.
+	base := serveWithin(t, time.Minute, "--demo", "2025", "--db", dbPath)
 	code, out, errOut := run(t, "", "token", "create", "--db", dbPath, "--username", "so.tttt")
 	token := regexp.MustCompile(`lt_\S+`).FindString(out)
 	if code != 0 || token == "" {
