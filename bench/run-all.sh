@@ -46,7 +46,7 @@ fi
 # are then timed on it.
 if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
 	/usr/bin/time -v "$OUT/lantoa" seed --db "$LANTOA_BENCH_NATIONAL_URL" --profile national 2>"$OUT/seed-national.err" | tee "$OUT/seed-national.txt"
-	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -baseline-map 2025 -requests 100 -out "$OUT/reports-national.md"
+	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -baseline-map 2025 -requests 100 -uncached-requests 10 -out "$OUT/reports-national.md"
 	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
 	bash bench/national/explain.sh "$LANTOA_BENCH_NATIONAL_URL" | tee "$OUT/explain-national.txt"
 fi
