@@ -56,9 +56,9 @@ type options struct {
 	requests, xlsxRows int
 	// uncached bounds the uncached requests (every provider computed afresh each time), which on
 	// a large database take seconds each; -1: as many as -requests.
-	uncached int
-	scale              float64
-	dir, out, db       string
+	uncached     int
+	scale        float64
+	dir, out, db string
 	// baseMap is the map of the baseline's unit tree: "2023" (the plan's Quảng Ngãi) or "2025"
 	// (switched with the shipped lineage, for the national profile on the 2025 map).
 	baseMap string
