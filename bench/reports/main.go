@@ -278,6 +278,9 @@ func (b *bench) dashboard(label string, n, uncached int) error {
 			}
 			times = append(times, t)
 		}
+		if len(times) == 0 {
+			continue // -uncached-requests 0: the warm-up above filled the cache, nothing timed
+		}
 		slices.Sort(times)
 		b.printf("| %s | %s | %d | %s | %s | %s |\n", label, mode, n, benchkit.Ms(benchkit.RankAbove(times, .5)),
 			benchkit.Ms(benchkit.RankAbove(times, .95)), benchkit.Ms(times[len(times)-1]))
