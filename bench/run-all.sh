@@ -38,16 +38,22 @@ if [ -n "$PG" ]; then
 	go run ./bench/foundation -only burst -conc 50 -n 3 -burst-db "$PG" -out "$OUT/foundation-postgres.md"
 	go run ./bench/training -engines postgres -duration 5s -starters 12600 -window 60s | tee "$OUT/training-starts-postgres.md"
 fi
-# The national profile at full size (34 provinces, 600,000 members, 10 M records, 2 M learners)
-# needs an empty PostgreSQL database of its own, e.g. `createdb -h 127.0.0.1 -U postgres national`;
-# it takes about 13 to 25 minutes on the 2-core machine. The dashboard and one province's progress are
-# then timed on it.
+# The national profile at full size (issue 15: the real 2025 map, 34 provinces and 3,321 communes,
+# 600,000 members, 10 M records, 2 M learners, with Quảng Ngãi's 2023 history of 7,500 members and
+# 1 M records made on the 2023 map and rolled up by the switch) needs an empty PostgreSQL database
+# of its own, e.g. `createdb -h 127.0.0.1 -U postgres bench_i15`; it takes about 20 to 30 minutes
+# on the 2-core machine. Quảng Ngãi's dashboard (against a 2025 unit tree only) and its progress
+# are then timed on it.
 if [ -n "${LANTOA_BENCH_NATIONAL_URL:-}" ]; then
 	/usr/bin/time -v "$OUT/lantoa" seed --db "$LANTOA_BENCH_NATIONAL_URL" --profile national 2>"$OUT/seed-national.err" | tee "$OUT/seed-national.txt"
-	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -requests 100 -out "$OUT/reports-national.md"
+	go run ./bench/reports -db "$LANTOA_BENCH_NATIONAL_URL" -baseline-map 2025 -requests 100 -uncached-requests 10 -out "$OUT/reports-national.md"
 	go run ./bench/outreach -engine postgres -skip-ingest -db "$LANTOA_BENCH_NATIONAL_URL" -queries 100 -out "$OUT/outreach-progress-national.md"
 	bash bench/national/explain.sh "$LANTOA_BENCH_NATIONAL_URL" | tee "$OUT/explain-national.txt"
 fi
+# Issue 15's map switch of a province by records held (0, 1 M, 10 M; SQLite sources generated once
+# into $OUT/switch and kept, about 25 minutes for the 10 M one), each switch on a fresh copy with
+# `lantoa import units --effective 2025-07-01 --lineage …`, and counting as it is now against as it was.
+go run ./bench/switch -dir "$OUT/switch" -lantoa "$OUT/lantoa" -sizes 0,1000000,10000000 -runs 3 -queries 20 -out "$OUT/switch.md"
 # Issue 14's before/after: the same national data timed by the drivers before the province tenant
 # and by this tree's, alternately (another empty database; the script seeds it with the old code).
 if [ -n "${LANTOA_BENCH_NATIONAL_BEFORE_URL:-}" ]; then

@@ -145,6 +145,13 @@ func progressSeeded(w io.Writer, o options) {
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	p50, p95, worst, p := timeProgress(d, o.queries, "51")
 	scan := timeScan(d, campaign)
+	// What the progress says must be what the records say: the campaign's records under the
+	// province, counted raw.
+	var raw int64
+	check(d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM outreach_records WHERE campaign_id = ? AND unit_path LIKE ?", campaign, "/51/%").Scan(&raw))
+	if p.Campaign.ID != campaign || p.Records != raw {
+		fail(fmt.Sprintf("progress of 51 read campaign %d with %d records; the raw records of campaign %d number %d", p.Campaign.ID, p.Records, campaign, raw))
+	}
 	fmt.Fprintf(w, "| %d | %v | %v | %v | %v | %d / %d / %d of %d |\n\n", records, p50.Round(10*time.Microsecond), p95.Round(10*time.Microsecond),
 		worst.Round(10*time.Microsecond), scan.Round(time.Millisecond), p.Records, p.Citizens, p.MembersMet, p.Members)
 }

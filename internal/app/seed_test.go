@@ -51,3 +51,22 @@ func TestSeedProfileBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// The national profile on the 2025 map: the CLI says what the history, the switch and the 2025
+// data made.
+func TestSeedProfileNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("national tree takes a few seconds")
+	}
+	dbPath := filepath.Join(t.TempDir(), "national.db")
+	code, out, errOut := run(t, "", "seed", "--db", dbPath, "--profile", "national", "--scale", "0.0001", "--seed", "5")
+	if code != 0 {
+		t.Fatalf("seed --profile national: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"2023 history: 13 districts, 173 communes", "map switch 2025-07-01", "units: 34 provinces, 0 districts, 3321 communes",
+		"ceremonies: 34 with 3355 bridge points", "report periods: 34, commune reports submitted: 102"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

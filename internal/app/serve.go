@@ -1,12 +1,14 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -26,9 +28,12 @@ import (
 
 // Config is the configuration of `lantoa serve`: flags, with environment defaults.
 type Config struct {
-	Addr          string
-	DB            string
-	Demo          bool
+	Addr string
+	DB   string
+	Demo bool
+	// DemoMap is the demo's map: "2023" (the plan's Quảng Ngãi, the default of --demo) or "2025"
+	// (Quảng Ngãi on the two-tier map with its 2023 history, --demo 2025).
+	DemoMap       string
 	LogLevel      string
 	LogFormat     string
 	SecureCookies bool
@@ -46,6 +51,39 @@ type Config struct {
 	// comma-separated list). Every host also serves each province's portal under /tinh/{code}/.
 	PortalHosts map[string]string
 }
+
+// demoMaps are the maps --demo takes.
+var demoMaps = []string{"2023", "2025"}
+
+// demoFlag is --demo: a boolean flag ("--demo" alone is the plan's 2023 demo) that also takes a
+// map year, "--demo=2025" (or "--demo 2025", see runServe).
+type demoFlag struct {
+	on   *bool
+	year *string
+}
+
+func (d *demoFlag) String() string {
+	if d.on == nil || !*d.on {
+		return "false"
+	}
+	return cmp.Or(*d.year, "2023")
+}
+
+func (d *demoFlag) Set(v string) error {
+	switch v {
+	case "true", "2023":
+		*d.on, *d.year = true, "2023"
+	case "2025":
+		*d.on, *d.year = true, "2025"
+	case "false":
+		*d.on, *d.year = false, ""
+	default:
+		return fmt.Errorf("%q: 2023 hoặc 2025 / want 2023 or 2025", v)
+	}
+	return nil
+}
+
+func (d *demoFlag) IsBoolFlag() bool { return true }
 
 // portalHosts is the repeatable --portal-host flag: HOST=CODE.
 type portalHosts map[string]string
@@ -96,7 +134,7 @@ func checkPortalHosts(ctx context.Context, u *units.Service, hosts map[string]st
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--db PATH|URL] [--demo]")
+	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--db PATH|URL] [--demo [2023|2025]]")
 	var cfg Config
 	addr := env.Getenv("LANTOA_ADDR")
 	if addr == "" {
@@ -105,7 +143,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&cfg.Addr, "addr", addr, "listen address (env LANTOA_ADDR)")
 	cfg.DB = *dbFlag(fs, env)
 	dbp := fs.Lookup("db")
-	fs.BoolVar(&cfg.Demo, "demo", false, "load demo organisations and users of every role (password "+demo.Password+")")
+	fs.Var(&demoFlag{on: &cfg.Demo, year: &cfg.DemoMap}, "demo", "load demo organisations and users of every role (password "+demo.Password+"); --demo 2025: Quảng Ngãi on the 2025 map (no district) with its 2023 history")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", env.Getenv("LANTOA_SECURE_COOKIES") == "1", "mark cookies Secure and send HSTS (behind HTTPS) (env LANTOA_SECURE_COOKIES=1)")
@@ -123,6 +161,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.Var(hosts, "portal-host", "serve one province's portal on a host name, HOST=PROVINCE-CODE, e.g. chuyendoiso.quangngai.gov.vn=51; repeatable (env LANTOA_PORTAL_HOSTS, comma-separated)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	// --demo is a boolean flag, so "--demo 2025" leaves the year as the first argument: take it,
+	// and parse the flags after it.
+	if cfg.Demo && fs.NArg() > 0 && slices.Contains(demoMaps, fs.Arg(0)) {
+		cfg.DemoMap = fs.Arg(0)
+		if err := parse(fs, fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "serve: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
 	}
 	cfg.PortalHosts = hosts
 	cfg.DB = dbp.Value.String()
@@ -167,7 +217,11 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 	}
 	reportsSvc := newReports(svc)
 	if cfg.Demo {
-		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: reportsSvc,
+		load := demo.Load
+		if cfg.DemoMap == "2025" {
+			load = demo.Load2025
+		}
+		made, err := load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: reportsSvc,
 			Portal: portal.NewService(svc.DB), Ceremony: demoCeremony(svc)})
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)

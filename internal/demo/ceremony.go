@@ -20,7 +20,10 @@ const demoProvince = "51"
 // once. The demo operators (diemcau.bato for Ba Tơ's district point, diemcau.xa.bato for its first
 // commune's) operate their points through their bridge_operator grants; Ba Tơ's district point is
 // left not ready for diemcau.bato to work through its checklist.
-func loadCeremony(ctx context.Context, s Services) error {
+//
+// With history (the 2025 scenario), the ceremony is the plan's of 28/07/2023 instead: held then,
+// its programme run and its button pressed at the plan's launch moment.
+func loadCeremony(ctx context.Context, s Services, history bool) error {
 	if s.Ceremony == nil {
 		return nil
 	}
@@ -39,6 +42,9 @@ func loadCeremony(ctx context.Context, s Services) error {
 	}
 	where := units.InSentence(province.Name)
 	starts := time.Now().Add(20 * time.Minute).Truncate(time.Minute)
+	if history {
+		starts = PlanLaunch.Add(-30 * time.Minute)
+	}
 	c, err := s.Ceremony.Create(ctx, ceremony.Ceremony{
 		Province:      demoProvince,
 		Title:         "Lễ phát động Phong trào chuyển đổi số " + where,
@@ -96,6 +102,9 @@ func loadCeremony(ctx context.Context, s Services) error {
 			return err
 		}
 	}
+	if history {
+		return launchAt(ctx, s.Ceremony, c, PlanLaunch)
+	}
 	if baTo != nil {
 		if _, err := s.Ceremony.UpdatePoint(ctx, c.ID, baTo.ID, ceremony.PointDetails{Address: "Hội trường UBND huyện Ba Tơ", ContactName: "Nguyễn Thành Công",
 			ContactPhone: "0905 000 535", Expected: map[string]int{"district_leaders": 3, "district_departments": 12, "youth_union": 2, "district_team": 15}}); err != nil {
@@ -115,4 +124,22 @@ func loadCeremony(ctx context.Context, s Services) error {
 		}
 	}
 	return nil
+}
+
+// PlanLaunch is the moment the plan's movement was launched in Quảng Ngãi: 28/07/2023, 8:30.
+var PlanLaunch = time.Date(2023, 7, 28, 8, 30, 0, 0, ceremony.VietnamTime)
+
+// launchAt runs a ceremony's programme to its last step and presses its button so that the launch
+// falls at `at`: the service's clock is set back for the press, as a ceremony of the past was.
+func launchAt(ctx context.Context, cs *ceremony.Service, c ceremony.Ceremony, at time.Time) error {
+	c, err := cs.SetStep(ctx, c.ID, len(c.Steps))
+	if err != nil {
+		return err
+	}
+	clock := cs.Now
+	pressed := at.Add(-ceremony.LaunchDelay - time.Second)
+	cs.Now = func() time.Time { return pressed }
+	defer func() { cs.Now = clock }()
+	_, err = cs.Launch(ctx, c.ID)
+	return err
 }

@@ -98,6 +98,12 @@ var userSeeds = []userSeed{
 // Load adds the demo organisations and users that are not there yet, so it can run again after
 // an interruption. It returns the usernames it created.
 func Load(ctx context.Context, s Services) ([]string, error) {
+	return load(ctx, s, false)
+}
+
+// load is the plan's demo; with history, its ceremony is the one held on 28/07/2023 and launched
+// (the 2025 scenario's past), not one about to start.
+func load(ctx context.Context, s Services, history bool) ([]string, error) {
 	ctx = authz.WithActor(ctx, authz.System)
 	ids := map[string]int64{}
 	for _, o := range orgSeeds {
@@ -147,7 +153,7 @@ func Load(ctx context.Context, s Services) ([]string, error) {
 	if err := loadPortal(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
 	}
-	if err := loadCeremony(ctx, s); err != nil {
+	if err := loadCeremony(ctx, s, history); err != nil {
 		return nil, fmt.Errorf("demo ceremony: %w", err)
 	}
 	// Last: Ba Tơ's report snapshots every section's figures when it is submitted, the

@@ -467,16 +467,39 @@ func (g *generator) teams(ctx context.Context, tx *db.Tx, res *GenResult) error 
 		pool = pool[:min(len(pool), genTeamMin+g.rng.IntN(genTeamMax-genTeamMin+1))]
 		teams = append(teams, team{d, pool})
 	}
+	// Names a unit has already (a map switch moves earlier teams into today's communes with their
+	// names, and a commune that kept its name had a team of this name): the next number is taken.
+	taken := map[[2]string]bool{}
+	trows, err := tx.QueryContext(ctx, "SELECT unit_path, name FROM outreach_teams")
+	if err != nil {
+		return apperr.Wrap(err, "team names")
+	}
+	for trows.Next() {
+		var k [2]string
+		if err := trows.Scan(&k[0], &k[1]); err != nil {
+			trows.Close()
+			return apperr.Wrap(err, "scan team name")
+		}
+		taken[k] = true
+	}
+	trows.Close()
 	// Team rows, then memberships and grants.
 	teamRows := make([][]any, 0, len(teams))
 	count := map[int]int{}
 	for _, t := range teams {
-		count[t.unit]++
 		u := g.units[t.unit]
-		name := "Tổ Công nghệ số cộng đồng " + u.name
-		if count[t.unit] > 1 {
-			name += " số " + strconv.Itoa(count[t.unit])
+		var name string
+		for {
+			count[t.unit]++
+			name = "Tổ Công nghệ số cộng đồng " + u.name
+			if count[t.unit] > 1 {
+				name += " số " + strconv.Itoa(count[t.unit])
+			}
+			if !taken[[2]string{u.path, name}] {
+				break
+			}
 		}
+		taken[[2]string{u.path, name}] = true
 		teamRows = append(teamRows, []any{name, u.code, u.path, u.level, now})
 	}
 	var ids []int64

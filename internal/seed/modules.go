@@ -65,7 +65,7 @@ func (g *gen) provinceCeremony(ctx context.Context, p units.Unit, starts time.Ti
 	in := units.InSentence(p.Name)
 	c, err := g.s.Ceremony.Create(ctx, ceremony.Ceremony{
 		Province: p.Code,
-		Title:    "Lễ phát động Phong trào chuyển đổi số " + in,
+		Title:    g.ceremonyTitle + in,
 		StartsAt: starts, Venue: "Trung tâm Giám sát, điều hành đô thị thông minh (IOC) " + in,
 		VCProvider: "Hệ thống hội nghị truyền hình " + in,
 		RoomLink:   "https://hop." + textfold.Slug(units.PlaceName(p.Name)) + ".gov.vn/le-phat-dong",
@@ -109,37 +109,62 @@ func (g *gen) provinceCeremony(ctx context.Context, p units.Unit, starts time.Ti
 	return len(list), at, nil
 }
 
-// reports opens the plan's reporting period in every province and has half of each province's
-// districts submit their report, written by their People's Committee administrator.
+// reports opens a reporting period in every province and has some of its reporting units submit
+// their report, written by their People's Committee administrator: on the 2023 map the plan's
+// period, to which the districts report (half of them submit); on the 2025 map, where no district
+// lies between, a period to which the communes report directly (three communes of each province
+// submit, so that the status has every state without thousands of snapshots).
 func (g *gen) reports(ctx context.Context) error {
 	if g.s.Reports == nil {
 		return nil
 	}
 	period := map[string]int64{}
 	for _, p := range g.provinces {
-		pp, _, err := g.s.Reports.CreatePlanPeriod(ctx, p.Code)
+		var pp reports.Period
+		var err error
+		if g.communeReports {
+			pp, err = g.s.Reports.CreatePeriod(ctx, g.communePeriod(p.Code))
+		} else {
+			pp, _, err = g.s.Reports.CreatePlanPeriod(ctx, p.Code)
+		}
 		if err != nil {
-			return fmt.Errorf("plan period of %s: %w", p.Code, err)
+			return fmt.Errorf("report period of %s: %w", p.Code, err)
 		}
 		period[p.Code] = pp.ID
 		g.res.Periods++
 	}
 	var mine []units.Unit
-	for _, d := range g.districts {
-		if g.rng.IntN(2) == 0 {
-			mine = append(mine, d)
+	step := "Báo cáo / district reports"
+	if g.communeReports {
+		step = "Báo cáo / commune reports"
+		byProvince := map[string][]units.Unit{}
+		for _, c := range g.communes {
+			p := authz.ProvinceOfPath(c.Path)
+			byProvince[p] = append(byProvince[p], c)
+		}
+		for _, p := range g.provinces {
+			cs := byProvince[p.Code]
+			for _, i := range g.rng.Perm(len(cs))[:min(3, len(cs))] {
+				mine = append(mine, cs[i])
+			}
+		}
+	} else {
+		for _, d := range g.districts {
+			if g.rng.IntN(2) == 0 {
+				mine = append(mine, d)
+			}
 		}
 	}
-	g.bar.start("Báo cáo / district reports", int64(len(mine)))
+	g.bar.start(step, int64(len(mine)))
 	for _, d := range mine {
 		code := d.Code
-		u, err := g.s.Accounts.FindByUsername(ctx, "ubnd."+code)
+		u, err := g.s.Accounts.FindByUsername(ctx, g.tagged("ubnd.")+code)
 		if err != nil {
 			return err
 		}
 		actx := audit.WithWho(authz.WithActor(ctx, &authz.Actor{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Grants: u.Grants, Via: "cli"}),
 			audit.Who{UserID: u.ID, Username: u.Username})
-		r, err := g.s.Reports.OpenReport(actx, period[d.ParentCode], code)
+		r, err := g.s.Reports.OpenReport(actx, period[authz.ProvinceOfPath(d.Path)], code)
 		if err != nil {
 			return fmt.Errorf("report of %s: %w", code, err)
 		}
@@ -157,16 +182,15 @@ func (g *gen) reports(ctx context.Context) error {
 	return nil
 }
 
-// nationalProvinces are the 34 provinces and centrally run cities since 1 July 2025 (Resolution
-// 202/2025/QH15), with their GSO codes.
-var nationalProvinces = []struct{ code, name string }{
-	{"01", "Thành phố Hà Nội"}, {"04", "Tỉnh Cao Bằng"}, {"08", "Tỉnh Tuyên Quang"}, {"11", "Tỉnh Điện Biên"},
-	{"12", "Tỉnh Lai Châu"}, {"14", "Tỉnh Sơn La"}, {"15", "Tỉnh Lào Cai"}, {"19", "Tỉnh Thái Nguyên"},
-	{"20", "Tỉnh Lạng Sơn"}, {"22", "Tỉnh Quảng Ninh"}, {"24", "Tỉnh Bắc Ninh"}, {"25", "Tỉnh Phú Thọ"},
-	{"31", "Thành phố Hải Phòng"}, {"33", "Tỉnh Hưng Yên"}, {"37", "Tỉnh Ninh Bình"}, {"38", "Tỉnh Thanh Hóa"},
-	{"40", "Tỉnh Nghệ An"}, {"42", "Tỉnh Hà Tĩnh"}, {"44", "Tỉnh Quảng Trị"}, {"46", "Thành phố Huế"},
-	{"48", "Thành phố Đà Nẵng"}, {"51", "Tỉnh Quảng Ngãi"}, {"52", "Tỉnh Gia Lai"}, {"56", "Tỉnh Khánh Hòa"},
-	{"66", "Tỉnh Đắk Lắk"}, {"68", "Tỉnh Lâm Đồng"}, {"75", "Tỉnh Đồng Nai"}, {"79", "Thành phố Hồ Chí Minh"},
-	{"80", "Tỉnh Tây Ninh"}, {"82", "Tỉnh Đồng Tháp"}, {"86", "Tỉnh Vĩnh Long"}, {"91", "Tỉnh An Giang"},
-	{"92", "Thành phố Cần Thơ"}, {"96", "Tỉnh Cà Mau"},
+// CommunePeriodTitle is the title of the national profile's 2025 reporting period.
+const CommunePeriodTitle = "Báo cáo kết quả phong trào Bình dân học vụ số"
+
+// communePeriod is a province's 2025 period: every commune-level unit reports to the province,
+// over the month from the launch.
+func (g *gen) communePeriod(province string) reports.PeriodInput {
+	start := g.o.Launch.In(ceremony.VietnamTime)
+	end := start.AddDate(0, 1, -1)
+	return reports.PeriodInput{ProvinceCode: province, Title: CommunePeriodTitle,
+		PeriodStart: start.Format(time.DateOnly), PeriodEnd: end.Format(time.DateOnly), DueDate: end.Format(time.DateOnly),
+		ReportingLevel: string(units.Commune), NumberPrefix: "BC-UBND"}
 }

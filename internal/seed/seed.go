@@ -1,8 +1,15 @@
 // Package seed generates realistic data at the sizes the benchmarks name (`lantoa seed --profile
-// province|national`): the real unit tree (and, for the national profile, synthetic provinces
-// around it), villages, organisations, officials, community digital technology team members with
-// their guidance records over the campaign days, learners by audience with their attempts and
-// certificates, the launch ceremony with its bridge points and the plan's reporting period.
+// province|national`): the real unit tree, villages, organisations, officials, community digital
+// technology team members with their guidance records over the campaign days, learners by
+// audience with their attempts and certificates, the launch ceremony with its bridge points and a
+// reporting period.
+//
+// The province profile is the plan's 2023 Quảng Ngãi (province → district → commune). The
+// national profile is the map in force since 1 July 2025: the real 34 provinces and 3,321
+// commune-level units directly under them, with Quảng Ngãi's 2023 history rolled up — its 2023
+// data is generated on the 2023 map first, then the map is switched with the shipped lineage
+// (units.Service.SwitchMap), as a real deployment would, and the 2025 data of every province is
+// generated on the new map.
 //
 // The same seed number gives the same data: every random draw comes from one PCG stream seeded
 // with it, and every timestamp is relative to the launch moment. Modules write their own tables
@@ -39,20 +46,20 @@ const (
 
 // Size is how much of everything a profile makes.
 type Size struct {
-	// SyntheticProvinces are added beside Quảng Ngãi (national profile), each with
-	// DistrictsPerProvince districts and CommunesPerProvince communes spread over them.
-	SyntheticProvinces   int
-	DistrictsPerProvince int
-	CommunesPerProvince  int
-	VillagesPerCommune   int
-	Members              int
-	Records              int64
-	Learners             int
+	VillagesPerCommune int
+	Members            int
+	Records            int64
+	Learners           int
+	// HistoryMembers and HistoryRecords are the national profile's 2023 history of the plan's
+	// province, made on the 2023 map before the switch (zero for the province profile).
+	HistoryMembers int
+	HistoryRecords int64
 }
 
 // SizeOf returns a profile's size at a scale: 1 is the size the benchmarks name (10 million
-// guidance records and a million learners for the province; 34 provinces, about 3,300 communes,
-// 600,000 team members in about 93,000 teams for the nation); smaller scales shrink the people
+// guidance records and a million learners for the province; 34 provinces, 3,321 communes,
+// 600,000 team members in about 93,000 teams and 10 million records for the nation, with a 2023
+// history of 7,500 members and a million records in Quảng Ngãi); smaller scales shrink the people
 // and records, never the unit tree.
 func SizeOf(profile string, scale float64) (Size, error) {
 	if !(scale > 0 && scale <= 1) {
@@ -64,15 +71,21 @@ func SizeOf(profile string, scale float64) (Size, error) {
 		// Quảng Ngãi 2023: about 1,300 villages and residential groups, 7,500 team members.
 		s = Size{VillagesPerCommune: 8, Members: 7500, Records: 10_000_000, Learners: 1_000_000}
 	case National:
-		// 34 provinces since July 2025 with about 3,300 communes; over 93,000 teams.
-		s = Size{SyntheticProvinces: len(nationalProvinces), DistrictsPerProvince: 10, CommunesPerProvince: 95,
-			VillagesPerCommune: 10, Members: 600_000, Records: 10_000_000, Learners: 2_000_000}
+		// 34 provinces since July 2025 with 3,321 communes; over 93,000 teams. The 2023 history is
+		// Quảng Ngãi's province profile at a tenth of its records, so that the national seed
+		// stays within a quarter of an hour on the 2-core machine.
+		s = Size{VillagesPerCommune: 10, Members: 600_000, Records: 10_000_000, Learners: 2_000_000,
+			HistoryMembers: 7500, HistoryRecords: 1_000_000}
 	default:
 		return Size{}, fmt.Errorf("unknown profile %q (province or national)", profile)
 	}
 	s.Members = max(14, int(math.Round(float64(s.Members)*scale)))
 	s.Records = max(50, int64(math.Round(float64(s.Records)*scale)))
 	s.Learners = max(20, int(math.Round(float64(s.Learners)*scale)))
+	if s.HistoryRecords > 0 {
+		s.HistoryMembers = max(14, int(math.Round(float64(s.HistoryMembers)*scale)))
+		s.HistoryRecords = max(50, int64(math.Round(float64(s.HistoryRecords)*scale)))
+	}
 	return s, nil
 }
 
@@ -98,13 +111,32 @@ type Options struct {
 	// Progress receives the progress bars; nil for silence.
 	Progress io.Writer
 	// ProvinceCode is the province whose real unit tree the profile is built around (the
-	// plan's, Quảng Ngãi); the national profile's other provinces are synthetic.
+	// plan's, Quảng Ngãi); in the national profile, the province whose 2023 history is rolled up.
 	ProvinceCode string
 }
 
+// The national profile's history: the plan's launch on the 2023 map, and the day the two-tier
+// map came into force.
+var (
+	HistoryLaunch = time.Date(2023, 7, 28, 8, 30, 0, 0, ceremony.VietnamTime)
+	// SwitchDate is the effective date of the 2025 map (Resolution 202/2025/QH15).
+	SwitchDate = "2025-07-01"
+)
+
+// mergedInto2025 are the 2023 provinces merged into the plan's province on 1 July 2025 whose
+// 2023 units the national profile loads beside it, so that the lineage of every 2025 commune is
+// whole (old Kon Tum's communes are the predecessors of 54 of the 96).
+var mergedInto2025 = map[string][]string{"51": {"62"}}
+
 // Result counts what was made.
 type Result struct {
-	Size          Size
+	Size Size
+	// History is what the national profile made on the 2023 map before the switch.
+	History *Result
+	// Switch is the map switch of the national profile, and SwitchTook its duration.
+	Switch     *units.SwitchResult
+	SwitchTook time.Duration
+
 	Provinces     int
 	Districts     int
 	Communes      int
@@ -130,7 +162,7 @@ var ErrNotEmpty = errors.New("CSDL đã có tài khoản hoặc cơ quan, tổ c
 // GeneratedPassword is the password of every generated account (stored as one Argon2id hash).
 const GeneratedPassword = "lantoa-seed-2023"
 
-// Run generates a profile into an initialised database (migrated, with Quảng Ngãi's unit tree).
+// Run generates a profile into an initialised database (migrated, with Quảng Ngãi's 2023 unit tree).
 func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	started := time.Now()
 	size, err := SizeOf(o.Profile, o.Scale)
@@ -140,6 +172,11 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	if o.ProvinceCode == "" {
 		o.ProvinceCode = "51"
 	}
+	if o.Profile == National && o.ProvinceCode != "51" {
+		// The shipped lineage of the 2025 map is Quảng Ngãi's; another province's history would
+		// need its own.
+		return Result{}, fmt.Errorf("the national profile rolls up Quảng Ngãi's history (51), not %s: only its 2025 lineage is shipped", o.ProvinceCode)
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -148,13 +185,24 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 		o.Launch = o.Now.Add(-3 * 24 * time.Hour)
 	}
 	ctx = audit.WithWho(authz.WithActor(ctx, authz.System), audit.Who{Username: "seed"})
-	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress)} // #nosec G404 -- the same seed must give the same data
+	g := &gen{s: s, o: o, size: size, rng: mrand.New(mrand.NewPCG(o.Seed, 0x4c616e546f61)), bar: newProgress(o.Progress), // #nosec G404 -- the same seed must give the same data
+		provinceOrg: map[string]map[string]orgs.Org{}, schoolOf: map[string]orgs.Org{}, ceremonyTitle: "Lễ phát động Phong trào chuyển đổi số "}
 	var people int64
 	if err := s.DB.Reader().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM orgs)").Scan(&people); err != nil {
 		return Result{}, fmt.Errorf("check the database is empty: %w", err)
 	}
 	if people > 0 {
 		return Result{}, ErrNotEmpty
+	}
+	if o.Profile == National {
+		if err := g.history(ctx); err != nil {
+			return g.res, err
+		}
+		if err := g.switchMap(ctx); err != nil {
+			return g.res, err
+		}
+		g.ceremonyTitle = "Lễ phát động phong trào Bình dân học vụ số "
+		g.communeReports = true
 	}
 	steps := []func(context.Context) error{g.tree, g.organisations, g.officials, g.members, g.outreach, g.learners, g.training, g.ceremony, g.reports, g.statistics}
 	for _, step := range steps {
@@ -165,6 +213,55 @@ func Run(ctx context.Context, s Services, o Options) (Result, error) {
 	g.res.Size = size
 	g.res.Took = time.Since(started)
 	return g.res, nil
+}
+
+// history makes the plan's province's 2023 data on the 2023 map: the province profile's steps
+// at the history's size, but for learners and training (the one generated course is made once,
+// on the 2025 map, for every province's learners). Its accounts and villages carry "2023" in
+// their names and codes: the 2025 villages and officials of a commune whose code was reused are
+// other people and places than those of the 2023 commune of that code. The 2023 units of the
+// provinces merged into it are loaded first, so that the switch has their lineage whole.
+func (g *gen) history(ctx context.Context) error {
+	for _, code := range mergedInto2025[g.o.ProvinceCode] {
+		if _, err := g.s.Units.Import(ctx, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), code))); err != nil {
+			return fmt.Errorf("2023 units of province %s: %w", code, err)
+		}
+	}
+	h := &gen{s: g.s, o: g.o, rng: g.rng, bar: g.bar, scope: g.o.ProvinceCode, tag: "2023",
+		size:        Size{VillagesPerCommune: g.size.VillagesPerCommune, Members: g.size.HistoryMembers, Records: g.size.HistoryRecords},
+		provinceOrg: g.provinceOrg, schoolOf: map[string]orgs.Org{}, ceremonyTitle: g.ceremonyTitle}
+	// The plan's launch; the campaign's seven days and the reports' month are over.
+	h.o.Launch, h.o.Now = HistoryLaunch, HistoryLaunch.Add(30*24*time.Hour)
+	for _, step := range []func(context.Context) error{h.tree, h.organisations, h.officials, h.members, h.outreach, h.ceremony, h.reports} {
+		if err := step(ctx); err != nil {
+			return fmt.Errorf("2023 history: %w", err)
+		}
+	}
+	g.hash = h.hash
+	// A 2025 school of a commune that kept its code and name is the same school.
+	for _, c := range h.communes {
+		g.schoolOf[c.Code] = h.schoolOf[c.Code]
+	}
+	h.res.Size = h.size
+	g.res.History = &h.res
+	return nil
+}
+
+// switchMap brings in the 2025 map with the shipped lineage, as `lantoa import units --effective
+// 2025-07-01 --lineage …` does: the other 33 provinces and their communes are created, Quảng
+// Ngãi's 2023 units retired and rolled up.
+func (g *gen) switchMap(ctx context.Context) error {
+	g.bar.start("Chuyển sang bản đồ 2025 / map switch", 1)
+	started := time.Now()
+	res, err := g.s.Units.SwitchMap(ctx, bytes.NewReader(units.Vietnam2025CSV()), bytes.NewReader(units.QuangNgaiLineage2025CSV()), SwitchDate)
+	if err != nil {
+		return fmt.Errorf("switch to the 2025 map: %w", err)
+	}
+	g.res.SwitchTook = time.Since(started)
+	g.res.Switch = &res
+	g.bar.add(1)
+	g.bar.finish()
+	return nil
 }
 
 // statistics refreshes PostgreSQL's planner statistics. Its planner chooses plans by them, and
@@ -194,61 +291,73 @@ type gen struct {
 	res  Result
 	now  int64
 	hash string
+	// scope, when set, is the one province whose units the generator fills (the history);
+	// empty, every province in force.
+	scope string
+	// tag marks the history's accounts and villages ("ubnd.2023.21034", "21034-2023-01").
+	tag string
+	// ceremonyTitle opens each province's ceremony title; communeReports has the communes, not
+	// the districts, report to their province (the 2025 map has no district).
+	ceremonyTitle  string
+	communeReports bool
 
 	provinces []units.Unit
 	districts []units.Unit
 	communes  []units.Unit
-	villages  map[string][]units.Unit // commune code → villages
+	villages  map[string][]units.Unit // commune code → villages (units in force only: one version per code)
 
 	schoolOf    map[string]orgs.Org // commune code → its lower-secondary school
 	provinceOrg map[string]map[string]orgs.Org
+	newOrgs     map[string]bool // provinces whose organisations this generator made
 	memberIDs   []int64
-	memberHome  []string // village code per member
+	memberHome  []units.Unit // village per member
 	plans       []learnerPlan
 	learnerIDs  []int64
 }
 
-// tree adds the synthetic provinces (national profile) and every commune's villages.
+// tagged inserts the history's tag into an account name: "ubnd." + code, or "ubnd.2023." + code.
+func (g *gen) tagged(prefix string) string {
+	if g.tag == "" {
+		return prefix
+	}
+	return prefix + g.tag + "."
+}
+
+// inScope keeps the units of the generator's province.
+func (g *gen) inScope(us []units.Unit) []units.Unit {
+	if g.scope == "" {
+		return us
+	}
+	var out []units.Unit
+	for _, u := range us {
+		if authz.ProvinceOfPath(u.Path) == g.scope {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// listAll pages through units.List, which returns at most units.MaxList units at a time (the
+// national profile has 33,210 villages).
+func listAll(ctx context.Context, us *units.Service, f units.Filter) ([]units.Unit, error) {
+	var out []units.Unit
+	for {
+		f.Offset, f.Limit = len(out), units.MaxList
+		page, err := us.List(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < units.MaxList {
+			return out, nil
+		}
+	}
+}
+
+// tree adds every commune's villages: the unit tree itself is the real one, loaded before (the
+// 2023 map) or brought in by the switch (the 2025 map).
 func (g *gen) tree(ctx context.Context) error {
-	var csv bytes.Buffer
-	csv.WriteString("code,name,level,parent_code\n")
-	rows := 0
-	if g.size.SyntheticProvinces > 0 {
-		district, commune := 1, 30000 // GSO-shaped synthetic codes clear of Quảng Ngãi's (522–536, 21xxx–22xxx)
-		for _, p := range nationalProvinces {
-			if p.code == g.o.ProvinceCode {
-				continue
-			}
-			fmt.Fprintf(&csv, "%s,%s,province,\n", p.code, p.name)
-			rows++
-			var dcodes []string
-			for range g.size.DistrictsPerProvince {
-				for district >= 522 && district <= 536 {
-					district++
-				}
-				dc := fmt.Sprintf("%03d", district)
-				district++
-				dcodes = append(dcodes, dc)
-				fmt.Fprintf(&csv, "%s,Khu vực %s,district,%s\n", dc, placeName(district), p.code)
-				rows++
-			}
-			for i := range g.size.CommunesPerProvince {
-				prefix := "Xã "
-				if i%6 == 0 {
-					prefix = "Phường "
-				}
-				fmt.Fprintf(&csv, "%05d,%s%s,commune,%s\n", commune, prefix, placeName(commune), dcodes[i%len(dcodes)])
-				commune++
-				rows++
-			}
-		}
-	}
 	g.bar.start("Cây đơn vị / unit tree", 2)
-	if rows > 0 {
-		if _, err := g.s.Units.Import(ctx, bytes.NewReader(csv.Bytes())); err != nil {
-			return fmt.Errorf("synthetic provinces: %w", err)
-		}
-	}
 	g.bar.add(1)
 	var err error
 	if g.provinces, err = g.s.Units.List(ctx, units.Filter{Level: units.Province, Limit: 1000}); err != nil {
@@ -257,27 +366,33 @@ func (g *gen) tree(ctx context.Context) error {
 	if g.districts, err = g.s.Units.List(ctx, units.Filter{Level: units.District, Limit: 100000}); err != nil {
 		return err
 	}
-	if g.communes, err = g.s.Units.List(ctx, units.Filter{Level: units.Commune, Limit: 1000000}); err != nil {
+	if g.communes, err = listAll(ctx, g.s.Units, units.Filter{Level: units.Commune}); err != nil {
 		return err
 	}
-	csv.Reset()
+	g.provinces, g.districts, g.communes = g.inScope(g.provinces), g.inScope(g.districts), g.inScope(g.communes)
+	var csv bytes.Buffer
 	csv.WriteString("code,name,level,parent_code\n")
+	code := "%s-%02d"
+	if g.tag != "" {
+		code = "%s-" + g.tag + "-%02d"
+	}
 	for _, c := range g.communes {
 		for v := range g.size.VillagesPerCommune {
 			name := fmt.Sprintf("Thôn %d", v+1)
 			if c.Type == "phuong" || c.Type == "thi_tran" {
 				name = fmt.Sprintf("Tổ dân phố %d", v+1)
 			}
-			fmt.Fprintf(&csv, "%s-%02d,%s,village,%s\n", c.Code, v+1, name, c.Code)
+			fmt.Fprintf(&csv, code+",%s,village,%s\n", c.Code, v+1, name, c.Code)
 		}
 	}
 	if _, err := g.s.Units.Import(ctx, bytes.NewReader(csv.Bytes())); err != nil {
 		return fmt.Errorf("villages: %w", err)
 	}
-	vs, err := g.s.Units.List(ctx, units.Filter{Level: units.Village, Limit: 10000000})
+	vs, err := listAll(ctx, g.s.Units, units.Filter{Level: units.Village})
 	if err != nil {
 		return err
 	}
+	vs = g.inScope(vs)
 	g.villages = map[string][]units.Unit{}
 	for _, v := range vs {
 		g.villages[v.ParentCode] = append(g.villages[v.ParentCode], v)
@@ -302,11 +417,16 @@ var provinceOrgs = []struct {
 }
 
 // organisations makes each province's departments, unions and university, and a lower-secondary
-// school in every commune under its Department of Education.
+// school in every commune under its Department of Education. A province that has them from its
+// history keeps them; so does a 2025 commune of the same code and name as a 2023 one its school.
 func (g *gen) organisations(ctx context.Context) error {
 	g.bar.start("Cơ quan, tổ chức / organisations", int64(len(g.provinces)*len(provinceOrgs)+len(g.communes)))
-	g.provinceOrg = map[string]map[string]orgs.Org{}
+	g.newOrgs = map[string]bool{}
 	for _, p := range g.provinces {
+		if _, ok := g.provinceOrg[p.Code]; ok {
+			g.bar.add(int64(len(provinceOrgs)))
+			continue
+		}
 		m := map[string]orgs.Org{}
 		for _, po := range provinceOrgs {
 			name := po.name + " " + trimPrefix(p.Name)
@@ -318,16 +438,23 @@ func (g *gen) organisations(ctx context.Context) error {
 			g.bar.add(1)
 		}
 		g.provinceOrg[p.Code] = m
+		g.newOrgs[p.Code] = true
+		g.res.Orgs += len(provinceOrgs)
 	}
-	provinceOf := g.provinceOfCommune()
-	g.schoolOf = map[string]orgs.Org{}
 	byProvince := map[string][]orgs.Org{}
 	for _, c := range g.communes {
-		p := provinceOf[c.Code]
+		p := authz.ProvinceOfPath(c.Path)
 		name := "Trường THCS " + trimPrefix(c.Name)
+		if old, ok := g.schoolOf[c.Code]; ok && old.Name == name {
+			continue // the same school
+		}
 		for _, o := range byProvince[p] {
-			if o.Name == name { // two communes of one name in a province: say which district
-				name += " (" + c.ParentCode + ")"
+			if o.Name == name { // two communes of one name in a province: say which district, or which commune
+				if c.ParentCode != p {
+					name += " (" + c.ParentCode + ")"
+				} else {
+					name += " (" + c.Code + ")"
+				}
 			}
 		}
 		byProvince[p] = append(byProvince[p], orgs.Org{Name: name, Kind: orgs.School, UnitCode: c.Code, UnitPath: c.Path})
@@ -342,26 +469,14 @@ func (g *gen) organisations(ctx context.Context) error {
 			g.schoolOf[o.UnitCode] = o
 		}
 		g.bar.add(int64(len(made)))
+		g.res.Orgs += len(made)
 	}
 	g.bar.finish()
-	g.res.Orgs = len(g.provinces)*len(provinceOrgs) + len(g.communes)
 	return nil
 }
 
-func (g *gen) provinceOfCommune() map[string]string {
-	districtProvince := map[string]string{}
-	for _, d := range g.districts {
-		districtProvince[d.Code] = d.ParentCode
-	}
-	out := make(map[string]string, len(g.communes))
-	for _, c := range g.communes {
-		out[c.Code] = districtProvince[c.ParentCode]
-	}
-	return out
-}
-
 func trimPrefix(name string) string {
-	for _, p := range []string{"Thành phố ", "Thị trấn ", "Thị xã ", "Phường ", "Huyện ", "Tỉnh ", "Xã "} {
+	for _, p := range []string{"Thành phố ", "Thị trấn ", "Thị xã ", "Phường ", "Huyện ", "Tỉnh ", "Xã ", "Đặc khu "} {
 		if len(name) > len(p) && name[:len(p)] == p {
 			return name[len(p):]
 		}
@@ -370,11 +485,14 @@ func trimPrefix(name string) string {
 }
 
 // officials makes a province administrator, a People's Committee administrator and a bridge-point
-// operator for every district and commune, and a coordinator for every organisation.
+// operator for every district and commune, and a coordinator for every organisation. A province
+// whose organisations came from its history has its administrator and coordinators already.
 func (g *gen) officials(ctx context.Context) error {
 	var err error
-	if g.hash, err = accounts.HashPassword(ctx, GeneratedPassword); err != nil {
-		return err
+	if g.hash == "" {
+		if g.hash, err = accounts.HashPassword(ctx, GeneratedPassword); err != nil {
+			return err
+		}
 	}
 	g.now = db.Millis(g.o.Now)
 	var us []accounts.BulkUser
@@ -386,6 +504,9 @@ func (g *gen) officials(ctx context.Context) error {
 		us = append(us, accounts.BulkUser{Username: username, DisplayName: personName(g.rng), Grants: []authz.Grant{gr}})
 	}
 	for _, p := range g.provinces {
+		if !g.newOrgs[p.Code] {
+			continue
+		}
 		name := "seed.admin"
 		if p.Code != g.o.ProvinceCode {
 			name = "seed.admin." + p.Code
@@ -397,12 +518,14 @@ func (g *gen) officials(ctx context.Context) error {
 	}
 	for _, list := range [][]units.Unit{g.districts, g.communes} {
 		for _, u := range list {
-			add("ubnd."+u.Code, authz.UnitAdmin, u, orgs.Org{})
-			add("diemcau."+u.Code, authz.BridgeOperator, u, orgs.Org{})
+			add(g.tagged("ubnd.")+u.Code, authz.UnitAdmin, u, orgs.Org{})
+			add(g.tagged("diemcau.")+u.Code, authz.BridgeOperator, u, orgs.Org{})
 		}
 	}
 	for _, c := range g.communes {
-		add("thcs."+c.Code, authz.OrgAdmin, units.Unit{}, g.schoolOf[c.Code])
+		if sc := g.schoolOf[c.Code]; sc.UnitPath == c.Path {
+			add(g.tagged("thcs.")+c.Code, authz.OrgAdmin, units.Unit{}, sc)
+		}
 	}
 	g.bar.start("Cán bộ / officials", int64(len(us)))
 	if _, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(n int) { g.bar.add(int64(n)) }); err != nil {
@@ -429,16 +552,16 @@ func (g *gen) members(ctx context.Context) error {
 		return fmt.Errorf("no villages to place team members in")
 	}
 	us := make([]accounts.BulkUser, n)
-	g.memberHome = make([]string, n)
+	g.memberHome = make([]units.Unit, n)
 	for i := range n {
 		v := villages[(i*7919)%len(villages)] // a stride coprime with most sizes spreads members evenly
 		if n < len(villages) {
 			v = villages[g.rng.IntN(len(villages))]
 		}
 		c := communeOf[v.Code]
-		us[i] = accounts.BulkUser{Username: fmt.Sprintf("tocnscd.%06d", i+1), DisplayName: personName(g.rng),
+		us[i] = accounts.BulkUser{Username: fmt.Sprintf(g.tagged("tocnscd.")+"%06d", i+1), DisplayName: personName(g.rng),
 			Grants: []authz.Grant{{Role: authz.TeamMember, UnitCode: c.Code, UnitPath: c.Path}}}
-		g.memberHome[i] = v.Code
+		g.memberHome[i] = v
 	}
 	g.bar.start("Thành viên Tổ CNSCĐ / members", int64(n))
 	ids, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(k int) { g.bar.add(int64(k)) })
@@ -456,20 +579,14 @@ func (g *gen) members(ctx context.Context) error {
 // provinces in proportion to their members. A province without members (a tiny scale) has no
 // campaign.
 func (g *gen) outreach(ctx context.Context) error {
-	communeOf := map[string]units.Unit{}
-	for _, c := range g.communes {
-		for _, v := range g.villages[c.Code] {
-			communeOf[v.Code] = c
-		}
-	}
 	byProvince := map[string][]outreach.GenMember{}
 	var order []string
 	for i, id := range g.memberIDs {
-		p := authz.ProvinceOfPath(communeOf[g.memberHome[i]].Path)
+		p := authz.ProvinceOfPath(g.memberHome[i].Path)
 		if _, ok := byProvince[p]; !ok {
 			order = append(order, p)
 		}
-		byProvince[p] = append(byProvince[p], outreach.GenMember{UserID: id, UnitCode: g.memberHome[i]})
+		byProvince[p] = append(byProvince[p], outreach.GenMember{UserID: id, UnitCode: g.memberHome[i].Code})
 	}
 	var specs []outreach.GenSpec
 	var given int64
@@ -550,7 +667,7 @@ func (g *gen) learners(ctx context.Context) error {
 			if p.org.ID != 0 {
 				gr = authz.Grant{Role: authz.Learner, OrgID: p.org.ID, OrgPath: p.org.Path, UnitPath: p.org.UnitPath}
 			}
-			us = append(us, accounts.BulkUser{Username: fmt.Sprintf("hocvien.%07d", i+1), DisplayName: personName(g.rng), Grants: []authz.Grant{gr}})
+			us = append(us, accounts.BulkUser{Username: fmt.Sprintf(g.tagged("hocvien.")+"%07d", i+1), DisplayName: personName(g.rng), Grants: []authz.Grant{gr}})
 		}
 		ids, err := accounts.BulkCreate(ctx, g.s.DB, us, g.hash, g.now, func(k int) { g.bar.add(int64(k)) })
 		if err != nil {

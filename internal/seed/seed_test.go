@@ -178,32 +178,117 @@ func TestNationalProfileReduced(t *testing.T) {
 	}
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		svcs := services(t, d)
-		res, err := Run(context.Background(), svcs, Options{Profile: National, Scale: 0.0001, Seed: 3, Launch: launch,
-			Now: launch.Add(72 * time.Hour)})
+		res, err := Run(context.Background(), svcs, Options{Profile: National, Scale: 0.0001, Seed: 3, Launch: launch2025,
+			Now: launch2025.Add(72 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Provinces != 34 {
-			t.Errorf("provinces = %d, want 34", res.Provinces)
-		}
-		if res.Communes < 3200 || res.Communes > 3400 {
-			t.Errorf("communes = %d, want about 3,300", res.Communes)
-		}
-		if got := count(t, d, "SELECT COUNT(*) FROM outreach_records"); int64(got) != res.Size.Records {
-			t.Errorf("records = %d, want %d", got, res.Size.Records)
-		}
+		checkNational2025(t, d, svcs, res)
 		checkProvinceIsolation(t, d, svcs, res)
 	})
+}
+
+// launch2025 is Quảng Ngãi's launch of "Bình dân học vụ số" in the provincial hall.
+var launch2025 = time.Date(2025, 7, 28, 8, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+
+// checkNational2025: the national profile is the real 2025 map — 34 provinces, 3,321 communes
+// directly under them, no district in force — and Quảng Ngãi's 2023 history, made on the 2023
+// map, counts in today's units through the switch's roll-up.
+func checkNational2025(t *testing.T, d *db.DB, s Services, res Result) {
+	t.Helper()
+	if res.Provinces != 34 || res.Communes != 3321 || res.Districts != 0 || res.Villages != 3321*res.Size.VillagesPerCommune {
+		t.Errorf("2025 map: %d provinces, %d districts, %d communes, %d villages; want 34, 0, 3321, %d", res.Provinces, res.Districts, res.Communes,
+			res.Villages, 3321*res.Size.VillagesPerCommune)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM units WHERE valid_to = '' AND level = 'district'"); n != 0 {
+		t.Errorf("%d districts in force on the 2025 map", n)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM units WHERE valid_to = '' AND level = 'commune' AND parent_path = '/51/'"); n != 96 {
+		t.Errorf("communes directly under Quảng Ngãi = %d, want 96", n)
+	}
+	// Every province is a real one of the 2025 list: its code and name as shipped.
+	names := map[string]string{}
+	for _, line := range strings.Split(string(units.Vietnam2025CSV()), "\n") {
+		if f := strings.Split(line, ","); len(f) == 4 && f[2] == "province" {
+			names[f[0]] = f[1]
+		}
+	}
+	provinces, _ := s.Units.List(context.Background(), units.Filter{Level: units.Province})
+	for _, p := range provinces {
+		if names[p.Code] != p.Name {
+			t.Errorf("province %s %q is not the 2025 list's %q", p.Code, p.Name, names[p.Code])
+		}
+	}
+	if len(provinces) != 34 {
+		t.Errorf("provinces in force = %d", len(provinces))
+	}
+	h := res.History
+	if h == nil {
+		t.Fatal("no 2023 history")
+	}
+	if h.Provinces != 1 || h.Districts != 13 || h.Communes != 173 || h.Ceremonies != 1 || h.BridgePoints != 187 || h.Periods != 1 || h.ReportsFilled == 0 {
+		t.Errorf("2023 history = %+v", *h)
+	}
+	// The switch had old Kon Tum's units to retire too: nothing of the lineage is kept as lineage only.
+	if sw := res.Switch; sw == nil || sw.Lineage != 277 || sw.LineageOnly != 0 || sw.Created != 33+3321 || len(sw.Splits) != 1 {
+		t.Errorf("switch = %+v", res.Switch)
+	}
+	if got := count(t, d, "SELECT COUNT(*) FROM unit_rollup WHERE path = '/62/'"); got != 1 {
+		t.Errorf("old Kon Tum has %d roll-up rows, want 1 (into Quảng Ngãi)", got)
+	}
+	// The history's records lie on the 2023 paths, as they were made; all but the split commune's
+	// count today in a unit in force of Quảng Ngãi's 2025 map.
+	hist := count(t, d, "SELECT COUNT(*) FROM outreach_records r JOIN units u ON u.path = r.unit_path WHERE u.valid_to <> ''")
+	if int64(hist) != h.Size.Records {
+		t.Errorf("records on retired units = %d, want the history's %d", hist, h.Size.Records)
+	}
+	split := count(t, d, "SELECT COUNT(*) FROM outreach_records WHERE unit_path LIKE '/51/525/21142/%'")
+	// (PathNow's subquery names unit_rollup "r": the records are "o" here.)
+	now := count(t, d, "SELECT COUNT(*) FROM outreach_records o JOIN units u ON u.path = "+units.PathNow("o.unit_path")+
+		" WHERE u.valid_to = '' AND u.path LIKE '/51/%' AND o.unit_path LIKE '/51/5%'")
+	if now+split != hist {
+		t.Errorf("2023 records counted today in Quảng Ngãi's 2025 units = %d (+%d of the split commune), want %d", now, split, hist)
+	}
+	if got := count(t, d, "SELECT COUNT(*) FROM outreach_records"); int64(got) != res.Size.Records+h.Size.Records {
+		t.Errorf("records = %d, want %d + %d", got, res.Size.Records, h.Size.Records)
+	}
+	// 2025: one ceremony per province, Quảng Ngãi's with 1 + 96 bridge points; the communes
+	// report directly to the province.
+	if res.BridgePoints != 34+3321 {
+		t.Errorf("2025 bridge points = %d, want %d", res.BridgePoints, 34+3321)
+	}
+	var qn int64
+	if err := d.Reader().QueryRowContext(context.Background(), "SELECT id FROM ceremonies WHERE province_code = '51' ORDER BY id DESC LIMIT 1").Scan(&qn); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM bridge_points WHERE ceremony_id = ?", qn); n != 97 {
+		t.Errorf("Quảng Ngãi's 2025 ceremony has %d bridge points, want 97", n)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM report_assignments a JOIN report_periods p ON p.id = a.period_id
+		WHERE p.province_code = '51' AND p.title = ? AND a.unit_path LIKE '/51/%' AND a.unit_path NOT LIKE '/51/%/%/'`, CommunePeriodTitle); n != 96 {
+		t.Errorf("Quảng Ngãi's 2025 period assigns %d units directly under the province, want 96", n)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM report_periods WHERE title = ? AND reporting_level = 'commune'", CommunePeriodTitle); n != 34 {
+		t.Errorf("%d 2025 periods with the communes reporting, want 34", n)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM reports r JOIN report_periods p ON p.id = r.period_id JOIN units u ON u.path = r.unit_path
+		WHERE p.title = ? AND r.state = 'submitted' AND u.level = 'commune' AND u.valid_to = ''`, CommunePeriodTitle); n != res.ReportsFilled || n != 3*34 {
+		t.Errorf("2025 commune reports submitted = %d (result %d), want 3 in each province", n, res.ReportsFilled)
+	}
 }
 
 // checkProvinceIsolation: on the national profile every province holds its own ceremony, campaign
 // and report period, and one province's administrator sees its own and reaches nobody else's.
 func checkProvinceIsolation(t *testing.T, d *db.DB, s Services, res Result) {
 	t.Helper()
-	// At this scale some provinces have no team member, and so no campaign.
+	// At this scale some provinces have no team member, and so no campaign. Quảng Ngãi also has
+	// its 2023 ceremony, campaign and period.
 	if res.Ceremonies != 34 || res.Periods != 34 || res.Campaigns < 2 ||
-		count(t, d, "SELECT COUNT(DISTINCT province_code) FROM outreach_campaigns") != res.Campaigns {
-		t.Errorf("ceremonies %d, periods %d, campaigns %d: want one each per province", res.Ceremonies, res.Periods, res.Campaigns)
+		count(t, d, "SELECT COUNT(*) FROM outreach_campaigns") != res.Campaigns+res.History.Campaigns ||
+		// The history's campaign was made first; the 2025 ones are one per province at most.
+		count(t, d, "SELECT COUNT(DISTINCT province_code) FROM outreach_campaigns WHERE id > (SELECT MIN(id) FROM outreach_campaigns)") != res.Campaigns {
+		t.Errorf("ceremonies %d, periods %d, campaigns %d (+%d of 2023; %d rows, %d provinces): want one each per province", res.Ceremonies, res.Periods, res.Campaigns,
+			res.History.Campaigns, count(t, d, "SELECT COUNT(*) FROM outreach_campaigns"), count(t, d, "SELECT COUNT(DISTINCT province_code) FROM outreach_campaigns"))
 	}
 	if n := count(t, d, "SELECT COUNT(*) FROM outreach_records r JOIN outreach_campaigns c ON c.id = r.campaign_id WHERE r.unit_path NOT LIKE '/' || c.province_code || '/%'"); n != 0 {
 		t.Errorf("%d records filed under another province's campaign", n)
@@ -225,16 +310,27 @@ func checkProvinceIsolation(t *testing.T, d *db.DB, s Services, res Result) {
 	for _, c := range []struct {
 		ctx      context.Context
 		province string
-	}{{haNoi, "01"}, {quangNgai, "51"}} {
+		years    int // Quảng Ngãi has its 2023 history beside 2025
+	}{{haNoi, "01", 1}, {quangNgai, "51", 2}} {
 		cs, err := s.Ceremony.List(c.ctx)
-		if err != nil || len(cs) != 1 || cs[0].Province != c.province {
+		if err != nil || len(cs) != c.years {
 			t.Errorf("%s's ceremonies: %v %+v", c.province, err, cs)
-		} else if c.province == "51" {
-			qnCeremony = cs[0].ID
+		}
+		for _, cr := range cs {
+			if cr.Province != c.province {
+				t.Errorf("%s sees ceremony %d of %s", c.province, cr.ID, cr.Province)
+			} else if c.province == "51" {
+				qnCeremony = cr.ID
+			}
 		}
 		ps, err := s.Reports.ListPeriods(c.ctx)
-		if err != nil || len(ps) != 1 || ps[0].Province != c.province {
+		if err != nil || len(ps) != c.years {
 			t.Errorf("%s's periods: %v %+v", c.province, err, ps)
+		}
+		for _, p := range ps {
+			if p.Province != c.province {
+				t.Errorf("%s sees period %d of %s", c.province, p.ID, p.Province)
+			}
 		}
 		camps, err := out.Campaigns(c.ctx)
 		for _, cp := range camps {
@@ -242,7 +338,7 @@ func checkProvinceIsolation(t *testing.T, d *db.DB, s Services, res Result) {
 				t.Errorf("%s sees campaign %d of %s", c.province, cp.ID, cp.Province)
 			}
 		}
-		if err != nil || len(camps) > 1 {
+		if err != nil || len(camps) > c.years {
 			t.Errorf("%s's campaigns: %v %d", c.province, err, len(camps))
 		}
 		users, err := s.Accounts.ListUsers(c.ctx, accounts.Filter{Limit: 1000})
@@ -267,9 +363,9 @@ func checkProvinceIsolation(t *testing.T, d *db.DB, s Services, res Result) {
 		t.Errorf("Hà Nội read Quảng Ngãi's progress")
 	}
 	qnPeriods, _ := s.Reports.ListPeriods(quangNgai)
-	if len(qnPeriods) == 1 {
-		if _, err := s.Reports.PeriodStatus(haNoi, qnPeriods[0].ID); !apperr.Is(err, apperr.NotFound) {
-			t.Errorf("Hà Nội reading Quảng Ngãi's period: %v", err)
+	for _, p := range qnPeriods {
+		if _, err := s.Reports.PeriodStatus(haNoi, p.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("Hà Nội reading Quảng Ngãi's period %d: %v", p.ID, err)
 		}
 	}
 }
