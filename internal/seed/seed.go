@@ -416,6 +416,24 @@ var provinceOrgs = []struct {
 	{"daihoc", "Trường Đại học", orgs.University},
 }
 
+// schoolsInForce returns the schools in force by unit path and name.
+func (g *gen) schoolsInForce(ctx context.Context) (map[string]orgs.Org, error) {
+	rows, err := g.s.DB.Reader().QueryContext(ctx, "SELECT id, name, COALESCE(unit_code, ''), unit_path, path FROM orgs WHERE kind = 'school' AND valid_to = ''")
+	if err != nil {
+		return nil, fmt.Errorf("schools in force: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]orgs.Org{}
+	for rows.Next() {
+		o := orgs.Org{Kind: orgs.School}
+		if err := rows.Scan(&o.ID, &o.Name, &o.UnitCode, &o.UnitPath, &o.Path); err != nil {
+			return nil, fmt.Errorf("schools in force: %w", err)
+		}
+		out[o.UnitPath+"|"+o.Name] = o
+	}
+	return out, rows.Err()
+}
+
 // organisations makes each province's departments, unions and university, and a lower-secondary
 // school in every commune under its Department of Education. A province that has them from its
 // history keeps them; so does a 2025 commune of the same code and name as a 2023 one its school.
@@ -441,12 +459,22 @@ func (g *gen) organisations(ctx context.Context) error {
 		g.newOrgs[p.Code] = true
 		g.res.Orgs += len(provinceOrgs)
 	}
+	// Schools already in a unit in force: the history's, which the map switch moved with their
+	// communes (a 2023 school of a merged commune now lies in the 2025 commune).
+	inForce, err := g.schoolsInForce(ctx)
+	if err != nil {
+		return err
+	}
 	byProvince := map[string][]orgs.Org{}
 	for _, c := range g.communes {
 		p := authz.ProvinceOfPath(c.Path)
 		name := "Trường THCS " + trimPrefix(c.Name)
 		if old, ok := g.schoolOf[c.Code]; ok && old.Name == name {
 			continue // the same school
+		}
+		if o, ok := inForce[c.Path+"|"+name]; ok {
+			g.schoolOf[c.Code] = o // a school of the history of that name, moved here by the switch
+			continue
 		}
 		for _, o := range byProvince[p] {
 			if o.Name == name { // two communes of one name in a province: say which district, or which commune
