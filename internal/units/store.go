@@ -73,32 +73,41 @@ func findPath(ctx context.Context, q db.Querier, path string) (Unit, error) {
 }
 
 // FindMany returns the units with the given codes, keyed by code; unknown codes are left out.
+// For a code several versions hold, the version in force, else the latest.
 func (s *Service) FindMany(ctx context.Context, codes []string) (map[string]Unit, error) {
 	out := map[string]Unit{}
-	if len(codes) == 0 {
-		return out, nil
+	err := s.findIn(ctx, "u.code", codes, func(u Unit) {
+		if prev, ok := out[u.Code]; ok && (prev.ValidTo == "" || (u.ValidTo != "" && u.ValidFrom < prev.ValidFrom)) {
+			return
+		}
+		out[u.Code] = u
+	})
+	return out, err
+}
+
+// findIn reads the units whose column col holds one of keys.
+func (s *Service) findIn(ctx context.Context, col string, keys []string, each func(Unit)) error {
+	if len(keys) == 0 {
+		return nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(codes)), ",")
-	args := make([]any, len(codes))
-	for i, c := range codes {
-		args[i] = c
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.code IN ("+ph+")", args...)
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE "+col+" IN ("+ph+")", args...)
 	if err != nil {
-		return nil, apperr.Wrap(err, "find units")
+		return apperr.Wrap(err, "find units")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		u, err := scanUnit(rows)
 		if err != nil {
-			return nil, apperr.Wrap(err, "scan unit")
+			return apperr.Wrap(err, "scan unit")
 		}
-		if prev, ok := out[u.Code]; ok && (prev.ValidTo == "" || (u.ValidTo != "" && u.ValidFrom < prev.ValidFrom)) {
-			continue // keep the version in force, else the latest
-		}
-		out[u.Code] = u
+		each(u)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // FindAt returns the version of code in force on date (YYYY-MM-DD): the unit a 2023 document
@@ -121,27 +130,8 @@ func (s *Service) FindAt(ctx context.Context, code, date string) (Unit, error) {
 // FindPaths returns the unit versions at the given paths, keyed by path; unknown paths are left out.
 func (s *Service) FindPaths(ctx context.Context, paths []string) (map[string]Unit, error) {
 	out := map[string]Unit{}
-	if len(paths) == 0 {
-		return out, nil
-	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(paths)), ",")
-	args := make([]any, len(paths))
-	for i, p := range paths {
-		args[i] = p
-	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+unitColumns+" FROM units u WHERE u.path IN ("+ph+")", args...)
-	if err != nil {
-		return nil, apperr.Wrap(err, "find units")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, apperr.Wrap(err, "scan unit")
-		}
-		out[u.Path] = u
-	}
-	return out, rows.Err()
+	err := s.findIn(ctx, "u.path", paths, func(u Unit) { out[u.Path] = u })
+	return out, err
 }
 
 // Filter narrows a listing of units.
