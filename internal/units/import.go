@@ -156,38 +156,78 @@ func importError(details []apperr.Detail) error {
 }
 
 func parseCSV(data []byte) ([]importRow, []apperr.Detail) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // Excel writes a BOM
+	var rows []importRow
+	seen := map[string]int{}
+	header, errs := readTable(data, requiredColumns, func(line int, get func(string) string) *apperr.Detail {
+		u := Unit{
+			Code:          get("code"),
+			Name:          get("name"),
+			Level:         Level(strings.ToLower(get("level"))),
+			ParentCode:    get("parent_code"),
+			ValidFrom:     get("valid_from"),
+			ValidTo:       get("valid_to"),
+			SuccessorCode: get("successor_code"),
+		}
+		u.Type = TypeFromName(u.Name)
+		if field, key := u.Validate(); key != "" {
+			return &apperr.Detail{Line: line, Field: field, Key: key, Args: []any{u.Code}}
+		}
+		if prev, dup := seen[u.Code]; dup {
+			return &apperr.Detail{Line: line, Field: "code", Key: "import.error.duplicate", Args: []any{u.Code, prev}}
+		}
+		seen[u.Code] = line
+		rows = append(rows, importRow{line: line, Unit: u})
+		return nil
+	})
+	for i := range rows {
+		rows[i].dated = header["valid_to"]
+	}
+	return rows, errs
+}
+
+// readTable reads a CSV import whose header names at least columns (in any order and case): it
+// drops the BOM Excel writes, checks UTF-8 and the header, skips blank lines, stops at a quoting
+// error (the reader cannot resynchronise) or past MaxImportRows, checks each line's column count,
+// and hands every other line to row with a getter of its fields (spaces collapsed, NFC). row
+// returns the line's error, if any. A table without an accepted line is an error too. It returns
+// the header's columns.
+func readTable(data []byte, columns []string, row func(line int, get func(string) string) *apperr.Detail) (map[string]bool, []apperr.Detail) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		return nil, []apperr.Detail{{Line: firstInvalidLine(data), Key: "import.error.utf8"}}
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
+	wantHeader := []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(columns, ",")}}}
 	header, err := cr.Read()
 	if err != nil {
-		return nil, []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(requiredColumns, ",")}}}
+		return nil, wantHeader
 	}
 	col := map[string]int{}
+	has := map[string]bool{}
 	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		name := strings.ToLower(strings.TrimSpace(h))
+		col[name], has[name] = i, true
 	}
-	for _, c := range requiredColumns {
-		if _, ok := col[c]; !ok {
-			return nil, []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(requiredColumns, ",")}}}
+	for _, c := range columns {
+		if !has[c] {
+			return nil, wantHeader
 		}
 	}
-	get := func(rec []string, name string) string {
+	width := len(header)
+	var rec []string
+	get := func(name string) string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
 			return ""
 		}
 		return strings.Join(strings.Fields(norm.NFC.String(rec[i])), " ")
 	}
-	var rows []importRow
 	var errs []apperr.Detail
-	seen := map[string]int{}
+	accepted := 0
 	for {
-		rec, err := cr.Read()
+		rec, err = cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -198,46 +238,30 @@ func parseCSV(data []byte) ([]importRow, []apperr.Detail) {
 				line = pe.StartLine
 			}
 			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.csv_syntax"})
-			break // the reader cannot resynchronise after a quoting error
+			break
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rows) >= MaxImportRows {
+		if accepted >= MaxImportRows {
 			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.too_many_rows", Args: []any{MaxImportRows}})
 			break
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		u := Unit{
-			Code:          get(rec, "code"),
-			Name:          get(rec, "name"),
-			Level:         Level(strings.ToLower(get(rec, "level"))),
-			ParentCode:    get(rec, "parent_code"),
-			ValidFrom:     get(rec, "valid_from"),
-			ValidTo:       get(rec, "valid_to"),
-			SuccessorCode: get(rec, "successor_code"),
-		}
-		u.Type = TypeFromName(u.Name)
-		if len(rec) < len(requiredColumns) {
-			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.columns", Args: []any{len(rec), len(header)}})
+		if len(rec) < len(columns) {
+			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.columns", Args: []any{len(rec), width}})
 			continue
 		}
-		if field, key := u.Validate(); key != "" {
-			errs = append(errs, apperr.Detail{Line: line, Field: field, Key: key, Args: []any{u.Code}})
+		if d := row(line, get); d != nil {
+			errs = append(errs, *d)
 			continue
 		}
-		if prev, dup := seen[u.Code]; dup {
-			errs = append(errs, apperr.Detail{Line: line, Field: "code", Key: "import.error.duplicate", Args: []any{u.Code, prev}})
-			continue
-		}
-		seen[u.Code] = line
-		_, dated := col["valid_to"]
-		rows = append(rows, importRow{line: line, dated: dated, Unit: u})
+		accepted++
 	}
-	if len(rows) == 0 && len(errs) == 0 {
+	if accepted == 0 && len(errs) == 0 {
 		errs = append(errs, apperr.Detail{Line: 1, Key: "import.error.empty"})
 	}
-	return rows, errs
+	return has, errs
 }
 
 func firstInvalidLine(data []byte) int {

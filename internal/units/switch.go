@@ -1,10 +1,8 @@
 package units
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
@@ -227,88 +223,29 @@ func parentPath(path string) string {
 // parseLineage reads a lineage file; every line is checked on its own here, against the map in
 // planSwitch.
 func parseLineage(data []byte) ([]LineageRow, []apperr.Detail) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return nil, []apperr.Detail{{Line: firstInvalidLine(data), Key: "import.error.utf8"}}
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	wantHeader := []apperr.Detail{{Line: 1, Key: "import.error.header", Args: []any{strings.Join(lineageColumns, ",")}}}
-	if err != nil {
-		return nil, wantHeader
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, c := range lineageColumns {
-		if _, ok := col[c]; !ok {
-			return nil, wantHeader
-		}
-	}
-	get := func(rec []string, name string) string {
-		if i := col[name]; i < len(rec) {
-			return strings.Join(strings.Fields(norm.NFC.String(rec[i])), " ")
-		}
-		return ""
-	}
 	var out []LineageRow
-	var errs []apperr.Detail
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.csv_syntax"})
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if len(out) >= MaxImportRows {
-			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.too_many_rows", Args: []any{MaxImportRows}})
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) < len(lineageColumns) {
-			errs = append(errs, apperr.Detail{Line: line, Key: "import.error.columns", Args: []any{len(rec), len(header)}})
-			continue
-		}
-		l := LineageRow{line: line, NewCode: get(rec, "new_code"), NewName: get(rec, "new_name"), OldCode: get(rec, "old_code"),
-			OldName: get(rec, "old_name"), OldProvinceCode: get(rec, "old_province_code")}
+	_, errs := readTable(data, lineageColumns, func(line int, get func(string) string) *apperr.Detail {
+		l := LineageRow{line: line, NewCode: get("new_code"), NewName: get("new_name"), OldCode: get("old_code"),
+			OldName: get("old_name"), OldProvinceCode: get("old_province_code")}
 		switch {
 		case !gsoCode[Commune].MatchString(l.NewCode) && !gsoCode[District].MatchString(l.NewCode):
-			errs = append(errs, apperr.Detail{Line: line, Field: "new_code", Key: "units.error.code_gso", Args: []any{l.NewCode}})
-			continue
+			return &apperr.Detail{Line: line, Field: "new_code", Key: "units.error.code_gso", Args: []any{l.NewCode}}
 		case !gsoCode[Commune].MatchString(l.OldCode) && !gsoCode[District].MatchString(l.OldCode):
-			errs = append(errs, apperr.Detail{Line: line, Field: "old_code", Key: "units.error.code_gso", Args: []any{l.OldCode}})
-			continue
+			return &apperr.Detail{Line: line, Field: "old_code", Key: "units.error.code_gso", Args: []any{l.OldCode}}
 		case !gsoCode[Province].MatchString(l.OldProvinceCode):
-			errs = append(errs, apperr.Detail{Line: line, Field: "old_province_code", Key: "units.error.code_gso", Args: []any{l.OldProvinceCode}})
-			continue
+			return &apperr.Detail{Line: line, Field: "old_province_code", Key: "units.error.code_gso", Args: []any{l.OldProvinceCode}}
 		case utf8.RuneCountInString(l.OldName) > MaxNameLen || utf8.RuneCountInString(l.NewName) > MaxNameLen:
-			errs = append(errs, apperr.Detail{Line: line, Field: "old_name", Key: "units.error.name_long"})
-			continue
+			return &apperr.Detail{Line: line, Field: "old_name", Key: "units.error.name_long"}
 		}
 		key := l.NewCode + "|" + l.OldProvinceCode + "|" + l.OldCode
 		if prev, dup := seen[key]; dup {
-			errs = append(errs, apperr.Detail{Line: line, Field: "old_code", Key: "import.error.duplicate", Args: []any{l.OldCode, prev}})
-			continue
+			return &apperr.Detail{Line: line, Field: "old_code", Key: "import.error.duplicate", Args: []any{l.OldCode, prev}}
 		}
 		seen[key] = line
 		out = append(out, l)
-	}
-	if len(out) == 0 && len(errs) == 0 {
-		errs = append(errs, apperr.Detail{Line: 1, Key: "import.error.empty"})
-	}
+		return nil
+	})
 	return out, errs
 }
 
