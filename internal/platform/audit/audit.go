@@ -56,6 +56,44 @@ type Entry struct {
 // Record writes an entry inside tx, so that the entry exists exactly when the change it describes
 // does. The actor comes from ctx; At defaults to now.
 func Record(ctx context.Context, tx *db.Tx, e Entry) error {
+	e = fill(ctx, e)
+	_, err := tx.ExecCached(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, addr, action, object_type, object_id, unit_path, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		db.Millis(e.At), db.NullInt(e.ActorID), e.ActorName, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.UnitPath, truncate(e.Detail, 2000))
+	return err
+}
+
+// recordBatch is how many entries RecordMany writes in one statement: 9 parameters each stays well
+// under SQLite's limit of 32,766 parameters and PostgreSQL's of 65,535.
+const recordBatch = 500
+
+// RecordMany writes entries inside tx as Record does, several to a statement: a bulk change (the
+// map switch moves thousands of teams) writes its thousands of entries in a few round trips to
+// PostgreSQL instead of one each.
+func RecordMany(ctx context.Context, tx *db.Tx, entries []Entry) error {
+	for len(entries) > 0 {
+		n := min(len(entries), recordBatch)
+		var q strings.Builder
+		q.WriteString("INSERT INTO audit_log (at, actor_id, actor_name, addr, action, object_type, object_id, unit_path, detail) VALUES ")
+		args := make([]any, 0, 9*n)
+		for i, e := range entries[:n] {
+			e = fill(ctx, e)
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, db.Millis(e.At), db.NullInt(e.ActorID), e.ActorName, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.UnitPath, truncate(e.Detail, 2000))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return nil
+}
+
+// fill completes an entry with the actor from ctx and the time.
+func fill(ctx context.Context, e Entry) Entry {
 	w := WhoFrom(ctx)
 	if e.ActorID == 0 {
 		e.ActorID = w.UserID
@@ -72,10 +110,7 @@ func Record(ctx context.Context, tx *db.Tx, e Entry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := tx.ExecCached(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, addr, action, object_type, object_id, unit_path, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		db.Millis(e.At), db.NullInt(e.ActorID), e.ActorName, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.UnitPath, truncate(e.Detail, 2000))
-	return err
+	return e
 }
 
 func truncate(s string, n int) string {
