@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -171,6 +172,14 @@ func TestMap2025Contract(t *testing.T) {
 	if anPhu.Name != "Xã Nghĩa Dũng" || anPhu.InForce || anPhu.Path != "/51/522/21034/" || anPhu.ValidTo != "2025-06-30" {
 		t.Errorf("21034 in 2023: %+v", anPhu)
 	}
+	// A day that is not one is refused in Vietnamese, on the API and on the page, not compared
+	// as a string.
+	for _, at := range []string{"15/07/2023", "2023-02-30", "2023-7-15", "hôm%20qua"} {
+		body := rawGet(t, srv.URL+"/api/v1/units/21034?at="+at, token)
+		if body.code != http.StatusUnprocessableEntity || !strings.Contains(body.text, "Ngày không hợp lệ") {
+			t.Errorf("GET /api/v1/units/21034?at=%s: %d %s", at, body.code, body.text)
+		}
+	}
 
 	// What a person sees: the 2023 version of a reused code says what it is now, and today's unit
 	// lists what it was formed from.
@@ -193,11 +202,21 @@ func TestMap2025Contract(t *testing.T) {
 		NoSidewaysScroll(t, ctx, fmt.Sprintf("An Phú at %d px", width))
 		reportViolations(t, "An Phú", auditPage(t, ctx))
 		Screenshot(t, ctx, fmt.Sprintf("unit-21034-2025-%d", width))
-		Open(t, ctx, srv.URL+"/units/51?retired=1")
+		Open(t, ctx, srv.URL+"/units/51")
+		if got := Text(t, ctx, "#children"); strings.Contains(got, "Huyện Tư Nghĩa") {
+			t.Errorf("%d px: a retired district among the province's children", width)
+		}
+		Follow(t, ctx, "#toggle-retired")
 		if got := Text(t, ctx, "#children"); !strings.Contains(got, "Huyện Tư Nghĩa") || !strings.Contains(got, "Xã An Phú") {
 			t.Errorf("%d px: children with the retired lack a district or a commune", width)
 		}
 		Screenshot(t, ctx, fmt.Sprintf("unit-51-retired-%d", width))
+		if st := Open(t, ctx, srv.URL+"/units/21034?at=2023-02-30"); st != http.StatusUnprocessableEntity {
+			t.Errorf("%d px: a page for a day that is not one answers %d", width, st)
+		}
+		if got := Text(t, ctx, "main"); !strings.Contains(got, "Ngày không hợp lệ") {
+			t.Errorf("%d px: a page for a day that is not one says %q", width, got)
+		}
 	}
 
 	// The split commune: the province administrator gives Xã Trà Bùi's records to Tây Trà Bồng.
@@ -219,4 +238,24 @@ func TestMap2025Contract(t *testing.T) {
 	if code := API(t, srv.URL, token, "POST", "/api/v1/units/split-assignments", map[string]string{"path": "/51/525/21142/", "into": "21136"}, &after); code != http.StatusOK {
 		t.Errorf("re-assigning through the API: %d", code)
 	}
+}
+
+type rawReply struct {
+	code int
+	text string
+}
+
+// rawGet answers a GET with its status and body whatever the status, asking for Vietnamese.
+func rawGet(t *testing.T, url, token string) rawReply {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept-Language", "vi")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return rawReply{resp.StatusCode, string(b)}
 }

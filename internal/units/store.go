@@ -113,7 +113,7 @@ func (s *Service) findIn(ctx context.Context, col string, keys []string, each fu
 // FindAt returns the version of code in force on date (YYYY-MM-DD): the unit a 2023 document
 // meant by that code.
 func (s *Service) FindAt(ctx context.Context, code, date string) (Unit, error) {
-	if !isoDate.MatchString(date) {
+	if !isDate(date) {
 		return Unit{}, apperr.InvalidField("at", "units.error.date")
 	}
 	u, err := scanUnit(s.DB.Reader().QueryRowContext(ctx, "SELECT "+unitColumns+` FROM units u WHERE u.code = ?
@@ -301,7 +301,7 @@ func (s *Service) Retire(ctx context.Context, code, successorCode, validTo strin
 	if len(actor.UnitPaths(authz.ProvinceAdmin)) == 0 {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	if !isoDate.MatchString(validTo) {
+	if !isDate(validTo) {
 		return apperr.InvalidField("valid_to", "units.error.date")
 	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {

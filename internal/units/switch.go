@@ -88,7 +88,7 @@ func (s *Service) SwitchMap(ctx context.Context, unitsCSV, lineageCSV io.Reader,
 	if !actor.AdministersUnit("/") && !actor.IsNational() {
 		return SwitchResult{}, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	if !isoDate.MatchString(effective) || DayBefore(effective) == "" {
+	if !isDate(effective) || DayBefore(effective) == "" {
 		return SwitchResult{}, apperr.InvalidField("effective", "units.error.date")
 	}
 	data, err := readLimited(unitsCSV)

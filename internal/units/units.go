@@ -271,6 +271,16 @@ var (
 	isoDate     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
+// isDate tells whether s is a day of the calendar written YYYY-MM-DD: "2023-02-30" has the shape
+// and is refused, as a string comparison with it would find a unit version on no real day.
+func isDate(s string) bool {
+	if !isoDate.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
 // MaxNameLen bounds a unit name, in characters.
 const MaxNameLen = 150
 
@@ -301,7 +311,7 @@ func (u Unit) Validate() (field, key string) {
 		return "parent_code", "units.error.parent_required"
 	}
 	for _, d := range []string{u.ValidFrom, u.ValidTo} {
-		if d != "" && !isoDate.MatchString(d) {
+		if d != "" && !isDate(d) {
 			return "valid_to", "units.error.date"
 		}
 	}
