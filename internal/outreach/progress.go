@@ -3,15 +3,12 @@ package outreach
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -153,48 +150,6 @@ func (s *Service) ProgressExport(ctx context.Context, unit string, campaignID in
 	return s.progress(ctx, unit, campaignID, view, true)
 }
 
-// memberCTE names, as m, every enabled user with a team_member grant in the subtree at path, with
-// the id of their first such grant, and returns its arguments. The queries read that grant's path
-// with a scalar subquery (one index lookup per member) rather than a join: PostgreSQL misjudges how
-// many members a prefix holds and, given a join, merged m with every grant in the country
-// (610,000 rows read for 1,500 members of one province on the national profile).
-//
-// The subtree is a range of paths (pathRange), not a LIKE prefix: PostgreSQL answers a LIKE from
-// the path index only on a plan made for the actual prefix, and after five runs of a prepared
-// statement it may keep a generic plan that reads every grant instead (239 ms against 88 ms for
-// one province on the national profile). A range with parameters uses the index on any plan.
-//
-// As it is now, a grant on an earlier unit that rolls up into the subtree counts as well (the map
-// switch moves the grants of merged units' teams, but a unit retired by hand into a successor
-// keeps its grants where they were), and a grant under a split unit not yet assigned counts in
-// no unit: it shows in the "from split units" line.
-func memberCTE(view View, path string, splits []string) (string, []any) {
-	lo, hi := pathRange(path)
-	grants := "SELECT g.user_id, g.id FROM role_grants g WHERE g.role = 'team_member' AND g.unit_path >= ? AND g.unit_path < ?"
-	args := []any{lo, hi}
-	if view == ViewNow {
-		for _, sp := range splits {
-			slo, shi := pathRange(sp)
-			grants += " AND NOT (g.unit_path >= ? AND g.unit_path < ?)"
-			args = append(args, slo, shi)
-		}
-		grants += ` UNION ALL SELECT g.user_id, g.id FROM unit_rollup r JOIN role_grants g ON g.unit_path = r.path AND g.role = 'team_member'
-			WHERE r.current_path >= ? AND r.current_path < ?`
-		args = append(args, lo, hi)
-	}
-	return `WITH m AS (SELECT gg.user_id, MIN(gg.id) AS gid FROM (` + grants + `) gg JOIN users us ON us.id = gg.user_id
-		WHERE us.disabled = 0 GROUP BY gg.user_id)`, args
-}
-
-// memberPath is the SQL of the path a member of m counts at: their first grant's, rolled up to
-// the unit in force as it is now.
-func memberPath(view View) string {
-	if view == ViewNow {
-		return "(SELECT " + units.PathNow("g.unit_path") + " FROM role_grants g WHERE g.id = m.gid)"
-	}
-	return "(SELECT g.unit_path FROM role_grants g WHERE g.id = m.gid)"
-}
-
 // countsIn returns the condition on a counter table aliased c for the counts of the subtree at
 // path, and the SQL of the path each counter row counts at. As it was, a row counts at its own
 // path; as it is now, at the unit in force it rolls up to (units.UnderNow, units.PathNow), and a
@@ -222,40 +177,6 @@ func pathRange(path string) (lo, hi string) {
 	return path, path[:len(path)-1] + string(path[len(path)-1]+1)
 }
 
-// memberList lists members under a path with their counters, in order, at most limit (0: all);
-// where may filter on the counters (its one parameter is the target).
-func (s *Service) memberList(ctx context.Context, path string, view View, splits []string, c Campaign, where, order string, limit int) ([]MemberProgress, error) {
-	cte, args := memberCTE(view, path, splits)
-	args = append(args, c.ID)
-	if where != "" {
-		args = append(args, c.Target)
-	}
-	q := cte + ` SELECT m.user_id, ` + memberPath(view) + ` AS unit_path, us.username, us.display_name,
-		COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
-		FROM m JOIN users us ON us.id = m.user_id
-		LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id ` + where + " ORDER BY " + order
-	if limit > 0 {
-		q += " LIMIT " + strconv.Itoa(limit)
-	}
-	rows, err := s.DB.Reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, apperr.Wrap(err, "members")
-	}
-	defer rows.Close()
-	out := []MemberProgress{}
-	for rows.Next() {
-		var m MemberProgress
-		var path string
-		if err := rows.Scan(&m.ID, &path, &m.Username, &m.Name, &m.Records, &m.Citizens); err != nil {
-			return nil, apperr.Wrap(err, "scan member")
-		}
-		m.UnitCode, m.Target = lastCode(path), c.Target
-		m.Met = m.Citizens >= int64(m.Target)
-		out = append(out, m)
-	}
-	return out, apperr.Wrap(rows.Err(), "members")
-}
-
 // splitUnits returns the paths of every earlier unit split between several new ones and not yet
 // assigned: as it is now, their counts belong to no unit.
 func (s *Service) splitUnits(ctx context.Context) ([]string, error) {
@@ -271,10 +192,17 @@ func (s *Service) plainTally(ctx context.Context, path string, c Campaign) (Tall
 	if err != nil {
 		return t, apperr.Wrap(err, "split unit counts")
 	}
-	cte, args := memberCTE(ViewWas, path, nil)
-	err = s.DB.Reader().QueryRowContext(ctx, cte+` SELECT COUNT(*), COALESCE(SUM(CASE WHEN COALESCE(mc.citizens, 0) >= ? THEN 1 ELSE 0 END), 0)
-		FROM m LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id`, append(args, c.Target, c.ID)...).Scan(&t.Members, &t.MembersMet)
-	return t, apperr.Wrap(err, "split unit members")
+	members, err := s.membersUnder(ctx, path, ViewWas, nil, c.ID)
+	if err != nil {
+		return t, err
+	}
+	for _, m := range members {
+		t.Members++
+		if m.citizens >= int64(c.Target) {
+			t.MembersMet++
+		}
+	}
+	return t, nil
 }
 
 func (s *Service) progress(ctx context.Context, unitCode string, campaignID int64, view View, withAll bool) (Progress, error) {
@@ -336,6 +264,18 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 			return p, err
 		}
 	}
+
+	// The members are read while the children and the counters are, on a connection of their own:
+	// theirs is the page's largest read (24,806 members in one province of the national profile).
+	type membersRead struct {
+		rows []memberRow
+		err  error
+	}
+	membersCh := make(chan membersRead, 1)
+	go func() {
+		rows, err := s.membersUnder(ctx, u.Path, view, splits, p.Campaign.ID)
+		membersCh <- membersRead{rows, err}
+	}()
 
 	// Children, in tree order: by parent path (a commune's parent is a district on the map of
 	// 2023 and its province on the map of 2025). As it is now, the units in force; as it was,
@@ -429,71 +369,36 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 	}
 
 	// Members: every user holding a team_member grant under the unit (a person in teams at several
-	// levels counts once, in the child unit of their first grant there), aggregated per child in
-	// SQL from the member counters; the leaderboard and the members behind come LIMITed.
+	// levels counts once, in the child unit of their first grant there), from the member counters.
 	target := p.Campaign.Target
-	// One statement: the members (x) are computed once, then grouped by child unit (the path
-	// segment after the unit's), and the two LIMITed lists are taken from them.
-	find := "instr"
-	if s.DB.Engine == db.Postgres {
-		find = "strpos"
+	read := <-membersCh
+	if read.err != nil {
+		return p, read.err
 	}
-	from := strconv.Itoa(len(u.Path) + 1)
-	childExpr := "CASE WHEN length(x.unit_path) > " + strconv.Itoa(len(u.Path)) + " THEN substr(x.unit_path, " + from + ", " + find + "(substr(x.unit_path, " + from + "), '/') - 1) ELSE '' END"
-	// The lists are cut before the users are joined for their names.
-	list := `SELECT %[1]s, t.unit_path, t.records, t.citizens, t.user_id, us.username, us.display_name FROM (SELECT * FROM x %[2]s ORDER BY %[3]s LIMIT %[4]d) t
-		JOIN users us ON us.id = t.user_id ORDER BY %[5]s`
-	cte, margs := memberCTE(view, u.Path, splits)
-	rows, err = q.QueryContext(ctx, cte+`, x AS (SELECT m.user_id, `+memberPath(view)+` AS unit_path,
-			COALESCE(mc.records, 0) AS records, COALESCE(mc.citizens, 0) AS citizens
-			FROM m LEFT JOIN outreach_member_counts mc ON mc.campaign_id = ? AND mc.member_id = m.user_id)
-		SELECT 0 AS k, `+childExpr+` AS child, COUNT(*), SUM(CASE WHEN x.citizens >= ? THEN 1 ELSE 0 END), 0, '', '' FROM x GROUP BY child
-		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "1", "", "x.citizens DESC, x.records DESC, x.user_id", 10, "t.citizens DESC, t.records DESC, t.user_id")+`) l
-		UNION ALL SELECT * FROM (`+fmt.Sprintf(list, "2", "WHERE x.citizens < ?", "x.citizens, x.records, x.user_id DESC", 200, "t.citizens, t.records, t.user_id DESC")+`) b`,
-		append(margs, p.Campaign.ID, target, target)...)
+	members := read.rows
+	st := standing(members, u.Path, int64(target), 10, 200)
+	p.Members, p.MembersMet = st.members, st.met
+	for seg, n := range st.byChild {
+		if i, ok := childIdx[u.Path+seg+"/"]; ok && seg != "" {
+			p.Children[i].Members += n[0]
+			p.Children[i].MembersMet += n[1]
+		}
+	}
+	named := make([]int64, 0, len(st.leaders)+len(st.behind))
+	for _, m := range append(slices.Clone(st.leaders), st.behind...) {
+		named = append(named, m.id)
+	}
+	names, err := s.memberNames(ctx, named)
 	if err != nil {
-		return p, apperr.Wrap(err, "members")
+		return p, err
 	}
-	for rows.Next() {
-		var kind int
-		var code string
-		var n, met, id int64
-		var username, name string
-		if err := rows.Scan(&kind, &code, &n, &met, &id, &username, &name); err != nil {
-			rows.Close()
-			return p, apperr.Wrap(err, "scan members")
-		}
-		switch kind {
-		case 0:
-			p.Members, p.MembersMet = p.Members+int(n), p.MembersMet+int(met)
-			if i, ok := childIdx[u.Path+code+"/"]; ok && code != "" {
-				p.Children[i].Members += int(n)
-				p.Children[i].MembersMet += int(met)
-			}
-		default:
-			m := MemberProgress{ID: id, Username: username, Name: name, UnitCode: lastCode(code), Records: n, Citizens: met, Target: target}
-			m.Met = m.Citizens >= int64(target)
-			if kind == 1 {
-				p.Leaders = append(p.Leaders, m)
-			} else {
-				p.Behind = append(p.Behind, m)
-			}
-		}
+	p.Leaders = make([]MemberProgress, 0, len(st.leaders))
+	for _, m := range st.leaders {
+		p.Leaders = append(p.Leaders, progressOf(m, names, target))
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return p, apperr.Wrap(err, "members")
-	}
-	// A UNION keeps no order by itself: the lists are put back in theirs.
-	slices.SortFunc(p.Leaders, func(a, b MemberProgress) int {
-		return cmpMembers(b, a)
-	})
-	slices.SortFunc(p.Behind, cmpMembers)
-	if p.Leaders == nil {
-		p.Leaders = []MemberProgress{}
-	}
-	if p.Behind == nil {
-		p.Behind = []MemberProgress{}
+	p.Behind = make([]MemberProgress, 0, len(st.behind))
+	for _, m := range st.behind {
+		p.Behind = append(p.Behind, progressOf(m, names, target))
 	}
 	p.BehindCount = p.Members - p.MembersMet
 
@@ -518,24 +423,22 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		}
 	}
 	if withAll {
-		if p.AllMembers, err = s.memberList(ctx, u.Path, view, splits, p.Campaign, "", "m.user_id", 0); err != nil {
+		ids := make([]int64, len(members))
+		for i, m := range members {
+			ids[i] = m.id
+		}
+		names, err := s.memberNames(ctx, ids)
+		if err != nil {
 			return p, err
+		}
+		p.AllMembers = make([]MemberProgress, 0, len(members))
+		slices.SortFunc(members, func(a, b memberRow) int { return cmp.Compare(a.id, b.id) })
+		for _, m := range members {
+			p.AllMembers = append(p.AllMembers, progressOf(m, names, target))
 		}
 	}
 	p.ComputedMs = float64(time.Since(start).Microseconds()) / 1000
 	return p, nil
-}
-
-// cmpMembers orders members by citizens, then records, then id descending: the leaderboard is
-// the reverse of it, the members behind follow it.
-func cmpMembers(a, b MemberProgress) int {
-	switch {
-	case a.Citizens != b.Citizens:
-		return cmp.Compare(a.Citizens, b.Citizens)
-	case a.Records != b.Records:
-		return cmp.Compare(a.Records, b.Records)
-	}
-	return cmp.Compare(b.ID, a.ID)
 }
 
 // MyProgress is a member's own count in the current campaign.
