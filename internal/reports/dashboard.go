@@ -190,7 +190,7 @@ func (s *Service) dashboard(ctx context.Context, code string, days int) (Dashboa
 			d.ChildKind = string(units.District)
 		}
 		for _, c := range children {
-			fields, err := s.fieldsOf(ctx, c.Path)
+			fields, err := s.childFieldsOf(ctx, u.Path, c.Path)
 			if err != nil {
 				return Dashboard{}, err
 			}
@@ -375,6 +375,20 @@ func (s *Service) fieldsOf(ctx context.Context, path string) ([]Field, error) {
 	var out []Field
 	for _, p := range s.Providers() {
 		f, err := s.cachedFields(ctx, p.Section(), path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
+	}
+	return out, nil
+}
+
+// childFieldsOf is fieldsOf for a child of the unit at parentPath: providers that compute every
+// child's figures in one pass are asked once for all of them.
+func (s *Service) childFieldsOf(ctx context.Context, parentPath, path string) ([]Field, error) {
+	var out []Field
+	for _, p := range s.Providers() {
+		f, err := s.cachedChildFields(ctx, p.Section(), parentPath, path)
 		if err != nil {
 			return nil, err
 		}

@@ -52,18 +52,49 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 	if err != nil {
 		return nil, err
 	}
-	members := float64(prog.Members)
-	out = append(out,
-		Field{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(prog.MembersMet), Target: members, Unit: "reports.measure.people"},
-		Field{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
-		Field{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(prog.Citizens), Target: members * float64(prog.Campaign.Target), Unit: "reports.measure.people"},
-		Field{Key: "records", LabelKey: "reports.field.records", Value: float64(prog.Records), Unit: "reports.measure.times"},
-	)
-	for _, c := range prog.BySkill {
+	t := outreach.Tally{Members: prog.Members, MembersMet: prog.MembersMet, Records: prog.Records, Citizens: prog.Citizens}
+	return outreachFields(len(teams), t, prog.Campaign.Target, prog.BySkill, prog.ByPlatform), nil
+}
+
+// outreachFields are the outreach section's figures of a unit with a campaign.
+func outreachFields(teams int, t outreach.Tally, target int, bySkill, byPlatform []outreach.Count) []Field {
+	members := float64(t.Members)
+	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(teams), Unit: "reports.measure.teams"},
+		{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(t.MembersMet), Target: members, Unit: "reports.measure.people"},
+		{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
+		{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(t.Citizens), Target: members * float64(target), Unit: "reports.measure.people"},
+		{Key: "records", LabelKey: "reports.field.records", Value: float64(t.Records), Unit: "reports.measure.times"},
+	}
+	for _, c := range bySkill {
 		out = append(out, Field{Key: "skill_" + c.Code, LabelKey: LiteralLabel + "Kỹ năng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})
 	}
-	for _, c := range prog.ByPlatform {
+	for _, c := range byPlatform {
 		out = append(out, Field{Key: "platform_" + c.Code, LabelKey: LiteralLabel + "Nền tảng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})
+	}
+	return out
+}
+
+// ChildFields is Fields for every child in force of the unit at parentPath, from one progress of
+// the parent and one read of each counter table (outreach.ChildFigures).
+func (p OutreachProvider) ChildFields(ctx context.Context, parentPath string, asOf time.Time) (map[string][]Field, error) {
+	ctx = system(ctx)
+	campaign, found, err := p.Svc.Current(ctx, authz.ProvinceOfPath(parentPath))
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, nil // each child is asked for its teams alone
+	}
+	figures, err := p.Svc.ChildFigures(ctx, codeOf(parentPath), campaign.ID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Field, len(figures))
+	for path, f := range figures {
+		out[path] = outreachFields(f.Teams, f.Tally, campaign.Target, f.BySkill, f.ByPlatform)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package reports
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -33,6 +35,45 @@ func (s *Service) cachedFields(ctx context.Context, section, unitPath string) ([
 	}
 	return cached(ctx, s, "f|"+section+"|"+unitPath, func(ctx context.Context, now time.Time) ([]Field, error) {
 		fields, err := p.Fields(ctx, unitPath, now)
+		if err != nil {
+			return nil, apperr.Wrap(err, "provider "+section)
+		}
+		for i := range fields {
+			fields[i].Section = section
+		}
+		return fields, nil
+	})
+}
+
+// cachedChildFields returns a section's figures for the child at childPath of the unit at
+// parentPath, under the same key as cachedFields: from the provider's figures for every child in
+// one pass when it has them (ChildrenProvider), else from its Fields.
+func (s *Service) cachedChildFields(ctx context.Context, section, parentPath, childPath string) ([]Field, error) {
+	p := s.provider(section)
+	cp, ok := p.(ChildrenProvider)
+	if !ok {
+		return s.cachedFields(ctx, section, childPath)
+	}
+	return cached(ctx, s, "f|"+section+"|"+childPath, func(ctx context.Context, now time.Time) ([]Field, error) {
+		all, err := cached(ctx, s, "c|"+section+"|"+parentPath, func(ctx context.Context, now time.Time) (map[string][]Field, error) {
+			all, err := cp.ChildFields(ctx, parentPath, now)
+			if err != nil {
+				return nil, apperr.Wrap(err, "provider "+section)
+			}
+			for _, fields := range all {
+				for i := range fields {
+					fields[i].Section = section
+				}
+			}
+			return all, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if fields, ok := all[childPath]; ok {
+			return slices.Clone(fields), nil
+		}
+		fields, err := p.Fields(ctx, childPath, now)
 		if err != nil {
 			return nil, apperr.Wrap(err, "provider "+section)
 		}
@@ -75,15 +116,19 @@ func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf t
 		return nil, err
 	}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE u.path LIKE ? AND u.level = 'commune' AND u.valid_to = ''
-		AND EXISTS (SELECT 1 FROM role_grants g JOIN users us ON us.id = g.user_id WHERE g.unit_path = u.path AND g.role = 'unit_admin' AND us.disabled = 0 AND g.created_at <= ?)`,
+		AND EXISTS (SELECT 1 FROM role_grants g WHERE g.unit_path = u.path AND g.role = 'unit_admin' AND g.created_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0))`,
 		like, db.Millis(asOf)).Scan(&communesWithAdmin)
 	if err != nil {
 		return nil, err
 	}
 	byRole := map[string]float64{}
 	grantsUnder, grantsArgs := units.UnderNow("g.unit_path", unitPath)
-	rows, err := q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g JOIN users us ON us.id = g.user_id
-		WHERE `+grantsUnder+` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND us.disabled = 0 AND g.created_at <= ?
+	// Disabled users are left out by an anti-join on their small partial index (users_disabled): a
+	// join with users hashed every user of a national database for each unit.
+	rows, err := q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g
+		WHERE `+grantsUnder+` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND g.created_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0)
 		GROUP BY g.role`, append(grantsArgs, db.Millis(asOf))...)
 	if err != nil {
 		return nil, err
@@ -100,6 +145,11 @@ func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf t
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	return foundationFields(communes, villages, communesWithAdmin, orgCount, byRole), nil
+}
+
+// foundationFields are the foundation's figures of a unit.
+func foundationFields(communes, villages, communesWithAdmin, orgCount int64, byRole map[string]float64) []Field {
 	return []Field{
 		{Key: "communes", LabelKey: "reports.field.communes", Value: float64(communes), Unit: "reports.measure.units"},
 		{Key: "villages", LabelKey: "reports.field.villages", Value: float64(villages), Unit: "reports.measure.units"},
@@ -108,7 +158,142 @@ func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf t
 		{Key: "unit_admins", LabelKey: "reports.field.unit_admins", Value: byRole["unit_admin"], Unit: "reports.measure.people"},
 		{Key: "team_member_accounts", LabelKey: "reports.field.team_member_accounts", Value: byRole["team_member"], Unit: "reports.measure.people"},
 		{Key: "bridge_operators", LabelKey: "reports.field.bridge_operators", Value: byRole["bridge_operator"], Unit: "reports.measure.people"},
-	}, nil
+	}
+}
+
+// childOf returns the path of the child of parentPath that path lies in ("/51/21034/" for
+// "/51/21034/2103401/" under "/51/"), or "" for the parent itself or a path outside it.
+func childOf(parentPath, path string) string {
+	rest, ok := strings.CutPrefix(path, parentPath)
+	if !ok || rest == "" {
+		return ""
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	return parentPath + seg + "/"
+}
+
+// ChildFields is Fields for every child in force of the unit at parentPath, from four reads over
+// the parent's subtree grouped by child in Go, instead of four statements per child.
+func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string, asOf time.Time) (map[string][]Field, error) {
+	q := p.DB.Reader()
+	type tally struct {
+		communes, villages, withAdmin, orgs int64
+		roles                               map[string]map[int64]bool
+	}
+	children := map[string]*tally{}
+	rows, err := q.QueryContext(ctx, "SELECT path, level FROM units WHERE path LIKE ? AND valid_to = '' ORDER BY path", parentPath+"%")
+	if err != nil {
+		return nil, err
+	}
+	var communes []string
+	for rows.Next() {
+		var path, level string
+		if err := rows.Scan(&path, &level); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c := childOf(parentPath, path)
+		if c == "" {
+			continue
+		}
+		if path == c {
+			children[c] = &tally{roles: map[string]map[int64]bool{}}
+		}
+		t := children[c]
+		if t == nil {
+			continue // below a child that is not in force: no child of the dashboard
+		}
+		switch units.Level(level) {
+		case units.Commune:
+			t.communes++
+			communes = append(communes, path)
+		case units.Village:
+			t.villages++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	// Communes with an enabled administrator by then.
+	admins := map[string]bool{}
+	rows, err = q.QueryContext(ctx, `SELECT DISTINCT g.unit_path FROM role_grants g WHERE g.role = 'unit_admin' AND g.unit_path LIKE ? AND g.created_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0)`, parentPath+"%", db.Millis(asOf))
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var path string
+		if err := rows.Scan(&path); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		admins[path] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range communes {
+		if admins[c] {
+			children[childOf(parentPath, c)].withAdmin++
+		}
+	}
+
+	// Organisations and roles where their unit counts today, as Fields counts them.
+	orgsUnder, orgsArgs := units.UnderNow("unit_path", parentPath)
+	rows, err = q.QueryContext(ctx, "SELECT "+units.PathNow("unit_path")+" FROM orgs WHERE "+orgsUnder+" AND created_at <= ?", append(orgsArgs, db.Millis(asOf))...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var path string
+		if err := rows.Scan(&path); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if t := children[childOf(parentPath, path)]; t != nil {
+			t.orgs++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	grantsUnder, grantsArgs := units.UnderNow("g.unit_path", parentPath)
+	rows, err = q.QueryContext(ctx, `SELECT `+units.PathNow("g.unit_path")+`, g.role, g.user_id FROM role_grants g
+		WHERE `+grantsUnder+` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND g.created_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0)`, append(grantsArgs, db.Millis(asOf))...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var path, role string
+		var user int64
+		if err := rows.Scan(&path, &role, &user); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t := children[childOf(parentPath, path)]
+		if t == nil {
+			continue
+		}
+		if t.roles[role] == nil {
+			t.roles[role] = map[int64]bool{}
+		}
+		t.roles[role][user] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Field, len(children))
+	for path, t := range children {
+		out[path] = foundationFields(t.communes, t.villages, t.withAdmin, t.orgs, map[string]float64{
+			"unit_admin": float64(len(t.roles["unit_admin"])), "team_member": float64(len(t.roles["team_member"])), "bridge_operator": float64(len(t.roles["bridge_operator"]))})
+	}
+	return out, nil
 }
 
 // dayOffset shifts Unix milliseconds to Vietnam time before dividing into days.
