@@ -20,7 +20,7 @@ func newReports(svc *Services) *reports.Service {
 		// A read-only ceremony service of its own (its event bus is never started): the provider
 		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
 		// data needs it before serve builds the ceremony service with the live bus.
-		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil))},
+		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil)), Units: svc.Units},
 		// Communication tracking (internal/app/portal.go): items by channel.
 		CommsProvider{Portal: portal.NewService(svc.DB)})
 	return rs

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // CeremonySource is what the ceremony provider reads of the ceremony module (*ceremony.Service
@@ -18,7 +19,11 @@ type CeremonySource interface {
 // CeremonyProvider reports the bridge points of the launch ceremony of the unit's province (the
 // latest one the province holds) through ceremony's exported methods List, ListPoints and
 // CountPoints: readiness and attendance. Another province's ceremony never counts.
-type CeremonyProvider struct{ Svc CeremonySource }
+type CeremonyProvider struct {
+	Svc CeremonySource
+	// Units, when set, lets the provider answer every child of a unit in one pass (ChildFields).
+	Units *units.Service
+}
 
 // Section is "ceremony".
 func (p CeremonyProvider) Section() string { return "ceremony" }
@@ -28,6 +33,21 @@ func (p CeremonyProvider) Section() string { return "ceremony" }
 func (p CeremonyProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
 	ctx = system(ctx)
 	province := authz.ProvinceOfPath(unitPath)
+	latest, err := p.latest(ctx, province)
+	if err != nil || latest == nil {
+		return nil, err
+	}
+	// The points that count under the unit today: its own subtree's, and those of earlier unit
+	// versions rolled up into it (a ceremony not regenerated since the map switch).
+	mine, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{UnderNow: unitPath})
+	if err != nil {
+		return nil, err
+	}
+	return ceremonyFields(ceremony.CountPoints(mine, asOf)), nil
+}
+
+// latest is the province's latest ceremony, or nil.
+func (p CeremonyProvider) latest(ctx context.Context, province string) (*ceremony.Ceremony, error) {
 	list, err := p.Svc.List(ctx)
 	if err != nil {
 		return nil, err
@@ -38,21 +58,58 @@ func (p CeremonyProvider) Fields(ctx context.Context, unitPath string, asOf time
 			latest = &list[i]
 		}
 	}
-	if latest == nil {
+	return latest, nil
+}
+
+// ChildFields is Fields for every child in force of the unit at parentPath from one listing of
+// the parent's points, when each of them lies under a child in force (a ceremony generated on
+// the map in force). A point of an earlier unit version that rolls up (a ceremony not regenerated
+// since the map switch) leaves the answer to Fields, child by child: nil.
+func (p CeremonyProvider) ChildFields(ctx context.Context, parentPath string, asOf time.Time) (map[string][]Field, error) {
+	if p.Units == nil {
 		return nil, nil
 	}
-	// The points that count under the unit today: its own subtree's, and those of earlier unit
-	// versions rolled up into it (a ceremony not regenerated since the map switch).
-	mine, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{UnderNow: unitPath})
+	ctx = system(ctx)
+	latest, err := p.latest(ctx, authz.ProvinceOfPath(parentPath))
+	if err != nil || latest == nil {
+		return nil, err
+	}
+	children, err := p.Units.List(ctx, units.Filter{ParentPath: parentPath})
 	if err != nil {
 		return nil, err
 	}
-	c := ceremony.CountPoints(mine, asOf)
+	points := make(map[string][]ceremony.Point, len(children))
+	for _, c := range children {
+		points[c.Path] = nil
+	}
+	all, err := p.Svc.ListPoints(ctx, latest.ID, ceremony.PointFilter{UnderNow: parentPath})
+	if err != nil {
+		return nil, err
+	}
+	for _, pt := range all {
+		c := childOf(parentPath, pt.UnitPath)
+		if c == "" {
+			continue // the parent's own point
+		}
+		if _, ok := points[c]; !ok {
+			return nil, nil
+		}
+		points[c] = append(points[c], pt)
+	}
+	out := make(map[string][]Field, len(points))
+	for c, pts := range points {
+		out[c] = ceremonyFields(ceremony.CountPoints(pts, asOf))
+	}
+	return out, nil
+}
+
+// ceremonyFields are the ceremony section's figures of a unit.
+func ceremonyFields(c ceremony.Counts) []Field {
 	total := float64(c.Total)
 	return []Field{
 		{Key: "points_ready", LabelKey: "reports.field.points_ready", Value: float64(c.Ready + c.OnAir), Target: total, Unit: "reports.measure.points"},
 		{Key: "points", LabelKey: "reports.field.points", Value: total, Unit: "reports.measure.points"},
 		{Key: "points_on_air", LabelKey: "reports.field.points_on_air", Value: float64(c.OnAir), Unit: "reports.measure.points"},
 		{Key: "attendance", LabelKey: "reports.field.attendance", Value: float64(c.Actual), Target: float64(c.Expected), Unit: "reports.measure.people"},
-	}, nil
+	}
 }
