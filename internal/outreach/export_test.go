@@ -18,5 +18,3 @@ func SetGenDropIndexesFrom(n int64) (restore func()) {
 	return func() { genDropIndexesFrom = was }
 }
 
-// PathRange exposes pathRange to the tests.
-var PathRange = pathRange

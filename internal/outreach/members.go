@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // Who counts as a member under a unit, and where, is decided here in Go from plain index range
@@ -37,7 +38,7 @@ const memberBatch = 500
 // unit not yet assigned counts in no unit (it shows in the "from split units" line), and one rolled
 // up out of the subtree counts where it went.
 func (s *Service) membersUnder(ctx context.Context, path string, view View, splits []string, campaignID int64) ([]memberRow, error) {
-	lo, hi := pathRange(path)
+	lo, hi := units.PathRange(path)
 	rollup := map[string]string{}
 	var outside []string
 	if view == ViewNow {

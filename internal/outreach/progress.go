@@ -156,26 +156,18 @@ func (s *Service) ProgressExport(ctx context.Context, unit string, campaignID in
 // row under a split unit not yet assigned counts in no unit.
 func countsIn(view View, path string, splits []string) (cond string, args []any, at string) {
 	if view == ViewWas {
-		lo, hi := pathRange(path)
+		lo, hi := units.PathRange(path)
 		return "c.unit_path >= ? AND c.unit_path < ?", []any{lo, hi}, "c.unit_path"
 	}
 	cond, args = units.UnderNow("c.unit_path", path)
 	for _, sp := range splits {
-		lo, hi := pathRange(sp)
+		lo, hi := units.PathRange(sp)
 		cond += " AND NOT (c.unit_path >= ? AND c.unit_path < ?)"
 		args = append(args, lo, hi)
 	}
 	return cond, args, units.PathNow("c.unit_path")
 }
 
-// pathRange returns the bounds of the paths under path ("/51/535/"): every such path p has
-// lo <= p < hi under bytewise comparison, which both engines use for paths.
-func pathRange(path string) (lo, hi string) {
-	if path == "" {
-		path = "/" // every path starts with a slash
-	}
-	return path, path[:len(path)-1] + string(path[len(path)-1]+1)
-}
 
 // splitUnits returns the paths of every earlier unit split between several new ones and not yet
 // assigned: as it is now, their counts belong to no unit.
@@ -186,7 +178,7 @@ func (s *Service) splitUnits(ctx context.Context) ([]string, error) {
 // plainTally is the progress of the subtree at path as it was: its counters and its members.
 func (s *Service) plainTally(ctx context.Context, path string, c Campaign) (Tally, error) {
 	var t Tally
-	lo, hi := pathRange(path)
+	lo, hi := units.PathRange(path)
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT COALESCE(SUM(c.records), 0), COALESCE(SUM(c.citizens), 0), COALESCE(SUM(c.flagged), 0)
 		FROM outreach_unit_counts c WHERE c.campaign_id = ? AND c.unit_path >= ? AND c.unit_path < ?`, c.ID, lo, hi).Scan(&t.Records, &t.Citizens, &t.Flagged)
 	if err != nil {

@@ -123,13 +123,16 @@ func (p *FoundationProvider) Fields(ctx context.Context, unitPath string, asOf t
 		return nil, err
 	}
 	byRole := map[string]float64{}
-	grantsUnder, grantsArgs := units.UnderNow("g.unit_path", unitPath)
 	// Disabled users are left out by an anti-join on their small partial index (users_disabled): a
-	// join with users hashed every user of a national database for each unit.
-	rows, err := q.QueryContext(ctx, `SELECT g.role, COUNT(DISTINCT g.user_id) FROM role_grants g
-		WHERE `+grantsUnder+` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND g.created_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0)
-		GROUP BY g.role`, append(grantsArgs, db.Millis(asOf))...)
+	// join with users hashed every user of a national database for each unit. The grants are read
+	// in UnderNow's two parts (see units.UnderNowParts).
+	below, belowArgs, rolledIn, rolledArgs := units.UnderNowParts("g.unit_path", unitPath)
+	const officials = ` AND g.role IN ('unit_admin', 'team_member', 'bridge_operator') AND g.created_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = g.user_id AND us.disabled <> 0)`
+	args := append(append(append(belowArgs, db.Millis(asOf)), rolledArgs...), db.Millis(asOf))
+	rows, err := q.QueryContext(ctx, `SELECT x.role, COUNT(DISTINCT x.user_id) FROM (
+		SELECT g.role, g.user_id FROM role_grants g WHERE `+below+officials+`
+		UNION ALL SELECT g.role, g.user_id FROM role_grants g WHERE `+rolledIn+officials+`) x GROUP BY x.role`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -307,14 +310,18 @@ const dayMillis = 86400000
 func (p *FoundationProvider) Series(ctx context.Context, unitPath string, from, to time.Time) ([]Series, error) {
 	q := p.DB.Reader()
 	var base float64
-	under, underArgs := units.UnderNow("unit_path", unitPath)
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_grants WHERE `+under+` AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at < ?`,
-		append(underArgs, db.Millis(from))...).Scan(&base); err != nil {
+	// The grants under the unit today, read in UnderNow's two parts (see units.UnderNowParts).
+	below, belowArgs, rolledIn, rolledArgs := units.UnderNowParts("unit_path", unitPath)
+	const officials = ` AND role IN ('unit_admin', 'team_member', 'bridge_operator')`
+	grants := "SELECT created_at FROM role_grants WHERE " + below + officials + " UNION ALL SELECT created_at FROM role_grants WHERE " + rolledIn + officials
+	args := append(append([]any{}, belowArgs...), rolledArgs...)
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+grants+`) g WHERE g.created_at < ?`,
+		append(args, db.Millis(from))...).Scan(&base); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT x.d, COUNT(*) FROM (SELECT (created_at + ?) / ? AS d FROM role_grants WHERE `+under+`
-		AND role IN ('unit_admin', 'team_member', 'bridge_operator') AND created_at >= ? AND created_at <= ?) x GROUP BY x.d`,
-		append(append([]any{dayOffset, dayMillis}, underArgs...), db.Millis(from), db.Millis(to))...)
+	rows, err := q.QueryContext(ctx, `SELECT x.d, COUNT(*) FROM (SELECT (g.created_at + ?) / ? AS d FROM (`+grants+`) g
+		WHERE g.created_at >= ? AND g.created_at <= ?) x GROUP BY x.d`,
+		append(append([]any{dayOffset, dayMillis}, args...), db.Millis(from), db.Millis(to))...)
 	if err != nil {
 		return nil, err
 	}

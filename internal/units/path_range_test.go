@@ -1,14 +1,14 @@
-package outreach_test
+package units_test
 
 import (
 	"testing"
 
-	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // The range stands for the LIKE prefix it replaced: everything under the unit, nothing beside it.
 func TestPathRangeIsTheSubtree(t *testing.T) {
-	lo, hi := outreach.PathRange("/51/535/")
+	lo, hi := units.PathRange("/51/535/")
 	in := func(p string) bool { return p >= lo && p < hi }
 	for _, p := range []string{"/51/535/", "/51/535/21655/", "/51/535/21655/2165501/"} {
 		if !in(p) {
@@ -20,7 +20,7 @@ func TestPathRangeIsTheSubtree(t *testing.T) {
 			t.Errorf("%s is not under /51/535/ but inside [%s, %s)", p, lo, hi)
 		}
 	}
-	if lo, hi := outreach.PathRange(""); lo != "/" || hi != "0" {
+	if lo, hi := units.PathRange(""); lo != "/" || hi != "0" {
 		t.Errorf("whole tree: [%s, %s)", lo, hi)
 	}
 }
