@@ -17,4 +17,3 @@ func SetGenDropIndexesFrom(n int64) (restore func()) {
 	genDropIndexesFrom = n
 	return func() { genDropIndexesFrom = was }
 }
-

@@ -168,7 +168,6 @@ func countsIn(view View, path string, splits []string) (cond string, args []any,
 	return cond, args, units.PathNow("c.unit_path")
 }
 
-
 // splitUnits returns the paths of every earlier unit split between several new ones and not yet
 // assigned: as it is now, their counts belong to no unit.
 func (s *Service) splitUnits(ctx context.Context) ([]string, error) {
