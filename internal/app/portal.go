@@ -146,16 +146,11 @@ func portalFigures(svc *Services) *portal.FigureRegistry {
 		r.Register(portal.FigureFunc(func(ctx context.Context, province string) (map[string]int64, error) {
 			sys := authz.WithActor(ctx, authz.System)
 			// Teams active: the province's teams that have members.
-			teams, err := svc.Outreach.ListTeams(sys, province)
+			n, err := svc.Outreach.CountTeams(sys, province, true)
 			if err != nil {
 				return nil, err
 			}
-			var active int64
-			for _, t := range teams {
-				if t.Count > 0 {
-					active++
-				}
-			}
+			active := int64(n)
 			p, err := svc.Outreach.Progress(sys, province, 0)
 			if apperr.Is(err, apperr.NotFound) {
 				// No campaign yet: the teams, and no campaign figures.

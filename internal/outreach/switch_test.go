@@ -429,3 +429,45 @@ func TestGenerateOnTwoTierMap(t *testing.T) {
 		}
 	})
 }
+
+// CountTeams counts every team, where the listing stops at 5,000 (a province of the national
+// profile has 5,208), and, asked for, only the teams with a member.
+func TestCountTeamsIsNotTheListing(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setupSwitch(t, d)
+		staffed := f.team("Tổ Công nghệ số cộng đồng", "21034")
+		f.join(staffed)
+		err := d.WriteTx(f.sys, func(tx *db.Tx) error {
+			for from := 0; from < 5001; from += 500 {
+				q := "INSERT INTO outreach_teams (name, unit_code, unit_path, level, created_at) VALUES "
+				var args []any
+				for i := from; i < min(from+500, 5001); i++ {
+					if i > from {
+						q += ", "
+					}
+					q += "(?, '535', '/51/535/', 'district', 0)"
+					args = append(args, fmt.Sprintf("Tổ số %d", i))
+				}
+				if _, err := tx.ExecContext(f.sys, q, args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := f.svc.ListTeams(f.sys, "51"); len(list) != 5000 {
+			t.Fatalf("the listing shows %d teams", len(list))
+		}
+		if n, err := f.svc.CountTeams(f.sys, "51", false); err != nil || n != 5002 {
+			t.Errorf("teams of the province: %d %v, want 5002", n, err)
+		}
+		if n, err := f.svc.CountTeams(f.sys, "51", true); err != nil || n != 1 {
+			t.Errorf("teams with a member: %d %v, want 1", n, err)
+		}
+		if n, err := f.svc.CountTeams(f.sys, "535", false); err != nil || n != 5001 {
+			t.Errorf("teams of Ba Tơ: %d %v, want 5001", n, err)
+		}
+	})
+}

@@ -90,19 +90,9 @@ func teamScope(a *authz.Actor) authz.Scope {
 // ListTeams lists the teams in the actor's area (administered units, or a member's own area), under
 // unitCode when given.
 func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error) {
-	scope := teamScope(authz.ActorFrom(ctx))
-	if scope.Empty() {
-		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
-	}
-	cond := scope.Units("t.unit_path")
-	where, args := cond.SQL, cond.Args
-	if unitCode != "" {
-		u, err := s.unit(ctx, unitCode)
-		if err != nil {
-			return nil, err
-		}
-		where += " AND t.unit_path LIKE ?"
-		args = append(args, u.Path+"%")
+	where, args, err := s.teamsIn(ctx, unitCode)
+	if err != nil {
+		return nil, err
 	}
 	// A team names the unit version it lies in by path (a code can name two versions).
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT t.id, t.name, t.unit_code, COALESCE(u.name, ''), t.level, t.unit_path, COALESCE(u.valid_to, ''),
@@ -123,6 +113,41 @@ func (s *Service) ListTeams(ctx context.Context, unitCode string) ([]Team, error
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// CountTeams counts the teams ListTeams would list, all of them (the listing stops at 5,000, and a
+// province of the national profile has 5,208); withMembers counts only those with a member.
+func (s *Service) CountTeams(ctx context.Context, unitCode string, withMembers bool) (int, error) {
+	where, args, err := s.teamsIn(ctx, unitCode)
+	if err != nil {
+		return 0, err
+	}
+	if withMembers {
+		where += " AND EXISTS (SELECT 1 FROM outreach_team_members m WHERE m.team_id = t.id)"
+	}
+	var n int
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM outreach_teams t WHERE "+where, args...).Scan(&n)
+	return n, apperr.Wrap(err, "count teams")
+}
+
+// teamsIn is the condition on outreach_teams t of the teams in the actor's area, under unitCode
+// when given.
+func (s *Service) teamsIn(ctx context.Context, unitCode string) (string, []any, error) {
+	scope := teamScope(authz.ActorFrom(ctx))
+	if scope.Empty() {
+		return "", nil, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	cond := scope.Units("t.unit_path")
+	where, args := cond.SQL, cond.Args
+	if unitCode != "" {
+		u, err := s.unit(ctx, unitCode)
+		if err != nil {
+			return "", nil, err
+		}
+		where += " AND t.unit_path LIKE ?"
+		args = append(args, u.Path+"%")
+	}
+	return where, args, nil
 }
 
 // FindTeam returns a team with its members, if it lies in the actor's area.

@@ -33,11 +33,11 @@ func system(ctx context.Context) context.Context { return authz.WithActor(ctx, a
 func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error) {
 	ctx = system(ctx)
 	code := codeOf(unitPath)
-	teams, err := p.Svc.ListTeams(ctx, code)
+	teams, err := p.Svc.CountTeams(ctx, code, false)
 	if err != nil {
 		return nil, err
 	}
-	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(len(teams)), Unit: "reports.measure.teams"}}
+	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(teams), Unit: "reports.measure.teams"}}
 	campaign, found, err := p.Svc.Current(ctx, authz.ProvinceOfPath(unitPath))
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 		return nil, err
 	}
 	t := outreach.Tally{Members: prog.Members, MembersMet: prog.MembersMet, Records: prog.Records, Citizens: prog.Citizens}
-	return outreachFields(len(teams), t, prog.Campaign.Target, prog.BySkill, prog.ByPlatform), nil
+	return outreachFields(teams, t, prog.Campaign.Target, prog.BySkill, prog.ByPlatform), nil
 }
 
 // outreachFields are the outreach section's figures of a unit with a campaign.
