@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/units"
 )
 
 // ChildFigures is what a dashboard shows of one child unit: its progress as it is now, its teams,
@@ -56,7 +57,7 @@ func (s *Service) ChildFigures(ctx context.Context, unitCode string, campaignID 
 			rows.Close()
 			return nil, apperr.Wrap(err, "scan dimension")
 		}
-		c := childPath(parent, path)
+		c := units.ChildPath(parent, path)
 		if _, ok := out[c]; !ok {
 			continue
 		}
@@ -97,20 +98,10 @@ func (s *Service) ChildFigures(ctx context.Context, unitCode string, campaignID 
 		if err := rows.Scan(&path); err != nil {
 			return nil, apperr.Wrap(err, "scan team")
 		}
-		if f, ok := out[childPath(parent, path)]; ok {
+		if f, ok := out[units.ChildPath(parent, path)]; ok {
 			f.Teams++
-			out[childPath(parent, path)] = f
+			out[units.ChildPath(parent, path)] = f
 		}
 	}
 	return out, apperr.Wrap(rows.Err(), "teams by child")
-}
-
-// childPath returns the path of the child of parent that path lies in, or "" for parent itself.
-func childPath(parent, path string) string {
-	rest, ok := strings.CutPrefix(path, parent)
-	if !ok || rest == "" {
-		return ""
-	}
-	seg, _, _ := strings.Cut(rest, "/")
-	return parent + seg + "/"
 }

@@ -87,7 +87,7 @@ func (p CeremonyProvider) ChildFields(ctx context.Context, parentPath string, as
 		return nil, err
 	}
 	for _, pt := range all {
-		c := childOf(parentPath, pt.UnitPath)
+		c := units.ChildPath(parentPath, pt.UnitPath)
 		if c == "" {
 			continue // the parent's own point
 		}

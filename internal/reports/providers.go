@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -34,15 +33,20 @@ func (s *Service) cachedFields(ctx context.Context, section, unitPath string) ([
 		return nil, nil
 	}
 	return cached(ctx, s, "f|"+section+"|"+unitPath, func(ctx context.Context, now time.Time) ([]Field, error) {
-		fields, err := p.Fields(ctx, unitPath, now)
-		if err != nil {
-			return nil, apperr.Wrap(err, "provider "+section)
-		}
-		for i := range fields {
-			fields[i].Section = section
-		}
-		return fields, nil
+		return sectionFields(ctx, p, unitPath, now)
 	})
+}
+
+// sectionFields asks a provider for a unit's figures and marks them with its section.
+func sectionFields(ctx context.Context, p Provider, unitPath string, now time.Time) ([]Field, error) {
+	fields, err := p.Fields(ctx, unitPath, now)
+	if err != nil {
+		return nil, apperr.Wrap(err, "provider "+p.Section())
+	}
+	for i := range fields {
+		fields[i].Section = p.Section()
+	}
+	return fields, nil
 }
 
 // cachedChildFields returns a section's figures for the child at childPath of the unit at
@@ -73,14 +77,7 @@ func (s *Service) cachedChildFields(ctx context.Context, section, parentPath, ch
 		if fields, ok := all[childPath]; ok {
 			return slices.Clone(fields), nil
 		}
-		fields, err := p.Fields(ctx, childPath, now)
-		if err != nil {
-			return nil, apperr.Wrap(err, "provider "+section)
-		}
-		for i := range fields {
-			fields[i].Section = section
-		}
-		return fields, nil
+		return sectionFields(ctx, p, childPath, now)
 	})
 }
 
@@ -164,17 +161,6 @@ func foundationFields(communes, villages, communesWithAdmin, orgCount int64, byR
 	}
 }
 
-// childOf returns the path of the child of parentPath that path lies in ("/51/21034/" for
-// "/51/21034/2103401/" under "/51/"), or "" for the parent itself or a path outside it.
-func childOf(parentPath, path string) string {
-	rest, ok := strings.CutPrefix(path, parentPath)
-	if !ok || rest == "" {
-		return ""
-	}
-	seg, _, _ := strings.Cut(rest, "/")
-	return parentPath + seg + "/"
-}
-
 // ChildFields is Fields for every child in force of the unit at parentPath, from four reads over
 // the parent's subtree grouped by child in Go, instead of four statements per child.
 func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string, asOf time.Time) (map[string][]Field, error) {
@@ -195,7 +181,7 @@ func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string,
 			rows.Close()
 			return nil, err
 		}
-		c := childOf(parentPath, path)
+		c := units.ChildPath(parentPath, path)
 		if c == "" {
 			continue
 		}
@@ -240,7 +226,7 @@ func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string,
 	}
 	for _, c := range communes {
 		if admins[c] {
-			children[childOf(parentPath, c)].withAdmin++
+			children[units.ChildPath(parentPath, c)].withAdmin++
 		}
 	}
 
@@ -256,7 +242,7 @@ func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string,
 			rows.Close()
 			return nil, err
 		}
-		if t := children[childOf(parentPath, path)]; t != nil {
+		if t := children[units.ChildPath(parentPath, path)]; t != nil {
 			t.orgs++
 		}
 	}
@@ -278,7 +264,7 @@ func (p *FoundationProvider) ChildFields(ctx context.Context, parentPath string,
 			rows.Close()
 			return nil, err
 		}
-		t := children[childOf(parentPath, path)]
+		t := children[units.ChildPath(parentPath, path)]
 		if t == nil {
 			continue
 		}

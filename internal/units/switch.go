@@ -549,6 +549,17 @@ func UnderNowParts(pathCol, path string) (below string, belowArgs []any, rolledI
 			AND NOT (unit_rollup_in.path >= ? AND unit_rollup_in.path < ?))`, []any{lo, hi, lo, hi}
 }
 
+// ChildPath returns the path of the child of parent that path lies in ("/51/21034/" for
+// "/51/21034/2103401/" under "/51/"), or "" for parent itself or a path outside it.
+func ChildPath(parent, path string) string {
+	rest, ok := strings.CutPrefix(path, parent)
+	if !ok || rest == "" {
+		return ""
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	return parent + seg + "/"
+}
+
 // PathRange returns the bounds of the paths under path ("/51/535/"): every such path p has
 // lo <= p < hi under bytewise comparison, which both engines use for paths.
 func PathRange(path string) (lo, hi string) {
