@@ -26,15 +26,15 @@ func (s *Service) ChildFigures(ctx context.Context, unitCode string, campaignID 
 	if err != nil {
 		return nil, err
 	}
+	if p.View != ViewNow {
+		// A retired unit has no children in force.
+		return map[string]ChildFigures{}, nil
+	}
 	out := make(map[string]ChildFigures, len(p.Children))
 	for _, c := range p.Children {
 		out[c.Unit.Path] = ChildFigures{Tally: c}
 	}
 	parent := p.Unit.Path
-	if p.View != ViewNow {
-		// A retired unit has no children in force.
-		return map[string]ChildFigures{}, nil
-	}
 	splits, err := s.splitUnits(ctx)
 	if err != nil {
 		return nil, err
@@ -98,9 +98,10 @@ func (s *Service) ChildFigures(ctx context.Context, unitCode string, campaignID 
 		if err := rows.Scan(&path); err != nil {
 			return nil, apperr.Wrap(err, "scan team")
 		}
-		if f, ok := out[units.ChildPath(parent, path)]; ok {
+		c := units.ChildPath(parent, path)
+		if f, ok := out[c]; ok {
 			f.Teams++
-			out[units.ChildPath(parent, path)] = f
+			out[c] = f
 		}
 	}
 	return out, apperr.Wrap(rows.Err(), "teams by child")
