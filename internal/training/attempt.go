@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -212,7 +211,9 @@ func (s *Service) stats(ctx context.Context, q db.Querier, courseID, userID int6
 // StartAttempt starts an exam attempt for the signed-in learner, or returns the attempt they
 // already have open (a lost connection or a closed tab resumes where it was). The questions are
 // drawn at random from the in-memory snapshot of the bank and their options shuffled; the write
-// is one INSERT (plus the enrolment on a first start) through the group-commit batcher.
+// is one INSERT (plus the enrolment on a first start) through the group-commit batcher. The rules
+// are in attempt_start_rule.go; here are the reads they need, each only once the rules before it
+// have let the learner through, and the write.
 func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView, error) {
 	actor := authz.ActorFrom(ctx)
 	if actor == nil {
@@ -225,134 +226,42 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		return AttemptView{}, err
 	}
 	now := s.Now()
-	switch c.StatusAt(now) {
-	case Draft:
-		return AttemptView{}, apperr.New(apperr.NotFound, "training.error.course_not_found")
-	case Closed:
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.course_closed")
-	case Upcoming:
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.course_not_open")
+	if err := courseStartable(c, now); err != nil {
+		return AttemptView{}, err
 	}
-	st, err := s.stats(ctx, s.DB.Reader(), courseID, actor.UserID)
+	in, open, err := s.readStart(ctx, c, actor.UserID, now)
 	if err != nil {
 		return AttemptView{}, err
 	}
-	if st.open != 0 {
-		m, err := s.meta(ctx, st.open)
-		if err != nil {
+	d, err := decideStart(in)
+	if err == nil && d.expire {
+		if in, err = s.expireOpen(ctx, in, open); err != nil {
 			return AttemptView{}, err
 		}
-		if now.Before(m.deadline.Add(Grace)) {
-			return s.view(ctx, c, m)
-		}
-		// The open attempt ran out of time: what was saved is submitted, then the rules below apply.
-		if _, err := s.finish(ctx, m, true); err != nil && !apperr.Is(err, apperr.Conflict) {
+		d, err = decideStart(in)
+	}
+	if err != nil {
+		return AttemptView{}, err
+	}
+	if d.resume {
+		return s.view(ctx, c, open)
+	}
+	if d.lessonsFirst {
+		if err := s.requireLessonsDone(ctx, c); err != nil {
 			return AttemptView{}, err
-		}
-		if st, err = s.stats(ctx, s.DB.Reader(), courseID, actor.UserID); err != nil {
-			return AttemptView{}, err
-		}
-	}
-	if st.passed {
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.already_passed")
-	}
-	if start := LearnerStart(c, actor.UserID); !start.IsZero() && now.Before(start) {
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.not_yet", start.In(vietnam).Format("15:04:05 02/01/2006"))
-	}
-	if c.Exam.MaxAttempts > 0 && st.count >= c.Exam.MaxAttempts {
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.no_attempts_left", c.Exam.MaxAttempts)
-	}
-	if c.Exam.RetryDelayMinutes > 0 && !st.lastEnd.IsZero() {
-		if next := st.lastEnd.Add(time.Duration(c.Exam.RetryDelayMinutes) * time.Minute); now.Before(next) {
-			return AttemptView{}, apperr.New(apperr.Conflict, "training.error.retry_later", int(math.Ceil(next.Sub(now).Minutes())))
-		}
-	}
-	if c.Sequential {
-		done, err := s.AllLessonsDone(ctx, c)
-		if err != nil {
-			return AttemptView{}, err
-		}
-		if !done {
-			return AttemptView{}, apperr.New(apperr.Conflict, "training.error.lessons_first")
 		}
 	}
 	b, err := s.bankFor(ctx, c)
 	if err != nil {
 		return AttemptView{}, err
 	}
-	if len(b.pool) < c.Exam.QuestionCount {
-		return AttemptView{}, apperr.New(apperr.Conflict, "training.error.bank_too_small", c.Exam.QuestionCount, len(b.pool))
+	m := &attemptMeta{courseID: courseID, userID: actor.UserID, started: now, deadline: d.deadline, passPercent: c.Exam.PassPercent}
+	if m.order, m.options, err = draw(b, d.questions); err != nil {
+		return AttemptView{}, err
 	}
-	// Draw: a partial Fisher–Yates over a copy of the pool's ids.
-	pool := append([]int64(nil), b.pool...)
-	m := &attemptMeta{courseID: courseID, userID: actor.UserID, started: now, passPercent: c.Exam.PassPercent, options: map[int64][]int64{}}
-	for i := 0; i < c.Exam.QuestionCount; i++ {
-		j := i + rand.IntN(len(pool)-i) // #nosec G404 -- math/rand/v2's generator is ChaCha8 seeded by the OS: unpredictable enough for a question draw
-		pool[i], pool[j] = pool[j], pool[i]
-		q := b.questions[pool[i]]
-		opts := make([]int64, len(q.Options))
-		for k, o := range q.Options {
-			opts[k] = o.ID
-		}
-		rand.Shuffle(len(opts), func(x, y int) { opts[x], opts[y] = opts[y], opts[x] })
-		m.order = append(m.order, q.ID)
-		m.options[q.ID] = opts
-	}
-	m.deadline = now.Add(time.Duration(c.Exam.TimeLimitMinutes+st.extra) * time.Minute)
 	layout := encodeLayout(m.order, m.options)
-	orgID, orgPath, unitPath := enrolmentScope(actor)
-	var resumed int64
 	t1 := time.Now()
-	var t2 time.Time
-	err = s.batch.Do(ctx, func(tx *db.Tx) error {
-		t2 = time.Now()
-		// Checked again inside the write: two starts of the same learner at once make one attempt.
-		var open, count, counted int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(CASE WHEN submitted_at = 0 THEN id ELSE 0 END), 0), COUNT(*),
-			COALESCE(SUM(CASE WHEN id > ? THEN 1 ELSE 0 END), 0) FROM training_attempts WHERE user_id = ? AND course_id = ?`,
-			st.countedAfter, actor.UserID, courseID).Scan(&open, &count, &counted); err != nil {
-			return apperr.Wrap(err, "recheck attempts")
-		}
-		if open != 0 {
-			resumed = open
-			return nil
-		}
-		if c.Exam.MaxAttempts > 0 && int(counted) >= c.Exam.MaxAttempts {
-			return apperr.New(apperr.Conflict, "training.error.no_attempts_left", c.Exam.MaxAttempts)
-		}
-		ms := db.Millis(now)
-		// The enrolment (when this is the learner's first contact with the course) and its first
-		// start move the figures' counters in the same transaction.
-		inserted := false
-		if !st.enrolled {
-			res, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, started_at)
-				VALUES (?, ?, ?, ?, ?, 'self', ?, ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, actor.UserID, db.NullInt(orgID), orgPath, unitPath, ms, ms)
-			if err != nil {
-				return apperr.Wrap(err, "enrol")
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				inserted = true
-				if err := bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{enrolled: 1, started: 1}); err != nil {
-					return err
-				}
-			}
-		}
-		if !inserted && count == 0 {
-			res, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET started_at = ? WHERE course_id = ? AND user_id = ? AND started_at = 0", ms, courseID, actor.UserID)
-			if err != nil {
-				return apperr.Wrap(err, "enrolment start")
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				if err := bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{started: 1}); err != nil {
-					return err
-				}
-			}
-		}
-		id, err := tx.InsertID(ctx, `INSERT INTO training_attempts (course_id, user_id, layout, started_at, deadline_at, question_total, pass_percent)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, courseID, actor.UserID, layout, ms, db.Millis(m.deadline), len(m.order), m.passPercent)
-		m.id = id
-		return apperr.Wrap(err, "insert attempt")
-	})
+	resumed, t2, err := s.insertAttempt(ctx, actor, c, in.stats, m, layout)
 	if err != nil {
 		return AttemptView{}, err
 	}
@@ -372,6 +281,104 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		obs("render", time.Since(t3))
 	}
 	return v, err
+}
+
+// readStart reads what decideStart needs of the learner: their attempts and enrolment and, when
+// they have an attempt open, that attempt.
+func (s *Service) readStart(ctx context.Context, c Course, userID int64, now time.Time) (startInput, *attemptMeta, error) {
+	in := startInput{course: c, userID: userID, now: now}
+	var err error
+	if in.stats, err = s.stats(ctx, s.DB.Reader(), c.ID, userID); err != nil || in.stats.open == 0 {
+		return in, nil, err
+	}
+	open, err := s.meta(ctx, in.stats.open)
+	if err != nil {
+		return in, nil, err
+	}
+	in.openDeadline = open.deadline
+	return in, open, nil
+}
+
+// expireOpen submits the open attempt that ran out of time, as saved, and reads the learner's
+// attempts again for the decision on a new one. Another request may have finished it first.
+func (s *Service) expireOpen(ctx context.Context, in startInput, open *attemptMeta) (startInput, error) {
+	if _, err := s.finish(ctx, open, true); err != nil && !apperr.Is(err, apperr.Conflict) {
+		return in, err
+	}
+	st, err := s.stats(ctx, s.DB.Reader(), in.course.ID, in.userID)
+	in.stats, in.openDeadline = st, time.Time{}
+	return in, err
+}
+
+// requireLessonsDone refuses the exam of a sequential course until every lesson is done.
+func (s *Service) requireLessonsDone(ctx context.Context, c Course) error {
+	done, err := s.AllLessonsDone(ctx, c)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return apperr.New(apperr.Conflict, "training.error.lessons_first")
+	}
+	return nil
+}
+
+// insertAttempt writes the drawn attempt m in the group commit, with the learner's enrolment on
+// their first start, and returns when the write began (for ObserveStart). When recheckStart finds
+// an attempt opened meanwhile, nothing is written and that attempt's id is returned instead.
+func (s *Service) insertAttempt(ctx context.Context, actor *authz.Actor, c Course, st attemptStats, m *attemptMeta, layout string) (resumed int64, began time.Time, err error) {
+	err = s.batch.Do(ctx, func(tx *db.Tx) error {
+		began = time.Now()
+		var open, count, counted int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(CASE WHEN submitted_at = 0 THEN id ELSE 0 END), 0), COUNT(*),
+			COALESCE(SUM(CASE WHEN id > ? THEN 1 ELSE 0 END), 0) FROM training_attempts WHERE user_id = ? AND course_id = ?`,
+			st.countedAfter, actor.UserID, c.ID).Scan(&open, &count, &counted); err != nil {
+			return apperr.Wrap(err, "recheck attempts")
+		}
+		var err error
+		if resumed, err = recheckStart(c, open, counted); err != nil || resumed != 0 {
+			return err
+		}
+		ms := db.Millis(m.started)
+		if err := enrolOnStart(ctx, tx, actor, c.ID, st.enrolled, count == 0, ms); err != nil {
+			return err
+		}
+		id, err := tx.InsertID(ctx, `INSERT INTO training_attempts (course_id, user_id, layout, started_at, deadline_at, question_total, pass_percent)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.ID, actor.UserID, layout, ms, db.Millis(m.deadline), len(m.order), m.passPercent)
+		m.id = id
+		return apperr.Wrap(err, "insert attempt")
+	})
+	return resumed, began, err
+}
+
+// enrolOnStart enrols the learner on their first contact with the course and marks their first
+// start (firstAttempt), moving the figures' counters in the same transaction.
+func enrolOnStart(ctx context.Context, tx *db.Tx, actor *authz.Actor, courseID int64, enrolled, firstAttempt bool, ms int64) error {
+	inserted := false
+	if !enrolled {
+		orgID, orgPath, unitPath := enrolmentScope(actor)
+		res, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (course_id, user_id, org_id, org_path, unit_path, source, enrolled_at, started_at)
+			VALUES (?, ?, ?, ?, ?, 'self', ?, ?) ON CONFLICT (course_id, user_id) DO NOTHING`, courseID, actor.UserID, db.NullInt(orgID), orgPath, unitPath, ms, ms)
+		if err != nil {
+			return apperr.Wrap(err, "enrol")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			inserted = true
+			if err := bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{enrolled: 1, started: 1}); err != nil {
+				return err
+			}
+		}
+	}
+	if inserted || !firstAttempt {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE training_enrolments SET started_at = ? WHERE course_id = ? AND user_id = ? AND started_at = 0", ms, courseID, actor.UserID)
+	if err != nil {
+		return apperr.Wrap(err, "enrolment start")
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return bumpEnrolment(ctx, tx, courseID, actor.UserID, figureDelta{started: 1})
+	}
+	return nil
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)
