@@ -104,184 +104,85 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	if err := requireFigures(a); err != nil {
 		return nil, err
 	}
-	if f.CourseID == 0 {
-		return nil, apperr.InvalidField("course", "training.error.course_required")
-	}
-	if f.View == "" {
-		f.View = ViewNow
-	}
-	if f.View != ViewNow && f.View != ViewWas {
-		return nil, apperr.InvalidField("view", "training.error.view")
+	if err := f.normalize(); err != nil {
+		return nil, err
 	}
 	c, err := s.visibleCourse(ctx, s.DB.Reader(), f.CourseID)
 	if err != nil {
 		return nil, err
 	}
-	q := s.DB.Reader()
+	parent, found, err := s.readFigureParent(ctx, a, c, &f)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return []FigureRow{}, nil
+	}
+	plan, err := planFigures(a, c, f, parent)
+	if err != nil {
+		return nil, err
+	}
 	enrol := figureScope(a)
-	byOrg := f.By == "org" && f.Level == ""
-	// The parent, resolved to one unit version or organisation.
-	var parentPath, parentName, parentValidTo string
-	if f.Parent != "" {
-		var err error
-		if byOrg {
-			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM orgs WHERE CAST(id AS TEXT) = ?`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
-		} else if strings.HasPrefix(f.Parent, "/") {
-			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE path = ?`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
-		} else {
-			err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE code = ?
-				ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, f.Parent).Scan(&parentPath, &parentName, &parentValidTo)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			return []FigureRow{}, nil
-		}
-		if err != nil {
-			return nil, apperr.Wrap(err, "figures parent")
-		}
-		if parentValidTo != "" {
-			f.View = ViewWas // a retired unit or merged organisation has no children in force
+	out, err := s.readFigureRows(ctx, plan, f.CourseID, enrol)
+	if err != nil || !plan.direct {
+		return out, err
+	}
+	own, err := s.sumFigures(ctx, f.CourseID, plan.col+" = ?", []any{parent.path}, enrol)
+	if err != nil {
+		return nil, err
+	}
+	var all Totals
+	if !plan.was {
+		if all, err = s.sumFigures(ctx, f.CourseID, plan.col+" LIKE ?", []any{parent.path + "%"}, enrol); err != nil {
+			return nil, err
 		}
 	}
-	was := f.View == ViewWas
-	inForce := func(alias string) string {
-		if was {
-			return "1 = 1"
-		}
-		return alias + ".valid_to = ''"
-	}
-	unitRow := `SELECT x.code AS code, x.path AS path, x.name AS name, x.valid_to AS valid_to, (SELECT COUNT(*) FROM units k WHERE k.parent_path = x.path AND ` + inForce("k") + `) AS kids FROM units x WHERE ` + inForce("x") + ` AND `
-	rowScope, rowScopeArgs := unitRowScope(a, c, was)
-	var rowsSQL string
-	var rowArgs []any
-	direct := false // whether the parent's own people get a row of their own
+	return parentRows(out, parent.key(f), parent, own, all, plan.was, plan.limit), nil
+}
+
+// readFigureParent reads the unit version or organisation whose children the rows are: the one
+// the filter names (a unit code meaning the unit in force, a unit path, an organisation id), else,
+// for rows by unit, the province where the actor's rows start (figureTopOf); none for the
+// others. found is false when there is no such parent. A retired unit or merged organisation has
+// no children in force: it turns the filter's view to ViewWas.
+func (s *Service) readFigureParent(ctx context.Context, a *authz.Actor, c Course, f *FigureFilter) (p figureParent, found bool, err error) {
+	q := s.DB.Reader()
+	what := "figures parent"
 	switch {
-	case f.Level != "":
-		if f.Level != "province" && f.Level != "district" && f.Level != "commune" {
-			return nil, apperr.InvalidField("level", "units.error.level")
-		}
-		rowsSQL = unitRow + "x.level = ? AND " + rowScope
-		rowArgs = append([]any{f.Level}, rowScopeArgs...)
-	case byOrg:
-		rowsSQL = `SELECT CAST(x.id AS TEXT) AS code, x.path AS path, x.name AS name, x.valid_to AS valid_to, (SELECT COUNT(*) FROM orgs k WHERE k.parent_id = x.id AND ` + inForce("k") + `) AS kids FROM orgs x WHERE ` + inForce("x") + ` AND `
-		if f.Parent == "" {
-			switch {
-			case a.IsNational():
-				rowsSQL += "x.parent_id IS NULL"
-			case len(a.AdminUnitPaths()) > 0:
-				// A unit administrator's top rows are the organisations in their units whose parent
-				// is not: a school in Ba Tơ under the provincial Department of Education is a top
-				// row for Ba Tơ, or it could not be reached at all. For a province's administrator
-				// they are the province's top organisations.
-				var in []string
-				for _, p := range a.AdminUnitPaths() {
-					in = append(in, "p.unit_path LIKE ?")
-					rowArgs = append(rowArgs, p+"%")
-				}
-				rowsSQL += "(x.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM orgs p WHERE p.id = x.parent_id AND (" + strings.Join(in, " OR ") + ")))"
-			default:
-				rowsSQL += "1 = 1"
-			}
-		} else {
-			rowsSQL += "CAST(x.parent_id AS TEXT) = ?"
-			rowArgs = append(rowArgs, f.Parent)
-			direct = true
-		}
-		if !a.IsNational() {
-			scope := a.AdminScope().Orgs("x.path", "x.unit_path")
-			if !was {
-				rowsSQL += " AND " + scope.SQL
-				rowArgs = append(rowArgs, scope.Args...)
-			} else {
-				// As it was, a merged organisation whose successor the actor administers is a row
-				// for them too.
-				rowsSQL += " AND (" + scope.SQL + " OR EXISTS (SELECT 1 FROM org_rollup r JOIN orgs y ON y.path = r.current_path WHERE r.path = x.path AND " +
-					a.AdminScope().Orgs("y.path", "y.unit_path").SQL + "))"
-				rowArgs = append(append(rowArgs, scope.Args...), a.AdminScope().Orgs("y.path", "y.unit_path").Args...)
-			}
-			if f.Parent == "" && len(a.AdminUnitPaths()) == 0 {
-				// An organisation administrator starts at their own organisations.
-				var eq []string
-				for _, p := range a.AdminOrgPaths() {
-					eq = append(eq, "x.path = ?")
-					rowArgs = append(rowArgs, p)
-					if was {
-						// As it was, the organisations merged into theirs are rows of their own.
-						eq = append(eq, "x.path IN (SELECT r.path FROM org_rollup r WHERE r.current_path = ?)")
-						rowArgs = append(rowArgs, p)
-					}
-				}
-				rowsSQL += " AND (" + strings.Join(eq, " OR ") + ")"
-			}
-		}
-		if c.Province != "" {
-			// A province course's people are of its province: other provinces' organisations
-			// would only add empty rows.
-			rowsSQL += " AND x.unit_path LIKE ?"
-			rowArgs = append(rowArgs, authz.ProvincePath(c.Province)+"%")
-		}
+	case f.Parent != "" && f.byOrg():
+		err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM orgs WHERE CAST(id AS TEXT) = ?`, f.Parent).Scan(&p.path, &p.name, &p.validTo)
+	case strings.HasPrefix(f.Parent, "/"):
+		err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE path = ?`, f.Parent).Scan(&p.path, &p.name, &p.validTo)
+	case f.Parent != "":
+		err = q.QueryRowContext(ctx, `SELECT path, name, valid_to FROM units WHERE code = ?
+			ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, f.Parent).Scan(&p.path, &p.name, &p.validTo)
+	case f.Level != "" || f.byOrg():
+		return p, true, nil
 	default:
-		if parentPath == "" {
-			parent := ""
-			switch {
-			case !a.IsNational() && len(a.AdminProvinces()) == 0 && len(a.AdminUnitPaths()) > 0:
-				// A unit administrator starts at their own units.
-				rowsSQL = unitRow + "x.path IN (?" + strings.Repeat(", ?", len(a.AdminUnitPaths())-1) + ")"
-				for _, p := range a.AdminUnitPaths() {
-					rowArgs = append(rowArgs, p)
-				}
-			case c.Province != "":
-				parent = c.Province
-			case a.IsNational() || a.HomeProvince() == "":
-				// A national course at the national level: one row per province.
-				rowsSQL = unitRow + "x.level = 'province' AND " + rowScope
-				rowArgs = rowScopeArgs
-			default:
-				// A national course read by a province's administrator: its own province's part.
-				parent = a.HomeProvince()
-			}
-			if parent != "" {
-				err := q.QueryRowContext(ctx, `SELECT path, name FROM units WHERE code = ? AND level = 'province'
-					ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, parent).Scan(&parentPath, &parentName)
-				if errors.Is(err, sql.ErrNoRows) {
-					return []FigureRow{}, nil
-				} else if err != nil {
-					return nil, apperr.Wrap(err, "figures province")
-				}
-			}
+		top, province := figureTopOf(a, c)
+		if top != topProvince {
+			return p, true, nil
 		}
-		if parentPath != "" {
-			rowsSQL = unitRow + "x.parent_path = ? AND " + rowScope
-			rowArgs = append([]any{parentPath}, rowScopeArgs...)
-			direct = true
-		}
+		what = "figures province"
+		err = q.QueryRowContext(ctx, `SELECT path, name FROM units WHERE code = ? AND level = 'province'
+			ORDER BY CASE WHEN valid_to = '' THEN 0 ELSE 1 END, valid_from DESC LIMIT 1`, province).Scan(&p.path, &p.name)
 	}
-	// col is where a counter row counts in this view: today's path or the path it was made under.
-	col := "e.unit_path"
-	if byOrg {
-		col = "e.org_path"
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
 	}
-	if was {
-		col = strings.Replace(col, "e.", "e.was_", 1)
+	if err != nil {
+		return p, false, apperr.Wrap(err, what)
 	}
-	// The counters (counters.go) hold one row per unit, organisation and audience: the join sums a
-	// few thousand of them rather than counting every enrolment.
-	query := `SELECT r.code, r.path, r.name, r.valid_to, r.kids, CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
-		FROM (` + rowsSQL + `) r
-		LEFT JOIN ` + figureCounters + ` ON ` + col + ` LIKE r.path || '%' AND ` + enrol.SQL + `
-		GROUP BY r.code, r.path, r.name, r.valid_to, r.kids`
-	args := append(append(rowArgs, f.CourseID), enrol.Args...)
-	if f.Level != "" {
-		query += " ORDER BY 8 DESC, 6 DESC, r.name, r.path"
-	} else {
-		query += " ORDER BY r.name, r.path"
+	if p.validTo != "" {
+		f.View = ViewWas
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	query += " LIMIT ?"
-	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
+	return p, true, nil
+}
+
+// readFigureRows runs the plan's query.
+func (s *Service) readFigureRows(ctx context.Context, plan figurePlan, courseID int64, enrol authz.Cond) ([]FigureRow, error) {
+	query, args := plan.query(courseID, enrol)
+	rows, err := s.DB.Reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "figures")
 	}
@@ -298,48 +199,7 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "figures")
 	}
-	if direct {
-		key := f.Parent
-		if !byOrg {
-			key = strings.TrimSuffix(parentPath[strings.LastIndex(strings.TrimSuffix(parentPath, "/"), "/")+1:], "/")
-		}
-		own, err := s.sumFigures(ctx, f.CourseID, col+" = ?", []any{parentPath}, enrol)
-		if err != nil {
-			return nil, err
-		}
-		if own.Enrolled > 0 {
-			out = append(out, FigureRow{Key: key, Path: parentPath, Name: parentName, Direct: true,
-				Enrolled: own.Enrolled, Started: own.Started, Passed: own.Passed, PassRate: own.PassRate})
-		}
-		if !was {
-			// As it is now, people enrolled under an earlier unit or organisation below the parent
-			// that rolls up into none of its children in force (a split commune, a retired
-			// district's own people) still count in the parent: they get a row of their own so the
-			// drill-down adds up.
-			all, err := s.sumFigures(ctx, f.CourseID, col+" LIKE ?", []any{parentPath + "%"}, enrol)
-			if err != nil {
-				return nil, err
-			}
-			rest := Totals{Enrolled: all.Enrolled - own.Enrolled, Started: all.Started - own.Started, Passed: all.Passed - own.Passed}
-			for _, r := range out[:len(out)-btoi(own.Enrolled > 0)] {
-				rest.Enrolled -= r.Enrolled
-				rest.Started -= r.Started
-				rest.Passed -= r.Passed
-			}
-			if rest.Enrolled > 0 && len(out) < limit {
-				out = append(out, FigureRow{Key: key, Path: parentPath, Name: parentName, Earlier: true,
-					Enrolled: rest.Enrolled, Started: rest.Started, Passed: rest.Passed, PassRate: passRate(rest.Passed, rest.Enrolled)})
-			}
-		}
-	}
 	return out, nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func passRate(passed, enrolled int) float64 {
