@@ -149,14 +149,14 @@ type memberStanding struct {
 // standing computes the members' standing under the unit at path against the target: at most
 // leaders of the best (most citizens, then records, then lowest id first) and behind of those
 // under the target, furthest behind first (fewest citizens, then records, then highest id).
-func standing(rows []memberRow, path string, target int64, leaders, behind int) memberStanding {
+func standing(rows []memberRow, path string, target int, leaders, behind int) memberStanding {
 	st := memberStanding{byChild: map[string][2]int{}}
 	for _, m := range rows {
 		seg, _, _ := strings.Cut(strings.TrimPrefix(m.path, path), "/")
 		c := st.byChild[seg]
 		c[0]++
 		st.members++
-		if m.citizens >= target {
+		if meetsTarget(m.citizens, target) {
 			c[1]++
 			st.met++
 		}
@@ -164,7 +164,7 @@ func standing(rows []memberRow, path string, target int64, leaders, behind int) 
 	}
 	for _, m := range rows {
 		st.leaders = keepBest(st.leaders, m, leaders, func(a, b memberRow) int { return cmpRows(b, a) })
-		if m.citizens < target {
+		if !meetsTarget(m.citizens, target) {
 			st.behind = keepBest(st.behind, m, behind, cmpRows)
 		}
 	}
@@ -232,6 +232,6 @@ func (s *Service) memberNames(ctx context.Context, ids []int64) (map[int64][2]st
 func progressOf(m memberRow, names map[int64][2]string, target int) MemberProgress {
 	n := names[m.id]
 	p := MemberProgress{ID: m.id, Username: n[0], Name: n[1], UnitCode: lastCode(m.path), Records: m.records, Citizens: m.citizens, Target: target}
-	p.Met = p.Citizens >= int64(target)
+	p.Met = meetsTarget(p.Citizens, target)
 	return p
 }

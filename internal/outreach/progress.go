@@ -32,6 +32,11 @@ func (u UnitRef) Key() string {
 	return u.Path
 }
 
+// ref is the unit version as progress answers name it.
+func (u unitRef) ref() UnitRef {
+	return UnitRef{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path, ValidTo: u.ValidTo}
+}
+
 // Until is the last day of a retired unit as Vietnamese pages write dates (30/06/2025); ” for a
 // unit in force.
 func (u UnitRef) Until() string {
@@ -187,75 +192,31 @@ func (s *Service) plainTally(ctx context.Context, path string, c Campaign) (Tall
 	if err != nil {
 		return t, err
 	}
-	for _, m := range members {
-		t.Members++
-		if m.citizens >= int64(c.Target) {
-			t.MembersMet++
-		}
-	}
+	t.Members, t.MembersMet = tallyMembers(members, c.Target)
 	return t, nil
 }
 
+// progress reads the unit, its campaign, its children and its counters, and the members under it
+// (on a connection of their own, at the same time), and puts them together by the rules of
+// progress_rule.go.
 func (s *Service) progress(ctx context.Context, unitCode string, campaignID int64, view View, withAll bool) (Progress, error) {
 	start := time.Now()
-	actor := authz.ActorFrom(ctx)
 	var p Progress
-	if view != ViewWas {
-		view = ViewNow
-	}
-	scope := progressScope(actor)
-	if unitCode == "" {
-		if scope.All() {
-			// Every province is in scope: the caller names the one it wants.
-			return p, apperr.InvalidField("unit", "outreach.error.unit_required")
-		}
-		for _, path := range scope.UnitRoots() {
-			if unitCode == "" || len(path) < len(unitCode) {
-				unitCode = path
-			}
-		}
-		if unitCode == "" {
-			return p, apperr.New(apperr.Forbidden, "error.forbidden")
-		}
-	}
-	u, err := s.unit(ctx, unitCode)
+	u, err := s.progressUnit(ctx, unitCode)
 	if err != nil {
 		return p, err
 	}
-	if !scope.HasUnit(u.Path) {
-		return p, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
-	}
-	if u.retired() {
-		// A unit that left the map has no "now" of its own: its counts are read where they were
-		// made, and today they count in its successor.
-		view = ViewWas
-	}
-	p.View = view
-	province := authz.ProvinceOfPath(u.Path)
-	if campaignID == 0 {
-		c, found, err := s.Current(ctx, province)
-		if err != nil {
-			return p, err
-		}
-		if !found {
-			return p, apperr.New(apperr.NotFound, "outreach.error.no_campaign")
-		}
-		p.Campaign = c
-	} else if p.Campaign, err = s.FindCampaign(ctx, campaignID); err != nil {
+	p.View = progressView(view, u.retired())
+	if p.Campaign, err = s.progressCampaign(ctx, u.Path, campaignID); err != nil {
 		return p, err
-	} else if p.Campaign.Province != province {
-		// Another province's campaign has no progress in this unit.
-		return p, apperr.New(apperr.NotFound, "outreach.error.campaign_not_found")
 	}
-	q := s.DB.Reader()
-	p.Unit = UnitRef{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path, ValidTo: u.ValidTo}
+	p.Unit = u.ref()
 	var splits []string
-	if view == ViewNow {
+	if p.View == ViewNow {
 		if splits, err = s.splitUnits(ctx); err != nil {
 			return p, err
 		}
 	}
-
 	// The members are read while the children and the counters are, on a connection of their own:
 	// theirs is the page's largest read (24,806 members in one province of the national profile).
 	type membersRead struct {
@@ -263,173 +224,188 @@ func (s *Service) progress(ctx context.Context, unitCode string, campaignID int6
 		err  error
 	}
 	membersCh := make(chan membersRead, 1)
-	go func() {
-		rows, err := s.membersUnder(ctx, u.Path, view, splits, p.Campaign.ID)
+	go func(view View, campaignID int64) {
+		rows, err := s.membersUnder(ctx, u.Path, view, splits, campaignID)
 		membersCh <- membersRead{rows, err}
-	}()
+	}(p.View, p.Campaign.ID)
+	r, err := s.readChildren(ctx, &p)
+	if err != nil {
+		return p, err
+	}
+	if err := s.readCounts(ctx, &p, r, splits); err != nil {
+		return p, err
+	}
+	read := <-membersCh
+	if read.err != nil {
+		return p, read.err
+	}
+	// Members: every user holding a team_member grant under the unit (a person in teams at several
+	// levels counts once, in the child unit of their first grant there), from the member counters.
+	st := standing(read.rows, u.Path, p.Campaign.Target, 10, 200)
+	names, err := s.memberNames(ctx, st.named())
+	if err != nil {
+		return p, err
+	}
+	p.addStanding(r, st, names)
+	if p.FromSplit, err = s.fromSplit(ctx, u.Path, p.View, p.Campaign); err != nil {
+		return p, err
+	}
+	if withAll {
+		if p.AllMembers, err = s.allMembers(ctx, read.rows, p.Campaign.Target); err != nil {
+			return p, err
+		}
+	}
+	p.ComputedMs = float64(time.Since(start).Microseconds()) / 1000
+	return p, nil
+}
 
-	// Children, in tree order: by parent path (a commune's parent is a district on the map of
-	// 2023 and its province on the map of 2025). As it is now, the units in force; as it was,
-	// every version that hung under the unit, retired ones included.
+// progressUnit reads the unit whose progress the actor asks for (progressRoot when they name
+// none) and checks that it is in their scope.
+func (s *Service) progressUnit(ctx context.Context, unitCode string) (unitRef, error) {
+	scope := progressScope(authz.ActorFrom(ctx))
+	if unitCode == "" {
+		var err error
+		if unitCode, err = progressRoot(scope); err != nil {
+			return unitRef{}, err
+		}
+	}
+	u, err := s.unit(ctx, unitCode)
+	if err != nil {
+		return u, err
+	}
+	if !scope.HasUnit(u.Path) {
+		return u, apperr.New(apperr.Forbidden, "outreach.error.progress_scope")
+	}
+	return u, nil
+}
+
+// progressCampaign is the campaign chosen by id, or the current one of the unit's province when 0.
+func (s *Service) progressCampaign(ctx context.Context, path string, campaignID int64) (Campaign, error) {
+	province := authz.ProvinceOfPath(path)
+	if campaignID != 0 {
+		c, err := s.FindCampaign(ctx, campaignID)
+		if err != nil {
+			return c, err
+		}
+		return c, campaignCounts(c, province)
+	}
+	c, found, err := s.Current(ctx, province)
+	if err == nil && !found {
+		err = apperr.New(apperr.NotFound, "outreach.error.no_campaign")
+	}
+	return c, err
+}
+
+// readChildren lists the unit's children in p, in tree order: by parent path (a commune's parent
+// is a district on the map of 2023 and its province on the map of 2025). As it is now, the units
+// in force; as it was, every version that hung under the unit, retired ones included.
+func (s *Service) readChildren(ctx context.Context, p *Progress) (childRollup, error) {
+	r := childRollup{parent: p.Unit.Path, at: map[string]int{}}
 	childSQL := "SELECT code, name, level, path, valid_to FROM units WHERE parent_path = ? AND valid_to = '' ORDER BY path"
-	if view == ViewWas {
+	if p.View == ViewWas {
 		childSQL = "SELECT code, name, level, path, valid_to FROM units WHERE parent_path = ? ORDER BY path"
 	}
-	rows, err := q.QueryContext(ctx, childSQL, u.Path)
+	rows, err := s.DB.Reader().QueryContext(ctx, childSQL, p.Unit.Path)
 	if err != nil {
-		return p, apperr.Wrap(err, "children")
+		return r, apperr.Wrap(err, "children")
 	}
-	childIdx := map[string]int{} // child path → index
+	defer rows.Close()
+	p.Children = []Tally{}
 	for rows.Next() {
 		var t Tally
 		if err := rows.Scan(&t.Unit.Code, &t.Unit.Name, &t.Unit.Level, &t.Unit.Path, &t.Unit.ValidTo); err != nil {
-			rows.Close()
-			return p, apperr.Wrap(err, "scan child")
+			return r, apperr.Wrap(err, "scan child")
 		}
-		childIdx[t.Unit.Path] = len(p.Children)
+		r.at[t.Unit.Path] = len(p.Children)
 		p.Children = append(p.Children, t)
 	}
-	rows.Close()
-	if p.Children == nil {
-		p.Children = []Tally{}
-	}
-	child := func(path string) *Tally {
-		rest, ok := strings.CutPrefix(path, u.Path)
-		if !ok || rest == "" {
-			return nil
-		}
-		seg, _, _ := strings.Cut(rest, "/")
-		if i, ok := childIdx[u.Path+seg+"/"]; ok {
-			return &p.Children[i]
-		}
-		return nil
-	}
+	return r, nil
+}
 
-	// Records, citizens and flags from the unit counters, each at the path it counts at.
-	cond, cargs, at := countsIn(view, u.Path, splits)
-	rows, err = q.QueryContext(ctx, "SELECT "+at+", c.records, c.citizens, c.flagged FROM outreach_unit_counts c WHERE c.campaign_id = ? AND "+cond,
+// readCounts adds to p the records, citizens and flags of the unit counters, each at the path it
+// counts at, and the skills, platforms and visit outcomes of the dimension counters.
+func (s *Service) readCounts(ctx context.Context, p *Progress, r childRollup, splits []string) error {
+	q := s.DB.Reader()
+	cond, cargs, at := countsIn(p.View, p.Unit.Path, splits)
+	rows, err := q.QueryContext(ctx, "SELECT "+at+", c.records, c.citizens, c.flagged FROM outreach_unit_counts c WHERE c.campaign_id = ? AND "+cond,
 		append([]any{p.Campaign.ID}, cargs...)...)
 	if err != nil {
-		return p, apperr.Wrap(err, "unit counts")
+		return apperr.Wrap(err, "unit counts")
 	}
 	for rows.Next() {
 		var path string
 		var rec, cit, fl int64
 		if err := rows.Scan(&path, &rec, &cit, &fl); err != nil {
 			rows.Close()
-			return p, apperr.Wrap(err, "scan unit counts")
+			return apperr.Wrap(err, "scan unit counts")
 		}
-		p.Records, p.Citizens, p.Flagged = p.Records+rec, p.Citizens+cit, p.Flagged+fl
-		if c := child(path); c != nil {
-			c.Records, c.Citizens, c.Flagged = c.Records+rec, c.Citizens+cit, c.Flagged+fl
-		}
+		p.addCounts(r, path, rec, cit, fl)
 	}
 	rows.Close()
-
-	// Skills, platforms and visit outcomes.
 	skills, _, err := s.catalog(ctx)
 	if err != nil {
-		return p, err
+		return err
 	}
 	rows, err = q.QueryContext(ctx, "SELECT c.dim, SUM(c.n) FROM outreach_dim_counts c WHERE c.campaign_id = ? AND "+cond+" GROUP BY c.dim",
 		append([]any{p.Campaign.ID}, cargs...)...)
 	if err != nil {
-		return p, apperr.Wrap(err, "dimension counts")
+		return apperr.Wrap(err, "dimension counts")
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var dim string
 		var n int64
 		if err := rows.Scan(&dim, &n); err != nil {
-			rows.Close()
-			return p, apperr.Wrap(err, "scan dimension")
+			return apperr.Wrap(err, "scan dimension")
 		}
-		kind, code, _ := strings.Cut(dim, ":")
-		c := Count{Code: code, Name: skills[code].Name, N: n}
-		switch kind {
-		case "skill":
-			p.BySkill = append(p.BySkill, c)
-		case "platform":
-			p.ByPlatform = append(p.ByPlatform, c)
-		case "visit":
-			p.Visits = append(p.Visits, c)
-		}
+		p.addDim(dim, n, skills)
 	}
-	rows.Close()
-	for _, l := range [][]Count{p.BySkill, p.ByPlatform, p.Visits} {
-		slices.SortFunc(l, func(a, b Count) int { return int(b.N - a.N) })
-	}
+	sortCounts(p.BySkill, p.ByPlatform, p.Visits)
+	return nil
+}
 
-	// Members: every user holding a team_member grant under the unit (a person in teams at several
-	// levels counts once, in the child unit of their first grant there), from the member counters.
-	target := p.Campaign.Target
-	read := <-membersCh
-	if read.err != nil {
-		return p, read.err
+// fromSplit is the "from split units" line of a unit as it is now: each earlier unit split between
+// this unit and others, as it was. As it was, there is none.
+func (s *Service) fromSplit(ctx context.Context, path string, view View, c Campaign) ([]Tally, error) {
+	out := []Tally{}
+	if view != ViewNow {
+		return out, nil
 	}
-	members := read.rows
-	st := standing(members, u.Path, int64(target), 10, 200)
-	p.Members, p.MembersMet = st.members, st.met
-	for seg, n := range st.byChild {
-		if i, ok := childIdx[u.Path+seg+"/"]; ok && seg != "" {
-			p.Children[i].Members += n[0]
-			p.Children[i].MembersMet += n[1]
-		}
-	}
-	named := make([]int64, 0, len(st.leaders)+len(st.behind))
-	for _, m := range append(slices.Clone(st.leaders), st.behind...) {
-		named = append(named, m.id)
-	}
-	names, err := s.memberNames(ctx, named)
+	feeding, err := units.NewService(s.DB).SplitInto(ctx, path)
 	if err != nil {
-		return p, err
+		return out, err
 	}
-	p.Leaders = make([]MemberProgress, 0, len(st.leaders))
-	for _, m := range st.leaders {
-		p.Leaders = append(p.Leaders, progressOf(m, names, target))
+	for _, sp := range feeding {
+		t, err := s.plainTally(ctx, sp, c)
+		if err != nil {
+			return out, err
+		}
+		su, err := s.unit(ctx, sp)
+		if err != nil {
+			return out, err
+		}
+		t.Unit = su.ref()
+		out = append(out, t)
 	}
-	p.Behind = make([]MemberProgress, 0, len(st.behind))
-	for _, m := range st.behind {
-		p.Behind = append(p.Behind, progressOf(m, names, target))
-	}
-	p.BehindCount = p.Members - p.MembersMet
+	return out, nil
+}
 
-	// The "from split units" line: each earlier unit split between this unit and others, as it was.
-	p.FromSplit = []Tally{}
-	if view == ViewNow {
-		feeding, err := units.NewService(s.DB).SplitInto(ctx, u.Path)
-		if err != nil {
-			return p, err
-		}
-		for _, sp := range feeding {
-			t, err := s.plainTally(ctx, sp, p.Campaign)
-			if err != nil {
-				return p, err
-			}
-			su, err := s.unit(ctx, sp)
-			if err != nil {
-				return p, err
-			}
-			t.Unit = UnitRef{Code: su.Code, Name: su.Name, Level: su.Level, Path: su.Path, ValidTo: su.ValidTo}
-			p.FromSplit = append(p.FromSplit, t)
-		}
+// allMembers is every member's progress, by id, for the export.
+func (s *Service) allMembers(ctx context.Context, members []memberRow, target int) ([]MemberProgress, error) {
+	ids := make([]int64, len(members))
+	for i, m := range members {
+		ids[i] = m.id
 	}
-	if withAll {
-		ids := make([]int64, len(members))
-		for i, m := range members {
-			ids[i] = m.id
-		}
-		names, err := s.memberNames(ctx, ids)
-		if err != nil {
-			return p, err
-		}
-		p.AllMembers = make([]MemberProgress, 0, len(members))
-		slices.SortFunc(members, func(a, b memberRow) int { return cmp.Compare(a.id, b.id) })
-		for _, m := range members {
-			p.AllMembers = append(p.AllMembers, progressOf(m, names, target))
-		}
+	names, err := s.memberNames(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	p.ComputedMs = float64(time.Since(start).Microseconds()) / 1000
-	return p, nil
+	out := make([]MemberProgress, 0, len(members))
+	slices.SortFunc(members, func(a, b memberRow) int { return cmp.Compare(a.id, b.id) })
+	for _, m := range members {
+		out = append(out, progressOf(m, names, target))
+	}
+	return out, nil
 }
 
 // MyProgress is a member's own count in the current campaign.
