@@ -233,13 +233,7 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	if err != nil {
 		return AttemptView{}, err
 	}
-	d, err := decideStart(in)
-	if err == nil && d.expire {
-		if in, err = s.expireOpen(ctx, in, open); err != nil {
-			return AttemptView{}, err
-		}
-		d, err = decideStart(in)
-	}
+	d, err := s.decide(ctx, in, open)
 	if err != nil {
 		return AttemptView{}, err
 	}
@@ -266,6 +260,7 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 		return AttemptView{}, err
 	}
 	if resumed != 0 {
+		// Another start of the same learner opened one first.
 		if m, err = s.meta(ctx, resumed); err != nil {
 			return AttemptView{}, err
 		}
@@ -274,13 +269,21 @@ func (s *Service) StartAttempt(ctx context.Context, courseID int64) (AttemptView
 	s.remember(m)
 	t3 := time.Now()
 	v, err := s.render(ctx, c, m, true)
-	if obs := s.ObserveStart; obs != nil && err == nil && !t2.IsZero() {
+	if err == nil {
+		s.observeStart(t0, t1, t2, t3)
+	}
+	return v, err
+}
+
+// observeStart tells ObserveStart how long the phases of a start took: from t0 the reads and the
+// draw, from t1 the wait for the group commit, from t2 the write, and from t3 the render until now.
+func (s *Service) observeStart(t0, t1, t2, t3 time.Time) {
+	if obs := s.ObserveStart; obs != nil && !t2.IsZero() {
 		obs("read", t1.Sub(t0))
 		obs("wait", t2.Sub(t1))
 		obs("write", t3.Sub(t2))
 		obs("render", time.Since(t3))
 	}
-	return v, err
 }
 
 // readStart reads what decideStart needs of the learner: their attempts and enrolment and, when
@@ -299,15 +302,22 @@ func (s *Service) readStart(ctx context.Context, c Course, userID int64, now tim
 	return in, open, nil
 }
 
-// expireOpen submits the open attempt that ran out of time, as saved, and reads the learner's
-// attempts again for the decision on a new one. Another request may have finished it first.
-func (s *Service) expireOpen(ctx context.Context, in startInput, open *attemptMeta) (startInput, error) {
-	if _, err := s.finish(ctx, open, true); err != nil && !apperr.Is(err, apperr.Conflict) {
-		return in, err
+// decide is decideStart for a learner whose open attempt may have run out of time: that
+// attempt is submitted as saved (another request may have done it first), and the decision is
+// taken again on the attempts read anew.
+func (s *Service) decide(ctx context.Context, in startInput, open *attemptMeta) (startDecision, error) {
+	d, err := decideStart(in)
+	if err != nil || !d.expire {
+		return d, err
 	}
-	st, err := s.stats(ctx, s.DB.Reader(), in.course.ID, in.userID)
-	in.stats, in.openDeadline = st, time.Time{}
-	return in, err
+	if _, err := s.finish(ctx, open, true); err != nil && !apperr.Is(err, apperr.Conflict) {
+		return d, err
+	}
+	if in.stats, err = s.stats(ctx, s.DB.Reader(), in.course.ID, in.userID); err != nil {
+		return d, err
+	}
+	in.openDeadline = time.Time{}
+	return decideStart(in)
 }
 
 // requireLessonsDone refuses the exam of a sequential course until every lesson is done.
