@@ -319,7 +319,8 @@ func (s *Service) readChildren(ctx context.Context, p *Progress) (childRollup, e
 		r.at[t.Unit.Path] = len(p.Children)
 		p.Children = append(p.Children, t)
 	}
-	return r, nil
+	// A read cut short (a dropped connection, a cancelled request) must not pass for fewer children.
+	return r, apperr.Wrap(rows.Err(), "children")
 }
 
 // readCounts adds to p the records, citizens and flags of the unit counters, each at the path it
@@ -342,6 +343,9 @@ func (s *Service) readCounts(ctx context.Context, p *Progress, r childRollup, sp
 		p.addCounts(r, path, rec, cit, fl)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return apperr.Wrap(err, "unit counts")
+	}
 	skills, _, err := s.catalog(ctx)
 	if err != nil {
 		return err
@@ -359,6 +363,9 @@ func (s *Service) readCounts(ctx context.Context, p *Progress, r childRollup, sp
 			return apperr.Wrap(err, "scan dimension")
 		}
 		p.addDim(dim, n, skills)
+	}
+	if err := rows.Err(); err != nil {
+		return apperr.Wrap(err, "dimension counts")
 	}
 	sortCounts(p.BySkill, p.ByPlatform, p.Visits)
 	return nil
