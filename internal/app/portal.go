@@ -10,32 +10,8 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/portal"
-	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/units"
 )
-
-// CommsProvider puts the communication tracking into the reports and dashboards: the items the
-// units and the organisations based in them recorded, by channel (section "communication").
-type CommsProvider struct{ Portal *portal.Service }
-
-// Section is "communication".
-func (CommsProvider) Section() string { return "communication" }
-
-// Fields: every item, then the items of each channel.
-func (p CommsProvider) Fields(ctx context.Context, unitPath string, asOf time.Time) ([]reports.Field, error) {
-	counts, err := p.Portal.ChannelCounts(ctx, unitPath, asOf)
-	if err != nil {
-		return nil, err
-	}
-	var total int64
-	out := []reports.Field{{Key: "media_items", LabelKey: "portal.report.media_items"}}
-	for _, c := range portal.MediaChannels {
-		total += counts[c]
-		out = append(out, reports.Field{Key: "media_" + string(c), LabelKey: "portal.channel." + string(c), Value: float64(counts[c])})
-	}
-	out[0].Value = float64(total)
-	return out, nil
-}
 
 // followUnitSwitch registers what the organisations and the accounts move when a map switch
 // retires units (units.Service.OnSwitch): organisations located in a retired unit follow its

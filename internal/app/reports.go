@@ -21,8 +21,8 @@ func newReports(svc *Services) *reports.Service {
 		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
 		// data needs it before serve builds the ceremony service with the live bus.
 		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil)), Units: svc.Units},
-		// Communication tracking (internal/app/portal.go): items by channel.
-		CommsProvider{Portal: portal.NewService(svc.DB)})
+		// Communication tracking: items by channel.
+		reports.CommsProvider{Portal: portal.NewService(svc.DB)})
 	return rs
 }
 

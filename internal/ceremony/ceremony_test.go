@@ -406,7 +406,7 @@ func TestDelegatesInvitationCheckInReport(t *testing.T) {
 			t.Fatalf("second check-in: %v %v", err, already)
 		}
 		var buf bytes.Buffer
-		if err := f.svc.AttendanceReport(f.sys, f.ceremID, "vi", i18n.MustLoad(), &buf); err != nil {
+		if err := f.svc.AttendanceReport(f.sys, f.ceremID, i18n.MustLoad().Translator("vi"), &buf); err != nil {
 			t.Fatal(err)
 		}
 		header, rows, err := sheet.ReadTable(bytes.NewReader(buf.Bytes()), sheet.DefaultLimits)

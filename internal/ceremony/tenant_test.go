@@ -187,7 +187,7 @@ func TestCeremonyOfAnotherProvince(t *testing.T) {
 			},
 			"AttendanceReport": func(ctx context.Context) error {
 				var buf bytes.Buffer
-				return x.svc.AttendanceReport(ctx, id, "vi", i18n.MustLoad(), &buf)
+				return x.svc.AttendanceReport(ctx, id, i18n.MustLoad().Translator("vi"), &buf)
 			},
 		}
 		for name, call := range calls {

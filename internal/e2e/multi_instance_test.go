@@ -172,12 +172,12 @@ func TestMultiInstanceBehindNginx(t *testing.T) {
 				t.Fatalf("poll on b: %d %s", resp.StatusCode, resp.body)
 			}
 		}
-		dl := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials?format=xlsx&k="+url.QueryEscape(job.Key), "", nil,
+		dl := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials/export?format=xlsx&k="+url.QueryEscape(job.Key), "", nil,
 			http.Header{"Authorization": {"Bearer " + token}})
 		if dl.StatusCode != 200 || !strings.HasPrefix(dl.body, "PK") {
 			t.Fatalf("download on b: %d %.200s", dl.StatusCode, dl.body)
 		}
-		if wrong := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials?format=xlsx&k=AAAA", "", nil,
+		if wrong := p.do(t, "b", "GET", "/api/v1/pupil-imports/"+job.ID+"/credentials/export?format=xlsx&k=AAAA", "", nil,
 			http.Header{"Authorization": {"Bearer " + token}}); wrong.StatusCode == 200 {
 			t.Fatalf("download with a wrong key: %d", wrong.StatusCode)
 		}

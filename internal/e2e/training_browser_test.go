@@ -105,7 +105,7 @@ func TestTrainingBrowser(t *testing.T) {
 		t.Fatalf("result %q", got)
 	}
 	pdfURL := Eval[string](t, ctx, `document.getElementById("cert-pdf").href`)
-	code := strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/pdf")
+	code := strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/export?format=pdf")
 	// Download the certificate in the browser: a PDF.
 	Eval[bool](t, ctx, `window.__pdf = null; fetch(`+jsString(pdfURL)+`).then(function(r){ return r.arrayBuffer().then(function(b){
 		window.__pdf = r.status + " " + r.headers.get("Content-Type") + " " + String.fromCharCode.apply(null, new Uint8Array(b.slice(0, 4)));

@@ -76,7 +76,7 @@ func passExam(t *testing.T, ctx context.Context, base, courseURL string) string 
 	Do(t, ctx, chromedp.Click("#exam-submit", chromedp.NodeVisible))
 	WaitFor(t, ctx, "the result", `!document.getElementById("exam-result").hidden && !document.getElementById("result-cert").hidden`)
 	pdfURL := Eval[string](t, ctx, `document.getElementById("cert-pdf").href`)
-	return strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/pdf")
+	return strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/export?format=pdf")
 }
 
 // TestTrainingProvinceBrowser: on a deployment serving Quảng Ngãi (the demo) and Hà Nội, Hà Nội's

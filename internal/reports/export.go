@@ -10,13 +10,23 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
-// Translator turns a catalog key into text in the reader's language.
-type Translator func(key string, args ...any) string
+// Labels is t reading a label after LiteralLabel as its text (a skill's name) and every other
+// key through the catalog. Each layout here wraps the translator it is given, so that callers pass
+// their reader's plain i18n.Translator; wrapping twice is harmless.
+func Labels(t i18n.Translator) i18n.Translator {
+	return func(key string, args ...any) string {
+		if text, ok := strings.CutPrefix(key, LiteralLabel); ok {
+			return text
+		}
+		return t(key, args...)
+	}
+}
 
 // FormatNumber writes a figure the Vietnamese way: dot as thousands separator, comma for decimals.
 func FormatNumber(v float64) string {
@@ -129,7 +139,8 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 
 // WriteXLSX writes the report as a workbook: a sheet of particulars, one sheet per section and
 // one for the narratives.
-func (d ReportDocument) WriteXLSX(w io.Writer, t Translator) error {
+func (d ReportDocument) WriteXLSX(w io.Writer, t i18n.Translator) error {
+	t = Labels(t)
 	info := sheet.Table{Name: t("reports.sheet.info"), Header: []string{t("reports.col.item"), t("reports.col.value")}, Rows: [][]any{
 		{t("reports.field.title"), d.Period.Title},
 		{t("reports.field.unit"), d.Report.UnitName},
@@ -160,7 +171,7 @@ func (d ReportDocument) WriteXLSX(w io.Writer, t Translator) error {
 	return sheet.WriteXLSX(w, tables...)
 }
 
-func measure(key string, t Translator) string {
+func measure(key string, t i18n.Translator) string {
 	if key == "" {
 		return ""
 	}
@@ -174,7 +185,7 @@ func timeText(at time.Time) string {
 	return at.In(VietnamTime).Format("02/01/2006 15:04")
 }
 
-func timelinessText(on *bool, t Translator) string {
+func timelinessText(on *bool, t i18n.Translator) string {
 	switch {
 	case on == nil:
 		return t("reports.timeliness.none")
@@ -188,7 +199,8 @@ func timelinessText(on *bool, t Translator) string {
 // WritePDF lays the report out as a Decree 30 administrative report of the unit's People's
 // Committee to its province's People's Committee or, for a national period, of the province to
 // the national steering committee. Every place and body is named from the unit tree.
-func (d ReportDocument) WritePDF(w io.Writer, t Translator) error {
+func (d ReportDocument) WritePDF(w io.Writer, t i18n.Translator) error {
+	t = Labels(t)
 	r, p := d.Report, d.Period
 	doc := pdfdoc.New(p.Title)
 	date := r.SubmittedAt
@@ -334,10 +346,10 @@ func (s *Service) Summary(ctx context.Context, periodID int64) (Summary, error) 
 	return sum, nil
 }
 
-func stateText(u UnitStatus, t Translator) string { return t("reports.state." + string(u.State)) }
+func stateText(u UnitStatus, t i18n.Translator) string { return t("reports.state." + string(u.State)) }
 
 // statusTable is the status of every assigned unit with the rates.
-func (sum Summary) statusTable(t Translator) sheet.Table {
+func (sum Summary) statusTable(t i18n.Translator) sheet.Table {
 	status := sheet.Table{Name: t("reports.sheet.status"), Header: []string{t("reports.col.unit_code"), t("reports.col.unit"), t("reports.col.state"), t("reports.col.timeliness"), t("reports.col.submitted_at")}}
 	for _, u := range sum.Status.Units {
 		status.Rows = append(status.Rows, []any{u.UnitCode, u.UnitName, stateText(u, t), timelinessText(u.OnTime, t), timeText(u.SubmittedAt)})
@@ -347,13 +359,15 @@ func (sum Summary) statusTable(t Translator) sheet.Table {
 }
 
 // WriteStatusXLSX writes only the status sheet.
-func (sum Summary) WriteStatusXLSX(w io.Writer, t Translator) error {
+func (sum Summary) WriteStatusXLSX(w io.Writer, t i18n.Translator) error {
+	t = Labels(t)
 	return sheet.WriteXLSX(w, sum.statusTable(t))
 }
 
 // WriteXLSX writes the summary: a status sheet, one sheet per section (units × figures, with the
 // province's total) and the narratives.
-func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
+func (sum Summary) WriteXLSX(w io.Writer, t i18n.Translator) error {
+	t = Labels(t)
 	tables := []sheet.Table{sum.statusTable(t)}
 	for _, ss := range sum.Sections {
 		tb := sheet.Table{Name: t("reports.section." + ss.Section), Header: []string{t("reports.col.unit_code"), t("reports.col.unit")}}
@@ -396,7 +410,8 @@ func (sum Summary) WriteXLSX(w io.Writer, t Translator) error {
 // WritePDF lays the summary out as the Department's report to its province's People's Committee
 // (named from the unit tree) or, for a national period, as the Ministry's report to the national
 // steering committee.
-func (sum Summary) WritePDF(w io.Writer, t Translator, now time.Time) error {
+func (sum Summary) WritePDF(w io.Writer, t i18n.Translator, now time.Time) error {
+	t = Labels(t)
 	p := sum.Status.Period
 	doc := pdfdoc.New(p.Title)
 	b := bodiesOn(p.DueAt)
@@ -491,13 +506,114 @@ func shortTable(doc *pdfdoc.Doc, header []string, widths []float64, rows [][]str
 	doc.SetFont(pdfdoc.Family, "", 13)
 }
 
-// errUnknownFormat is returned for an export format other than xlsx or pdf.
-var errUnknownFormat = apperr.InvalidField("format", "reports.error.format")
+// DashboardTables names the tables of a dashboard's export, in the order of the workbook.
+var DashboardTables = []string{"headline", "children", "series"}
 
-// CheckFormat accepts "xlsx" and "pdf".
-func CheckFormat(f string) error {
-	if f != "xlsx" && f != "pdf" {
-		return errUnknownFormat
+// tables are the tables of a dashboard by name: the headline figures, the children compared on
+// each of them and the daily series.
+func (d Dashboard) tables(t i18n.Translator) map[string]sheet.Table {
+	head := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value"), t("reports.col.target"), t("reports.col.measure")}}
+	for _, f := range d.Headline {
+		var target any = ""
+		if f.Target > 0 {
+			target = f.Target
+		}
+		unit := ""
+		if f.Unit != "" {
+			unit = t(f.Unit)
+		}
+		head.Rows = append(head.Rows, []any{t("reports.section."+f.Section) + " — " + t(f.LabelKey), f.Value, target, unit})
 	}
-	return nil
+	children := sheet.Table{Name: t("reports.table.children"), Header: []string{t("reports.col.unit_code"), t("reports.col.name"), t("reports.col.share")}}
+	for _, f := range d.Headline {
+		children.Header = append(children.Header, t(f.LabelKey))
+	}
+	for _, c := range d.Children {
+		var share any = ""
+		if c.Share >= 0 {
+			share = c.Share
+		}
+		row := []any{c.Code, c.Name, share}
+		for _, f := range d.Headline {
+			row = append(row, c.Value(f.Section, f.Key))
+		}
+		children.Rows = append(children.Rows, row)
+	}
+	series := sheet.Table{Name: t("reports.table.series"), Header: []string{t("reports.col.day")}}
+	days := map[string][]any{}
+	var order []string
+	for i, sr := range d.Series {
+		series.Header = append(series.Header, t(sr.LabelKey))
+		for _, p := range sr.Points {
+			if _, ok := days[p.Day]; !ok {
+				days[p.Day] = make([]any, len(d.Series))
+				order = append(order, p.Day)
+			}
+			days[p.Day][i] = p.Value
+		}
+	}
+	for _, day := range order {
+		series.Rows = append(series.Rows, append([]any{day}, days[day]...))
+	}
+	return map[string]sheet.Table{"headline": head, "children": children, "series": series}
+}
+
+// WriteXLSX writes one table of the dashboard (one of DashboardTables), or every table when table
+// is "" or "all"; another name is invalid.
+func (d Dashboard) WriteXLSX(w io.Writer, table string, t i18n.Translator) error {
+	all := d.tables(Labels(t))
+	var list []sheet.Table
+	if table == "" || table == "all" {
+		for _, name := range DashboardTables {
+			list = append(list, all[name])
+		}
+	} else if tb, ok := all[table]; ok {
+		list = []sheet.Table{tb}
+	} else {
+		return apperr.InvalidField("table", "reports.error.table")
+	}
+	return sheet.WriteXLSX(w, list...)
+}
+
+// ExportName is the download name of a dashboard's export (without its extension): the unit's
+// code or the whole country, and the table when only one.
+func (d Dashboard) ExportName(table string) string {
+	name := "so-lieu-" + d.Unit.Code
+	if d.National {
+		name = "so-lieu-ca-nuoc"
+	}
+	if table != "" {
+		name += "-" + table
+	}
+	return name
+}
+
+// WriteXLSX writes an organisation's dashboard: its headline figures or, when table is
+// "children", the member organisations on each figure (a member without the figure is blank).
+func (d OrgDashboard) WriteXLSX(w io.Writer, table string, t i18n.Translator) error {
+	t = Labels(t)
+	tb := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value")}}
+	for _, f := range d.Headline {
+		tb.Rows = append(tb.Rows, []any{t(f.LabelKey), f.Value})
+	}
+	if table == "children" {
+		tb = sheet.Table{Name: t("reports.org_members"), Header: []string{"ID", t("reports.col.name")}}
+		for _, f := range d.Headline {
+			tb.Header = append(tb.Header, t(f.LabelKey))
+		}
+		for _, c := range d.Children {
+			row := []any{c.Code, c.Name}
+			for _, f := range d.Headline {
+				var v any = ""
+				for _, cf := range c.Fields {
+					if cf.Section == f.Section && cf.Key == f.Key {
+						v = cf.Value
+					}
+				}
+				row = append(row, v)
+			}
+			tb.Rows = append(tb.Rows, row)
+		}
+	}
+	return sheet.WriteXLSX(w, tb)
 }

@@ -2,7 +2,6 @@ package training
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -13,15 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-	"github.com/skip2/go-qrcode"
-
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -230,55 +225,6 @@ func (s *Service) listCerts(ctx context.Context, where string, args []any) ([]Ce
 // VerifyURL is the public page a certificate's QR code opens.
 func VerifyURL(base, code string) string {
 	return strings.TrimSuffix(base, "/") + "/verify/" + code
-}
-
-// CertificatePDF renders a certificate: landscape A4, in Vietnamese, with its code and a QR code
-// that opens the public verification page. A revoked certificate is not rendered.
-func (s *Service) CertificatePDF(ctx context.Context, code, base string) ([]byte, Certificate, error) {
-	c, err := s.FindCertificate(ctx, code)
-	if err != nil {
-		return nil, c, err
-	}
-	if c.Revoked {
-		return nil, c, apperr.New(apperr.Conflict, "training.error.certificate_revoked")
-	}
-	b, err := renderCertificate(c, base)
-	return b, c, err
-}
-
-// certificateText is what a certificate says apart from its QR code: the header of its issuer, the
-// subtitle, and the signature.
-func certificateText(c Certificate) (pdfdoc.Header, string, pdfdoc.Signature) {
-	h := pdfdoc.Header{Parent: c.issuer.parent, Issuer: c.issuer.body, Number: c.Code, Place: c.issuer.place, Date: c.IssuedAt.In(vietnam)}
-	subtitle := "Hoàn thành khóa bồi dưỡng kỹ năng số"
-	if c.Province == "" {
-		subtitle += " (" + strings.ToLower(nationalProgramme[:1]) + nationalProgramme[1:] + ")"
-	}
-	return h, subtitle, pdfdoc.Signature{Authority: c.issuer.body, Position: c.issuer.position}
-}
-
-func renderCertificate(c Certificate, base string) ([]byte, error) {
-	url := VerifyURL(base, c.Code)
-	header, subtitle, sig := certificateText(c)
-	d := pdfdoc.NewLandscape("Chứng nhận " + c.Code)
-	d.AdministrativeHeader(header)
-	d.Title("GIẤY CHỨNG NHẬN", subtitle)
-	d.Paragraph("Chứng nhận Ông/Bà: " + c.LearnerName)
-	d.Paragraph("Đã hoàn thành khóa học: " + c.CourseTitle)
-	d.Paragraph(fmt.Sprintf("Kết quả bài kiểm tra: %.1f điểm (thang 100). Ngày cấp: %s.", c.Score, c.IssuedAt.In(vietnam).Format("02/01/2006")))
-	d.Paragraph("Mã chứng nhận: " + c.Code + ". Tra cứu tính xác thực tại: " + url)
-	png, err := qrcode.Encode(url, qrcode.Medium, 256)
-	if err != nil {
-		return nil, apperr.Wrap(err, "qr code")
-	}
-	imgOpt := fpdf.ImageOptions{ImageType: "PNG"}
-	d.RegisterImageOptionsReader("qr", imgOpt, bytes.NewReader(png))
-	y := d.GetY() + 4
-	// The QR code sits at the left of the signature block and links to the verification page.
-	d.ImageOptions("qr", pdfdoc.MarginLeft, y, 38, 38, false, imgOpt, 0, url)
-	d.SetY(y - 6)
-	d.SignatureBlock(sig)
-	return d.Bytes()
 }
 
 // RevokeCertificate withdraws a certificate (fraud, a mistaken result); its verification page

@@ -4,13 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io"
 	"math"
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -290,51 +288,6 @@ func (s *Service) TotalsFor(ctx context.Context, courseID int64) (Totals, error)
 	// Today's administrators read their units' history too: the scope applies where each counter
 	// counts today.
 	return s.sumFigures(ctx, courseID, "1 = 1", nil, figureScope(a))
-}
-
-// ExportFigures writes the figures of a course as xlsx: by district, by commune (leaderboard
-// order) and by organisation, each limited to the actor's scope; a national course first by
-// province. A course of another province is not found.
-func (s *Service) ExportFigures(ctx context.Context, courseID int64, w io.Writer) error {
-	if err := requireFigures(authz.ActorFrom(ctx)); err != nil {
-		return err
-	}
-	c, err := s.visibleCourse(ctx, s.DB.Reader(), courseID)
-	if err != nil {
-		return err
-	}
-	header := []string{"Mã", "Tên", "Đã ghi danh", "Đã bắt đầu", "Đã đạt", "Tỷ lệ đạt (%)"}
-	type spec struct {
-		name string
-		f    FigureFilter
-	}
-	var specs []spec
-	if c.Province == "" {
-		specs = append(specs, spec{"Theo tỉnh, thành phố", FigureFilter{CourseID: courseID, Level: "province"}})
-	}
-	specs = append(specs, spec{"Theo huyện", FigureFilter{CourseID: courseID, Level: "district"}},
-		spec{"Theo xã", FigureFilter{CourseID: courseID, Level: "commune"}},
-		spec{"Theo xã (trước sắp xếp)", FigureFilter{CourseID: courseID, Level: "commune", View: ViewWas}},
-		spec{"Theo cơ quan, tổ chức", FigureFilter{CourseID: courseID, By: "org"}})
-	var tables []sheet.Table
-	for _, spec := range specs {
-		rows, err := s.Figures(ctx, spec.f)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 && spec.f.Level != "" && spec.f.Level != "commune" {
-			continue // no district level on the map of 2025
-		}
-		if spec.f.View == ViewWas && !hasRetired(rows) {
-			continue // the map never changed: "as it was" is the same sheet
-		}
-		t := sheet.Table{Name: spec.name, Header: header}
-		for _, r := range rows {
-			t.Rows = append(t.Rows, []any{r.Key, r.Name, r.Enrolled, r.Started, r.Passed, r.PassRate})
-		}
-		tables = append(tables, t)
-	}
-	return sheet.WriteXLSX(w, tables...)
 }
 
 func hasRetired(rows []FigureRow) bool {

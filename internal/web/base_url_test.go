@@ -9,7 +9,7 @@ import (
 // never the Host header a client chose: a forged Host must not put its domain on a genuine
 // certificate.
 func TestPublicBaseURLPrefersConfiguredAddress(t *testing.T) {
-	r := httptest.NewRequest("GET", "/api/v1/certificates/LT-X/pdf", nil)
+	r := httptest.NewRequest("GET", "/api/v1/certificates/LT-X/export?format=pdf", nil)
 	r.Host = "evil.example"
 	s := &Server{cfg: Config{BaseURL: "https://chuyendoiso.quangngai.gov.vn/"}}
 	if got := s.publicBaseURL(r); got != "https://chuyendoiso.quangngai.gov.vn" {

@@ -446,8 +446,8 @@ func (s *Server) siteBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// invitationPDF serves a delegate's invitation (API and page share it).
-func (s *Server) invitationPDF(w http.ResponseWriter, r *http.Request) error {
+// invitationExport serves a delegate's invitation (API and page share it).
+func (s *Server) invitationExport(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -456,15 +456,16 @@ func (s *Server) invitationPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	format, err := exportFormat(r, "pdf")
+	if err != nil {
+		return err
+	}
 	pdf, d, err := s.Ceremony.Invitation(r.Context(), id, did, s.siteBase(r))
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="giay-moi-`+strconv.FormatInt(d.ID, 10)+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(pdf)
-	return err
+	sendFile(w, format, "giay-moi-"+strconv.FormatInt(d.ID, 10), pdf)
+	return nil
 }
 
 func (s *Server) apiCheckIn(w http.ResponseWriter, r *http.Request) error {
@@ -486,19 +487,20 @@ func (s *Server) apiCheckIn(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// attendanceXLSX serves the attendance report (API and page share it).
-func (s *Server) attendanceXLSX(w http.ResponseWriter, r *http.Request) error {
+// attendanceExport serves the attendance report (API and page share it).
+func (s *Server) attendanceExport(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := s.Ceremony.AttendanceReport(r.Context(), id, langOf(r), s.I18n, &buf); err != nil {
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="diem-danh-le-phat-dong-`+strconv.FormatInt(id, 10)+`.xlsx"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = buf.WriteTo(w)
-	return err
+	var buf bytes.Buffer
+	if err := s.Ceremony.AttendanceReport(r.Context(), id, s.translator(r), &buf); err != nil {
+		return err
+	}
+	sendFile(w, format, "diem-danh-le-phat-dong-"+strconv.FormatInt(id, 10), buf.Bytes())
+	return nil
 }

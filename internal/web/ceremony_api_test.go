@@ -405,6 +405,11 @@ func ceremonyMatrixCases() []matrixCase {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d", d.CeremonyID, d.ID), ""
 		}, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/delegates/{did}/invitation/export", func(e *env, _ string) (string, string) {
+			d := e.baToDelegate()
+			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d/invitation/export?format=pdf", d.CeremonyID, d.ID), ""
+		}, baToPointReaders},
+		// A former URL redirects to its export, whose access rules then apply.
 		{"GET /api/v1/ceremonies/{id}/delegates/{did}/invitation.pdf", func(e *env, _ string) (string, string) {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/api/v1/ceremonies/%d/delegates/%d/invitation.pdf", d.CeremonyID, d.ID), ""
@@ -413,6 +418,7 @@ func ceremonyMatrixCases() []matrixCase {
 			d := e.baToDelegate()
 			return fmt.Sprintf("/api/v1/ceremonies/%d/checkin", d.CeremonyID), fmt.Sprintf(`{"token":%q}`, d.Token)
 		}, baToPointPeople},
+		{"GET /api/v1/ceremonies/{id}/attendance/export", func(e *env, _ string) (string, string) { return cer(e, "/attendance/export?format=xlsx"), "" }, ceremonyStaff},
 		{"GET /api/v1/ceremonies/{id}/attendance.xlsx", func(e *env, _ string) (string, string) { return cer(e, "/attendance.xlsx"), "" }, ceremonyStaff},
 	}
 }
@@ -495,7 +501,7 @@ func TestCeremonyAcrossProvinces(t *testing.T) {
 		if resp, b := e.do("POST", qnBase+"/launch", nat, "application/json", "{}"); resp.StatusCode != 403 {
 			t.Errorf("national launch: %d %s", resp.StatusCode, b)
 		}
-		for _, path := range []string{qnBase, qnBase + "/bridge-points", qnBase + "/attendance.xlsx", fmt.Sprintf("/ceremonies/%d/control", qnID), fmt.Sprintf("/ceremonies/%d/readiness", qnID)} {
+		for _, path := range []string{qnBase, qnBase + "/bridge-points", qnBase + "/attendance/export?format=xlsx", fmt.Sprintf("/ceremonies/%d/control", qnID), fmt.Sprintf("/ceremonies/%d/readiness", qnID)} {
 			if resp, _ := e.do("GET", path, nat, "", ""); resp.StatusCode != 200 {
 				t.Errorf("national GET %s: %d", path, resp.StatusCode)
 			}

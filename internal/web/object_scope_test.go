@@ -115,7 +115,7 @@ func TestOutOfScopeObjects(t *testing.T) {
 			e.memberRecord("0977123456")
 			phone := "0977***456"
 			rows := func(b *browser) string {
-				resp, body := b.get("/outreach/records.xlsx?unit=535")
+				resp, body := b.get("/outreach/records/export?format=xlsx&unit=535")
 				if resp.StatusCode != 200 {
 					return ""
 				}
@@ -132,8 +132,8 @@ func TestOutOfScopeObjects(t *testing.T) {
 				t.Errorf("Sơn Tây's administrator exported a Ba Tơ record: %s", got)
 			}
 			// Refused outright, as the progress export is, not an empty file that reads as "none".
-			resp, body := sonTay.get("/outreach/records.xlsx?unit=535")
-			refused("GET /outreach/records.xlsx?unit=535", resp, body)
+			resp, body := sonTay.get("/outreach/records/export?format=xlsx&unit=535")
+			refused("GET /outreach/records/export?format=xlsx&unit=535", resp, body)
 		})
 
 		t.Run("report", func(t *testing.T) {

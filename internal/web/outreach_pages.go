@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -227,9 +228,12 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 	return s.render(w, r, http.StatusOK, "outreach_progress", &data)
 }
 
-// outreachProgressXLSX exports the progress of a unit: units below, members (x of target), skills,
-// platforms and visits. No personal data of citizens is in it.
-func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) error {
+// outreachProgressExport exports the progress of a unit. No personal data of citizens is in it.
+func (s *Server) outreachProgressExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
+		return err
+	}
 	campaign, err := outreachQueryID(r, "campaign")
 	if err != nil {
 		return err
@@ -242,72 +246,32 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	t := func(k string) string { return s.I18n.T(langOf(r), k) }
-	// A retired unit's row says its last day: as it was, a code can appear twice (21034, Xã Nghĩa
-	// Dũng until 30/06/2025 and Xã An Phú since).
-	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
-		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
-		t("outreach.progress.flagged")}}
-	for _, c := range append([]outreach.Tally{p.Tally}, p.Children...) {
-		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+	var buf bytes.Buffer
+	if err := p.WriteXLSX(&buf, s.translator(r)); err != nil {
+		return apperr.Wrap(err, "progress export")
 	}
-	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.admin.code"),
-		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
-	for _, m := range p.AllMembers {
-		met := ""
-		if m.Met {
-			met = "x"
-		}
-		membersT.Rows = append(membersT.Rows, []any{m.Username, m.Name, m.UnitCode, m.Citizens, m.Records, m.Target, met})
-	}
-	dims := sheet.Table{Name: t("outreach.progress.by_skill"), Header: []string{t("outreach.admin.kind"), t("outreach.admin.code"), t("outreach.admin.name"), t("outreach.progress.count")}}
-	for _, group := range []struct {
-		kind string
-		list []outreach.Count
-	}{{t("outreach.admin.kind.skill"), p.BySkill}, {t("outreach.admin.kind.platform"), p.ByPlatform}, {t("outreach.progress.visits"), p.Visits}} {
-		for _, c := range group.list {
-			dims.Rows = append(dims.Rows, []any{group.kind, c.Code, c.Name, c.N})
-		}
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tien-do-7-ngay-%s.xlsx"`, p.Unit.Code))
-	return sheet.WriteXLSX(w, unitsT, membersT, dims)
+	sendFile(w, format, p.ExportName(), buf.Bytes())
+	return nil
 }
 
-// outreachRecordsXLSX exports records in the viewer's scope, phones masked except for the roles
+// outreachRecordsExport exports records in the viewer's scope, phones masked except for the roles
 // that must see them (the service decides and audits).
-func (s *Server) outreachRecordsXLSX(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) outreachRecordsExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
+		return err
+	}
 	campaign, err := outreachQueryID(r, "campaign")
 	if err != nil {
 		return err
 	}
-	f := outreach.RecordFilter{CampaignID: campaign, UnitCode: strings.TrimSpace(r.URL.Query().Get("unit")), Limit: 500}
-	t := func(k string) string { return s.I18n.T(langOf(r), k) }
-	table := sheet.Table{Name: t("outreach.progress.records"), Header: []string{"ID", t("outreach.progress.member"), t("outreach.admin.code"), t("outreach.form.name"),
-		t("outreach.form.birth_year"), t("outreach.form.phone"), t("outreach.form.skills"), t("outreach.form.platforms"), t("outreach.form.evidence"),
-		t("outreach.admin.launch"), t("outreach.progress.flagged")}}
-	// Pages of 500, newest first, up to 100,000 rows.
-	for len(table.Rows) < 100000 {
-		list, err := s.Outreach.ListRecords(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		for _, rec := range list {
-			flag := ""
-			if rec.Flagged {
-				flag = "x"
-			}
-			table.Rows = append(table.Rows, []any{rec.ID, rec.MemberName, rec.UnitCode, rec.Citizen.Name, rec.Citizen.BirthYear, rec.Citizen.Phone,
-				strings.Join(rec.Skills, ", "), strings.Join(rec.Platforms, ", "), rec.Evidence, rec.GuidedAt.In(vietnamTime).Format("02/01/2006 15:04"), flag})
-		}
-		if len(list) < f.Limit {
-			break
-		}
-		f.BeforeID = list[len(list)-1].ID
+	f := outreach.RecordFilter{CampaignID: campaign, UnitCode: strings.TrimSpace(r.URL.Query().Get("unit"))}
+	var buf bytes.Buffer
+	if err := s.Outreach.ExportRecords(r.Context(), f, s.translator(r), &buf); err != nil {
+		return apperr.Wrap(err, "records export")
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="phieu-huong-dan.xlsx"`)
-	return sheet.WriteXLSX(w, table)
+	sendFile(w, format, "phieu-huong-dan", buf.Bytes())
+	return nil
 }
 
 type outreachTeamsData struct {

@@ -190,7 +190,7 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="retired"`) || !strings.Contains(string(b), "Thành phố Quảng Ngãi") {
 			t.Fatalf("retired commune's page: %d", resp.StatusCode)
 		}
-		resp, b = e.do("GET", "/outreach/progress.xlsx?unit=522&view=was", admin, "", "")
+		resp, b = e.do("GET", "/outreach/progress/export?format=xlsx&unit=522&view=was", admin, "", "")
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "PK") {
 			t.Fatalf("export as it was: %d", resp.StatusCode)
 		}

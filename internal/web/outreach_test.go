@@ -297,7 +297,7 @@ func TestOutreachPagesAndExports(t *testing.T) {
 		}
 		// Exports: the district administrator sees masked phones, the province administrator full ones.
 		for role, want := range map[string]string{"unit_admin_bato": "0905***123", "province_admin": "0905123123"} {
-			resp, b := e.do("GET", "/outreach/records.xlsx?unit=535", e.tokens[role], "", "")
+			resp, b := e.do("GET", "/outreach/records/export?format=xlsx&unit=535", e.tokens[role], "", "")
 			if resp.StatusCode != 200 {
 				t.Fatalf("records export as %s: %d", role, resp.StatusCode)
 			}
@@ -310,11 +310,11 @@ func TestOutreachPagesAndExports(t *testing.T) {
 				t.Fatalf("export as %s: %v", role, rows)
 			}
 		}
-		resp, b = e.do("GET", "/outreach/progress.xlsx?unit=535", e.tokens["unit_admin_bato"], "", "")
+		resp, b = e.do("GET", "/outreach/progress/export?format=xlsx&unit=535", e.tokens["unit_admin_bato"], "", "")
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "PK") {
 			t.Fatalf("progress export: %d", resp.StatusCode)
 		}
-		if resp, _ := e.do("GET", "/outreach/progress.xlsx?unit=535", e.tokens["unit_admin_sontay"], "", ""); resp.StatusCode != http.StatusForbidden {
+		if resp, _ := e.do("GET", "/outreach/progress/export?format=xlsx&unit=535", e.tokens["unit_admin_sontay"], "", ""); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("progress export out of scope: %d", resp.StatusCode)
 		}
 	})
@@ -405,7 +405,7 @@ func TestOutreachAcrossProvinces(t *testing.T) {
 		if resp, b := e.do("GET", "/outreach/progress", nat, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `href="/outreach/progress?unit=01"`) {
 			t.Errorf("national progress page: %d", resp.StatusCode)
 		}
-		if resp, b := e.do("GET", "/outreach/progress?unit=51", nat, "", ""); resp.StatusCode != 200 || strings.Contains(string(b), "/outreach/records.xlsx") {
+		if resp, b := e.do("GET", "/outreach/progress?unit=51", nat, "", ""); resp.StatusCode != 200 || strings.Contains(string(b), "/outreach/records/export") {
 			t.Errorf("national progress of Quảng Ngãi: %d", resp.StatusCode)
 		}
 		// Records: Hà Nội's administrator lists Hà Nội's with phones; the national one none.

@@ -218,10 +218,14 @@ func pageCases() []pageCase {
 		// national administrator, who reads every province, is offered the choice of one.
 		{"GET /outreach/progress", get("/outreach/progress"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "team_member": ok,
 			"national_admin": ok})},
-		{"GET /outreach/progress.xlsx", get("/outreach/progress.xlsx?unit=535"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "national_admin": ok})},
+		{"GET /outreach/progress/export", get("/outreach/progress/export?format=xlsx&unit=535"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "national_admin": ok})},
 		// The records export is a scoped list: another district's administrator and a member get
 		// their own part of it (checked in TestOutOfScopeObjects), the others nothing.
-		{"GET /outreach/records.xlsx", get("/outreach/records.xlsx?unit=535"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok})},
+		{"GET /outreach/records/export", get("/outreach/records/export?format=xlsx&unit=535"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "team_member": ok})},
+		// A former export URL answers everyone a redirect to its export, which checks access
+		// (TestFormerExportURLsRedirect follows each one).
+		{"GET /outreach/progress.xlsx", get("/outreach/progress.xlsx?unit=535"), pagePublic},
+		{"GET /outreach/records.xlsx", get("/outreach/records.xlsx?unit=535"), pagePublic},
 		{"GET /outreach/teams", get("/outreach/teams"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok, "team_member": ok,
 			"province_admin_hanoi": ok, "national_admin": ok})},
 		{"POST /outreach/teams", func(e *env, _ string) (string, url.Values) {
@@ -404,7 +408,8 @@ func pageCases() []pageCase {
 		{"POST /communication", func(e *env, role string) (string, url.Values) {
 			return "/communication", form("owner", "u:535", "channel", "banner", "title", "Băng rôn "+role, "published_on", "2026-01-15")
 		}, baToAdminsP},
-		{"GET /communication/export.xlsx", get("/communication/export.xlsx"), adminsOnlyP},
+		{"GET /communication/export", get("/communication/export?format=xlsx"), adminsOnlyP},
+		{"GET /communication/export.xlsx", get("/communication/export.xlsx"), pagePublic},
 		{"GET /account/notifications", get("/account/notifications"), pageSignedIn},
 		{"POST /account/notifications", func(e *env, _ string) (string, url.Values) { return "/account/notifications", form() }, pageSignedIn},
 		{"GET /unsubscribe/{token}", get("/unsubscribe/khong-co-ma-nay"), pageNotFound},
@@ -430,9 +435,12 @@ func pageCases() []pageCase {
 		{"GET /reports/periods/{id}/summary", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/summary", e.baToPeriod().ID), nil
 		}, reportsWith(provinceOnlyP, map[string]outcome{"national_admin": ok})},
+		{"GET /reports/periods/{id}/status/export", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/reports/periods/%d/status/export?format=xlsx", e.baToPeriod().ID), nil
+		}, baToReadersP},
 		{"GET /reports/periods/{id}/status.xlsx", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/status.xlsx", e.baToPeriod().ID), nil
-		}, baToReadersP},
+		}, pagePublic},
 		{"POST /reports/periods/{id}/remind", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/reports/periods/%d/remind", e.baToPeriod().ID), form()
 		}, provinceOnlyP},
@@ -461,12 +469,15 @@ func pageCases() []pageCase {
 		}, provinceOnlyP},
 		{"GET /dashboard", get("/dashboard"), pageSignedIn},
 		{"GET /dashboard/units/{code}", get("/dashboard/units/535"), dashboardBaTo},
-		{"GET /dashboard/units/{code}/export", get("/dashboard/units/535/export"), dashboardBaTo},
+		{"GET /dashboard/units/{code}/export", get("/dashboard/units/535/export?format=xlsx"), dashboardBaTo},
 		{"GET /dashboard/orgs/{id}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["hd-bato"]), nil
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "national_admin": ok}))},
+		{"GET /dashboard/orgs/{id}/export", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/dashboard/orgs/%d/export?format=xlsx&table=children", e.orgIDs["hd-bato"]), nil
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "national_admin": ok}))},
 		{"GET /dashboard/public", get("/dashboard/public"), pagePublic},
-		{"GET /dashboard/public/export", get("/dashboard/public/export"), pagePublic},
+		{"GET /dashboard/public/export", get("/dashboard/public/export?format=xlsx"), pagePublic},
 	}
 }
 

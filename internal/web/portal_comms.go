@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,7 +9,6 @@ import (
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -113,45 +113,23 @@ func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// commsExport downloads the counts and the items as an xlsx workbook of two sheets.
+// commsExport downloads the counts and the items as a workbook of two sheets.
 func (s *Server) commsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
 		return err
 	}
 	f, err := s.mediaFilter(r)
 	if err != nil {
 		return err
 	}
-	counts, err := s.Portal.MediaCounts(r.Context(), f)
-	if err != nil {
-		return err
+	var buf bytes.Buffer
+	if err := s.Portal.ExportMedia(r.Context(), f, s.translator(r), &buf); err != nil {
+		return apperr.Wrap(err, "communication export")
 	}
-	f.Limit = 5000
-	list, err := s.Portal.ListMedia(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	lang := langOf(r)
-	t := func(k string) string { return s.I18n.T(lang, k) }
-	ct := sheet.Table{Name: t("portal.comms.sheet_counts"), Header: []string{t("portal.comms.owner")}}
-	for _, c := range portal.MediaChannels {
-		ct.Header = append(ct.Header, t("portal.channel."+string(c)))
-	}
-	ct.Header = append(ct.Header, t("portal.comms.total"))
-	for _, c := range counts {
-		row := []any{c.Name}
-		for _, ch := range portal.MediaChannels {
-			row = append(row, c.ByChannel[ch])
-		}
-		ct.Rows = append(ct.Rows, append(row, c.Total))
-	}
-	it := sheet.Table{Name: t("portal.comms.sheet_items"), Header: []string{t("portal.comms.published_on"), t("portal.comms.owner"),
-		t("portal.comms.channel"), t("portal.comms.item_title"), t("portal.comms.link")}}
-	for _, m := range list {
-		it.Rows = append(it.Rows, []any{m.PublishedOn, firstNonEmpty(m.UnitName, m.OrgName), t("portal.channel." + string(m.Channel)), m.Title, m.Link})
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="truyen-thong.xlsx"`)
-	w.Header().Set("Cache-Control", "no-store")
-	return sheet.WriteXLSX(w, ct, it)
+	sendFile(w, format, "truyen-thong", buf.Bytes())
+	return nil
 }

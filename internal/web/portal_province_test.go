@@ -341,7 +341,7 @@ func TestOnePortalPerProvince(t *testing.T) {
 		if _, page := nb.get("/communication?province=01"); !strings.Contains(page, "Bài Ba Đình") || strings.Contains(page, "Băng rôn Ba Tơ") {
 			t.Errorf("national communication page for Hà Nội")
 		}
-		if resp, _ := nb.get("/communication/export.xlsx"); resp.StatusCode != 200 {
+		if resp, _ := nb.get("/communication/export?format=xlsx"); resp.StatusCode != 200 {
 			t.Errorf("national export: %d", resp.StatusCode)
 		}
 		if _, page := hb.get("/communication"); !strings.Contains(page, "Bài Ba Đình") || strings.Contains(page, "Băng rôn Ba Tơ") {

@@ -302,7 +302,7 @@ func TestCommunicationPageAndExport(t *testing.T) {
 	if !strings.Contains(page, "Phát thanh xã Ba Tơ") {
 		t.Errorf("item not listed")
 	}
-	resp, x := b.get("/communication/export.xlsx")
+	resp, x := b.get("/communication/export?format=xlsx")
 	if resp.StatusCode != 200 {
 		t.Fatalf("export %d", resp.StatusCode)
 	}

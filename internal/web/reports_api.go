@@ -9,18 +9,13 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/reports"
 )
 
-// reportsTranslator translates into the request's language, for exports.
-func (s *Server) reportsTranslator(r *http.Request) reports.Translator {
-	lang := langOf(r)
-	return func(key string, args ...any) string {
-		if text, ok := strings.CutPrefix(key, reports.LiteralLabel); ok {
-			return text
-		}
-		return s.I18n.T(lang, key, args...)
-	}
+// reportsTranslator translates into the request's language, reading the reports' literal labels.
+func (s *Server) reportsTranslator(r *http.Request) i18n.Translator {
+	return reports.Labels(s.translator(r))
 }
 
 // reportsLabel fills the labels of figures for JSON answers.
@@ -205,11 +200,7 @@ func (s *Server) apiReportStep(step string) handler {
 
 // sendFile answers an export with a download name.
 func sendFile(w http.ResponseWriter, format, name string, body []byte) {
-	ct := "application/pdf"
-	if format == "xlsx" {
-		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	}
-	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Type", exportTypes[format])
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -221,8 +212,8 @@ func (s *Server) apiReportExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	if err := reports.CheckFormat(format); err != nil {
+	format, err := exportFormat(r, "xlsx", "pdf")
+	if err != nil {
 		return err
 	}
 	doc, err := s.Reports.Document(r.Context(), id)
@@ -231,9 +222,9 @@ func (s *Server) apiReportExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	var buf bytes.Buffer
 	if format == "xlsx" {
-		err = doc.WriteXLSX(&buf, s.reportsTranslator(r))
+		err = doc.WriteXLSX(&buf, s.translator(r))
 	} else {
-		err = doc.WritePDF(&buf, s.reportsTranslator(r))
+		err = doc.WritePDF(&buf, s.translator(r))
 	}
 	if err != nil {
 		return apperr.Wrap(err, "export report")
@@ -247,8 +238,8 @@ func (s *Server) apiReportSummaryExport(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	if err := reports.CheckFormat(format); err != nil {
+	format, err := exportFormat(r, "xlsx", "pdf")
+	if err != nil {
 		return err
 	}
 	sum, err := s.Reports.Summary(r.Context(), id)
@@ -257,9 +248,9 @@ func (s *Server) apiReportSummaryExport(w http.ResponseWriter, r *http.Request) 
 	}
 	var buf bytes.Buffer
 	if format == "xlsx" {
-		err = sum.WriteXLSX(&buf, s.reportsTranslator(r))
+		err = sum.WriteXLSX(&buf, s.translator(r))
 	} else {
-		err = sum.WritePDF(&buf, s.reportsTranslator(r), s.Now())
+		err = sum.WritePDF(&buf, s.translator(r), s.Now())
 	}
 	if err != nil {
 		return apperr.Wrap(err, "export summary")

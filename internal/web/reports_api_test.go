@@ -267,7 +267,7 @@ func TestReportsContract(t *testing.T) {
 			t.Errorf("days=0: %d", code)
 		}
 		// Pages render.
-		for _, path := range []string{"/reports", fmt.Sprintf("/reports/periods/%d", p.ID), fmt.Sprintf("/reports/periods/%d/status.xlsx", p.ID), fmt.Sprintf("/reports/%d", rep.ID), fmt.Sprintf("/reports/periods/%d/summary", p.ID),
+		for _, path := range []string{"/reports", fmt.Sprintf("/reports/periods/%d", p.ID), fmt.Sprintf("/reports/periods/%d/status/export?format=xlsx", p.ID), fmt.Sprintf("/reports/%d", rep.ID), fmt.Sprintf("/reports/periods/%d/summary", p.ID),
 			"/dashboard/units/51", "/dashboard/units/535", "/dashboard/units/" + e.baToCommune, "/dashboard/units/51/export?table=children",
 			fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"])} {
 			if resp, b := e.do("GET", path, prov, "", ""); resp.StatusCode != 200 {
@@ -291,7 +291,7 @@ func TestReportsContract(t *testing.T) {
 			!strings.Contains(string(b), fmt.Sprintf(`href="/dashboard/orgs/%d"`, e.orgIDs["hd-bato"])) || !strings.Contains(string(b), "Huyện đoàn Ba Tơ") || !strings.Contains(string(b), "chart-data") {
 			t.Errorf("organisation dashboard with members: %d %.400s", resp.StatusCode, b)
 		}
-		resp, b = e.do("GET", tinhDoan+"?format=xlsx&table=children", prov, "", "")
+		resp, b = e.do("GET", tinhDoan+"/export?format=xlsx&table=children", prov, "", "")
 		if _, rows, err := sheet.ReadTable(bytes.NewReader(b), sheet.DefaultLimits); resp.StatusCode != 200 || err != nil || len(rows) != 1 || rows[0].Fields[1] != "Huyện đoàn Ba Tơ" {
 			t.Errorf("organisation comparison xlsx: %d %v %+v", resp.StatusCode, err, rows)
 		}

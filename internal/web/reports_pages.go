@@ -10,7 +10,6 @@ import (
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -392,7 +391,7 @@ func (reportsDashboardData) Share(v float64) string {
 
 // Export is the link that downloads one of the dashboard's tables.
 func (d reportsDashboardData) Export(table string) string {
-	return d.Base + "/export?table=" + table + d.Query
+	return d.Base + "/export?format=xlsx&table=" + table + d.Query
 }
 
 // Href is the drill-down link of a child, "" when the viewer may not open it.
@@ -526,57 +525,12 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 	return s.render(w, r, http.StatusOK, "reports_dashboard", &data)
 }
 
-// dashboardTables are the tables of a dashboard, each exportable to xlsx.
-func (s *Server) dashboardTables(r *http.Request, d reports.Dashboard) map[string]sheet.Table {
-	t := s.reportsTranslator(r)
-	head := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value"), t("reports.col.target"), t("reports.col.measure")}}
-	for _, f := range d.Headline {
-		var target any = ""
-		if f.Target > 0 {
-			target = f.Target
-		}
-		unit := ""
-		if f.Unit != "" {
-			unit = t(f.Unit)
-		}
-		head.Rows = append(head.Rows, []any{t("reports.section."+f.Section) + " — " + t(f.LabelKey), f.Value, target, unit})
-	}
-	children := sheet.Table{Name: t("reports.table.children"), Header: []string{t("reports.col.unit_code"), t("reports.col.name"), t("reports.col.share")}}
-	for _, f := range d.Headline {
-		children.Header = append(children.Header, t(f.LabelKey))
-	}
-	for _, c := range d.Children {
-		var share any = ""
-		if c.Share >= 0 {
-			share = c.Share
-		}
-		row := []any{c.Code, c.Name, share}
-		for _, f := range d.Headline {
-			row = append(row, c.Value(f.Section, f.Key))
-		}
-		children.Rows = append(children.Rows, row)
-	}
-	series := sheet.Table{Name: t("reports.table.series"), Header: []string{t("reports.col.day")}}
-	days := map[string][]any{}
-	var order []string
-	for i, sr := range d.Series {
-		series.Header = append(series.Header, t(sr.LabelKey))
-		for _, p := range sr.Points {
-			if _, ok := days[p.Day]; !ok {
-				days[p.Day] = make([]any, len(d.Series))
-				order = append(order, p.Day)
-			}
-			days[p.Day][i] = p.Value
-		}
-	}
-	for _, day := range order {
-		series.Rows = append(series.Rows, append([]any{day}, days[day]...))
-	}
-	return map[string]sheet.Table{"headline": head, "children": children, "series": series}
-}
-
 func (s *Server) dashboardExport(public bool) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		format, err := exportFormat(r, "xlsx")
+		if err != nil {
+			return err
+		}
 		days, err := s.dashboardDays(r)
 		if err != nil {
 			return err
@@ -591,29 +545,40 @@ func (s *Server) dashboardExport(public bool) handler {
 			return err
 		}
 		table := r.URL.Query().Get("table")
-		tables := s.dashboardTables(r, d)
-		var list []sheet.Table
-		if table == "" || table == "all" {
-			list = []sheet.Table{tables["headline"], tables["children"], tables["series"]}
-		} else if tb, ok := tables[table]; ok {
-			list = []sheet.Table{tb}
-		} else {
-			return apperr.InvalidField("table", "reports.error.table")
-		}
 		var buf bytes.Buffer
-		if err := sheet.WriteXLSX(&buf, list...); err != nil {
+		if err := d.WriteXLSX(&buf, table, s.translator(r)); err != nil {
 			return apperr.Wrap(err, "dashboard export")
 		}
-		name := "so-lieu-" + d.Unit.Code
-		if d.National {
-			name = "so-lieu-ca-nuoc"
-		}
-		if table != "" {
-			name += "-" + table
-		}
-		sendFile(w, "xlsx", name, buf.Bytes())
+		sendFile(w, format, d.ExportName(table), buf.Bytes())
 		return nil
 	}
+}
+
+// dashboardOrgExport downloads an organisation's dashboard: its headline figures, or its member
+// organisations with table=children.
+func (s *Server) dashboardOrgExport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
+		return err
+	}
+	o, err := s.Orgs.Find(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := s.Reports.OrgDashboard(r.Context(), o.ID, o.Path, o.UnitPath)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := d.WriteXLSX(&buf, r.URL.Query().Get("table"), s.translator(r)); err != nil {
+		return apperr.Wrap(err, "org export")
+	}
+	sendFile(w, format, fmt.Sprintf("so-lieu-to-chuc-%d", o.ID), buf.Bytes())
+	return nil
 }
 
 type reportsOrgDashboardData struct {
@@ -630,6 +595,11 @@ func (s *Server) dashboardOrgPage(w http.ResponseWriter, r *http.Request) error 
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Has("format") {
+		// The page used to export itself with ?format=xlsx: that link now goes to its export.
+		http.Redirect(w, r, fmt.Sprintf("/dashboard/orgs/%d/export?%s", id, r.URL.RawQuery), http.StatusPermanentRedirect)
+		return nil
 	}
 	o, err := s.Orgs.Find(r.Context(), id)
 	if err != nil {
@@ -654,38 +624,6 @@ func (s *Server) dashboardOrgPage(w http.ResponseWriter, r *http.Request) error 
 			data.Bars.Caption += " · " + data.T("reports.target_tick")
 		}
 	}
-	if r.URL.Query().Get("format") == "xlsx" {
-		t := s.reportsTranslator(r)
-		tb := sheet.Table{Name: t("reports.table.headline"), Header: []string{t("reports.col.figure"), t("reports.col.value")}}
-		for _, f := range d.Headline {
-			tb.Rows = append(tb.Rows, []any{t(f.LabelKey), f.Value})
-		}
-		if r.URL.Query().Get("table") == "children" {
-			tb = sheet.Table{Name: t("reports.org_members"), Header: []string{"ID", t("reports.col.name")}}
-			for _, f := range d.Headline {
-				tb.Header = append(tb.Header, t(f.LabelKey))
-			}
-			for _, c := range d.Children {
-				row := []any{c.Code, c.Name}
-				for _, f := range d.Headline {
-					var v any = ""
-					for _, cf := range c.Fields {
-						if cf.Section == f.Section && cf.Key == f.Key {
-							v = cf.Value
-						}
-					}
-					row = append(row, v)
-				}
-				tb.Rows = append(tb.Rows, row)
-			}
-		}
-		var buf bytes.Buffer
-		if err := sheet.WriteXLSX(&buf, tb); err != nil {
-			return apperr.Wrap(err, "org export")
-		}
-		sendFile(w, "xlsx", fmt.Sprintf("so-lieu-to-chuc-%d", o.ID), buf.Bytes())
-		return nil
-	}
 	return s.render(w, r, http.StatusOK, "reports_org_dashboard", &data)
 }
 
@@ -701,15 +639,19 @@ func (s *Server) reportsStatusExport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
+		return err
+	}
 	st, err := s.Reports.PeriodStatus(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := (reports.Summary{Status: st}).WriteStatusXLSX(&buf, s.reportsTranslator(r)); err != nil {
+	if err := (reports.Summary{Status: st}).WriteStatusXLSX(&buf, s.translator(r)); err != nil {
 		return apperr.Wrap(err, "status export")
 	}
-	sendFile(w, "xlsx", fmt.Sprintf("tinh-hinh-nop-bao-cao-%d", id), buf.Bytes())
+	sendFile(w, format, fmt.Sprintf("tinh-hinh-nop-bao-cao-%d", id), buf.Bytes())
 	return nil
 }
 

@@ -64,7 +64,7 @@ func TestReportsAcrossProvinces(t *testing.T) {
 			}
 		}
 		for _, path := range []string{fmt.Sprintf("/reports/periods/%d", submitted.PeriodID), fmt.Sprintf("/reports/%d", submitted.ID),
-			fmt.Sprintf("/reports/periods/%d/summary", submitted.PeriodID), fmt.Sprintf("/reports/periods/%d/status.xlsx", submitted.PeriodID),
+			fmt.Sprintf("/reports/periods/%d/summary", submitted.PeriodID), fmt.Sprintf("/reports/periods/%d/status/export?format=xlsx", submitted.PeriodID),
 			"/dashboard/units/535", "/dashboard/units/51/export"} {
 			if resp, _ := e.do("GET", path, hn, "", ""); resp.StatusCode != http.StatusNotFound {
 				t.Errorf("Hà Nội: page %s = %d, want 404", path, resp.StatusCode)
@@ -463,11 +463,11 @@ func TestReportsDashboardsPerProvince(t *testing.T) {
 		// Anonymous visitors of a two-province deployment get the national page, with a link to
 		// each province's public dashboard; a province that does not exist is refused.
 		resp, b = e.do("GET", "/dashboard/public", "", "", "")
-		if resp.StatusCode != 200 || !strings.Contains(string(b), `href="/dashboard/public?province=01"`) || !strings.Contains(string(b), "export?table=all") {
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `href="/dashboard/public?province=01"`) || !strings.Contains(string(b), "export?format=xlsx&amp;table=all") {
 			t.Errorf("national public page: %d", resp.StatusCode)
 		}
 		resp, b = e.do("GET", "/dashboard/public?province=01", "", "", "")
-		if resp.StatusCode != 200 || !strings.Contains(string(b), "Thành phố Hà Nội") || !strings.Contains(string(b), "export?table=all&amp;province=01") {
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "Thành phố Hà Nội") || !strings.Contains(string(b), "export?format=xlsx&amp;table=all&amp;province=01") {
 			t.Errorf("Hà Nội's public page: %d", resp.StatusCode)
 		}
 		if resp, b := e.do("GET", "/api/v1/dashboard/public?province=99", "", "", ""); resp.StatusCode != 422 || decodeError(b).Error.Field != "province" {

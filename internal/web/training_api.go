@@ -235,37 +235,30 @@ func (s *Server) apiExportQuestions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
+	format, err := exportFormat(r, "csv", "xlsx")
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := s.Training.ExportQuestions(r.Context(), id, format, &buf); err != nil {
 		return err
 	}
-	trainingSendFile(w, format, fmt.Sprintf("cau-hoi-khoa-%d", id), buf.Bytes())
+	sendFile(w, format, fmt.Sprintf("cau-hoi-khoa-%d", id), buf.Bytes())
 	return nil
 }
 
-// trainingSendFile sends an export as a download, xlsx or CSV.
-func trainingSendFile(w http.ResponseWriter, format, name string, data []byte) {
-	if format == "xlsx" {
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		name += ".xlsx"
-	} else {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		name += ".csv"
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(data)
-}
-
-// questionTemplate is public: the documented template anyone preparing a bank can download.
+// questionTemplate is public: the documented template anyone preparing a bank can download. It is
+// a blank form, not an export, so it keeps its address; its formats are read as an export's.
 func (s *Server) questionTemplate(w http.ResponseWriter, r *http.Request) error {
-	format := r.URL.Query().Get("format")
+	format, err := exportFormat(r, "csv", "xlsx")
+	if err != nil {
+		return err
+	}
 	data, err := training.Template(format)
 	if err != nil {
 		return apperr.Wrap(err, "template")
 	}
-	trainingSendFile(w, format, "mau-cau-hoi", data)
+	sendFile(w, format, "mau-cau-hoi", data)
 	return nil
 }
 
@@ -414,17 +407,18 @@ func (s *Server) apiReviewAttempt(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// apiCertificatePDF is public: whoever holds the unguessable code may download the certificate
+// apiCertificateExport is public: whoever holds the unguessable code may download the certificate
 // (the learner shares it with an employer, who checks it on /verify/{code}).
-func (s *Server) apiCertificatePDF(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiCertificateExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "pdf")
+	if err != nil {
+		return err
+	}
 	pdf, c, err := s.Training.CertificatePDF(r.Context(), r.PathValue("code"), s.publicBaseURL(r))
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="chung-nhan-`+c.Code+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(pdf)
+	sendFile(w, format, "chung-nhan-"+c.Code, pdf)
 	return nil
 }
 
@@ -473,10 +467,14 @@ func trainingDay(r *http.Request, name string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) apiBulkCertificates(w http.ResponseWriter, r *http.Request) error {
+// apiCertificatesExport downloads the certificates a filter chooses, a zip of their PDFs.
+func (s *Server) apiCertificatesExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "zip")
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	var f training.BulkFilter
-	var err error
 	if c := q.Get("course"); c != "" {
 		if f.CourseID, err = strconv.ParseInt(c, 10, 64); err != nil {
 			return apperr.InvalidField("course", "error.query_number", "course")
@@ -509,10 +507,7 @@ func (s *Server) apiBulkCertificates(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.Training.BulkCertificates(r.Context(), f, s.publicBaseURL(r), &buf); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="chung-nhan.zip"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	sendFile(w, format, "chung-nhan", buf.Bytes())
 	return nil
 }
 
@@ -563,11 +558,15 @@ func (s *Server) apiFiguresExport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	format, err := exportFormat(r, "xlsx")
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := s.Training.ExportFigures(r.Context(), id, &buf); err != nil {
 		return err
 	}
-	trainingSendFile(w, "xlsx", fmt.Sprintf("so-lieu-khoa-%d", id), buf.Bytes())
+	sendFile(w, format, fmt.Sprintf("so-lieu-khoa-%d", id), buf.Bytes())
 	return nil
 }
 

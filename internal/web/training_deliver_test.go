@@ -95,7 +95,7 @@ func TestDeliverBulkCertificatesAPI(t *testing.T) {
 
 		get := func(role, query string) []string {
 			t.Helper()
-			resp, b := e.do("GET", "/api/v1/certificates?"+query, e.tokens[role], "", "")
+			resp, b := e.do("GET", "/api/v1/certificates/export?format=zip&"+query, e.tokens[role], "", "")
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
 				t.Fatalf("%s ?%s: %d %s %.300s", role, query, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 			}
@@ -126,11 +126,11 @@ func TestDeliverBulkCertificatesAPI(t *testing.T) {
 			}
 		}
 		for _, bad := range []string{"from=20-07-2023", "to=2023-02-30", "unit=99999", "org=abc"} {
-			if resp, b := e.do("GET", "/api/v1/certificates?"+bad, e.tokens["province_admin"], "", ""); resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			if resp, b := e.do("GET", "/api/v1/certificates/export?format=zip&"+bad, e.tokens["province_admin"], "", ""); resp.StatusCode < 400 || resp.StatusCode >= 500 {
 				t.Errorf("?%s: %d %.200s", bad, resp.StatusCode, b)
 			}
 		}
-		if resp, _ := e.do("GET", "/api/v1/certificates?"+rng, e.tokens["learner"], "", ""); resp.StatusCode != 403 {
+		if resp, _ := e.do("GET", "/api/v1/certificates/export?format=zip&"+rng, e.tokens["learner"], "", ""); resp.StatusCode != 403 {
 			t.Errorf("learner: %d, want 403", resp.StatusCode)
 		}
 	})

@@ -96,7 +96,7 @@ func TestTrainingAnotherProvincesCourse(t *testing.T) {
 			{"POST", base + "/enrolments/import", "username\nlearner\n"},
 			{"GET", base + "/figures", ""},
 			{"GET", base + "/figures/export", ""},
-			{"GET", fmt.Sprintf("/api/v1/certificates?course=%d", c.ID), ""},
+			{"GET", fmt.Sprintf("/api/v1/certificates/export?format=zip&course=%d", c.ID), ""},
 			{"GET", fmt.Sprintf("/courses/%d", c.ID), ""},
 			{"GET", fmt.Sprintf("/courses/%d/figures", c.ID), ""},
 		}
@@ -179,7 +179,7 @@ func TestTrainingHaNoiOwnCourse(t *testing.T) {
 			strings.Contains(stripTags(string(b)), "Quảng Ngãi") {
 			t.Errorf("verify: %d %s", resp.StatusCode, stripTags(string(b)))
 		}
-		if resp, b := e.do("GET", "/api/v1/certificates/"+code+"/pdf", "", "", ""); resp.StatusCode != 200 || !strings.HasPrefix(string(b), "%PDF") {
+		if resp, b := e.do("GET", "/api/v1/certificates/"+code+"/export?format=pdf", "", "", ""); resp.StatusCode != 200 || !strings.HasPrefix(string(b), "%PDF") {
 			t.Errorf("pdf: %d", resp.StatusCode)
 		}
 		var fig struct {

@@ -72,12 +72,15 @@ func (s *Server) pupilsPage(w http.ResponseWriter, r *http.Request) error {
 
 // pupilTemplate is public: the documented roster template (xlsx or CSV).
 func (s *Server) pupilTemplate(w http.ResponseWriter, r *http.Request) error {
-	format := r.URL.Query().Get("format")
+	format, err := exportFormat(r, "csv", "xlsx")
+	if err != nil {
+		return err
+	}
 	data, err := accounts.PupilTemplate(format)
 	if err != nil {
 		return apperr.Wrap(err, "template")
 	}
-	trainingSendFile(w, format, "mau-danh-sach-hoc-sinh", data)
+	sendFile(w, format, "mau-danh-sach-hoc-sinh", data)
 	return nil
 }
 
@@ -122,9 +125,13 @@ func (s *Server) apiPupilJob(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// apiPupilCredentials downloads the one-time passwords of a finished job, as PDF or xlsx, opened
-// with the key the request carries.
-func (s *Server) apiPupilCredentials(w http.ResponseWriter, r *http.Request) error {
+// apiPupilCredentialsExport downloads the one-time passwords of a finished job, as PDF or xlsx,
+// opened with the key the request carries.
+func (s *Server) apiPupilCredentialsExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "pdf", "xlsx")
+	if err != nil {
+		return err
+	}
 	job, creds, err := s.Accounts.PupilJobCredentials(r.Context(), r.PathValue("job"), pupilJobKey(r))
 	if err != nil {
 		return err
@@ -134,20 +141,14 @@ func (s *Server) apiPupilCredentials(w http.ResponseWriter, r *http.Request) err
 		return apperr.Wrap(err, "audit")
 	}
 	var buf bytes.Buffer
-	name := "tai-khoan-hoc-sinh"
-	if r.URL.Query().Get("format") == "xlsx" {
-		if err := accounts.CredentialsXLSX(&buf, job.School, creds); err != nil {
-			return apperr.Wrap(err, "credentials xlsx")
-		}
-		trainingSendFile(w, "xlsx", name, buf.Bytes())
-		return nil
+	if format == "xlsx" {
+		err = accounts.CredentialsXLSX(&buf, job.School, creds)
+	} else {
+		err = accounts.CredentialsPDF(&buf, job.School, s.placeOfOrg(r.Context(), job.OrgID), creds, time.Now())
 	}
-	if err := accounts.CredentialsPDF(&buf, job.School, s.placeOfOrg(r.Context(), job.OrgID), creds, time.Now()); err != nil {
-		return apperr.Wrap(err, "credentials pdf")
+	if err != nil {
+		return apperr.Wrap(err, "credentials "+format)
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	sendFile(w, format, "tai-khoan-hoc-sinh", buf.Bytes())
 	return nil
 }

@@ -35,7 +35,7 @@ type pupilJob struct {
 // pollURL is the job's progress address with its key; credentialsURL its download.
 func (j pupilJob) pollURL() string { return "/api/v1/pupil-imports/" + j.ID + "?k=" + j.Key }
 func (j pupilJob) credentialsURL(format string) string {
-	return "/api/v1/pupil-imports/" + j.ID + "/credentials?k=" + j.Key + "&format=" + format
+	return "/api/v1/pupil-imports/" + j.ID + "/credentials/export?k=" + j.Key + "&format=" + format
 }
 
 // startPupils uploads a roster for the school and returns the job (status must be 202).
@@ -343,8 +343,8 @@ func TestPupilJobsAcrossInstances(t *testing.T) {
 		// A wrong or missing key: refused in Vietnamese, nothing revealed.
 		wrong := j
 		wrong.Key = strings.Repeat("A", 43)
-		for _, path := range []string{wrong.pollURL(), wrong.credentialsURL("pdf"), "/api/v1/pupil-imports/" + j.ID, "/api/v1/pupil-imports/" + j.ID + "/credentials?format=xlsx",
-			"/api/v1/pupil-imports/" + j.ID + "/credentials?k=abc"} {
+		for _, path := range []string{wrong.pollURL(), wrong.credentialsURL("pdf"), "/api/v1/pupil-imports/" + j.ID, "/api/v1/pupil-imports/" + j.ID + "/credentials/export?format=xlsx",
+			"/api/v1/pupil-imports/" + j.ID + "/credentials/export?k=abc"} {
 			resp, body := b.do("GET", path, tok, "", "")
 			if resp.StatusCode != 403 || !strings.Contains(string(body), "khóa không đúng") || strings.Contains(string(body), creds[0][4]) || strings.Contains(string(body), `"total"`) {
 				t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)

@@ -174,6 +174,11 @@ func trainingMatrixCases() []matrixCase {
 			code, _ := e.passed()
 			return "/api/v1/certificates/" + code, ""
 		}, public},
+		{"GET /api/v1/certificates/{code}/export", func(e *env, _ string) (string, string) {
+			code, _ := e.passed()
+			return "/api/v1/certificates/" + code + "/export?format=pdf", ""
+		}, public},
+		// A former URL redirects to its export, whose access rules then apply.
 		{"GET /api/v1/certificates/{code}/pdf", func(e *env, _ string) (string, string) {
 			code, _ := e.passed()
 			return "/api/v1/certificates/" + code + "/pdf", ""
@@ -183,6 +188,9 @@ func trainingMatrixCases() []matrixCase {
 			return "/api/v1/certificates/" + code + "/revoke", `{"reason":"Thi hộ"}`
 		}, provinceOnly},
 		{"GET /api/v1/me/certificates", func(e *env, _ string) (string, string) { return "/api/v1/me/certificates", "" }, signedIn},
+		{"GET /api/v1/certificates/export", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/certificates/export?format=zip&from=2020-01-01&course=%d", courseID(e)), ""
+		}, qngReaders},
 		{"GET /api/v1/certificates", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/certificates?from=2020-01-01&course=%d", courseID(e)), ""
 		}, qngReaders},
@@ -190,7 +198,7 @@ func trainingMatrixCases() []matrixCase {
 			return fmt.Sprintf("/api/v1/courses/%d/figures?by=org", courseID(e)), ""
 		}, qngReaders},
 		{"GET /api/v1/courses/{id}/figures/export", func(e *env, _ string) (string, string) {
-			return fmt.Sprintf("/api/v1/courses/%d/figures/export", courseID(e)), ""
+			return fmt.Sprintf("/api/v1/courses/%d/figures/export?format=xlsx", courseID(e)), ""
 		}, qngReaders},
 		{"POST /api/v1/orgs/{id}/pupils/import", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/orgs/%d/pupils/import", e.orgIDs["thpt-sontay"]), "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n"
@@ -199,9 +207,13 @@ func trainingMatrixCases() []matrixCase {
 			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
 			return j.pollURL(), ""
 		}, provinceOnly},
-		{"GET /api/v1/pupil-imports/{job}/credentials", func(e *env, _ string) (string, string) {
+		{"GET /api/v1/pupil-imports/{job}/credentials/export", func(e *env, _ string) (string, string) {
 			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
 			return e.waitPupils(j, e.tokens["province_admin"]).credentialsURL("xlsx"), ""
+		}, provinceOnly},
+		{"GET /api/v1/pupil-imports/{job}/credentials", func(e *env, _ string) (string, string) {
+			j := e.startPupils(e.orgIDs["thpt-sontay"], e.tokens["province_admin"], "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n")
+			return strings.Replace(e.waitPupils(j, e.tokens["province_admin"]).credentialsURL("xlsx"), "/credentials/export?", "/credentials?", 1), ""
 		}, provinceOnly},
 	}
 }
@@ -299,7 +311,7 @@ func TestTrainingContract(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), "Kỹ năng số cho đoàn viên") || !strings.Contains(string(b), "learner") {
 			t.Errorf("verify: %d", resp.StatusCode)
 		}
-		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/pdf", "", "", "")
+		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/export?format=pdf", "", "", "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(b), "%PDF") {
 			t.Errorf("pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
@@ -381,15 +393,15 @@ func TestTrainingPagesAndBulk(t *testing.T) {
 		// The learner passes; the Ba Tơ administrator's bulk download holds the certificate, the
 		// Sơn Tây administrator's does not.
 		code, _ := e.passed()
-		resp, b = e.do("GET", "/api/v1/certificates?from=2000-01-01", e.tokens["unit_admin_bato"], "", "")
+		resp, b = e.do("GET", "/api/v1/certificates/export?format=zip&from=2000-01-01", e.tokens["unit_admin_bato"], "", "")
 		if resp.StatusCode != 200 || !strings.Contains(string(b), code+".pdf") {
 			t.Errorf("bulk Ba Tơ: %d, has %s: %t", resp.StatusCode, code, strings.Contains(string(b), code))
 		}
-		resp, b = e.do("GET", "/api/v1/certificates", e.tokens["unit_admin_sontay"], "", "")
+		resp, b = e.do("GET", "/api/v1/certificates/export", e.tokens["unit_admin_sontay"], "", "")
 		if resp.StatusCode != 200 || strings.Contains(string(b), code) {
 			t.Errorf("bulk Sơn Tây holds another district's certificate: %d", resp.StatusCode)
 		}
-		if resp, _ := e.do("GET", "/api/v1/certificates?from=2000-13-01", admin, "", ""); resp.StatusCode != 422 {
+		if resp, _ := e.do("GET", "/api/v1/certificates/export?format=zip&from=2000-13-01", admin, "", ""); resp.StatusCode != 422 {
 			t.Errorf("bad date: %d", resp.StatusCode)
 		}
 		// Revocation shows on the public page.

@@ -132,6 +132,16 @@ func countVerbs(msg string) int {
 	return n
 }
 
+// Translator turns a catalog key into text in one reader's language. It is the one way an
+// export layout (a sheet, a PDF) is given its words, so that a domain's layouts translate without
+// knowing about requests, locales or the bundle; tests pass a closure.
+type Translator func(key string, args ...any) string
+
+// Translator is the translator of lang.
+func (b *Bundle) Translator(lang string) Translator {
+	return func(key string, args ...any) string { return b.T(lang, key, args...) }
+}
+
 // Has tells whether key exists in lang.
 func (b *Bundle) Has(lang, key string) bool {
 	_, ok := b.catalogs[lang][key]

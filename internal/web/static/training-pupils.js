@@ -29,7 +29,7 @@
         if (j.state === "failed") { bar.hidden = true; say(j.message); return; }
         bar.hidden = true;
         say("");
-        var base = "/api/v1/pupil-imports/" + encodeURIComponent(id) + "/credentials?k=" + encodeURIComponent(key) + "&format=";
+        var base = "/api/v1/pupil-imports/" + encodeURIComponent(id) + "/credentials/export?k=" + encodeURIComponent(key) + "&format=";
         document.getElementById("pupils-pdf").href = base + "pdf";
         document.getElementById("pupils-xlsx").href = base + "xlsx";
         done.hidden = false;

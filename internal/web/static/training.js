@@ -88,7 +88,7 @@
     document.getElementById("result-text").textContent = msg;
     if (r.certificate_code) {
       document.getElementById("result-cert").hidden = false;
-      document.getElementById("cert-pdf").href = "/api/v1/certificates/" + r.certificate_code + "/pdf";
+      document.getElementById("cert-pdf").href = "/api/v1/certificates/" + r.certificate_code + "/export?format=pdf";
       document.getElementById("cert-verify").href = "/verify/" + r.certificate_code;
     }
   }
