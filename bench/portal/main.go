@@ -65,7 +65,7 @@ func main() {
 	}
 	ps := portal.NewService(d)
 	for i := range 50 {
-		if _, err := ps.CreatePost(ctx, portal.PostInput{Title: fmt.Sprintf("Tin số %d về Phong trào chuyển đổi số", i),
+		if _, err := ps.CreatePost(ctx, portal.PostInput{Province: "51", Title: fmt.Sprintf("Tin số %d về Phong trào chuyển đổi số", i),
 			BodyHTML: strings.Repeat("<p>Các tổ công nghệ số cộng đồng hướng dẫn người dân cài đặt VNeID, thanh toán không dùng tiền mặt.</p>", 8)}); err != nil {
 			log.Fatal(err)
 		}
