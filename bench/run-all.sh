@@ -12,16 +12,16 @@ OUT="${1:-/tmp/lantoa-bench}"
 mkdir -p "$OUT"
 PG="${LANTOA_BENCH_POSTGRES_URL:-}"
 
-go build -o "$OUT/lantoa" ./cmd/lantoa
+CGO_ENABLED=0 go build -o "$OUT/lantoa" ./cmd/lantoa
 if [ ! -f "$OUT/province.db" ]; then
 	"$OUT/lantoa" seed --db "$OUT/province.db" --profile province | tee "$OUT/seed-province.txt"
 fi
 
 go run ./bench/foundation -out "$OUT/foundation.md"
-go run ./bench/outreach -engine sqlite -posts 10000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-sqlite.md"
+go run ./bench/outreach -engine sqlite -ingest-duration 30s -runs 3 -skip-progress -out "$OUT/outreach-ingest-sqlite.md"
 go run ./bench/outreach -engine sqlite -skip-ingest -db "$OUT/province.db" -queries 200 -out "$OUT/outreach-progress.md"
 go run ./bench/reports -db "$OUT/province.db" -requests 100 -out "$OUT/reports.md"
-go run ./bench/training -engines sqlite -duration 15s -starters 5000 -window 60s | tee "$OUT/training-sqlite.md"
+go run ./bench/training -engines sqlite -rounds 3 -duration 5s -starters 5000 | tee "$OUT/training-sqlite.md"
 go run ./bench/ceremony -clients 187,9000 -rounds 3 | tee "$OUT/ceremony.md"
 go run ./bench/portal -engine sqlite | tee "$OUT/portal.md"
 go run ./bench/launchday -scale 0.01 -duration 20s -cpuprofile "$OUT/launchday-sqlite.prof" -out "$OUT/launchday-sqlite.md"
@@ -30,8 +30,8 @@ go run ./bench/launchday -scale 0.01 -duration 20s -cpuprofile "$OUT/launchday-s
 go test ./internal/training -run XXX -bench BenchmarkGenerate -benchtime=2x | tee "$OUT/training-generate.txt"
 go test ./internal/outreach -run XXX -bench 'BenchmarkSaveRecordParallel|BenchmarkProgressProvince' | tee "$OUT/outreach-gobench.txt"
 if [ -n "$PG" ]; then
-	go run ./bench/outreach -engine postgres -posts 6000 -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
-	go run ./bench/training -engines postgres -duration 15s -starters 5000 -window 60s | tee "$OUT/training-postgres.md"
+	go run ./bench/outreach -engine postgres -ingest-duration 30s -runs 3 -skip-progress -out "$OUT/outreach-ingest-postgres.md"
+	go run ./bench/training -engines postgres -rounds 3 -duration 5s -starters 5000 | tee "$OUT/training-postgres.md"
 	go run ./bench/launchday -db "$PG" -scale 0.01 -duration 20s -out "$OUT/launchday-postgres.md"
 	go run ./bench/portal -engine postgres | tee "$OUT/portal-postgres.md"
 	go run ./bench/ceremony -clients 187,9000 -rounds 3 -db "$PG" | tee "$OUT/ceremony-postgres.md"

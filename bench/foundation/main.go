@@ -813,6 +813,17 @@ func loginBurst(bin, dir string, c, total int) (burst, error) {
 		logf("first login error: %s", e)
 	}
 	b.rate = float64(total-b.errors) / elapsed.Seconds()
+	// Each acknowledged sign-in (303 with a session cookie) must have left its session in the
+	// database; the count is taken from the run's start, so a PostgreSQL database kept from an
+	// earlier run does not add its old sessions.
+	sessions, err := benchkit.CountIn(dbArg, "SELECT COUNT(*) FROM sessions x JOIN users u ON u.id = x.user_id WHERE u.username = ? AND x.created_at >= ?",
+		benchUser, t0.UnixMilli())
+	if err != nil {
+		return b, err
+	}
+	if err := benchkit.Check(os.Stderr, fmt.Sprintf("login burst c=%d: sign-ins acknowledged, sessions in the database", c), int64(total-b.errors), sessions); err != nil {
+		return b, err
+	}
 	slices.Sort(lat)
 	b.p50 = benchkit.NearestRank(lat, .50)
 	b.p99 = benchkit.NearestRank(lat, .99)

@@ -109,9 +109,7 @@ func (l *lat) summary(d time.Duration) summary {
 	slices.Sort(s)
 	out := summary{n: len(s), rate: float64(len(s)) / d.Seconds(), errors: l.errors.Load(), firstErr: l.first}
 	if len(s) > 0 {
-		// Two definitions, as the published launch-day figures were taken: p50 the upper median,
-		// p99 by nearest rank.
-		out.p50, out.p99, out.max = benchkit.RankAbove(s, .5), benchkit.NearestRank(s, .99), s[len(s)-1]
+		out.p50, out.p99, out.max = benchkit.Pct(s, .5), benchkit.Pct(s, .99), s[len(s)-1]
 	}
 	return out
 }
@@ -131,6 +129,13 @@ type env struct {
 	cmd      *exec.Cmd
 	dbArg    string
 	debug    string // the profiler's base URL, with -cpuprofile
+
+	// What the server acknowledged, checked against the database after the run.
+	recordsBefore int64 // outreach records the seed made
+	ackRecords    atomic.Int64
+	ackMu         sync.Mutex
+	ackAnswers    map[[2]int64]bool // (attempt, question) with at least one acknowledged save
+	ackLaunch     bool
 }
 
 func run(o options) error {
@@ -143,7 +148,7 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	e := &env{o: o, bin: filepath.Join(dir, "lantoa"),
+	e := &env{o: o, bin: filepath.Join(dir, "lantoa"), ackAnswers: map[[2]int64]bool{},
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, DisableCompression: true}}}
 	logf("building lantoa")
 	if out, err := exec.Command("go", "build", "-C", root, "-o", e.bin, "./cmd/lantoa").CombinedOutput(); err != nil {
@@ -229,11 +234,60 @@ func run(o options) error {
 			}
 		}
 	}
+	// Stopped first, so the counts read what the server committed before it went, not what it was
+	// still writing.
+	e.stop()
+	perr := e.checkPersisted(&b)
 	fmt.Print(b.String())
 	if o.out != "" {
-		return os.WriteFile(o.out, []byte(b.String()), 0o644)
+		if err := os.WriteFile(o.out, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
 	}
-	return nil
+	return perr
+}
+
+// checkPersisted compares what the server acknowledged over every phase with the database: each
+// new guidance record (201) is a row more than the seed made; each (attempt, question) with an
+// acknowledged save holds an answer (saves of one question race in an open loop, so which choice
+// is last is not known, but the answer must be there); the launch is recorded.
+func (e *env) checkPersisted(b *strings.Builder) error {
+	b.WriteString("\n")
+	records, err := benchkit.CountIn(e.dbArg, "SELECT COUNT(*) FROM outreach_records")
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(e.attempts))
+	for i, a := range e.attempts {
+		ids[i] = strconv.FormatInt(a.ID, 10)
+	}
+	answers, err := benchkit.CountIn(e.dbArg, "SELECT COUNT(*) FROM training_answers WHERE attempt_id IN ("+strings.Join(ids, ", ")+")")
+	if err != nil {
+		return err
+	}
+	launched, err := benchkit.CountIn(e.dbArg, "SELECT COUNT(*) FROM ceremonies WHERE launch_at > 0 AND id = ?", e.ceremony)
+	if err != nil {
+		return err
+	}
+	var w bytes.Buffer
+	errs := []error{
+		benchkit.Check(&w, "guidance records acknowledged as new (rows beyond the seed's)", e.ackRecords.Load(), records-e.recordsBefore),
+		benchkit.Check(&w, "exam questions with an acknowledged answer saved", int64(len(e.ackAnswers)), answers),
+		benchkit.Check(&w, "launch acknowledged, ceremony recorded as launched", int64(b2i(e.ackLaunch)), launched),
+	}
+	for _, l := range strings.SplitAfter(w.String(), "\n") {
+		if l != "" {
+			b.WriteString("- " + l)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func label(w string) string {
@@ -251,6 +305,9 @@ func (e *env) tokens() error {
 	}
 	defer d.Close()
 	if _, err := d.Migrate(ctx, schema.All()); err != nil {
+		return err
+	}
+	if e.recordsBefore, err = benchkit.Count(ctx, d.Reader(), "SELECT COUNT(*) FROM outreach_records"); err != nil {
 		return err
 	}
 	acc := accounts.NewService(d)
@@ -507,7 +564,10 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 		rng := mrand.New(mrand.NewPCG(uint64(n), 7)) // #nosec G404 G115 -- load data, reproducible per arrival; not a secret
 		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Người dân %d","birth_year":%d,"phone":"09%08d"},"skills":[%q],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
 			benchkit.UUID(), n, 1940+rng.IntN(60), rng.IntN(100000000), e.skills[rng.IntN(len(e.skills))], time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
-		_, err := e.call("POST", "/api/v1/outreach/records", e.members[n%int64(len(e.members))], "application/json", []byte(body), nil)
+		code, err := e.call("POST", "/api/v1/outreach/records", e.members[n%int64(len(e.members))], "application/json", []byte(body), nil)
+		if err == nil && code == http.StatusCreated {
+			e.ackRecords.Add(1)
+		}
 		return err
 	})
 	arrive("answers", e.o.answersRate, func(n int64) error {
@@ -517,6 +577,11 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 		q := a.Questions[rng.IntN(len(a.Questions))]
 		body := fmt.Sprintf(`{"choices":[%d]}`, q.Options[rng.IntN(len(q.Options))].ID)
 		_, err := e.call("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, q.ID), e.learners[i], "application/json", []byte(body), nil)
+		if err == nil {
+			e.ackMu.Lock()
+			e.ackAnswers[[2]int64{a.ID, q.ID}] = true
+			e.ackMu.Unlock()
+		}
 		return err
 	})
 	arrive("portal", e.o.portalRate, func(n int64) error {
@@ -529,6 +594,8 @@ func (e *env) phase(on map[string]bool, screens int) map[string]summary {
 		launchAt.Store(time.Now().UnixNano())
 		if _, err := e.call("POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", e.ceremony), e.admin, "application/json", []byte("{}"), nil); err != nil {
 			res["launch"].fail(err.Error())
+		} else {
+			e.ackLaunch = true
 		}
 		done := make(chan struct{})
 		go func() { streams.Wait(); close(done) }()

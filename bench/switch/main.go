@@ -281,6 +281,10 @@ func verify(path string, n int64) string {
 	split := q("SELECT COUNT(*) FROM outreach_records WHERE unit_path LIKE '/51/525/21142/%'")
 	rolled := q("SELECT COUNT(*) FROM outreach_records o JOIN units u ON u.path = " + units.PathNow("o.unit_path") + " WHERE u.valid_to = '' AND u.path LIKE '/51/%'")
 	teamsOnRetired := q("SELECT COUNT(*) FROM outreach_teams t JOIN units u ON u.path = t.unit_path WHERE u.valid_to <> ''")
+	// The switch was acknowledged (the command exited 0): every record generated before it must
+	// still be there, on the unit it was made on, and counted today exactly once.
+	check(benchkit.Check(os.Stderr, "records held before the switch, still stored after it", n, records))
+	check(benchkit.Check(os.Stderr, "records held before the switch, counted now (rolled up + split)", n, rolled+split))
 	if communes != 96 || districts != 0 || records != n || onRetired != n || rolled+split != n {
 		fail("after the switch: %d communes of 51 (want 96), %d districts, %d records (want %d), %d on retired units, %d rolled up + %d split",
 			communes, districts, records, n, onRetired, rolled, split)

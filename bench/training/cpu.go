@@ -2,4 +2,4 @@ package main
 
 import "runtime"
 
-func numCPU() int { return runtime.GOMAXPROCS(0) }
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -1,21 +1,32 @@
-// Command training measures the exam engine of Lan Tỏa (issue 4) on SQLite and PostgreSQL:
+// Command training measures the exam engine of Lan Tỏa (issue 4, made honest in issue 16) on
+// SQLite and PostgreSQL:
 //
-//	(a) answer saves per second and latency with -clients concurrent learners, each saving answers
-//	    as fast as the server acknowledges them through PUT /api/v1/attempts/{id}/answers/{q}
-//	    (authenticated, validated, group-committed, durable), beside a bare handler measured in the
-//	    same run: one INSERT per request in its own transaction, same database, same durability
-//	    (SQLite synchronous=FULL; PostgreSQL synchronous_commit on), no authentication;
-//	(b) -starters learners starting the same exam spread over -window (POST /api/v1/courses/{id}/attempts),
-//	    as the lobby's start window spreads them: latency percentiles and errors.
+//	(a) answer saves: -clients learners each saving answers as fast as the server acknowledges
+//	    them through PUT /api/v1/attempts/{id}/answers/{q} (token auth, validation, group commit,
+//	    durable), beside two bare handlers on the same database at the same durability (SQLite
+//	    synchronous=FULL, PostgreSQL synchronous_commit on), neither authenticating: one that
+//	    commits each save in its own transaction, and one that groups concurrent saves into one
+//	    multi-row upsert and one commit with Lan Tỏa's own policy (take what is queued, no linger,
+//	    up to 500; one writer on SQLite, eight on PostgreSQL). The three run in -rounds
+//	    interleaved rounds of -duration each, so a noisy machine weighs on all of them alike;
+//	(b) the exam start with sign-in: the driver first measures sign-ins per second (POST /login,
+//	    Argon2id) at saturation, derives the start window the lobby needs so that sign-ins take
+//	    at most -signin-util of that capacity, schedules the exam with that window, and has
+//	    -starters learners each arrive at the start time the lobby gives them (plus up to a second
+//	    of human delay), sign in with their password and start the exam with their session cookie.
+//
+// After each part the driver checks that what the server acknowledged is in the database: every
+// acknowledged answer (the last acknowledged choice of each question, for each of the three
+// servers), every session and every attempt; a mismatch fails the run. Percentiles are nearest
+// rank over every sample of every round.
 //
 // Run it from the module root (PostgreSQL is skipped without a URL):
 //
 //	LANTOA_BENCH_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
-//	    go run ./bench/training -duration 15s -starters 5000 -window 60s
+//	    go run ./bench/training -rounds 3 -duration 5s -starters 5000
 //
-// The server runs in this process on 127.0.0.1 (the real web stack: middleware, token auth, the
-// training service); the clients are goroutines with a keep-alive HTTP client. Learners are made
-// directly in the database (no password hashing: they authenticate with API tokens).
+// The server runs in this process on 127.0.0.1 (the real web stack: middleware, auth, the
+// training service); the clients are goroutines with a keep-alive HTTP client.
 package main
 
 import (
@@ -23,6 +34,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,10 +45,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
@@ -52,20 +62,29 @@ import (
 )
 
 type options struct {
-	clients  int
-	duration time.Duration
-	starters int
-	window   time.Duration
-	pgURL    string
-	engines  string
+	clients     int
+	duration    time.Duration
+	rounds      int
+	contenders  string
+	starters    int
+	window      time.Duration
+	signinUtil  float64
+	signinProbe time.Duration
+	pgURL       string
+	engines     string
 }
 
 func main() {
 	var o options
-	flag.IntVar(&o.clients, "clients", 64, "concurrent learners saving answers")
-	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each save run")
-	flag.IntVar(&o.starters, "starters", 5000, "learners starting the exam in (b)")
-	flag.DurationVar(&o.window, "window", 60*time.Second, "the starts of (b) are spread over this")
+	flag.IntVar(&o.clients, "clients", 64, "concurrent learners saving answers in (a)")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each server's run in each round of (a); 0 skips (a)")
+	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds of (a)")
+	flag.StringVar(&o.contenders, "servers", "single,grouped,lantoa,lantoa-uncached",
+		"servers measured in (a): single (bare, a commit per save), grouped (bare, group commit), lantoa, lantoa-uncached (credential cache off)")
+	flag.IntVar(&o.starters, "starters", 5000, "learners signing in and starting the exam in (b); 0 skips (b)")
+	flag.DurationVar(&o.window, "window", 0, "the lobby's start window in (b); 0 derives it from the measured sign-in rate and -signin-util")
+	flag.Float64Var(&o.signinUtil, "signin-util", 0.5, "share of the measured sign-in capacity the lobby lets the sign-ins take")
+	flag.DurationVar(&o.signinProbe, "signin-probe", 5*time.Second, "how long (b) measures sign-ins per second at saturation")
 	flag.StringVar(&o.engines, "engines", "sqlite,postgres", "engines to measure")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -79,8 +98,9 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	o.pgURL = os.Getenv("LANTOA_BENCH_POSTGRES_URL")
-	fmt.Printf("# training benchmark %s, GOMAXPROCS=%d, clients=%d, duration=%s, starters=%d over %s\n\n",
-		time.Now().UTC().Format(time.RFC3339), runtimeProcs(), o.clients, o.duration, o.starters, o.window)
+	fmt.Printf("# training benchmark %s, GOMAXPROCS=%d, load %s; (a) clients=%d, %d rounds of %s per server; (b) starters=%d\n\n",
+		time.Now().UTC().Format(time.RFC3339), numCPU(), benchkit.LoadAvg(), o.clients, o.rounds, o.duration, o.starters)
+	failed := false
 	for _, eng := range strings.Split(o.engines, ",") {
 		if eng == "postgres" && o.pgURL == "" {
 			fmt.Println("postgres: skipped (set LANTOA_BENCH_POSTGRES_URL)")
@@ -88,31 +108,52 @@ func main() {
 		}
 		if err := run(eng, o); err != nil {
 			fmt.Fprintln(os.Stderr, eng+":", err)
-			pprof.StopCPUProfile()
-			os.Exit(1)
+			failed = true
+			if !errors.Is(err, benchkit.ErrPersistence) {
+				break
+			}
 		}
+	}
+	fmt.Printf("load average at the end: %s\n", benchkit.LoadAvg())
+	if failed {
+		pprof.StopCPUProfile()
+		os.Exit(1)
 	}
 }
 
-// stats summarises latencies.
-type stats struct {
-	n, errs  int
-	elapsed  time.Duration
-	lat      []time.Duration
-	firstErr string
+// stack is the server under test.
+type stack struct {
+	ts  *training.Service
+	acc *accounts.Service
+	us  *units.Service
+	org orgs.Org
+	srv http.Handler
 }
 
-// pct is taken as the published training figures were: sorted[⌊n·p⌋], not the nearest rank.
-func (s stats) pct(p float64) time.Duration {
-	return benchkit.RankAbove(slices.Sorted(slices.Values(s.lat)), p)
+// build makes the services and the web server over d, as `lantoa serve` does.
+func build(ctx context.Context, d *db.DB) (*stack, error) {
+	sys := authz.WithActor(ctx, authz.System)
+	us := units.NewService(d)
+	if _, err := us.SeedQuangNgai(sys); err != nil {
+		return nil, err
+	}
+	acc := accounts.NewService(d)
+	ts := training.NewService(d)
+	org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
+	if err != nil {
+		ts.Close()
+		return nil, err
+	}
+	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
+		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		ts.Close()
+		return nil, err
+	}
+	return &stack{ts: ts, acc: acc, us: us, org: org, srv: srv}, nil
 }
 
-func (s stats) String() string {
-	return fmt.Sprintf("%d ok, %d errors, %.0f/s, p50 %s, p99 %s, max %s", s.n, s.errs, float64(s.n)/s.elapsed.Seconds(),
-		benchkit.Ms(s.pct(0.50)), benchkit.Ms(s.pct(0.99)), benchkit.Ms(s.pct(1)))
-}
-
-func runtimeProcs() int { return max(1, int(numCPU())) }
+func numCPU() int { return max(1, runtimeProcs()) }
 
 func run(engine string, o options) error {
 	ctx := context.Background()
@@ -143,167 +184,63 @@ func run(engine string, o options) error {
 	if _, err := d.Migrate(ctx, schema.All()); err != nil {
 		return err
 	}
-	sys := authz.WithActor(ctx, authz.System)
-	us := units.NewService(d)
-	if _, err := us.SeedQuangNgai(sys); err != nil {
-		return err
-	}
-	acc := accounts.NewService(d)
-	ts := training.NewService(d)
-	defer ts.Close()
-	org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
+	st, err := build(ctx, d)
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
-		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return err
-	}
-	base, stop, err := serve(srv)
+	defer st.ts.Close()
+	base, stop, err := serve(st.srv)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	// The bare baseline: one INSERT per request, its own transaction, same database and durability.
-	if _, err := d.SQL().ExecContext(ctx, "SELECT 1"); err != nil {
-		return err
-	}
-	if err := d.WriteTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, "CREATE TABLE bench_bare (attempt_id BIGINT NOT NULL, question_id BIGINT NOT NULL, choices TEXT NOT NULL, saved_at BIGINT NOT NULL)")
-		return err
-	}); err != nil {
-		return err
-	}
-	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Attempt, Question int64
-			Choices           []int64
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		b, _ := json.Marshal(in.Choices)
-		err := d.WriteTx(r.Context(), func(tx *db.Tx) error {
-			_, err := tx.ExecContext(r.Context(), "INSERT INTO bench_bare (attempt_id, question_id, choices, saved_at) VALUES (?, ?, ?, ?)",
-				in.Attempt, in.Question, string(b), time.Now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	})
-	bareBase, stopBare, err := serve(bare)
+	e := &env{o: o, d: d, st: st, base: base, engine: engine,
+		client: &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	communes, err := st.us.List(authz.WithActor(ctx, authz.System), units.Filter{Level: "commune", Limit: 200})
 	if err != nil {
 		return err
 	}
-	defer stopBare()
+	e.communes = communes
+	fmt.Printf("## %s\n\n", engine)
+	var errs []error
+	if o.duration > 0 {
+		errs = append(errs, e.saves(ctx))
+	}
+	if o.starters > 0 {
+		errs = append(errs, e.starts(ctx))
+	}
+	return errors.Join(errs...)
+}
 
-	course, err := ts.CreateCourse(sys, training.Course{Title: "Bài thi đo tải", Exam: training.Exam{QuestionCount: 20, PassPercent: 50, TimeLimitMinutes: 600}})
+type env struct {
+	o        options
+	d        *db.DB
+	st       *stack
+	base     string
+	engine   string
+	client   *http.Client
+	communes []units.Unit
+}
+
+// exam makes and publishes a course of 20 questions drawn from 60; at, when not zero, schedules it
+// with the lobby's start window.
+func (e *env) exam(ctx context.Context, title string, at time.Time, window time.Duration) (training.Course, error) {
+	sys := authz.WithActor(ctx, authz.System)
+	c, err := e.st.ts.CreateCourse(sys, training.Course{Title: title, Exam: training.Exam{QuestionCount: 20, PassPercent: 50, TimeLimitMinutes: 600,
+		ExamAt: at, LobbyMinutes: 60, StartWindowSeconds: int(window.Seconds())}})
 	if err != nil {
-		return err
+		return c, err
 	}
 	var bank strings.Builder
 	bank.WriteString("category,type,question,A,B,C,D,correct\n")
 	for i := 0; i < 60; i++ {
 		fmt.Fprintf(&bank, "Chủ đề %d,single,Câu hỏi đo tải %d?,Một,Hai,Ba,Bốn,B\n", i%3, i)
 	}
-	if _, err := ts.ImportQuestions(sys, course.ID, strings.NewReader(bank.String())); err != nil {
-		return err
+	if _, err := e.st.ts.ImportQuestions(sys, c.ID, strings.NewReader(bank.String())); err != nil {
+		return c, err
 	}
-	if _, err := ts.Publish(sys, course.ID); err != nil {
-		return err
-	}
-	communes, err := us.List(sys, units.Filter{Level: "commune", Limit: 200})
-	if err != nil {
-		return err
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}, Timeout: 30 * time.Second}
-
-	// (a) answer saves.
-	tokens, err := learners(ctx, d, acc, "save", o.clients, org.ID, communes)
-	if err != nil {
-		return err
-	}
-	type att struct {
-		id int64
-		qs []training.QuestionView
-	}
-	atts := make([]att, len(tokens))
-	for i, tok := range tokens {
-		var a training.AttemptView
-		if code, err := call(client, "POST", fmt.Sprintf("%s/api/v1/courses/%d/attempts", base, course.ID), tok, nil, &a); err != nil || code != 201 {
-			return fmt.Errorf("start attempt: %d %v", code, err)
-		}
-		atts[i] = att{a.ID, a.Questions}
-	}
-	fmt.Printf("## %s\n\n(a) %d learners saving answers for %s each:\n\n", engine, o.clients, o.duration)
-	bareStats := load(o.clients, o.duration, func(i int) (int, error) {
-		a := atts[i]
-		q := a.qs[pick(len(a.qs))]
-		return call(client, "PUT", bareBase+"/", "", map[string]any{"Attempt": a.id, "Question": q.ID, "Choices": []int64{q.Options[pick(len(q.Options))].ID}}, nil)
-	})
-	fmt.Printf("- bare handler, one INSERT per request in its own transaction: %s\n", bareStats)
-	saveStats := load(o.clients, o.duration, func(i int) (int, error) {
-		a := atts[i]
-		q := a.qs[pick(len(a.qs))]
-		return call(client, "PUT", fmt.Sprintf("%s/api/v1/attempts/%d/answers/%d", base, a.id, q.ID), tokens[i],
-			map[string]any{"choices": []int64{q.Options[pick(len(q.Options))].ID}}, nil)
-	})
-	fmt.Printf("- Lan Tỏa answer save (token auth, checks, group commit): %s\n", saveStats)
-	fmt.Printf("- ratio: %.0f%% of the bare handler's rate\n\n", 100*float64(saveStats.n)/saveStats.elapsed.Seconds()/(float64(bareStats.n)/bareStats.elapsed.Seconds()))
-	if saveStats.firstErr != "" || bareStats.firstErr != "" {
-		fmt.Printf("  first errors: save %q, bare %q\n\n", saveStats.firstErr, bareStats.firstErr)
-	}
-
-	// (b) starts spread over the window.
-	if o.starters > 0 {
-		stoks, err := learners(ctx, d, acc, "start", o.starters, org.ID, communes)
-		if err != nil {
-			return err
-		}
-		// Where the time of each start goes, measured inside the service.
-		var phaseMu sync.Mutex
-		phases := map[string][]time.Duration{}
-		ts.ObserveStart = func(phase string, d time.Duration) {
-			phaseMu.Lock()
-			phases[phase] = append(phases[phase], d)
-			phaseMu.Unlock()
-		}
-		st := spread(o.starters, o.window, func(i int) (int, error) {
-			var a struct {
-				ID        int64 `json:"id"`
-				Questions []struct {
-					ID int64 `json:"id"`
-				} `json:"questions"`
-			}
-			code, err := call(client, "POST", fmt.Sprintf("%s/api/v1/courses/%d/attempts", base, course.ID), stoks[i], nil, &a)
-			if err == nil && code == 201 && len(a.Questions) != 20 {
-				return code, fmt.Errorf("attempt with %d questions", len(a.Questions))
-			}
-			if err == nil && code != 201 {
-				err = fmt.Errorf("status %d", code)
-			}
-			return code, err
-		})
-		ts.ObserveStart = nil
-		fmt.Printf("(b) %d learners starting the exam, spread over %s: %s\n", o.starters, o.window, st)
-		phaseMu.Lock()
-		for _, ph := range []string{"read", "wait", "write", "render"} {
-			p := stats{lat: phases[ph]}
-			fmt.Printf("    %-6s p50 %s, p99 %s, max %s\n", ph, benchkit.Ms(p.pct(0.50)), benchkit.Ms(p.pct(0.99)), benchkit.Ms(p.pct(1)))
-		}
-		phaseMu.Unlock()
-		fmt.Println()
-		if st.firstErr != "" {
-			fmt.Printf("  first error: %q\n\n", st.firstErr)
-		}
-	}
-	return nil
+	return e.st.ts.Publish(sys, c.ID)
 }
 
 func serve(h http.Handler) (string, func(), error) {
@@ -316,7 +253,8 @@ func serve(h http.Handler) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { _ = s.Close() }, nil
 }
 
-func call(c *http.Client, method, url, token string, body any, out any) (int, error) {
+// call sends a JSON request; header carries the credential ("Authorization: Bearer …" or a cookie).
+func call(c *http.Client, method, url string, header http.Header, body any, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -326,8 +264,8 @@ func call(c *http.Client, method, url, token string, body any, out any) (int, er
 	if err != nil {
 		return 0, err
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
@@ -348,8 +286,30 @@ func call(c *http.Client, method, url, token string, body any, out any) (int, er
 	return resp.StatusCode, nil
 }
 
+func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+
+// stats holds every sample of a run.
+type stats struct {
+	n, errs  int
+	elapsed  time.Duration
+	lat      []time.Duration
+	firstErr string
+}
+
+func (s *stats) add(o stats) {
+	s.n += o.n
+	s.errs += o.errs
+	s.elapsed += o.elapsed
+	s.lat = append(s.lat, o.lat...)
+	if s.firstErr == "" {
+		s.firstErr = o.firstErr
+	}
+}
+
+func (s stats) rate() float64 { return float64(s.n) / s.elapsed.Seconds() }
+
 // load runs n clients in a closed loop for d.
-func load(n int, d time.Duration, do func(i int) (int, error)) stats {
+func load(n int, d time.Duration, do func(i int) error) stats {
 	var mu sync.Mutex
 	var st stats
 	var wg sync.WaitGroup
@@ -364,8 +324,7 @@ func load(n int, d time.Duration, do func(i int) (int, error)) stats {
 			first := ""
 			for time.Now().Before(end) {
 				t := time.Now()
-				_, err := do(i)
-				if err != nil {
+				if err := do(i); err != nil {
 					errs++
 					if first == "" {
 						first = err.Error()
@@ -390,43 +349,11 @@ func load(n int, d time.Duration, do func(i int) (int, error)) stats {
 	return st
 }
 
-// spread runs n calls, the i-th at start + i·window/n.
-func spread(n int, window time.Duration, do func(i int) (int, error)) stats {
-	var mu sync.Mutex
-	var st stats
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			time.Sleep(time.Until(start.Add(time.Duration(i) * window / time.Duration(n))))
-			t := time.Now()
-			_, err := do(i)
-			l := time.Since(t)
-			done.Add(1)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				st.errs++
-				if st.firstErr == "" {
-					st.firstErr = err.Error()
-				}
-				return
-			}
-			st.n++
-			st.lat = append(st.lat, l)
-		}()
-	}
-	wg.Wait()
-	st.elapsed = time.Since(start)
-	return st
-}
-
-// learners makes n learner accounts directly (no password hashing; they never log in) with a
-// learner grant in a commune or the organisation, and an API token each.
-func learners(ctx context.Context, d *db.DB, acc *accounts.Service, prefix string, n int, orgID int64, communes []units.Unit) ([]string, error) {
+// learners makes n learner accounts directly in the database with a learner grant in a commune or
+// the organisation, all with the password hash hash (one Argon2id hash, so that setting up
+// thousands of learners does not hash thousands of passwords; verifying it costs the same).
+func (e *env) learners(ctx context.Context, prefix string, n int, hash string) ([]int64, error) {
+	d, orgID := e.d, e.st.org.ID
 	var orgPath, orgUnit string
 	if err := d.Reader().QueryRowContext(ctx, "SELECT path, unit_path FROM orgs WHERE id = ?", orgID).Scan(&orgPath, &orgUnit); err != nil {
 		return nil, err
@@ -437,13 +364,13 @@ func learners(ctx context.Context, d *db.DB, acc *accounts.Service, prefix strin
 		err := d.WriteTx(ctx, func(tx *db.Tx) error {
 			for i := lo; i < min(n, lo+500); i++ {
 				id, err := tx.InsertID(ctx, `INSERT INTO users (username, display_name, search_key, password_hash, created_at, updated_at)
-					VALUES (?, ?, ?, 'bench-no-login', ?, ?) RETURNING id`, fmt.Sprintf("%s.%d", prefix, i), fmt.Sprintf("Học viên %d", i), prefix, now, now)
+					VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, fmt.Sprintf("%s.%d", prefix, i), fmt.Sprintf("Học viên %d", i), prefix, hash, now, now)
 				if err != nil {
 					return err
 				}
 				ids[i] = id
 				if i%2 == 0 {
-					c := communes[i%len(communes)]
+					c := e.communes[i%len(e.communes)]
 					_, err = tx.ExecContext(ctx, "INSERT INTO role_grants (user_id, role, unit_code, unit_path, created_at) VALUES (?, 'learner', ?, ?, ?)", id, c.Code, c.Path, now)
 				} else {
 					_, err = tx.ExecContext(ctx, "INSERT INTO role_grants (user_id, role, org_id, org_path, unit_path, created_at) VALUES (?, 'learner', ?, ?, ?, ?)", id, orgID, orgPath, orgUnit, now)
@@ -458,38 +385,21 @@ func learners(ctx context.Context, d *db.DB, acc *accounts.Service, prefix strin
 			return nil, err
 		}
 	}
+	return ids, nil
+}
+
+// tokens makes an API token for each user.
+func (e *env) tokens(ctx context.Context, ids []int64) ([]string, error) {
 	sys := authz.WithActor(ctx, authz.System)
-	tokens := make([]string, n)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	sem := make(chan struct{}, 32)
+	out := make([]string, len(ids))
 	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			tok, err := acc.CreateToken(sys, id, "bench")
-			if err != nil {
-				firstErr.CompareAndSwap(nil, err)
-			}
-			tokens[i] = tok
-		}()
+		tok, err := e.st.acc.CreateToken(sys, id, "bench")
+		if err != nil {
+			return nil, err
+		}
+		out[i] = tok
 	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return nil, err
-	}
-	// On exam day learners signed in while waiting in the lobby, so the first-use touch of their
-	// credential (a write per learner, done by internal/accounts) is behind them; the tokens are
-	// marked used to measure the start path, not that one-off write.
-	if err := d.WriteTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE access_tokens SET last_used_at = ? WHERE name = 'bench'", time.Now().UnixMilli())
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return tokens, nil
+	return out, nil
 }
 
 // pgSchema makes a throwaway schema and returns a URL that uses it.

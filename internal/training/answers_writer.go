@@ -17,6 +17,31 @@ import (
 
 const maxAnswerBatch = 500
 
+// answerChunk is the largest power of two not above n (n ≥ 1), capped at 256.
+func answerChunk(n int) int {
+	size := 1
+	for size*2 <= n && size < 256 {
+		size *= 2
+	}
+	return size
+}
+
+// upsertSQL holds the upsert of 1, 2, 4 … 256 answers, made once.
+var upsertSQL = func() map[int]string {
+	m := map[int]string{}
+	for size := 1; size <= 256; size *= 2 {
+		rows := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)), ", size), ", ")
+		m[size] = `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
+			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + rows + `) AS v
+			JOIN training_attempts a ON a.id = v.column1 WHERE a.submitted_at = 0
+			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at
+			RETURNING attempt_id, question_id`
+	}
+	return m
+}()
+
+func upsertAnswersSQL(size int) string { return upsertSQL[size] }
+
 type pendingSave struct {
 	ctx                   context.Context
 	attemptID, questionID int64
@@ -103,34 +128,43 @@ func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
 	if len(live) == 0 {
 		return
 	}
-	var rows []string
 	var args []any
 	for i, p := range live {
 		if last[key{p.attemptID, p.questionID}] != i {
 			continue
 		}
-		rows = append(rows, "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))")
 		args = append(args, p.attemptID, p.questionID, p.choices, p.at)
 	}
 	saved := map[key]bool{}
 	err := b.Do(context.Background(), func(tx *db.Tx) error {
-		r, err := tx.QueryContext(context.Background(), `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
-			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES `+strings.Join(rows, ", ")+`) AS v
-			JOIN training_attempts a ON a.id = v.column1 WHERE a.submitted_at = 0
-			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at
-			RETURNING attempt_id, question_id`, args...)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		for r.Next() {
-			var k key
-			if err := r.Scan(&k.a, &k.q); err != nil {
+		// The rows go in chunks of a power of two, each through a statement prepared once: a
+		// statement of exactly the batch's length would be new text, parsed and planned again,
+		// for nearly every batch (that parsing was a quarter of the writer's time).
+		rest := args
+		for n := len(rest) / 4; n > 0; {
+			size := answerChunk(n)
+			chunk := rest[:4*size]
+			rest, n = rest[4*size:], n-size
+			r, err := tx.QueryCached(context.Background(), upsertAnswersSQL(size), chunk...)
+			if err != nil {
 				return err
 			}
-			saved[k] = true
+			for r.Next() {
+				var k key
+				if err := r.Scan(&k.a, &k.q); err != nil {
+					r.Close()
+					return err
+				}
+				saved[k] = true
+			}
+			if err := r.Close(); err != nil {
+				return err
+			}
+			if err := r.Err(); err != nil {
+				return err
+			}
 		}
-		return r.Err()
+		return nil
 	})
 	for _, p := range live {
 		switch {

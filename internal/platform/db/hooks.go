@@ -125,6 +125,15 @@ func (t *Tx) QueryRowCached(ctx context.Context, q string, args ...any) *sql.Row
 	return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 }
 
+// QueryCached is QueryContext through the statement cache of ExecCached.
+func (t *Tx) QueryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st := t.cached(q)
+	if st == nil {
+		return t.QueryContext(ctx, q, args...)
+	}
+	return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
 // cached returns the writer's prepared statement for q, or nil when there is none yet or the
 // engine does not need one. The writer connection is held by the running transaction, so a
 // statement cannot be prepared on it now: the first use runs the plain text and asks WriteTx to
