@@ -71,9 +71,6 @@ func TestOutreachProgressAcrossTheSwitch(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		e := newQuangNgaiEnv(t, d)
 		e.units.OnSwitch(e.outreach.FollowSwitch) // as internal/app wires it
-		// internal/app also wires accounts' hook: after the switch it drops the cached credentials,
-		// whose actors still hold the grants' old paths.
-		e.units.OnSwitch(e.accounts.FollowUnits)
 		admin := e.tokens["province_admin"]
 		dong := e.mustUser("tv.nghiadong", accounts.NewUser{Role: authz.TeamMember, UnitCode: "21037"})
 		tok, err := e.accounts.CreateToken(e.sys, dong.ID, "phone")
