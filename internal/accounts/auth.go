@@ -137,13 +137,6 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
 	}
 	hash := hashSecret(cookie)
-	now := s.Now()
-	if e, ok := s.cachedCredential(hash, now); ok && now.UnixMilli() <= e.expires &&
-		now.Sub(db.FromMillis(e.last)) <= min(s.IdleTimeout, sessionTouchEvery) {
-		a, u := e.hit()
-		return a, u, nil
-	}
-	gen := s.creds.generation()
 	var lastSeen, expires int64
 	u, err := s.userWithGrants(ctx, "SELECT x.last_seen_at, x.expires_at, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
 		COALESCE(g.org_id, 0), g.unit_path, g.org_path FROM sessions x JOIN users u ON u.id = x.user_id LEFT JOIN role_grants g ON g.user_id = u.id
@@ -153,6 +146,7 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 	} else if err != nil {
 		return nil, User{}, err
 	}
+	now := s.Now()
 	if now.UnixMilli() > expires || now.Sub(db.FromMillis(lastSeen)) > s.IdleTimeout {
 		s.DeleteSession(ctx, cookie)
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session_expired")
@@ -162,33 +156,12 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 		return nil, User{}, err
 	}
 	if now.Sub(db.FromMillis(lastSeen)) > sessionTouchEvery {
-		if s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", db.Millis(now), hash)
 			return err
-		}) == nil {
-			lastSeen = db.Millis(now)
-		}
+		})
 	}
-	s.cacheCredential(hash, gen, credEntry{actor: actor, user: u, last: lastSeen, expires: expires}, now)
 	return actor, u, nil
-}
-
-// cachedCredential is the cache's entry for hash, when the cache is on and holds a fresh one. A
-// hit still applies the database path's rules (expiry, idle time) to the times the entry holds,
-// and an entry due for its last-seen touch is left to the database path, which makes the touch.
-func (s *Service) cachedCredential(hash string, now time.Time) (credEntry, bool) {
-	if s.CredentialTTL <= 0 {
-		return credEntry{}, false
-	}
-	return s.creds.get(hash, now)
-}
-
-func (s *Service) cacheCredential(hash string, gen uint64, e credEntry, now time.Time) {
-	if s.CredentialTTL <= 0 {
-		return
-	}
-	e.until = now.Add(s.CredentialTTL)
-	s.creds.put(hash, gen, e, now)
 }
 
 // userWithGrants runs q, a lookup by one secret hash that joins the secret's row (whose leading
@@ -249,7 +222,6 @@ func actorOf(u User, via string) (*authz.Actor, error) {
 
 // DeleteSession ends a session (logout).
 func (s *Service) DeleteSession(ctx context.Context, cookie string) error {
-	defer s.forgetCredentials()
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = ?", hashSecret(cookie))
 		return err
@@ -302,18 +274,11 @@ func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.token")
 	}
-	hash := hashSecret(token)
-	now := s.Now()
-	if e, ok := s.cachedCredential(hash, now); ok && (e.expires == 0 || now.UnixMilli() <= e.expires) &&
-		now.Sub(db.FromMillis(e.last)) <= sessionTouchEvery {
-		a, u := e.hit()
-		return a, u, nil
-	}
-	gen := s.creds.generation()
 	var id, lastUsed, revoked, expires int64
 	u, err := s.userWithGrants(ctx, "SELECT t.id, t.last_used_at, t.revoked_at, t.expires_at, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
 		COALESCE(g.org_id, 0), g.unit_path, g.org_path FROM access_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN role_grants g ON g.user_id = u.id
-		WHERE t.token_hash = ? ORDER BY g.id`, hash, &id, &lastUsed, &revoked, &expires)
+		WHERE t.token_hash = ? ORDER BY g.id`, hashSecret(token), &id, &lastUsed, &revoked, &expires)
+	now := s.Now()
 	if err != nil || revoked != 0 || (expires != 0 && now.UnixMilli() > expires) {
 		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			return nil, User{}, err
@@ -325,14 +290,11 @@ func (s *Service) ActorForToken(ctx context.Context, token string) (*authz.Actor
 		return nil, User{}, err
 	}
 	if now.Sub(db.FromMillis(lastUsed)) > sessionTouchEvery {
-		if s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 			_, err := tx.ExecContext(ctx, "UPDATE access_tokens SET last_used_at = ? WHERE id = ?", db.Millis(now), id)
 			return err
-		}) == nil {
-			lastUsed = db.Millis(now)
-		}
+		})
 	}
-	s.cacheCredential(hash, gen, credEntry{actor: actor, user: u, id: id, last: lastUsed, expires: expires}, now)
 	return actor, u, nil
 }
 
@@ -361,7 +323,6 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 
 // RevokeToken revokes one of the actor's own tokens (the command line may revoke anyone's).
 func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
-	defer s.forgetCredentials()
 	if a := authz.ActorFrom(ctx); a == nil || (a.UserID != userID && a != authz.System) {
 		return apperr.New(apperr.NotFound, "accounts.error.token_not_found")
 	}
@@ -386,7 +347,6 @@ const FirstAdminUsername = "admin"
 // administrator, who appoints the provinces' own. It returns the password only when it created or
 // restored the account; the user must change it at first login.
 func (s *Service) EnsureFirstAdmin(ctx context.Context) (password string, err error) {
-	defer s.forgetCredentials()
 	var n int
 	if err := s.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN role_grants g ON g.user_id = u.id
 		WHERE g.role IN (?, ?) AND u.disabled = 0`, string(authz.ProvinceAdmin), string(authz.NationalAdmin)).Scan(&n); err != nil {

@@ -19,8 +19,6 @@ import (
 //     administrators decide whether to grant today's unit (team members move with their teams, in
 //     outreach's own hook).
 func (s *Service) FollowUnits(ctx context.Context, tx *db.Tx) error {
-	// Grants move with their units: cached actors hold the old paths.
-	tx.AfterCommit(s.forgetCredentials)
 	if _, err := tx.ExecContext(ctx, `UPDATE role_grants SET
 		unit_code = (SELECT u.code FROM unit_rollup r JOIN units u ON u.path = r.current_path WHERE r.path = role_grants.unit_path),
 		unit_path = (SELECT r.current_path FROM unit_rollup r WHERE r.path = role_grants.unit_path)

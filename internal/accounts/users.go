@@ -75,15 +75,11 @@ type Service struct {
 	// (invite.go); BaseURL is the site's public address for the sign-in link in it.
 	Notify  *notify.Service
 	BaseURL string
-	// CredentialTTL is how long a validated session or token is trusted without reading it again
-	// (credcache.go); 0 reads it on every request.
-	CredentialTTL time.Duration
-	creds         credCache
 }
 
-// NewService returns a Service with the default session lifetimes and credential cache.
+// NewService returns a Service with the default session lifetimes.
 func NewService(d *db.DB) *Service {
-	return &Service{DB: d, Now: time.Now, IdleTimeout: 2 * time.Hour, MaxSessionAge: 24 * time.Hour, CredentialTTL: DefaultCredentialTTL}
+	return &Service{DB: d, Now: time.Now, IdleTimeout: 2 * time.Hour, MaxSessionAge: 24 * time.Hour}
 }
 
 var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
@@ -479,7 +475,6 @@ func (s *Service) Manages(ctx context.Context, u User) bool {
 
 // AddGrant gives a user another role.
 func (s *Service) AddGrant(ctx context.Context, userID int64, role authz.Role, unitCode string, orgID int64) (User, error) {
-	defer s.forgetCredentials()
 	actor := authz.ActorFrom(ctx)
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		u, err := s.findUser(ctx, tx, userID)
@@ -509,7 +504,6 @@ func (s *Service) AddGrant(ctx context.Context, userID int64, role authz.Role, u
 
 // RevokeGrant removes one grant; the actor must have been able to hand it out.
 func (s *Service) RevokeGrant(ctx context.Context, userID, grantID int64) error {
-	defer s.forgetCredentials()
 	actor := authz.ActorFrom(ctx)
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		grants, err := loadGrants(ctx, tx, userID)
@@ -537,7 +531,6 @@ func (s *Service) RevokeGrant(ctx context.Context, userID, grantID int64) error 
 
 // SetDisabled disables or re-enables an account. Disabling ends the user's sessions at once.
 func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	defer s.forgetCredentials()
 	actor := authz.ActorFrom(ctx)
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		u, err := s.findUser(ctx, tx, userID)
@@ -573,7 +566,6 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 // SetPassword sets a user's password. Users change their own (old password required); an
 // administrator who manages the user may reset it, and the user must then choose a new one.
 func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, newPassword string) error {
-	defer s.forgetCredentials()
 	actor := authz.ActorFrom(ctx)
 	u, err := s.findUser(ctx, s.DB.Reader(), userID)
 	if err != nil {
@@ -626,7 +618,6 @@ func (s *Service) FindByUsername(ctx context.Context, username string) (User, er
 
 // SetLocale stores the user's preferred language.
 func (s *Service) SetLocale(ctx context.Context, userID int64, locale string) error {
-	defer s.forgetCredentials()
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE users SET locale = ? WHERE id = ?", locale, userID)
 		return apperr.Wrap(err, "set locale")
