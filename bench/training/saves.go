@@ -24,8 +24,6 @@ type contender struct {
 	table       string
 	save        func(i int, a attempt, q training.QuestionView, choice int64) error
 	atts        []attempt
-	before      func() // runs before each of this server's runs, and after to undo it
-	after       func()
 	acked       []map[int64]int64
 	saves       int
 	all         stats
@@ -225,18 +223,6 @@ func (e *env) saves(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The A/B pair of issue 16's optimisation: Lan Tỏa as it is and with its credential cache off
-	// (accounts.Service.CredentialTTL = 0, the lookup on every request, as before), in the same
-	// rounds, on attempts of a second exam so that the two write distinct answers.
-	course2, err := e.exam(ctx, "Bài thi đo tải (B)", time.Time{}, 0)
-	if err != nil {
-		return err
-	}
-	atts2, err := startAll(course2)
-	if err != nil {
-		return err
-	}
-	ttl := e.st.acc.CredentialTTL
 	lantoaSave := func(i int, a attempt, q training.QuestionView, choice int64) error {
 		_, err := call(e.client, "PUT", fmt.Sprintf("%s/api/v1/attempts/%d/answers/%d", e.base, a.id, q.ID), bearer(tokens[i]),
 			map[string]any{"choices": []int64{choice}}, nil)
@@ -254,8 +240,6 @@ func (e *env) saves(ctx context.Context) error {
 				return err
 			}},
 		"lantoa": {name: "lantoa", label: "Lan Tỏa answer save (token auth, checks, group commit)", table: "training_answers", save: lantoaSave},
-		"lantoa-uncached": {name: "lantoa-uncached", label: "Lan Tỏa, credential cache off (as before issue 16)", table: "training_answers", save: lantoaSave,
-			atts: atts2, before: func() { e.st.acc.CredentialTTL = 0 }, after: func() { e.st.acc.CredentialTTL = ttl }},
 	}
 	var order []*contender
 	for _, n := range strings.Split(o.contenders, ",") {
@@ -273,15 +257,11 @@ func (e *env) saves(ctx context.Context) error {
 		order = append(order, c)
 	}
 	fmt.Printf("(a) %d learners saving answers, %d interleaved rounds of %s per server:\n\n", o.clients, o.rounds, o.duration)
-	h0, m0 := e.st.acc.CredentialCacheStats()
 	for r := range o.rounds {
 		// Each round starts with a different server, so none always runs first or last.
 		k := r % len(order)
 		for _, c := range append(slices.Clone(order[k:]), order[:k]...) {
 			loadBefore := benchkit.LoadAvg()
-			if c.before != nil {
-				c.before()
-			}
 			st := load(o.clients, o.duration, func(i int) error {
 				a := c.atts[i]
 				q := a.qs[pick(len(a.qs))]
@@ -292,15 +272,11 @@ func (e *env) saves(ctx context.Context) error {
 				c.acked[i][q.ID] = choice
 				return nil
 			})
-			if c.after != nil {
-				c.after()
-			}
 			c.all.add(st)
 			c.rates = append(c.rates, st.rate())
 			fmt.Fprintf(os.Stderr, "  round %d %-8s %6.0f/s, %d errors (load %s → %s)\n", r+1, c.name, st.rate(), st.errs, loadBefore, benchkit.LoadAvg())
 		}
 	}
-	h1, m1 := e.st.acc.CredentialCacheStats()
 	fmt.Println("| server | saves/s, median of rounds (min–max) | acknowledged | errors | latency over every sample |")
 	fmt.Println("| --- | ---: | ---: | ---: | --- |")
 	for _, c := range order {
@@ -308,8 +284,8 @@ func (e *env) saves(ctx context.Context) error {
 		fmt.Printf("| %s | %.0f (%.0f–%.0f) | %d | %d | %s |\n", c.label, med, lo, hi, c.all.n, c.all.errs, benchkit.Summarize(c.all.lat))
 	}
 	fmt.Println()
-	lt, gr, si, un := all["lantoa"], all["grouped"], all["single"], all["lantoa-uncached"]
-	for _, b := range []*contender{gr, si, un} {
+	lt, gr, si := all["lantoa"], all["grouped"], all["single"]
+	for _, b := range []*contender{gr, si} {
 		if len(lt.rates) == 0 || len(b.rates) == 0 || len(lt.rates) != len(b.rates) {
 			continue
 		}
@@ -319,9 +295,6 @@ func (e *env) saves(ctx context.Context) error {
 		}
 		med, lo, hi := benchkit.UpperMedian(ratios)
 		fmt.Printf("- Lan Tỏa ÷ %s: %.2f× (rounds %.2f–%.2f)\n", b.label, med, lo, hi)
-	}
-	if h1+m1 > h0+m0 {
-		fmt.Printf("- credential cache over the run: %d hits, %d misses (every client saves back to back; a learner saving once a minute would miss every time)\n", h1-h0, m1-m0)
 	}
 	for _, c := range order {
 		if c.all.firstErr != "" {
