@@ -41,14 +41,12 @@ import (
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 type options struct {
@@ -140,27 +138,19 @@ func run(engine string, o options) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.Migrate(ctx, schema.All()); err != nil {
+	// The server as serve builds it.
+	a, err := app.Build(ctx, app.BuildConfig{DB: d, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
 		return err
 	}
+	defer a.Close()
 	sys := authz.WithActor(ctx, authz.System)
-	us := units.NewService(d)
-	if _, err := us.SeedQuangNgai(sys); err != nil {
-		return err
-	}
-	acc := accounts.NewService(d)
-	ts := training.NewService(d)
-	defer ts.Close()
-	org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
+	us, acc, ts := a.Units, a.Accounts, a.Training
+	org, err := a.Orgs.Create(sys, orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
-		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return err
-	}
-	base, stop, err := serve(srv)
+	base, stop, err := serve(a.Web)
 	if err != nil {
 		return err
 	}
