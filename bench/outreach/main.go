@@ -42,14 +42,12 @@ import (
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
-	"github.com/lantoa/lantoa/internal/orgs"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 type options struct {
@@ -241,11 +239,12 @@ func (o options) more(i int64, start time.Time) bool {
 func ingestRun(o options, batch int) ingestResult {
 	d, closeDB := openFresh(o, o.sync)
 	defer closeDB()
-	acc := accounts.NewService(d)
-	svc := outreach.NewServiceBatch(d, acc, batch)
-	defer svc.Close()
-	check(svc.SeedSkills(sys))
-	_, err := svc.CreateCampaign(sys, outreach.Campaign{Name: "Bench", LaunchAt: time.Now().Add(-time.Hour)})
+	// The server as serve builds it, with the write path under test.
+	a, err := app.Build(context.Background(), app.BuildConfig{DB: d, OutreachBatch: &batch, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	check(err)
+	defer a.Close()
+	acc, svc := a.Accounts, a.Outreach
+	_, err = svc.CreateCampaign(sys, outreach.Campaign{Name: "Bench", LaunchAt: time.Now().Add(-time.Hour)})
 	check(err)
 	members := bulkMembers(d, o.members, communes(d))
 	tokens := make([]string, len(members))
@@ -253,10 +252,7 @@ func ingestRun(o options, batch int) ingestResult {
 		tokens[i], err = acc.CreateToken(sys, id, "bench")
 		check(err)
 	}
-	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: acc, Outreach: svc,
-		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	check(err)
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(a.Web)
 	defer ts.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conc * 2}}
 	skills := [][]string{{"dvc_quocgia"}, {"dvc_tinh", "thanh_toan_truc_tuyen"}, {"khong_tien_mat"}, {"dvc_quocgia", "dvc_tinh"}}

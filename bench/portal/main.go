@@ -36,16 +36,12 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
-	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/notify"
-	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
-	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 func main() {
@@ -59,32 +55,27 @@ func main() {
 	d := openDB(ctx, *engine)
 	defer d.Close()
 
-	us := units.NewService(d)
-	if _, err := us.SeedQuangNgai(ctx); err != nil {
+	// The server as serve builds it, and a second one over the same database whose headline
+	// figures are counted afresh on every request: the baseline of the figures' cache.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cached, err := app.Build(ctx, app.BuildConfig{DB: d, Logger: quiet})
+	if err != nil {
 		log.Fatal(err)
 	}
-	ps := portal.NewService(d)
+	defer cached.Close()
+	uncached, err := app.Build(ctx, app.BuildConfig{DB: d, Logger: quiet, FreshFigures: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer uncached.Close()
+	ps := cached.Portal
 	for i := range 50 {
 		if _, err := ps.CreatePost(ctx, portal.PostInput{Province: "51", Title: fmt.Sprintf("Tin số %d về Phong trào chuyển đổi số", i),
 			BodyHTML: strings.Repeat("<p>Các tổ công nghệ số cộng đồng hướng dẫn người dân cài đặt VNeID, thanh toán không dùng tiền mặt.</p>", 8)}); err != nil {
 			log.Fatal(err)
 		}
 	}
-	cached := portal.NewFigureRegistry()
-	cached.Register(portal.FoundationFigures{DB: d})
-	uncached := portal.NewFigureRegistry()
-	uncached.TTL = 0
-	uncached.Register(portal.FoundationFigures{DB: d})
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	server := func(f *portal.FigureRegistry) *httptest.Server {
-		s, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: accounts.NewService(d),
-			Portal: ps, Figures: f, Notify: notify.NewService(d), I18n: i18n.MustLoad(), Logger: quiet})
-		if err != nil {
-			log.Fatal(err)
-		}
-		return httptest.NewServer(s)
-	}
-	withCache, noCache := server(cached), server(uncached)
+	withCache, noCache := httptest.NewServer(cached.Web), httptest.NewServer(uncached.Web)
 	defer withCache.Close()
 	defer noCache.Close()
 

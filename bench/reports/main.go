@@ -35,21 +35,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
-	"github.com/lantoa/lantoa/internal/accounts"
-	"github.com/lantoa/lantoa/internal/ceremony"
-	"github.com/lantoa/lantoa/internal/orgs"
-	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/events"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/reports"
-	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/seed"
-	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 type options struct {
@@ -86,6 +78,7 @@ func main() {
 }
 
 type bench struct {
+	app    *app.App
 	d      *db.DB
 	rs     *reports.Service
 	srv    *httptest.Server
@@ -128,44 +121,23 @@ func (b *bench) printf(format string, args ...any) {
 
 // open opens (and migrates) a database and serves its dashboard with a clock the bench moves.
 func open(ctx context.Context, source string) (*bench, *seed.Services, error) {
-	d, err := db.Open(ctx, source, db.Options{})
+	b := &bench{clock: time.Now()}
+	// The server as serve builds it (every report provider included), on the bench's clock.
+	a, err := app.Build(ctx, app.BuildConfig{Source: source, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return b.clock }})
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := d.Migrate(ctx, schema.All()); err != nil {
-		return nil, nil, err
-	}
-	us := units.NewService(d)
-	if _, err := us.SeedQuangNgai(ctx); err != nil {
-		return nil, nil, err
-	}
-	acc := accounts.NewService(d)
-	out := outreach.NewService(d, acc)
-	if err := out.SeedSkills(ctx); err != nil {
-		return nil, nil, err
-	}
-	b := &bench{d: d, clock: time.Now()}
-	cer := ceremony.NewService(d, us, events.New(d, nil))
-	b.rs = reports.NewService(d, us)
-	b.rs.Now = func() time.Time { return b.clock }
-	// The providers internal/app registers (the communication section aside: it lives in app).
-	b.rs.Register(reports.OutreachProvider{Svc: out}, &reports.TrainingProvider{Svc: training.NewService(d), Clock: func() time.Time { return b.clock }},
-		reports.CeremonyProvider{Svc: cer})
-	ws, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Reports: b.rs,
-		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return b.clock }})
-	if err != nil {
-		return nil, nil, err
-	}
-	b.srv = httptest.NewServer(ws)
+	b.app, b.d, b.rs = a, a.DB, a.Reports
+	b.srv = httptest.NewServer(a.Web)
 	if err := b.expectations(ctx); err != nil {
 		return nil, nil, err
 	}
-	return b, &seed.Services{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Ceremony: cer, Reports: b.rs}, nil
+	return b, &seed.Services{DB: a.DB, Units: a.Units, Orgs: a.Orgs, Accounts: a.Accounts, Ceremony: a.Ceremony, Reports: a.Reports}, nil
 }
 
 func (b *bench) close() {
 	b.srv.Close()
-	b.d.Close()
+	b.app.Close()
 }
 
 func run(o options) error {

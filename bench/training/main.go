@@ -51,14 +51,12 @@ import (
 
 	"github.com/lantoa/lantoa/bench/internal/benchkit"
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 type options struct {
@@ -128,29 +126,23 @@ type stack struct {
 	us  *units.Service
 	org orgs.Org
 	srv http.Handler
+	// close stops the services' writers; the caller closes the database.
+	close func()
 }
 
 // build makes the services and the web server over d, as `lantoa serve` does.
 func build(ctx context.Context, d *db.DB) (*stack, error) {
-	sys := authz.WithActor(ctx, authz.System)
-	us := units.NewService(d)
-	if _, err := us.SeedQuangNgai(sys); err != nil {
-		return nil, err
-	}
-	acc := accounts.NewService(d)
-	ts := training.NewService(d)
-	org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
+	// The server as serve builds it (migrated, Quảng Ngãi's units seeded).
+	a, err := app.Build(ctx, app.BuildConfig{DB: d, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		ts.Close()
 		return nil, err
 	}
-	srv, err := web.New(web.Config{}, web.Deps{DB: d, Units: us, Orgs: orgs.NewService(d), Accounts: acc, Training: ts,
-		I18n: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	org, err := a.Orgs.Create(authz.WithActor(ctx, authz.System), orgs.Org{Name: "Tỉnh đoàn Quảng Ngãi", Kind: orgs.Union, UnitCode: "51"})
 	if err != nil {
-		ts.Close()
+		a.Close()
 		return nil, err
 	}
-	return &stack{ts: ts, acc: acc, us: us, org: org, srv: srv}, nil
+	return &stack{ts: a.Training, acc: a.Accounts, us: a.Units, org: org, srv: a.Web, close: a.Close}, nil
 }
 
 func numCPU() int { return max(1, runtimeProcs()) }
@@ -181,14 +173,11 @@ func run(engine string, o options) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.Migrate(ctx, schema.All()); err != nil {
-		return err
-	}
 	st, err := build(ctx, d)
 	if err != nil {
 		return err
 	}
-	defer st.ts.Close()
+	defer st.close()
 	base, stop, err := serve(st.srv)
 	if err != nil {
 		return err

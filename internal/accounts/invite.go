@@ -27,7 +27,7 @@ func SignInURL(base string) string {
 // does nothing without an outbox or an address. Invitations are a mandatory kind of message
 // (notify.AccountInvitation): an earlier unsubscription does not stop them.
 func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, n NewUser, g authz.Grant) error {
-	if s.Notify == nil || n.Email == "" {
+	if s.notify == nil || n.Email == "" {
 		return nil
 	}
 	// The movement is the province's own, named from the unit tree; a national account's is the
@@ -46,7 +46,7 @@ func (s *Service) queueInvitation(ctx context.Context, tx *db.Tx, userID int64, 
 	if name == "" {
 		name = n.Username
 	}
-	link := SignInURL(s.BaseURL)
+	link := SignInURL(s.baseURL)
 	where, whereEN := "trên trang đăng nhập của Lan Tỏa", "on the Lan Tỏa sign-in page"
 	if link != "" {
 		where, whereEN = "tại "+link, "at "+link
@@ -72,7 +72,7 @@ Sign in %s
 This e-mail does not contain your password: the administrator will hand you a one-time password separately. Change it right after your first sign-in. If you did not expect this e-mail, tell the administrator and ignore it.
 
 Lan Tỏa — %s`, name, movementVI, n.Username, where, name, movementEN, n.Username, whereEN, movementVI)
-	_, err := s.Notify.Enqueue(ctx, tx, notify.Message{
+	_, err := s.notify.Enqueue(ctx, tx, notify.Message{
 		Kind: notify.AccountInvitation, Channel: notify.Email, Recipient: n.Email, UserID: userID,
 		Subject:   "Tài khoản Lan Tỏa của bạn / Your Lan Tỏa account: " + n.Username,
 		Body:      body,

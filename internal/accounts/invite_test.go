@@ -18,9 +18,9 @@ import (
 // password. Without an address nothing is queued; a creation that fails queues nothing.
 func TestCreateUserQueuesInvitation(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		s, sys := setup(t, d)
+		_, sys := setup(t, d)
 		out := notify.NewService(d)
-		s.Notify, s.BaseURL = out, "https://lantoa.quangngai.gov.vn/"
+		s := accounts.NewService(d, accounts.WithNotify(out, "https://lantoa.quangngai.gov.vn/"))
 		invitations := func() []notify.Message {
 			t.Helper()
 			list, err := out.List(sys, notify.Filter{Kind: notify.AccountInvitation})
@@ -79,7 +79,7 @@ func TestCreateUserQueuesInvitation(t *testing.T) {
 		}
 
 		// Without a known site address the invitation still goes, pointing at the sign-in page by name.
-		s.BaseURL = ""
+		s = accounts.NewService(d, accounts.WithNotify(out, ""))
 		if _, err := s.CreateUser(sys, accounts.NewUser{Username: "gv.bato", Email: "gv@bato.vn", Password: pw, Role: authz.UnitAdmin, UnitCode: "535"}); err != nil {
 			t.Fatal(err)
 		}

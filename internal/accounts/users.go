@@ -71,15 +71,30 @@ type Service struct {
 	// IdleTimeout ends a session nobody used for this long; MaxSessionAge ends any session.
 	IdleTimeout   time.Duration
 	MaxSessionAge time.Duration
-	// Notify, when set, queues an invitation to every account created with an e-mail address
-	// (invite.go); BaseURL is the site's public address for the sign-in link in it.
-	Notify  *notify.Service
-	BaseURL string
+	// notify, when set, queues an invitation to every account created with an e-mail address
+	// (invite.go); baseURL is the site's public address for the sign-in link in it. Both are given
+	// at construction (WithNotify): a service whose outbox could be attached later was one
+	// forgotten assignment away from sending no invitations.
+	notify  *notify.Service
+	baseURL string
+}
+
+// Option configures a Service at construction.
+type ServiceOption func(*Service)
+
+// WithNotify queues an invitation through n to every account created with an e-mail address,
+// with a sign-in link under baseURL (the site's public address; "" names the page instead).
+func WithNotify(n *notify.Service, baseURL string) ServiceOption {
+	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
 }
 
 // NewService returns a Service with the default session lifetimes.
-func NewService(d *db.DB) *Service {
-	return &Service{DB: d, Now: time.Now, IdleTimeout: 2 * time.Hour, MaxSessionAge: 24 * time.Hour}
+func NewService(d *db.DB, opts ...ServiceOption) *Service {
+	s := &Service{DB: d, Now: time.Now, IdleTimeout: 2 * time.Hour, MaxSessionAge: 24 * time.Hour}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)

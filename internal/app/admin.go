@@ -21,7 +21,6 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/seed"
 	"github.com/lantoa/lantoa/internal/units"
@@ -112,8 +111,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "units: %d\n", n)
 	if *withDemo {
-		made, err := demo.Load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: newReports(svc),
-			Portal: portal.NewService(svc.DB), Ceremony: demoCeremony(svc)})
+		made, err := demo.Load(ctx, svc.demo())
 		if err != nil {
 			return err
 		}
@@ -263,13 +261,16 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 		n.MustChangePassword = true
 		fmt.Fprintf(env.Stdout, "password (one-time): %s\n", n.Password)
 	}
-	svc, err := open(ctx, *source, db.Options{}, nil)
+	d, err := db.Open(ctx, *source, db.Options{})
 	if err != nil {
 		return err
 	}
-	defer svc.DB.Close()
+	defer d.Close()
 	// The invitation waits in the outbox for a running server's worker to deliver it.
-	svc.Accounts.Notify, svc.Accounts.BaseURL = notify.NewService(svc.DB), *baseURL
+	svc, err := newServices(ctx, d, wiring{outbox: notify.NewService(d), baseURL: *baseURL})
+	if err != nil {
+		return err
+	}
 	u, err := svc.Accounts.CreateUser(cliCtx(ctx), n)
 	if err != nil {
 		return explain(env.Stderr, err)

@@ -12,13 +12,17 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/demo"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -157,47 +161,47 @@ func dbFlag(fs *flag.FlagSet, env Env) *string {
 	return fs.String("db", def, "SQLite file path or postgres:// URL (env LANTOA_DATABASE_URL)")
 }
 
-// Services is everything a command may call.
+// Services are the domain services over one database, wired to each other: every command calls
+// these, and Build serves them. newServices is their one construction.
 type Services struct {
 	DB       *db.DB
 	Units    *units.Service
 	Orgs     *orgs.Service
 	Accounts *accounts.Service
+	// Training runs the courses and exams (its answer writers stop with Close).
 	Training *training.Service
 	// Outreach runs the community digital technology teams (its batcher stops with Close).
 	Outreach *outreach.Service
+	Ceremony *ceremony.Service
+	Reports  *reports.Service
+	Portal   *portal.Service
+	// Figures is the registry of the portals' live headline figures.
+	Figures *portal.FigureRegistry
+	// Notify is the outbox the services queue their messages in; nil for the command-line tools
+	// (see wiring.outbox).
+	Notify *notify.Service
+	// Bus carries the live events; App.Start starts its listener.
+	Bus *events.Broker
+}
+
+// demo is what the demo loader writes through: the services themselves, so that the demo data
+// obeys every rule real data does.
+func (s *Services) demo() demo.Services {
+	return demo.Services{Units: s.Units, Orgs: s.Orgs, Accounts: s.Accounts, Training: s.Training, Outreach: s.Outreach, Reports: s.Reports,
+		Portal: s.Portal, Ceremony: s.Ceremony}
 }
 
 // open opens and migrates the database, loads the province's unit tree when the database is empty,
-// and builds the services.
+// and builds the services without an outbox, for the command-line tools.
 func open(ctx context.Context, source string, opt db.Options, log *slog.Logger) (*Services, error) {
-	start := time.Now()
 	d, err := db.Open(ctx, source, opt)
 	if err != nil {
 		return nil, err
 	}
-	n, err := d.Migrate(ctx, schema.All())
+	s, err := newServices(ctx, d, wiring{log: log})
 	if err != nil {
 		d.Close()
 		return nil, err
-	}
-	s := &Services{DB: d, Units: units.NewService(d), Orgs: orgs.NewService(d), Accounts: accounts.NewService(d), Training: training.NewService(d)}
-	s.Outreach = outreach.NewService(d, s.Accounts)
-	followUnitSwitch(s)
-	// A map switch moves the teams of merged units, and their members' grants, to the unit in force.
-	s.Units.OnSwitch(s.Outreach.FollowSwitch)
-	if err := s.Outreach.SeedSkills(ctx); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("outreach catalogue: %w", err)
-	}
-	seeded, err := s.Units.SeedQuangNgai(ctx)
-	if err != nil {
-		d.Close()
-		return nil, fmt.Errorf("load unit tree: %w", err)
-	}
-	if log != nil {
-		log.Info("database ready", "engine", d.Engine, "source", d.Source, "migrations_applied", n, "units_loaded", seeded,
-			"ms", time.Since(start).Milliseconds())
 	}
 	return s, nil
 }

@@ -1,13 +1,7 @@
 package app
 
 import (
-	"context"
 	"flag"
-	"log/slog"
-	"path/filepath"
-	"sync"
-
-	"github.com/lantoa/lantoa/internal/notify"
 )
 
 // NotifyConfig configures the outbox's senders. Without an SMTP server, email (like SMS and Zalo OA,
@@ -43,32 +37,4 @@ func envOr(env Env, key, def string) string {
 		return v
 	}
 	return def
-}
-
-// startOutbox builds the outbox service and, unless disabled, starts its worker. The returned stop
-// function ends the worker and waits for the attempt under way to be recorded.
-func startOutbox(ctx context.Context, svc *Services, c NotifyConfig, addr string, log *slog.Logger) (*notify.Service, func()) {
-	ns := notify.NewService(svc.DB)
-	base := c.BaseURL
-	if base == "" {
-		base = "http://" + addr
-	}
-	file := c.OutboxFile
-	if file == "" && svc.DB.Engine == "sqlite" {
-		file = filepath.Join(filepath.Dir(svc.DB.Source), "outbox.jsonl")
-	}
-	dev := &notify.FileSender{Path: file, Logger: log}
-	senders := map[notify.Channel]notify.Sender{notify.Email: dev, notify.SMS: dev, notify.Zalo: dev}
-	if c.SMTPAddr != "" {
-		senders[notify.Email] = &notify.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword,
-			ImplicitTLS: c.SMTPTLS, BaseURL: base}
-	}
-	w := notify.NewWorker(ns, senders, log)
-	if c.NoWorker {
-		return ns, func() {}
-	}
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Go(func() { w.Run(wctx) })
-	return ns, func() { cancel(); wg.Wait() }
 }

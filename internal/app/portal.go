@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -22,23 +20,14 @@ func followUnitSwitch(svc *Services) {
 	svc.Units.OnSwitch(svc.Accounts.FollowUnits)
 }
 
-// newPortal builds the portal's service with the sources of its public ceremony page (the
-// ceremony module, with the outreach campaign's window for the countdown) and of its map (the
-// outreach module's citizens guided by district), each read for the province whose portal asks.
-// A ceremony's launch empties its province's page cache, so that the countdown shows at once.
-func newPortal(svc *Services, ceremonies *ceremony.Service) *portal.Service {
+// newPortal builds the portal's service with the sources of its public ceremony page (board,
+// from the ceremony module with the outreach campaign's window for the countdown) and of its map
+// (the outreach module's citizens guided by district), each read for the province whose portal
+// asks.
+func newPortal(svc *Services, board *portal.CeremonyBoard) *portal.Service {
 	p := portal.NewService(svc.DB)
-	if ceremonies != nil {
-		board := portal.NewCeremonyBoard(PortalCeremony(ceremonies, svc.Outreach))
-		p.Ceremonies = board
-		ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(_ context.Context, tx *db.Tx, c ceremony.Ceremony, _ time.Time) error {
-			tx.AfterCommit(func() { board.Invalidate(c.Province) })
-			return nil
-		})
-	}
-	if svc.Outreach != nil {
-		p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))
-	}
+	p.Ceremonies = board
+	p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))
 	return p
 }
 

@@ -5,24 +5,21 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/events"
-	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/reports"
 )
 
 // newReports builds the reports service with its providers: the built-in foundation provider,
 // and the adapters of the modules whose figures are ready (see internal/reports/provider_*.go).
-func newReports(svc *Services) *reports.Service {
-	rs := reports.NewService(svc.DB, svc.Units)
-	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training, Units: svc.Units},
-		// A read-only ceremony service of its own (its event bus is never started): the provider
-		// only lists ceremonies and bridge points, each ceremony naming its province, and the demo
-		// data needs it before serve builds the ceremony service with the live bus.
-		reports.CeremonyProvider{Svc: ceremony.NewService(svc.DB, svc.Units, events.New(svc.DB, nil)), Units: svc.Units},
+func newReports(svc *Services, w wiring) *reports.Service {
+	rs := reports.NewService(svc.DB, svc.Units, reports.WithNotify(w.outbox, w.baseURL))
+	if w.now != nil {
+		rs.Now = w.now
+	}
+	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training, Units: svc.Units, Clock: w.now},
+		reports.CeremonyProvider{Svc: svc.Ceremony, Units: svc.Units},
 		// Communication tracking: items by channel.
-		reports.CommsProvider{Portal: portal.NewService(svc.DB)})
+		reports.CommsProvider{Portal: svc.Portal})
 	return rs
 }
 

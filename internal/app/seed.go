@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lantoa/lantoa/internal/platform/events"
 	"github.com/lantoa/lantoa/internal/seed"
 )
 
@@ -20,7 +19,7 @@ func runProfile(ctx context.Context, env Env, svc *Services, o seed.Options) err
 			PlanProvince, size.HistoryMembers, size.HistoryRecords, seed.SwitchDate)
 	}
 	res, err := seed.Run(ctx, seed.Services{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts,
-		Ceremony: newCeremony(svc, events.New(svc.DB, nil)), Reports: newReports(svc)}, o)
+		Ceremony: svc.Ceremony, Reports: svc.Reports}, o)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os/signal"
@@ -17,11 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/units"
 	"github.com/lantoa/lantoa/internal/web"
 )
@@ -179,6 +177,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return Serve(ctx, env, cfg, nil)
 }
 
+// build is the part of the configuration that makes the application (see Build).
+func (cfg Config) build(log *slog.Logger, reg *prometheus.Registry) BuildConfig {
+	return BuildConfig{Source: cfg.DB, DBOptions: db.Options{Synchronous: cfg.SQLiteSync}, Logger: log, Registry: reg,
+		Notify: cfg.Notify, Addr: cfg.Addr, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, PortalHosts: cfg.PortalHosts}
+}
+
 // Serve runs the web server until ctx ends or SIGINT/SIGTERM arrives. When ready is not nil it
 // receives the listening address once the server accepts connections (tests use port 0).
 func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error {
@@ -197,32 +201,28 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		}
 		defer release()
 	}
-	svc, err := open(ctx, cfg.DB, db.Options{Synchronous: cfg.SQLiteSync}, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a, err := Build(ctx, cfg.build(log, reg))
 	if err != nil {
 		return err
 	}
-	defer svc.DB.Close()
-	defer svc.Training.Close()
-	if err := checkPortalHosts(ctx, svc.Units, cfg.PortalHosts); err != nil {
-		return err
-	}
-	// Exam attempts whose time ran out are submitted with what was saved, even if the tab is closed.
-	go svc.Training.Run(ctx, 30*time.Second)
+	defer a.Close()
 
-	if pw, err := svc.Accounts.EnsureFirstAdmin(ctx); err != nil {
+	if pw, err := a.Accounts.EnsureFirstAdmin(ctx); err != nil {
 		return fmt.Errorf("first administrator: %w", err)
 	} else if pw != "" {
 		fmt.Fprintf(env.Stdout, "Tài khoản quản trị đầu tiên / first administrator: %s\nMật khẩu dùng một lần / one-time password: %s\n"+
 			"(Hãy đăng nhập và đổi mật khẩu ngay / log in and change it now; it is not shown again.)\n", "admin", pw)
 	}
-	reportsSvc := newReports(svc)
 	if cfg.Demo {
 		load := demo.Load
 		if cfg.DemoMap == "2025" {
 			load = demo.Load2025
 		}
-		made, err := load(ctx, demo.Services{Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Outreach: svc.Outreach, Reports: reportsSvc,
-			Portal: portal.NewService(svc.DB), Ceremony: demoCeremony(svc)})
+		// Before Start and before the server listens: the loader sets the ceremony service's clock
+		// back to press a launch of the past, which nothing else may see.
+		made, err := load(ctx, a.demo())
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -230,41 +230,10 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 			log.Info("demo data loaded", "users", len(made), "password", demo.Password)
 		}
 	}
-
-	// Notifications: the outbox worker runs until shutdown and finishes the attempt under way.
-	notifier, stopOutbox := startOutbox(ctx, svc, cfg.Notify, cfg.Addr, log)
-	defer stopOutbox()
-	reportsSvc.Notify, reportsSvc.BaseURL = notifier, cfg.Notify.BaseURL
-	// Accounts created with an e-mail address get an invitation; exam schedules go to learners.
-	svc.Accounts.Notify, svc.Accounts.BaseURL = notifier, cfg.Notify.BaseURL
-	svc.Training.Notify, svc.Training.BaseURL = notifier, cfg.Notify.BaseURL
-	go runReportReminders(ctx, reportsSvc, log)
-
-	// Live events (Server-Sent Events for screens) and the launch ceremony. Modules that react to
-	// the launch append to ceremonies.OnLaunch here, before the server starts.
-	bus, err := startEvents(ctx, svc, log)
-	if err != nil {
+	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	defer bus.Close()
-	ceremonies := newCeremony(svc, bus)
-	// Reminders to bridge points that are not ready go through the outbox.
-	ceremonies.Notify, ceremonies.BaseURL = notifier, cfg.Notify.BaseURL
-	// The 7-in-7 campaigns marked to follow the ceremony start at its launch moment.
-	ceremonies.OnLaunch = append(ceremonies.OnLaunch, func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
-		return svc.Outreach.StartFromLaunch(ctx, tx, c.Province, at)
-	})
-	defer svc.Outreach.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(),
-		BaseURL: cfg.Notify.BaseURL, PortalHosts: cfg.PortalHosts},
-		web.Deps{DB: svc.DB, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, I18n: i18n.MustLoad(), Logger: log, Registry: reg,
-			Notify: notifier, Portal: newPortal(svc, ceremonies), Figures: portalFigures(svc), Ceremony: ceremonies, Outreach: svc.Outreach, Reports: reportsSvc})
-	if err != nil {
-		return err
-	}
 	if cfg.DebugAddr != "" {
 		stopDebug, err := startDebug(ctx, cfg.DebugAddr, log)
 		if err != nil {
@@ -277,7 +246,7 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		return err
 	}
 	httpServer := &http.Server{
-		Handler:           web.InstanceHeader(cfg.Instance, srv),
+		Handler:           web.InstanceHeader(cfg.Instance, a.Web),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		// No WriteTimeout: live screens hold Server-Sent Events streams open; handlers that stream
@@ -287,11 +256,11 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	// Shutdown does not cancel requests: end the live streams so that it need not wait for them.
-	httpServer.RegisterOnShutdown(bus.EndSubscriptions)
+	httpServer.RegisterOnShutdown(a.Bus.EndSubscriptions)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	log.Info("Lan Tỏa is serving", "url", url, "version", version(), "engine", svc.DB.Engine)
+	log.Info("Lan Tỏa is serving", "url", url, "version", version(), "engine", a.DB.Engine)
 	fmt.Fprintf(env.Stdout, "Lan Tỏa đang chạy tại / serving at %s\n", url)
 	if ready != nil {
 		ready <- ln.Addr().String()

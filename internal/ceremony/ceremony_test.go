@@ -12,6 +12,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -60,6 +61,21 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	}
 	f.ceremID = c.ID
 	return f
+}
+
+// rebuild replaces the fixture's service with one built with opts over the same database, bus and
+// clock: the hooks and the outbox are given at construction only, and the service keeps no other
+// state, so this is the service as it would have been built.
+func (f *fixture) rebuild(opts ...ceremony.ServiceOption) {
+	f.svc = ceremony.NewService(f.d, f.units, f.bus, opts...)
+	f.svc.Now = func() time.Time { return f.now }
+}
+
+// outbox is an outbox on the fixture's clock.
+func (f *fixture) outbox() *notify.Service {
+	n := notify.NewService(f.d)
+	n.Now = func() time.Time { return f.now }
+	return n
 }
 
 func (f *fixture) unit(code string) units.Unit {
@@ -250,7 +266,7 @@ func TestLaunchOnceRolesAndWindow(t *testing.T) {
 		f := newFixture(t, d)
 		var hookCalls int
 		var mu sync.Mutex
-		f.svc.OnLaunch = append(f.svc.OnLaunch, func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
+		f.rebuild(ceremony.WithLaunchHooks(func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
 			mu.Lock()
 			defer mu.Unlock()
 			hookCalls++
@@ -258,7 +274,7 @@ func TestLaunchOnceRolesAndWindow(t *testing.T) {
 				t.Errorf("hook got %d %v", c.ID, at)
 			}
 			return nil
-		})
+		}))
 		// Other roles are refused and audited.
 		for _, a := range []*authz.Actor{unitActor(authz.UnitAdmin, f.unit("535")), unitActor(authz.BridgeOperator, f.unit("51"))} {
 			if _, err := f.svc.Launch(as(a), f.ceremID); kindOf(err) != apperr.Forbidden {

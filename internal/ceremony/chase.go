@@ -101,8 +101,8 @@ func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, province 
 		}
 	}
 	link := ""
-	if s.BaseURL != "" {
-		link = fmt.Sprintf("%s/ceremonies/%d/points/%d", strings.TrimRight(s.BaseURL, "/"), c.ID, p.ID)
+	if s.baseURL != "" {
+		link = fmt.Sprintf("%s/ceremonies/%d/points/%d", strings.TrimRight(s.baseURL, "/"), c.ID, p.ID)
 	}
 	when := c.StartsAt.In(VietnamTime).Format("15:04 ngày 02/01/2006")
 	for _, r := range rs {
@@ -116,7 +116,7 @@ func (s *Service) chaseOne(ctx context.Context, tx *db.Tx, c Ceremony, province 
 			m.Body = fmt.Sprintf("Lan Toa: diem cau %s chua san sang (%d/%d hang muc). Le phat dong bat dau %s. De nghi hoan thanh kiem tra ky thuat.",
 				asciiFold(p.Name), p.Checklist.Done(), len(ChecklistItems), c.StartsAt.In(VietnamTime).Format("15:04 02/01/2006"))
 		}
-		if _, err := s.Notify.Enqueue(ctx, tx, m); err != nil {
+		if _, err := s.notify.Enqueue(ctx, tx, m); err != nil {
 			return 0, false, err
 		}
 	}
@@ -167,7 +167,7 @@ func asciiFold(s string) string {
 // is ready, and a point with nobody to remind are refused with a message.
 func (s *Service) ChasePoint(ctx context.Context, id, pid int64) (ChaseResult, error) {
 	a := authz.ActorFrom(ctx)
-	if s.Notify == nil {
+	if s.notify == nil {
 		return ChaseResult{}, apperr.New(apperr.Conflict, "ceremony.error.no_outbox")
 	}
 	province, err := s.provinceInSentence(ctx, id)
@@ -215,7 +215,7 @@ func (s *Service) ChasePoint(ctx context.Context, id, pid int64) (ChaseResult, e
 // actor may chase and that was not chased in the last ChaseEvery.
 func (s *Service) ChaseDistrict(ctx context.Context, id int64, district string) (ChaseResult, error) {
 	a := authz.ActorFrom(ctx)
-	if s.Notify == nil {
+	if s.notify == nil {
 		return ChaseResult{}, apperr.New(apperr.Conflict, "ceremony.error.no_outbox")
 	}
 	if district == "" || len(district) > 10 {

@@ -37,9 +37,7 @@ func queued(t *testing.T, d *db.DB, kind notify.Kind) []notify.Message {
 func TestChase(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
-		f.svc.Notify = notify.NewService(d)
-		f.svc.Notify.Now = func() time.Time { return f.now }
-		f.svc.BaseURL = "https://lantoa.quangngai.gov.vn"
+		f.rebuild(ceremony.WithNotify(f.outbox(), "https://lantoa.quangngai.gov.vn"))
 		if _, err := f.svc.GeneratePoints(f.sys, f.ceremID); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +124,7 @@ func TestChase(t *testing.T) {
 			t.Fatalf("chases audited %d times", n)
 		}
 		// Without an outbox, chasing is unavailable.
-		f.svc.Notify = nil
+		f.rebuild()
 		if _, err := f.svc.ChasePoint(f.sys, f.ceremID, a.ID); apperr.As(err).Key != "ceremony.error.no_outbox" {
 			t.Fatalf("no outbox: %v", err)
 		}

@@ -254,8 +254,7 @@ func TestPointVersionMigrationKeepsData(t *testing.T) {
 func TestChaseOn2025Map(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
-		f.svc.Notify = notify.NewService(d)
-		f.svc.Notify.Now = func() time.Time { return f.now }
+		f.rebuild(ceremony.WithNotify(f.outbox(), ""))
 		acc := accounts.NewService(d)
 		newOperator := func(name, email string) {
 			if _, err := acc.CreateUser(f.sys, accounts.NewUser{Username: name, Email: email, Password: "mật khẩu vận hành 2025", Role: authz.BridgeOperator, UnitCode: "21034"}); err != nil {

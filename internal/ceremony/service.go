@@ -33,17 +33,36 @@ type Service struct {
 	Units *units.Service
 	Bus   events.Bus
 	Now   func() time.Time
-	// OnLaunch hooks run inside the launch transaction, in order.
-	OnLaunch []LaunchHook
-	// Notify is the outbox that carries reminders to points that are not ready (nil: chasing is
-	// unavailable); BaseURL the site's public address for the links in them.
-	Notify  *notify.Service
-	BaseURL string
+	// onLaunch hooks run inside the launch transaction, in order.
+	onLaunch []LaunchHook
+	// notify is the outbox that carries reminders to points that are not ready (nil: chasing is
+	// unavailable); baseURL the site's public address for the links in them.
+	notify  *notify.Service
+	baseURL string
+}
+
+// ServiceOption configures a Service at construction. The hooks and the outbox are given there
+// and cannot be attached later, so that no caller can forget one once the service is in use.
+type ServiceOption func(*Service)
+
+// WithNotify carries the reminders to points that are not ready through n, with links under
+// baseURL (the site's public address; "" leaves the reminders without a link).
+func WithNotify(n *notify.Service, baseURL string) ServiceOption {
+	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
+}
+
+// WithLaunchHooks adds hooks that run inside the launch transaction, after those given before.
+func WithLaunchHooks(hooks ...LaunchHook) ServiceOption {
+	return func(s *Service) { s.onLaunch = append(s.onLaunch, hooks...) }
 }
 
 // NewService returns a service over d; every ceremony names its own province.
-func NewService(d *db.DB, u *units.Service, bus events.Bus) *Service {
-	return &Service{DB: d, Units: u, Bus: bus, Now: time.Now}
+func NewService(d *db.DB, u *units.Service, bus events.Bus, opts ...ServiceOption) *Service {
+	s := &Service{DB: d, Units: u, Bus: bus, Now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Topic is the events topic of a ceremony.
@@ -483,7 +502,7 @@ type LaunchData struct {
 var errOutsideWindow = errors.New("outside the launch window")
 
 // Launch presses the button. The moment is decided once, in the database: the first call sets it
-// LaunchDelay ahead (to the next whole second), runs the OnLaunch hooks and publishes one "launch"
+// LaunchDelay ahead (to the next whole second), runs the launch hooks and publishes one "launch"
 // event, all in one transaction; every later call, from anywhere, answers the same moment and
 // publishes nothing. Other roles, and calls outside the window, are refused and audited.
 func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
@@ -527,7 +546,7 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 			return nil
 		}
 		launchAt = at
-		for _, hook := range s.OnLaunch {
+		for _, hook := range s.onLaunch {
 			if err := hook(ctx, tx, c, at); err != nil {
 				return err
 			}

@@ -52,16 +52,14 @@ func newTenants(t *testing.T, d *db.DB) *tenants {
 	_, x.qn = x.user("so.tttt", accounts.NewUser{Role: authz.ProvinceAdmin, UnitCode: "51"})
 	_, x.nat = x.user("quoc.gia", accounts.NewUser{Role: authz.NationalAdmin})
 	x.qnUser, _ = x.user("lanh.dao.qn", accounts.NewUser{Role: authz.Learner, UnitCode: "51"})
-	x.svc.Notify = notify.NewService(d)
-	x.svc.Notify.Now = func() time.Time { return x.now }
 	x.out = outreach.NewService(d, x.acc)
 	t.Cleanup(x.out.Close)
 	if err := x.out.SeedSkills(x.sys); err != nil {
 		t.Fatal(err)
 	}
-	x.svc.OnLaunch = append(x.svc.OnLaunch, func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
+	x.rebuild(ceremony.WithNotify(x.outbox(), ""), ceremony.WithLaunchHooks(func(ctx context.Context, tx *db.Tx, c ceremony.Ceremony, at time.Time) error {
 		return x.out.StartFromLaunch(ctx, tx, c.Province, at)
-	})
+	}))
 	var err error
 	if x.qnCamp, err = x.out.CreateCampaign(as(x.qn), outreach.Campaign{Name: "Ra quân Quảng Ngãi", FollowCeremony: true}); err != nil {
 		t.Fatal(err)

@@ -150,8 +150,7 @@ func TestLockedReportSurvivesTheMapSwitch(t *testing.T) {
 // commune's administrator (not the 2023 holder of the same code), and the rates count 96.
 func TestCommunesReportDirectlyOn2025Map(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
-		f.svc.Notify = notify.NewService(d)
+		f := setupOutbox(t, d)
 		sys := authz.WithActor(context.Background(), authz.System)
 		newUser := func(n accounts.NewUser) {
 			n.Password = "mật khẩu thử nghiệm 2023"
@@ -216,7 +215,7 @@ func TestCommunesReportDirectlyOn2025Map(t *testing.T) {
 		if _, err := f.svc.RemindPeriod(f.province, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		msgs, _ := f.svc.Notify.List(context.Background(), notify.Filter{})
+		msgs, _ := f.out.List(context.Background(), notify.Filter{})
 		var to []string
 		for _, m := range msgs {
 			to = append(to, m.Recipient)

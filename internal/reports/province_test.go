@@ -138,9 +138,8 @@ func TestCeremonyFiguresOfTheProvince(t *testing.T) {
 // reminders and documents name the unit's province from the unit tree.
 func TestPeriodsOfProvinces(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := setupOutbox(t, d)
 		importHaNoi(t, d)
-		f.svc.Notify = notify.NewService(d)
 		hanoi := actor("Sở TT&TT Hà Nội", authz.ProvinceAdmin, "01", "/01/")
 		baDinh := actor("UBND Ba Đình", authz.UnitAdmin, "001", "/01/001/")
 		national := authz.WithActor(context.Background(), &authz.Actor{UserID: 9, Username: "bo.tttt", Grants: []authz.Grant{{Role: authz.NationalAdmin}}})
@@ -225,7 +224,7 @@ func TestPeriodsOfProvinces(t *testing.T) {
 		if res, err := f.svc.SendReminders(sys); err != nil || res.Queued != 1 {
 			t.Fatalf("the remaining reminders: %+v %v", res, err)
 		}
-		msgs, _ := f.svc.Notify.List(context.Background(), notify.Filter{})
+		msgs, _ := f.out.List(context.Background(), notify.Filter{})
 		byRecipient := map[string]notify.Message{}
 		for _, m := range msgs {
 			byRecipient[m.Recipient] = m

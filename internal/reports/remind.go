@@ -59,7 +59,7 @@ func (s *Service) RemindPeriod(ctx context.Context, periodID int64) (RemindResul
 func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, error) {
 	actor := authz.ActorFrom(ctx)
 	var res RemindResult
-	if s.Notify == nil {
+	if s.notify == nil {
 		return res, apperr.New(apperr.Conflict, "reports.error.no_outbox")
 	}
 	now := s.Now()
@@ -133,8 +133,8 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 		var order []target
 		for _, t := range targets {
 			link := ""
-			if s.BaseURL != "" {
-				link = fmt.Sprintf("%s/reports/periods/%d", s.BaseURL, t.periodID)
+			if s.baseURL != "" {
+				link = fmt.Sprintf("%s/reports/periods/%d", s.baseURL, t.periodID)
 			}
 			due := t.due.In(VietnamTime).Format("02/01/2006")
 			var seen int
@@ -144,7 +144,7 @@ func (s *Service) remind(ctx context.Context, periodID int64) (RemindResult, err
 			if seen > 0 {
 				continue
 			}
-			msgID, err := s.Notify.Enqueue(ctx, tx, notify.Message{
+			msgID, err := s.notify.Enqueue(ctx, tx, notify.Message{
 				Kind: notify.ReportReminder, Channel: notify.Email, Recipient: t.email, UserID: t.userID,
 				Subject:   fmt.Sprintf("Nhắc hạn nộp: %s (hạn %s)", t.title, due),
 				Body:      reminderBody(t.title, t.unitName, provinces[authz.ProvinceOfPath(t.unitPath)].Name, due, t.province == "", bodiesOn(t.due)),

@@ -26,8 +26,10 @@ import (
 )
 
 type fixture struct {
-	svc                    *reports.Service
-	acc                    *accounts.Service
+	svc *reports.Service
+	acc *accounts.Service
+	// out is the outbox of a fixture made by setupOutbox.
+	out                    *notify.Service
 	province, baTo, sonTay context.Context
 	clock                  *time.Time
 }
@@ -37,7 +39,16 @@ func actor(name string, role authz.Role, code, path string) context.Context {
 	return audit.WithWho(authz.WithActor(context.Background(), a), audit.Who{Username: name})
 }
 
-func setup(t *testing.T, d *db.DB) *fixture {
+// setupOutbox is setup with an outbox for the reminders.
+func setupOutbox(t *testing.T, d *db.DB) *fixture {
+	t.Helper()
+	out := notify.NewService(d)
+	f := setup(t, d, reports.WithNotify(out, ""))
+	f.out = out
+	return f
+}
+
+func setup(t *testing.T, d *db.DB, opts ...reports.ServiceOption) *fixture {
 	t.Helper()
 	sys := authz.WithActor(context.Background(), authz.System)
 	u := units.NewService(d)
@@ -45,7 +56,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	clock := time.Date(2023, 8, 10, 9, 0, 0, 0, reports.VietnamTime)
-	svc := reports.NewService(d, u)
+	svc := reports.NewService(d, u, opts...)
 	svc.Now = func() time.Time { return clock }
 	f := &fixture{svc: svc, acc: accounts.NewService(d), clock: &clock,
 		province: actor("Sở TT&TT", authz.ProvinceAdmin, "51", "/51/"),
@@ -361,8 +372,7 @@ func TestCreatePeriodUnitsAndSections(t *testing.T) {
 
 func TestRemindersDedupe(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
-		f.svc.Notify = notify.NewService(d)
+		f := setupOutbox(t, d)
 		sys := authz.WithActor(context.Background(), authz.System)
 		for _, n := range []accounts.NewUser{
 			{Username: "ubnd.bato", Email: "bato@example.vn", Role: authz.UnitAdmin, UnitCode: "535"},
@@ -395,7 +405,7 @@ func TestRemindersDedupe(t *testing.T) {
 		if err != nil || res.Queued != 1 {
 			t.Fatalf("reminders: %+v %v", res, err)
 		}
-		msgs, _ := f.svc.Notify.List(context.Background(), notify.Filter{})
+		msgs, _ := f.out.List(context.Background(), notify.Filter{})
 		if len(msgs) != 1 || msgs[0].Recipient != "bato@example.vn" || msgs[0].Kind != notify.ReportReminder || !strings.Contains(msgs[0].Body, "15/08/2023") {
 			t.Fatalf("queued: %+v", msgs)
 		}
@@ -415,7 +425,7 @@ func TestRemindersDedupe(t *testing.T) {
 		if res, err := f.svc.RemindPeriod(f.province, q.ID); err != nil || res.Queued != 1 || res.Periods != 1 || res.WithoutEmail != 1 {
 			t.Fatalf("reminders of the other period: %+v %v", res, err)
 		}
-		if msgs, _ := f.svc.Notify.List(context.Background(), notify.Filter{}); len(msgs) != 2 || msgs[0].Recipient != "sontay@example.vn" { // newest first
+		if msgs, _ := f.out.List(context.Background(), notify.Filter{}); len(msgs) != 2 || msgs[0].Recipient != "sontay@example.vn" { // newest first
 			t.Fatalf("queued: %+v", msgs)
 		}
 		if _, err := f.svc.RemindPeriod(f.province, 999999); !apperr.Is(err, apperr.NotFound) {

@@ -29,11 +29,12 @@ const CacheTTL = 60 * time.Second
 type Service struct {
 	DB    *db.DB
 	Units *units.Service
-	// Notify, when set, receives the reminders before a due date.
-	Notify *notify.Service
-	// BaseURL, when set, makes the reminders' links absolute ("https://lantoa.quangngai.gov.vn").
-	BaseURL string
-	Now     func() time.Time
+	Now   func() time.Time
+	// notify, when set, receives the reminders before a due date; baseURL, when set, makes their
+	// links absolute ("https://lantoa.quangngai.gov.vn"). Both are given at construction
+	// (WithNotify), so that no caller can forget to attach them.
+	notify  *notify.Service
+	baseURL string
 
 	mu        sync.RWMutex
 	providers []Provider
@@ -41,9 +42,21 @@ type Service struct {
 	cache     *memo.Cache[any]
 }
 
+// ServiceOption configures a Service at construction.
+type ServiceOption func(*Service)
+
+// WithNotify sends the reminders before a due date through n, with links under baseURL (the
+// site's public address; "" leaves the reminders without a link).
+func WithNotify(n *notify.Service, baseURL string) ServiceOption {
+	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
+}
+
 // NewService returns a Service on d with the built-in foundation provider registered.
-func NewService(d *db.DB, u *units.Service) *Service {
+func NewService(d *db.DB, u *units.Service, opts ...ServiceOption) *Service {
 	s := &Service{DB: d, Units: u, Now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	s.Register(NewFoundationProvider(d))
 	return s
 }

@@ -49,9 +49,9 @@ func (x *tenants) publishedCourse(t *testing.T, ctx context.Context, c training.
 	return c
 }
 
-func setupTenants(t *testing.T, d *db.DB) *tenants {
+func setupTenants(t *testing.T, d *db.DB, opts ...training.ServiceOption) *tenants {
 	t.Helper()
-	f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20, ReviewAllowed: true})
+	f := setup(t, d, training.Exam{QuestionCount: 5, PassPercent: 60, TimeLimitMinutes: 20, ReviewAllowed: true}, opts...)
 	us := units.NewService(d)
 	if _, err := us.Import(f.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
 		t.Fatal(err)
@@ -238,8 +238,7 @@ func TestAnotherProvincesCourseIsHidden(t *testing.T) {
 // Nội; Quảng Ngãi's people meet none of it.
 func TestHaNoiRunsItsOwnCourse(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		x := setupTenants(t, d)
-		x.svc.Notify = notify.NewService(d)
+		x := setupTenants(t, d, training.WithNotify(notify.NewService(d), ""))
 		c := x.publishedCourse(t, x.hn, training.Course{Province: "01", Title: "Kỹ năng số cho người dân Thủ đô"})
 		if _, err := x.svc.Enrol(x.hnLearn, c.ID); err != nil {
 			t.Fatal(err)
@@ -475,8 +474,7 @@ func TestNationalCourseSplitsByProvince(t *testing.T) {
 // and each message sits in that province's outbox.
 func TestNationalExamMessagesNameEachProvince(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		x := setupTenants(t, d)
-		x.svc.Notify = notify.NewService(d)
+		x := setupTenants(t, d, training.WithNotify(notify.NewService(d), ""))
 		c := x.publishedCourse(t, x.nat, training.Course{Title: "An toàn số toàn quốc"})
 		for i, l := range []context.Context{x.qngLearner, x.hnLearn} {
 			setEmail(t, d, authz.ActorFrom(l).UserID, fmt.Sprintf("hv%d@example.vn", i))

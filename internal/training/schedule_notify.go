@@ -54,7 +54,7 @@ const scheduleIDsChunk = 500
 // queueExamScheduleTo queues the schedule's messages to the enrolled learners userIDs, or to every
 // enrolled learner when userIDs is nil (then the announcement is audited).
 func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, userIDs []int64) (int, error) {
-	if s.Notify == nil || c.Status != Published || c.Exam.ExamAt.IsZero() || !c.Exam.ExamAt.After(s.Now()) {
+	if s.notify == nil || c.Status != Published || c.Exam.ExamAt.IsZero() || !c.Exam.ExamAt.After(s.Now()) {
 		return 0, nil
 	}
 	type learner struct {
@@ -98,7 +98,7 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 		return 0, nil
 	}
 	at := c.Exam.ExamAt.In(vietnam).Format("02/01/2006 15:04")
-	link := ExamLink(s.BaseURL, c.ID)
+	link := ExamLink(s.baseURL, c.ID)
 	where := "Vào thi tại: " + link
 	if link == "" {
 		where = "Vào thi trên Lan Tỏa, mục Khóa học, trang của khóa học."
@@ -155,7 +155,7 @@ func (s *Service) queueExamScheduleTo(ctx context.Context, tx *db.Tx, c Course, 
 			}
 			msgs = append(msgs, m)
 		}
-		n, err := s.Notify.EnqueueMany(ctx, tx, msgs)
+		n, err := s.notify.EnqueueMany(ctx, tx, msgs)
 		if err != nil {
 			return 0, err
 		}

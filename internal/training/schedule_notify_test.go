@@ -140,10 +140,9 @@ func TestExamScheduleManyLearners(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		sys := authz.WithActor(context.Background(), authz.System)
 		now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-		svc := training.NewService(d)
+		svc := training.NewService(d, training.WithNotify(notify.NewService(d), ""))
 		t.Cleanup(svc.Close)
 		svc.Now = func() time.Time { return now }
-		svc.Notify = notify.NewService(d)
 		exam := training.Exam{QuestionCount: 4, PassPercent: 50, TimeLimitMinutes: 20}
 		c, err := svc.CreateCourse(sys, training.Course{Title: "Khóa đông học viên", Exam: exam})
 		if err != nil {
@@ -306,11 +305,10 @@ func newScheduleEnv(t *testing.T, d *db.DB) scheduleEnv {
 	}
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
 	e.now = &now
-	e.svc = training.NewService(d)
+	e.out = notify.NewService(d)
+	e.svc = training.NewService(d, training.WithNotify(e.out, "https://lantoa.quangngai.gov.vn"))
 	t.Cleanup(e.svc.Close)
 	e.svc.Now = func() time.Time { return *e.now }
-	e.out = notify.NewService(d)
-	e.svc.Notify, e.svc.BaseURL = e.out, "https://lantoa.quangngai.gov.vn"
 	e.acc = accounts.NewService(d)
 	var err error
 	if e.org, err = orgs.NewService(d).Create(e.sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"}); err != nil {

@@ -220,15 +220,28 @@ type Service struct {
 	// "read" (course and the learner's attempts), "wait" (queued for the group commit), "write"
 	// (the write and its commit) and "render". The benchmark uses it to find where the tail is.
 	ObserveStart func(phase string, d time.Duration)
-	// Notify, when set, tells enrolled learners when their exam is scheduled or moved
-	// (schedule_notify.go); BaseURL is the site's public address for the exam link.
-	Notify  *notify.Service
-	BaseURL string
+	// notify, when set, tells enrolled learners when their exam is scheduled or moved
+	// (schedule_notify.go); baseURL is the site's public address for the exam link. Both are
+	// given at construction (WithNotify), so that no caller can forget to attach them.
+	notify  *notify.Service
+	baseURL string
+}
+
+// Option configures a Service at construction.
+type ServiceOption func(*Service)
+
+// WithNotify announces exam schedules to enrolled learners through n, with links under baseURL
+// (the site's public address; "" tells the learner where to find the exam instead).
+func WithNotify(n *notify.Service, baseURL string) ServiceOption {
+	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
 }
 
 // NewService returns the training service. Close stops its group-commit batcher.
-func NewService(d *db.DB) *Service {
+func NewService(d *db.DB, opts ...ServiceOption) *Service {
 	s := &Service{DB: d, Now: time.Now, batch: d.NewBatcher(256, 0), banks: map[int64]*bank{}, attempts: map[int64]*attemptMeta{}}
+	for _, o := range opts {
+		o(s)
+	}
 	writers := 1
 	if d.Engine == db.Postgres {
 		writers = 8

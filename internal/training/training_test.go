@@ -53,14 +53,14 @@ type fixture struct {
 	clock    *time.Time
 }
 
-func setup(t *testing.T, d *db.DB, exam training.Exam) *fixture {
+func setup(t *testing.T, d *db.DB, exam training.Exam, opts ...training.ServiceOption) *fixture {
 	t.Helper()
 	sys := authz.WithActor(context.Background(), authz.System)
 	if _, err := units.NewService(d).SeedQuangNgai(sys); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2023, 7, 20, 8, 0, 0, 0, time.UTC)
-	f := &fixture{svc: training.NewService(d), acc: accounts.NewService(d), sys: sys, clock: &now}
+	f := &fixture{svc: training.NewService(d, opts...), acc: accounts.NewService(d), sys: sys, clock: &now}
 	t.Cleanup(f.svc.Close)
 	f.svc.Now = func() time.Time { return *f.clock }
 	org, err := orgs.NewService(d).Create(sys, orgs.Org{Name: "Trường THPT Ba Tơ", Kind: orgs.School, UnitCode: "535"})

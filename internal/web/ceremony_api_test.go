@@ -283,9 +283,6 @@ func (e *env) ceremony() ceremonyFixture {
 		e.t.Fatalf("Ba Tơ point: %v %d", err, len(pts))
 	}
 	// Reminders go through the outbox; the point has a technical contact to remind.
-	if svc.Notify == nil {
-		svc.Notify = e.web.Notify
-	}
 	if _, err := svc.UpdatePoint(e.sys, c.ID, pts[0].ID, ceremony.PointDetails{ContactName: "Phạm Văn Kỹ", ContactPhone: "0912 345 678"}); err != nil {
 		e.t.Fatal(err)
 	}

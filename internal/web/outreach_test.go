@@ -21,19 +21,12 @@ import (
 	"github.com/lantoa/lantoa/internal/units"
 )
 
-// newOutreach builds the outreach service of the test server with its catalogue and a campaign
-// launched an hour ago.
-func newOutreach(t testing.TB, e *env, d *db.DB) *outreach.Service {
-	t.Helper()
-	o := outreach.NewService(d, e.accounts)
-	t.Cleanup(o.Close)
-	if err := o.SeedSkills(e.sys); err != nil {
-		t.Fatal(err)
+// startCampaign gives the test server's outreach module a campaign launched an hour ago.
+func (e *env) startCampaign() {
+	e.t.Helper()
+	if _, err := e.outreach.CreateCampaign(e.sys, outreach.Campaign{Province: "51", Name: "Ra quân thử", LaunchAt: time.Now().Add(-time.Hour)}); err != nil {
+		e.t.Fatal(err)
 	}
-	if _, err := o.CreateCampaign(e.sys, outreach.Campaign{Province: "51", Name: "Ra quân thử", LaunchAt: time.Now().Add(-time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	return o
 }
 
 func (e *env) nextUUID() string {

@@ -20,7 +20,6 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/schema"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 // hostGet asks srv for path as the host name host (a portal mapped to a province).
@@ -209,13 +208,8 @@ func TestOnePortalPerProvince(t *testing.T) {
 		}
 
 		// By mapped host name.
-		deps := e.web.Deps
-		deps.Registry = nil
-		hosted, err := web.New(web.Config{PortalHosts: map[string]string{"chuyendoiso.hanoi.gov.vn": "01", "chuyendoiso.quangngai.gov.vn": "51"}}, deps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(hosted)
+		hosted := build(t, app.BuildConfig{DB: d, PortalHosts: map[string]string{"chuyendoiso.hanoi.gov.vn": "01", "chuyendoiso.quangngai.gov.vn": "51"}})
+		hs := httptest.NewServer(hosted.Web)
 		defer hs.Close()
 		_, page := hostGet(t, hs, "chuyendoiso.hanoi.gov.vn", "/")
 		if !strings.Contains(page, "Chuyển đổi số thành phố Hà Nội") || strings.Contains(page, "Quảng Ngãi ra quân") || !strings.Contains(page, `href="/news"`) || strings.Contains(page, "/tinh/01") {

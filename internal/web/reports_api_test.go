@@ -23,13 +23,6 @@ import (
 	"github.com/lantoa/lantoa/internal/schema"
 )
 
-func (e *env) newReports(d *db.DB) *reports.Service {
-	e.reports = reports.NewService(d, e.units)
-	e.reports.Notify = notify.NewService(d)
-	e.reports.Register(reports.OutreachProvider{Svc: e.outreach}, &reports.TrainingProvider{Svc: e.training, Units: e.units})
-	return e.reports
-}
-
 // baToCtx acts as Ba Tơ's People's Committee, which writes Ba Tơ's reports.
 func baToCtx() context.Context {
 	a := &authz.Actor{UserID: 0, Username: "ubnd.bato", Name: "UBND Ba Tơ", Grants: []authz.Grant{{Role: authz.UnitAdmin, UnitCode: "535", UnitPath: "/51/535/"}}}
@@ -390,7 +383,7 @@ func TestReportsRemindPeriod(t *testing.T) {
 		if code := e.json("POST", fmt.Sprintf("/api/v1/reports/periods/%d/remind", sonTayP.ID), prov, nil, &a); code != 200 || a.Queued != 1 || a.Periods != 1 {
 			t.Fatalf("remind Sơn Tây: %d %+v", code, a)
 		}
-		msgs, err := e.reports.Notify.List(context.Background(), notify.Filter{})
+		msgs, err := e.web.Notify.List(context.Background(), notify.Filter{Kind: notify.ReportReminder})
 		if err != nil || len(msgs) != 1 || msgs[0].Recipient != "ubnd.sontay@example.vn" {
 			t.Fatalf("queued: %v %+v", err, msgs)
 		}

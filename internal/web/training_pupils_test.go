@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/schema"
-	"github.com/lantoa/lantoa/internal/web"
 )
 
 type pupilJob struct {
@@ -270,16 +270,10 @@ func TestNewUserPageRecordsGuardianConsent(t *testing.T) {
 // proxy: its own services and handler, nothing shared with e in memory but the database handle.
 func (e *env) peer(d *db.DB) *env {
 	e.t.Helper()
-	deps := e.web.Deps
-	deps.Accounts = accounts.NewService(d)
-	deps.Registry = nil
-	s, err := web.New(web.Config{}, deps)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	a := build(e.t, app.BuildConfig{DB: d})
 	p := *e
-	p.web, p.accounts = s, deps.Accounts
-	p.srv = httptest.NewServer(s)
+	p.app, p.web, p.accounts, p.units, p.orgs, p.training, p.outreach, p.reports = a, a.Web, a.Accounts, a.Units, a.Orgs, a.Training, a.Outreach, a.Reports
+	p.srv = httptest.NewServer(a.Web)
 	e.t.Cleanup(p.srv.Close)
 	return &p
 }

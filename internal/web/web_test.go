@@ -16,16 +16,12 @@ import (
 	"testing"
 
 	"github.com/lantoa/lantoa/internal/accounts"
-	"github.com/lantoa/lantoa/internal/ceremony"
-	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
-	"github.com/lantoa/lantoa/internal/platform/events"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/portal"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/training"
@@ -37,8 +33,10 @@ const testPassword = "mật khẩu thử nghiệm 2023"
 
 // env is a running server over a seeded database, with a token for each role.
 type env struct {
-	t                          testing.TB
-	srv                        *httptest.Server
+	t   testing.TB
+	srv *httptest.Server
+	// app is what app.Build made: web is its server, and the services below are its own.
+	app                        *app.App
 	web                        *web.Server
 	accounts                   *accounts.Service
 	units                      *units.Service
@@ -73,26 +71,16 @@ func newQuangNgaiEnv(t testing.TB, d *db.DB) *env { t.Helper(); return newEnvOf(
 
 func newEnvOf(t testing.TB, d *db.DB, haNoi bool) *env {
 	t.Helper()
-	e := &env{t: t, accounts: accounts.NewService(d), units: units.NewService(d), orgs: orgs.NewService(d),
-		training: training.NewService(d), sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
-	if _, err := e.units.SeedQuangNgai(e.sys); err != nil {
-		t.Fatal(err)
-	}
+	a := build(t, app.BuildConfig{DB: d})
+	e := &env{t: t, app: a, web: a.Web, accounts: a.Accounts, units: a.Units, orgs: a.Orgs, training: a.Training, outreach: a.Outreach, reports: a.Reports,
+		sys: authz.WithActor(context.Background(), authz.System), tokens: map[string]string{}, users: map[string]int64{}, orgIDs: map[string]int64{}}
 	if haNoi {
 		if _, err := e.units.Import(e.sys, bytes.NewReader(units.ProvinceCSV(units.Vietnam2023CSV(), "01", "001", "002"))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.outreach = newOutreach(t, e, d)
-	s, err := web.New(web.Config{}, web.Deps{DB: d, Units: e.units, Orgs: e.orgs, Accounts: e.accounts, Training: e.training, Outreach: e.outreach,
-		Ceremony: ceremony.NewService(d, e.units, events.New(d, nil)), Reports: e.newReports(d), I18n: i18n.MustLoad(),
-		Notify: notify.NewService(d), Portal: portal.NewService(d), Figures: portalFigures(d),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.web = s
-	e.srv = httptest.NewServer(s)
+	e.startCampaign()
+	e.srv = httptest.NewServer(e.web)
 	t.Cleanup(e.srv.Close)
 	bt, _ := e.units.List(e.sys, units.Filter{ParentCode: "535", Limit: 1})
 	st, _ := e.units.List(e.sys, units.Filter{ParentCode: "530", Limit: 1})
@@ -132,6 +120,21 @@ func newEnvOf(t testing.TB, d *db.DB, haNoi bool) *env {
 		e.tokens[name] = tok
 	}
 	return e
+}
+
+// build is the application as serve builds it (app.Build), on the test's database (cfg.DB), with
+// the portals' figures counted afresh on every request and only errors logged; it closes when the
+// test ends.
+func build(t testing.TB, cfg app.BuildConfig) *app.App {
+	t.Helper()
+	cfg.FreshFigures = true
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.Build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
 }
 
 func (e *env) mustOrg(o orgs.Org) orgs.Org {
