@@ -56,8 +56,8 @@ B="$OUT/bin"
 echo "machine: $(nproc) cores, $(uname -r), $(go version); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Answer saves (Lan Tỏa beside a bare handler that commits each save and one that groups its
-# commits with Lan Tỏa's policy, and Lan Tỏa with its credential cache off) and the start storm
-# with sign-ins at the rate the lobby must spread.
+# commits with Lan Tỏa's policy) and the start storm with sign-ins at the rate the lobby must
+# spread.
 step training-sqlite "$B/training" -engines sqlite -rounds "$SAVE_ROUNDS" -duration "$SAVE_DUR" -starters "$STARTERS"
 if [ -n "$PG" ]; then
 	step training-postgres "$B/training" -engines postgres -rounds "$SAVE_ROUNDS" -duration "$SAVE_DUR" -starters "$STARTERS"
