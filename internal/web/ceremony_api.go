@@ -460,11 +460,8 @@ func (s *Server) invitationPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="giay-moi-`+strconv.FormatInt(d.ID, 10)+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(pdf)
-	return err
+	sendFile(w, "giay-moi-"+strconv.FormatInt(d.ID, 10)+".pdf", pdf)
+	return nil
 }
 
 func (s *Server) apiCheckIn(w http.ResponseWriter, r *http.Request) error {
@@ -496,9 +493,6 @@ func (s *Server) attendanceXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Ceremony.AttendanceReport(r.Context(), id, langOf(r), s.I18n, &buf); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="diem-danh-le-phat-dong-`+strconv.FormatInt(id, 10)+`.xlsx"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = buf.WriteTo(w)
-	return err
+	sendFile(w, "diem-danh-le-phat-dong-"+strconv.FormatInt(id, 10)+".xlsx", buf.Bytes())
+	return nil
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -145,7 +143,7 @@ func (s *Server) outreachManifest(w http.ResponseWriter, r *http.Request) error 
 	lang := langOf(r)
 	w.Header().Set("Content-Type", "application/manifest+json")
 	w.Header().Set("Cache-Control", "no-cache")
-	outreachJSON(w, map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"name":             s.I18n.T(lang, "outreach.form.title") + " · Lan Tỏa",
 		"short_name":       "Lan Tỏa CNSCĐ",
 		"start_url":        "/outreach/form",
@@ -180,7 +178,7 @@ type outreachProgressData struct {
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -230,7 +228,7 @@ func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) er
 // outreachProgressXLSX exports the progress of a unit: units below, members (x of target), skills,
 // platforms and visits. No personal data of citizens is in it.
 func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) error {
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -269,15 +267,14 @@ func (s *Server) outreachProgressXLSX(w http.ResponseWriter, r *http.Request) er
 			dims.Rows = append(dims.Rows, []any{group.kind, c.Code, c.Name, c.N})
 		}
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tien-do-7-ngay-%s.xlsx"`, p.Unit.Code))
+	startDownload(w, "tien-do-7-ngay-"+p.Unit.Code+".xlsx")
 	return sheet.WriteXLSX(w, unitsT, membersT, dims)
 }
 
 // outreachRecordsXLSX exports records in the viewer's scope, phones masked except for the roles
 // that must see them (the service decides and audits).
 func (s *Server) outreachRecordsXLSX(w http.ResponseWriter, r *http.Request) error {
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -305,8 +302,7 @@ func (s *Server) outreachRecordsXLSX(w http.ResponseWriter, r *http.Request) err
 		}
 		f.BeforeID = list[len(list)-1].ID
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="phieu-huong-dan.xlsx"`)
+	startDownload(w, "phieu-huong-dan.xlsx")
 	return sheet.WriteXLSX(w, table)
 }
 
@@ -347,39 +343,19 @@ func (s *Server) renderOutreachTeams(w http.ResponseWriter, r *http.Request, for
 			data.Units = append(data.Units, v...)
 		}
 	}
-	return s.outreachRenderForm(w, r, "outreach_teams", &data, &data.Page, formErr)
-}
-
-// outreachRenderForm shows an expected error (invalid input, refusal, conflict) on the page
-// itself; anything else goes to the error page.
-func (s *Server) outreachRenderForm(w http.ResponseWriter, r *http.Request, name string, data any, p *Page, formErr error) error {
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict && ae.Kind != apperr.NotFound {
-			return formErr
-		}
-		// A refusal shown on the page is audited as writeError audits it.
-		s.auditDenial(r, formErr)
-		p.Error = p.T(ae.Key, ae.Args...)
-		for _, d := range ae.Details {
-			p.Error += fmt.Sprintf(" · %s %d: %s", p.T("outreach.error.line"), d.Line, p.T(d.Key, d.Args...))
-		}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, name, data)
+	return s.renderForm(w, r, "outreach_teams", &data, formErr)
 }
 
 func (s *Server) outreachTeamCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	form := outreach.Team{Name: r.PostFormValue("name"), UnitCode: strings.TrimSpace(r.PostFormValue("unit_code"))}
 	t, err := s.Outreach.CreateTeam(r.Context(), form)
 	if err != nil {
 		return s.renderOutreachTeams(w, r, form, err)
 	}
-	s.flash(w, "outreach.team.created")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(t.ID, 10), "outreach.team.created")
 }
 
 type outreachTeamData struct {
@@ -409,11 +385,13 @@ func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, impo
 		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	return s.outreachRenderForm(w, r, "outreach_team", &data, &data.Page, formErr)
+	return s.renderForm(w, r, "outreach_team", &data, formErr)
 }
 
 func (s *Server) outreachMemberAddSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -421,9 +399,7 @@ func (s *Server) outreachMemberAddSubmit(w http.ResponseWriter, r *http.Request)
 	if _, err := s.Outreach.AddMember(r.Context(), id, r.PostFormValue("username"), r.PostFormValue("leader") == "1"); err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
 	}
-	s.flash(w, "outreach.team.added")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), "outreach.team.added")
 }
 
 func (s *Server) outreachMemberRemoveSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -438,22 +414,19 @@ func (s *Server) outreachMemberRemoveSubmit(w http.ResponseWriter, r *http.Reque
 	if err := s.Outreach.RemoveMember(r.Context(), id, user); err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
 	}
-	s.flash(w, "outreach.team.removed")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), "outreach.team.removed")
 }
 
 func (s *Server) outreachRosterSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, sheet.DefaultLimits.MaxBytes+(1<<20))
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var body io.Reader // nil without a file: the service answers, after its access check
-	if f, _, err := r.FormFile("file"); err == nil {
-		defer f.Close()
-		body = f
+	body, done, err := openUpload(w, r, "file", sheet.DefaultLimits.MaxBytes)
+	if err != nil {
+		return s.renderOutreachTeam(w, r, nil, err)
 	}
+	defer done()
 	res, err := s.Outreach.ImportRoster(r.Context(), id, body)
 	if err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
@@ -518,7 +491,7 @@ func (s *Server) renderOutreachAdmin(w http.ResponseWriter, r *http.Request, res
 		data.Flash = data.T("outreach.admin.request_done", result.ID, len(result.Records))
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	return s.outreachRenderForm(w, r, "outreach_admin", &data, &data.Page, formErr)
+	return s.renderForm(w, r, "outreach_admin", &data, formErr)
 }
 
 // outreachParseLocal reads a datetime-local value as Vietnam time.
@@ -534,7 +507,9 @@ func outreachParseLocal(v string) (time.Time, error) {
 }
 
 func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := parseForm(w, r, formLarge); err != nil {
+		return err
+	}
 	launch, err := outreachParseLocal(r.PostFormValue("launch_at"))
 	if err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
@@ -547,13 +522,13 @@ func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.Outreach.CreateCampaign(r.Context(), c); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -565,26 +540,26 @@ func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachSkillSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	order, _ := strconv.Atoi(r.PostFormValue("order"))
 	k := outreach.Skill{Province: strings.TrimSpace(r.PostFormValue("province_code")), Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
 		Active: r.PostFormValue("active") == "1"}
 	if _, err := s.Outreach.SaveSkill(r.Context(), k); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachRequestSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	by, _ := strconv.Atoi(r.PostFormValue("birth_year"))
 	req := outreach.SubjectRequest{Kind: r.PostFormValue("kind"), Phone: strings.TrimSpace(r.PostFormValue("phone")), Name: r.PostFormValue("name"), BirthYear: by,
 		VillageCode: strings.TrimSpace(r.PostFormValue("village_code")), ReceivedOn: r.PostFormValue("received_on"), Note: r.PostFormValue("note")}
@@ -602,8 +577,4 @@ func (s *Server) outreachRetentionSubmit(w http.ResponseWriter, r *http.Request)
 	}
 	s.Logger.Info("outreach retention applied", "campaigns", len(res.Campaigns), "records", res.Records)
 	return s.renderOutreachAdmin(w, r, &outreach.SubjectResult{}, nil, s.I18n.T(langOf(r), "outreach.admin.retention_done", res.Records))
-}
-
-func outreachJSON(w http.ResponseWriter, v any) {
-	writeJSON(w, http.StatusOK, v)
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/orgs"
-	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/portal"
@@ -78,23 +77,12 @@ func (s *Server) renderComms(w http.ResponseWriter, r *http.Request, form portal
 			return err
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		data.Fields = map[string]string{ae.Field: data.Error}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "portal_comms", &data)
+	return s.renderForm(w, r, "portal_comms", &data, formErr)
 }
 
 func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
 	}
 	owner := r.PostFormValue("owner")
 	m := portal.MediaItem{Channel: portal.MediaChannel(r.PostFormValue("channel")), Title: r.PostFormValue("title"),
@@ -108,9 +96,7 @@ func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Portal.RecordMedia(r.Context(), m); err != nil {
 		return s.renderComms(w, r, m, owner, err)
 	}
-	s.flash(w, "portal.flash.media_recorded")
-	http.Redirect(w, r, "/communication", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/communication", "portal.flash.media_recorded")
 }
 
 // commsExport downloads the counts and the items as an xlsx workbook of two sheets.
@@ -150,8 +136,6 @@ func (s *Server) commsExport(w http.ResponseWriter, r *http.Request) error {
 	for _, m := range list {
 		it.Rows = append(it.Rows, []any{m.PublishedOn, firstNonEmpty(m.UnitName, m.OrgName), t("portal.channel." + string(m.Channel)), m.Title, m.Link})
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="truyen-thong.xlsx"`)
-	w.Header().Set("Cache-Control", "no-store")
+	startDownload(w, "truyen-thong.xlsx")
 	return sheet.WriteXLSX(w, ct, it)
 }

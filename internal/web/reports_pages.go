@@ -91,16 +91,7 @@ func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, fo
 		}
 	}
 	data.AllProvinces = len(s.provinces.all(r.Context()))
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "reports_periods", &data)
+	return s.renderForm(w, r, "reports_periods", &data, formErr)
 }
 
 // Has tells the template whether a list holds v.
@@ -114,9 +105,8 @@ func (d reportsPeriodsData) Has(list []string, v string) bool {
 }
 
 func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formLarge); err != nil {
+		return err
 	}
 	f := r.PostForm
 	in := reports.PeriodInput{ProvinceCode: f.Get("province_code"), Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
@@ -129,15 +119,12 @@ func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return s.renderReportsPeriods(w, r, in, err)
 	}
-	s.flash(w, "reports.flash.period_created")
-	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), "reports.flash.period_created")
 }
 
 func (s *Server) reportsPlanSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formTiny); err != nil {
+		return err
 	}
 	p, created, err := s.Reports.CreatePlanPeriod(r.Context(), r.PostForm.Get("province_code"))
 	if err != nil {
@@ -268,19 +255,7 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, id int64, 
 			data.Report.SignerPosition = typed.SignerPosition
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			data.Fields = map[string]string{ae.Field: data.Error}
-		}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "reports_report", &data)
+	return s.renderForm(w, r, "reports_report", &data, formErr)
 }
 
 func (s *Server) reportsStepSubmit(step string) handler {
@@ -289,9 +264,8 @@ func (s *Server) reportsStepSubmit(step string) handler {
 		if err != nil {
 			return err
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-		if err := r.ParseForm(); err != nil {
-			return apperr.New(apperr.Invalid, "error.form")
+		if err := parseForm(w, r, 256<<10); err != nil {
+			return err
 		}
 		f := r.PostForm
 		var typed *reports.DraftInput
@@ -325,9 +299,7 @@ func (s *Server) reportsStepSubmit(step string) handler {
 			}
 			return s.renderReport(w, r, id, typed, err)
 		}
-		s.flash(w, "reports.flash."+step)
-		http.Redirect(w, r, fmt.Sprintf("/reports/%d", id), http.StatusSeeOther)
-		return nil
+		return s.redirectFlash(w, r, fmt.Sprintf("/reports/%d", id), "reports.flash."+step)
 	}
 }
 
@@ -611,7 +583,7 @@ func (s *Server) dashboardExport(public bool) handler {
 		if table != "" {
 			name += "-" + table
 		}
-		sendFile(w, "xlsx", name, buf.Bytes())
+		sendFile(w, name+".xlsx", buf.Bytes())
 		return nil
 	}
 }
@@ -683,7 +655,7 @@ func (s *Server) dashboardOrgPage(w http.ResponseWriter, r *http.Request) error 
 		if err := sheet.WriteXLSX(&buf, tb); err != nil {
 			return apperr.Wrap(err, "org export")
 		}
-		sendFile(w, "xlsx", fmt.Sprintf("so-lieu-to-chuc-%d", o.ID), buf.Bytes())
+		sendFile(w, fmt.Sprintf("so-lieu-to-chuc-%d.xlsx", o.ID), buf.Bytes())
 		return nil
 	}
 	return s.render(w, r, http.StatusOK, "reports_org_dashboard", &data)
@@ -709,7 +681,7 @@ func (s *Server) reportsStatusExport(w http.ResponseWriter, r *http.Request) err
 	if err := (reports.Summary{Status: st}).WriteStatusXLSX(&buf, s.reportsTranslator(r)); err != nil {
 		return apperr.Wrap(err, "status export")
 	}
-	sendFile(w, "xlsx", fmt.Sprintf("tinh-hinh-nop-bao-cao-%d", id), buf.Bytes())
+	sendFile(w, fmt.Sprintf("tinh-hinh-nop-bao-cao-%d.xlsx", id), buf.Bytes())
 	return nil
 }
 

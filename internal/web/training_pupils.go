@@ -77,7 +77,7 @@ func (s *Server) pupilTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.Wrap(err, "template")
 	}
-	trainingSendFile(w, format, "mau-danh-sach-hoc-sinh", data)
+	sendFile(w, "mau-danh-sach-hoc-sinh"+sheetExt(format), data)
 	return nil
 }
 
@@ -88,7 +88,7 @@ func (s *Server) apiImportPupils(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, maxPupilFile)
+	body, done, err := openUpload(w, r, "file", maxPupilFile)
 	if err != nil {
 		return err
 	}
@@ -139,15 +139,12 @@ func (s *Server) apiPupilCredentials(w http.ResponseWriter, r *http.Request) err
 		if err := accounts.CredentialsXLSX(&buf, job.School, creds); err != nil {
 			return apperr.Wrap(err, "credentials xlsx")
 		}
-		trainingSendFile(w, "xlsx", name, buf.Bytes())
+		sendFile(w, name+".xlsx", buf.Bytes())
 		return nil
 	}
 	if err := accounts.CredentialsPDF(&buf, job.School, s.placeOfOrg(r.Context(), job.OrgID), creds, time.Now()); err != nil {
 		return apperr.Wrap(err, "credentials pdf")
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	sendFile(w, name+".pdf", buf.Bytes())
 	return nil
 }
