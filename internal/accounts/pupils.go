@@ -150,6 +150,9 @@ func (s *Service) CheckPupilRoster(ctx context.Context, orgID int64, r io.Reader
 	if kind != "school" {
 		return PupilRoster{}, apperr.New(apperr.Invalid, "accounts.pupils.not_school")
 	}
+	if r == nil { // no file sent: said after the access check, which comes first
+		return PupilRoster{}, apperr.InvalidField("file", "import.error.no_file")
+	}
 	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
 	if err != nil {
 		return PupilRoster{}, apperr.New(apperr.Invalid, "accounts.pupils.format")

@@ -171,6 +171,9 @@ func (s *Service) EnrolRoster(ctx context.Context, courseID int64, r io.Reader) 
 	if st := c.StatusAt(s.Now()); st != Published && st != Upcoming {
 		return RosterResult{}, apperr.New(apperr.Conflict, "training.error.course_closed")
 	}
+	if r == nil { // no file sent: said after the access check, which comes first
+		return RosterResult{}, apperr.InvalidField("file", "import.error.no_file")
+	}
 	header, rows, err := sheet.ReadTable(r, sheet.DefaultLimits)
 	if err != nil {
 		return RosterResult{}, apperr.New(apperr.Invalid, "training.error.import_format")

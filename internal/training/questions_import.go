@@ -182,6 +182,9 @@ func (s *Service) ImportQuestions(ctx context.Context, courseID int64, r io.Read
 	if err != nil {
 		return 0, err
 	}
+	if r == nil { // no file sent: said after the access check, which comes first
+		return 0, apperr.InvalidField("file", "import.error.no_file")
+	}
 	lim := sheet.DefaultLimits
 	lim.MaxBytes = MaxImportBytes
 	header, rows, err := sheet.ReadTable(r, lim)

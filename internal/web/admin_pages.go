@@ -53,16 +53,7 @@ func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, form orgs.Or
 	if data.Units, err = s.adminUnits(r); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "orgs", &data)
+	return s.renderForm(w, r, "orgs", &data, formErr)
 }
 
 // adminUnits lists the units (down to communes) in the subtrees the actor administers, for the
@@ -85,16 +76,16 @@ func (s *Server) adminUnits(r *http.Request) ([]units.Unit, error) {
 }
 
 func (s *Server) orgCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	parentID, _ := strconv.ParseInt(r.PostFormValue("parent_id"), 10, 64)
 	form := orgs.Org{Name: r.PostFormValue("name"), ShortName: r.PostFormValue("short_name"), Kind: orgs.Kind(r.PostFormValue("kind")),
 		ParentID: parentID, UnitCode: strings.TrimSpace(r.PostFormValue("unit_code"))}
 	if _, err := s.Orgs.Create(r.Context(), form); err != nil {
 		return s.renderOrgs(w, r, form, err)
 	}
-	s.flash(w, "flash.org_created")
-	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/orgs", "flash.org_created")
 }
 
 type usersData struct {
@@ -197,24 +188,13 @@ func (s *Server) renderUserNew(w http.ResponseWriter, r *http.Request, form acco
 		return err
 	}
 	data.Form.Password = ""
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		msg := data.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			data.Fields = map[string]string{ae.Field: msg}
-		}
-		data.Error = msg
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "user_new", &data)
+	return s.renderForm(w, r, "user_new", &data, formErr)
 }
 
 func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	form := accounts.NewUser{
 		Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
 		Password: r.PostFormValue("password"), Role: authz.Role(r.PostFormValue("role")),
@@ -227,9 +207,7 @@ func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return s.renderUserNew(w, r, form, err)
 	}
-	s.flash(w, "flash.user_created")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(u.ID, 10), "flash.user_created")
 }
 
 // grantTarget picks the unit or the organisation of a grant from a form that offers both: an
@@ -294,16 +272,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 			}
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal || ae.Kind == apperr.NotFound {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "user", &data)
+	return s.renderForm(w, r, "user", &data, formErr)
 }
 
 func (s *Server) userGrantSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -316,9 +285,7 @@ func (s *Server) userGrantSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Accounts.AddGrant(r.Context(), id, role, unit, org); err != nil {
 		return s.renderUser(w, r, err)
 	}
-	s.flash(w, "flash.saved")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(id, 10), "flash.saved")
 }
 
 func (s *Server) userRevokeSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -333,9 +300,7 @@ func (s *Server) userRevokeSubmit(w http.ResponseWriter, r *http.Request) error 
 	if err := s.Accounts.RevokeGrant(r.Context(), id, grant); err != nil {
 		return s.renderUser(w, r, err)
 	}
-	s.flash(w, "flash.saved")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(id, 10), "flash.saved")
 }
 
 func (s *Server) userDisableSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -354,9 +319,7 @@ func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bo
 	if err := s.Accounts.SetDisabled(r.Context(), id, disabled); err != nil {
 		return s.renderUser(w, r, err)
 	}
-	s.flash(w, "flash.saved")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(id, 10), "flash.saved")
 }
 
 func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -430,7 +393,9 @@ func (s *Server) apiMergeOrg(w http.ResponseWriter, r *http.Request) error {
 
 // orgMergeSubmit is the organisations page's merge form.
 func (s *Server) orgMergeSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := parseForm(w, r, formTiny); err != nil {
+		return err
+	}
 	id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org_id")), 10, 64)
 	if err != nil {
 		return apperr.InvalidField("org_id", "orgs.error.not_found", r.PostFormValue("org_id"))
@@ -442,7 +407,5 @@ func (s *Server) orgMergeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Orgs.Merge(r.Context(), id, succ, strings.TrimSpace(r.PostFormValue("effective"))); err != nil {
 		return s.renderOrgs(w, r, orgs.Org{}, err)
 	}
-	s.flash(w, "flash.org_merged")
-	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/orgs", "flash.org_merged")
 }

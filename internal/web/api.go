@@ -1,10 +1,7 @@
 package web
 
 import (
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/orgs"
@@ -13,30 +10,6 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/units"
 )
-
-// listResponse is the shape of every API listing.
-type listResponse[T any] struct {
-	Items []T `json:"items"`
-}
-
-func items[T any](list []T) listResponse[T] {
-	if list == nil {
-		list = []T{}
-	}
-	return listResponse[T]{Items: list}
-}
-
-func queryInt(r *http.Request, name string, def int) (int, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, apperr.InvalidField(name, "error.query_number", name)
-	}
-	return n, nil
-}
 
 // apiListUnits is public: the unit tree is official, published information.
 func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) error {
@@ -108,24 +81,13 @@ func (s *Server) apiAssignSplit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func orEmpty[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}
-
 // apiImportUnits takes the unit CSV as a multipart file field "file" or as the raw body.
 func (s *Server) apiImportUnits(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, units.MaxImportBytes+(1<<20))
-	var body io.Reader = r.Body
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		body = nil // no file: the service answers, after its access check
-		if f, _, err := r.FormFile("file"); err == nil {
-			defer f.Close()
-			body = f
-		}
+	body, done, err := openUpload(w, r, "file", units.MaxImportBytes)
+	if err != nil {
+		return err
 	}
+	defer done()
 	res, err := s.Units.Import(r.Context(), body)
 	if err != nil {
 		return err
@@ -157,14 +119,10 @@ func (s *Server) apiListOrgs(w http.ResponseWriter, r *http.Request) error {
 	if f.Kind != "" && !f.Kind.Valid() {
 		return apperr.InvalidField("kind", "orgs.error.kind")
 	}
-	if p := q.Get("parent"); p != "" {
-		id, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return apperr.InvalidField("parent", "error.query_number", "parent")
-		}
-		f.ParentID = id
-	}
 	var err error
+	if f.ParentID, err = queryID(r, "parent"); err != nil {
+		return err
+	}
 	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
 		return err
 	}
@@ -244,16 +202,8 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) error {
 	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
 		return err
 	}
-	if o := q.Get("org"); o != "" {
-		id, err := strconv.ParseInt(o, 10, 64)
-		if err != nil {
-			return apperr.InvalidField("org", "error.query_number", "org")
-		}
-		org, err := s.Orgs.Find(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		f.OrgPath = org.Path
+	if f.OrgPath, err = s.orgPathParam(r, "org"); err != nil {
+		return err
 	}
 	if f.Limit, err = queryInt(r, "limit", 0); err != nil {
 		return err
@@ -428,14 +378,4 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, items(entries))
 	return nil
-}
-
-// unitPathParam resolves a unit code given as a query parameter to the unit's path ("" when absent).
-func (s *Server) unitPathParam(r *http.Request, name string) (string, error) {
-	code := r.URL.Query().Get(name)
-	if code == "" {
-		return "", nil
-	}
-	u, err := s.Units.Find(r.Context(), code)
-	return u.Path, err
 }

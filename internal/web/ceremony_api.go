@@ -464,7 +464,7 @@ func (s *Server) invitationExport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	sendFile(w, format, "giay-moi-"+strconv.FormatInt(d.ID, 10), pdf)
+	sendFile(w, "giay-moi-"+strconv.FormatInt(d.ID, 10)+"."+format, pdf)
 	return nil
 }
 
@@ -501,6 +501,6 @@ func (s *Server) attendanceExport(w http.ResponseWriter, r *http.Request) error 
 	if err := s.Ceremony.AttendanceReport(r.Context(), id, s.translator(r), &buf); err != nil {
 		return err
 	}
-	sendFile(w, format, "diem-danh-le-phat-dong-"+strconv.FormatInt(id, 10), buf.Bytes())
+	sendFile(w, "diem-danh-le-phat-dong-"+strconv.FormatInt(id, 10)+"."+format, buf.Bytes())
 	return nil
 }

@@ -114,16 +114,7 @@ func (s *Server) renderReadiness(w http.ResponseWriter, r *http.Request, distric
 		}
 	}
 	data.Counts = ceremony.CountPoints(data.Points, data.now)
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "ceremony_chase", &data)
+	return s.renderForm(w, r, "ceremony_chase", &data, formErr)
 }
 
 func (s *Server) readinessPage(w http.ResponseWriter, r *http.Request) error {

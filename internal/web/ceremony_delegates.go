@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/lantoa/lantoa/internal/ceremony"
-	"github.com/lantoa/lantoa/internal/platform/apperr"
 )
 
 // Delegates: correcting and withdrawing invitations (API and plain-form pages).
@@ -80,23 +79,10 @@ func (s *Server) renderDelegateEdit(w http.ResponseWriter, r *http.Request, form
 		return err
 	}
 	data.Title = p.T("ceremony.delegates.edit") + " · " + data.P.Name
-	status := http.StatusOK
 	if form != nil {
 		data.D.FullName, data.D.Position, data.D.Organisation, data.D.Group, data.D.Phone = form.FullName, form.Position, form.Organisation, form.Group, form.Phone
 	}
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		msg := data.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			data.Fields = map[string]string{ae.Field: msg}
-		}
-		data.Error = msg
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "ceremony_delegate", &data)
+	return s.renderForm(w, r, "ceremony_delegate", &data, formErr)
 }
 
 func (s *Server) delegateEditPage(w http.ResponseWriter, r *http.Request) error {
@@ -114,9 +100,7 @@ func (s *Server) delegateEditSubmit(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return s.renderDelegateEdit(w, r, &in, err)
 	}
-	s.flash(w, "flash.saved")
-	http.Redirect(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/points/"+strconv.FormatInt(d.PointID, 10)+"#delegates", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/points/"+strconv.FormatInt(d.PointID, 10)+"#delegates", "flash.saved")
 }
 
 func (s *Server) delegateDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -131,7 +115,5 @@ func (s *Server) delegateDeleteSubmit(w http.ResponseWriter, r *http.Request) er
 	if err := s.Ceremony.DeleteDelegate(r.Context(), id, did); err != nil {
 		return s.renderDelegateEdit(w, r, nil, err)
 	}
-	s.flash(w, "ceremony.delegates.deleted")
-	http.Redirect(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/points/"+strconv.FormatInt(d.PointID, 10)+"#delegates", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/points/"+strconv.FormatInt(d.PointID, 10)+"#delegates", "ceremony.delegates.deleted")
 }

@@ -37,20 +37,7 @@ func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, form
 	if p.C.Launched() {
 		data.Locked = p.T("ceremony.error.launched_locked")
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		msg := data.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			data.Fields = map[string]string{ae.Field: msg}
-		}
-		data.Error = msg
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "ceremony_edit", &data)
+	return s.renderForm(w, r, "ceremony_edit", &data, formErr)
 }
 
 func (s *Server) ceremonyEditPage(w http.ResponseWriter, r *http.Request) error {
@@ -74,9 +61,7 @@ func parseLocalTime(field, v string, required bool) (time.Time, error) {
 }
 
 func (s *Server) editDone(w http.ResponseWriter, r *http.Request, id int64, anchor string) error {
-	s.flash(w, "flash.saved")
-	http.Redirect(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/edit"+anchor, http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/ceremonies/"+strconv.FormatInt(id, 10)+"/edit"+anchor, "flash.saved")
 }
 
 func (s *Server) ceremonyEditSubmit(w http.ResponseWriter, r *http.Request) error {

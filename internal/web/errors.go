@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,6 +37,15 @@ func statusOf(kind apperr.Kind) int {
 	}
 }
 
+// statusOfErr is the status of an error: its kind's, but 413 for a body over its limit (an
+// Invalid kind, so that forms show it, whose cause is errBodyTooLarge).
+func statusOfErr(err error) int {
+	if errors.Is(err, errBodyTooLarge) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return statusOf(apperr.KindOf(err))
+}
+
 // apiError is the JSON body of every API error.
 type apiError struct {
 	Error struct {
@@ -61,10 +68,7 @@ type apiErrorLine struct {
 // are logged here, once, and never shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ae := apperr.As(err)
-	status := statusOf(ae.Kind)
-	if errors.Is(err, errBodyTooLarge) {
-		status = http.StatusRequestEntityTooLarge
-	}
+	status := statusOfErr(err)
 	if ae.Kind == apperr.Internal {
 		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -133,71 +137,9 @@ func (s *Server) h(fn handler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
-}
-
 // isUpload tells whether the request carries a file (a form upload or a raw CSV/xlsx body).
 func isUpload(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	return strings.HasPrefix(ct, "multipart/form-data") || strings.HasPrefix(ct, "text/csv") ||
 		strings.HasPrefix(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml")
-}
-
-var errBodyTooLarge = errors.New("request body too large")
-
-// maxJSONBody bounds every JSON request body.
-const maxJSONBody = 1 << 20
-
-// decodeJSON reads a JSON body strictly: unknown fields, trailing data and oversize bodies are
-// refused with a Vietnamese message rather than silently ignored.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			e := apperr.New(apperr.Invalid, "error.body_too_large", maxJSONBody>>10)
-			e.Cause = errBodyTooLarge
-			return e
-		}
-		return jsonProblem(err)
-	}
-	if dec.More() {
-		return apperr.New(apperr.Invalid, "error.json_trailing")
-	}
-	return nil
-}
-
-// jsonProblem says in the user's language what is wrong with a JSON body, never in the Go
-// decoder's English; the decoder's words stay in the cause for the log.
-func jsonProblem(err error) error {
-	var e *apperr.Error
-	var ute *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &ute):
-		e = apperr.InvalidField(ute.Field, "error.json_type", ute.Field)
-	case errors.As(err, &se):
-		e = apperr.New(apperr.Invalid, "error.json_syntax", se.Offset)
-	case errors.Is(err, io.EOF):
-		e = apperr.New(apperr.Invalid, "error.json_empty")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		e = apperr.New(apperr.Invalid, "error.json_incomplete")
-	// encoding/json has no error type for an unknown field (DisallowUnknownFields): its text is
-	// the only way to name the field.
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		e = apperr.InvalidField(field, "error.json_unknown_field", field)
-	default:
-		e = apperr.New(apperr.Invalid, "error.json_invalid")
-	}
-	e.Cause = err
-	return e
 }

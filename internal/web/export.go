@@ -18,14 +18,6 @@ import (
 // (/outreach/progress.xlsx, /api/v1/certificates/{code}/pdf, …) answer a permanent redirect,
 // registered with moved in routes.go. docs/architecture.md ("Exports") has the table.
 
-// exportTypes are the content types of the export formats.
-var exportTypes = map[string]string{
-	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"csv":  "text/csv; charset=utf-8",
-	"pdf":  "application/pdf",
-	"zip":  "application/zip",
-}
-
 // exportFormat reads the format an export asks for among the formats its resource supports, the
 // first when it names none. Another format is invalid (422), and the message lists the ones there
 // are, so that whoever typed the URL can correct it.

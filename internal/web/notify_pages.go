@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -35,9 +34,8 @@ func (s *Server) notifyPrefsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) notifyPrefsSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
 	}
 	var prefs []notify.Pref
 	for _, k := range notify.Kinds {
@@ -51,9 +49,7 @@ func (s *Server) notifyPrefsSubmit(w http.ResponseWriter, r *http.Request) error
 	if err := s.Notify.SetPrefs(r.Context(), prefs); err != nil {
 		return err
 	}
-	s.flash(w, "notify.flash.saved")
-	http.Redirect(w, r, "/account/notifications", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/account/notifications", "notify.flash.saved")
 }
 
 type unsubscribeData struct {
@@ -77,8 +73,9 @@ func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
 // unsubscribeSubmit turns the kind off; it also answers the one-click POST of RFC 8058 that mail
 // programs send (body List-Unsubscribe=One-Click).
 func (s *Server) unsubscribeSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	_ = r.ParseForm()
+	// A mail program's one-click POST may carry a body we cannot read: the token alone still
+	// unsubscribes from this kind (all stays false), as RFC 8058 asks.
+	_ = parseForm(w, r, formTiny)
 	token := r.PathValue("token")
 	u, err := s.Notify.Unsubscribe(r.Context(), token, r.PostFormValue("all") == "1")
 	if err != nil {
@@ -121,14 +118,12 @@ func (s *Server) outboxRetrySubmit(w http.ResponseWriter, r *http.Request) error
 	if !mayReadOutbox(authz.ActorFrom(r.Context())) {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "notify.error.not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "notify.error.not_found")
+		return err
 	}
 	if err := s.Notify.Retry(r.Context(), id); err != nil {
 		return err
 	}
-	s.flash(w, "notify.flash.retry")
-	http.Redirect(w, r, "/admin/outbox?status=failed", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/admin/outbox?status=failed", "notify.flash.retry")
 }

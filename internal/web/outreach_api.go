@@ -1,9 +1,7 @@
 package web
 
 import (
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,18 +11,6 @@ import (
 )
 
 // The JSON API of the community digital technology teams (docs/openapi.yaml, tag outreach).
-
-func outreachQueryID(r *http.Request, name string) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id < 0 {
-		return 0, apperr.InvalidField(name, "error.query_number", name)
-	}
-	return id, nil
-}
 
 // apiOutreachSkills lists the catalogue of skills and platforms of a province (?province=CODE, else
 // the request's province): the national entries and the province's own; inactive entries with
@@ -130,13 +116,13 @@ func (s *Server) apiOutreachRecords(w http.ResponseWriter, r *http.Request) erro
 	q := r.URL.Query()
 	f := outreach.RecordFilter{UnitCode: q.Get("unit"), Mine: q.Get("mine") == "1", FlaggedOnly: q.Get("flagged") == "1"}
 	var err error
-	if f.CampaignID, err = outreachQueryID(r, "campaign"); err != nil {
+	if f.CampaignID, err = queryID(r, "campaign"); err != nil {
 		return err
 	}
-	if f.MemberID, err = outreachQueryID(r, "member"); err != nil {
+	if f.MemberID, err = queryID(r, "member"); err != nil {
 		return err
 	}
-	if f.BeforeID, err = outreachQueryID(r, "before"); err != nil {
+	if f.BeforeID, err = queryID(r, "before"); err != nil {
 		return err
 	}
 	if f.Limit, err = queryInt(r, "limit", 100); err != nil {
@@ -183,11 +169,11 @@ func (s *Server) apiOutreachCreateVisit(w http.ResponseWriter, r *http.Request) 
 // apiOutreachVisits lists the acting member's own household visits (?limit, ?before=ID) with the
 // counts per outcome.
 func (s *Server) apiOutreachVisits(w http.ResponseWriter, r *http.Request) error {
-	before, err := outreachQueryID(r, "before")
+	before, err := queryID(r, "before")
 	if err != nil {
 		return err
 	}
-	limit, err := outreachQueryID(r, "limit")
+	limit, err := queryID(r, "limit")
 	if err != nil {
 		return err
 	}
@@ -204,7 +190,7 @@ func (s *Server) apiOutreachVisits(w http.ResponseWriter, r *http.Request) error
 // members meeting the target, records and distinct citizens, with the breakdowns and, as it is
 // now, the "from split units" line.
 func (s *Server) apiOutreachProgress(w http.ResponseWriter, r *http.Request) error {
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -310,15 +296,11 @@ func (s *Server) apiOutreachRoster(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, sheet.DefaultLimits.MaxBytes+(1<<20))
-	var body io.Reader = r.Body
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		body = nil // no file: the service answers, after its access check
-		if f, _, err := r.FormFile("file"); err == nil {
-			defer f.Close()
-			body = f
-		}
+	body, done, err := openUpload(w, r, "file", sheet.DefaultLimits.MaxBytes)
+	if err != nil {
+		return err
 	}
+	defer done()
 	res, err := s.Outreach.ImportRoster(r.Context(), id, body)
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -146,7 +144,7 @@ func (s *Server) outreachManifest(w http.ResponseWriter, r *http.Request) error 
 	lang := langOf(r)
 	w.Header().Set("Content-Type", "application/manifest+json")
 	w.Header().Set("Cache-Control", "no-cache")
-	outreachJSON(w, map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"name":             s.I18n.T(lang, "outreach.form.title") + " · Lan Tỏa",
 		"short_name":       "Lan Tỏa CNSCĐ",
 		"start_url":        "/outreach/form",
@@ -181,7 +179,7 @@ type outreachProgressData struct {
 
 func (s *Server) outreachProgressPage(w http.ResponseWriter, r *http.Request) error {
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -234,7 +232,7 @@ func (s *Server) outreachProgressExport(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -250,7 +248,7 @@ func (s *Server) outreachProgressExport(w http.ResponseWriter, r *http.Request) 
 	if err := p.WriteXLSX(&buf, s.translator(r)); err != nil {
 		return apperr.Wrap(err, "progress export")
 	}
-	sendFile(w, format, p.ExportName(), buf.Bytes())
+	sendFile(w, p.ExportName()+"."+format, buf.Bytes())
 	return nil
 }
 
@@ -261,7 +259,7 @@ func (s *Server) outreachRecordsExport(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	campaign, err := outreachQueryID(r, "campaign")
+	campaign, err := queryID(r, "campaign")
 	if err != nil {
 		return err
 	}
@@ -270,7 +268,7 @@ func (s *Server) outreachRecordsExport(w http.ResponseWriter, r *http.Request) e
 	if err := s.Outreach.ExportRecords(r.Context(), f, s.translator(r), &buf); err != nil {
 		return apperr.Wrap(err, "records export")
 	}
-	sendFile(w, format, "phieu-huong-dan", buf.Bytes())
+	sendFile(w, "phieu-huong-dan."+format, buf.Bytes())
 	return nil
 }
 
@@ -311,39 +309,19 @@ func (s *Server) renderOutreachTeams(w http.ResponseWriter, r *http.Request, for
 			data.Units = append(data.Units, v...)
 		}
 	}
-	return s.outreachRenderForm(w, r, "outreach_teams", &data, &data.Page, formErr)
-}
-
-// outreachRenderForm shows an expected error (invalid input, refusal, conflict) on the page
-// itself; anything else goes to the error page.
-func (s *Server) outreachRenderForm(w http.ResponseWriter, r *http.Request, name string, data any, p *Page, formErr error) error {
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict && ae.Kind != apperr.NotFound {
-			return formErr
-		}
-		// A refusal shown on the page is audited as writeError audits it.
-		s.auditDenial(r, formErr)
-		p.Error = p.T(ae.Key, ae.Args...)
-		for _, d := range ae.Details {
-			p.Error += fmt.Sprintf(" · %s %d: %s", p.T("outreach.error.line"), d.Line, p.T(d.Key, d.Args...))
-		}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, name, data)
+	return s.renderForm(w, r, "outreach_teams", &data, formErr)
 }
 
 func (s *Server) outreachTeamCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	form := outreach.Team{Name: r.PostFormValue("name"), UnitCode: strings.TrimSpace(r.PostFormValue("unit_code"))}
 	t, err := s.Outreach.CreateTeam(r.Context(), form)
 	if err != nil {
 		return s.renderOutreachTeams(w, r, form, err)
 	}
-	s.flash(w, "outreach.team.created")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(t.ID, 10), "outreach.team.created")
 }
 
 type outreachTeamData struct {
@@ -373,11 +351,13 @@ func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, impo
 		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	return s.outreachRenderForm(w, r, "outreach_team", &data, &data.Page, formErr)
+	return s.renderForm(w, r, "outreach_team", &data, formErr)
 }
 
 func (s *Server) outreachMemberAddSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -385,9 +365,7 @@ func (s *Server) outreachMemberAddSubmit(w http.ResponseWriter, r *http.Request)
 	if _, err := s.Outreach.AddMember(r.Context(), id, r.PostFormValue("username"), r.PostFormValue("leader") == "1"); err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
 	}
-	s.flash(w, "outreach.team.added")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), "outreach.team.added")
 }
 
 func (s *Server) outreachMemberRemoveSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -402,22 +380,19 @@ func (s *Server) outreachMemberRemoveSubmit(w http.ResponseWriter, r *http.Reque
 	if err := s.Outreach.RemoveMember(r.Context(), id, user); err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
 	}
-	s.flash(w, "outreach.team.removed")
-	http.Redirect(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/teams/"+strconv.FormatInt(id, 10), "outreach.team.removed")
 }
 
 func (s *Server) outreachRosterSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, sheet.DefaultLimits.MaxBytes+(1<<20))
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var body io.Reader // nil without a file: the service answers, after its access check
-	if f, _, err := r.FormFile("file"); err == nil {
-		defer f.Close()
-		body = f
+	body, done, err := openUpload(w, r, "file", sheet.DefaultLimits.MaxBytes)
+	if err != nil {
+		return s.renderOutreachTeam(w, r, nil, err)
 	}
+	defer done()
 	res, err := s.Outreach.ImportRoster(r.Context(), id, body)
 	if err != nil {
 		return s.renderOutreachTeam(w, r, nil, err)
@@ -482,7 +457,7 @@ func (s *Server) renderOutreachAdmin(w http.ResponseWriter, r *http.Request, res
 		data.Flash = data.T("outreach.admin.request_done", result.ID, len(result.Records))
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	return s.outreachRenderForm(w, r, "outreach_admin", &data, &data.Page, formErr)
+	return s.renderForm(w, r, "outreach_admin", &data, formErr)
 }
 
 // outreachParseLocal reads a datetime-local value as Vietnam time.
@@ -498,7 +473,9 @@ func outreachParseLocal(v string) (time.Time, error) {
 }
 
 func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := parseForm(w, r, formLarge); err != nil {
+		return err
+	}
 	launch, err := outreachParseLocal(r.PostFormValue("launch_at"))
 	if err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
@@ -511,13 +488,13 @@ func (s *Server) outreachCampaignSubmit(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.Outreach.CreateCampaign(r.Context(), c); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -529,26 +506,26 @@ func (s *Server) outreachLaunchSubmit(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachSkillSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	order, _ := strconv.Atoi(r.PostFormValue("order"))
 	k := outreach.Skill{Province: strings.TrimSpace(r.PostFormValue("province_code")), Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
 		Active: r.PostFormValue("active") == "1"}
 	if _, err := s.Outreach.SaveSkill(r.Context(), k); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)
 	}
-	s.flash(w, "outreach.admin.saved")
-	http.Redirect(w, r, "/outreach/admin", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/outreach/admin", "outreach.admin.saved")
 }
 
 func (s *Server) outreachRequestSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	by, _ := strconv.Atoi(r.PostFormValue("birth_year"))
 	req := outreach.SubjectRequest{Kind: r.PostFormValue("kind"), Phone: strings.TrimSpace(r.PostFormValue("phone")), Name: r.PostFormValue("name"), BirthYear: by,
 		VillageCode: strings.TrimSpace(r.PostFormValue("village_code")), ReceivedOn: r.PostFormValue("received_on"), Note: r.PostFormValue("note")}
@@ -566,8 +543,4 @@ func (s *Server) outreachRetentionSubmit(w http.ResponseWriter, r *http.Request)
 	}
 	s.Logger.Info("outreach retention applied", "campaigns", len(res.Campaigns), "records", res.Records)
 	return s.renderOutreachAdmin(w, r, &outreach.SubjectResult{}, nil, s.I18n.T(langOf(r), "outreach.admin.retention_done", res.Records))
-}
-
-func outreachJSON(w http.ResponseWriter, v any) {
-	writeJSON(w, http.StatusOK, v)
 }

@@ -2,11 +2,8 @@ package web
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,9 +81,9 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	var body apiPostInput
 	if err := decodeJSON(w, r, &body); err != nil {
@@ -138,9 +135,9 @@ func (s *Server) apiListPosts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	prov, err := s.apiProvince(r)
 	if err != nil {
@@ -155,9 +152,9 @@ func (s *Server) apiGetPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDeletePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	if err := s.Portal.DeletePost(r.Context(), id); err != nil {
 		return err
@@ -187,8 +184,7 @@ func (s *Server) apiUploadImage(w http.ResponseWriter, r *http.Request) error {
 			Alt         string `json:"alt"`
 			Province    string `json:"province_code"`
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, portal.MaxImageBytes*4/3+64<<10)
-		if err := decodeJSONBody(r, &body); err != nil {
+		if err := decodeJSONLimit(w, r, &body, portal.MaxImageBytes*4/3+64<<10); err != nil {
 			return err
 		}
 		var err error
@@ -280,20 +276,5 @@ func (s *Server) apiMediaCounts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, items(list))
-	return nil
-}
-
-// decodeJSONBody decodes a body already bounded by the caller (decodeJSON's limit is too small for
-// an image).
-func decodeJSONBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apperr.InvalidField("image", "portal.error.image_large", portal.MaxImageBytes>>20)
-		}
-		return jsonProblem(err)
-	}
 	return nil
 }

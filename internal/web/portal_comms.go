@@ -78,23 +78,12 @@ func (s *Server) renderComms(w http.ResponseWriter, r *http.Request, form portal
 			return err
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		data.Fields = map[string]string{ae.Field: data.Error}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "portal_comms", &data)
+	return s.renderForm(w, r, "portal_comms", &data, formErr)
 }
 
 func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
 	}
 	owner := r.PostFormValue("owner")
 	m := portal.MediaItem{Channel: portal.MediaChannel(r.PostFormValue("channel")), Title: r.PostFormValue("title"),
@@ -108,9 +97,7 @@ func (s *Server) commsSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Portal.RecordMedia(r.Context(), m); err != nil {
 		return s.renderComms(w, r, m, owner, err)
 	}
-	s.flash(w, "portal.flash.media_recorded")
-	http.Redirect(w, r, "/communication", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/communication", "portal.flash.media_recorded")
 }
 
 // commsExport downloads the counts and the items as a workbook of two sheets.
@@ -130,6 +117,6 @@ func (s *Server) commsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Portal.ExportMedia(r.Context(), f, s.translator(r), &buf); err != nil {
 		return apperr.Wrap(err, "communication export")
 	}
-	sendFile(w, format, "truyen-thong", buf.Bytes())
+	sendFile(w, "truyen-thong."+format, buf.Bytes())
 	return nil
 }

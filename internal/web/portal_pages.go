@@ -2,9 +2,7 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -287,9 +285,9 @@ func (s *Server) newsPostPage(w http.ResponseWriter, r *http.Request) error {
 
 // mediaImage serves an uploaded image. Images never change once stored, so browsers keep them.
 func (s *Server) mediaImage(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.image_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.image_not_found")
+		return err
 	}
 	img, err := s.Portal.FindImage(r.Context(), id)
 	if err != nil {
@@ -354,9 +352,9 @@ func (s *Server) editorNewForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editorEditForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	p, err := s.Portal.FindPostForEdit(r.Context(), id)
 	if err != nil {
@@ -386,24 +384,13 @@ func (s *Server) renderEditorForm(w http.ResponseWriter, r *http.Request, id int
 			}
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		data.Fields = map[string]string{ae.Field: data.Error}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "portal_editor_form", &data)
+	return s.renderForm(w, r, "portal_editor_form", &data, formErr)
 }
 
 // postForm reads the editor's form. publish_at is a datetime-local value in Vietnam time.
 func postForm(w http.ResponseWriter, r *http.Request) (portal.PostInput, string, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4*portal.MaxBodyLen+64<<10)
-	if err := r.ParseForm(); err != nil {
-		return portal.PostInput{}, "", apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, 4*portal.MaxBodyLen+64<<10); err != nil {
+		return portal.PostInput{}, "", err
 	}
 	in := portal.PostInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), BodyHTML: r.PostFormValue("body_html"),
 		Category: portal.Category(r.PostFormValue("category")), Status: portal.Status(r.PostFormValue("status")), Province: r.PostFormValue("province_code")}
@@ -426,26 +413,22 @@ func (s *Server) editorCreateSubmit(w http.ResponseWriter, r *http.Request) erro
 	if err == nil {
 		var p portal.Post
 		if p, err = s.Portal.CreatePost(r.Context(), in); err == nil {
-			s.flash(w, flashForPost(p, s.Now()))
-			http.Redirect(w, r, s.provinceHref(r, p.Province)+p.Path(), http.StatusSeeOther)
-			return nil
+			return s.redirectFlash(w, r, s.provinceHref(r, p.Province)+p.Path(), flashForPost(p, s.Now()))
 		}
 	}
 	return s.renderEditorForm(w, r, 0, in, at, err)
 }
 
 func (s *Server) editorUpdateSubmit(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	in, at, err := postForm(w, r)
 	if err == nil {
 		var p portal.Post
 		if p, err = s.Portal.UpdatePost(r.Context(), id, in); err == nil {
-			s.flash(w, flashForPost(p, s.Now()))
-			http.Redirect(w, r, s.provinceHref(r, p.Province)+p.Path(), http.StatusSeeOther)
-			return nil
+			return s.redirectFlash(w, r, s.provinceHref(r, p.Province)+p.Path(), flashForPost(p, s.Now()))
 		}
 	}
 	return s.renderEditorForm(w, r, id, in, at, err)
@@ -462,35 +445,14 @@ func flashForPost(p portal.Post, now time.Time) string {
 }
 
 func (s *Server) editorDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathIDOr(r, "id", "portal.error.post_not_found")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "portal.error.post_not_found")
+		return err
 	}
 	if err := s.Portal.DeletePost(r.Context(), id); err != nil {
 		return err
 	}
-	s.flash(w, "portal.flash.deleted")
-	http.Redirect(w, r, "/editor/posts", http.StatusSeeOther)
-	return nil
-}
-
-// readUpload reads the one file of a multipart form, bounded.
-func readUpload(w http.ResponseWriter, r *http.Request, field string, limit int64) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, limit+64<<10)
-	f, _, err := r.FormFile(field)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, apperr.InvalidField(field, "portal.error.image_large", limit>>20)
-		}
-		return nil, apperr.InvalidField(field, "portal.error.image_empty")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, apperr.InvalidField(field, "portal.error.image_broken")
-	}
-	return data, nil
+	return s.redirectFlash(w, r, "/editor/posts", "portal.flash.deleted")
 }
 
 // portalVerify takes the certificate code typed on the portal to the training module's

@@ -172,8 +172,10 @@ type Page struct {
 	Flash  string
 	Error  string
 	Fields map[string]string // field → error message
-	Nav    []NavItem
-	i18n   *i18n.Bundle
+	// ErrorLines are the problems of a refused file, one line of it each ("Dòng 3: …").
+	ErrorLines []string
+	Nav        []NavItem
+	i18n       *i18n.Bundle
 
 	// Province is the code of the province the page is about (requestProvince), "" on a national
 	// page; ProvinceName its official name from the unit tree ("Tỉnh Quảng Ngãi").

@@ -198,15 +198,6 @@ func (s *Server) apiReportStep(step string) handler {
 	}
 }
 
-// sendFile answers an export with a download name.
-func sendFile(w http.ResponseWriter, format, name string, body []byte) {
-	w.Header().Set("Content-Type", exportTypes[format])
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	_, _ = w.Write(body)
-}
-
 func (s *Server) apiReportExport(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -229,7 +220,7 @@ func (s *Server) apiReportExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.Wrap(err, "export report")
 	}
-	sendFile(w, format, fmt.Sprintf("bao-cao-%s-%d", doc.Report.UnitCode, doc.Report.ID), buf.Bytes())
+	sendFile(w, fmt.Sprintf("bao-cao-%s-%d.%s", doc.Report.UnitCode, doc.Report.ID, format), buf.Bytes())
 	return nil
 }
 
@@ -255,7 +246,7 @@ func (s *Server) apiReportSummaryExport(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return apperr.Wrap(err, "export summary")
 	}
-	sendFile(w, format, fmt.Sprintf("tong-hop-bao-cao-%d", id), buf.Bytes())
+	sendFile(w, fmt.Sprintf("tong-hop-bao-cao-%d.%s", id, format), buf.Bytes())
 	return nil
 }
 

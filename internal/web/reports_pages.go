@@ -90,16 +90,7 @@ func (s *Server) renderReportsPeriods(w http.ResponseWriter, r *http.Request, fo
 		}
 	}
 	data.AllProvinces = len(s.provinces.all(r.Context()))
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "reports_periods", &data)
+	return s.renderForm(w, r, "reports_periods", &data, formErr)
 }
 
 // Has tells the template whether a list holds v.
@@ -113,9 +104,8 @@ func (d reportsPeriodsData) Has(list []string, v string) bool {
 }
 
 func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formLarge); err != nil {
+		return err
 	}
 	f := r.PostForm
 	in := reports.PeriodInput{ProvinceCode: f.Get("province_code"), Title: f.Get("title"), PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), DueDate: f.Get("due_date"),
@@ -128,15 +118,12 @@ func (s *Server) reportsPeriodCreateSubmit(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return s.renderReportsPeriods(w, r, in, err)
 	}
-	s.flash(w, "reports.flash.period_created")
-	http.Redirect(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, fmt.Sprintf("/reports/periods/%d", p.ID), "reports.flash.period_created")
 }
 
 func (s *Server) reportsPlanSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formTiny); err != nil {
+		return err
 	}
 	p, created, err := s.Reports.CreatePlanPeriod(r.Context(), r.PostForm.Get("province_code"))
 	if err != nil {
@@ -267,19 +254,7 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, id int64, 
 			data.Report.SignerPosition = typed.SignerPosition
 		}
 	}
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			data.Fields = map[string]string{ae.Field: data.Error}
-		}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "reports_report", &data)
+	return s.renderForm(w, r, "reports_report", &data, formErr)
 }
 
 func (s *Server) reportsStepSubmit(step string) handler {
@@ -288,9 +263,8 @@ func (s *Server) reportsStepSubmit(step string) handler {
 		if err != nil {
 			return err
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-		if err := r.ParseForm(); err != nil {
-			return apperr.New(apperr.Invalid, "error.form")
+		if err := parseForm(w, r, 256<<10); err != nil {
+			return err
 		}
 		f := r.PostForm
 		var typed *reports.DraftInput
@@ -324,9 +298,7 @@ func (s *Server) reportsStepSubmit(step string) handler {
 			}
 			return s.renderReport(w, r, id, typed, err)
 		}
-		s.flash(w, "reports.flash."+step)
-		http.Redirect(w, r, fmt.Sprintf("/reports/%d", id), http.StatusSeeOther)
-		return nil
+		return s.redirectFlash(w, r, fmt.Sprintf("/reports/%d", id), "reports.flash."+step)
 	}
 }
 
@@ -549,7 +521,7 @@ func (s *Server) dashboardExport(public bool) handler {
 		if err := d.WriteXLSX(&buf, table, s.translator(r)); err != nil {
 			return apperr.Wrap(err, "dashboard export")
 		}
-		sendFile(w, format, d.ExportName(table), buf.Bytes())
+		sendFile(w, d.ExportName(table)+"."+format, buf.Bytes())
 		return nil
 	}
 }
@@ -577,7 +549,7 @@ func (s *Server) dashboardOrgExport(w http.ResponseWriter, r *http.Request) erro
 	if err := d.WriteXLSX(&buf, r.URL.Query().Get("table"), s.translator(r)); err != nil {
 		return apperr.Wrap(err, "org export")
 	}
-	sendFile(w, format, fmt.Sprintf("so-lieu-to-chuc-%d", o.ID), buf.Bytes())
+	sendFile(w, fmt.Sprintf("so-lieu-to-chuc-%d.%s", o.ID, format), buf.Bytes())
 	return nil
 }
 
@@ -651,7 +623,7 @@ func (s *Server) reportsStatusExport(w http.ResponseWriter, r *http.Request) err
 	if err := (reports.Summary{Status: st}).WriteStatusXLSX(&buf, s.translator(r)); err != nil {
 		return apperr.Wrap(err, "status export")
 	}
-	sendFile(w, format, fmt.Sprintf("tinh-hinh-nop-bao-cao-%d", id), buf.Bytes())
+	sendFile(w, fmt.Sprintf("tinh-hinh-nop-bao-cao-%d.%s", id, format), buf.Bytes())
 	return nil
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/accounts"
@@ -64,33 +63,23 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
 	}
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	u, err := s.Accounts.Authenticate(r.Context(), username, password, s.clientAddr(r))
 	if err != nil {
-		ae := apperr.As(err)
-		if ae.Kind == apperr.Internal {
-			return err
-		}
-		p := s.newPage(r, "login.title")
-		p.Error = p.T(ae.Key, ae.Args...)
-		return s.render(w, r, statusOf(ae.Kind), "login", &loginData{Page: p, Username: username, Next: next})
+		return s.renderForm(w, r, "login", &loginData{Page: s.newPage(r, "login.title"), Username: username, Next: next}, err)
 	}
 	// The session id changes at login: whatever cookie the browser brought is dropped, so a session
 	// id planted before login (fixation) is worthless.
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		_ = s.Accounts.DeleteSession(r.Context(), c.Value)
 	}
-	token, err := s.Accounts.CreateSession(r.Context(), u.ID, s.clientAddr(r), r.UserAgent())
-	if err != nil {
+	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Accounts.MaxSessionAge.Seconds())})
 	if u.MustChangePassword {
 		next = "/account/password"
 	}
@@ -164,9 +153,7 @@ func (s *Server) tokenRevokeSubmit(w http.ResponseWriter, r *http.Request) error
 	if err := s.Accounts.RevokeToken(r.Context(), authz.ActorFrom(r.Context()).UserID, id); err != nil {
 		return err
 	}
-	s.flash(w, "flash.token_revoked")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/account", "flash.token_revoked")
 }
 
 type passwordData struct {
@@ -180,40 +167,35 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	actor := authz.ActorFrom(r.Context())
 	u, _ := currentUser(r)
 	newPw := r.PostFormValue("password")
+	var err error
 	if newPw != r.PostFormValue("password_confirm") {
-		p := s.newPage(r, "password.title")
-		p.Fields = map[string]string{"password_confirm": p.T("accounts.error.password_mismatch")}
-		return s.render(w, r, http.StatusUnprocessableEntity, "password", &passwordData{Page: p, Forced: u.MustChangePassword})
+		err = apperr.InvalidField("password_confirm", "accounts.error.password_mismatch")
+	} else {
+		err = s.Accounts.SetPassword(r.Context(), actor.UserID, r.PostFormValue("old_password"), newPw)
 	}
-	if err := s.Accounts.SetPassword(r.Context(), actor.UserID, r.PostFormValue("old_password"), newPw); err != nil {
-		ae := apperr.As(err)
-		if ae.Kind != apperr.Invalid {
-			return err
-		}
-		p := s.newPage(r, "password.title")
-		p.Fields = map[string]string{ae.Field: p.T(ae.Key, ae.Args...)}
-		return s.render(w, r, http.StatusUnprocessableEntity, "password", &passwordData{Page: p, Forced: u.MustChangePassword})
+	if err != nil {
+		return s.renderForm(w, r, "password", &passwordData{Page: s.newPage(r, "password.title"), Forced: u.MustChangePassword}, err)
 	}
 	// Changing the password ended every session, this one included: start a fresh one.
-	token, err := s.Accounts.CreateSession(r.Context(), actor.UserID, s.clientAddr(r), r.UserAgent())
+	if err := s.startSession(w, r, actor.UserID); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/", "flash.password_changed")
+}
+
+// startSession signs the user in on this browser: a new session and its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	token, err := s.Accounts.CreateSession(r.Context(), userID, s.clientAddr(r), r.UserAgent())
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Accounts.MaxSessionAge.Seconds())})
-	s.flash(w, "flash.password_changed")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
-}
-
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "error.not_found")
-	}
-	return id, nil
 }

@@ -3,9 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -168,19 +166,6 @@ func (s *Server) apiCompleteLesson(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// trainingUpload returns the multipart field "file", or the raw body for other content types.
-func trainingUpload(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader, func(), error) {
-	r.Body = http.MaxBytesReader(w, r.Body, limit+(1<<20))
-	if ct := r.Header.Get("Content-Type"); len(ct) >= 10 && ct[:10] == "multipart/" {
-		f, _, err := r.FormFile("file")
-		if err != nil {
-			return nil, func() {}, apperr.InvalidField("file", "import.error.no_file")
-		}
-		return f, func() { f.Close() }, nil
-	}
-	return r.Body, func() {}, nil
-}
-
 func (s *Server) apiImportQuestions(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -190,7 +175,7 @@ func (s *Server) apiImportQuestions(w http.ResponseWriter, r *http.Request) erro
 	if _, err := s.Training.ManagedCourse(r.Context(), id); err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
+	body, done, err := openUpload(w, r, "file", training.MaxImportBytes)
 	if err != nil {
 		return err
 	}
@@ -243,7 +228,7 @@ func (s *Server) apiExportQuestions(w http.ResponseWriter, r *http.Request) erro
 	if err := s.Training.ExportQuestions(r.Context(), id, format, &buf); err != nil {
 		return err
 	}
-	sendFile(w, format, fmt.Sprintf("cau-hoi-khoa-%d", id), buf.Bytes())
+	sendFile(w, fmt.Sprintf("cau-hoi-khoa-%d.%s", id, format), buf.Bytes())
 	return nil
 }
 
@@ -258,7 +243,7 @@ func (s *Server) questionTemplate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return apperr.Wrap(err, "template")
 	}
-	sendFile(w, format, "mau-cau-hoi", data)
+	sendFile(w, "mau-cau-hoi."+format, data)
 	return nil
 }
 
@@ -280,7 +265,7 @@ func (s *Server) apiEnrolRoster(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, 16<<20)
+	body, done, err := openUpload(w, r, "file", 16<<20)
 	if err != nil {
 		return err
 	}
@@ -418,7 +403,7 @@ func (s *Server) apiCertificateExport(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	sendFile(w, format, "chung-nhan-"+c.Code, pdf)
+	sendFile(w, "chung-nhan-"+c.Code+"."+format, pdf)
 	return nil
 }
 
@@ -473,26 +458,15 @@ func (s *Server) apiCertificatesExport(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
 	var f training.BulkFilter
-	if c := q.Get("course"); c != "" {
-		if f.CourseID, err = strconv.ParseInt(c, 10, 64); err != nil {
-			return apperr.InvalidField("course", "error.query_number", "course")
-		}
+	if f.CourseID, err = queryID(r, "course"); err != nil {
+		return err
 	}
 	if f.UnitPath, err = s.unitPathParam(r, "unit"); err != nil {
 		return err
 	}
-	if o := q.Get("org"); o != "" {
-		id, err := strconv.ParseInt(o, 10, 64)
-		if err != nil {
-			return apperr.InvalidField("org", "error.query_number", "org")
-		}
-		org, err := s.Orgs.Find(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		f.OrgPath = org.Path
+	if f.OrgPath, err = s.orgPathParam(r, "org"); err != nil {
+		return err
 	}
 	if f.From, err = trainingDay(r, "from"); err != nil {
 		return err
@@ -507,7 +481,7 @@ func (s *Server) apiCertificatesExport(w http.ResponseWriter, r *http.Request) e
 	if _, err := s.Training.BulkCertificates(r.Context(), f, s.publicBaseURL(r), &buf); err != nil {
 		return err
 	}
-	sendFile(w, format, "chung-nhan", buf.Bytes())
+	sendFile(w, "chung-nhan."+format, buf.Bytes())
 	return nil
 }
 
@@ -566,7 +540,7 @@ func (s *Server) apiFiguresExport(w http.ResponseWriter, r *http.Request) error 
 	if err := s.Training.ExportFigures(r.Context(), id, &buf); err != nil {
 		return err
 	}
-	sendFile(w, format, fmt.Sprintf("so-lieu-khoa-%d", id), buf.Bytes())
+	sendFile(w, fmt.Sprintf("so-lieu-khoa-%d.%s", id, format), buf.Bytes())
 	return nil
 }
 

@@ -51,19 +51,6 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, form trainingRegisterInput, formErr error) error {
 	p := s.newPage(r, "training.register.title")
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind == apperr.Internal {
-			return formErr
-		}
-		status = statusOf(ae.Kind)
-		msg := p.T(ae.Key, ae.Args...)
-		if ae.Field != "" {
-			p.Fields = map[string]string{ae.Field: msg}
-		}
-		p.Error = msg
-	}
 	data := trainingRegisterData{Page: p, Form: form}
 	// The places offered are the request's province's (its portal's, or the deployment's only
 	// one); a page about no province offers every province's.
@@ -78,13 +65,12 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, form tra
 	if data.Communes, err = s.Units.List(r.Context(), units.Filter{Level: "commune", Under: under, Limit: units.MaxList}); err != nil {
 		return err
 	}
-	return s.render(w, r, status, "training_register", &data)
+	return s.renderForm(w, r, "training_register", &data, formErr)
 }
 
 func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
 	}
 	f := trainingRegisterInput{Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
 		Password: r.PostFormValue("password"), Under16: r.PostFormValue("under_16") == "1", GuardianName: r.PostFormValue("guardian_name"),
@@ -102,15 +88,10 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Password = ""
 		return s.renderRegister(w, r, f, err)
 	}
-	token, err := s.Accounts.CreateSession(r.Context(), u.ID, s.clientAddr(r), r.UserAgent())
-	if err != nil {
+	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Accounts.MaxSessionAge.Seconds())})
-	s.flash(w, "training.register.done")
-	http.Redirect(w, r, "/courses", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/courses", "training.register.done")
 }
 
 type trainingCoursesData struct {
@@ -359,7 +340,7 @@ func (s *Server) importQuestionsSubmit(w http.ResponseWriter, r *http.Request) e
 	if _, err := s.Training.ManagedCourse(r.Context(), id); err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, training.MaxImportBytes)
+	body, done, err := openUpload(w, r, "file", training.MaxImportBytes)
 	if err != nil {
 		return err
 	}
@@ -367,9 +348,7 @@ func (s *Server) importQuestionsSubmit(w http.ResponseWriter, r *http.Request) e
 	if _, err := s.Training.ImportQuestions(r.Context(), id, body); err != nil {
 		return err
 	}
-	s.flash(w, "training.import.done")
-	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/courses/"+strconv.FormatInt(id, 10), "training.import.done")
 }
 
 func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -380,9 +359,7 @@ func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Training.Publish(r.Context(), id); err != nil {
 		return err
 	}
-	s.flash(w, "training.publish.done")
-	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/courses/"+strconv.FormatInt(id, 10), "training.publish.done")
 }
 
 type trainingNewCourseData struct {
@@ -422,9 +399,8 @@ func formInt(r *http.Request, name string) int {
 
 // courseCreateSubmit creates a draft course from the form and opens it (to import its bank).
 func (s *Server) courseCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.form")
+	if err := parseForm(w, r, formLarge); err != nil {
+		return err
 	}
 	f := trainingCourseInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Sequential: r.PostFormValue("sequential") == "1",
 		Exam: training.Exam{QuestionCount: formInt(r, "question_count"), PassPercent: formInt(r, "pass_percent"), TimeLimitMinutes: formInt(r, "time_limit_minutes"),
@@ -442,17 +418,9 @@ func (s *Server) courseCreateSubmit(w http.ResponseWriter, r *http.Request) erro
 	}
 	c, err := s.Training.CreateCourse(r.Context(), training.Course{Province: f.province(r), Title: f.Title, Summary: f.Summary, Sequential: f.Sequential, Exam: f.Exam})
 	if err != nil {
-		ae := apperr.As(err)
-		if ae.Kind == apperr.Internal || ae.Kind == apperr.Forbidden || ae.Kind == apperr.Unauthenticated {
-			return err
-		}
-		data := s.newCourseData(r, f)
-		data.Error = data.T(ae.Key, ae.Args...)
-		return s.render(w, r, http.StatusUnprocessableEntity, "training_course_new", data)
+		return s.renderForm(w, r, "training_course_new", s.newCourseData(r, f), err)
 	}
-	s.flash(w, "training.course.created")
-	http.Redirect(w, r, "/courses/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/courses/"+strconv.FormatInt(c.ID, 10), "training.course.created")
 }
 
 // rosterSubmit enrols the learners of an uploaded roster (organisation and unit administrators).
@@ -461,7 +429,7 @@ func (s *Server) rosterSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, 16<<20)
+	body, done, err := openUpload(w, r, "file", 16<<20)
 	if err != nil {
 		return err
 	}
@@ -469,7 +437,5 @@ func (s *Server) rosterSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Training.EnrolRoster(r.Context(), id, body); err != nil {
 		return err
 	}
-	s.flash(w, "training.roster.done")
-	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10)+"/figures", http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/courses/"+strconv.FormatInt(id, 10)+"/figures", "training.roster.done")
 }

@@ -80,7 +80,7 @@ func (s *Server) pupilTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.Wrap(err, "template")
 	}
-	sendFile(w, format, "mau-danh-sach-hoc-sinh", data)
+	sendFile(w, "mau-danh-sach-hoc-sinh."+format, data)
 	return nil
 }
 
@@ -91,7 +91,7 @@ func (s *Server) apiImportPupils(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, done, err := trainingUpload(w, r, maxPupilFile)
+	body, done, err := openUpload(w, r, "file", maxPupilFile)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,6 @@ func (s *Server) apiPupilCredentialsExport(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return apperr.Wrap(err, "credentials "+format)
 	}
-	sendFile(w, format, "tai-khoan-hoc-sinh", buf.Bytes())
+	sendFile(w, "tai-khoan-hoc-sinh."+format, buf.Bytes())
 	return nil
 }

@@ -124,6 +124,18 @@ func TestPupilAccountsBySchool(t *testing.T) {
 		if resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", school.ID), tok, "text/csv", "ten,tuoi\nA,12\n"); resp.StatusCode != 422 {
 			t.Fatalf("wrong header: %d %s", resp.StatusCode, b)
 		}
+		// A file over the body's limit (the file's 4 MB plus 1 MiB of form) is 413 with the limit in
+		// Vietnamese; a form without the file is the service's "no file", after its access check.
+		huge, hct := multipartFile(t, "file", "hocsinh.csv", strings.Repeat("a", 5<<20+1))
+		if resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", school.ID), tok, hct, huge); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+			!strings.Contains(string(b), "Tệp quá lớn (tối đa 4 MB).") {
+			t.Fatalf("oversize roster: %d %s", resp.StatusCode, b)
+		}
+		none, nct := multipartFile(t, "note", "ghi-chu.txt", "x")
+		if resp, b := e.do("POST", fmt.Sprintf("/api/v1/orgs/%d/pupils/import", school.ID), tok, nct, none); resp.StatusCode != 422 ||
+			!strings.Contains(string(b), "Chưa chọn tệp để nhập.") {
+			t.Fatalf("no file: %d %s", resp.StatusCode, b)
+		}
 		// Wrong scope: another school, an organisation that is not a school, a learner.
 		good := "Họ tên,Ngày sinh,Lớp,Tên người giám hộ,SĐT người giám hộ,Đồng ý của người giám hộ\n" +
 			fmt.Sprintf("Nguyễn Thị Lan,15/03/%d,7A,Nguyễn Văn Bình,0912 345 678,có\n", year-12) +

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
@@ -49,8 +48,6 @@ type unitData struct {
 	// Query and Results feed the search box shown above every unit.
 	Query   string
 	Results []units.Unit
-	// ImportErrors lists the bad lines of a refused import.
-	ImportErrors []string
 	// ShowRetired lists the children no longer in force too (?retired=1).
 	ShowRetired bool
 	// FormedFrom and WentInto are the unit's lineage through reorganisations; Today is the unit
@@ -168,19 +165,7 @@ func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, code, newNam
 		return err
 	}
 	data.CanAddChild = u.Level == units.Commune && u.InForce() && actor.AdministersUnit(u.Path)
-	status := http.StatusOK
-	if formErr != nil {
-		ae := apperr.As(formErr)
-		if ae.Kind != apperr.Invalid && ae.Kind != apperr.Forbidden && ae.Kind != apperr.Conflict {
-			return formErr
-		}
-		data.Error = data.T(ae.Key, ae.Args...)
-		for _, d := range ae.Details {
-			data.ImportErrors = append(data.ImportErrors, data.T("import.line", d.Line)+": "+data.T(d.Key, d.Args...))
-		}
-		status = statusOf(ae.Kind)
-	}
-	return s.render(w, r, status, "unit", &data)
+	return s.renderForm(w, r, "unit", &data, formErr)
 }
 
 // findUnitVersion reads the unit a page or an API call names: by code the unit in force, with
@@ -241,12 +226,11 @@ func (s *Server) unitLineage(r *http.Request, data *unitData, roots []string) er
 // the unit page again with the result or every bad line.
 func (s *Server) unitImportSubmit(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
-	r.Body = http.MaxBytesReader(w, r.Body, units.MaxImportBytes+(1<<20))
-	var body io.Reader // nil without a file: the service answers, after its access check
-	if f, _, err := r.FormFile("file"); err == nil {
-		defer f.Close()
-		body = f
+	body, done, err := openUpload(w, r, "file", units.MaxImportBytes)
+	if err != nil {
+		return s.renderUnit(w, r, code, "", err)
 	}
+	defer done()
 	res, err := s.Units.Import(r.Context(), body)
 	if err != nil {
 		return s.renderUnit(w, r, code, "", err)
@@ -258,21 +242,23 @@ func (s *Server) unitImportSubmit(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) villageCreateSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	code := r.PathValue("code")
 	name := r.PostFormValue("name")
 	v, err := s.Units.CreateVillage(r.Context(), units.Unit{Name: name, ParentCode: code, Code: strings.TrimSpace(r.PostFormValue("code"))})
 	if err != nil {
 		return s.renderUnit(w, r, code, name, err)
 	}
-	s.flash(w, "flash.village_created")
-	http.Redirect(w, r, "/units/"+v.ParentCode, http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, "/units/"+v.ParentCode, "flash.village_created")
 }
 
 // splitAssignSubmit gives a split unit's records to one of its successors ("as it is now").
 func (s *Server) splitAssignSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
 	code := r.PathValue("code")
 	u, err := s.findUnitVersion(r, code)
 	if err != nil {
@@ -285,7 +271,5 @@ func (s *Server) splitAssignSubmit(w http.ResponseWriter, r *http.Request) error
 	if err := s.Units.AssignSplit(r.Context(), u.Path, into); err != nil {
 		return s.renderUnit(w, r, code, "", err)
 	}
-	s.flash(w, "flash.split_assigned")
-	http.Redirect(w, r, u.Href(), http.StatusSeeOther)
-	return nil
+	return s.redirectFlash(w, r, u.Href(), "flash.split_assigned")
 }
