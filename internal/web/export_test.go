@@ -100,7 +100,7 @@ func TestExportFormats(t *testing.T) {
 			{"/courses/questions-template", "csv, xlsx", "csv"},
 			{"/pupils/template", "csv, xlsx", "csv"},
 		} {
-			resp, b := e.do("GET", c.path, prov, "", "")
+			resp, _ := e.do("GET", c.path, prov, "", "")
 			if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "."+c.ext+`"`) {
 				t.Errorf("%s without a format: %d %s", c.path, resp.StatusCode, resp.Header.Get("Content-Disposition"))
 			}
@@ -108,7 +108,7 @@ func TestExportFormats(t *testing.T) {
 			if strings.Contains(c.path, "?") {
 				sep = "&"
 			}
-			resp, b = e.do("GET", c.path+sep+"format=docx", prov, "", "")
+			resp, b := e.do("GET", c.path+sep+"format=docx", prov, "", "")
 			want := "Không hỗ trợ định dạng xuất “docx”. Định dạng xuất được: " + c.formats + "."
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), want) {
 				t.Errorf("%s format=docx: %d %.300s, want 422 %q", c.path, resp.StatusCode, stripTags(string(b)), want)
