@@ -77,8 +77,8 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 64, "concurrent learners saving answers in (a)")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each server's run in each round of (a); 0 skips (a)")
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds of (a)")
-	flag.StringVar(&o.contenders, "servers", "single,grouped,lantoa",
-		"servers measured in (a): single (bare, a commit per save), grouped (bare, group commit), lantoa")
+	flag.StringVar(&o.contenders, "servers", "single,grouped,lantoa,lantoa-bearer",
+		"servers measured in (a): single (bare, a commit per save), grouped (bare, group commit), lantoa (the save token, as the exam page saves), lantoa-bearer (a bearer token read each time, as an API client saves)")
 	flag.IntVar(&o.starters, "starters", 5000, "learners signing in and starting the exam in (b); 0 skips (b)")
 	flag.DurationVar(&o.window, "window", 0, "the lobby's start window in (b); 0 derives it from the measured sign-in rate and -signin-util")
 	flag.Float64Var(&o.signinUtil, "signin-util", 0.5, "share of the measured sign-in capacity the lobby lets the sign-ins take")

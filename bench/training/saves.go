@@ -33,6 +33,8 @@ type contender struct {
 type attempt struct {
 	id int64
 	qs []training.QuestionView
+	// saveToken is the attempt's save token, which the exam page sends with every answer.
+	saveToken string
 }
 
 // bareSave is a save as the bare handlers read it: no authentication, the attempt named in the body.
@@ -215,7 +217,7 @@ func (e *env) saves(ctx context.Context) error {
 			if code, err := call(e.client, "POST", fmt.Sprintf("%s/api/v1/courses/%d/attempts", e.base, c.ID), bearer(tok), nil, &a); err != nil || code != 201 {
 				return nil, fmt.Errorf("start attempt: %d %v", code, err)
 			}
-			atts[i] = attempt{a.ID, a.Questions}
+			atts[i] = attempt{a.ID, a.Questions, a.SaveToken}
 		}
 		return atts, nil
 	}
@@ -223,10 +225,23 @@ func (e *env) saves(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lantoaSave := func(i int, a attempt, q training.QuestionView, choice int64) error {
-		_, err := call(e.client, "PUT", fmt.Sprintf("%s/api/v1/attempts/%d/answers/%d", e.base, a.id, q.ID), bearer(tokens[i]),
-			map[string]any{"choices": []int64{choice}}, nil)
+	// Lan Tỏa's save as the exam page makes it (the attempt's save token in its header), and as an
+	// API client with a bearer token makes it (the token, its user and grants read each time), on
+	// the attempts of a second exam so that the two write distinct answers.
+	course2, err := e.exam(ctx, "Bài thi đo tải (B)", time.Time{}, 0)
+	if err != nil {
 		return err
+	}
+	atts2, err := startAll(course2)
+	if err != nil {
+		return err
+	}
+	saveWith := func(header func(i int, a attempt) http.Header) func(i int, a attempt, q training.QuestionView, choice int64) error {
+		return func(i int, a attempt, q training.QuestionView, choice int64) error {
+			_, err := call(e.client, "PUT", fmt.Sprintf("%s/api/v1/attempts/%d/answers/%d", e.base, a.id, q.ID), header(i, a),
+				map[string]any{"choices": []int64{choice}}, nil)
+			return err
+		}
 	}
 	all := map[string]*contender{
 		"single": {name: "single", label: "bare handler, one commit per save", table: "bench_bare_single",
@@ -239,7 +254,10 @@ func (e *env) saves(ctx context.Context) error {
 				_, err := call(e.client, "PUT", groupBase+"/", nil, bareSave{a.id, q.ID, []int64{choice}}, nil)
 				return err
 			}},
-		"lantoa": {name: "lantoa", label: "Lan Tỏa answer save (token auth, checks, group commit)", table: "training_answers", save: lantoaSave},
+		"lantoa": {name: "lantoa", label: "Lan Tỏa answer save (the attempt's save token, checks, group commit)", table: "training_answers",
+			save: saveWith(func(_ int, a attempt) http.Header { return http.Header{"X-Lantoa-Save-Token": {a.saveToken}} })},
+		"lantoa-bearer": {name: "lantoa-bearer", label: "Lan Tỏa answer save with a bearer token (read each time)", table: "training_answers",
+			atts: atts2, save: saveWith(func(i int, _ attempt) http.Header { return bearer(tokens[i]) })},
 	}
 	var order []*contender
 	for _, n := range strings.Split(o.contenders, ",") {
@@ -284,8 +302,8 @@ func (e *env) saves(ctx context.Context) error {
 		fmt.Printf("| %s | %.0f (%.0f–%.0f) | %d | %d | %s |\n", c.label, med, lo, hi, c.all.n, c.all.errs, benchkit.Summarize(c.all.lat))
 	}
 	fmt.Println()
-	lt, gr, si := all["lantoa"], all["grouped"], all["single"]
-	for _, b := range []*contender{gr, si} {
+	lt, gr, si, be := all["lantoa"], all["grouped"], all["single"], all["lantoa-bearer"]
+	for _, b := range []*contender{gr, si, be} {
 		if len(lt.rates) == 0 || len(b.rates) == 0 || len(lt.rates) != len(b.rates) {
 			continue
 		}

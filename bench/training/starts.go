@@ -16,7 +16,7 @@ import (
 	"github.com/lantoa/lantoa/internal/training"
 )
 
-const benchPassword = "mật-khẩu-đo-tải-2026"
+const benchPassword = "mật-khẩu-đo-tải-2026" // #nosec G101 -- the password of the benchmark's own throwaway learners
 
 var (
 	hashOnce sync.Once

@@ -465,6 +465,9 @@ type AttemptView struct {
 	Submitted        bool           `json:"submitted"`
 	Questions        []QuestionView `json:"questions"`
 	Result           *Result        `json:"result,omitempty"`
+	// SaveToken, while the attempt is open, lets the page save answers without its session being
+	// read each time (savetoken.go); it is sent back in the X-Lantoa-Save-Token header.
+	SaveToken string `json:"save_token,omitempty"`
 }
 
 // QuestionView is a question of an attempt.
@@ -529,15 +532,18 @@ func (s *Service) render(ctx context.Context, c Course, m *attemptMeta, fresh bo
 		}
 		v.Questions = append(v.Questions, qv)
 	}
-	if fresh {
-		return v, nil
+	if !fresh {
+		r, err := s.result(ctx, m.id)
+		if err != nil {
+			return AttemptView{}, err
+		}
+		if r != nil {
+			v.Submitted, v.Result, v.RemainingSeconds = true, r, 0
+			return v, nil
+		}
 	}
-	r, err := s.result(ctx, m.id)
-	if err != nil {
+	if v.SaveToken, err = s.saveToken(ctx, m); err != nil {
 		return AttemptView{}, err
-	}
-	if r != nil {
-		v.Submitted, v.Result, v.RemainingSeconds = true, r, 0
 	}
 	return v, nil
 }

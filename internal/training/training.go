@@ -216,6 +216,8 @@ type Service struct {
 	// attempts caches what never changes in an attempt (owner, questions, options, deadline), so
 	// saving an answer reads nothing from the database.
 	attempts map[int64]*attemptMeta
+	// saveKey signs the attempts' save tokens (savetoken.go).
+	saveKey saveKey
 	// ObserveStart, if set, is told how long each phase of a successful StartAttempt took:
 	// "read" (course and the learner's attempts), "wait" (queued for the group commit), "write"
 	// (the write and its commit) and "render". The benchmark uses it to find where the tail is.

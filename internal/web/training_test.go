@@ -295,6 +295,52 @@ func TestTrainingContract(t *testing.T) {
 		if st := e.json("PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, a.Questions[0].ID), learner, map[string]any{"choices": []int64{a.Questions[1].Options[0].ID}}, nil); st != 422 {
 			t.Errorf("tampered choice: %d", st)
 		}
+		// The attempt's save token alone saves an answer to it, and opens nothing else: not the
+		// attempt itself, not another attempt's answers. A refused token falls back to the
+		// request's own credentials.
+		if a.SaveToken == "" {
+			t.Fatal("the started attempt has no save token")
+		}
+		withSaveToken := func(method, path, saveToken, bearer, body string) int {
+			t.Helper()
+			req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Lantoa-Save-Token", saveToken)
+			if bearer != "" {
+				req.Header.Set("Authorization", "Bearer "+bearer)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		answer := fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID, a.Questions[0].ID)
+		// The answer it saved stays the one the score below counts.
+		var ba int64
+		for _, o := range a.Questions[0].Options {
+			if o.Text == "Ba" {
+				ba = o.ID
+			}
+		}
+		choice := fmt.Sprintf(`{"choices":[%d]}`, ba)
+		for _, c := range []struct {
+			name, method, path, token, bearer string
+			want                              int
+		}{
+			{"the token alone", "PUT", answer, a.SaveToken, "", 200},
+			{"the token on the attempt", "GET", fmt.Sprintf("/api/v1/attempts/%d", a.ID), a.SaveToken, "", 401},
+			{"the token on the submit", "POST", fmt.Sprintf("/api/v1/attempts/%d/submit", a.ID), a.SaveToken, "", 401},
+			{"the token on another attempt", "PUT", fmt.Sprintf("/api/v1/attempts/%d/answers/%d", a.ID+1, a.Questions[0].ID), a.SaveToken, "", 401},
+			{"a forged token", "PUT", answer, a.SaveToken[:len(a.SaveToken)-2] + "AA", "", 401},
+			{"a forged token with the learner's own credentials", "PUT", answer, "st1.1.1.1.AAAA", learner, 200},
+			{"a forged token with another learner's credentials", "PUT", answer, "junk", e.tokens["team_member"], 404},
+		} {
+			if got := withSaveToken(c.method, c.path, c.token, c.bearer, choice); got != c.want {
+				t.Errorf("%s: %s %s answered %d, want %d", c.name, c.method, c.path, got, c.want)
+			}
+		}
 		var res struct {
 			Score           float64 `json:"score"`
 			Passed          bool    `json:"passed"`

@@ -16,8 +16,11 @@
 
   function say(msg) { status.textContent = msg; }
 
-  function api(method, url, body) {
+  function api(method, url, body, token) {
     var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    // An answer carries its attempt's save token: the server checks it instead of reading the
+    // session (and falls back to the session if the token is refused).
+    if (token) { opts.headers["X-Lantoa-Save-Token"] = token; }
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -47,7 +50,7 @@
     boxes.forEach(function (b) { if (b.checked) { choices.push(Number(b.value)); } });
     say(root.dataset.msgSaving);
     input.disabled = true;
-    api("PUT", "/api/v1/attempts/" + attempt.id + "/answers/" + qid, { choices: choices })
+    api("PUT", "/api/v1/attempts/" + attempt.id + "/answers/" + qid, { choices: choices }, attempt.save_token)
       .then(function () { say(root.dataset.msgSaved); })
       .catch(function (e) { say(root.dataset.msgFailed + " " + e.message); if (e.status === 409) { reload(); } })
       .finally(function () { input.disabled = false; });
