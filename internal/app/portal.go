@@ -25,10 +25,7 @@ func followUnitSwitch(svc *Services) {
 // (the outreach module's citizens guided by district), each read for the province whose portal
 // asks.
 func newPortal(svc *Services, board *portal.CeremonyBoard) *portal.Service {
-	p := portal.NewService(svc.DB)
-	p.Ceremonies = board
-	p.Districts = portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))
-	return p
+	return portal.NewService(svc.DB, portal.WithBoards(board, portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))))
 }
 
 // PortalCeremony adapts the ceremony module's public summary of a province to the portal's

@@ -239,8 +239,23 @@ type Service struct {
 	Districts *DistrictBoard
 }
 
+// ServiceOption configures a Service at construction.
+type ServiceOption func(*Service)
+
+// WithBoards gives the public ceremony page and the home page's map their sources (either may be
+// nil: that page then shows no ceremony, or no map).
+func WithBoards(ceremonies *CeremonyBoard, districts *DistrictBoard) ServiceOption {
+	return func(s *Service) { s.Ceremonies, s.Districts = ceremonies, districts }
+}
+
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
+func NewService(d *db.DB, opts ...ServiceOption) *Service {
+	s := &Service{DB: d, Now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // editorOrg is a media organisation an actor edits for, with the province it lies in. Merged marks
 // an organisation merged into one of the actor's (a newspaper absorbed by another): its posts are

@@ -51,6 +51,16 @@ func WithNotify(n *notify.Service, baseURL string) ServiceOption {
 	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
 }
 
+// WithClock sets the service's clock (nil keeps time.Now): the reports bench moves it past the
+// caches' lifetime.
+func WithClock(now func() time.Time) ServiceOption {
+	return func(s *Service) {
+		if now != nil {
+			s.Now = now
+		}
+	}
+}
+
 // NewService returns a Service on d with the built-in foundation provider registered.
 func NewService(d *db.DB, u *units.Service, opts ...ServiceOption) *Service {
 	s := &Service{DB: d, Units: u, Now: time.Now}
