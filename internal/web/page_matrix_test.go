@@ -557,7 +557,7 @@ func TestEveryPageRouteEveryRole(t *testing.T) {
 				if got != c.want[role] {
 					t.Errorf("%s (%s) as %s: %d %s (%s), want %s; body %.300s", c.route, path, role, resp.StatusCode, resp.Header.Get("Location"), got, c.want[role], stripTags(body))
 				}
-				if m := securityHeadersMissing(resp.Header); m != "" {
+				if m := securityHeadersMissing(resp); m != "" {
 					t.Errorf("%s (%s) as %s: %d without %s", c.route, path, role, resp.StatusCode, m)
 				}
 				// Signing out and the language switch change the browser: sign in again.
