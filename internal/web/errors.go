@@ -94,13 +94,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, body)
 		return
 	}
-	p := s.newPage(r, "error.title")
+	s.errorPage(w, r, status, msg, lines)
+}
+
+// errorPage renders the error page: the status, the message, the lines of a refused file and a
+// link home.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string, lines []apiErrorLine) {
 	data := struct {
 		Page
 		Status  int
 		Message string
 		Lines   []apiErrorLine
-	}{p, status, msg, lines}
+	}{s.newPage(r, "error.title"), status, msg, lines}
 	if rerr := s.render(w, r, status, "error", &data); rerr != nil {
 		s.Logger.Error("render error page", "err", rerr)
 		http.Error(w, msg, status)

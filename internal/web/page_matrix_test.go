@@ -125,6 +125,9 @@ func pageCases() []pageCase {
 	team := func(e *env) outreach.Team { return e.baToTeam() }
 	return []pageCase{
 		{"GET /{$}", get("/"), pagePublic},
+		// Every address no page serves: the error page, 404, for everyone (the row's method-less
+		// pattern is sent as a POST; TestUnknownAddresses covers GET and 405).
+		{"/", get("/trang-khong-co"), expect(deny, nil)},
 		{"GET /login", get("/login"), pagePublic},
 		{"POST /login", func(e *env, _ string) (string, url.Values) {
 			return "/login", form("username", "learner", "password", testPassword)

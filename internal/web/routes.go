@@ -311,6 +311,7 @@ func (s *Server) routes() http.Handler {
 	// /dashboard/orgs/{id}?format=xlsx, the page exporting itself, redirects in dashboardOrgPage.
 
 	page("/api/", s.apiNotFound)
+	page("/", s.pageNotFound)
 
 	// Outer layers run first: headers on every response (errors included), then recovery,
 	// logging, cross-origin protection of every state-changing request, authentication, the
