@@ -2,35 +2,13 @@ package outreach
 
 import (
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/apperr/apperrtest"
 	"github.com/lantoa/lantoa/internal/platform/authz"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
 )
-
-var catalogs = sync.OnceValue(i18n.MustLoad)
-
-// wantRefusal checks that err is the refusal of the given kind whose message, in Vietnamese, is
-// msg ("" for no refusal).
-func wantRefusal(t *testing.T, err error, kind apperr.Kind, msg string) {
-	t.Helper()
-	if msg == "" {
-		if err != nil {
-			t.Fatalf("refused: %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("allowed, want %s %q", kind, msg)
-	}
-	ae := apperr.As(err)
-	if got := catalogs().T("vi", ae.Key, ae.Args...); ae.Kind != kind || got != msg {
-		t.Fatalf("refused %s %q (%s), want %s %q", ae.Kind, got, ae.Key, kind, msg)
-	}
-}
 
 func TestMeetsTarget(t *testing.T) {
 	for _, tc := range []struct {
@@ -69,7 +47,7 @@ func TestProgressRoot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := progressRoot(progressScope(&authz.Actor{Grants: tc.grants}))
-			wantRefusal(t, err, tc.kind, tc.msg)
+			apperrtest.WantRefusal(t, err, tc.kind, tc.msg)
 			if got != tc.want {
 				t.Errorf("root %q, want %q", got, tc.want)
 			}
@@ -93,8 +71,8 @@ func TestProgressView(t *testing.T) {
 }
 
 func TestCampaignCounts(t *testing.T) {
-	wantRefusal(t, campaignCounts(Campaign{Province: "51"}, "51"), 0, "")
-	wantRefusal(t, campaignCounts(Campaign{Province: "01"}, "51"), apperr.NotFound, "Không tìm thấy đợt ra quân.")
+	apperrtest.WantRefusal(t, campaignCounts(Campaign{Province: "51"}, "51"), 0, "")
+	apperrtest.WantRefusal(t, campaignCounts(Campaign{Province: "01"}, "51"), apperr.NotFound, "Không tìm thấy đợt ra quân.")
 }
 
 // The window is the campaign's "7 days": from the launch, Days days long, days counted in Vietnam.

@@ -2,34 +2,12 @@ package training
 
 import (
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
-	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/platform/apperr/apperrtest"
 )
-
-var catalogs = sync.OnceValue(i18n.MustLoad)
-
-// wantRefusal checks that err is the refusal of the given kind whose message, in Vietnamese, is
-// msg: the key and its arguments together, as the learner reads them ("" for no refusal).
-func wantRefusal(t *testing.T, err error, kind apperr.Kind, msg string) {
-	t.Helper()
-	if msg == "" {
-		if err != nil {
-			t.Fatalf("refused: %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("allowed, want %s %q", kind, msg)
-	}
-	ae := apperr.As(err)
-	if got := catalogs().T("vi", ae.Key, ae.Args...); ae.Kind != kind || got != msg {
-		t.Fatalf("refused %s %q (%s), want %s %q", ae.Kind, got, ae.Key, kind, msg)
-	}
-}
 
 var startNow = time.Date(2023, 7, 28, 2, 0, 0, 0, time.UTC) // 09:00 in Vietnam
 
@@ -50,7 +28,7 @@ func TestCourseStartable(t *testing.T) {
 		{"before its opening date", Course{Status: Published, OpensAt: startNow.Add(time.Second)}, apperr.Conflict, "Khóa học chưa mở."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantRefusal(t, courseStartable(tc.c, startNow), tc.kind, tc.msg)
+			apperrtest.WantRefusal(t, courseStartable(tc.c, startNow), tc.kind, tc.msg)
 		})
 	}
 }
@@ -131,7 +109,7 @@ func TestDecideStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := decideStart(startInput{course: tc.c, userID: tc.userID, now: startNow, stats: tc.st, openDeadline: tc.open})
-			wantRefusal(t, err, tc.kind, tc.msg)
+			apperrtest.WantRefusal(t, err, tc.kind, tc.msg)
 			if d != tc.want {
 				t.Errorf("decision %+v, want %+v", d, tc.want)
 			}
@@ -156,7 +134,7 @@ func TestRecheckStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resume, err := recheckStart(tc.c, tc.open, tc.counted)
-			wantRefusal(t, err, apperr.Conflict, tc.msg)
+			apperrtest.WantRefusal(t, err, apperr.Conflict, tc.msg)
 			if resume != tc.resume {
 				t.Errorf("resume %d, want %d", resume, tc.resume)
 			}
@@ -203,5 +181,5 @@ func TestDraw(t *testing.T) {
 		t.Errorf("draw of none: %v %v %v", order, opts, err)
 	}
 	_, _, err := draw(b, 6)
-	wantRefusal(t, err, apperr.Conflict, "Ngân hàng câu hỏi chưa đủ: bài kiểm tra cần 6 câu, hiện có 5 câu.")
+	apperrtest.WantRefusal(t, err, apperr.Conflict, "Ngân hàng câu hỏi chưa đủ: bài kiểm tra cần 6 câu, hiện có 5 câu.")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
+	"github.com/lantoa/lantoa/internal/platform/apperr/apperrtest"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 )
 
@@ -30,7 +31,7 @@ func TestFigureFilterNormalize(t *testing.T) {
 				}
 				return
 			}
-			wantRefusal(t, err, apperr.Invalid, tc.msg)
+			apperrtest.WantRefusal(t, err, apperr.Invalid, tc.msg)
 			if f := apperr.As(err).Field; f != tc.field {
 				t.Errorf("field %q, want %q", f, tc.field)
 			}
@@ -131,7 +132,7 @@ func TestPlanFigures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := planFigures(tc.a, provinceCours, tc.f, tc.parent)
 			if tc.msg != "" {
-				wantRefusal(t, err, apperr.Invalid, tc.msg)
+				apperrtest.WantRefusal(t, err, apperr.Invalid, tc.msg)
 				return
 			}
 			if err != nil {
