@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -55,10 +56,17 @@ func TestFoundationBrowser(t *testing.T) {
 		t.Errorf("header names %q, want %s", got, provinceAdmin)
 	}
 	Screenshot(t, ctx, "01-home-province-admin")
-	if got := Text(t, ctx, `header nav a[href="/users"]`); got != "Người dùng" {
-		t.Errorf("nav link to /users says %q", got)
+	// Users are in the administration section: its menu entry, then the section's own menu.
+	if got := Text(t, ctx, `header nav a[href="/units"]`); got != "Quản trị" {
+		t.Errorf("the administration entry of the menu says %q", got)
 	}
-	if status := Follow(t, ctx, `header nav a[href="/users"]`); status != 200 {
+	if status := Follow(t, ctx, `header nav a[href="/units"]`); status != 200 {
+		t.Fatalf("/units: status %d", status)
+	}
+	if got := Text(t, ctx, `header .subnav a[href="/users"]`); got != "Người dùng" {
+		t.Errorf("section link to /users says %q", got)
+	}
+	if status := Follow(t, ctx, `header .subnav a[href="/users"]`); status != 200 {
 		t.Fatalf("/users: status %d", status)
 	}
 	if status := Follow(t, ctx, "#new-user"); status != 200 {
@@ -94,7 +102,7 @@ func TestFoundationBrowser(t *testing.T) {
 
 	// The Ba Tơ administrator sees Ba Tơ and its communes, and nothing of the other districts.
 	Login(t, ctx, base, baToAdmin, baToPass)
-	if got := Text(t, ctx, `header nav a[href="/units"]`); got != "Đơn vị hành chính" {
+	if got := Text(t, ctx, `header nav a[href="/units"]`); got != "Quản trị" {
 		t.Errorf("nav link to /units says %q", got)
 	}
 	if status := Follow(t, ctx, `header nav a[href="/units"]`); status != 200 {
@@ -178,7 +186,7 @@ func TestFoundationBrowser(t *testing.T) {
 	if status := Follow(t, ctx, `header .session button[lang=en]`); status != 200 {
 		t.Fatalf("switch to English: status %d", status)
 	}
-	if nav := Text(t, ctx, "header nav"); !strings.Contains(nav, "Administrative units") {
+	if nav := Text(t, ctx, "header"); !strings.Contains(nav, "Administration") || !strings.Contains(nav, "Administrative units") {
 		t.Errorf("after switching to English the nav says %q", nav)
 	}
 	if lang := Eval[string](t, ctx, `document.documentElement.lang`); lang != "en" {
@@ -198,6 +206,23 @@ func TestFoundationBrowser(t *testing.T) {
 		t.Errorf("/units is %d px wide in a 360 px viewport: it scrolls sideways", w)
 	}
 	Screenshot(t, ctx, "09-units-360px")
+	// On a phone the menu folds behind one button, so the header is a line and not a third of the
+	// screen; the button opens it, Escape closes it again.
+	if h := Eval[int](t, ctx, `document.querySelector("header.top .bar").getBoundingClientRect().height`); h > 72 {
+		t.Errorf("the phone header bar is %d px tall", h)
+	}
+	if Eval[bool](t, ctx, `document.querySelector("#site-menu").offsetParent !== null`) {
+		t.Errorf("the menu is open on a phone before its button is pressed")
+	}
+	Do(t, ctx, chromedp.Click(chromedp.CSS("#menu-toggle"), chromedp.NodeVisible))
+	if !Eval[bool](t, ctx, `document.querySelector("#site-menu").offsetParent !== null && document.querySelector("#menu-toggle").getAttribute("aria-expanded") === "true"`) {
+		t.Errorf("the menu button does not open the menu")
+	}
+	Screenshot(t, ctx, "10-menu-open-360px")
+	Do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	if Eval[bool](t, ctx, `document.querySelector("#site-menu").offsetParent !== null`) || !Eval[bool](t, ctx, `document.activeElement.id === "menu-toggle"`) {
+		t.Errorf("Escape does not close the menu and return to its button")
+	}
 
 	// A second person at another computer is not signed in.
 	other := NewContext(t, ctx)

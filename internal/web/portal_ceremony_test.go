@@ -195,7 +195,7 @@ func TestPortalForSignedInUsers(t *testing.T) {
 			}
 			resp, ws := b.get("/workspace")
 			if resp.StatusCode != 200 || !strings.Contains(ws, "<title>Trang làm việc · Lan Tỏa</title>") || !strings.Contains(ws, "Vai trò của bạn") ||
-				!strings.Contains(ws, `<a href="/workspace" aria-current="page">`) {
+				!strings.Contains(ws, `<a href="/workspace" aria-current="page" class="current">`) {
 				t.Errorf("%s: /workspace %d", user, resp.StatusCode)
 			}
 		}

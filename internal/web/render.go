@@ -189,10 +189,14 @@ type Page struct {
 	OG *OpenGraph
 }
 
-// NavItem is one entry of the main menu.
+// NavItem is one entry of the main menu: a group of pages named after what the viewer does there
+// (the ceremony, training, the teams, reports…). Its Href is the group's first page; Sub, when the
+// group has more than one page for this viewer, is shown as the section's own menu while the viewer
+// is inside it.
 type NavItem struct {
 	Href, Label string
 	Active      bool
+	Sub         []NavItem
 }
 
 // T translates a key into the viewer's language.
@@ -250,55 +254,126 @@ func (s *Server) newPage(r *http.Request, titleKey string) Page {
 	return p
 }
 
+// nav builds the main menu: at most seven groups, by what the viewer does, so that a commune
+// official sees four or five words rather than twenty links. Everything else is reached from the
+// workspace or from the section's own menu (Page.SubNav).
 func (s *Server) nav(p Page) []NavItem {
-	items := []NavItem{{Href: p.PortalBase + "/", Label: p.T("nav.home")}}
-	items = append(items, NavItem{Href: "/courses", Label: p.T("training.nav.courses")})
-	if p.Province != "" {
-		// News and the ceremony are a province's; a national page has neither.
-		items = append(items, NavItem{Href: p.PortalBase + "/news", Label: p.T("portal.nav.news")})
-		items = append(items, NavItem{Href: p.PortalBase + "/le-phat-dong", Label: p.T("portal.nav.ceremony")})
-	}
-	if p.Actor != nil {
-		items = append(items, NavItem{Href: "/workspace", Label: p.T("portal.nav.workspace")})
-	}
-	provinceAdmin := len(p.Actor.AdminProvinces()) > 0
-	if p.Actor != nil && s.Portal != nil && (provinceAdmin || p.Actor.Has(authz.OrgAdmin)) &&
-		s.Portal.IsEditor(authz.WithActor(context.Background(), p.Actor)) {
-		items = append(items, NavItem{Href: "/editor/posts", Label: p.T("portal.nav.editor")})
-	}
-	if p.Actor.IsAdmin() {
-		items = append(items, NavItem{Href: "/communication", Label: p.T("portal.nav.comms")})
-	}
-	if provinceAdmin || p.Actor.IsNational() {
-		items = append(items, NavItem{Href: "/admin/outbox", Label: p.T("notify.nav.outbox")})
-	}
-	if p.Actor != nil {
-		items = append(items, NavItem{Href: "/units", Label: p.T("nav.units")})
-		if p.Actor.IsAdmin() || p.Actor.Has(authz.BridgeOperator) {
-			items = append(items, NavItem{Href: "/ceremonies", Label: p.T("ceremony.nav")})
+	a := p.Actor
+	var items []NavItem
+	group := func(label string, sub ...NavItem) {
+		if len(sub) == 0 {
+			return
 		}
-		if p.Actor.Has(authz.TeamMember) {
-			items = append(items, NavItem{Href: "/outreach/form", Label: p.T("outreach.nav.form")})
+		items = append(items, NavItem{Href: sub[0].Href, Label: label, Sub: sub})
+	}
+	link := func(href, key string) NavItem { return NavItem{Href: href, Label: p.T(key)} }
+	provinceAdmin := len(a.AdminProvinces()) > 0
+	if a == nil {
+		group(p.T("nav.home"), link(p.PortalBase+"/", "nav.home"))
+		if p.Province != "" {
+			// News and the ceremony are a province's; a national page has neither.
+			group(p.T("portal.nav.news"), link(p.PortalBase+"/news", "portal.nav.news"))
+			group(p.T("portal.nav.ceremony"), link(p.PortalBase+"/le-phat-dong", "portal.nav.ceremony"))
 		}
-		if p.Actor.IsAdmin() || p.Actor.Has(authz.TeamMember) {
-			items = append(items, NavItem{Href: "/outreach/progress", Label: p.T("outreach.nav")})
+		group(p.T("nav.group.training"), link("/courses", "training.nav.courses"))
+	} else {
+		group(p.T("portal.nav.workspace"), link("/workspace", "portal.nav.workspace"))
+		var ceremony []NavItem
+		if a.IsAdmin() || a.Has(authz.BridgeOperator) {
+			ceremony = append(ceremony, link("/ceremonies", "nav.ceremony.manage"))
 		}
-		if provinceAdmin || p.Actor.IsNational() || p.Actor.Has(authz.UnitAdmin) {
-			items = append(items, NavItem{Href: "/reports", Label: p.T("reports.nav")})
+		if p.Province != "" {
+			ceremony = append(ceremony, link(p.PortalBase+"/le-phat-dong", "nav.ceremony.public"))
 		}
-		items = append(items, NavItem{Href: "/dashboard", Label: p.T("reports.nav_dashboard")})
-		if p.Actor.IsAdmin() {
-			items = append(items,
-				NavItem{Href: "/orgs", Label: p.T("nav.orgs")},
-				NavItem{Href: "/users", Label: p.T("nav.users")},
-				NavItem{Href: "/audit", Label: p.T("nav.audit")})
+		group(p.T("ceremony.nav"), ceremony...)
+		group(p.T("nav.group.training"), link("/courses", "training.nav.courses"))
+		var teams []NavItem
+		if a.Has(authz.TeamMember) {
+			teams = append(teams, link("/outreach/form", "outreach.nav.form"))
 		}
-		items = append(items, NavItem{Href: "/account", Label: p.T("nav.account")})
+		if a.IsAdmin() || a.Has(authz.TeamMember) {
+			teams = append(teams, link("/outreach/progress", "nav.outreach.progress"))
+		}
+		if a.IsAdmin() {
+			teams = append(teams, link("/outreach/teams", "nav.outreach.teams"))
+		}
+		group(p.T("outreach.nav"), teams...)
+		var figures []NavItem
+		if provinceAdmin || a.IsNational() || a.Has(authz.UnitAdmin) {
+			figures = append(figures, link("/reports", "reports.nav"))
+		}
+		figures = append(figures, link("/dashboard", "reports.nav_dashboard"))
+		group(p.T("nav.group.reports"), figures...)
+		var comms []NavItem
+		if s.Portal != nil && (provinceAdmin || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(authz.WithActor(context.Background(), a)) {
+			comms = append(comms, link("/editor/posts", "portal.nav.editor"))
+		}
+		if a.IsAdmin() {
+			comms = append(comms, link("/communication", "nav.comms.results"))
+		}
+		if provinceAdmin || a.IsNational() {
+			comms = append(comms, link("/admin/outbox", "notify.nav.outbox"))
+		}
+		if len(comms) > 0 && p.Province != "" {
+			comms = append(comms, link(p.PortalBase+"/news", "portal.nav.news"))
+		}
+		group(p.T("portal.nav.comms"), comms...)
+		if a.IsAdmin() {
+			group(p.T("nav.group.admin"), link("/units", "nav.units"), link("/orgs", "nav.orgs"), link("/users", "nav.users"), link("/audit", "nav.audit"))
+		}
+	}
+	// The longest matching page wins, so /outreach/form is "inside" the teams group and its own page
+	// is the current one in the section menu; the portal's home matches only itself.
+	home := p.PortalBase + "/"
+	matches := func(href string) int {
+		if href == p.Path || (href != home && strings.HasPrefix(p.Path, strings.TrimSuffix(href, "/")+"/")) {
+			return len(href)
+		}
+		return 0
+	}
+	best, bestGroup, bestSub := 0, -1, -1
+	for i := range items {
+		for j := range items[i].Sub {
+			if n := matches(items[i].Sub[j].Href); n > best {
+				best, bestGroup, bestSub = n, i, j
+			}
+		}
+	}
+	if bestGroup >= 0 {
+		items[bestGroup].Active = true
+		items[bestGroup].Sub[bestSub].Active = true
+	} else {
+		// A page that is in a section without being one of its menu's entries (a team's page, the
+		// household visits) still shows the viewer where they are.
+	sections:
+		for i := range items {
+			for _, it := range items[i].Sub {
+				if p.PortalBase != "" && strings.HasPrefix(it.Href, p.PortalBase+"/") {
+					continue
+				}
+				if section, _, ok := strings.Cut(strings.TrimPrefix(it.Href, "/"), "/"); ok && section != "" && strings.HasPrefix(p.Path, "/"+section+"/") {
+					items[i].Active = true
+					break sections
+				}
+			}
+		}
 	}
 	for i := range items {
-		items[i].Active = items[i].Href == p.Path || (items[i].Href != p.PortalBase+"/" && strings.HasPrefix(p.Path, items[i].Href+"/"))
+		if len(items[i].Sub) < 2 {
+			items[i].Sub = nil
+		}
 	}
 	return items
+}
+
+// SubNav is the menu of the section the viewer is in (the pages of the active group), or nil.
+func (p Page) SubNav() []NavItem {
+	for _, it := range p.Nav {
+		if it.Active {
+			return it.Sub
+		}
+	}
+	return nil
 }
 
 // render executes a page into a buffer first, so a template error becomes a clean 500 instead of
