@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,6 +206,9 @@ func (p Page) T(key string, args ...any) string { return p.i18n.T(p.Lang, key, a
 
 // FieldError returns the message for one form field, if any.
 func (p Page) FieldError(field string) string { return p.Fields[field] }
+
+// ErrorFields are the names of the fields the form's error is about, for the error summary's links.
+func (p Page) ErrorFields() []string { return slices.Sorted(maps.Keys(p.Fields)) }
 
 // OtherLang is the language the switcher offers.
 func (p Page) OtherLang() string {
