@@ -587,3 +587,12 @@ func NoSidewaysScroll(t *testing.T, ctx context.Context, what string) {
 		t.Errorf("%s scrolls sideways by %d px", what, w)
 	}
 }
+
+// OpenMenu opens the header's menu where it is folded behind its button (a phone), as a person
+// does before following one of its links; on a wide screen the menu is open and this does nothing.
+func OpenMenu(t testing.TB, ctx context.Context) {
+	t.Helper()
+	if Eval[bool](t, ctx, `(b => b !== null && b.offsetParent !== null && b.getAttribute("aria-expanded") !== "true")(document.getElementById("menu-toggle"))`) {
+		Do(t, ctx, chromedp.Click(chromedp.CSS("#menu-toggle"), chromedp.NodeVisible))
+	}
+}

@@ -215,6 +215,7 @@ func TestOutreachOfflinePhoneForm(t *testing.T) {
 	WaitFor(t, ctx, "the progress on the page", `document.getElementById("my-citizens").textContent === "3"`)
 
 	// A shared phone: the next member who logs in sees nothing of the first one's records.
+	OpenMenu(t, ctx)
 	if status := Follow(t, ctx, "#logout"); status != 200 {
 		t.Fatalf("logout: %d", status)
 	}

@@ -46,6 +46,7 @@ func TestPortalCeremonyBrowser(t *testing.T) {
 	if status := Open(t, ctx, srv.URL+"/"); status != 200 {
 		t.Fatalf("portal: %d", status)
 	}
+	OpenMenu(t, ctx)
 	if status := Follow(t, ctx, `nav a[href="/le-phat-dong"]`); status != 200 {
 		t.Fatalf("ceremony page: %d", status)
 	}

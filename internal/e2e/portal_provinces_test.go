@@ -100,6 +100,7 @@ func TestPortalProvincesBrowser(t *testing.T) {
 	Screenshot(t, ctx, "ha-noi-360")
 	reportViolations(t, "Hà Nội's portal", auditPage(t, ctx))
 	// Its links stay in its portal.
+	OpenMenu(t, ctx)
 	if status := Follow(t, ctx, `nav a[href="/tinh/01/news"]`); status != 200 {
 		t.Fatalf("Hà Nội's news: %d", status)
 	}
