@@ -7,9 +7,10 @@ import (
 	"github.com/lantoa/lantoa/internal/demo"
 )
 
-// TestCeremonyDemoBrowser: `serve --demo` has the plan's ceremony with its default programme,
-// 187 points generated from the unit tree, some ready, delegates at the main site, and the demo
-// operator diemcau.bato running Ba Tơ's point.
+// TestCeremonyDemoBrowser: `serve --demo` has the plan's ceremony of 28/07/2023, launched, and the
+// coming one a few days ahead with its default programme still open to edits, 187 points generated
+// from the unit tree, some ready, delegates at the main site, and the demo operator diemcau.bato
+// running Ba Tơ's point.
 func TestCeremonyDemoBrowser(t *testing.T) {
 	b := NewBrowser(t)
 	srv := StartServer(t, WithDemo())
@@ -17,11 +18,15 @@ func TestCeremonyDemoBrowser(t *testing.T) {
 
 	Login(t, b, base, "so.tttt", demo.Password)
 	Open(t, b, base+"/ceremonies")
-	if status := Follow(t, b, "#ceremonies tbody a"); status != 200 {
+	listed := Eval[[]string](t, b, `Array.from(document.querySelectorAll("#ceremonies tbody tr")).map(r => r.cells[0].innerText + "|" + r.cells[r.cells.length-1].innerText)`)
+	if len(listed) != 2 || listed[1] != demo.PlanCeremonyTitle+"|28/07/2023 08:30" || listed[0] != demo.ComingCeremonyTitle+"|—" {
+		t.Fatalf("demo ceremonies %q, want the coming one, then the plan's launched on 28/07/2023", listed)
+	}
+	if status := Follow(t, b, "#ceremonies tbody tr:first-child a"); status != 200 {
 		t.Fatalf("demo ceremony: %d", status)
 	}
 	path := Eval[string](t, b, `location.pathname`)
-	if got := Text(t, b, "h1"); got != "Lễ phát động Phong trào chuyển đổi số tỉnh Quảng Ngãi" {
+	if got := Text(t, b, "h1"); got != demo.ComingCeremonyTitle {
 		t.Fatalf("demo ceremony title %q", got)
 	}
 	if n := Eval[int](t, b, `document.querySelectorAll("#steps li").length`); n != 5 {
@@ -29,6 +34,10 @@ func TestCeremonyDemoBrowser(t *testing.T) {
 	}
 	if !strings.Contains(Text(t, b, "main"), "Số điểm cầu: 187") {
 		t.Fatal("demo points not generated")
+	}
+	Open(t, b, base+path+"/edit")
+	if n := Eval[int](t, b, `document.querySelectorAll("#edit-locked").length`); n != 0 {
+		t.Errorf("the coming ceremony's programme is locked: %s", Text(t, b, "#edit-locked"))
 	}
 	Open(t, b, base+path+"/control")
 	if ready := Eval[string](t, b, `document.querySelector('[data-count="ready"]').textContent`); ready == "0" {
