@@ -241,20 +241,9 @@ func loadReports2025(ctx context.Context, s Services) error {
 	if s.Reports == nil {
 		return nil
 	}
-	ps, err := s.Reports.ListPeriods(ctx)
+	p, err := ensurePeriod(ctx, s, Period2025Input())
 	if err != nil {
-		return err
-	}
-	var p reports.Period
-	for _, x := range ps {
-		if x.Province == demoProvince && x.Title == Period2025Title {
-			p = x
-		}
-	}
-	if p.ID == 0 {
-		if p, err = s.Reports.CreatePeriod(ctx, Period2025Input()); err != nil {
-			return fmt.Errorf("2025 period: %w", err)
-		}
+		return fmt.Errorf("2025 period: %w", err)
 	}
 	// Xã Ba Tơ reported on 05/01/2026, before the due date (or now, on a clock before that day):
 	// judged against the day it happened, it is on time whenever the demo is loaded.

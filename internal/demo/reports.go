@@ -81,23 +81,11 @@ func loadCampaignReports(ctx context.Context, s Services, tl timeline) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.Reports.ListPeriods(province)
+	p, err := ensurePeriod(province, s, reports.PeriodInput{ProvinceCode: demoProvince, Title: CampaignPeriodTitle,
+		PeriodStart: tl.date(-CampaignDaysAgo), PeriodEnd: tl.date(campaignCloseDay), DueDate: tl.date(campaignCloseDay + ReportDueAfterCampaign),
+		ReportingLevel: "district", Narratives: reports.Narratives, NumberPrefix: "BC-UBND"})
 	if err != nil {
-		return err
-	}
-	var p reports.Period
-	for _, x := range ps {
-		if x.Province == demoProvince && x.Title == CampaignPeriodTitle {
-			p = x
-		}
-	}
-	if p.ID == 0 {
-		p, err = s.Reports.CreatePeriod(province, reports.PeriodInput{ProvinceCode: demoProvince, Title: CampaignPeriodTitle,
-			PeriodStart: tl.date(-CampaignDaysAgo), PeriodEnd: tl.date(campaignCloseDay), DueDate: tl.date(campaignCloseDay + ReportDueAfterCampaign),
-			ReportingLevel: "district", Narratives: reports.Narratives, NumberPrefix: "BC-UBND"})
-		if err != nil {
-			return fmt.Errorf("campaign period: %w", err)
-		}
+		return fmt.Errorf("campaign period: %w", err)
 	}
 	if _, err := submitAt(ctx, s, "ubnd.bato", p.ID, "535", baToNarratives, "Phạm Thị Lan", tl.now); err != nil {
 		return err
@@ -119,6 +107,21 @@ func loadCampaignReports(ctx context.Context, s Services, tl timeline) error {
 		return fmt.Errorf("Sơn Tây report: %w", err)
 	}
 	return nil
+}
+
+// ensurePeriod returns the demo province's period titled in.Title, created from in when there is
+// none, so that loading again adds no second one.
+func ensurePeriod(ctx context.Context, s Services, in reports.PeriodInput) (reports.Period, error) {
+	ps, err := s.Reports.ListPeriods(ctx)
+	if err != nil {
+		return reports.Period{}, err
+	}
+	for _, p := range ps {
+		if p.Province == demoProvince && p.Title == in.Title {
+			return p, nil
+		}
+	}
+	return s.Reports.CreatePeriod(ctx, in)
 }
 
 // submitAt has a district's People's Committee (username) open its report of the period and,
