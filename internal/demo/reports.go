@@ -36,9 +36,9 @@ var (
 const ReturnComment = "Số người dân được hướng dẫn trong phần kết quả chưa khớp với số liệu của hệ thống; đề nghị thị xã rà soát, bổ sung và gửi lại."
 
 // loadPlanReports adds the plan's report (every district, due 15/8/2023) as it went in 2023 when
-// Ba Tơ has not reported yet: Ba Tơ's People's Committee (ubnd.bato) submitted on 10/08/2023 and
-// the province accepted it on 12/08/2023; Sơn Tây submitted on 17/08/2023, late; the other
-// districts never did. The reports service's clock is set back for each of those steps, as for a
+// Ba Tơ has not reported yet: Ba Tơ's People's Committee (ubnd.bato) submitted on 10/08/2023, on
+// time; Sơn Tây's on 17/08/2023, late; the province accepted both (the period is closed); the
+// other districts never reported. The reports service's clock is set back for each of those steps, as for a
 // ceremony of the past, so that timeliness is judged against the days they happened, not today.
 func loadPlanReports(ctx context.Context, s Services) error {
 	if s.Reports == nil {
@@ -53,20 +53,29 @@ func loadPlanReports(ctx context.Context, s Services) error {
 		return fmt.Errorf("plan period: %w", err)
 	}
 	on := func(day, hour int) time.Time { return time.Date(2023, 8, day, hour, 0, 0, 0, ceremony.VietnamTime) }
-	baTo, err := submitAt(ctx, s, "ubnd.bato", p.ID, "535", baToNarratives, "Phạm Thị Lan", on(10, 9))
-	if err != nil {
-		return err
-	}
-	if baTo.State == reports.Submitted {
-		if err := reportsAt(s.Reports, on(12, 15), func() error {
-			_, err := s.Reports.Accept(province, baTo.ID)
+	for _, r := range []struct {
+		username, unit, signer string
+		narratives             map[string]string
+		submitted, accepted    time.Time
+	}{
+		{"ubnd.bato", "535", "Phạm Thị Lan", baToNarratives, on(10, 9), on(12, 15)},
+		{"ubnd.sontay", "530", "Đinh Văn Tâm", sonTayNarratives, on(17, 16), on(18, 10)},
+	} {
+		rep, err := submitAt(ctx, s, r.username, p.ID, r.unit, r.narratives, r.signer, r.submitted)
+		if err != nil {
+			return err
+		}
+		if rep.State != reports.Submitted {
+			continue
+		}
+		if err := reportsAt(s.Reports, r.accepted, func() error {
+			_, err := s.Reports.Accept(province, rep.ID)
 			return err
 		}); err != nil {
-			return fmt.Errorf("accept Ba Tơ report: %w", err)
+			return fmt.Errorf("accept %s report: %w", r.unit, err)
 		}
 	}
-	_, err = submitAt(ctx, s, "ubnd.sontay", p.ID, "530", sonTayNarratives, "Đinh Văn Tâm", on(17, 16))
-	return err
+	return nil
 }
 
 // loadCampaignReports opens the report period of the campaign under way (timeline.go): from the
