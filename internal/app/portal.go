@@ -30,7 +30,8 @@ func newPortal(svc *Services, board *portal.CeremonyBoard) *portal.Service {
 
 // PortalCeremony adapts the ceremony module's public summary of a province to the portal's
 // ceremony page. The campaign window after the launch is the province's current outreach
-// campaign's (7 days when there is no campaign, or no outreach module).
+// campaign's when that campaign was open at the launch; else it is the current campaign's length
+// (7 days when there is no campaign, or no outreach module) from the launch.
 func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySource {
 	return portal.CeremonyFunc(func(ctx context.Context, province string) (portal.Ceremony, bool, error) {
 		pc, ok, err := c.PublicSummary(ctx, province)
@@ -50,6 +51,12 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 			}
 			if found && camp.Days > 0 {
 				out.CampaignDays = camp.Days
+			}
+			// The campaign under way at the launch (one that follows the ceremony starts at that
+			// moment; another may have opened before it) gives the countdown its window, so that
+			// the public page and the campaign's pages name the same last day.
+			if found && !pc.LaunchAt.IsZero() && camp.Contains(pc.LaunchAt) {
+				out.CampaignCloses = camp.End()
 			}
 		}
 		return out, true, nil

@@ -201,6 +201,15 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		}
 		defer release()
 	}
+	// The port first: the first administrator's one-time password is printed once and stored only
+	// hashed, so a start that creates the account and then finds its port taken would lose it.
+	// A busy port now stops the start before any account exists; the next start creates it.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("không mở được %s (cổng đang bận?), chưa tạo gì / cannot listen on %s (port busy?), nothing was created: %w", cfg.Addr, cfg.Addr, err)
+	}
+	// Serve closes it on the way out; this covers the returns before it.
+	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := Build(ctx, cfg.build(log, reg))
@@ -220,8 +229,9 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 		if cfg.DemoMap == "2025" {
 			load = demo.Load2025
 		}
-		// Before Start and before the server listens: the loader sets the ceremony service's clock
-		// back to press a launch of the past, which nothing else may see.
+		// Before Start and before the server serves: the loader sets the ceremony's and the
+		// reports' clocks back to press a launch and submit reports of the past, which nothing
+		// else may see.
 		made, err := load(ctx, a.demo())
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -240,10 +250,6 @@ func Serve(ctx context.Context, env Env, cfg Config, ready chan<- string) error 
 			return err
 		}
 		defer stopDebug()
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
 	}
 	httpServer := &http.Server{
 		Handler:           web.InstanceHeader(cfg.Instance, a.Web),

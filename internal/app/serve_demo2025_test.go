@@ -128,8 +128,8 @@ func TestServeDemo2025(t *testing.T) {
 			if status.Period.ReportingLevel != "commune" || status.Assigned != 96 || state["21484"] != "submitted" || state["21034"] != "missing" {
 				t.Errorf("2025 period: level %q, %d assigned, Ba Tơ %q, An Phú %q", status.Period.ReportingLevel, status.Assigned, state["21484"], state["21034"])
 			}
-		} else if status.Period.ReportingLevel != "district" || status.Assigned != 13 || state["535"] != "submitted" {
-			// The 2023 plan's period, as it was: the 13 districts, Ba Tơ's report locked.
+		} else if status.Period.ReportingLevel != "district" || status.Assigned != 13 || state["535"] != "accepted" {
+			// The 2023 plan's period, as it was: the 13 districts, Ba Tơ's report accepted (locked).
 			t.Errorf("2023 period: level %q, %d assigned, Ba Tơ %q", status.Period.ReportingLevel, status.Assigned, state["535"])
 		}
 	}

@@ -5,6 +5,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/ceremony"
@@ -31,11 +32,13 @@ type Services struct {
 	Training *training.Service
 	// Outreach, when set, gets the demo teams, campaign and records (see outreach.go).
 	Outreach *outreach.Service
-	// Reports, when set, gets the plan's report and Ba Tơ's submitted report (see reports.go).
+	// Reports, when set, gets the plan's report of 2023 and the campaign's report period with
+	// the districts' reports (see reports.go).
 	Reports *reports.Service
 	// Portal, when set, gets demonstration news and communication items (see portal.go).
 	Portal *portal.Service
-	// Ceremony, when set, gets the plan's launch ceremony with its bridge points (see ceremony.go).
+	// Ceremony, when set, gets the plan's launch ceremony of 2023 and the coming one, with their
+	// bridge points (see ceremony.go).
 	Ceremony *ceremony.Service
 }
 
@@ -96,14 +99,17 @@ var userSeeds = []userSeed{
 }
 
 // Load adds the demo organisations and users that are not there yet, so it can run again after
-// an interruption. It returns the usernames it created.
+// an interruption, with the plan's 2023 ceremony and report as history and a movement under way
+// around today (timeline.go). It returns the usernames it created.
 func Load(ctx context.Context, s Services) ([]string, error) {
-	return load(ctx, s, false)
+	return load(ctx, s, true)
 }
 
-// load is the plan's demo; with history, its ceremony is the one held on 28/07/2023 and launched
-// (the 2025 scenario's past), not one about to start.
-func load(ctx context.Context, s Services, history bool) ([]string, error) {
+// load is the plan's demo: its organisations, people, course, teams and news, the plan's ceremony
+// and report period of 2023 as they happened, and, with present, the coming ceremony and the report
+// period of the campaign under way. The 2025 scenario builds its own present on the 2025 map.
+func load(ctx context.Context, s Services, present bool) ([]string, error) {
+	tl := newTimeline(time.Now())
 	ctx = authz.WithActor(ctx, authz.System)
 	ids := map[string]int64{}
 	for _, o := range orgSeeds {
@@ -147,19 +153,29 @@ func load(ctx context.Context, s Services, history bool) ([]string, error) {
 	if err := loadTraining(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo training: %w", err)
 	}
-	if err := loadOutreach(ctx, s); err != nil {
+	if err := loadOutreach(ctx, s, tl); err != nil {
 		return nil, fmt.Errorf("demo outreach: %w", err)
 	}
 	if err := loadPortal(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
 	}
-	if err := loadCeremony(ctx, s, history); err != nil {
+	if err := loadPlanCeremony(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo ceremony: %w", err)
 	}
-	// Last: Ba Tơ's report snapshots every section's figures when it is submitted, the
-	// ceremony's included.
-	if err := loadReports(ctx, s); err != nil {
+	// After the ceremony: a report snapshots every section's figures when it is submitted, the
+	// ceremony's (the province's latest) included, so the 2023 reports go before the coming
+	// ceremony exists.
+	if err := loadPlanReports(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
+	}
+	if !present {
+		return made, nil
+	}
+	if err := loadComingCeremony(ctx, s, tl); err != nil {
+		return nil, fmt.Errorf("demo coming ceremony: %w", err)
+	}
+	if err := loadCampaignReports(ctx, s, tl); err != nil {
+		return nil, fmt.Errorf("demo campaign reports: %w", err)
 	}
 	return made, nil
 }

@@ -54,7 +54,7 @@ var users2025 = []userSeed{
 // once (a province with no district in force is on the 2025 map), and what exists is left alone.
 // It returns the usernames it created.
 func Load2025(ctx context.Context, s Services) ([]string, error) {
-	made, err := load(ctx, s, true)
+	made, err := load(ctx, s, false)
 	if err != nil {
 		return nil, err
 	}
@@ -241,39 +241,22 @@ func loadReports2025(ctx context.Context, s Services) error {
 	if s.Reports == nil {
 		return nil
 	}
-	ps, err := s.Reports.ListPeriods(ctx)
+	p, err := ensurePeriod(ctx, s, Period2025Input())
 	if err != nil {
-		return err
+		return fmt.Errorf("2025 period: %w", err)
 	}
-	var p reports.Period
-	for _, x := range ps {
-		if x.Province == demoProvince && x.Title == Period2025Title {
-			p = x
-		}
+	// Xã Ba Tơ reported on 05/01/2026, before the due date (or now, on a clock before that day):
+	// judged against the day it happened, it is on time whenever the demo is loaded.
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, ceremony.VietnamTime)
+	if now := time.Now(); at.After(now) {
+		at = now
 	}
-	if p.ID == 0 {
-		if p, err = s.Reports.CreatePeriod(ctx, Period2025Input()); err != nil {
-			return fmt.Errorf("2025 period: %w", err)
-		}
-	}
-	bato, err := as(ctx, s, "xa.bato.2025")
-	if err != nil {
-		return err
-	}
-	r, err := s.Reports.OpenReport(bato, p.ID, baTo2025)
-	if err != nil {
-		return fmt.Errorf("Ba Tơ 2025 report: %w", err)
-	}
-	if r.State == reports.Draft {
-		if _, err := s.Reports.Submit(bato, r.ID, reports.DraftInput{Narratives: map[string]string{
-			"results":      "Xã đã tổ chức điểm cầu trực tuyến Lễ phát động phong trào “Bình dân học vụ số”; Tổ Công nghệ số cộng đồng các thôn hướng dẫn người dân kích hoạt định danh điện tử mức 2 và học kỹ năng số cơ bản trên nền tảng của tỉnh.",
-			"difficulties": "Sau sắp xếp, địa bàn xã rộng gấp nhiều lần; một số thôn vùng cao chưa có sóng di động ổn định.",
-			"proposals":    "Đề nghị tỉnh hỗ trợ thiết bị cho điểm cầu xã và bồi dưỡng kỹ năng số cho cán bộ xã sau sắp xếp.",
-		}, SignerName: "Đinh Văn Thắng", SignerPosition: "Chủ tịch"}); err != nil {
-			return fmt.Errorf("submit Ba Tơ 2025 report: %w", err)
-		}
-	}
-	return nil
+	_, err = submitAt(ctx, s, "xa.bato.2025", p.ID, baTo2025, map[string]string{
+		"results":      "Xã đã tổ chức điểm cầu trực tuyến Lễ phát động phong trào “Bình dân học vụ số”; Tổ Công nghệ số cộng đồng các thôn hướng dẫn người dân kích hoạt định danh điện tử mức 2 và học kỹ năng số cơ bản trên nền tảng của tỉnh.",
+		"difficulties": "Sau sắp xếp, địa bàn xã rộng gấp nhiều lần; một số thôn vùng cao chưa có sóng di động ổn định.",
+		"proposals":    "Đề nghị tỉnh hỗ trợ thiết bị cho điểm cầu xã và bồi dưỡng kỹ năng số cho cán bộ xã sau sắp xếp.",
+	}, "Đinh Văn Thắng", at)
+	return err
 }
 
 // Period2025Input is the 2025 period of the demo province: the communes report to the province.

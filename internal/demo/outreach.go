@@ -17,10 +17,10 @@ import (
 const DemoCampaignName = "Ra quân “7 người dân trong 7 ngày” (dữ liệu minh họa)"
 
 // loadOutreach adds the community digital technology teams of the demo: the catalogue, a campaign
-// whose window includes today, two villages, teams at district, commune and village level with
+// that opened CampaignDaysAgo days ago (timeline.go) unless one is under way, two villages, teams at district, commune and village level with
 // the demo members (one of them in two teams), and a few guidance records so that progress pages
 // have figures. It can run again: what exists is left alone.
-func loadOutreach(ctx context.Context, s Services) error {
+func loadOutreach(ctx context.Context, s Services, tl timeline) error {
 	if s.Outreach == nil {
 		return nil
 	}
@@ -28,7 +28,7 @@ func loadOutreach(ctx context.Context, s Services) error {
 	if err := o.SeedSkills(ctx); err != nil {
 		return err
 	}
-	now := time.Now()
+	now := tl.now
 	cs, err := o.Campaigns(ctx)
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func loadOutreach(ctx context.Context, s Services) error {
 		}
 	}
 	if camp.ID == 0 {
-		camp, err = o.CreateCampaign(ctx, outreach.Campaign{Province: demoProvince, Name: DemoCampaignName, LaunchAt: now.Add(-24 * time.Hour).Truncate(time.Hour), Days: 7, Target: 7})
+		camp, err = o.CreateCampaign(ctx, outreach.Campaign{Province: demoProvince, Name: DemoCampaignName, LaunchAt: tl.campaignLaunch(), Days: campaignDays, Target: 7})
 		if err != nil {
 			return fmt.Errorf("demo campaign: %w", err)
 		}
@@ -108,8 +108,8 @@ func loadOutreach(ctx context.Context, s Services) error {
 			}
 		}
 	}
-	// A few records: tocnscd.sontay.1 has met the target, tocnscd.bato.1 is on the way;
-	// tocnscd.bato.2 has none yet (the browser test records as them).
+	// Records of the days before: tocnscd.sontay.1 has met the target, tocnscd.bato.1 is on the
+	// way; tocnscd.bato.2 has none yet, off track (the browser test records as them).
 	people := []struct{ name, phone string }{
 		{"Đinh Văn Hiền", "0905110201"}, {"Phạm Thị Nở", "0935110202"}, {"Đinh Thị Lý", ""}, {"Phạm Văn Đông", "0975110204"},
 		{"Hồ Thị Kim", "0385110205"}, {"Đinh Văn Mười", "0865110206"}, {"Trương Thị Sáu", "0795110207"}, {"Lê Văn Bảy", "0565110208"},
@@ -136,7 +136,7 @@ func loadOutreach(ctx context.Context, s Services) error {
 				skills = []string{"khong_tien_mat", "thanh_toan_truc_tuyen"}
 			}
 			in := outreach.RecordInput{ClientID: id, Citizen: outreach.Citizen{Name: person.name, BirthYear: 1958 + 4*i, Phone: person.phone},
-				Skills: skills, Platforms: []string{"vneid"}, GuidedAt: camp.LaunchAt.Add(time.Duration(i+1) * 90 * time.Minute),
+				Skills: skills, Platforms: []string{"vneid"}, GuidedAt: guidedOn(camp.LaunchAt, i),
 				VillageCode: p.village, Consent: &outreach.Consent{Given: true, Version: camp.ConsentVersion}}
 			if in.GuidedAt.After(now) {
 				continue
@@ -147,4 +147,11 @@ func loadOutreach(ctx context.Context, s Services) error {
 		}
 	}
 	return nil
+}
+
+// guidedOn is when a member's i-th demo citizen was guided: two a day from the campaign's first
+// morning (an hour and a half after its opening, then in the afternoon), so that the records fall
+// on the days before today, as a member's week of visits does.
+func guidedOn(launch time.Time, i int) time.Time {
+	return launch.AddDate(0, 0, i/2).Add(90*time.Minute + time.Duration(i%2)*5*time.Hour)
 }

@@ -322,7 +322,14 @@ func TestReportsDemoData(t *testing.T) {
 		} `json:"items"`
 	}
 	get("/api/v1/reports/periods", &periods)
-	if len(periods.Items) == 0 || periods.Items[0].DueDate != "2023-08-15" || len(periods.Items[0].UnitCodes) != 13 {
+	// The campaign's period (due in the future) lists first, the plan's of 2023 after it.
+	plan := -1
+	for i, p := range periods.Items {
+		if p.DueDate == "2023-08-15" && len(p.UnitCodes) == 13 {
+			plan = i
+		}
+	}
+	if len(periods.Items) != 2 || plan != 1 {
 		t.Fatalf("demo periods: %+v", periods)
 	}
 	var list struct {
@@ -332,7 +339,7 @@ func TestReportsDemoData(t *testing.T) {
 			State    string `json:"state"`
 		} `json:"items"`
 	}
-	get(fmt.Sprintf("/api/v1/reports?period=%d", periods.Items[0].ID), &list)
+	get(fmt.Sprintf("/api/v1/reports?period=%d", periods.Items[plan].ID), &list)
 	submitted := 0
 	var baTo int64
 	for _, r := range list.Items {
@@ -382,4 +389,42 @@ func TestReportsDemoData(t *testing.T) {
 		t.Errorf("the demo map colours every district alike (%d colours)", n)
 	}
 	Screenshot(t, b, "07-province-dashboard-demo")
+
+	// The 2023 period is history judged against its own dates: Ba Tơ on time, Sơn Tây really
+	// late. The campaign's period is due in the future: Ba Tơ on time, Đức Phổ returned.
+	campaign := 1 - plan
+	var campaignReports struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			UnitCode string `json:"unit_code"`
+		} `json:"items"`
+	}
+	get(fmt.Sprintf("/api/v1/reports?period=%d", periods.Items[campaign].ID), &campaignReports)
+	var ducPho int64
+	for _, r := range campaignReports.Items {
+		if r.UnitCode == "534" {
+			ducPho = r.ID
+		}
+	}
+	for _, size := range [][2]int64{{1280, 900}, {360, 780}} {
+		Do(t, b, chromedp.EmulateViewport(size[0], size[1]))
+		Open(t, b, fmt.Sprintf("%s/reports/periods/%d", srv.URL, periods.Items[plan].ID))
+		if on, late := Text(t, b, "[data-testid=timeliness-535]"), Text(t, b, "[data-testid=timeliness-530]"); on != "Đúng hạn" || late != "Trễ hạn" {
+			t.Errorf("2023 period: Ba Tơ %q, Sơn Tây %q; want Đúng hạn, Trễ hạn", on, late)
+		}
+		NoSidewaysScroll(t, b, fmt.Sprintf("the 2023 period at %d px", size[0]))
+		Screenshot(t, b, fmt.Sprintf("08-plan-period-%d", size[0]))
+		Open(t, b, fmt.Sprintf("%s/reports/periods/%d", srv.URL, periods.Items[campaign].ID))
+		if on, back := Text(t, b, "[data-testid=timeliness-535]"), Text(t, b, "[data-testid=state-534]"); on != "Đúng hạn" || back != "Bị trả lại" {
+			t.Errorf("campaign period: Ba Tơ %q, Đức Phổ %q; want Đúng hạn, Bị trả lại", on, back)
+		}
+		NoSidewaysScroll(t, b, fmt.Sprintf("the campaign's period at %d px", size[0]))
+		Screenshot(t, b, fmt.Sprintf("09-campaign-period-%d", size[0]))
+	}
+	// Đức Phổ's People's Committee reads why its report came back.
+	dp := NewContext(t, b)
+	Login(t, dp, srv.URL, "ubnd.ducpho", demo.Password)
+	if st := Open(t, dp, fmt.Sprintf("%s/reports/%d", srv.URL, ducPho)); st != 200 || !strings.Contains(Text(t, dp, "main"), demo.ReturnComment) {
+		t.Errorf("Đức Phổ's returned report (%d) does not show the province's comment", st)
+	}
 }

@@ -31,6 +31,10 @@ type Ceremony struct {
 	// CampaignDays is the campaign window that starts at the launch: the outreach module's current
 	// campaign's, else DefaultCampaignDays.
 	CampaignDays int
+	// CampaignCloses is when the outreach module's campaign under way at the launch closes: the
+	// one window the campaign's own pages show, so that the countdown agrees with them. Zero when
+	// no campaign was open at the launch: the window is then CampaignDays from the launch.
+	CampaignCloses time.Time
 }
 
 // CeremonyStep is one step of the programme; Current marks the step under way.
@@ -48,6 +52,9 @@ func (c Ceremony) Launched() bool { return !c.LaunchAt.IsZero() }
 func (c Ceremony) CampaignEnd() time.Time {
 	if !c.Launched() {
 		return time.Time{}
+	}
+	if !c.CampaignCloses.IsZero() {
+		return c.CampaignCloses
 	}
 	days := c.CampaignDays
 	if days <= 0 {
