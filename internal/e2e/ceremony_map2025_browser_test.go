@@ -60,6 +60,14 @@ func TestLaunchOn2025MapBrowser(t *testing.T) {
 	row := `Array.from(document.querySelectorAll("#points tr[data-point-id]")).find(r => r.innerText.includes("Xã An Phú"))`
 	Eval[bool](t, admin, `window.notReloaded = true`)
 	Screenshot(t, admin, "02-control-room-1280")
+	// The control room's filter: the points not ready whose name is "an phu" (typed without its
+	// marks) are An Phú's alone, until the live update below makes it ready.
+	Do(t, admin, chromedp.Evaluate[chromedp.Void](`(s => { s.value = "not_ready"; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("pf-state"))`))
+	Type(t, admin, "#pf-q", "an phu")
+	shown := `Array.from(document.querySelectorAll("#points tr[data-point-id]")).filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())`
+	if got := Eval[[]string](t, admin, shown); len(got) != 1 || !strings.Contains(got[0], "Xã An Phú") {
+		t.Errorf("not ready, 'an phu': %q, want An Phú's point alone", got)
+	}
 
 	// Xã An Phú's operator sees only An Phú's point and completes its checklist.
 	op := NewContext(t, admin)
@@ -83,6 +91,13 @@ func TestLaunchOn2025MapBrowser(t *testing.T) {
 	WaitFor(t, admin, "An Phú's row ready", row+`.dataset.state === "ready"`)
 	if !Eval[bool](t, admin, `window.notReloaded === true`) {
 		t.Fatal("the control room reloaded")
+	}
+	// Ready now: the filter "not ready" no longer shows it, and says nothing matches.
+	WaitFor(t, admin, "An Phú filtered out once ready", row+`.hidden && !document.getElementById("points-none").hidden`)
+	Type(t, admin, "#pf-q", "")
+	Do(t, admin, chromedp.Evaluate[chromedp.Void](`(s => { s.value = ""; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("pf-state"))`))
+	if n := Eval[int](t, admin, shown+`.length`); n != 97 {
+		t.Errorf("the filter cleared shows %d points, want all 97 on the big screen", n)
 	}
 
 	// Screens: An Phú's and the main site's.

@@ -227,7 +227,7 @@ func TestPortalHomeMap(t *testing.T) {
 		}
 		// The text alternative: one row per district; Ba Tơ has the member's 2 citizens against a
 		// target of 7 (one member): 28%.
-		rows := regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td><td class="num">([^<]+)</td><td class="num">([^<]+)</td></tr>`).FindAllStringSubmatch(home, -1)
+		rows := regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td class="num"[^>]*>([^<]+)</td><td class="num"[^>]*>([^<]+)</td><td class="num"[^>]*>([^<]+)</td></tr>`).FindAllStringSubmatch(home, -1)
 		if len(rows) != 13 {
 			t.Fatalf("%d rows in the map's table", len(rows))
 		}

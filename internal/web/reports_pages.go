@@ -350,6 +350,11 @@ type reportsDashboardData struct {
 	href        func(reports.Child) string
 }
 
+// PhoneColumns is how many headline figures the comparison table keeps on a phone, after the
+// unit's name and its share: four lines per unit keep a district's thirteen cards within a few
+// screens; the rest are on the unit's own dashboard and in the export.
+func (reportsDashboardData) PhoneColumns() int { return 4 }
+
 // Number shows a figure the Vietnamese way.
 func (reportsDashboardData) Number(v float64) string { return reports.FormatNumber(v) }
 

@@ -316,11 +316,76 @@
       var el = root.querySelector('[data-count="' + k + '"]');
       if (el) { el.textContent = String(counts[k]); }
     });
+    // A point whose state changed may now match the filter, or no longer.
+    if (applyPointFilter) { applyPointFilter(); }
+  }
+
+  // ---- Control room: filter by state and by name; paged on a phone. ----
+  // Every row stays in the page (the counts above are summed from the rows, and live events update
+  // rows in place); the filter only hides them. The IOC's big screen shows every match at once.
+  var applyPointFilter = null;
+  function fold(s) {
+    // Vietnamese typed without its marks still finds the point: "ba to" finds "Ba Tơ".
+    return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+  }
+  function initPointFilter() {
+    var form = document.getElementById("point-filter");
+    var table = document.getElementById("points");
+    if (!form || !table || !table.tBodies.length) { return; }
+    var stateSel = document.getElementById("pf-state");
+    var q = document.getElementById("pf-q");
+    var more = document.getElementById("points-more");
+    var none = document.getElementById("points-none");
+    var shownEl = form.querySelector("[data-shown]");
+    var matchingEl = form.querySelector("[data-matching]");
+    var phone = window.matchMedia("(max-width: 600px)");
+    var page = parseInt(form.getAttribute("data-phone-page") || "20", 10);
+    var limit = page;
+    function wanted(row) {
+      var st = row.getAttribute("data-state");
+      var f = stateSel.value;
+      if (f === "problem" && st !== "not_ready" && st !== "lost") { return false; }
+      if (f && f !== "problem" && st !== f) { return false; }
+      var needle = fold(q.value.trim());
+      if (!needle) { return true; }
+      if (row.pfName === undefined) {
+        // The point's name and, where shown, its district.
+        var where = row.querySelector("[data-district]");
+        row.pfName = fold(row.cells[0].textContent + (where ? " " + where.textContent : ""));
+      }
+      return row.pfName.indexOf(needle) >= 0;
+    }
+    function apply() {
+      var paged = phone.matches;
+      var matching = 0;
+      var shown = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var ok = wanted(row);
+        if (ok) { matching++; }
+        var show = ok && (!paged || shown < limit);
+        if (show) { shown++; }
+        row.hidden = !show;
+      });
+      shownEl.textContent = String(shown);
+      matchingEl.textContent = String(matching);
+      more.hidden = shown >= matching;
+      none.hidden = matching > 0;
+    }
+    function restart() { limit = page; apply(); }
+    stateSel.addEventListener("change", restart);
+    q.addEventListener("input", restart);
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    more.addEventListener("click", function () { limit += page; apply(); });
+    if (phone.addEventListener) { phone.addEventListener("change", apply); }
+    form.hidden = false;
+    applyPointFilter = apply;
+    apply();
   }
 
   function init() {
     initLaunch();
     initChecklist();
+    initPointFilter();
     initLive();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }

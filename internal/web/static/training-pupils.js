@@ -49,10 +49,14 @@
           button.disabled = false;
           say(res.body.error ? res.body.error.message : String(res.status));
           var list = (res.body.error && res.body.error.errors) || [];
+          // Each cell carries its column's heading: on a phone the headings are hidden.
+          var heads = lines.closest("table").querySelectorAll("thead th");
           list.forEach(function (e) {
             var tr = document.createElement("tr");
             var a = document.createElement("td"); a.textContent = e.line ? String(e.line) : "";
             var b = document.createElement("td"); b.textContent = e.message;
+            a.setAttribute("data-label", heads[0].textContent);
+            b.setAttribute("data-label", heads[1].textContent);
             tr.appendChild(a); tr.appendChild(b); lines.appendChild(tr);
           });
           errors.hidden = list.length === 0;
