@@ -27,6 +27,23 @@ func waitLonger(t *testing.T, ctx context.Context, what, expr string, limit time
 	}
 }
 
+// launchByAPI presses the launch button of ceremony id through the API, as a designated leader's
+// device does, and returns the launch moment.
+func launchByAPI(t *testing.T, srv *Server, token string, id int64) time.Time {
+	t.Helper()
+	var launched struct {
+		LaunchAt string `json:"launch_at"`
+	}
+	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", id), map[string]any{}, &launched); code != 200 {
+		t.Fatalf("launch: %d", code)
+	}
+	at, err := time.Parse(time.RFC3339, launched.LaunchAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
 // shareSession copies the cookies of one browser context into another.
 func shareSession(t *testing.T, from, to context.Context) {
 	t.Helper()
@@ -115,16 +132,7 @@ func TestCeremonyLaunchStatesLive(t *testing.T) {
 		Eval[bool](t, ctx, `window.notReloaded = true`)
 	}
 
-	var launched struct {
-		LaunchAt string `json:"launch_at"`
-	}
-	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", c.ID), map[string]any{}, &launched); code != 200 {
-		t.Fatalf("launch: %d", code)
-	}
-	at, err := time.Parse(time.RFC3339, launched.LaunchAt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	at := launchByAPI(t, srv, token, c.ID)
 	ict := time.FixedZone("ICT", 7*3600)
 	launchText := "Phát động lúc " + at.In(ict).Format("15:04") + " ngày " + at.In(ict).Format("02/01/2006")
 

@@ -19,6 +19,17 @@ import (
 // CI=true, where .ci/run installs it and a missing tool fails the test instead of hiding a defect.
 func Text(t testing.TB, pdf []byte) (string, bool) {
 	t.Helper()
+	out, ok := pdftotext(t, pdf)
+	if !ok {
+		return "", false
+	}
+	return strings.Join(strings.Fields(out), " "), true
+}
+
+// pdftotext runs poppler's pdftotext on pdf with args before the file (the text goes to stdout),
+// false when the tool is missing outside CI.
+func pdftotext(t testing.TB, pdf []byte, args ...string) (string, bool) {
+	t.Helper()
 	tool, err := exec.LookPath("pdftotext")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -31,11 +42,11 @@ func Text(t testing.TB, pdf []byte) (string, bool) {
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(tool, "-enc", "UTF-8", path, "-").Output()
+	out, err := exec.Command(tool, append(append(args, "-enc", "UTF-8", path), "-")...).Output()
 	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
+		t.Fatalf("pdftotext %v: %v", args, err)
 	}
-	return strings.Join(strings.Fields(string(out)), " "), true
+	return string(out), true
 }
 
 // Word is one word of a PDF's text layer and its box, in points from the page's top left.
@@ -55,25 +66,13 @@ var (
 // layout meant to draw; false when pdftotext is missing, as for Text.
 func Words(t testing.TB, pdf []byte) ([]Word, bool) {
 	t.Helper()
-	tool, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext (poppler-utils) is required under CI=true to check PDF text")
-		}
-		t.Log("pdftotext (poppler-utils) not installed: PDF layout not checked")
+	out, ok := pdftotext(t, pdf, "-bbox")
+	if !ok {
 		return nil, false
-	}
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tool, "-bbox", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext -bbox: %v", err)
 	}
 	var words []Word
 	page := 0
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		if pageRe.MatchString(line) {
 			page++
 			continue
@@ -84,6 +83,7 @@ func Words(t testing.TB, pdf []byte) ([]Word, bool) {
 		}
 		w := Word{Page: page, Text: html.UnescapeString(m[5])}
 		for i, f := range []*float64{&w.XMin, &w.YMin, &w.XMax, &w.YMax} {
+			var err error
 			if *f, err = strconv.ParseFloat(m[i+1], 64); err != nil {
 				t.Fatalf("pdftotext -bbox: %q: %v", line, err)
 			}
