@@ -68,16 +68,7 @@ func TestPortalCeremonyBrowser(t *testing.T) {
 	Screenshot(t, ctx, "ceremony-01-before")
 	reportViolations(t, "/le-phat-dong before the launch", auditPage(t, ctx))
 
-	var launched struct {
-		LaunchAt string `json:"launch_at"`
-	}
-	if code := API(t, srv.URL, token, "POST", fmt.Sprintf("/api/v1/ceremonies/%d/launch", c.ID), map[string]any{}, &launched); code != 200 {
-		t.Fatalf("launch: %d", code)
-	}
-	at, err := time.Parse(time.RFC3339, launched.LaunchAt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	at := launchByAPI(t, srv, token, c.ID)
 	// At once, although the portal caches the ceremony: the launch empties the cache.
 	if status := Open(t, ctx, srv.URL+"/le-phat-dong"); status != 200 {
 		t.Fatalf("ceremony page: %d", status)

@@ -4,8 +4,11 @@ package outreach
 // in the viewer's scope, each a workbook in its reader's language.
 
 import (
+	"cmp"
 	"context"
 	"io"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/platform/i18n"
@@ -17,13 +20,13 @@ import (
 func (p Progress) WriteXLSX(w io.Writer, t i18n.Translator) error {
 	// A retired unit's row says its last day: as it was, a code can appear twice (21034, Xã Nghĩa
 	// Dũng until 30/06/2025 and Xã An Phú since).
-	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.admin.code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
+	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.export.unit_code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
 		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
 		t("outreach.progress.flagged")}}
 	for _, c := range append([]Tally{p.Tally}, p.Children...) {
 		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
 	}
-	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.admin.code"),
+	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.export.unit_code"),
 		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
 	for _, m := range p.AllMembers {
 		met := ""
@@ -32,7 +35,7 @@ func (p Progress) WriteXLSX(w io.Writer, t i18n.Translator) error {
 		}
 		membersT.Rows = append(membersT.Rows, []any{m.Username, m.Name, m.UnitCode, m.Citizens, m.Records, m.Target, met})
 	}
-	dims := sheet.Table{Name: t("outreach.progress.by_skill"), Header: []string{t("outreach.admin.kind"), t("outreach.admin.code"), t("outreach.admin.name"), t("outreach.progress.count")}}
+	dims := sheet.Table{Name: t("outreach.progress.by_skill"), Header: []string{t("outreach.admin.kind"), t("outreach.admin.code"), t("outreach.export.name"), t("outreach.progress.count")}}
 	for _, group := range []struct {
 		kind string
 		list []Count
@@ -52,12 +55,18 @@ const MaxExportRecords = 100000
 
 // ExportRecords writes the records f selects as a workbook, newest first, up to MaxExportRecords,
 // read in pages of 500 (ListRecords' largest) through ListRecords, which decides the scope, masks
-// the phones of the roles that may not see them and audits the reading.
+// the phones of the roles that may not see them and audits the reading. Skills and platforms are
+// written by their catalogue names, as the member chose them on the form: the codes are the
+// system's, not the reader's.
 func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Translator, w io.Writer) error {
+	catalogue, _, err := s.catalog(ctx)
+	if err != nil {
+		return err
+	}
 	f.Limit, f.BeforeID = 500, 0
-	table := sheet.Table{Name: t("outreach.progress.records"), Header: []string{"ID", t("outreach.progress.member"), t("outreach.admin.code"), t("outreach.form.name"),
-		t("outreach.form.birth_year"), t("outreach.form.phone"), t("outreach.form.skills"), t("outreach.form.platforms"), t("outreach.form.evidence"),
-		t("outreach.admin.launch"), t("outreach.progress.flagged")}}
+	table := sheet.Table{Name: t("outreach.progress.records"), Header: []string{t("outreach.export.record"), t("outreach.progress.member"), t("outreach.export.unit_code"),
+		t("outreach.form.name"), t("outreach.form.birth_year"), t("outreach.form.phone"), t("outreach.form.skills"), t("outreach.form.platforms"),
+		t("outreach.export.evidence"), t("outreach.export.guided_at"), t("outreach.progress.flagged")}}
 	for len(table.Rows) < MaxExportRecords {
 		list, err := s.ListRecords(ctx, f)
 		if err != nil {
@@ -68,8 +77,18 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 			if rec.Flagged {
 				flag = "x"
 			}
-			table.Rows = append(table.Rows, []any{rec.ID, rec.MemberName, rec.UnitCode, rec.Citizen.Name, rec.Citizen.BirthYear, rec.Citizen.Phone,
-				strings.Join(rec.Skills, ", "), strings.Join(rec.Platforms, ", "), rec.Evidence, rec.GuidedAt.In(vietnam).Format("02/01/2006 15:04"), flag})
+			// An erased record keeps only what the counters need: its cells say so rather than
+			// show a blank name beside a birth year of 0.
+			name, birth := any(rec.Citizen.Name), any(rec.Citizen.BirthYear)
+			if rec.Erased {
+				name = t("outreach.export.erased")
+			}
+			if rec.Citizen.BirthYear == 0 {
+				birth = ""
+			}
+			table.Rows = append(table.Rows, []any{rec.ID, rec.MemberName, rec.UnitCode, name, birth, rec.Citizen.Phone,
+				catalogueNames(catalogue, rec.Skills), catalogueNames(catalogue, rec.Platforms), rec.Evidence,
+				rec.GuidedAt.In(vietnam).Format("02/01/2006 15:04"), flag})
 		}
 		if len(list) < f.Limit {
 			break
@@ -77,4 +96,26 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 		f.BeforeID = list[len(list)-1].ID
 	}
 	return sheet.WriteXLSX(w, table)
+}
+
+// catalogueNames writes codes by their names in the catalogue and in its order (the form's),
+// separated by semicolons since a name may hold a comma ("ứng dụng ngân hàng, ví điện tử"). A
+// code no longer in the catalogue stays as it is, last, rather than vanish from the record.
+func catalogueNames(catalogue map[string]Skill, codes []string) string {
+	sorted := slices.Clone(codes)
+	order := func(c string) int {
+		if k, ok := catalogue[c]; ok {
+			return k.Order
+		}
+		return math.MaxInt
+	}
+	slices.SortStableFunc(sorted, func(a, b string) int { return cmp.Compare(order(a), order(b)) })
+	names := make([]string, len(sorted))
+	for i, c := range sorted {
+		names[i] = c
+		if k, ok := catalogue[c]; ok && k.Name != "" {
+			names[i] = k.Name
+		}
+	}
+	return strings.Join(names, "; ")
 }

@@ -465,45 +465,12 @@ func (sum Summary) WritePDF(w io.Writer, t i18n.Translator, now time.Time) error
 				total = append(total, FormatNumber(v))
 			}
 			rows = append(rows, total)
-			doc.SetFont(pdfdoc.Family, "", 9)
-			shortTable(doc, header, widths, rows)
+			doc.TableSized(10, header, widths, rows)
 			doc.Ln(3)
 		}
 	}
 	doc.SignatureBlock(sign)
 	return doc.Write(w)
-}
-
-// shortTable is pdfdoc's table with header cells that wrap, since figure labels are long.
-func shortTable(doc *pdfdoc.Doc, header []string, widths []float64, rows [][]string) {
-	doc.SetFont(pdfdoc.Family, "B", 9)
-	x, y := doc.GetXY()
-	maxH := 0.0
-	for i, h := range header {
-		doc.SetXY(x, y)
-		doc.MultiCell(widths[i], 4.5, h, "", "C", false)
-		maxH = max(maxH, doc.GetY()-y)
-		x += widths[i]
-	}
-	left, _, _, _ := doc.GetMargins()
-	x = left
-	for i := range header {
-		doc.Rect(x, y, widths[i], maxH, "D")
-		x += widths[i]
-	}
-	doc.SetXY(left, y+maxH)
-	doc.SetFont(pdfdoc.Family, "", 10)
-	for _, row := range rows {
-		for i, c := range row {
-			align := "L"
-			if i > 0 {
-				align = "R"
-			}
-			doc.CellFormat(widths[i], 6, c, "1", 0, align, false, 0, "")
-		}
-		doc.Ln(-1)
-	}
-	doc.SetFont(pdfdoc.Family, "", 13)
 }
 
 // DashboardTables names the tables of a dashboard's export, in the order of the workbook.

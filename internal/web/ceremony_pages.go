@@ -54,8 +54,20 @@ func (p ceremonyPage) Labels() string {
 	for _, k := range []string{"conn.live", "conn.connecting", "conn.lost", "launch.done", "launch.countdown", "saved"} {
 		m[k] = p.T("ceremony." + k)
 	}
+	// The script fills in the launch's time and date as the server writes them (LaunchText).
+	m["launch.at"] = p.T("ceremony.launch.at", "{time}", "{date}")
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// LaunchText says when the movement was launched, "Phát động lúc 09:30 ngày 28/07/2023", and is
+// empty before the launch: a bare time beside "Đã phát động" does not say what it is.
+func (p ceremonyPage) LaunchText() string {
+	if !p.C.Launched() {
+		return ""
+	}
+	at := p.C.LaunchAt.In(vietnamTime)
+	return p.T("ceremony.launch.at", at.Format("15:04"), at.Format("02/01/2006"))
 }
 
 // GroupLabel names a delegate group.

@@ -20,6 +20,12 @@ type ceremonyView struct {
 	// StartsAtText is the start, "08:00 · 26/11/2026"; ISO values fill <time datetime>.
 	StartsAtText, StartsAtISO string
 	LaunchAtText              string
+	// LaunchTime and LaunchDate are the launch's "09:30" and "28/07/2023", for "Phát động lúc … ngày …".
+	LaunchTime, LaunchDate string
+	// PollMs is how often the page asks whether the launch has happened, 0 once it has: the page
+	// must change at the launch without a reload, and asking the cached page costs less than a
+	// stream held open for every visitor.
+	PollMs int64
 	// Running: the campaign's window is open; Over: it has closed.
 	Running, Over bool
 	EndText       string
@@ -48,6 +54,14 @@ func publicTime(t time.Time) string { return t.In(vietnamTime).Format("15:04 · 
 
 func isoTime(t time.Time) string { return t.In(vietnamTime).Format(time.RFC3339) }
 
+// The public page asks every pollNear while the ceremony is within pollNearWindow of its start
+// (when the button is pressed), and every pollFar otherwise, for a page left open for days.
+const (
+	pollNear       = 10 * time.Second
+	pollFar        = time.Minute
+	pollNearWindow = 3 * time.Hour
+)
+
 func newCeremonyView(c portal.Ceremony, now time.Time) ceremonyView {
 	v := ceremonyView{Ceremony: c, StartsAtText: publicTime(c.StartsAt), StartsAtISO: isoTime(c.StartsAt), NowMillis: now.UnixMilli()}
 	day := c.StartsAt.In(vietnamTime).Format("02/01/2006")
@@ -62,7 +76,13 @@ func newCeremonyView(c portal.Ceremony, now time.Time) ceremonyView {
 		}
 		v.Steps = append(v.Steps, sv)
 	}
+	v.PollMs = pollFar.Milliseconds()
+	if d := now.Sub(c.StartsAt); d > -pollNearWindow && d < pollNearWindow {
+		v.PollMs = pollNear.Milliseconds()
+	}
 	if c.Launched() {
+		v.PollMs = 0
+		v.LaunchTime, v.LaunchDate = c.LaunchAt.In(vietnamTime).Format("15:04"), c.LaunchAt.In(vietnamTime).Format("02/01/2006")
 		end := c.CampaignEnd()
 		v.LaunchAtText, v.EndText, v.EndMillis = publicTime(c.LaunchAt), publicTime(end), end.UnixMilli()
 		v.Running, v.Over = c.CampaignRunning(now), !now.Before(end)

@@ -81,8 +81,13 @@ func TestPortalCeremonyPage(t *testing.T) {
 		if len(current) != 1 || current[0][2] != ceremony.DefaultSteps[1] || current[0][1] != wantTime {
 			t.Errorf("current step marked %v", current)
 		}
-		if strings.Contains(page, `id="countdown"`) || strings.Contains(page, "portal-countdown") {
+		if strings.Contains(page, `id="countdown"`) {
 			t.Errorf("countdown before the launch")
+		}
+		// Before the launch the page says so and, the ceremony being minutes away, watches for the
+		// launch every 10 s (its script is loaded for that alone).
+		if !strings.Contains(page, `data-state="planned" data-poll-ms="10000"`) || !strings.Contains(page, "Chưa phát động") || !strings.Contains(page, "portal-countdown") {
+			t.Errorf("the page before the launch neither says it nor watches for it")
 		}
 		if got := metaContent(page, "og:title"); got != c.Title {
 			t.Errorf("og:title %q", got)
@@ -111,6 +116,16 @@ func TestPortalCeremonyPage(t *testing.T) {
 		end := at.Add(7 * 24 * time.Hour)
 		if !strings.Contains(page, `data-end="`+strconv.FormatInt(end.UnixMilli(), 10)+`"`) {
 			t.Fatalf("countdown to %v missing:\n%s", end, page)
+		}
+		ict = time.FixedZone("ICT", 7*3600)
+		launchText := "Phát động lúc " + at.In(ict).Format("15:04") + " ngày " + at.In(ict).Format("02/01/2006")
+		for _, want := range []string{`data-state="launched"`, ">Đã phát động</span>", launchText, `id="next-steps"`, `href="/courses"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the launched page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, "data-poll-ms") || strings.Contains(page, "Chưa phát động") {
+			t.Errorf("the launched page still watches for the launch or says it has not happened")
 		}
 		cd := regexp.MustCompile(`<strong data-part="d">(\d+)</strong>`).FindStringSubmatch(page)
 		if cd == nil || (cd[1] != "7" && cd[1] != "6") {

@@ -169,27 +169,6 @@ func (d *Doc) Paragraph(text string) {
 	d.MultiCell(0, 6.5, "        "+text, "", "J", false)
 }
 
-// Table writes a simple bordered table; widths are in millimetres.
-func (d *Doc) Table(header []string, widths []float64, rows [][]string) {
-	d.SetFont(Family, "B", 11)
-	for i, h := range header {
-		d.CellFormat(widths[i], 7, h, "1", 0, "C", false, 0, "")
-	}
-	d.Ln(-1)
-	d.SetFont(Family, "", 11)
-	for _, row := range rows {
-		for i, c := range row {
-			align := "L"
-			if i > 0 {
-				align = "R"
-			}
-			d.CellFormat(widths[i], 6.5, c, "1", 0, align, false, 0, "")
-		}
-		d.Ln(-1)
-	}
-	d.SetFont(Family, "", 13)
-}
-
 // Signature is the closing block: recipients on the left, the signer on the right.
 type Signature struct {
 	Recipients []string

@@ -135,14 +135,70 @@
       go.disabled = true;
       showError(panel, "");
       api("POST", go.getAttribute("data-launch-url"), {}).then(function (res) {
-        confirmBox.hidden = true;
-        result.hidden = false;
-        result.textContent = (labelsOf(panel)["launch.done"] || "") + " " + fmtVN(Date.parse(res.launch_at));
         result.setAttribute("data-launch-at", res.launch_at);
+        showLaunched(Date.parse(res.launch_at), labelsOf(panel));
       }, function (e) {
         go.disabled = false;
         showError(panel, e.message);
       });
+    });
+  }
+
+  // launchText is LaunchText of the server: "Phát động lúc 09:30 ngày 28/07/2023".
+  function launchText(ms, labels) {
+    var d = new Date(ms + VN_OFFSET_MS);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return (labels["launch.at"] || "{time} {date}")
+      .replace("{time}", p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()))
+      .replace("{date}", p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear());
+  }
+
+  // showLaunched turns the ceremony's page to its launched state, as the server would write it
+  // after a reload: the button goes at once (a launch cannot be pressed twice), the moment is
+  // said with its label, and the status reads "Đã phát động" from the moment itself, "Chuẩn bị
+  // phát động" in the seconds every screen counts down.
+  function showLaunched(ms, labels) {
+    ["launch-arm", "launch-confirm"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) { el.remove(); }
+    });
+    var text = launchText(ms, labels);
+    var panel = document.getElementById("launch-panel");
+    if (panel) { panel.classList.add("launch-done"); }
+    var result = document.getElementById("launch-result");
+    if (result) {
+      result.hidden = false;
+      result.textContent = text;
+      if (!result.hasAttribute("data-launch-at")) { result.setAttribute("data-launch-at", new Date(ms).toISOString()); }
+    }
+    var time = document.getElementById("launch-time");
+    if (time) { time.textContent = text; }
+    var state = document.getElementById("launch-state");
+    if (!state) { return; }
+    function done() {
+      state.textContent = labels["launch.done"] || "";
+      state.className = "state state-launched";
+    }
+    var left = ms - serverNow();
+    if (left > 0) {
+      state.textContent = labels["launch.countdown"] || "";
+      state.className = "state state-ready";
+      setTimeout(done, left);
+    } else {
+      done();
+    }
+  }
+
+  // ---- The ceremony's page follows the launch live, whoever pressed the button. ----
+  function initLaunchState() {
+    var status = document.getElementById("launch-status");
+    if (!status || !status.hasAttribute("data-launch-stream")) { return; }
+    var labels = labelsOf(status);
+    syncClock();
+    var es = new EventSource(status.getAttribute("data-launch-stream"));
+    es.addEventListener("launch", function (ev) {
+      showLaunched(JSON.parse(ev.data).launch_at_ms, labels);
+      es.close();
     });
   }
 
@@ -384,6 +440,7 @@
 
   function init() {
     initLaunch();
+    initLaunchState();
     initChecklist();
     initPointFilter();
     initLive();
