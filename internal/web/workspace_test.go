@@ -14,7 +14,7 @@ import (
 
 type wsRow struct{ id, status, href string }
 
-var wsTaskRow = regexp.MustCompile(`<li class="ws-task" data-task="([^"]+)"(?: data-status="([^"]+)")?>\s*<div class="ws-task-body">\s*<a class="ws-task-link" href="([^"]+)">`)
+var wsTaskRow = regexp.MustCompile(`<li class="ws-task" data-task="([^"]+)"(?: data-status="([^"]+)")?>\s*<a class="ws-task-link" href="([^"]+)">`)
 
 // wsSection returns the HTML of one section of the workspace, "" when the page has none.
 func wsSection(body, id string) string {
