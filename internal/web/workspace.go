@@ -449,16 +449,12 @@ func (b *wsBuilder) units() error {
 		if err := b.unitReport(&sec, g.UnitCode); err != nil {
 			return err
 		}
-		d, err := b.s.Reports.UnitDashboard(b.ctx, g.UnitCode, 7)
+		tot, err := b.s.Training.UnitTotals(b.ctx, g.UnitPath)
 		if err != nil {
 			return err
 		}
-		for _, f := range d.Headline {
-			if f.Section == "training" && f.Key == "passed" {
-				sec.Tasks = append(sec.Tasks, b.trainingTask(int(f.Value), int(f.Target), "/dashboard/units/"+url.PathEscape(g.UnitCode)))
-				sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", int(f.Value), int(f.Target)), b.T("workspace.figure.passed")})
-			}
-		}
+		sec.Tasks = append(sec.Tasks, b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/units/"+url.PathEscape(g.UnitCode)))
+		sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", tot.Passed, tot.Enrolled), b.T("workspace.figure.passed")})
 		b.sections = append(b.sections, sec)
 	}
 	return nil
@@ -508,24 +504,15 @@ func (b *wsBuilder) orgs() error {
 		if err != nil {
 			return err
 		}
-		d, err := b.s.Reports.OrgDashboard(b.ctx, o.ID, o.Path, o.UnitPath)
+		tot, err := b.s.Training.OrgTotals(b.ctx, o.Path)
 		if err != nil {
 			return err
 		}
-		sec := wsSection{ID: "org-" + strconv.FormatInt(o.ID, 10), Title: o.Name}
-		href := "/dashboard/orgs/" + strconv.FormatInt(o.ID, 10)
-		t := b.trainingTask(0, 0, href)
-		for _, f := range d.Headline {
-			if f.Section == "training" && f.Key == "passed" {
-				t = b.trainingTask(int(f.Value), int(f.Target), href)
-				sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", int(f.Value), int(f.Target)), b.T("workspace.figure.passed")})
-			}
-		}
+		sec := wsSection{ID: "org-" + strconv.FormatInt(o.ID, 10), Title: o.Name,
+			Figures: []wsFigure{{fmt.Sprintf("%d/%d", tot.Passed, tot.Enrolled), b.T("workspace.figure.passed")}}}
+		t := b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/orgs/"+strconv.FormatInt(o.ID, 10))
 		t.Title = b.T("workspace.task.staff")
 		sec.Tasks = append(sec.Tasks, t)
-		if n := len(d.Children); n > 0 {
-			sec.Figures = append(sec.Figures, wsFigure{strconv.Itoa(n), b.T("workspace.figure.member_orgs")})
-		}
 		b.sections = append(b.sections, sec)
 	}
 	return nil

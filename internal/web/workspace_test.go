@@ -138,11 +138,24 @@ func TestWorkspaceTaskLists(t *testing.T) {
 			t.Errorf("learner: %s", sec)
 		}
 
-		// An organisation coordinator: the staff's completion, into the organisation's dashboard.
+		// Enrolled (in Huyện đoàn Ba Tơ, a member of Tỉnh đoàn), the learner finds the course; the
+		// Tỉnh đoàn's coordinator finds the learner in the staff's completion, linking into the
+		// organisation's dashboard.
+		course := e.course(false)
+		if _, err := e.training.Enrol(e.learnerCtx(), course.ID); err != nil {
+			t.Fatal(err)
+		}
+		learning := wsTasks(wsSection(page("learner"), "learner"))
+		if len(learning) != 1 || learning[0].id != "course" || learning[0].href != fmt.Sprintf("/courses/%d", course.ID) || learning[0].status != "todo" {
+			t.Errorf("enrolled learner: %+v", learning)
+		}
 		body = page("org_admin_tinhdoan")
 		org := wsTasks(wsSection(body, fmt.Sprintf("org-%d", e.orgIDs["tinhdoan"])))
-		if len(org) != 1 || org[0].href != fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"]) {
+		if len(org) != 1 || org[0].href != fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"]) || !strings.Contains(body, "0/1 học viên đạt (0%)") {
 			t.Errorf("org admin: %+v", org)
+		}
+		if body := page("unit_admin_sontay"); strings.Contains(body, "0/1 học viên đạt") {
+			t.Errorf("Sơn Tây counts Ba Tơ's learner")
 		}
 
 		// The national administrator: every province.
