@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -93,4 +94,60 @@ func TestWorkspaceDemoRoles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWorkspacePendingRecords: a team member's records still queued in this browser show on the
+// workspace (another user's queued records do not), and a browser that never opened the form gets
+// no queue made behind its back by the workspace.
+func TestWorkspacePendingRecords(t *testing.T) {
+	srv := StartServer(t, WithDemo())
+	ctx := NewBrowser(t)
+	Do(t, ctx, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))
+	Login(t, ctx, srv.URL, "tocnscd.bato.2", demo.Password)
+	WaitFor(t, ctx, "the workspace script to look", `document.readyState === "complete"`)
+	if Eval[bool](t, ctx, `!document.getElementById("ws-pending").hidden`) {
+		t.Fatal("records pending before any was made")
+	}
+	if awaitEval(t, ctx, `indexedDB.databases().then(l => l.some(d => d.name === "lantoa-outreach"))`) {
+		t.Fatal("the workspace created the form's queue")
+	}
+	Open(t, ctx, srv.URL+"/outreach/form")
+	WaitFor(t, ctx, "the form", `document.getElementById("outreach").dataset.ready === "1"`)
+	// Two records of this member and one of another user wait in the queue, as the form leaves
+	// them when there is no connection.
+	awaitEval(t, ctx, `new Promise(function (resolve, reject) {
+		var user = document.getElementById("outreach").dataset.user;
+		var req = indexedDB.open("lantoa-outreach");
+		req.onsuccess = function () {
+			var tx = req.result.transaction("queue", "readwrite"), s = tx.objectStore("queue");
+			s.put({id: "ws-1", user: user, status: "waiting", created: 1});
+			s.put({id: "ws-2", user: user, status: "waiting", created: 2});
+			s.put({id: "ws-3", user: "someone-else", status: "waiting", created: 3});
+			tx.oncomplete = function () { resolve(true); };
+			tx.onerror = function () { reject(tx.error); };
+		};
+		req.onerror = function () { reject(req.error); };
+	})`)
+	Open(t, ctx, srv.URL+"/workspace")
+	WaitFor(t, ctx, "the pending records", `!document.getElementById("ws-pending").hidden`)
+	if got := Text(t, ctx, "#ws-pending-count"); got != "2" {
+		t.Errorf("%s records pending, want this member's 2", got)
+	}
+	NoSidewaysScroll(t, ctx, "the workspace with pending records")
+	Screenshot(t, ctx, "pending-360")
+	if status := Follow(t, ctx, "#ws-pending a"); status != 200 {
+		t.Errorf("the pending records' link answers %d", status)
+	}
+}
+
+// awaitEval evaluates a JavaScript expression that gives a promise of a boolean, and waits for it.
+func awaitEval(t *testing.T, ctx context.Context, expr string) bool {
+	t.Helper()
+	bctx, cancel := bounded(ctx)
+	defer cancel()
+	v, err := chromedp.Run(bctx, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
 }
