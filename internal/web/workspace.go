@@ -210,9 +210,9 @@ func (b *wsBuilder) currentCeremony() (ceremony.Ceremony, bool, error) {
 	return *b.ceremony, true, nil
 }
 
-// pointsTask is the readiness of the bridge points in sight: n of N ready, the ones not ready
-// listed with the way to chase them.
-func (b *wsBuilder) pointsTask(c ceremony.Ceremony, points []ceremony.Point, chase bool) wsTask {
+// pointsTask is the readiness of the bridge points in sight: n of N ready, the first ones not
+// ready that the viewer may chase (ceremony.MayChase) listed with the way to chase them.
+func (b *wsBuilder) pointsTask(c ceremony.Ceremony, points []ceremony.Point) wsTask {
 	counts := ceremony.CountPoints(points, b.now)
 	ready := counts.Ready + counts.OnAir + counts.Lost
 	t := wsTask{ID: "ceremony", Title: b.T("workspace.task.ceremony", c.Title), Href: fmt.Sprintf("/ceremonies/%d/readiness", c.ID),
@@ -234,9 +234,9 @@ func (b *wsBuilder) pointsTask(c ceremony.Ceremony, points []ceremony.Point, cha
 		t.State, t.Href = b.T("workspace.state.no_points"), fmt.Sprintf("/ceremonies/%d", c.ID)
 	}
 	b.due(&t, c.StartsAt)
-	if chase && !c.Launched() {
+	if !c.Launched() {
 		for _, pt := range points {
-			if pt.StateAt(b.now) != ceremony.NotReady {
+			if pt.StateAt(b.now) != ceremony.NotReady || !ceremony.MayChase(b.p.Actor, pt) {
 				continue
 			}
 			if len(t.Sub) == wsMaxRows {
@@ -318,7 +318,7 @@ func (b *wsBuilder) province() error {
 		if err != nil {
 			return err
 		}
-		t := b.pointsTask(c, points, true)
+		t := b.pointsTask(c, points)
 		counts := ceremony.CountPoints(points, b.now)
 		sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", counts.Ready+counts.OnAir+counts.Lost, counts.Total), b.T("workspace.figure.points_ready")})
 		sec.Tasks = append(sec.Tasks, t)
@@ -434,7 +434,7 @@ func (b *wsBuilder) units() error {
 			if err != nil {
 				return err
 			}
-			sec.Tasks = append(sec.Tasks, b.pointsTask(c, points, true))
+			sec.Tasks = append(sec.Tasks, b.pointsTask(c, points))
 		}
 		pr, err := b.s.Outreach.Progress(b.ctx, g.UnitCode, 0)
 		switch {
