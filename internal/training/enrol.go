@@ -270,3 +270,50 @@ func rosterPath(a *authz.Actor, c Course) string {
 	}
 	return coursePath(c)
 }
+
+// MyCourse is a course the signed-in learner is enrolled in, with where they stand in it.
+type MyCourse struct {
+	Course    Course
+	Started   bool
+	Passed    bool
+	BestScore float64
+}
+
+// MaxMyCourses bounds the learner's list on their workspace: nobody takes more courses at once,
+// and the page stays one query.
+const MaxMyCourses = 50
+
+// withExtra scans a course row followed by more columns, so the enrolment's columns come in
+// the same query as the course's.
+type withExtra struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
+
+// MyCourses returns the signed-in learner's enrolments with their courses, the unfinished ones
+// first, then the latest enrolled, in one query: the learner's workspace reads it on every visit.
+func (s *Service) MyCourses(ctx context.Context) ([]MyCourse, error) {
+	a := authz.ActorFrom(ctx)
+	if a == nil {
+		return nil, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+courseColumns+", e.started_at, e.passed_at, e.best_score FROM training_enrolments e JOIN training_courses c ON c.id = e.course_id"+
+		" WHERE e.user_id = ? ORDER BY CASE WHEN e.passed_at = 0 THEN 0 ELSE 1 END, c.id DESC LIMIT "+strconv.Itoa(MaxMyCourses), a.UserID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "my courses")
+	}
+	defer rows.Close()
+	out := []MyCourse{}
+	for rows.Next() {
+		var m MyCourse
+		var started, passed int64
+		if m.Course, err = scanCourse(withExtra{rows, []any{&started, &passed, &m.BestScore}}); err != nil {
+			return nil, apperr.Wrap(err, "scan my course")
+		}
+		m.Started, m.Passed = started != 0, passed != 0
+		out = append(out, m)
+	}
+	return out, apperr.Wrap(rows.Err(), "my courses")
+}

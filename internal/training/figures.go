@@ -76,10 +76,12 @@ func requireFigures(a *authz.Actor) error {
 // them: today's administrators see their units' history), was_unit_path and was_org_path where it
 // was made. The roll-up tables hold one row per retired unit or organisation, so the joins stay
 // small.
-const figureCounters = `(SELECT f.course_id, COALESCE(ru.current_path, f.unit_path) AS unit_path, COALESCE(ro.current_path, f.org_path) AS org_path,
+const figureCounters = figureRollup + ` WHERE f.course_id = ?) e`
+
+// figureRollup is figureCounters' select of every course, open for a condition and its closing.
+const figureRollup = `(SELECT f.course_id, COALESCE(ru.current_path, f.unit_path) AS unit_path, COALESCE(ro.current_path, f.org_path) AS org_path,
 	f.unit_path AS was_unit_path, f.org_path AS was_org_path, f.enrolled, f.started, f.passed
-	FROM training_figures f LEFT JOIN unit_rollup ru ON ru.path = f.unit_path LEFT JOIN org_rollup ro ON ro.path = f.org_path
-	WHERE f.course_id = ?) e`
+	FROM training_figures f LEFT JOIN unit_rollup ru ON ru.path = f.unit_path LEFT JOIN org_rollup ro ON ro.path = f.org_path`
 
 // Figures returns enrolled, started, passed and pass rate by unit or by organisation, one row per
 // child of the parent, each counting its whole subtree. The actor's scope is in the SQL twice: the
@@ -326,5 +328,38 @@ func (s *Service) ProvinceTotals(ctx context.Context, province string) (Totals, 
 	if t.Enrolled > 0 {
 		t.PassRate = math.Round(float64(t.Passed)*1000/float64(t.Enrolled)) / 10
 	}
+	return t, nil
+}
+
+// OrgTotals sums every course's counters of the people of an organisation subtree (the
+// organisation at orgPath and its member organisations, those merged into them included), within
+// the actor's scope: the staff's and pupils' completion an organisation's coordinator follows on
+// their workspace.
+func (s *Service) OrgTotals(ctx context.Context, orgPath string) (Totals, error) {
+	return s.subtreeTotals(ctx, "e.org_path", orgPath)
+}
+
+// UnitTotals sums every course's counters of the people of a unit's subtree as it is now (earlier
+// units rolled up), within the actor's scope: the officials' completion a district or commune
+// follows on its workspace.
+func (s *Service) UnitTotals(ctx context.Context, unitPath string) (Totals, error) {
+	return s.subtreeTotals(ctx, "e.unit_path", unitPath)
+}
+
+// subtreeTotals reads the counters, one row per course, unit and organisation, never the
+// enrolments.
+func (s *Service) subtreeTotals(ctx context.Context, col, path string) (Totals, error) {
+	a := authz.ActorFrom(ctx)
+	if err := requireFigures(a); err != nil {
+		return Totals{}, err
+	}
+	enrol := figureScope(a)
+	var t Totals
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT), CAST(COALESCE(SUM(e.started), 0) AS BIGINT), CAST(COALESCE(SUM(e.passed), 0) AS BIGINT)
+		FROM `+figureRollup+`) e WHERE `+col+` LIKE ? AND `+enrol.SQL, append([]any{path + "%"}, enrol.Args...)...).Scan(&t.Enrolled, &t.Started, &t.Passed)
+	if err != nil {
+		return t, apperr.Wrap(err, "subtree totals")
+	}
+	t.PassRate = passRate(t.Passed, t.Enrolled)
 	return t, nil
 }

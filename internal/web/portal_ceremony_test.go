@@ -209,7 +209,7 @@ func TestPortalForSignedInUsers(t *testing.T) {
 				t.Errorf("%s: no workspace link in the menu", user)
 			}
 			resp, ws := b.get("/workspace")
-			if resp.StatusCode != 200 || !strings.Contains(ws, "<title>Trang làm việc · Lan Tỏa</title>") || !strings.Contains(ws, "Vai trò của bạn") ||
+			if resp.StatusCode != 200 || !strings.Contains(ws, "<title>Trang làm việc · Lan Tỏa</title>") || !strings.Contains(ws, `<h1>Việc cần làm</h1>`) ||
 				!strings.Contains(ws, `<a href="/workspace" aria-current="page" class="current">`) {
 				t.Errorf("%s: /workspace %d", user, resp.StatusCode)
 			}

@@ -8,42 +8,21 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
-	"github.com/lantoa/lantoa/internal/units"
 )
-
-type homeData struct {
-	Page
-	Districts int
-	Communes  int
-	Roles     []string
-}
-
-// homePage is the viewer's workspace: their roles and the size of their province (of every
-// province for a national administrator).
-func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
-	p := s.newPage(r, "home.title")
-	data := homeData{Page: p}
-	under := ""
-	if p.Province != "" {
-		under = authz.ProvincePath(p.Province)
-	}
-	var err error
-	if data.Districts, err = s.Units.Count(r.Context(), units.Filter{Level: units.District, Under: under}); err != nil {
-		return err
-	}
-	if data.Communes, err = s.Units.Count(r.Context(), units.Filter{Level: units.Commune, Under: under}); err != nil {
-		return err
-	}
-	if u, ok := currentUser(r); ok {
-		data.Roles = u.RoleNames()
-	}
-	return s.render(w, r, http.StatusOK, "home", &data)
-}
 
 type loginData struct {
 	Page
 	Username string
 	Next     string
+}
+
+// loginNext is where signing in leads: the page asked for, else the viewer's workspace, which
+// says what to do now.
+func loginNext(next string) string {
+	if next == "" {
+		return "/workspace"
+	}
+	return safeNext(next)
 }
 
 // safeNext keeps a post-login redirect on this site.
@@ -56,10 +35,10 @@ func safeNext(next string) string {
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	if authz.ActorFrom(r.Context()) != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, loginNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "login", &loginData{Page: s.newPage(r, "login.title"), Next: safeNext(r.URL.Query().Get("next"))})
+	return s.render(w, r, http.StatusOK, "login", &loginData{Page: s.newPage(r, "login.title"), Next: loginNext(r.URL.Query().Get("next"))})
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +46,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := loginNext(r.PostFormValue("next"))
 	u, err := s.Accounts.Authenticate(r.Context(), username, password, s.clientAddr(r))
 	if err != nil {
 		return s.renderForm(w, r, "login", &loginData{Page: s.newPage(r, "login.title"), Username: username, Next: next}, err)
@@ -186,7 +165,7 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(w, r, actor.UserID); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/", "flash.password_changed")
+	return s.redirectFlash(w, r, "/workspace", "flash.password_changed")
 }
 
 // startSession signs the user in on this browser: a new session and its cookie.

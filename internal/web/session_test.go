@@ -88,7 +88,7 @@ func TestLoginSessionLifecycle(t *testing.T) {
 		u, _ := url.Parse(e.srv.URL)
 		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "lantoa_session", Value: "planted-by-attacker", Path: "/"}})
 		resp = b.login("unit.admin.bato", testPassword)
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/workspace" {
 			t.Fatalf("login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		first := b.cookie("lantoa_session")
