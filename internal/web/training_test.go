@@ -357,6 +357,19 @@ func TestTrainingContract(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), "Kỹ năng số cho đoàn viên") || !strings.Contains(string(b), "learner") {
 			t.Errorf("verify: %d", resp.StatusCode)
 		}
+		// Scores read the Vietnamese way, without "100.0".
+		if !strings.Contains(string(b), `<dd id="verify-score">100 điểm</dd>`) {
+			t.Errorf("the verification page does not say 100 điểm")
+		}
+		// The passed learner's exam page shows the result and the certificate, and no start button.
+		resp, b = e.do("GET", fmt.Sprintf("/courses/%d/exam", created.ID), learner, "", "")
+		if page := string(b); resp.StatusCode != 200 || !strings.Contains(page, `id="result-score" class="score">100 điểm<`) ||
+			!strings.Contains(page, "/verify/"+res.CertificateCode) || strings.Contains(page, `id="exam-start"`) || strings.Contains(page, `data-attempt=`) {
+			t.Errorf("the passed learner's exam page: %d", resp.StatusCode)
+		}
+		if resp, b = e.do("GET", "/certificates", learner, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), ">100 điểm</td>") {
+			t.Errorf("certificates page: %d", resp.StatusCode)
+		}
 		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/export?format=pdf", "", "", "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(b), "%PDF") {
 			t.Errorf("pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -507,16 +520,32 @@ func TestTrainingLobbyRefusesEarlyStart(t *testing.T) {
 		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM training_attempts WHERE course_id = ?", c.ID).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("an early start wrote %d attempts (%v)", n, err)
 		}
-		// The exam page is the lobby: countdown and a start button, disabled until the start time.
-		resp, b = e.do("GET", fmt.Sprintf("/courses/%d/exam", c.ID), learner, "", "")
-		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="lobby-start" disabled`) || !strings.Contains(string(b), `data-can-start="false"`) {
+		// The exam page is the start step with the lobby: countdown and a start button, disabled
+		// until the start time. Opening it writes nothing; nor does its form sent early anyway,
+		// which is refused on the page with the same message.
+		page := fmt.Sprintf("/courses/%d/exam", c.ID)
+		resp, b = e.do("GET", page, learner, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="exam-start" disabled`) || !strings.Contains(string(b), `id="lobby"`) || strings.Contains(string(b), `data-attempt=`) {
 			t.Fatalf("lobby page: %d", resp.StatusCode)
 		}
-		// At the start time the learner may start.
+		resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "Chưa đến giờ làm bài") {
+			t.Fatalf("early start from the page: %d", resp.StatusCode)
+		}
+		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM training_attempts WHERE course_id = ?", c.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the lobby page wrote %d attempts (%v)", n, err)
+		}
+		// At the start time the learner may start: the page's button lands on the running attempt,
+		// which the JSON API then resumes.
 		e.training.Now = func() time.Time { return examAt.Add(time.Second) }
 		defer func() { e.training.Now = time.Now }()
-		if resp, b = e.do("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, "", ""); resp.StatusCode != 201 {
-			t.Fatalf("start at the start time: %d %s", resp.StatusCode, b)
+		resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+		if resp.StatusCode != 200 || resp.Request.URL.Path != page || !strings.Contains(string(b), `data-attempt="`) {
+			t.Fatalf("start at the start time: %d at %s", resp.StatusCode, resp.Request.URL)
+		}
+		var a training.AttemptView
+		if st := e.json("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, nil, &a); st/100 != 2 || !strings.Contains(string(b), fmt.Sprintf(`data-attempt="%d"`, a.ID)) {
+			t.Fatalf("the API does not resume the page's attempt: %d %d", st, a.ID)
 		}
 	})
 }
