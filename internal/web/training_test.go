@@ -602,3 +602,39 @@ func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
 		}
 	}
 }
+
+// TestExamPageOutOfAttempts: a learner who has used every attempt without passing opens the exam
+// page and is told why there is no start button, below the result of their latest attempt.
+func TestExamPageOutOfAttempts(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t, schema.All()))
+	c := e.course(false)
+	ex := c.Exam
+	ex.MaxAttempts = 1
+	if _, err := e.training.UpdateExam(e.sys, c.ID, ex); err != nil {
+		t.Fatal(err)
+	}
+	learner := e.tokens["learner"]
+	var a training.AttemptView
+	if st := e.json("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, nil, &a); st != 201 {
+		t.Fatalf("start: %d", st)
+	}
+	page := fmt.Sprintf("/courses/%d/exam", c.ID)
+	if resp, b := e.do("GET", page, learner, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), fmt.Sprintf(`data-attempt="%d"`, a.ID)) {
+		t.Fatalf("the running attempt is not resumed: %d", resp.StatusCode)
+	}
+	if st := e.json("POST", fmt.Sprintf("/api/v1/attempts/%d/submit", a.ID), learner, nil, nil); st != 200 {
+		t.Fatalf("submit: %d", st)
+	}
+	resp, b := e.do("GET", page, learner, "", "")
+	body := string(b)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Bạn đã dùng hết 1 lần làm bài.") || strings.Contains(body, `id="exam-start"`) ||
+		!strings.Contains(body, "Kết quả lần làm bài gần nhất") || !strings.Contains(body, `id="result-score" class="score">0 điểm<`) ||
+		!strings.Contains(body, "Đã làm 1/1 lần, còn 0 lần") {
+		t.Fatalf("out of attempts: %d\n%s", resp.StatusCode, body)
+	}
+	// The button sent anyway (an old tab) is refused on the page with the same words, once.
+	resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+	if resp.StatusCode != http.StatusConflict || strings.Count(string(b), "Bạn đã dùng hết 1 lần làm bài.") != 1 {
+		t.Fatalf("start out of attempts: %d", resp.StatusCode)
+	}
+}
