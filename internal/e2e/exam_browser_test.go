@@ -103,6 +103,19 @@ func optionsBesideText(t *testing.T, ctx context.Context, what string) {
 	}
 }
 
+// atBothSizes runs check at a 360×780 phone's size, then at a 1280×900 desktop's, named "phone"
+// and "desktop", and leaves the tab at the desktop's size.
+func atBothSizes(t *testing.T, ctx context.Context, check func(size string)) {
+	t.Helper()
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
+		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
+		check(size.name)
+	}
+}
+
 // seriousViolations keeps axe's violations of impact serious or critical.
 func seriousViolations(vs []axeViolation) []axeViolation {
 	var out []axeViolation
@@ -130,36 +143,32 @@ func TestExamPassedLearnerBrowser(t *testing.T) {
 	}
 	exam := strings.TrimSuffix(Eval[string](t, ctx, `location.href`), "/") + "/exam"
 	before := attemptsOf(t, srv.DB, "hocvien.bato")
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
-		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
+	atBothSizes(t, ctx, func(size string) {
 		if status := Open(t, ctx, exam); status != 200 {
-			t.Fatalf("%s: exam page of a passed learner: %d", size.name, status)
+			t.Fatalf("%s: exam page of a passed learner: %d", size, status)
 		}
 		if got := Text(t, ctx, "#result-text"); !strings.Contains(got, "đã đạt") || !strings.Contains(got, "100 điểm") {
-			t.Errorf("%s: the passed learner's result reads %q", size.name, got)
+			t.Errorf("%s: the passed learner's result reads %q", size, got)
 		}
 		if n := Eval[int](t, ctx, `document.querySelectorAll("#exam-start, #timer, #exam").length`); n != 0 {
-			t.Errorf("%s: the passed learner's page offers a start or a timer", size.name)
+			t.Errorf("%s: the passed learner's page offers a start or a timer", size)
 		}
 		if !strings.Contains(Eval[string](t, ctx, `document.getElementById("cert-verify").href`), "/verify/") {
-			t.Errorf("%s: no link to the certificate", size.name)
+			t.Errorf("%s: no link to the certificate", size)
 		}
-		NoSidewaysScroll(t, ctx, size.name+" passed learner's exam page")
-		reportViolations(t, size.name+" exam result", seriousViolations(auditPage(t, ctx)))
-		Screenshot(t, ctx, size.name+"-exam-passed")
+		NoSidewaysScroll(t, ctx, size+" passed learner's exam page")
+		reportViolations(t, size+" exam result", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, size+"-exam-passed")
 		if status := Open(t, ctx, base+"/certificates"); status != 200 {
 			t.Fatalf("/certificates: %d", status)
 		}
 		if got := Text(t, ctx, "td.cert-score"); got != "100 điểm" {
-			t.Errorf("%s: the certificates page shows the score as %q", size.name, got)
+			t.Errorf("%s: the certificates page shows the score as %q", size, got)
 		}
-		NoSidewaysScroll(t, ctx, size.name+" certificates page")
-		reportViolations(t, size.name+" certificates", seriousViolations(auditPage(t, ctx)))
-		Screenshot(t, ctx, size.name+"-certificates")
-	}
+		NoSidewaysScroll(t, ctx, size+" certificates page")
+		reportViolations(t, size+" certificates", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, size+"-certificates")
+	})
 	if after := attemptsOf(t, srv.DB, "hocvien.bato"); after != before {
 		t.Errorf("looking at the exam page made %d attempts", after-before)
 	}
@@ -277,11 +286,7 @@ func TestSecondaryButtonReadable(t *testing.T) {
 		if (/rgba\(.*, 0\)$/.test(s.backgroundColor)) { return 0; }
 		var a = lum(s.color), b = lum(s.backgroundColor);
 		return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); })()`
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
-		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
+	atBothSizes(t, ctx, func(size string) {
 		if status := Open(t, ctx, srv.URL+"/editor/posts/new"); status != 200 {
 			t.Fatalf("editor: %d", status)
 		}
@@ -289,14 +294,14 @@ func TestSecondaryButtonReadable(t *testing.T) {
 			t.Fatalf("the secondary button reads %q", got)
 		}
 		if c := Eval[float64](t, ctx, contrast); c < 4.5 {
-			t.Errorf("%s: «Lưu nháp» has contrast %.2f:1, want at least 4.5:1", size.name, c)
+			t.Errorf("%s: «Lưu nháp» has contrast %.2f:1, want at least 4.5:1", size, c)
 		}
 		if w := Eval[float64](t, ctx, `parseFloat(getComputedStyle(document.getElementById("save-draft")).borderTopWidth)`); w < 1 {
-			t.Errorf("%s: «Lưu nháp» has no visible edge", size.name)
+			t.Errorf("%s: «Lưu nháp» has no visible edge", size)
 		}
-		NoSidewaysScroll(t, ctx, size.name+" post editor")
-		reportViolations(t, size.name+" post editor", seriousViolations(auditPage(t, ctx)))
+		NoSidewaysScroll(t, ctx, size+" post editor")
+		reportViolations(t, size+" post editor", seriousViolations(auditPage(t, ctx)))
 		Do(t, ctx, chromedp.ScrollIntoView("#save-draft"))
-		Screenshot(t, ctx, size.name+"-editor")
-	}
+		Screenshot(t, ctx, size+"-editor")
+	})
 }

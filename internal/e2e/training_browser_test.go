@@ -86,15 +86,11 @@ func TestTrainingBrowser(t *testing.T) {
 	if n := attemptsOf(t, srv.DB, "nguoidan.bato"); n != 0 {
 		t.Fatalf("opening the exam page made %d attempts", n)
 	}
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
-		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
-		NoSidewaysScroll(t, ctx, size.name+" start step")
-		reportViolations(t, size.name+" start step", seriousViolations(auditPage(t, ctx)))
-		Screenshot(t, ctx, "02-start-"+size.name)
-	}
+	atBothSizes(t, ctx, func(size string) {
+		NoSidewaysScroll(t, ctx, size+" start step")
+		reportViolations(t, size+" start step", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, "02-start-"+size)
+	})
 	if got := Text(t, ctx, "#exam-minutes"); got != "20 phút" {
 		t.Errorf("time limit %q", got)
 	}
@@ -106,16 +102,12 @@ func TestTrainingBrowser(t *testing.T) {
 		t.Fatalf("the start button made %d attempts", n)
 	}
 	// Each option's control sits on its text's line, on a phone and on a desktop.
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
-		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
-		optionsBesideText(t, ctx, size.name)
-		NoSidewaysScroll(t, ctx, size.name+" running exam")
-		reportViolations(t, size.name+" running exam", seriousViolations(auditPage(t, ctx)))
-		Screenshot(t, ctx, "03-exam-"+size.name)
-	}
+	atBothSizes(t, ctx, func(size string) {
+		optionsBesideText(t, ctx, size)
+		NoSidewaysScroll(t, ctx, size+" running exam")
+		reportViolations(t, size+" running exam", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, "03-exam-"+size)
+	})
 	js, _ := json.Marshal(answers)
 	clicked := Eval[int](t, ctx, `(function(){ var answers = `+string(js)+`; var n = 0;
 		document.querySelectorAll("#questions li.question").forEach(function(li){
@@ -132,14 +124,10 @@ func TestTrainingBrowser(t *testing.T) {
 	if got := Text(t, ctx, "#result-text"); !strings.Contains(got, "đã đạt") || !strings.Contains(got, "100 điểm") || strings.Contains(got, "100.0") {
 		t.Fatalf("result %q", got)
 	}
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 360, 780}, {"desktop", 1280, 900}} {
-		Do(t, ctx, chromedp.EmulateViewport(size.w, size.h))
-		NoSidewaysScroll(t, ctx, size.name+" result")
-		Screenshot(t, ctx, "04-result-"+size.name)
-	}
+	atBothSizes(t, ctx, func(size string) {
+		NoSidewaysScroll(t, ctx, size+" result")
+		Screenshot(t, ctx, "04-result-"+size)
+	})
 	pdfURL := Eval[string](t, ctx, `document.getElementById("cert-pdf").href`)
 	code := strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/export?format=pdf")
 	// Download the certificate in the browser: a PDF.
