@@ -13,6 +13,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/training"
 )
@@ -373,6 +374,9 @@ func TestTrainingContract(t *testing.T) {
 		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/export?format=pdf", "", "", "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(b), "%PDF") {
 			t.Errorf("pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if text, ok := pdftest.Text(t, b); ok && !strings.Contains(text, "Kết quả bài kiểm tra: 100 điểm (thang 100).") {
+			t.Errorf("the certificate does not say 100 điểm: %q", text)
 		}
 		if resp, _ := e.do("GET", "/verify/LT-AAAA-AAAA-AAAA-AAAA", "", "", ""); resp.StatusCode != 404 {
 			t.Errorf("unknown code: %d", resp.StatusCode)
