@@ -82,12 +82,36 @@ func TestTrainingBrowser(t *testing.T) {
 	if status := Follow(t, ctx, "#take-exam"); status != 200 {
 		t.Fatalf("exam page: %d", status)
 	}
-	WaitFor(t, ctx, "the questions", `document.querySelectorAll("#questions li.question").length === 10 && !document.getElementById("exam-form").hidden`)
-	Screenshot(t, ctx, "02-exam")
+	// Opening the exam page starts nothing: the start step tells the terms first.
+	if n := attemptsOf(t, srv.DB, "nguoidan.bato"); n != 0 {
+		t.Fatalf("opening the exam page made %d attempts", n)
+	}
+	atBothSizes(t, ctx, func(size string) {
+		NoSidewaysScroll(t, ctx, size+" start step")
+		reportViolations(t, size+" start step", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, "02-start-"+size)
+	})
+	if got := Text(t, ctx, "#exam-minutes"); got != "20 phút" {
+		t.Errorf("time limit %q", got)
+	}
+	if got := Text(t, ctx, "#exam-attempts"); got != "Đã làm 0/3 lần, còn 3 lần" {
+		t.Errorf("attempts %q", got)
+	}
+	startExam(t, ctx, 10)
+	if n := attemptsOf(t, srv.DB, "nguoidan.bato"); n != 1 {
+		t.Fatalf("the start button made %d attempts", n)
+	}
+	// Each option's control sits on its text's line, on a phone and on a desktop.
+	atBothSizes(t, ctx, func(size string) {
+		optionsBesideText(t, ctx, size)
+		NoSidewaysScroll(t, ctx, size+" running exam")
+		reportViolations(t, size+" running exam", seriousViolations(auditPage(t, ctx)))
+		Screenshot(t, ctx, "03-exam-"+size)
+	})
 	js, _ := json.Marshal(answers)
 	clicked := Eval[int](t, ctx, `(function(){ var answers = `+string(js)+`; var n = 0;
 		document.querySelectorAll("#questions li.question").forEach(function(li){
-			var want = answers[li.querySelector("p").textContent] || [];
+			var want = answers[li.querySelector("legend").textContent] || [];
 			li.querySelectorAll("label.option").forEach(function(label){
 				if (want.indexOf(label.textContent.trim()) >= 0) { label.querySelector("input").click(); n++; }
 			});
@@ -96,14 +120,14 @@ func TestTrainingBrowser(t *testing.T) {
 		t.Fatalf("clicked %d correct options", clicked)
 	}
 	// Every answer is saved on the server before submission.
-	WaitFor(t, ctx, "the answers saved", `!document.querySelector("#questions input:disabled") && document.getElementById("exam-status").textContent === document.getElementById("exam").dataset.msgSaved`)
-	Eval[bool](t, ctx, `window.confirm = function(){ return true; }; true`)
-	Do(t, ctx, chromedp.Click("#exam-submit", chromedp.NodeVisible))
-	WaitFor(t, ctx, "the result", `!document.getElementById("exam-result").hidden && !document.getElementById("result-cert").hidden`)
-	Screenshot(t, ctx, "03-result")
-	if got := Text(t, ctx, "#result-text"); !strings.Contains(got, "đã đạt") || !strings.Contains(got, "100") {
+	submitExam(t, ctx)
+	if got := Text(t, ctx, "#result-text"); !strings.Contains(got, "đã đạt") || !strings.Contains(got, "100 điểm") || strings.Contains(got, "100.0") {
 		t.Fatalf("result %q", got)
 	}
+	atBothSizes(t, ctx, func(size string) {
+		NoSidewaysScroll(t, ctx, size+" result")
+		Screenshot(t, ctx, "04-result-"+size)
+	})
 	pdfURL := Eval[string](t, ctx, `document.getElementById("cert-pdf").href`)
 	code := strings.TrimSuffix(strings.TrimPrefix(pdfURL, base+"/api/v1/certificates/"), "/export?format=pdf")
 	// Download the certificate in the browser: a PDF.
@@ -142,7 +166,10 @@ func TestTrainingBrowser(t *testing.T) {
 	if status := Open(t, anon, scanned); status != 200 {
 		t.Fatalf("verify: %d", status)
 	}
-	Screenshot(t, anon, "04-verify")
+	Screenshot(t, anon, "05-verify")
+	if got := Text(t, anon, "#verify-score"); got != "100 điểm" {
+		t.Errorf("verify score %q", got)
+	}
 	if got := Text(t, anon, "#verify-learner"); got != "Đinh Thị Người Dân" {
 		t.Errorf("verify names %q", got)
 	}

@@ -58,7 +58,7 @@ func TestTrainingLobbyBrowser(t *testing.T) {
 	if status := Open(t, ctx, base+"/courses/"+strconv.FormatInt(courseID, 10)+"/exam"); status != 200 {
 		t.Fatalf("exam page: %d", status)
 	}
-	if !Eval[bool](t, ctx, `document.getElementById("lobby-start").disabled && !document.getElementById("lobby").hidden && document.getElementById("exam-form").hidden`) {
+	if !Eval[bool](t, ctx, `document.getElementById("exam-start").disabled && !document.getElementById("lobby").hidden && document.getElementById("exam-form") === null`) {
 		t.Fatal("the lobby's start button is enabled before the start time")
 	}
 	WaitFor(t, ctx, "the countdown", `/^0:0?[0-9]+$/.test(document.getElementById("lobby-wait").textContent)`)
@@ -74,15 +74,17 @@ func TestTrainingLobbyBrowser(t *testing.T) {
 		t.Skip("the machine was too slow to see the lobby before the start time")
 	}
 	time.Sleep(time.Until(examAt) - 3*time.Second)
-	if !Eval[bool](t, ctx, `document.getElementById("lobby-start").disabled`) {
+	if !Eval[bool](t, ctx, `document.getElementById("exam-start").disabled`) {
 		t.Fatalf("the start button is enabled %s before the start time", time.Until(examAt))
 	}
-	WaitFor(t, ctx, "the start button enabled", `!document.getElementById("lobby-start").disabled`)
+	WaitFor(t, ctx, "the start button enabled", `!document.getElementById("exam-start").disabled`)
 	if time.Now().Before(examAt.Add(-time.Second)) {
 		t.Fatalf("the start button was enabled %s before the start time", time.Until(examAt))
 	}
 	Screenshot(t, ctx, "02-lobby-open")
-	Do(t, ctx, chromedp.Click("#lobby-start", chromedp.NodeVisible))
-	WaitFor(t, ctx, "the questions", `document.querySelectorAll("#questions li.question").length === 10 && !document.getElementById("exam-form").hidden && document.getElementById("lobby").hidden`)
+	if status := Follow(t, ctx, "#exam-start"); status != 200 {
+		t.Fatalf("start: %d", status)
+	}
+	WaitFor(t, ctx, "the questions", `document.querySelectorAll("#questions li.question").length === 10 && !document.getElementById("exam-form").hidden && document.getElementById("lobby") === null`)
 	Screenshot(t, ctx, "03-exam")
 }

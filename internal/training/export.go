@@ -141,7 +141,7 @@ func renderCertificate(c Certificate, base string) ([]byte, error) {
 	d.Title("GIẤY CHỨNG NHẬN", subtitle)
 	d.Paragraph("Chứng nhận Ông/Bà: " + c.LearnerName)
 	d.Paragraph("Đã hoàn thành khóa học: " + c.CourseTitle)
-	d.Paragraph(fmt.Sprintf("Kết quả bài kiểm tra: %.1f điểm (thang 100). Ngày cấp: %s.", c.Score, c.IssuedAt.In(vietnam).Format("02/01/2006")))
+	d.Paragraph(fmt.Sprintf("Kết quả bài kiểm tra: %s điểm (thang 100). Ngày cấp: %s.", FormatScore(c.Score, "vi"), c.IssuedAt.In(vietnam).Format("02/01/2006")))
 	d.Paragraph("Mã chứng nhận: " + c.Code + ". Tra cứu tính xác thực tại: " + url)
 	png, err := qrcode.Encode(url, qrcode.Medium, 256)
 	if err != nil {

@@ -356,6 +356,11 @@ func pageCases() []pageCase {
 		{"GET /verify/{code}", get("/verify/KHONGCO1234"), pageNotFound},
 		{"GET /courses/{id}/exam", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/exam", course(e)), nil },
 			expect(ok, map[string]outcome{"anonymous": login, "province_admin_hanoi": deny, "national_admin": deny})},
+		// The start step's button: it starts an attempt for whoever may take the course (and
+		// lands back on the exam page), as POST /api/v1/courses/{id}/attempts does.
+		{"POST /courses/{id}/exam/start", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/courses/%d/exam/start", course(e)), form()
+		}, expect(ok, map[string]outcome{"anonymous": login, "province_admin_hanoi": deny, "national_admin": deny})},
 		{"GET /courses/{id}/figures", func(e *env, _ string) (string, url.Values) { return fmt.Sprintf("/courses/%d/figures", course(e)), nil },
 			pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "unit_admin_sontay": ok,
 				"org_admin_tinhdoan": ok, "national_admin": ok}))},

@@ -183,6 +183,7 @@ func (s *Server) routes() http.Handler {
 	page("GET /courses/questions-template", s.questionTemplate)
 	page("GET /verify/{code}", s.verifyPage)
 	private("GET /courses/{id}/exam", s.examPage)
+	private("POST /courses/{id}/exam/start", s.examStartSubmit)
 	private("GET /courses/{id}/figures", s.figuresPage)
 	private("POST /courses/{id}/questions", s.importQuestionsSubmit)
 	private("POST /courses/{id}/publish", s.publishSubmit)

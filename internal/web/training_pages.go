@@ -191,13 +191,21 @@ type trainingLessonView struct {
 type trainingExamData struct {
 	Page
 	Course training.Course
-	Lobby  training.Lobby
+	State  training.ExamState
+	// Refusal is why the learner cannot start now, in their language ("" when they can); it is
+	// left out when the page's error already says it (a start that was just refused).
+	Refusal string
 }
 
-// examPage is the lobby and the exam: the page itself carries no question; training.js starts or
-// resumes the attempt through the API, saves each answer as it is chosen and shows the server's
-// remaining time.
+// examPage is the start step and the exam. Opening it starts nothing: it shows the exam's terms
+// and the learner's attempts, the result once there is one, and the "Bắt đầu làm bài" form; an
+// attempt already running is resumed by training.js through the API, which saves each answer
+// as it is chosen and shows the server's remaining time.
 func (s *Server) examPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderExam(w, r, nil)
+}
+
+func (s *Server) renderExam(w http.ResponseWriter, r *http.Request, formErr error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -206,8 +214,45 @@ func (s *Server) examPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := trainingExamData{Page: s.newPage(r, "training.exam.title"), Course: c, Lobby: s.Training.LobbyFor(c, authz.ActorFrom(r.Context()).UserID)}
-	return s.render(w, r, http.StatusOK, "training_exam", &data)
+	st, err := s.Training.ExamStateFor(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	data := trainingExamData{Page: s.newPage(r, "training.exam.title"), Course: c, State: st}
+	if st.Refusal != nil {
+		ae := apperr.As(st.Refusal)
+		data.Refusal = data.T(ae.Key, ae.Args...)
+		if formErr != nil {
+			if fe := apperr.As(formErr); data.T(fe.Key, fe.Args...) == data.Refusal {
+				data.Refusal = ""
+			}
+		}
+	}
+	return s.renderForm(w, r, "training_exam", &data, formErr)
+}
+
+// examStartSubmit is the "Bắt đầu làm bài" button: the one way the page starts an attempt, with
+// the same admission rules as POST /api/v1/courses/{id}/attempts (lobby, attempts, retry delay).
+// A running attempt is resumed, not doubled. The learner lands back on the exam page, which then
+// has the attempt running; a refusal is shown on the start step.
+func (s *Server) examStartSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
+	if _, err := s.Training.StartAttempt(r.Context(), id); err != nil {
+		return s.renderExam(w, r, err)
+	}
+	http.Redirect(w, r, "/courses/"+strconv.FormatInt(id, 10)+"/exam", http.StatusSeeOther)
+	return nil
+}
+
+// Score writes a score out of 100 in the page's language: "87,5 điểm", "100 điểm".
+func (p Page) Score(v float64) string {
+	return p.T("training.score", training.FormatScore(v, p.Lang))
 }
 
 type trainingVerifyData struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/training"
 )
@@ -357,9 +358,25 @@ func TestTrainingContract(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), "Kỹ năng số cho đoàn viên") || !strings.Contains(string(b), "learner") {
 			t.Errorf("verify: %d", resp.StatusCode)
 		}
+		// Scores read the Vietnamese way, without "100.0".
+		if !strings.Contains(string(b), `<dd id="verify-score">100 điểm</dd>`) {
+			t.Errorf("the verification page does not say 100 điểm")
+		}
+		// The passed learner's exam page shows the result and the certificate, and no start button.
+		resp, b = e.do("GET", fmt.Sprintf("/courses/%d/exam", created.ID), learner, "", "")
+		if page := string(b); resp.StatusCode != 200 || !strings.Contains(page, `id="result-score" class="score">100 điểm<`) ||
+			!strings.Contains(page, "/verify/"+res.CertificateCode) || strings.Contains(page, `id="exam-start"`) || strings.Contains(page, `data-attempt=`) {
+			t.Errorf("the passed learner's exam page: %d", resp.StatusCode)
+		}
+		if resp, b = e.do("GET", "/certificates", learner, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), ">100 điểm</td>") {
+			t.Errorf("certificates page: %d", resp.StatusCode)
+		}
 		resp, b = e.do("GET", "/api/v1/certificates/"+res.CertificateCode+"/export?format=pdf", "", "", "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(b), "%PDF") {
 			t.Errorf("pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if text, ok := pdftest.Text(t, b); ok && !strings.Contains(text, "Kết quả bài kiểm tra: 100 điểm (thang 100).") {
+			t.Errorf("the certificate does not say 100 điểm: %q", text)
 		}
 		if resp, _ := e.do("GET", "/verify/LT-AAAA-AAAA-AAAA-AAAA", "", "", ""); resp.StatusCode != 404 {
 			t.Errorf("unknown code: %d", resp.StatusCode)
@@ -507,16 +524,32 @@ func TestTrainingLobbyRefusesEarlyStart(t *testing.T) {
 		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM training_attempts WHERE course_id = ?", c.ID).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("an early start wrote %d attempts (%v)", n, err)
 		}
-		// The exam page is the lobby: countdown and a start button, disabled until the start time.
-		resp, b = e.do("GET", fmt.Sprintf("/courses/%d/exam", c.ID), learner, "", "")
-		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="lobby-start" disabled`) || !strings.Contains(string(b), `data-can-start="false"`) {
+		// The exam page is the start step with the lobby: countdown and a start button, disabled
+		// until the start time. Opening it writes nothing; nor does its form sent early anyway,
+		// which is refused on the page with the same message.
+		page := fmt.Sprintf("/courses/%d/exam", c.ID)
+		resp, b = e.do("GET", page, learner, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="exam-start" disabled`) || !strings.Contains(string(b), `id="lobby"`) || strings.Contains(string(b), `data-attempt=`) {
 			t.Fatalf("lobby page: %d", resp.StatusCode)
 		}
-		// At the start time the learner may start.
+		resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "Chưa đến giờ làm bài") {
+			t.Fatalf("early start from the page: %d", resp.StatusCode)
+		}
+		if err := d.Reader().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM training_attempts WHERE course_id = ?", c.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the lobby page wrote %d attempts (%v)", n, err)
+		}
+		// At the start time the learner may start: the page's button lands on the running attempt,
+		// which the JSON API then resumes.
 		e.training.Now = func() time.Time { return examAt.Add(time.Second) }
 		defer func() { e.training.Now = time.Now }()
-		if resp, b = e.do("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, "", ""); resp.StatusCode != 201 {
-			t.Fatalf("start at the start time: %d %s", resp.StatusCode, b)
+		resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+		if resp.StatusCode != 200 || resp.Request.URL.Path != page || !strings.Contains(string(b), `data-attempt="`) {
+			t.Fatalf("start at the start time: %d at %s", resp.StatusCode, resp.Request.URL)
+		}
+		var a training.AttemptView
+		if st := e.json("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, nil, &a); st/100 != 2 || !strings.Contains(string(b), fmt.Sprintf(`data-attempt="%d"`, a.ID)) {
+			t.Fatalf("the API does not resume the page's attempt: %d %d", st, a.ID)
 		}
 	})
 }
@@ -571,5 +604,41 @@ func TestCatalogueStatusAsLearnersMeetIt(t *testing.T) {
 		if !strings.Contains(course, `data-status="`+want+`"`) || strings.Contains(course, `id="take-exam"`) != (want == "published") {
 			t.Errorf("course %d (%s): status or exam button wrong:\n%.600s", id, want, stripTags(course))
 		}
+	}
+}
+
+// TestExamPageOutOfAttempts: a learner who has used every attempt without passing opens the exam
+// page and is told why there is no start button, below the result of their latest attempt.
+func TestExamPageOutOfAttempts(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t, schema.All()))
+	c := e.course(false)
+	ex := c.Exam
+	ex.MaxAttempts = 1
+	if _, err := e.training.UpdateExam(e.sys, c.ID, ex); err != nil {
+		t.Fatal(err)
+	}
+	learner := e.tokens["learner"]
+	var a training.AttemptView
+	if st := e.json("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), learner, nil, &a); st != 201 {
+		t.Fatalf("start: %d", st)
+	}
+	page := fmt.Sprintf("/courses/%d/exam", c.ID)
+	if resp, b := e.do("GET", page, learner, "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), fmt.Sprintf(`data-attempt="%d"`, a.ID)) {
+		t.Fatalf("the running attempt is not resumed: %d", resp.StatusCode)
+	}
+	if st := e.json("POST", fmt.Sprintf("/api/v1/attempts/%d/submit", a.ID), learner, nil, nil); st != 200 {
+		t.Fatalf("submit: %d", st)
+	}
+	resp, b := e.do("GET", page, learner, "", "")
+	body := string(b)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Bạn đã dùng hết 1 lần làm bài.") || strings.Contains(body, `id="exam-start"`) ||
+		!strings.Contains(body, "Kết quả lần làm bài gần nhất") || !strings.Contains(body, `id="result-score" class="score">0 điểm<`) ||
+		!strings.Contains(body, "Đã làm 1/1 lần, còn 0 lần") {
+		t.Fatalf("out of attempts: %d\n%s", resp.StatusCode, body)
+	}
+	// The button sent anyway (an old tab) is refused on the page with the same words, once.
+	resp, b = e.do("POST", page+"/start", learner, "application/x-www-form-urlencoded", "")
+	if resp.StatusCode != http.StatusConflict || strings.Count(string(b), "Bạn đã dùng hết 1 lần làm bài.") != 1 {
+		t.Fatalf("start out of attempts: %d", resp.StatusCode)
 	}
 }

@@ -1,20 +1,57 @@
-// Lan Tỏa — the exam page. The server keeps the time and the correct answers; this script only
-// starts or resumes the attempt, shows its questions, saves each answer as it is chosen and
-// submits. Reloading the page (or losing the connection) resumes the same attempt.
+// Lan Tỏa — the exam page. The server keeps the time and the correct answers and renders the
+// start step and the result; this script only counts the lobby down to the learner's start time,
+// and, once the "Bắt đầu làm bài" form has started an attempt, shows its questions, saves each
+// answer as it is chosen and submits. Reloading the page (or losing the connection) resumes the
+// same attempt.
 (function () {
   "use strict";
+
+  // The lobby: count down to this learner's own start time (spread at random over the start
+  // window by the server), then enable the start button. The server refuses an earlier start.
+  var lobby = document.getElementById("lobby");
+  var startBtn = document.getElementById("exam-start");
+  if (lobby && startBtn) {
+    var until = Date.now() + (Number(lobby.dataset.wait) || 0) * 1000;
+    var waitEl = document.getElementById("lobby-wait");
+    var lobbyStatus = document.getElementById("lobby-status");
+    var timer = null;
+    var countdown = function () {
+      var left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor(left / 60) % 60, s = left % 60;
+      waitEl.textContent = (h > 0 ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 0) {
+        clearInterval(timer);
+        startBtn.disabled = false;
+        startBtn.focus();
+        lobbyStatus.textContent = lobby.dataset.msgReady;
+      }
+    };
+    timer = setInterval(countdown, 500);
+    countdown();
+  }
+
   var root = document.getElementById("exam");
   if (!root) { return; }
-  var courseID = root.dataset.course;
   var status = document.getElementById("exam-status");
   var timerEl = document.getElementById("timer");
   var form = document.getElementById("exam-form");
   var list = document.getElementById("questions");
+  var confirmBox = document.getElementById("exam-confirm");
   var attempt = null;
   var deadline = 0;
   var ticking = null;
+  // pending[qid] is true while an answer to that question is on its way, "again" when the
+  // learner changed it meanwhile: the newest choice is sent once the first save returns. The
+  // inputs stay enabled, so keyboard focus never leaves the option being chosen.
+  var pending = {};
+  // inflight holds the saves on their way; a submission waits for them (and for the saves they
+  // send again) so that the last choice is scored.
+  var inflight = [];
 
   function say(msg) { status.textContent = msg; }
+
+  // The result is the server's page: it shows the score, the certificate and what is left.
+  function done() { window.location.reload(); }
 
   function api(method, url, body, token) {
     var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
@@ -39,32 +76,52 @@
     timerEl.textContent = m + ":" + (s < 10 ? "0" : "") + s;
     if (left <= 0 && attempt && !attempt.submitted) {
       clearInterval(ticking);
-      // Time is up: the server submits what was saved; fetching the attempt shows the result.
-      api("GET", "/api/v1/attempts/" + attempt.id).then(show).catch(function (e) { say(e.message); });
+      // Time is up: the server submits what was saved when the attempt is read again.
+      api("GET", "/api/v1/attempts/" + attempt.id).then(done).catch(function (e) { say(e.message); });
     }
   }
 
-  function save(qid, input) {
-    var boxes = list.querySelectorAll("input[name='q" + qid + "']");
+  function choicesOf(qid) {
     var choices = [];
-    boxes.forEach(function (b) { if (b.checked) { choices.push(Number(b.value)); } });
+    list.querySelectorAll("input[name='q" + qid + "']").forEach(function (b) { if (b.checked) { choices.push(Number(b.value)); } });
+    return choices;
+  }
+
+  function save(qid) {
+    if (pending[qid]) { pending[qid] = "again"; return; }
+    pending[qid] = true;
+    var li = list.querySelector("li[data-question='" + qid + "']");
+    li.setAttribute("aria-busy", "true");
     say(root.dataset.msgSaving);
-    input.disabled = true;
-    api("PUT", "/api/v1/attempts/" + attempt.id + "/answers/" + qid, { choices: choices }, attempt.save_token)
+    var p = api("PUT", "/api/v1/attempts/" + attempt.id + "/answers/" + qid, { choices: choicesOf(qid) }, attempt.save_token)
       .then(function () { say(root.dataset.msgSaved); })
-      .catch(function (e) { say(root.dataset.msgFailed + " " + e.message); if (e.status === 409) { reload(); } })
-      .finally(function () { input.disabled = false; });
+      .catch(function (e) { say(root.dataset.msgFailed + " " + e.message); if (e.status === 409) { done(); } })
+      .finally(function () {
+        inflight.splice(inflight.indexOf(p), 1);
+        var again = pending[qid] === "again";
+        pending[qid] = false;
+        li.removeAttribute("aria-busy");
+        if (again) { save(qid); }
+      });
+    inflight.push(p);
+  }
+
+  function settled() {
+    return inflight.length ? Promise.all(inflight.slice()).then(settled) : Promise.resolve();
   }
 
   function render(a) {
     list.textContent = "";
-    a.questions.forEach(function (q, i) {
+    a.questions.forEach(function (q) {
       var li = document.createElement("li");
       li.className = "question";
       li.dataset.question = q.id;
-      var p = document.createElement("p");
-      p.textContent = q.text;
-      li.appendChild(p);
+      // Each question is a group named by its text, so a screen reader says which question an
+      // option belongs to, and the arrow keys move between one radio group's options.
+      var group = document.createElement("fieldset");
+      var legend = document.createElement("legend");
+      legend.textContent = q.text;
+      group.appendChild(legend);
       q.options.forEach(function (o) {
         var label = document.createElement("label");
         label.className = "option";
@@ -73,82 +130,53 @@
         input.name = "q" + q.id;
         input.value = o.id;
         input.checked = q.choices.indexOf(o.id) >= 0;
-        input.addEventListener("change", function () { save(q.id, input); });
+        input.addEventListener("change", function () { save(q.id); });
+        var text = document.createElement("span");
+        text.textContent = o.text;
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + o.text));
-        li.appendChild(label);
+        label.appendChild(text);
+        group.appendChild(label);
       });
+      li.appendChild(group);
       list.appendChild(li);
     });
   }
 
-  function showResult(r) {
-    form.hidden = true;
-    clearInterval(ticking);
-    timerEl.textContent = "0:00";
-    document.getElementById("exam-result").hidden = false;
-    var msg = (r.passed ? root.dataset.msgPassed : root.dataset.msgFailedExam) + " " + r.score + "/100 (" + r.correct + "/" + r.total + ")";
-    document.getElementById("result-text").textContent = msg;
-    if (r.certificate_code) {
-      document.getElementById("result-cert").hidden = false;
-      document.getElementById("cert-pdf").href = "/api/v1/certificates/" + r.certificate_code + "/export?format=pdf";
-      document.getElementById("cert-verify").href = "/verify/" + r.certificate_code;
-    }
-  }
-
   function show(a) {
     attempt = a;
-    if (a.submitted && a.result) { showResult(a.result); return; }
+    if (a.submitted) { done(); return; }
     deadline = Date.now() + a.remaining_seconds * 1000;
     render(a);
     form.hidden = false;
+    say("");
     tick();
     clearInterval(ticking);
     ticking = setInterval(tick, 1000);
   }
 
-  function reload() {
-    if (attempt) { api("GET", "/api/v1/attempts/" + attempt.id).then(show).catch(function (e) { say(e.message); }); }
-  }
-
-  function start() {
-    api("POST", "/api/v1/courses/" + courseID + "/attempts").then(show).catch(function (e) { say(e.message); });
-  }
-
   document.getElementById("exam-submit").addEventListener("click", function () {
-    if (!attempt || !window.confirm(root.dataset.msgConfirm)) { return; }
-    api("POST", "/api/v1/attempts/" + attempt.id + "/submit").then(showResult).catch(function (e) { say(e.message); });
+    if (!attempt) { return; }
+    var unanswered = 0;
+    attempt.questions.forEach(function (q) { if (choicesOf(q.id).length === 0) { unanswered++; } });
+    document.getElementById("exam-unanswered").textContent = unanswered > 0 ? root.dataset.msgUnanswered.replace("{n}", unanswered) : "";
+    confirmBox.hidden = false;
+    document.getElementById("exam-confirm-yes").focus();
+  });
+  document.getElementById("exam-confirm-no").addEventListener("click", function () {
+    confirmBox.hidden = true;
+    document.getElementById("exam-submit").focus();
+  });
+  document.getElementById("exam-confirm-yes").addEventListener("click", function () {
+    var yes = this;
+    yes.disabled = true;
+    settled().then(function () {
+      return api("POST", "/api/v1/attempts/" + attempt.id + "/submit");
+    }).then(done).catch(function (e) {
+      yes.disabled = false;
+      say(e.message);
+      if (e.status === 409) { done(); }
+    });
   });
 
-  if (root.dataset.canStart === "true") {
-    start();
-  } else {
-    // The lobby: count down to this learner's own start time (spread at random over the start
-    // window by the server), then enable the start button. The server refuses an earlier start.
-    var until = Date.now() + (Number(root.dataset.wait) || 0) * 1000;
-    var waitEl = document.getElementById("lobby-wait");
-    var startBtn = document.getElementById("lobby-start");
-    say(root.dataset.msgWait);
-    var countdown = function () {
-      var left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-      var h = Math.floor(left / 3600), m = Math.floor(left / 60) % 60, s = left % 60;
-      if (waitEl) { waitEl.textContent = (h > 0 ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s; }
-      if (left <= 0) {
-        clearInterval(lobby);
-        if (startBtn) { startBtn.disabled = false; startBtn.focus(); }
-        say(root.dataset.msgReady);
-      }
-    };
-    var lobby = setInterval(countdown, 500);
-    countdown();
-    if (startBtn) {
-      startBtn.addEventListener("click", function () {
-        startBtn.disabled = true;
-        api("POST", "/api/v1/courses/" + courseID + "/attempts").then(function (a) {
-          var l = document.getElementById("lobby"); if (l) { l.hidden = true; }
-          show(a);
-        }).catch(function (e) { startBtn.disabled = false; say(e.message); });
-      });
-    }
-  }
+  api("GET", "/api/v1/attempts/" + root.dataset.attempt).then(show).catch(function (e) { say(e.message); });
 })();
