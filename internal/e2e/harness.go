@@ -339,10 +339,12 @@ func (pe *pageErrors) listen(ev any) {
 // (on CI it fails).
 func NewBrowser(t testing.TB) context.Context {
 	t.Helper()
-	return newBrowser(t, nil)
+	return newBrowser(t, nil, BrowserTimeout)
 }
 
-func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
+// newBrowser is NewBrowser with the page-error reporter and the time bound chosen by the caller:
+// the page sweep visits hundreds of pages and needs more than BrowserTimeout.
+func newBrowser(t testing.TB, fail func(string, ...any), timeout time.Duration) context.Context {
 	t.Helper()
 	path := RequireBrowser(t)
 	output := &syncBuffer{}
@@ -359,7 +361,7 @@ func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(output),
 	)
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), BrowserTimeout)
+	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
 	pe := newPageErrors(t, "tab 1")
 	if fail != nil {
