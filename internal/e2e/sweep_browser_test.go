@@ -475,3 +475,29 @@ func shorten(s string, n int) string {
 	}
 	return s
 }
+
+// TestFieldsetFieldsOnePerLine is the defect the sweep's screenshots showed on /courses/new: in a
+// fieldset, a checkbox's label and the next field's label ran together on one line. Every field
+// of a form's fieldset starts below the one before it, on the phone and on the desk.
+func TestFieldsetFieldsOnePerLine(t *testing.T) {
+	srv := StartServer(t, WithDemo())
+	ctx := NewBrowser(t)
+	Login(t, ctx, srv.URL, "so.tttt", demo.Password)
+	for _, size := range sweepSizes {
+		Do(t, ctx, chromedp.EmulateViewport(size.width, size.height))
+		if status := Open(t, ctx, srv.URL+"/courses/new"); status != 200 {
+			t.Fatalf("/courses/new: status %d", status)
+		}
+		side := Eval[[]string](t, ctx, `[...document.querySelectorAll(".form fieldset")].flatMap(f => {
+			const kids = [...f.children].filter(e => e.tagName !== "LEGEND" && e.getClientRects().length > 0), out = [];
+			for (let i = 1; i < kids.length; i++) {
+				if (kids[i].getBoundingClientRect().top < kids[i-1].getBoundingClientRect().bottom - 1) out.push(kids[i-1].textContent.trim() + " | " + kids[i].textContent.trim());
+			}
+			return out;
+		})`)
+		if len(side) > 0 {
+			t.Errorf("at %s px, fields side by side in a fieldset: %q", size.name, side)
+		}
+		Screenshot(t, ctx, "courses-new-"+size.name)
+	}
+}
