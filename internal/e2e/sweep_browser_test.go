@@ -139,24 +139,11 @@ func (f *findings) listen(ev any) {
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + d.Exception.Description
-		}
-		f.add("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, text)
+		f.add("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, exceptionText(d))
 	case *runtime.EventConsoleAPICalled:
-		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
-			return
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			f.add("console.%s: %s", ev.Type, consoleText(ev))
 		}
-		var parts []string
-		for _, a := range ev.Args {
-			if a.Description != "" {
-				parts = append(parts, a.Description)
-			} else {
-				parts = append(parts, string(a.Value))
-			}
-		}
-		f.add("console.%s: %s", ev.Type, strings.Join(parts, " "))
 	case *log.EventEntryAdded:
 		// The network's own entries repeat the failed requests reported below.
 		if ev.Entry.Level == log.EntryLevelError && ev.Entry.Source != log.EntrySourceNetwork {
