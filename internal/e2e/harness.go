@@ -298,27 +298,37 @@ func (pe *pageErrors) report(fatal bool, format string, args ...any) {
 // cspViolation matches the browser's console message for a blocked resource or script.
 var cspViolation = regexp.MustCompile(`(?i)content security policy`)
 
+// exceptionText is an uncaught exception's message with its description (the stack).
+func exceptionText(d *runtime.ExceptionDetails) string {
+	text := d.Text
+	if d.Exception != nil && d.Exception.Description != "" {
+		text += " " + d.Exception.Description
+	}
+	return text
+}
+
+// consoleText is what a console call printed.
+func consoleText(ev *runtime.EventConsoleAPICalled) string {
+	var parts []string
+	for _, a := range ev.Args {
+		if a.Description != "" {
+			parts = append(parts, a.Description)
+		} else {
+			parts = append(parts, string(a.Value))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // listen runs in the tab's read loop: it must return fast and run no command.
 func (pe *pageErrors) listen(ev any) {
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			text += " " + d.Exception.Description
-		}
-		pe.report(true, "JavaScript exception at %s:%d:%d: %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, text)
+		pe.report(true, "JavaScript exception at %s:%d:%d: %s", d.URL, d.LineNumber+1, d.ColumnNumber+1, exceptionText(d))
 	case *runtime.EventConsoleAPICalled:
 		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var parts []string
-			for _, a := range ev.Args {
-				if a.Description != "" {
-					parts = append(parts, a.Description)
-				} else {
-					parts = append(parts, string(a.Value))
-				}
-			}
-			pe.report(false, "console.%s: %s", ev.Type, strings.Join(parts, " "))
+			pe.report(false, "console.%s: %s", ev.Type, consoleText(ev))
 		}
 	case *log.EventEntryAdded:
 		e := ev.Entry
@@ -339,10 +349,12 @@ func (pe *pageErrors) listen(ev any) {
 // (on CI it fails).
 func NewBrowser(t testing.TB) context.Context {
 	t.Helper()
-	return newBrowser(t, nil)
+	return newBrowser(t, nil, BrowserTimeout)
 }
 
-func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
+// newBrowser is NewBrowser with the page-error reporter and the time bound chosen by the caller:
+// the page sweep visits hundreds of pages and needs more than BrowserTimeout.
+func newBrowser(t testing.TB, fail func(string, ...any), timeout time.Duration) context.Context {
 	t.Helper()
 	path := RequireBrowser(t)
 	output := &syncBuffer{}
@@ -359,7 +371,7 @@ func newBrowser(t testing.TB, fail func(string, ...any)) context.Context {
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(output),
 	)
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), BrowserTimeout)
+	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
 	pe := newPageErrors(t, "tab 1")
 	if fail != nil {

@@ -19,7 +19,7 @@ func TestHarnessCatchesPageErrors(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		reported = append(reported, fmt.Sprintf(format, args...))
-	})
+	}, BrowserTimeout)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'")

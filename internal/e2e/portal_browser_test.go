@@ -141,21 +141,38 @@ type axeViolation struct {
 // auditPage runs axe-core's WCAG 2.1 A and AA rules on the tab's page and returns the violations.
 func auditPage(t *testing.T, ctx context.Context) []axeViolation {
 	t.Helper()
+	v, err := runAxe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// runAxe is auditPage for callers that report a failure as one finding among others.
+func runAxe(ctx context.Context) ([]axeViolation, error) {
 	// Injecting and running axe takes a few seconds on a loaded machine: more than ActionTimeout.
 	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
-		t.Fatalf("inject axe: %v", err)
+		return nil, fmt.Errorf("inject axe: %w", err)
 	}
+	return rerunAxe(ctx)
+}
+
+// rerunAxe is runAxe on a page where axe is already injected, such as the same page at another
+// window size.
+func rerunAxe(ctx context.Context) ([]axeViolation, error) {
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	raw, err := chromedp.Run(bctx, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
 	if err != nil {
-		t.Fatalf("axe.run: %v", err)
+		return nil, fmt.Errorf("axe.run: %w", err)
 	}
 	var v []axeViolation
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return v
+	return v, nil
 }
 
 func reportViolations(t *testing.T, page string, vs []axeViolation) {
