@@ -12,6 +12,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -513,6 +514,12 @@ func (b *wsBuilder) orgs() error {
 		t := b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/orgs/"+strconv.FormatInt(o.ID, 10))
 		t.Title = b.T("workspace.task.staff")
 		sec.Tasks = append(sec.Tasks, t)
+		if o.Kind == orgs.School {
+			// A school's pupils get their accounts from the class lists the school uploads; the
+			// workspace is the one way to that page (no menu holds it).
+			sec.Tasks = append(sec.Tasks, wsTask{ID: "pupils", Title: b.T("workspace.task.pupils"),
+				Href: "/schools/" + strconv.FormatInt(o.ID, 10) + "/pupils", State: b.T("workspace.state.pupils"), Status: wsNone})
+		}
 		b.sections = append(b.sections, sec)
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
@@ -153,6 +155,16 @@ func TestWorkspaceTaskLists(t *testing.T) {
 		org := wsTasks(wsSection(body, fmt.Sprintf("org-%d", e.orgIDs["tinhdoan"])))
 		if len(org) != 1 || org[0].href != fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"]) || !strings.Contains(body, "0/1 học viên đạt (0%)") {
 			t.Errorf("org admin: %+v", org)
+		}
+		// A school's coordinator is led to the pupils' accounts (no menu holds that page); a union's
+		// is not.
+		if _, ok := wsFind(org, "pupils"); ok {
+			t.Errorf("a union's coordinator is offered pupils' accounts")
+		}
+		school := e.fresh(accounts.NewUser{Role: authz.OrgAdmin, OrgID: e.orgIDs["thpt-sontay"]})
+		rows := wsTasks(wsSection(page(school.Username), fmt.Sprintf("org-%d", e.orgIDs["thpt-sontay"])))
+		if r, ok := wsFind(rows, "pupils"); !ok || r.href != fmt.Sprintf("/schools/%d/pupils", e.orgIDs["thpt-sontay"]) {
+			t.Errorf("school coordinator: %+v", rows)
 		}
 		if body := page("unit_admin_sontay"); strings.Contains(body, "0/1 học viên đạt") {
 			t.Errorf("Sơn Tây counts Ba Tơ's learner")
