@@ -241,3 +241,31 @@ func TestKeyboardWorkForms(t *testing.T) {
 		checkFormByKeyboard(t, ctx, "#point-form")
 	})
 }
+
+// TestKeyboardOfficeForms: the main forms of the offices, with the keyboard alone at phone size
+// (a district's report, written by Sơn Tây on the campaign's period; a school's pupil lists, reached
+// from its coordinator's workspace): labels, focus order and the focus outline.
+func TestKeyboardOfficeForms(t *testing.T) {
+	base, tab := keyboardTab(t)
+
+	t.Run("a district writes its report", func(t *testing.T) {
+		ctx := tab(t, "ubnd.sontay")
+		Open(t, ctx, base+"/reports")
+		if status := Follow(t, ctx, `main a[href^="/reports/periods/"]`); status != 200 {
+			t.Fatalf("the period: %d", status)
+		}
+		if status := Follow(t, ctx, "#open-530"); status != 200 {
+			t.Fatalf("Sơn Tây's report: %d", status)
+		}
+		checkFormByKeyboard(t, ctx, "#report-form")
+		Screenshot(t, ctx, "keyboard-report-form")
+	})
+
+	t.Run("a school uploads its pupils", func(t *testing.T) {
+		ctx := tab(t, "thpt.bato")
+		if status := Follow(t, ctx, `[data-task="pupils"] a`); status != 200 {
+			t.Fatalf("the pupils' page from the workspace: %d", status)
+		}
+		checkFormByKeyboard(t, ctx, "#pupils-form")
+	})
+}
