@@ -214,12 +214,11 @@ func TestKeyboardServerForms(t *testing.T) {
 		checkErrorSummary(t, ctx, "", "old_password")
 		Screenshot(t, ctx, "keyboard-password-refused")
 	})
-
 }
 
 // TestKeyboardWorkForms: the main forms of the roles that work in the field, checked in the browser
-// (the team member's record form, the bridge operator's checklist): labels,
-// focus order and the focus outline, with the keyboard alone at phone size.
+// (the team member's record form, the bridge operator's checklist): labels, focus order and the
+// focus outline, with the keyboard alone at phone size.
 func TestKeyboardWorkForms(t *testing.T) {
 	base, tab := keyboardTab(t)
 	t.Run("a team member's record form", func(t *testing.T) {
