@@ -34,8 +34,7 @@ var upsertSQL = func() map[int]string {
 		m[size] = `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
 			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + rows + `) AS v
 			JOIN training_attempts a ON a.id = v.column1 WHERE a.submitted_at = 0
-			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at
-			RETURNING attempt_id, question_id`
+			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at`
 	}
 	return m
 }()
@@ -135,8 +134,12 @@ func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
 		}
 		args = append(args, p.attemptID, p.questionID, p.choices, p.at)
 	}
-	saved := map[key]bool{}
+	// open is nil while every row went in, the usual case; otherwise it holds the attempts of the
+	// batch still open, and the saves of the others are answered with a conflict.
+	var open map[int64]bool
 	err := b.Do(context.Background(), func(tx *db.Tx) error {
+		open = nil
+		short := false
 		// The rows go in chunks of a power of two, each through a statement prepared once: a
 		// statement of exactly the batch's length would be new text, parsed and planned again,
 		// for nearly every batch (that parsing was a quarter of the writer's time).
@@ -145,32 +148,45 @@ func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
 			size := answerChunk(n)
 			chunk := rest[:4*size]
 			rest, n = rest[4*size:], n-size
-			r, err := tx.QueryCached(context.Background(), upsertAnswersSQL(size), chunk...)
+			res, err := tx.ExecCached(context.Background(), upsertAnswersSQL(size), chunk...)
 			if err != nil {
 				return err
 			}
-			for r.Next() {
-				var k key
-				if err := r.Scan(&k.a, &k.q); err != nil {
-					r.Close()
-					return err
-				}
-				saved[k] = true
-			}
-			if err := r.Close(); err != nil {
-				return err
-			}
-			if err := r.Err(); err != nil {
-				return err
+			if k, err := res.RowsAffected(); err != nil || k != int64(size) {
+				short = true
 			}
 		}
-		return nil
+		if !short {
+			return nil
+		}
+		// The statement's join left out the rows of an attempt submitted meanwhile: find which
+		// attempts are still open. Reading the rows back on every batch instead (RETURNING) cost
+		// every save a scan to learn this rare case.
+		ids := make([]any, 0, len(args)/4)
+		for i := 0; i < len(args); i += 4 {
+			ids = append(ids, args[i])
+		}
+		r, err := tx.QueryContext(context.Background(), "SELECT id FROM training_attempts WHERE submitted_at = 0 AND id IN (?"+
+			strings.Repeat(", ?", len(ids)-1)+")", ids...)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		open = map[int64]bool{}
+		for r.Next() {
+			var id int64
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			open[id] = true
+		}
+		return r.Err()
 	})
 	for _, p := range live {
 		switch {
 		case err != nil:
 			p.done <- apperr.Wrap(err, "save answers")
-		case saved[key{p.attemptID, p.questionID}]:
+		case open == nil || open[p.attemptID]:
 			p.done <- nil
 		default:
 			p.done <- apperr.New(apperr.Conflict, "training.error.already_submitted")
