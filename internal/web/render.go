@@ -310,7 +310,7 @@ func (s *Server) nav(p Page) []NavItem {
 		figures = append(figures, link("/dashboard", "reports.nav_dashboard"))
 		group(p.T("nav.group.reports"), figures...)
 		var comms []NavItem
-		if s.Portal != nil && (provinceAdmin || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(authz.WithActor(context.Background(), a)) {
+		if s.isEditor(a) {
 			comms = append(comms, link("/editor/posts", "portal.nav.editor"))
 		}
 		if a.IsAdmin() {
@@ -426,4 +426,10 @@ func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
 	if _, err := r.Cookie(flashCookie); err == nil {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
+}
+
+// isEditor tells whether a writes the portal's news: a province or organisation administrator the
+// portal counts among its editors. The menu and the workspace ask the same question.
+func (s *Server) isEditor(a *authz.Actor) bool {
+	return s.Portal != nil && (len(a.AdminProvinces()) > 0 || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(authz.WithActor(context.Background(), a))
 }
