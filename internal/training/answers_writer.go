@@ -41,6 +41,51 @@ var upsertSQL = func() map[int]string {
 
 func upsertAnswersSQL(size int) string { return upsertSQL[size] }
 
+// upsertUnnestSQL is PostgreSQL's upsert of any number of answers in one statement, each column an
+// array: one round trip per batch, where chunks of a power of two took up to nine.
+const upsertUnnestSQL = `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
+	SELECT v.attempt_id, v.question_id, v.choices, v.saved_at
+	FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[])) AS v (attempt_id, question_id, choices, saved_at)
+	JOIN training_attempts a ON a.id = v.attempt_id WHERE a.submitted_at = 0
+	ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at`
+
+// upsertAnswers writes args (attempt, question, choices, time: four per answer) and tells whether
+// every answer went in: the statement's join leaves out the answers of an attempt submitted
+// meanwhile.
+func upsertAnswers(tx *db.Tx, args []any) (all bool, err error) {
+	ctx := context.Background()
+	if tx.Engine() == db.Postgres {
+		n := len(args) / 4
+		attempts, questions, choices, times := make([]int64, n), make([]int64, n), make([]string, n), make([]int64, n)
+		for i := range n {
+			attempts[i], questions[i], choices[i], times[i] = args[4*i].(int64), args[4*i+1].(int64), args[4*i+2].(string), args[4*i+3].(int64)
+		}
+		res, err := tx.ExecContext(ctx, upsertUnnestSQL, attempts, questions, choices, times)
+		if err != nil {
+			return false, err
+		}
+		k, err := res.RowsAffected()
+		return err == nil && k == int64(n), nil
+	}
+	// SQLite: the rows go in chunks of a power of two, each through a statement prepared once: a
+	// statement of exactly the batch's length would be new text, parsed and planned again, for
+	// nearly every batch (that parsing was a quarter of the writer's time).
+	all = true
+	for n := len(args) / 4; n > 0; {
+		size := answerChunk(n)
+		chunk := args[:4*size]
+		args, n = args[4*size:], n-size
+		res, err := tx.ExecCached(ctx, upsertAnswersSQL(size), chunk...)
+		if err != nil {
+			return false, err
+		}
+		if k, err := res.RowsAffected(); err != nil || k != int64(size) {
+			all = false
+		}
+	}
+	return all, nil
+}
+
 type pendingSave struct {
 	ctx                   context.Context
 	attemptID, questionID int64
@@ -139,25 +184,9 @@ func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
 	var open map[int64]bool
 	err := b.Do(context.Background(), func(tx *db.Tx) error {
 		open = nil
-		short := false
-		// The rows go in chunks of a power of two, each through a statement prepared once: a
-		// statement of exactly the batch's length would be new text, parsed and planned again,
-		// for nearly every batch (that parsing was a quarter of the writer's time).
-		rest := args
-		for n := len(rest) / 4; n > 0; {
-			size := answerChunk(n)
-			chunk := rest[:4*size]
-			rest, n = rest[4*size:], n-size
-			res, err := tx.ExecCached(context.Background(), upsertAnswersSQL(size), chunk...)
-			if err != nil {
-				return err
-			}
-			if k, err := res.RowsAffected(); err != nil || k != int64(size) {
-				short = true
-			}
-		}
-		if !short {
-			return nil
+		all, err := upsertAnswers(tx, args)
+		if err != nil || all {
+			return err
 		}
 		// The statement's join left out the rows of an attempt submitted meanwhile: find which
 		// attempts are still open. Reading the rows back on every batch instead (RETURNING) cost
