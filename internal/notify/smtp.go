@@ -107,9 +107,17 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return classify("data", err)
 	}
 	if err := wc.Close(); err != nil {
+		var te *textproto.Error
+		if !errors.As(err, &te) {
+			// The whole message was written and the server's verdict was lost (a timeout, a
+			// reset): it may have queued the message.
+			return Uncertain(fmt.Errorf("smtp data end: %w", err))
+		}
 		return classify("data end", err)
 	}
-	return classify("quit", c.Quit())
+	// The server queued the message: a failing QUIT must not make the worker send it again.
+	_ = c.Quit()
+	return nil
 }
 
 func classify(step string, err error) error {
