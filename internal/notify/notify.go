@@ -121,10 +121,10 @@ type Message struct {
 	// sender fills the parameters subject, content and link from the message (see ZaloSender).
 	TemplateData map[string]string `json:"template_data,omitempty"`
 
-	Status           Status    `json:"status"`
-	Attempts         int       `json:"attempts"`
-	NextAttemptAt    time.Time `json:"next_attempt_at"`
-	LastError        string    `json:"last_error,omitempty"`
+	Status        Status    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	LastError     string    `json:"last_error,omitempty"`
 	// LastReason is the provider's reason for the last failure as a code the outbox shows in
 	// Vietnamese ("sms.invalid_number", "zalo.blocked"; see Reason); empty when unknown.
 	LastReason string `json:"last_reason,omitempty"`

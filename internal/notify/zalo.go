@@ -303,9 +303,9 @@ var zaloCodes = map[int]struct {
 	reason string
 	kind   int // zaloPermanent, zaloRetry, zaloToken, zaloLater
 }{
-	-124: {"zalo.token", zaloToken},        // access token invalid or expired
-	-216: {"zalo.token", zaloToken},        // access token invalid (OA API)
-	-32:  {ReasonRateLimited, zaloLater},   // over the app's request rate
+	-124: {"zalo.token", zaloToken},      // access token invalid or expired
+	-216: {"zalo.token", zaloToken},      // access token invalid (OA API)
+	-32:  {ReasonRateLimited, zaloLater}, // over the app's request rate
 	-108: {"zalo.invalid_phone", zaloPermanent},
 	-118: {"zalo.no_account", zaloPermanent}, // no Zalo account on the number, or disabled
 	-119: {"zalo.no_account", zaloPermanent}, // the account cannot receive notifications
