@@ -55,7 +55,7 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
-		return fmt.Errorf("smtp: dial: %w", err)
+		return WithReason(ReasonUnreachable, fmt.Errorf("smtp: dial: %w", err))
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -126,7 +126,10 @@ func classify(step string, err error) error {
 	}
 	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 500 {
-		return Permanent(fmt.Errorf("smtp %s: %w", step, err))
+		return Permanent(WithReason("email.rejected", fmt.Errorf("smtp %s: %w", step, err)))
+	}
+	if te == nil && (step == "greeting" || step == "ehlo") {
+		return WithReason(ReasonUnreachable, fmt.Errorf("smtp %s: %w", step, err))
 	}
 	return fmt.Errorf("smtp %s: %w", step, err)
 }
