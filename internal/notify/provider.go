@@ -29,6 +29,14 @@ const (
 	ReasonNoSender       = "no_sender"             // no sender is configured for the channel
 )
 
+// Reasons lists every reason code the senders of this package give, each with a text in the
+// locales (notify.reason.<code>; a test checks).
+var Reasons = []string{ReasonUnreachable, ReasonNoAnswer, ReasonDown, ReasonRateLimited, ReasonRejected, ReasonOutcomeUnknown, ReasonNoSender,
+	"email.rejected",
+	"sms.invalid_number", "sms.auth", "sms.account", "sms.balance", "sms.brandname", "sms.template", "sms.carrier", "sms.rejected", "sms.too_long", "sms.error",
+	"zalo.token", "zalo.refresh", "zalo.invalid_phone", "zalo.no_account", "zalo.blocked", "zalo.not_follower", "zalo.rejected", "zalo.template",
+	"zalo.no_template", "zalo.quota", "zalo.night", "zalo.too_long", "zalo.error"}
+
 // reasonError carries a reason code with an error.
 type reasonError struct {
 	reason string

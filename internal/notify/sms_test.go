@@ -1,145 +1,18 @@
 package notify_test
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/notify"
+	"github.com/lantoa/lantoa/internal/notify/notifytest"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
 )
 
-// esmsServer implements eSMS.vn's SendMultipleMessage_V4_post_json as documented: a JSON POST
-// with exactly the fields ApiKey, SecretKey, Brandname, SmsType, Phone, Content, IsUnicode,
-// Sandbox and RequestId; the answer {"CodeResult": "100", "CountRegenerate": 0, "SMSID": "…"},
-// or another CodeResult with ErrorMessage (101 wrong keys, 103 balance, 104 brand name, 124 a
-// RequestId received before). It delivers each RequestId once.
-type esmsServer struct {
-	*httptest.Server
-	t *testing.T
-
-	mu        sync.Mutex
-	byRequest map[string]string // RequestId → SMSID
-	delivered []esmsDelivery
-	code      map[string]string // forced CodeResult by phone
-	down      int               // 503 this many times
-	limited   int               // 429 with Retry-After this many times
-	hang      bool              // deliver, then lose the answer
-	requests  int
-}
-
-type esmsDelivery struct{ Phone, Content, RequestID string }
-
-var esmsFields = []string{"ApiKey", "Brandname", "Content", "IsUnicode", "Phone", "RequestId", "Sandbox", "SecretKey", "SmsType"}
-
-func startESMS(t *testing.T) *esmsServer {
-	s := &esmsServer{t: t, byRequest: map[string]string{}, code: map[string]string{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /MainService.svc/json/SendMultipleMessage_V4_post_json/", s.send)
-	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s
-}
-
-var esmsPhone = regexp.MustCompile(`^0[35789][0-9]{8}$`)
-
-func (s *esmsServer) send(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.requests++
-	if s.down > 0 {
-		s.down--
-		s.mu.Unlock()
-		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if s.limited > 0 {
-		s.limited--
-		s.mu.Unlock()
-		w.Header().Set("Retry-After", "120")
-		http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
-		return
-	}
-	var raw map[string]json.RawMessage
-	if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&raw) != nil {
-		s.mu.Unlock()
-		s.t.Errorf("esms: not JSON (%s)", r.Header.Get("Content-Type"))
-		writeJSON(w, map[string]any{"CodeResult": "99", "ErrorMessage": "Invalid request"})
-		return
-	}
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range raw {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	var req struct {
-		ApiKey, SecretKey, Brandname, SmsType, Phone, Content, RequestId string
-		IsUnicode, Sandbox                                               int
-	}
-	b, _ := json.Marshal(raw)
-	err := json.Unmarshal(b, &req)
-	if !slices.Equal(keys, esmsFields) || err != nil || req.SmsType != "2" || req.Brandname != "QUANGNGAI" || req.Sandbox != 0 || req.RequestId == "" {
-		s.mu.Unlock()
-		s.t.Errorf("esms: request fields %v: %+v %v", keys, req, err)
-		writeJSON(w, map[string]any{"CodeResult": "99", "ErrorMessage": "Invalid request"})
-		return
-	}
-	if req.ApiKey != "api-key-test" || req.SecretKey != "secret-key-test" {
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
-		return
-	}
-	if code, ok := s.code[req.Phone]; ok {
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"CodeResult": code, "ErrorMessage": "refused"})
-		return
-	}
-	if !esmsPhone.MatchString(req.Phone) {
-		s.mu.Unlock()
-		s.t.Errorf("esms: phone %q", req.Phone)
-		writeJSON(w, map[string]any{"CodeResult": "99", "ErrorMessage": "Phone invalid"})
-		return
-	}
-	if id, ok := s.byRequest[req.RequestId]; ok {
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"CodeResult": "124", "ErrorMessage": "Trùng RequestId", "SMSID": id})
-		return
-	}
-	id := fmt.Sprintf("ebe101db-%04d", len(s.delivered)+1)
-	s.byRequest[req.RequestId] = id
-	s.delivered = append(s.delivered, esmsDelivery{Phone: req.Phone, Content: req.Content, RequestID: req.RequestId})
-	hang := s.hang
-	s.mu.Unlock()
-	if hang {
-		<-r.Context().Done()
-		return
-	}
-	writeJSON(w, map[string]any{"CodeResult": "100", "CountRegenerate": 0, "SMSID": id})
-}
-
-func (s *esmsServer) set(fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fn()
-}
-
-func (s *esmsServer) got() []esmsDelivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.delivered)
-}
-
-func smsSetup(t *testing.T, d *db.DB, s *esmsServer) (*notify.Service, *notify.Worker, *clock) {
+func smsSetup(t *testing.T, d *db.DB, s *notifytest.ESMS) (*notify.Service, *notify.Worker, *clock) {
 	clk := &clock{t: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
 	svc := notify.NewService(d)
 	svc.Now = clk.now
@@ -147,7 +20,7 @@ func smsSetup(t *testing.T, d *db.DB, s *esmsServer) (*notify.Service, *notify.W
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := &notify.ESMSGateway{URL: s.URL + "/MainService.svc/json/SendMultipleMessage_V4_post_json/", APIKey: "api-key-test", SecretKey: "secret-key-test", Brandname: "QUANGNGAI"}
+	gw := &notify.ESMSGateway{URL: s.Endpoint(), APIKey: "api-key-test", SecretKey: "secret-key-test", Brandname: "QUANGNGAI"}
 	w := notify.NewWorker(svc, map[notify.Channel]notify.Sender{notify.SMS: &notify.SMSSender{Gateway: gw, Template: tpl}}, quiet())
 	w.SendTimeout = 2 * time.Second
 	return svc, w, clk
@@ -160,7 +33,7 @@ func sms(to string) notify.Message {
 
 func TestSMSThroughESMSAsDocumented(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		s := startESMS(t)
+		s := notifytest.StartESMS(t)
 		svc, w, _ := smsSetup(t, d, s)
 		id, err := svc.EnqueueNow(sys, sms("+84912345678"))
 		if err != nil {
@@ -171,7 +44,7 @@ func TestSMSThroughESMSAsDocumented(t *testing.T) {
 		if m.Status != notify.Sent || m.ProviderRef != "ebe101db-0001" {
 			t.Fatalf("message %+v", m)
 		}
-		got := s.got()
+		got := s.Got()
 		if len(got) != 1 || got[0].Phone != "0912345678" || got[0].RequestID != notify.RequestID(m) ||
 			got[0].Content != "De nghi UBND xa Ba To nop bao cao tuan 48. https://lantoa.test/r/48" {
 			t.Fatalf("delivered %+v", got)
@@ -181,8 +54,8 @@ func TestSMSThroughESMSAsDocumented(t *testing.T) {
 
 func TestSMSPermanentAndRetriedFailures(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		s := startESMS(t)
-		s.set(func() { s.code["0987000111"] = "177"; s.code["0987000222"] = "103" })
+		s := notifytest.StartESMS(t)
+		s.Set(func() { s.Code["0987000111"] = "177"; s.Code["0987000222"] = "103" })
 		svc, w, clk := smsSetup(t, d, s)
 		invalid, _ := svc.EnqueueNow(sys, sms("0241234567")) // a landline
 		short, _ := svc.EnqueueNow(sys, sms("090512"))       // too short
@@ -197,13 +70,11 @@ func TestSMSPermanentAndRetriedFailures(t *testing.T) {
 		if m, _ := svc.Find(sys, balance); m.Status != notify.Pending || m.LastReason != "sms.balance" {
 			t.Errorf("balance: %+v", m)
 		}
-		s.mu.Lock()
-		if s.requests != 2 {
-			t.Errorf("%d requests: invalid numbers must not reach the gateway", s.requests)
+		if n := s.Requests(); n != 2 {
+			t.Errorf("%d requests: invalid numbers must not reach the gateway", n)
 		}
-		s.mu.Unlock()
 		clk.add(24 * time.Hour)
-		s.set(func() { delete(s.code, "0987000222") })
+		s.Set(func() { delete(s.Code, "0987000222") })
 		w.RunOnce(sys)
 		if m, _ := svc.Find(sys, balance); m.Status != notify.Sent {
 			t.Errorf("after the top-up: %+v", m)
@@ -211,7 +82,7 @@ func TestSMSPermanentAndRetriedFailures(t *testing.T) {
 		// Wrong keys are permanent: an operator fixes them, then presses Gửi lại.
 		tpl, _ := notify.ParseSMSTemplate("")
 		bad := notify.NewWorker(svc, map[notify.Channel]notify.Sender{notify.SMS: &notify.SMSSender{Template: tpl,
-			Gateway: &notify.ESMSGateway{URL: s.URL + "/MainService.svc/json/SendMultipleMessage_V4_post_json/", APIKey: "x", SecretKey: "y", Brandname: "QUANGNGAI"}}}, quiet())
+			Gateway: &notify.ESMSGateway{URL: s.Endpoint(), APIKey: "x", SecretKey: "y", Brandname: "QUANGNGAI"}}}, quiet())
 		auth, _ := svc.EnqueueNow(sys, sms("0912345678"))
 		bad.RunOnce(sys)
 		if m, _ := svc.Find(sys, auth); m.Status != notify.Failed || m.LastReason != "sms.auth" || !strings.Contains(m.LastError, "101") {
@@ -222,10 +93,10 @@ func TestSMSPermanentAndRetriedFailures(t *testing.T) {
 
 func TestSMSOutageRateLimitAndLostAnswersSendOnce(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
-		s := startESMS(t)
+		s := notifytest.StartESMS(t)
 		svc, w, clk := smsSetup(t, d, s)
 		// Down twice (503), then rate-limited with Retry-After: 120, then up.
-		s.set(func() { s.down, s.limited = 2, 1 })
+		s.Set(func() { s.Down, s.Limited = 2, 1 })
 		id, _ := svc.EnqueueNow(sys, sms("0912345678"))
 		w.RunOnce(sys)
 		if m, _ := svc.Find(sys, id); m.Status != notify.Pending || m.LastReason != notify.ReasonDown {
@@ -248,13 +119,13 @@ func TestSMSOutageRateLimitAndLostAnswersSendOnce(t *testing.T) {
 		// The gateway delivers but its answer is lost: eSMS recognises the repeated RequestId
 		// (CodeResult 124), so the worker may ask again, and the message goes out once.
 		w.SendTimeout = 300 * time.Millisecond
-		s.set(func() { s.hang = true })
+		s.Set(func() { s.Hang = true })
 		lost, _ := svc.EnqueueNow(sys, sms("0987654321"))
 		w.RunOnce(sys)
 		if m, _ := svc.Find(sys, lost); m.Status != notify.Pending || m.LastReason != notify.ReasonNoAnswer {
 			t.Fatalf("after a lost answer: %+v", m)
 		}
-		s.set(func() { s.hang = false })
+		s.Set(func() { s.Hang = false })
 		clk.add(time.Hour)
 		w.RunOnce(sys)
 		if m, _ := svc.Find(sys, lost); m.Status != notify.Sent || m.ProviderRef != "ebe101db-0002" {
@@ -268,7 +139,7 @@ func TestSMSOutageRateLimitAndLostAnswersSendOnce(t *testing.T) {
 		if !ok || err != nil {
 			t.Fatal(ok, err)
 		}
-		gw := &notify.ESMSGateway{URL: s.URL + "/MainService.svc/json/SendMultipleMessage_V4_post_json/", APIKey: "api-key-test", SecretKey: "secret-key-test", Brandname: "QUANGNGAI"}
+		gw := &notify.ESMSGateway{URL: s.Endpoint(), APIKey: "api-key-test", SecretKey: "secret-key-test", Brandname: "QUANGNGAI"}
 		if _, err := (&notify.SMSSender{Gateway: gw}).SendRef(sys, c); err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +149,7 @@ func TestSMSOutageRateLimitAndLostAnswersSendOnce(t *testing.T) {
 			t.Fatalf("after the crash: %+v", m)
 		}
 		seen := map[string]int{}
-		for _, g := range s.got() {
+		for _, g := range s.Got() {
 			seen[g.Phone]++
 		}
 		if len(seen) != 3 || seen["0912345678"] != 1 || seen["0987654321"] != 1 || seen["0377123456"] != 1 {
