@@ -102,7 +102,7 @@ func TestOutboxSendersBrowser(t *testing.T) {
 			}
 			text := Text(t, page, "#outbox")
 			for _, s := range []string{
-				"Số điện thoại không hợp lệ: cần số di động Việt Nam",     // the landline
+				"Số điện thoại không hợp lệ: cần số di động Việt Nam",  // the landline
 				"Người nhận đã chặn hoặc từ chối nhận tin từ Zalo OA.", // -139
 				"0255.3822.123", "error -139",
 			} {
