@@ -151,7 +151,7 @@ type ESMSGateway struct {
 const ESMSURL = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 
 type esmsRequest struct {
-	ApiKey    string `json:"ApiKey"` //nolint:revive // eSMS's field names
+	APIKey    string `json:"ApiKey"`
 	SecretKey string `json:"SecretKey"`
 	Brandname string `json:"Brandname"`
 	SmsType   string `json:"SmsType"`
@@ -159,7 +159,7 @@ type esmsRequest struct {
 	Content   string `json:"Content"`
 	IsUnicode int    `json:"IsUnicode"`
 	Sandbox   int    `json:"Sandbox"`
-	RequestId string `json:"RequestId"` //nolint:revive // eSMS's field names
+	RequestID string `json:"RequestId"`
 }
 
 type esmsAnswer struct {
@@ -197,8 +197,8 @@ func (g *ESMSGateway) Send(ctx context.Context, phone, text, requestID string) (
 	if smsType == "" {
 		smsType = "2"
 	}
-	req := esmsRequest{ApiKey: g.APIKey, SecretKey: g.SecretKey, Brandname: g.Brandname, SmsType: smsType, Phone: LocalPhone(phone),
-		Content: text, IsUnicode: boolDigit(g.Unicode), Sandbox: boolDigit(g.Sandbox), RequestId: requestID}
+	req := esmsRequest{APIKey: g.APIKey, SecretKey: g.SecretKey, Brandname: g.Brandname, SmsType: smsType, Phone: LocalPhone(phone),
+		Content: text, IsUnicode: boolDigit(g.Unicode), Sandbox: boolDigit(g.Sandbox), RequestID: requestID}
 	client := g.Client
 	if client == nil {
 		client = defaultClient
