@@ -119,7 +119,8 @@ type Message struct {
 	// TemplateData, for a Zalo message to a phone number, is the parameters of the OA's
 	// notification template (ZNS) for the message's kind ({"otp": "482913"}); without it the Zalo
 	// sender fills the parameters subject, content and link from the message (see ZaloSender).
-	TemplateData map[string]string `json:"template_data,omitempty"`
+	// Never in JSON: it may carry a one-time code.
+	TemplateData map[string]string `json:"-"`
 
 	Status        Status    `json:"status"`
 	Attempts      int       `json:"attempts"`
