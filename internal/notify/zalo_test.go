@@ -255,3 +255,39 @@ func TestZaloLostAnswerNotRepeated(t *testing.T) {
 		}
 	})
 }
+
+func TestZaloFollowerTextAndDailyQuota(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	z := notifytest.StartZalo(t)
+	svc, w, clk, _ := zaloSetup(t, d, z)
+	// A follower of the OA, by the user id Zalo gave them: a customer-service text with the
+	// subject, the body and the link.
+	m := reminder("x")
+	m.Channel, m.Recipient = notify.Zalo, "7391234567890123456"
+	id, _ := svc.EnqueueNow(sys, m)
+	w.RunOnce(sys)
+	if got, _ := svc.Find(sys, id); got.Status != notify.Sent || got.ProviderRef != "cs-1" {
+		t.Fatalf("follower text: %+v", got)
+	}
+	got := z.Got()
+	if len(got) != 1 || got[0].Endpoint != "cs" || got[0].Text != m.Subject+"\n\n"+m.Body+"\n\n"+m.Link {
+		t.Fatalf("delivered %+v", got)
+	}
+	// The OA's daily quota is used up (-144) at 20:00 in Vietnam: the message waits until 06:00.
+	clk.add(5 * time.Hour) // 13:00 UTC = 20:00 ICT
+	z.Set(func() { z.Answers["84912345678"] = -144 })
+	quota, _ := svc.EnqueueNow(sys, zaloOTP("0912345678"))
+	w.RunOnce(sys)
+	q, _ := svc.Find(sys, quota)
+	if want := time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC); q.Status != notify.Pending || q.LastReason != "zalo.quota" || !q.NextAttemptAt.Equal(want) {
+		t.Errorf("after -144: %s %q next %v, want %v", q.Status, q.LastReason, q.NextAttemptAt, want)
+	}
+	// Too long for an OA text: refused before Zalo, for good.
+	long := m
+	long.Body = strings.Repeat("Đề nghị nộp báo cáo. ", 120)
+	lid, _ := svc.EnqueueNow(sys, long)
+	w.RunOnce(sys)
+	if l, _ := svc.Find(sys, lid); l.Status != notify.Failed || l.LastReason != "zalo.too_long" {
+		t.Errorf("long text: %+v", l)
+	}
+}
