@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/notify/notifytest"
+	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
@@ -289,5 +291,39 @@ func TestZaloFollowerTextAndDailyQuota(t *testing.T) {
 	w.RunOnce(sys)
 	if l, _ := svc.Find(sys, lid); l.Status != notify.Failed || l.LastReason != "zalo.too_long" {
 		t.Errorf("long text: %+v", l)
+	}
+}
+
+func TestTemplateDataValidatedAndKept(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	svc := notify.NewService(d)
+	many := map[string]string{}
+	for i := range 21 {
+		many[fmt.Sprintf("p%d", i)] = "x"
+	}
+	for i, data := range []map[string]string{many, {"": "x"}, {strings.Repeat("k", 65): "x"}, {"otp": strings.Repeat("9", 1001)}, {"otp": "\xff"}} {
+		m := zaloOTP("0912345678")
+		m.TemplateData = data
+		if _, err := svc.EnqueueNow(sys, m); apperr.KindOf(err) != apperr.Invalid {
+			t.Errorf("case %d: %v", i, err)
+		}
+	}
+	id, err := svc.EnqueueNow(sys, zaloOTP("0912345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := svc.Find(sys, id); m.TemplateData["otp"] != "482913" || len(m.TemplateData) != 1 {
+		t.Errorf("template data read back %v", m.TemplateData)
+	}
+	// EnqueueMany keeps it too.
+	err = d.WriteTx(sys, func(tx *db.Tx) error {
+		m := zaloOTP("0987654321")
+		m.TemplateData = map[string]string{"otp": "100200"}
+		_, err := svc.EnqueueMany(sys, tx, []notify.Message{m})
+		return err
+	})
+	list, _ := svc.List(sys, notify.Filter{})
+	if err != nil || len(list) != 2 || list[0].TemplateData["otp"] != "100200" {
+		t.Errorf("EnqueueMany: %v %+v", err, list)
 	}
 }
