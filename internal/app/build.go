@@ -111,7 +111,10 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 		return fail(err)
 	}
 	a := &App{Services: svc, log: log, ownDB: own, noWorker: cfg.Notify.NoWorker, stopWorker: func() {}}
-	a.worker = newWorker(svc, cfg.Notify, cfg.Addr, log)
+	if a.worker, err = newWorker(svc, cfg.Notify, cfg.Addr, log); err != nil {
+		a.closeServices()
+		return nil, err
+	}
 	if err := checkPortalHosts(ctx, svc.Units, cfg.PortalHosts); err != nil {
 		a.closeServices()
 		return nil, err
@@ -253,9 +256,9 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 	return s, nil
 }
 
-// newWorker builds the outbox's worker with its senders: SMTP for email when configured, else
-// (like SMS and Zalo OA, which have no production sender yet) the development file sender.
-func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) *notify.Worker {
+// newWorker builds the outbox's worker with its senders: SMTP, the SMS gateway and Zalo OA where
+// configured, else the development file sender.
+func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) (*notify.Worker, error) {
 	base := c.BaseURL
 	if base == "" {
 		base = "http://" + addr
@@ -264,11 +267,9 @@ func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) *no
 	if file == "" && svc.DB.Engine == "sqlite" {
 		file = filepath.Join(filepath.Dir(svc.DB.Source), "outbox.jsonl")
 	}
-	dev := &notify.FileSender{Path: file, Logger: log}
-	senders := map[notify.Channel]notify.Sender{notify.Email: dev, notify.SMS: dev, notify.Zalo: dev}
-	if c.SMTPAddr != "" {
-		senders[notify.Email] = &notify.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword,
-			ImplicitTLS: c.SMTPTLS, BaseURL: base}
+	senders, err := c.senders(svc.DB, &notify.FileSender{Path: file, Logger: log}, base)
+	if err != nil {
+		return nil, err
 	}
-	return notify.NewWorker(svc.Notify, senders, log)
+	return notify.NewWorker(svc.Notify, senders, log), nil
 }
