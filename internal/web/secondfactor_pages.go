@@ -19,7 +19,9 @@ import (
 type pendingKey struct{}
 
 // withPending marks a request whose cookie is a half session.
-func withPending(ctx context.Context) context.Context { return context.WithValue(ctx, pendingKey{}, true) }
+func withPending(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pendingKey{}, true)
+}
 
 // secondFactorPending tells whether the request's session waits for the second factor.
 func secondFactorPending(r *http.Request) bool {
