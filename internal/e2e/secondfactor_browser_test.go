@@ -61,6 +61,7 @@ func TestSecondFactorBrowser(t *testing.T) {
 	}
 	check("2fa enrol")
 	Do(t, ctx, chromedp.EmulateViewport(1280, 900))
+	reportViolations(t, "2fa enrol at 1280px", auditPage(t, ctx))
 	Screenshot(t, ctx, "2fa-enrol-1280")
 	Do(t, ctx, chromedp.EmulateViewport(360, 740))
 	// Nothing else is open before the factor is set up.

@@ -95,6 +95,11 @@ func (s *Server) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.codeForm(w, r)
 	}
 	token, usedRecovery, left, err := s.Accounts.VerifySecondFactor(r.Context(), cookie, r.PostFormValue("code"), s.clientAddr(r))
+	if apperr.Is(err, apperr.Unauthenticated) {
+		// The half session ended meanwhile (its 10 minutes, a reset): the password again.
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		if apperr.Is(err, apperr.TooMany) {
 			w.Header().Set("Retry-After", "900")
@@ -157,19 +162,24 @@ func (s *Server) enrolSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.renderEnrol(w, r, nil)
 	}
 	token, codes, err := s.Accounts.ConfirmEnrolment(r.Context(), cookie, r.PostFormValue("code"), s.clientAddr(r))
+	if apperr.Is(err, apperr.Unauthenticated) || apperr.Is(err, apperr.Conflict) {
+		// The half session ended, or its set-up was reset meanwhile: the password again.
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		return s.renderEnrol(w, r, err)
 	}
 	s.setSessionCookie(w, token)
 	// Shown once, on this response only: the codes are stored hashed.
 	w.Header().Set("Cache-Control", "no-store")
-	if _, u, err := s.Accounts.ActorForSession(r.Context(), token); err == nil && u.MustChangePassword {
-		next = "/account/password"
-	}
 	// The page is rendered for the user now signed in, with their header and menu.
 	r2 := r
 	if req, err := s.withSession(r, token); err == nil {
 		r2 = req
+		if u, ok := currentUser(req); ok && u.MustChangePassword {
+			next = "/account/password"
+		}
 	}
 	return s.render(w, r2, http.StatusOK, "login_recovery", &recoveryData{Page: s.newPage(r2, "twofa.recovery_title"), Next: next, Codes: codes})
 }

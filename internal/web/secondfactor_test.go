@@ -216,6 +216,23 @@ func TestSecondFactorPages(t *testing.T) {
 		if err := d.Reader().QueryRowContext(e.sys, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.2fa_reset' AND object_id = ?", itoa(pid)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("reset audited %d times (%v)", n, err)
 		}
+
+		// Bad input: an oversized or odd code is a wrong code, not a failure; a half session past
+		// its 10 minutes goes back to the password.
+		late := e.browser()
+		late.login("unit.admin.bato", testPassword)
+		for _, code := range []string{strings.Repeat("9", 5000), "12345\x00", "ΑΒΓΔ-ΕΖΗΘ-ΙΚΛΜ-ΝΞΟΠ", "<script>"} {
+			if resp, _ := late.post("/login/2fa", form("code", code)); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("code %.20q: %d, want 422", code, resp.StatusCode)
+			}
+		}
+		real := e.accounts.Now
+		e.accounts.Now = func() time.Time { return real().Add(11 * time.Minute) }
+		resp, _ = late.post("/login/2fa", form("code", totpCode(t, us[1], time.Now()), "next", "/units"))
+		e.accounts.Now = real
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Funits" {
+			t.Errorf("an 11-minute-old half session: %d %q, want the login form", resp.StatusCode, resp.Header.Get("Location"))
+		}
 	})
 }
 
