@@ -222,7 +222,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 		}
 		if actor != nil {
-			ctx = withActorUser(ctx, actor, user)
+			ctx = authz.WithActor(ctx, actor)
+			ctx = context.WithValue(ctx, userKey{}, user)
 			ctx = audit.WithWho(ctx, audit.Who{UserID: actor.UserID, Username: actor.Username, Addr: s.clientAddr(r)})
 		} else {
 			ctx = audit.WithWho(ctx, audit.Who{Username: "anonymous", Addr: s.clientAddr(r)})
