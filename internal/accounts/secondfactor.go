@@ -516,8 +516,8 @@ func (s *Service) SecondFactorOf(ctx context.Context, userID int64) (SecondFacto
 // ResetSecondFactor removes a user's second factor and recovery codes, for a lost phone: an
 // administrator above the user (one who manages them, as for a password reset: a province
 // administrator for a unit administrator, a national administrator for a province's) or the
-// command line does it, never the user themselves, and it is audited. The user's sessions end;
-// at their next sign-in they set up a new factor.
+// command line does it, never the user themselves, and it is audited. The user's sessions end and
+// their count of wrong codes starts again; at their next sign-in they set up a new factor.
 func (s *Service) ResetSecondFactor(ctx context.Context, userID int64) error {
 	actor := authz.ActorFrom(ctx)
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
@@ -543,6 +543,11 @@ func (s *Service) ResetSecondFactor(ctx context.Context, userID int64) error {
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
 			return apperr.Wrap(err, "end sessions")
+		}
+		// The lockout was earned against the lost factor (a user who tried old codes, then called
+		// for help): the new set-up starts with a clean count.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM second_factor_attempts WHERE user_id = ?", userID); err != nil {
+			return apperr.Wrap(err, "reset attempts")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.2fa_reset", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10), UnitPath: firstPath(u), Detail: u.Username})
 	})

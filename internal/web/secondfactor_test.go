@@ -205,12 +205,30 @@ func TestSecondFactorPages(t *testing.T) {
 		if resp, _ := nat.post("/users/"+itoa(pid)+"/2fa/reset", form()); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("reset: %d", resp.StatusCode)
 		}
+		// A password reset too (the first administrator's case: a one-time password): the factor
+		// first, then the new password. The reset also lifted the lockout of the six wrong codes.
+		const temp = "mat-khau-tam-thoi-2026"
+		if err := e.accounts.SetPassword(e.sys, pid, "", temp); err != nil {
+			t.Fatal(err)
+		}
 		again := e.browser()
-		if resp := again.login("province.admin", testPassword); resp.StatusCode != http.StatusSeeOther {
+		if resp := again.login("province.admin", temp); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("login after reset: %d", resp.StatusCode)
 		}
 		if resp, _ := again.get("/login/2fa"); !strings.HasPrefix(resp.Header.Get("Location"), "/login/2fa/enrol") {
 			t.Errorf("after the reset the user enrols again: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, body = again.get("/login/2fa/enrol")
+		ns := secretRe.FindStringSubmatch(body)
+		if ns == nil || ns[1] == secret {
+			t.Fatalf("a new secret after the reset: %v", ns)
+		}
+		if resp, body := again.post("/login/2fa/enrol", form("code", totpCode(t, ns[1], time.Now()), "next", "/workspace")); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(body, `href="/account/password" id="recovery-continue"`) {
+			t.Errorf("enrolment with a password to change: %d, continue not to the password page: %.300s", resp.StatusCode, stripTags(body))
+		}
+		if resp, _ := again.get("/workspace"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account/password" {
+			t.Errorf("the workspace with a password to change: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		var n int
 		if err := d.Reader().QueryRowContext(e.sys, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.2fa_reset' AND object_id = ?", itoa(pid)).Scan(&n); err != nil || n != 1 {
