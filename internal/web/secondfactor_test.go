@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
@@ -255,3 +258,61 @@ func TestSecondFactorPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSecondFactorAcrossInstances: two instances over one database, as behind a load balancer:
+// the password on one, the code page and the code on the other, and a replay of that code on the
+// first is refused. Nothing of the half session lives in an instance's memory.
+func TestSecondFactorAcrossInstances(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		other := build(t, app.BuildConfig{DB: d, RequireStaff2FA: true})
+		srvB := httptest.NewServer(other.Web)
+		t.Cleanup(srvB.Close)
+		if err := e.accounts.EnrolWithSecret(e.sys, e.users["unit_admin_bato"], testTOTPSecret); err != nil {
+			t.Fatal(err)
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		send := func(base, method, path, cookie string, f url.Values) *http.Response {
+			t.Helper()
+			req, _ := http.NewRequest(method, base+path, strings.NewReader(f.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			req.Header.Set("Origin", base)
+			if cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "lantoa_session", Value: cookie})
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		session := func(resp *http.Response) string {
+			for _, c := range resp.Cookies() {
+				if c.Name == "lantoa_session" {
+					return c.Value
+				}
+			}
+			return ""
+		}
+		pw := form("username", "unit.admin.bato", "password", testPassword)
+		half := session(send(e.srv.URL, "POST", "/login", "", pw))
+		if resp := send(srvB.URL, "GET", "/login/2fa", half, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the code page on the other instance: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		code := totpCode(t, testTOTPSecret, time.Now())
+		resp := send(srvB.URL, "POST", "/login/2fa", half, form("code", code))
+		full := session(resp)
+		if resp.StatusCode != http.StatusSeeOther || full == "" || full == half {
+			t.Fatalf("the code on the other instance: %d, new session %v", resp.StatusCode, full != "" && full != half)
+		}
+		if resp := send(e.srv.URL, "GET", "/workspace", full, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("the full session on the first instance: %d", resp.StatusCode)
+		}
+		again := session(send(e.srv.URL, "POST", "/login", "", pw))
+		if resp := send(e.srv.URL, "POST", "/login/2fa", again, form("code", code)); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("the same code on the first instance: %d, want 422", resp.StatusCode)
+		}
+	})
+}
