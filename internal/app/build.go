@@ -59,6 +59,9 @@ type BuildConfig struct {
 	// caching them for 15 s: the handler tests see each change at once, and the portal bench
 	// measures the cache against it.
 	FreshFigures bool
+	// RequireStaff2FA makes administrators set up a second factor at their next sign-in
+	// (serve --require-staff-2fa).
+	RequireStaff2FA bool
 }
 
 // App is the whole application over one database: the services, wired to each other and to the
@@ -106,7 +109,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 	}
 	outbox := notify.NewService(d)
 	svc, err := newServices(ctx, d, wiring{outbox: outbox, baseURL: cfg.Notify.BaseURL, log: log, now: cfg.Now,
-		outreachBatch: cfg.OutreachBatch, freshFigures: cfg.FreshFigures})
+		outreachBatch: cfg.OutreachBatch, freshFigures: cfg.FreshFigures, staff2FA: cfg.RequireStaff2FA})
 	if err != nil {
 		return fail(err)
 	}
@@ -190,6 +193,8 @@ type wiring struct {
 	now           func() time.Time
 	outreachBatch *int
 	freshFigures  bool
+	// staff2FA: see BuildConfig.RequireStaff2FA.
+	staff2FA bool
 }
 
 // newServices migrates d, builds the services on it, wired to each other and to w's outbox, and
@@ -202,7 +207,7 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 	}
 	s := &Services{DB: d, Notify: w.outbox, Units: units.NewService(d), Orgs: orgs.NewService(d),
 		// Accounts created with an e-mail address get an invitation; exam schedules go to learners.
-		Accounts: accounts.NewService(d, accounts.WithNotify(w.outbox, w.baseURL))}
+		Accounts: accounts.NewService(d, accounts.WithNotify(w.outbox, w.baseURL), accounts.WithStaffSecondFactor(w.staff2FA))}
 	s.Training = training.NewService(d, training.WithNotify(w.outbox, w.baseURL))
 	if w.outreachBatch != nil {
 		s.Outreach = outreach.NewServiceBatch(d, s.Accounts, *w.outreachBatch)

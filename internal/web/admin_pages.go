@@ -236,6 +236,8 @@ type userData struct {
 	UnitNames map[string]units.Unit
 	OrgNames  map[int64]orgs.Org
 	NewPass   string
+	// Factor is the user's second factor, for its line and the reset button.
+	Factor accounts.SecondFactor
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
@@ -256,6 +258,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 	}
 	data := userData{Page: s.newPage(r, ""), User: u, Manages: s.Accounts.Manages(r.Context(), u), Roles: s.grantableRoles(authz.ActorFrom(r.Context())), OrgNames: map[int64]orgs.Org{}}
 	data.Title = u.Username
+	if data.Factor, err = s.Accounts.SecondFactorOf(r.Context(), u.ID); err != nil {
+		return err
+	}
 	if data.Units, err = s.adminUnits(r); err != nil {
 		return err
 	}

@@ -229,7 +229,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 						s.writeError(w, r, err)
 						return
 					}
-					s.clearSessionCookie(w)
+					if accounts.IsSecondFactorPending(err) {
+						// Half signed in: anonymous everywhere, but the cookie stays for the code page.
+						ctx = withPending(ctx)
+					} else {
+						s.clearSessionCookie(w)
+					}
 					actor = nil
 				}
 			}
@@ -281,6 +286,11 @@ func (s *Server) saveTokenActor(r *http.Request) *authz.Actor {
 	return &authz.Actor{UserID: uid, Via: "save_token"}
 }
 
+// withActorUser puts the signed-in actor and their account into ctx.
+func withActorUser(ctx context.Context, actor *authz.Actor, user accounts.User) context.Context {
+	return context.WithValue(authz.WithActor(ctx, actor), userKey{}, user)
+}
+
 func currentUser(r *http.Request) (accounts.User, bool) {
 	u, ok := r.Context().Value(userKey{}).(accounts.User)
 	return u, ok
@@ -325,6 +335,14 @@ func (s *Server) requireLogin(next handler) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		actor := authz.ActorFrom(r.Context())
 		if actor == nil {
+			if secondFactorPending(r) {
+				// A password without its second factor reaches the code page and nothing else.
+				if isAPI(r) {
+					return apperr.New(apperr.Unauthenticated, "accounts.error.second_factor_pending")
+				}
+				http.Redirect(w, r, "/login/2fa?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return nil
+			}
 			if isAPI(r) {
 				return apperr.New(apperr.Unauthenticated, "error.login_required")
 			}
