@@ -509,4 +509,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
-
