@@ -212,11 +212,13 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		return userDisable(ctx, env, args, sub == "disable")
 	case "set-password":
 		return userSetPassword(ctx, env, args)
+	case "link-sso", "unlink-sso", "sso-links":
+		return userSSO(ctx, env, sub, args)
 	case "-h", "--help":
-		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|link-sso|unlink-sso|sso-links [--help]")
 		return errHelp()
 	}
-	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|link-sso|unlink-sso|sso-links [--help]")
 	return errUsage
 }
 

@@ -134,6 +134,14 @@ func pageCases() []pageCase {
 		}, pagePublic},
 		{"POST /logout", func(e *env, _ string) (string, url.Values) { return "/logout", form() }, pagePublic},
 		{"POST /lang", func(e *env, _ string) (string, url.Values) { return "/lang", form("lang", "en", "next", "/") }, pagePublic},
+		// Single sign-on: the matrix's server has no provider, so its addresses name none (404); a
+		// learner's sign-up form without a sign-up under way says so (401), whoever asks.
+		{"GET /login/sso/{provider}", get("/login/sso/tinh"), pageNotFound},
+		{"GET /login/sso/{provider}/callback", get("/login/sso/tinh/callback?state=x&code=y"), pageNotFound},
+		{"GET /login/sso/signup", get("/login/sso/signup"), expect("401", nil)},
+		{"POST /login/sso/signup", func(e *env, _ string) (string, url.Values) {
+			return "/login/sso/signup", form("username", "hocvien", "place", "unit:21484")
+		}, expect("401", nil)},
 
 		{"GET /workspace", get("/workspace"), pageSignedIn},
 		{"GET /account", get("/account"), pageSignedIn},

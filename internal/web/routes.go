@@ -31,6 +31,11 @@ func (s *Server) routes() http.Handler {
 	page("POST /login", s.loginSubmit)
 	page("POST /logout", s.logout)
 	page("POST /lang", s.switchLang)
+	// Single sign-on (sso_pages.go): to the provider, back from it, and a new learner's place.
+	page("GET /login/sso/{provider}", s.ssoBegin)
+	page("GET /login/sso/{provider}/callback", s.ssoCallback)
+	page("GET /login/sso/signup", s.ssoSignupForm)
+	page("POST /login/sso/signup", s.ssoSignupSubmit)
 
 	// Signed-in pages.
 	private("GET /workspace", s.homePage)

@@ -96,7 +96,7 @@ func Validate(ps []Provider) error {
 	seen := map[string]bool{}
 	for _, p := range ps {
 		switch {
-		case !providerIDRe.MatchString(p.ID):
+		case !providerIDRe.MatchString(p.ID) || p.ID == "signup": // /login/sso/signup is the learners' form
 			return fmt.Errorf("provider %q: id phải gồm chữ thường, số, gạch ngang / id must be lower-case letters, digits, hyphens", p.ID)
 		case seen[p.ID]:
 			return fmt.Errorf("provider %q: id trùng / duplicate id", p.ID)

@@ -204,7 +204,7 @@ func (s *Service) Signup(ctx context.Context, token string) (Signup, error) {
 	var su Signup
 	var mfa int
 	var exp int64
-	if token == "" || len(token) > 100 {
+	if s == nil || token == "" || len(token) > 100 {
 		return Signup{}, apperr.New(apperr.Unauthenticated, "sso.error.signup_expired")
 	}
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT provider, subject, email, display_name, username, next, mfa, expires_at FROM sso_signups WHERE token_hash = ?`,
