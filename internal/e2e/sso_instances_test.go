@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/lantoa/lantoa/internal/app"
 	"github.com/lantoa/lantoa/internal/oidctest"
+	"github.com/lantoa/lantoa/internal/platform/audit"
+	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 )
 
@@ -81,5 +84,43 @@ func TestSSOAcrossInstances(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Phiên đăng nhập một lần đã hết hạn, đã được dùng") {
 			t.Errorf("replayed callback on %s: %d", resp.Header.Get("X-Lantoa-Instance"), resp.StatusCode)
 		}
+	}
+
+	// Back to a page of this site only: a next that leaves it is dropped.
+	resp, err = oidctest.SignIn(follow, a.URL+"/login/sso/tinh?next=//evil.example/x", "canbo.so", opPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ = resp.Location()
+	if resp, _ := get(a.URL, back.Path+"?"+back.RawQuery); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("a next off the site led to %q", resp.Header.Get("Location"))
+	}
+}
+
+// TestSSOProviderDown: a provider that cannot be reached leaves the login page working, with the
+// reason (502), and the attempt in the audit log.
+func TestSSOProviderDown(t *testing.T) {
+	port := oidctest.FreePort(t) // nothing listens there
+	_, providers := ssoConfigFile(t, oidctest.IssuerAt(port), "")
+	srv := StartServer(t, WithConfig(func(c *app.Config) { c.SSO = providers }))
+	resp, err := http.Get(srv.URL + "/login/sso/tinh?next=/workspace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "Không kết nối được với Cổng định danh tỉnh") ||
+		!strings.Contains(string(body), `id="login-submit"`) {
+		t.Fatalf("provider down: %d %s", resp.StatusCode, body)
+	}
+	d, err := db.Open(context.Background(), srv.DB, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	list, err := audit.List(context.Background(), d.Reader(), audit.Filter{Action: "sso.refused"})
+	if err != nil || len(list) != 1 || !strings.HasPrefix(list[0].Detail, "tinh discovery") {
+		t.Errorf("audited refusals = %+v, %v", list, err)
 	}
 }
