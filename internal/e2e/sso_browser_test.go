@@ -171,4 +171,61 @@ func TestSSOBrowser(t *testing.T) {
 		reportViolations(t, "refused sign-in", auditPage(t, ctx))
 		Screenshot(t, ctx, "refused-1280")
 	})
+
+	t.Run("administrator links an official", func(t *testing.T) {
+		ctx := NewBrowser(t)
+		Do(t, ctx, chromedp.EmulateViewport(360, 780))
+		Login(t, ctx, srv.URL, "qt.tinh", "mật khẩu đủ dài để thử")
+		_, out, _ := srv.CLI(t, "", "user", "list")
+		var id string
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[1] == "qt.khac" {
+				id = f[0]
+			}
+		}
+		if status := Open(t, ctx, srv.URL+"/users/"+id); status != 200 {
+			t.Fatalf("GET /users/%s: %d", id, status)
+		}
+		if got := Text(t, ctx, "#sso-links"); !strings.Contains(got, "Chưa liên kết") {
+			t.Errorf("links before: %q", got)
+		}
+		// Both a subject and an address: refused on the field, nothing linked.
+		Type(t, ctx, "#sso-subject", "sub-canbo-2")
+		Type(t, ctx, "#sso-email", "binh.le@quangngai.gov.vn")
+		if status := Follow(t, ctx, "#sso-link-submit"); status != 422 {
+			t.Fatalf("subject and e-mail together: %d", status)
+		}
+		if got := Text(t, ctx, "#sso-link-form"); !strings.Contains(got, "đúng một trong hai") {
+			t.Errorf("the form says %q", got)
+		}
+		NoSidewaysScroll(t, ctx, "user page with single sign-on at 360px")
+		reportViolations(t, "user page with single sign-on at 360px", auditPage(t, ctx))
+		Screenshot(t, ctx, "user-sso-360")
+		// What was sent is shown again; the administrator empties the address.
+		if got := Eval[string](t, ctx, `document.getElementById("sso-subject").value + " " + document.getElementById("sso-email").value`); got != "sub-canbo-2 binh.le@quangngai.gov.vn" {
+			t.Errorf("form kept %q", got)
+		}
+		Eval[bool](t, ctx, `(document.getElementById("sso-email").value = "") === ""`)
+		if status := Follow(t, ctx, "#sso-link-submit"); status != 200 {
+			t.Fatalf("link: %d", status)
+		}
+		if got := Text(t, ctx, "#sso-links"); !strings.Contains(got, "sub-canbo-2") {
+			t.Fatalf("links after: %q", got)
+		}
+
+		// The official now signs in through the provider.
+		other := NewBrowser(t)
+		Do(t, other, chromedp.EmulateViewport(1280, 900))
+		Open(t, other, srv.URL+"/login")
+		Follow(t, other, "#sso-tinh")
+		Type(t, other, "#username", "canbo.khac")
+		Type(t, other, "#password", opPassword)
+		Follow(t, other, "button[type=submit]")
+		if got := Eval[string](t, other, `location.pathname`); got != "/workspace" {
+			t.Fatalf("linked official at %s: %q", got, Eval[string](t, other, `document.body.innerText`))
+		}
+		if who := Text(t, other, "[data-testid=who]"); !strings.Contains(who, "qt.khac") {
+			t.Errorf("signed in as %q", who)
+		}
+	})
 }

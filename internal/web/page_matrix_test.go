@@ -217,6 +217,14 @@ func pageCases() []pageCase {
 		{"POST /users/{id}/password", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/users/%d/password", e.userIn(e.baToCommune).ID), form()
 		}, baToAdminsP},
+		// Linking for single sign-on: only who manages the account gets past the scope check, then
+		// the matrix's server names no provider (422); unlinking finds no link there (404).
+		{"POST /users/{id}/sso", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/users/%d/sso", e.userIn(e.baToCommune).ID), form("provider", "tinh", "subject", "sub-1")
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid, "unit_admin_bato": invalid}))},
+		{"POST /users/{id}/sso/{link}/unlink", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/users/%d/sso/1/unlink", e.userIn(e.baToCommune).ID), form()
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon}))},
 		{"GET /audit", get("/audit"), adminsOnlyP},
 
 		// Outreach.

@@ -62,6 +62,8 @@ func (s *Server) routes() http.Handler {
 	private("POST /users/{id}/disable", s.userDisableSubmit)
 	private("POST /users/{id}/enable", s.userEnableSubmit)
 	private("POST /users/{id}/password", s.userResetPasswordSubmit)
+	private("POST /users/{id}/sso", s.userSSOLinkSubmit)
+	private("POST /users/{id}/sso/{link}/unlink", s.userSSOUnlinkSubmit)
 	private("GET /audit", s.auditPage)
 
 	// Outreach: community digital technology teams, 7-in-7 campaigns, offline phone form.

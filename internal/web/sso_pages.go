@@ -192,3 +192,60 @@ func (s *Server) ssoSignupSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.redirectFlash(w, r, loginNext(su2.Next), "training.register.done")
 }
+
+// userSSOData adds the account's single sign-on links to its page, for an administrator who
+// manages it.
+func (s *Server) userSSOData(r *http.Request, data *userData) error {
+	data.SSOProviders = s.SSO.Providers()
+	if !data.Manages || len(data.SSOProviders) == 0 {
+		data.SSOProviders = nil
+		return nil
+	}
+	data.SSONames = map[string]string{}
+	for _, p := range data.SSOProviders {
+		data.SSONames[p.ID] = p.Name
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/sso") {
+		data.SSOForm.Provider, data.SSOForm.Subject, data.SSOForm.Email = r.PostFormValue("provider"), r.PostFormValue("subject"), r.PostFormValue("email")
+	}
+	var err error
+	data.SSOLinks, err = s.SSO.Links(r.Context(), data.User.ID)
+	return err
+}
+
+// userSSOLinkSubmit links an account to a provider's identity (an administrator's decision: staff
+// are never linked by an address the provider has not verified, see docs/sso.md).
+func (s *Server) userSSOLinkSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.SSO.LinkUser(r.Context(), r.PostFormValue("provider"), id, r.PostFormValue("subject"), r.PostFormValue("email")); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(id, 10), "flash.saved")
+}
+
+func (s *Server) userSSOUnlinkSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	link, err := pathID(r, "link")
+	if err != nil {
+		return err
+	}
+	if err := s.SSO.UnlinkUser(r.Context(), id, link); err != nil {
+		return s.renderUser(w, r, err)
+	}
+	return s.redirectFlash(w, r, "/users/"+strconv.FormatInt(id, 10), "flash.saved")
+}

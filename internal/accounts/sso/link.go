@@ -33,6 +33,17 @@ type Link struct {
 // subject at the first sign-in where the provider says the address is verified. Only an
 // administrator who manages the account (or the command line) may.
 func (s *Service) LinkUser(ctx context.Context, providerID string, userID int64, subject, email string) (Link, error) {
+	if s == nil {
+		return Link{}, apperr.InvalidField("provider", "sso.error.unknown_provider")
+	}
+	// Who may link comes first, so that nobody learns anything of an account they do not manage.
+	u, err := s.Accounts.FindUser(ctx, userID)
+	if err != nil {
+		return Link{}, err
+	}
+	if !s.Accounts.Manages(ctx, u) {
+		return Link{}, apperr.New(apperr.Forbidden, "sso.error.link_forbidden")
+	}
 	if s.find(providerID) == nil {
 		return Link{}, apperr.InvalidField("provider", "sso.error.unknown_provider")
 	}
@@ -44,13 +55,6 @@ func (s *Service) LinkUser(ctx context.Context, providerID string, userID int64,
 		return Link{}, apperr.InvalidField("subject", "sso.error.link_subject")
 	case email != "" && !validEmail(email):
 		return Link{}, apperr.InvalidField("email", "sso.error.link_email")
-	}
-	u, err := s.Accounts.FindUser(ctx, userID)
-	if err != nil {
-		return Link{}, err
-	}
-	if !s.Accounts.Manages(ctx, u) {
-		return Link{}, apperr.New(apperr.Forbidden, "sso.error.link_forbidden")
 	}
 	now := s.Now()
 	l := Link{Provider: providerID, Subject: subject, Email: email, UserID: userID, CreatedAt: now}
@@ -120,6 +124,9 @@ func (s *Service) Links(ctx context.Context, userID int64) ([]Link, error) {
 
 // UnlinkUser removes one of an account's links.
 func (s *Service) UnlinkUser(ctx context.Context, userID, linkID int64) error {
+	if s == nil {
+		return apperr.New(apperr.NotFound, "sso.error.link_not_found")
+	}
 	u, err := s.Accounts.FindUser(ctx, userID)
 	if err != nil {
 		return err
