@@ -146,6 +146,10 @@ func (s *Service) Begin(ctx context.Context, id, redirectURL, next string) (auth
 		s.refuse(ctx, p.ID, "", "discovery", err)
 		return "", "", &apperr.Error{Kind: apperr.Internal, Key: "sso.error.provider", Args: []any{p.Name}, Cause: err}
 	}
+	if len(next) > 2000 {
+		// A page address that long is no page of ours; the person lands on their workspace.
+		next = ""
+	}
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	now := s.Now()
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {

@@ -229,6 +229,19 @@ func TestStateIsUsedOnce(t *testing.T) {
 		wantRefused(t, err, "sso.error.state")
 		s.Now = time.Now
 
+		// A next too long to be a page of ours is dropped.
+		authURL, state, err := s.Begin(sys, "hoc", redirect, "/"+strings.Repeat("a", 3000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, err = oidctest.Code(browser(t), authURL, "hocvien.an", "mat-khau-nha-cung-cap", redirect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Complete(sys, "hoc", redirect, Callback{State: state, BrowserState: state, Code: code}); err != nil || res.Next != "" {
+			t.Fatalf("long next: %q, %v", res.Next, err)
+		}
+
 		// Malformed and unknown.
 		_, err = s.Complete(sys, "hoc", redirect, Callback{State: strings.Repeat("x", 500), BrowserState: "x", Code: "c"})
 		wantRefused(t, err, "sso.error.refused")
