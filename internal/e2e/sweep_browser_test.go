@@ -63,6 +63,11 @@ var notSwept = map[string]string{
 	"GET /unsubscribe/{token}": "reached only from an e-mail",
 	// Its token is only in the QR code of the delegate's PDF invitation, in no page or API answer.
 	"GET /ceremonies/{id}/checkin/{token}": "reached only by scanning an invitation",
+	// Single sign-on: the demo configures no identity provider. TestSSOBrowser clicks through them
+	// (360 px, axe) against a real provider.
+	"GET /login/sso/{provider}":          "redirect to the identity provider",
+	"GET /login/sso/{provider}/callback": "reached only from the identity provider",
+	"GET /login/sso/signup":              "reached only after a learner's first single sign-on",
 }
 
 // provincePrefix is the address prefix of a province's portal (province.go): /tinh/51/news is the
