@@ -115,12 +115,33 @@ func IssuerAt(port int) string { return fmt.Sprintf("http://localhost:%d/", port
 // clients, until the test ends.
 func Start(t testing.TB, port int, users []User, redirectURIs ...string) *Provider {
 	t.Helper()
-	bin, err := binary()
-	if err != nil {
+	p, stop, logs, err := Run(port, users, redirectURIs...)
+	if errors.Is(err, errNoProvider) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the OpenID provider is required under CI: %v", err)
 		}
 		t.Skipf("no OpenID provider to test against (set LANTOA_TEST_OIDC_PROVIDER or let `go build %s` work): %v", Package, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("OpenID provider's log:\n%s", tail(logs(), 4000))
+		}
+	})
+	return p
+}
+
+var errNoProvider = errors.New("no OpenID provider program")
+
+// Run is Start for programs that are not tests (the bench drivers): it returns the running
+// provider, a function that stops it, and one that returns its log so far.
+func Run(port int, users []User, redirectURIs ...string) (*Provider, func(), func() string, error) {
+	bin, err := binary()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %v", errNoProvider, err)
 	}
 	byID := map[string]User{}
 	for _, u := range users {
@@ -131,30 +152,34 @@ func Start(t testing.TB, port int, users []User, redirectURIs ...string) *Provid
 	}
 	data, err := json.Marshal(byID)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
-	usersFile := filepath.Join(t.TempDir(), "users.json")
+	dir, err := os.MkdirTemp("", "lantoa-oidc-users-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	usersFile := filepath.Join(dir, "users.json")
 	if err := os.WriteFile(usersFile, data, 0o600); err != nil {
-		t.Fatal(err)
+		os.RemoveAll(dir)
+		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "USERS_FILE="+usersFile, "REDIRECT_URI="+strings.Join(redirectURIs, ","))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		cancel()
-		t.Fatalf("start the OpenID provider: %v", err)
+		os.RemoveAll(dir)
+		return nil, nil, nil, fmt.Errorf("start the OpenID provider: %w", err)
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		<-done
-		if t.Failed() {
-			t.Logf("OpenID provider's log:\n%s", tail(logs.String(), 4000))
-		}
-	})
+		os.RemoveAll(dir)
+	}
 	p := &Provider{Issuer: IssuerAt(port), Port: port}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -162,19 +187,39 @@ func Start(t testing.TB, port int, users []User, redirectURIs ...string) *Provid
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return p, stop, logs.String, nil
 			}
 		}
 		select {
 		case <-done:
-			t.Fatalf("the OpenID provider stopped at start:\n%s", tail(logs.String(), 4000))
+			stop()
+			return nil, nil, nil, fmt.Errorf("the OpenID provider stopped at start:\n%s", tail(logs.String(), 4000))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the OpenID provider did not answer within 20 s:\n%s", tail(logs.String(), 4000))
+			stop()
+			return nil, nil, nil, fmt.Errorf("the OpenID provider did not answer within 20 s:\n%s", tail(logs.String(), 4000))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer is the provider's log, written by its process's copier and read by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func tail(s string, n int) string {
