@@ -76,17 +76,6 @@ func (s *Service) Providers() []Provider {
 	return out
 }
 
-// Provider returns one configured provider.
-func (s *Service) Provider(id string) (Provider, bool) {
-	p := s.find(id)
-	if p == nil {
-		return Provider{}, false
-	}
-	out := p.Provider
-	out.ClientSecret = ""
-	return out, true
-}
-
 func (s *Service) find(id string) *provider {
 	if s == nil {
 		return nil
