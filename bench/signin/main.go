@@ -40,7 +40,7 @@ import (
 
 const (
 	username = "bench.sso"
-	password = "bench-signin-password-2026"
+	password = "bench-signin-password-2026" // #nosec G101 -- the bench account on a throwaway database
 	opUser   = "bench.sso.op"
 	opPass   = "bench-provider-password"
 )
