@@ -96,6 +96,28 @@ func TestSSOAcrossInstances(t *testing.T) {
 	if resp, _ := get(a.URL, back.Path+"?"+back.RawQuery); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Errorf("a next off the site led to %q", resp.Header.Get("Location"))
 	}
+
+	// A callback carried to another browser (a link planted on someone, login CSRF): that browser
+	// has not the state's cookie, so it is refused, and the state is spent for the first one too.
+	resp, err = oidctest.SignIn(follow, a.URL+"/login/sso/tinh?next=/account", "canbo.so", opPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ = resp.Location()
+	stranger := &http.Client{Timeout: 20 * time.Second, CheckRedirect: client.CheckRedirect}
+	resp, err = stranger.Get(b.URL + back.Path + "?" + back.RawQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "không do trình duyệt này bắt đầu") {
+		t.Errorf("callback in another browser: %d", resp.StatusCode)
+	}
+	if resp, _ := get(a.URL, back.Path+"?"+back.RawQuery); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the spent state in its own browser: %d", resp.StatusCode)
+	}
 }
 
 // TestSSOProviderDown: a provider that cannot be reached leaves the login page working, with the
