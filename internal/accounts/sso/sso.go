@@ -31,6 +31,10 @@ const (
 	pendingFor = 10 * time.Minute
 	// signupFor is how long a new learner has to choose their unit or organisation.
 	signupFor = 30 * time.Minute
+	// maxPendingPerAddr bounds the sign-ins started from one address and not finished within
+	// pendingFor. Finished ones leave the table, so only abandoned or forged starts count; an office
+	// behind one address has room for a hundred people who gave up at the provider's page.
+	maxPendingPerAddr = 100
 )
 
 // Service runs the sign-ins of the configured providers.
@@ -38,8 +42,10 @@ type Service struct {
 	DB       *db.DB
 	Accounts *accounts.Service
 	// Now is the clock of the pending sign-ins and of the ID tokens' expiry.
-	Now       func() time.Time
-	providers []*provider
+	Now func() time.Time
+	// MaxPending is maxPendingPerAddr; the tests lower it.
+	MaxPending int
+	providers  []*provider
 }
 
 // provider is a configured provider with its discovery document, fetched at the first sign-in
@@ -55,7 +61,7 @@ func New(d *db.DB, acc *accounts.Service, ps []Provider) (*Service, error) {
 	if err := Validate(ps); err != nil {
 		return nil, err
 	}
-	s := &Service{DB: d, Accounts: acc, Now: time.Now}
+	s := &Service{DB: d, Accounts: acc, Now: time.Now, MaxPending: maxPendingPerAddr}
 	for _, p := range ps {
 		p.Claims = p.Claims.withDefaults()
 		s.providers = append(s.providers, &provider{Provider: p})
@@ -141,7 +147,17 @@ func (s *Service) Begin(ctx context.Context, id, redirectURL, next string) (auth
 	}
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	now := s.Now()
+	addr := audit.WhoFrom(ctx).Addr
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		if addr != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sso_pending WHERE addr = ? AND expires_at >= ?", addr, db.Millis(now)).Scan(&n); err != nil {
+				return err
+			}
+			if n >= s.MaxPending {
+				return apperr.New(apperr.TooMany, "sso.error.too_many", int(pendingFor.Minutes()))
+			}
+		}
 		// Housekeeping rides on sign-ins, like the sessions'.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sso_pending WHERE expires_at < ?", db.Millis(now)); err != nil {
 			return err
@@ -149,10 +165,14 @@ func (s *Service) Begin(ctx context.Context, id, redirectURL, next string) (auth
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sso_signups WHERE expires_at < ?", db.Millis(now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO sso_pending (state_hash, provider, nonce, verifier, next, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			hash(state), p.ID, nonce, verifier, next, db.Millis(now.Add(pendingFor)))
+		_, err := tx.ExecContext(ctx, "INSERT INTO sso_pending (state_hash, provider, nonce, verifier, next, addr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			hash(state), p.ID, nonce, verifier, next, addr, db.Millis(now.Add(pendingFor)))
 		return err
 	})
+	if apperr.Is(err, apperr.TooMany) {
+		_ = audit.RecordView(ctx, s.DB, audit.Entry{Action: "sso.refused", ObjectType: "sso", ObjectID: p.ID, Detail: p.ID + " too_many_started"})
+		return "", "", err
+	}
 	if err != nil {
 		return "", "", apperr.Wrap(err, "store pending sign-in")
 	}

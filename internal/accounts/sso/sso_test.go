@@ -416,3 +416,33 @@ func TestSuggestUsername(t *testing.T) {
 		}
 	}
 }
+
+// Sign-ins started from one address and never finished are bounded, so that pressing the button
+// in a loop cannot fill the table; other addresses are not affected, and the bound lifts as the
+// starts expire.
+func TestStartedSignInsPerAddress(t *testing.T) {
+	op := startProvider(t)
+	d := dbtest.SQLite(t, schema.All())
+	s, sys := setup(t, d, op.Issuer)
+	s.MaxPending = 2
+	from := func(addr string) context.Context { return audit.WithWho(sys, audit.Who{Addr: addr}) }
+	for range 2 {
+		if _, _, err := s.Begin(from("203.0.113.7"), "tinh", redirect, "/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Begin(from("203.0.113.7"), "tinh", redirect, "/"); !apperr.Is(err, apperr.TooMany) {
+		t.Fatalf("third start from one address: %v", err)
+	}
+	if _, _, err := s.Begin(from("198.51.100.2"), "tinh", redirect, "/"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	now := time.Now()
+	s.Now = func() time.Time { return now.Add(pendingFor + time.Second) }
+	if _, _, err := s.Begin(from("203.0.113.7"), "tinh", redirect, "/"); err != nil {
+		t.Fatalf("after the starts expired: %v", err)
+	}
+	if got := strings.Join(refusals(t, d), ","); got != "too_many_started" {
+		t.Errorf("audited refusals = %s", got)
+	}
+}

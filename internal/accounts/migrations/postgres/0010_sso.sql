@@ -24,9 +24,13 @@ CREATE TABLE sso_pending (
     nonce TEXT NOT NULL,
     verifier TEXT NOT NULL,
     next TEXT NOT NULL DEFAULT '',
+    addr TEXT NOT NULL DEFAULT '',
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX sso_pending_expires ON sso_pending (expires_at);
+-- Sign-ins started and never finished are counted per address, so that a flood of button presses
+-- cannot fill the table.
+CREATE INDEX sso_pending_addr ON sso_pending (addr, expires_at);
 
 -- A learner signed in by a provider that may create accounts, who still has to choose their unit or
 -- organisation: the verified identity waits here (token stored hashed) until the form is sent.
