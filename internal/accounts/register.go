@@ -21,6 +21,12 @@ import (
 // the learner role can be had this way. A learner who declares an age under 16 must give the name
 // of a parent or guardian and their consent (Decree 13/2023/NĐ-CP, art. 20), recorded with its time.
 func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
+	return s.RegisterWith(ctx, n, nil)
+}
+
+// RegisterWith is Register with also run inside the same transaction once the account exists
+// (single sign-on links the provider's subject to it): either both are written or neither.
+func (s *Service) RegisterWith(ctx context.Context, n NewUser, also func(ctx context.Context, tx *db.Tx, userID int64) error) (User, error) {
 	if n.Role == "" {
 		n.Role = authz.Learner
 	}
@@ -57,6 +63,11 @@ func (s *Service) Register(ctx context.Context, n NewUser) (User, error) {
 		}
 		if err := recordGuardianConsent(ctx, tx, id, n, 0, now); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		detail := n.Username + " " + string(g.Role)
 		if n.Under16 {

@@ -214,11 +214,13 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		return userSetPassword(ctx, env, args)
 	case "reset-2fa":
 		return userResetSecondFactor(ctx, env, args)
+	case "link-sso", "unlink-sso", "sso-links":
+		return userSSO(ctx, env, sub, args)
 	case "-h", "--help":
-		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa [--help]")
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa|link-sso|unlink-sso|sso-links [--help]")
 		return errHelp()
 	}
-	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa [--help]")
+	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa|link-sso|unlink-sso|sso-links [--help]")
 	return errUsage
 }
 

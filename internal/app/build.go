@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
@@ -62,6 +63,8 @@ type BuildConfig struct {
 	// RequireStaff2FA makes administrators set up a second factor at their next sign-in
 	// (serve --require-staff-2fa).
 	RequireStaff2FA bool
+	// SSO are the OpenID Connect providers of single sign-on; none shows no button.
+	SSO []sso.Provider
 }
 
 // App is the whole application over one database: the services, wired to each other and to the
@@ -122,11 +125,16 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 		a.closeServices()
 		return nil, err
 	}
+	single, err := sso.New(d, svc.Accounts, cfg.SSO)
+	if err != nil {
+		a.closeServices()
+		return nil, err
+	}
 	a.Web, err = web.New(web.Config{SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: version(),
 		BaseURL: cfg.Notify.BaseURL, PortalHosts: cfg.PortalHosts},
 		web.Deps{DB: d, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Ceremony: svc.Ceremony,
 			Outreach: svc.Outreach, Notify: svc.Notify, Portal: svc.Portal, Figures: svc.Figures, Reports: svc.Reports,
-			I18n: i18n.MustLoad(), Logger: log, Registry: cfg.Registry, Now: cfg.Now})
+			I18n: i18n.MustLoad(), Logger: log, Registry: cfg.Registry, Now: cfg.Now, SSO: single})
 	if err != nil {
 		a.closeServices()
 		return nil, err

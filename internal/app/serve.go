@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/units"
@@ -53,6 +54,8 @@ type Config struct {
 	// off so that the tests' servers (internal/e2e) choose it; with --demo the demo's
 	// administrators are enrolled with demo.TOTPSecret.
 	RequireStaff2FA bool
+	// SSO are the OpenID Connect providers of single sign-on (--sso-config, docs/sso.md).
+	SSO []sso.Provider
 }
 
 // demoMaps are the maps --demo takes.
@@ -163,6 +166,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 			return fmt.Errorf("LANTOA_PORTAL_HOSTS: %w", err)
 		}
 	}
+	ssoConfig := ssoFlag(fs, env)
 	fs.Var(hosts, "portal-host", "serve one province's portal on a host name, HOST=PROVINCE-CODE, e.g. chuyendoiso.quangngai.gov.vn=51; repeatable (env LANTOA_PORTAL_HOSTS, comma-separated)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -181,6 +185,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	cfg.PortalHosts = hosts
 	cfg.DB = dbp.Value.String()
+	var err error
+	if cfg.SSO, err = loadSSO(env, *ssoConfig); err != nil {
+		return err
+	}
 	return Serve(ctx, env, cfg, nil)
 }
 
@@ -188,7 +196,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 func (cfg Config) build(log *slog.Logger, reg *prometheus.Registry) BuildConfig {
 	return BuildConfig{Source: cfg.DB, DBOptions: db.Options{Synchronous: cfg.SQLiteSync}, Logger: log, Registry: reg,
 		Notify: cfg.Notify, Addr: cfg.Addr, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, PortalHosts: cfg.PortalHosts,
-		RequireStaff2FA: cfg.RequireStaff2FA}
+		RequireStaff2FA: cfg.RequireStaff2FA, SSO: cfg.SSO}
 }
 
 // Serve runs the web server until ctx ends or SIGINT/SIGTERM arrives. When ready is not nil it

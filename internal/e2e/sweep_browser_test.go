@@ -67,6 +67,11 @@ var notSwept = map[string]string{
 	// servers require no second factor; TestSecondFactorBrowser audits both at 360 and 1280 px.
 	"GET /login/2fa":       "reached only between the password and the code",
 	"GET /login/2fa/enrol": "reached only between the password and the code",
+	// Single sign-on: the demo configures no identity provider. TestSSOBrowser clicks through them
+	// (360 px, axe) against a real provider.
+	"GET /login/sso/{provider}":          "redirect to the identity provider",
+	"GET /login/sso/{provider}/callback": "reached only from the identity provider",
+	"GET /login/sso/signup":              "reached only after a learner's first single sign-on",
 }
 
 // provincePrefix is the address prefix of a province's portal (province.go): /tinh/51/news is the

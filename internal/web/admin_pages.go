@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
@@ -238,6 +239,13 @@ type userData struct {
 	NewPass   string
 	// Factor is the user's second factor, for its line and the reset button.
 	Factor accounts.SecondFactor
+	// SSOProviders and SSOLinks: the account's single sign-on links, for an administrator who
+	// manages it, when providers are configured (sso_pages.go).
+	SSOProviders []sso.Provider
+	SSOLinks     []sso.Link
+	SSONames     map[string]string // provider id → name
+	// SSOForm is the link form as sent, shown again when it is refused.
+	SSOForm struct{ Provider, Subject, Email string }
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
@@ -276,6 +284,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 				data.OrgNames[g.OrgID] = o
 			}
 		}
+	}
+	if err := s.userSSOData(r, &data); err != nil {
+		return err
 	}
 	return s.renderForm(w, r, "user", &data, formErr)
 }

@@ -140,6 +140,14 @@ func pageCases() []pageCase {
 		{"GET /login/2fa/enrol", get("/login/2fa/enrol"), expect(login, nil)},
 		{"POST /login/2fa/enrol", func(e *env, _ string) (string, url.Values) { return "/login/2fa/enrol", form("code", "123456") }, expect(login, nil)},
 		{"POST /lang", func(e *env, _ string) (string, url.Values) { return "/lang", form("lang", "en", "next", "/") }, pagePublic},
+		// Single sign-on: the matrix's server has no provider, so its addresses name none (404); a
+		// learner's sign-up form without a sign-up under way says so (401), whoever asks.
+		{"GET /login/sso/{provider}", get("/login/sso/tinh"), pageNotFound},
+		{"GET /login/sso/{provider}/callback", get("/login/sso/tinh/callback?state=x&code=y"), pageNotFound},
+		{"GET /login/sso/signup", get("/login/sso/signup"), expect("401", nil)},
+		{"POST /login/sso/signup", func(e *env, _ string) (string, url.Values) {
+			return "/login/sso/signup", form("username", "hocvien", "place", "unit:21484")
+		}, expect("401", nil)},
 
 		{"GET /workspace", get("/workspace"), pageSignedIn},
 		{"GET /account", get("/account"), pageSignedIn},
@@ -222,6 +230,14 @@ func pageCases() []pageCase {
 			}
 			return fmt.Sprintf("/users/%d/2fa/reset", u.ID), form()
 		}, baToAdminsP},
+		// Linking for single sign-on: only who manages the account gets past the scope check, then
+		// the matrix's server names no provider (422); unlinking finds no link there (404).
+		{"POST /users/{id}/sso", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/users/%d/sso", e.userIn(e.baToCommune).ID), form("provider", "tinh", "subject", "sub-1")
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid, "unit_admin_bato": invalid}))},
+		{"POST /users/{id}/sso/{link}/unlink", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/users/%d/sso/1/unlink", e.userIn(e.baToCommune).ID), form()
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon}))},
 		{"GET /audit", get("/audit"), adminsOnlyP},
 
 		// Outreach.

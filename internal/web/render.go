@@ -160,7 +160,7 @@ func loadPages(assets *assetSet) (*pageSet, error) {
 var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", "users", "user", "user_new", "account", "password", "audit",
 	"training_register", "training_courses", "training_course", "training_exam", "training_verify", "training_certificates", "training_figures", "training_course_new",
 	"ceremony_list", "ceremony_detail", "ceremony_control", "ceremony_point", "ceremony_screen", "ceremony_checkin", "ceremony_edit", "ceremony_chase", "ceremony_delegate",
-	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin", "outreach_visits",
+	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin", "outreach_visits", "sso_signup",
 	"reports_periods", "reports_period", "reports_report", "reports_summary", "reports_dashboard", "reports_org_dashboard",
 	"login_code", "login_enrol", "login_recovery"}
 

@@ -35,6 +35,11 @@ func (s *Server) routes() http.Handler {
 	page("GET /login/2fa/enrol", s.enrolForm)
 	page("POST /login/2fa/enrol", s.enrolSubmit)
 	page("POST /lang", s.switchLang)
+	// Single sign-on (sso_pages.go): to the provider, back from it, and a new learner's place.
+	page("GET /login/sso/{provider}", s.ssoBegin)
+	page("GET /login/sso/{provider}/callback", s.ssoCallback)
+	page("GET /login/sso/signup", s.ssoSignupForm)
+	page("POST /login/sso/signup", s.ssoSignupSubmit)
 
 	// Signed-in pages.
 	private("GET /workspace", s.homePage)
@@ -62,6 +67,8 @@ func (s *Server) routes() http.Handler {
 	private("POST /users/{id}/enable", s.userEnableSubmit)
 	private("POST /users/{id}/password", s.userResetPasswordSubmit)
 	private("POST /users/{id}/2fa/reset", s.userResetSecondFactorSubmit)
+	private("POST /users/{id}/sso", s.userSSOLinkSubmit)
+	private("POST /users/{id}/sso/{link}/unlink", s.userSSOUnlinkSubmit)
 	private("GET /audit", s.auditPage)
 
 	// Outreach: community digital technology teams, 7-in-7 campaigns, offline phone form.

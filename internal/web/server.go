@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
@@ -59,7 +60,10 @@ type Deps struct {
 	Portal  *portal.Service
 	Figures *portal.FigureRegistry
 	// Reports runs the district reports (periods, review, exports) and the dashboards.
-	Reports  *reports.Service
+	Reports *reports.Service
+	// SSO signs people in through the configured OpenID providers; nil (or no provider) shows no
+	// button and answers 404 on its routes.
+	SSO      *sso.Service
 	I18n     *i18n.Bundle
 	Logger   *slog.Logger
 	Registry *prometheus.Registry

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
@@ -14,6 +15,8 @@ type loginData struct {
 	Page
 	Username string
 	Next     string
+	// SSO are the configured identity providers, a button each.
+	SSO []sso.Provider
 }
 
 // loginNext is where signing in leads: the page asked for, else the viewer's workspace, which
@@ -38,7 +41,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, loginNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "login", &loginData{Page: s.newPage(r, "login.title"), Next: loginNext(r.URL.Query().Get("next"))})
+	return s.render(w, r, http.StatusOK, "login", s.loginPage(r, "", loginNext(r.URL.Query().Get("next"))))
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -49,7 +52,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	next := loginNext(r.PostFormValue("next"))
 	u, err := s.Accounts.Authenticate(r.Context(), username, password, s.clientAddr(r))
 	if err != nil {
-		return s.renderForm(w, r, "login", &loginData{Page: s.newPage(r, "login.title"), Username: username, Next: next}, err)
+		return s.renderForm(w, r, "login", s.loginPage(r, username, next), err)
 	}
 	// The session id changes at login: whatever cookie the browser brought is dropped, so a session
 	// id planted before login (fixation) is worthless.
