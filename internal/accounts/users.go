@@ -130,6 +130,9 @@ func validatePassword(password, username string) error {
 	if strings.EqualFold(password, username) {
 		return apperr.InvalidField("password", "accounts.error.password_username")
 	}
+	if CommonPassword(password) {
+		return apperr.InvalidField("password", "accounts.error.password_common")
+	}
 	return nil
 }
 
