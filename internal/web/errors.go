@@ -88,9 +88,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Kind == apperr.Invalid && len(lines) == 0 && isUpload(r) {
 		lines = append(lines, apiErrorLine{Line: 1, Field: ae.Field, Message: msg})
 	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "900")
-	}
+	setRetryAfter(w, status, err)
 	if isAPI(r) || wantsJSON(r) {
 		var body apiError
 		body.Error.Kind, body.Error.Message, body.Error.Field, body.Error.Errors = ae.Kind.String(), msg, ae.Field, lines
@@ -99,6 +97,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.errorPage(w, r, status, msg, lines)
+}
+
+// retryAfterUnknown is the Retry-After of a 429 whose refusal does not say when to come back:
+// a minute, short enough not to lock a person out for nothing, long enough not to invite a
+// hammering client.
+const retryAfterUnknown = time.Minute
+
+// setRetryAfter gives every 429 a Retry-After (RFC 9110 §10.2.3) in whole seconds, rounded up, so
+// that a client (and the phone form's queue) waits as long as the refusal says and no longer.
+func setRetryAfter(w http.ResponseWriter, status int, err error) {
+	if status != http.StatusTooManyRequests {
+		return
+	}
+	after := apperr.As(err).RetryAfter
+	if after <= 0 {
+		after = retryAfterUnknown
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64((after+time.Second-1)/time.Second), 10))
 }
 
 // errorPage renders the error page: the status, the message, the lines of a refused file and a
