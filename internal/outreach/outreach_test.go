@@ -1,6 +1,7 @@
 package outreach_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -439,6 +441,20 @@ func TestRecordWithoutConsent(t *testing.T) {
 			if _, err := f.svc.SaveRecord(ctx, in); apperr.As(err).Field != c.field {
 				t.Errorf("%s: %v, want 422 on %q", c.name, err, c.field)
 			}
+		}
+		// The records' workbook says why a name is missing rather than leaving a blank.
+		var buf bytes.Buffer
+		if err := f.svc.ExportRecords(f.sys, outreach.RecordFilter{}, i18n.MustLoad().Translator("vi"), &buf); err != nil {
+			t.Fatal(err)
+		}
+		unnamedRows := 0
+		for _, r := range readSheets(t, buf.Bytes())["Phiếu"][1:] {
+			if len(r) > 3 && r[3] == "Người dân không ghi danh (chưa đồng ý)" {
+				unnamedRows++
+			}
+		}
+		if unnamedRows != 3 {
+			t.Errorf("%d rows of the export say the citizen was not recorded, want 3", unnamedRows)
 		}
 	})
 }
