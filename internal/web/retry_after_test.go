@@ -14,6 +14,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/training"
 )
 
 // TestEvery429HasRetryAfter walks the requests that answer 429 — a sign-in to a locked account,
@@ -81,4 +82,45 @@ func TestNo429OutsideTheErrorPath(t *testing.T) {
 			t.Errorf("%s writes 429 itself (%q): answer with apperr.Throttled through writeError", f, src[loc[0]:loc[1]])
 		}
 	}
+}
+
+// TestExamRetryDelayIs429: starting an exam again before the course's retry delay is over is a
+// throttle — 429 with Retry-After the seconds left, through the API and the exam page's button.
+func TestExamRetryDelayIs429(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		c, err := e.training.CreateCourse(e.sys, training.Course{Province: "51", Title: "Khóa có thời gian chờ",
+			Exam: training.Exam{QuestionCount: 10, PassPercent: 100, TimeLimitMinutes: 20, MaxAttempts: 3, RetryDelayMinutes: 30}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.training.ImportQuestions(e.sys, c.ID, strings.NewReader(trainingBank(12))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.training.Publish(e.sys, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.training.StartAttempt(e.learnerCtx(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.training.Submit(e.learnerCtx(), a.ID); err != nil {
+			t.Fatal(err)
+		}
+		check := func(name string, resp *http.Response, body string) {
+			t.Helper()
+			secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if resp.StatusCode != http.StatusTooManyRequests || err != nil || secs < 29*60 || secs > 30*60 || !strings.Contains(body, "30 phút") {
+				t.Errorf("%s: %d Retry-After %q %.300s", name, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+			}
+		}
+		resp, b := e.do("POST", fmt.Sprintf("/api/v1/courses/%d/attempts", c.ID), e.tokens["learner"], "application/json", "")
+		check("API", resp, string(b))
+		br := e.browser()
+		if resp := br.login("learner", testPassword); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", resp.StatusCode)
+		}
+		resp, body := br.post(fmt.Sprintf("/courses/%d/exam/start", c.ID), url.Values{})
+		check("exam page", resp, body)
+	})
 }
