@@ -366,6 +366,11 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 			return apperr.Wrap(err, "revoke token")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			// Someone else's token is a denial the audit log keeps; an unknown or revoked one is not.
+			var owner int64
+			if err := tx.QueryRowContext(ctx, "SELECT user_id FROM access_tokens WHERE id = ?", tokenID).Scan(&owner); err == nil && owner != userID {
+				return apperr.Hidden("accounts.error.token_not_found")
+			}
 			return apperr.New(apperr.NotFound, "accounts.error.token_not_found")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "token.revoke", ObjectType: "token", ObjectID: strconv.FormatInt(tokenID, 10)})

@@ -559,7 +559,7 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 			if s.sees(actor, u) {
 				return apperr.New(apperr.Forbidden, "error.forbidden")
 			}
-			return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+			return apperr.Hidden("accounts.error.user_not_found")
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", boolInt(disabled), db.Millis(s.Now()), userID); err != nil {
 			return apperr.Wrap(err, "disable user")
