@@ -415,7 +415,7 @@ func serviceRun(o options) float64 {
 			ctx := authz.WithActor(context.Background(), &authz.Actor{UserID: id, Grants: []authz.Grant{{Role: authz.TeamMember, UnitCode: c.code, UnitPath: c.path}}})
 			for o.more(next.Add(1), start) {
 				_, err := svc.SaveRecord(ctx, outreach.RecordInput{ClientID: benchkit.UUID(), Citizen: outreach.Citizen{Name: "Người dân", BirthYear: 1970, Phone: fmt.Sprintf("09%08d", mrand.IntN(100000000))}, // #nosec G404 -- a made-up phone number for load data
-					Skills: []string{"dvc_quocgia"}, Platforms: []string{"vneid"}, GuidedAt: time.Now().Add(-time.Minute)})
+					Skills: []string{"dvc_quocgia"}, Platforms: []string{"vneid"}, GuidedAt: time.Now().Add(-time.Minute), Consent: &outreach.Consent{Given: true, Version: "v1"}})
 				check(err)
 				saved.Add(1)
 			}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,35 @@ const (
 	loginAttemptsKeptFor = 24 * time.Hour
 )
 
+// lockedFor is how long a lock lasts from now: until enough of the failures that caused it leave
+// the window, for the username and the address alike (the later of the two when both are locked).
+// Failures are not counted while locked, so the lock ends when the limit-th latest failure is
+// loginWindow old.
+func (s *Service) lockedFor(ctx context.Context, username, addr string, userFails, addrFails int) (time.Duration, error) {
+	now := s.Now()
+	since := db.Millis(now.Add(-loginWindow))
+	var until time.Time
+	for _, c := range []struct {
+		col, val    string
+		fails, most int
+	}{{"username", username, userFails, maxFailuresPerUser}, {"addr", addr, addrFails, maxFailuresPerAddr}} {
+		if c.fails < c.most {
+			continue
+		}
+		var at int64
+		// #nosec G202 -- the column is one of two constants above, never input
+		err := s.DB.Reader().QueryRowContext(ctx, "SELECT at FROM login_attempts WHERE "+c.col+" = ? AND ok = 0 AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
+			c.val, since, c.most-1).Scan(&at)
+		if err != nil {
+			return 0, apperr.Wrap(err, "lock end")
+		}
+		if end := time.UnixMilli(at).Add(loginWindow); end.After(until) {
+			until = end
+		}
+	}
+	return max(until.Sub(now), time.Second), nil
+}
+
 // Authenticate checks a username and password. It refuses with TooMany once the account or the
 // address has failed too often in the last 15 minutes, whatever the password.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
@@ -43,7 +73,11 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		return User{}, apperr.Wrap(err, "count failures")
 	}
 	if userFails >= maxFailuresPerUser || addrFails >= maxFailuresPerAddr {
-		return User{}, apperr.New(apperr.TooMany, "accounts.error.too_many_logins", int(loginWindow.Minutes()))
+		after, err := s.lockedFor(ctx, username, addr, userFails, addrFails)
+		if err != nil {
+			return User{}, err
+		}
+		return User{}, apperr.Throttled(after, "accounts.error.too_many_logins", int(math.Ceil(after.Minutes())))
 	}
 	u, err := s.FindByUsername(ctx, username)
 	found := err == nil
@@ -318,6 +352,11 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 			return apperr.Wrap(err, "revoke token")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			// Someone else's token is a denial the audit log keeps; an unknown or revoked one is not.
+			var owner int64
+			if err := tx.QueryRowContext(ctx, "SELECT user_id FROM access_tokens WHERE id = ?", tokenID).Scan(&owner); err == nil && owner != userID {
+				return apperr.Hidden("accounts.error.token_not_found")
+			}
 			return apperr.New(apperr.NotFound, "accounts.error.token_not_found")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "token.revoke", ObjectType: "token", ObjectID: strconv.FormatInt(tokenID, 10)})

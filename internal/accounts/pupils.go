@@ -140,9 +140,12 @@ func (s *Service) CheckPupilRoster(ctx context.Context, orgID int64, r io.Reader
 	ro := PupilRoster{OrgID: orgID}
 	var kind string
 	err := s.DB.Reader().QueryRowContext(ctx, "SELECT name, kind, path, unit_path FROM orgs WHERE id = ?", orgID).Scan(&ro.OrgName, &kind, &ro.orgPath, &ro.unitPath)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.MayGrant(authz.Grant{Role: authz.Learner, OrgID: orgID, OrgPath: ro.orgPath, UnitPath: ro.unitPath})) {
-		// Out of scope: the school's existence is not confirmed either.
+	if errors.Is(err, sql.ErrNoRows) {
 		return PupilRoster{}, apperr.New(apperr.NotFound, "orgs.error.not_found", orgID)
+	}
+	if err == nil && !actor.MayGrant(authz.Grant{Role: authz.Learner, OrgID: orgID, OrgPath: ro.orgPath, UnitPath: ro.unitPath}) {
+		// Out of scope: the school's existence is not confirmed either, and the denial is audited.
+		return PupilRoster{}, apperr.Hidden("orgs.error.not_found", orgID)
 	}
 	if err != nil {
 		return PupilRoster{}, apperr.Wrap(err, "find school")
@@ -728,8 +731,11 @@ func (s *Service) pupilJob(ctx context.Context, id, key string) (PupilJob, []byt
 		err := s.DB.Reader().QueryRowContext(ctx, `SELECT j.org_id, j.created_by, j.state, j.done, j.total, j.error_key, j.error_args, j.key_check, j.sealed,
 			j.updated_at, j.finished_at, o.name FROM pupil_jobs j JOIN orgs o ON o.id = j.org_id WHERE j.id = ?`, id).
 			Scan(&job.OrgID, &by, &job.State, &job.Done, &job.Total, &errKey, &errArgs, &check, &sealed, &updated, &finished, &job.School)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && by != actor.UserID) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return PupilJob{}, nil, notFound
+		}
+		if err == nil && by != actor.UserID {
+			return PupilJob{}, nil, apperr.Hidden("accounts.pupils.job_not_found") // someone else's job: audited
 		}
 		if err != nil {
 			return PupilJob{}, nil, apperr.Wrap(err, "pupil job")

@@ -139,6 +139,9 @@ func validatePassword(password, username string) error {
 	if strings.EqualFold(password, username) {
 		return apperr.InvalidField("password", "accounts.error.password_username")
 	}
+	if CommonPassword(password) {
+		return apperr.InvalidField("password", "accounts.error.password_common")
+	}
 	return nil
 }
 
@@ -565,7 +568,7 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 			if s.sees(actor, u) {
 				return apperr.New(apperr.Forbidden, "error.forbidden")
 			}
-			return apperr.New(apperr.NotFound, "accounts.error.user_not_found")
+			return apperr.Hidden("accounts.error.user_not_found")
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", boolInt(disabled), db.Millis(s.Now()), userID); err != nil {
 			return apperr.Wrap(err, "disable user")

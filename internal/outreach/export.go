@@ -80,8 +80,12 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 			// An erased record keeps only what the counters need: its cells say so rather than
 			// show a blank name beside a birth year of 0.
 			name, birth := any(rec.Citizen.Name), any(rec.Citizen.BirthYear)
-			if rec.Erased {
+			switch {
+			case rec.Erased:
 				name = t("outreach.export.erased")
+			case rec.Citizen.Name == "" && rec.ConsentVersion == "":
+				// Stored without consent: the name was never kept (docs/architecture.md).
+				name = t("outreach.form.anonymous")
 			}
 			if rec.Citizen.BirthYear == 0 {
 				birth = ""

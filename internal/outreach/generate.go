@@ -88,7 +88,8 @@ const (
 // be in teams at several levels; a unit with fewer than 5 members gets one smaller team), the
 // team_member grants those teams imply, a campaign (launch spec.Launch, 7 days, target 7) with the
 // plan's catalogue, and spec.Records guidance records spread over the window, with Vietnamese
-// names, years of birth, phones, consent and about 3% of citizens guided again by a second
+// names, years of birth, phones, consent (every generated citizen consents: a record without
+// consent is stored without the citizen, as SaveRecord does) and about 3% of citizens guided again by a second
 // member. Every row the write path of SaveRecord keeps — the record with its real content hash,
 // the citizen keys, the member–citizen pairs, and the unit, dimension and member counters — is
 // written as that path would have left it, in multi-row INSERTs inside large transactions, so
@@ -577,7 +578,6 @@ type genRecord struct {
 	skills           []string
 	platforms        []string
 	guided, created  int64
-	consent          bool
 	evidence         string
 	clientID         string
 	resultingShared  bool // the citizen is shared once this record is in (pass 1)
@@ -676,7 +676,6 @@ func (g *generator) play(emit func(r *genRecord) error) error {
 			}
 		}
 		platPick := g.rng.Perm(len(genPlatformCodes))[:np]
-		r.consent = g.rng.IntN(100) < 97
 		ev := g.rng.IntN(100)
 		evN := g.rng.IntN(10000)
 		// Citizen and state.
@@ -848,11 +847,8 @@ func (g *generator) write(ctx context.Context, final *genState, res *GenResult) 
 		flag := shared(r)
 		in := RecordInput{ClientID: r.clientID, Citizen: Citizen{Name: r.name, BirthYear: r.year, Phone: r.phone}, Skills: r.skills, Platforms: r.platforms,
 			GuidedAt: time.UnixMilli(r.guided).UTC(), VillageCode: u.code, Evidence: r.evidence}
-		cv := ""
-		if r.consent {
-			cv = g.consent
-			in.Consent = &Consent{Given: true, Version: cv}
-		}
+		cv := g.consent
+		in.Consent = &Consent{Given: true, Version: cv}
 		if g.units[p.work].code == u.code && u.level != "village" {
 			in.VillageCode = "" // recorded at the member's own commune: the phone sends no village
 		}

@@ -270,7 +270,8 @@ func TestGenerateMatchesRecount(t *testing.T) {
 			if err := rows.Scan(&name, &year, &phone, &key, &unit); err != nil {
 				t.Fatal(err)
 			}
-			in := outreach.RecordInput{ClientID: uuid(1), Citizen: outreach.Citizen{Name: name, BirthYear: year, Phone: phone}, Skills: []string{"dvc_tinh"}, GuidedAt: launch}
+			in := outreach.RecordInput{ClientID: uuid(1), Citizen: outreach.Citizen{Name: name, BirthYear: year, Phone: phone}, Skills: []string{"dvc_tinh"}, GuidedAt: launch,
+				Consent: &outreach.Consent{Given: true, Version: "v1"}}
 			if err := in.Normalize(launch.Add(time.Hour)); err != nil || in.Citizen.Name != name || in.Citizen.Phone != phone {
 				t.Fatalf("generated citizen %q %d %q refused: %v", name, year, phone, err)
 			}

@@ -226,14 +226,23 @@ func (in *RecordInput) Normalize(now time.Time) error {
 	if !uuidRe.MatchString(in.ClientID) {
 		return apperr.InvalidField("client_id", "outreach.error.client_id")
 	}
+	if c := in.Consent; c != nil {
+		c.Version = strings.TrimSpace(c.Version)
+		if c.Given && (c.Version == "" || len(c.Version) > 40) {
+			return apperr.InvalidField("consent", "outreach.error.consent_version")
+		}
+	}
+	consented := in.consentVersion() != ""
 	in.Citizen.Name = strings.Join(strings.Fields(in.Citizen.Name), " ")
-	if in.Citizen.Name == "" {
+	// Without consent the citizen is not named (see Anonymize), so the name is required only with it;
+	// what is sent is still checked, so that a client's bug shows as a 422 rather than vanishing.
+	if in.Citizen.Name == "" && consented {
 		return apperr.InvalidField("citizen.name", "outreach.error.citizen_name")
 	}
 	if !utf8.ValidString(in.Citizen.Name) || utf8.RuneCountInString(in.Citizen.Name) > MaxNameLen {
 		return apperr.InvalidField("citizen.name", "outreach.error.citizen_name_long", MaxNameLen)
 	}
-	if in.Citizen.BirthYear < 1900 || in.Citizen.BirthYear > now.Year() {
+	if (consented || in.Citizen.BirthYear != 0) && (in.Citizen.BirthYear < 1900 || in.Citizen.BirthYear > now.Year()) {
 		return apperr.InvalidField("citizen.birth_year", "outreach.error.birth_year", now.Year())
 	}
 	if in.Citizen.Phone != "" {
@@ -272,13 +281,20 @@ func (in *RecordInput) Normalize(now time.Time) error {
 	if l := in.Location; l != nil && (l.Lat < -90 || l.Lat > 90 || l.Lng < -180 || l.Lng > 180 || (l.Lat == 0 && l.Lng == 0)) {
 		return apperr.InvalidField("location", "outreach.error.location")
 	}
-	if c := in.Consent; c != nil {
-		c.Version = strings.TrimSpace(c.Version)
-		if c.Given && (c.Version == "" || len(c.Version) > 40) {
-			return apperr.InvalidField("consent", "outreach.error.consent_version")
-		}
-	}
+	in.anonymize()
 	return nil
+}
+
+// anonymize drops who the citizen is when they gave no consent (Decree 13/2023/NĐ-CP: no legal
+// basis to keep it). The guidance itself happened and still counts: the record keeps its skills,
+// date, place and evidence, and is counted as one citizen of its own (docs/architecture.md,
+// "Consent where data enters").
+func (in *RecordInput) anonymize() {
+	if in.consentVersion() != "" {
+		return
+	}
+	in.Citizen = Citizen{}
+	in.Consent = nil
 }
 
 func normalizeCodes(field string, codes []string) ([]string, error) {
@@ -319,6 +335,17 @@ func (in *RecordInput) consentVersion() string {
 		return ""
 	}
 	return in.Consent.Version
+}
+
+// citizenKey is who the record counts as. A citizen recorded without consent cannot be told from
+// another, so each such record counts as one citizen of its own: the guidance counts towards the
+// member's target, and only named citizens are recognised when guided twice.
+func (in *RecordInput) citizenKey(unitCode string) string {
+	if in.consentVersion() == "" {
+		sum := sha256.Sum256([]byte("a:" + in.ClientID))
+		return hex.EncodeToString(sum[:16])
+	}
+	return CitizenKey(in.Citizen.Name, in.Citizen.BirthYear, in.Citizen.Phone, unitCode)
 }
 
 // Hash is a digest of the normalised content: two sends of the same record hash alike whatever

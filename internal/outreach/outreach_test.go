@@ -1,6 +1,7 @@
 package outreach_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
 )
@@ -80,7 +82,7 @@ func uuid(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
 
 func (f *fixture) input(n int, name, phone string) outreach.RecordInput {
 	return outreach.RecordInput{ClientID: uuid(n), Citizen: outreach.Citizen{Name: name, BirthYear: 1960, Phone: phone},
-		Skills: []string{"dvc_quocgia", "dvc_tinh"}, GuidedAt: f.now.Add(-time.Hour)}
+		Skills: []string{"dvc_quocgia", "dvc_tinh"}, GuidedAt: f.now.Add(-time.Hour), Consent: &outreach.Consent{Given: true, Version: f.campaign.ConsentVersion}}
 }
 
 func TestRecordIdempotentByClientID(t *testing.T) {
@@ -378,4 +380,81 @@ func TestNormalizePhone(t *testing.T) {
 	if m := outreach.MaskPhone("0905123123"); m != "0905***123" {
 		t.Errorf("mask %q", m)
 	}
+}
+
+// TestRecordWithoutConsent: a citizen who did not consent is not recorded (no name, year of birth
+// or phone is stored), but the guidance is, and counts; consent without its version is refused.
+func TestRecordWithoutConsent(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx, _ := f.member(f.commune)
+		absent := f.input(1, "Lê Văn Không", "0905111222")
+		absent.Consent = nil
+		refused := f.input(2, "Lê Thị Từ Chối", "0905111333")
+		refused.Consent = &outreach.Consent{Given: false, Version: f.campaign.ConsentVersion}
+		unnamed := f.input(3, "", "")
+		unnamed.Citizen.BirthYear, unnamed.Consent = 0, nil
+		var ids []int64
+		for _, in := range []outreach.RecordInput{absent, refused, unnamed} {
+			res, err := f.svc.SaveRecord(ctx, in)
+			if err != nil || !res.Created {
+				t.Fatalf("%s: %+v %v", in.ClientID, res, err)
+			}
+			if res.Record.Citizen != (outreach.Citizen{}) || res.Record.ConsentVersion != "" {
+				t.Errorf("%s kept the citizen: %+v", in.ClientID, res.Record)
+			}
+			ids = append(ids, res.Record.ID)
+		}
+		var kept int
+		if err := d.Reader().QueryRowContext(context.Background(),
+			"SELECT COUNT(*) FROM outreach_records WHERE citizen_name <> '' OR phone <> '' OR birth_year <> 0").Scan(&kept); err != nil || kept != 0 {
+			t.Fatalf("personal data stored without consent: %d rows %v", kept, err)
+		}
+		// The phone replays what it sent: the same record, once.
+		again, err := f.svc.SaveRecord(ctx, absent)
+		if err != nil || again.Created || again.Record.ID != ids[0] {
+			t.Fatalf("replay: %+v %v", again, err)
+		}
+		// Each record without consent is one citizen of its own: the guidance counts.
+		p, err := f.svc.Progress(f.sys, f.commune, 0)
+		if err != nil || p.Records != 3 || p.Citizens != 3 {
+			t.Fatalf("progress: %+v %v", p.Tally, err)
+		}
+		// With consent the citizen is named, and the version is that of the campaign.
+		named, err := f.svc.SaveRecord(ctx, f.input(4, "Lê Văn Đồng Ý", "0905111444"))
+		if err != nil || named.Record.Citizen.Name != "Lê Văn Đồng Ý" || named.Record.ConsentVersion != f.campaign.ConsentVersion {
+			t.Fatalf("consented: %+v %v", named.Record, err)
+		}
+		for _, c := range []struct {
+			name  string
+			edit  func(*outreach.RecordInput)
+			field string
+		}{
+			{"consent without version", func(in *outreach.RecordInput) { in.Consent.Version = " " }, "consent"},
+			{"consent without name", func(in *outreach.RecordInput) { in.Citizen.Name = "" }, "citizen.name"},
+			{"consent without year", func(in *outreach.RecordInput) { in.Citizen.BirthYear = 0 }, "citizen.birth_year"},
+			// What is sent without consent is still checked, so that a client's bug shows.
+			{"bad phone without consent", func(in *outreach.RecordInput) { in.Consent, in.Citizen.Phone = nil, "12345" }, "citizen.phone"},
+		} {
+			in := f.input(10, "Người Thử", "0905111555")
+			c.edit(&in)
+			if _, err := f.svc.SaveRecord(ctx, in); apperr.As(err).Field != c.field {
+				t.Errorf("%s: %v, want 422 on %q", c.name, err, c.field)
+			}
+		}
+		// The records' workbook says why a name is missing rather than leaving a blank.
+		var buf bytes.Buffer
+		if err := f.svc.ExportRecords(f.sys, outreach.RecordFilter{}, i18n.MustLoad().Translator("vi"), &buf); err != nil {
+			t.Fatal(err)
+		}
+		unnamedRows := 0
+		for _, r := range readSheets(t, buf.Bytes())["Phiếu"][1:] {
+			if len(r) > 3 && r[3] == "Người dân không ghi danh (chưa đồng ý)" {
+				unnamedRows++
+			}
+		}
+		if unnamedRows != 3 {
+			t.Errorf("%d rows of the export say the citizen was not recorded, want 3", unnamedRows)
+		}
+	})
 }

@@ -100,6 +100,12 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 		}
 		rows.Close()
 		if len(res.Records) == 0 {
+			// A citizen recorded only outside the actor's units is a refusal the audit log keeps
+			// (someone looking for a person's data elsewhere); one recorded nowhere is not.
+			var one int
+			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM outreach_records WHERE citizen_key = ? LIMIT 1", key).Scan(&one); err == nil {
+				return apperr.Hidden("outreach.error.citizen_not_found")
+			}
 			return apperr.New(apperr.NotFound, "outreach.error.citizen_not_found")
 		}
 		if req.Kind == "erase" {

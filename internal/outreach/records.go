@@ -117,7 +117,7 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 	rec := Record{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: unitCode, UnitPath: unitPath,
 		Citizen: in.Citizen, Skills: in.Skills, Platforms: in.Platforms, Evidence: in.Evidence, Location: in.locationText(),
 		ConsentVersion: in.consentVersion(), GuidedAt: in.GuidedAt, CreatedAt: now,
-		citizenKey:  CitizenKey(in.Citizen.Name, in.Citizen.BirthYear, in.Citizen.Phone, unitCode),
+		citizenKey:  in.citizenKey(unitCode),
 		contentHash: hash}
 	var stored Record
 	var replayed bool

@@ -70,7 +70,7 @@ func TestModuleProviders(t *testing.T) {
 		}
 		mctx := authz.WithActor(sys, &authz.Actor{UserID: member.ID, Username: member.Username, Grants: member.Grants})
 		if _, err := out.SaveRecord(mctx, outreach.RecordInput{ClientID: "0b6c3f0e-8f0a-4c7e-9d1a-2f4b5c6d7e8f", Citizen: outreach.Citizen{Name: "Đinh Văn Nhiều", BirthYear: 1966},
-			Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute)}); err != nil {
+			Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute), Consent: &outreach.Consent{Given: true, Version: "v1"}}); err != nil {
 			t.Fatal(err)
 		}
 		out.Close() // flush the counters

@@ -448,7 +448,8 @@ func (s *Service) own(ctx context.Context, id int64) (*attemptMeta, error) {
 		return nil, err
 	}
 	if m.userID != actor.UserID {
-		return nil, apperr.New(apperr.NotFound, "training.error.attempt_not_found")
+		// Someone else's attempt: not found to the asker, and a denial in the audit log.
+		return nil, apperr.Hidden("training.error.attempt_not_found")
 	}
 	return m, nil
 }

@@ -77,7 +77,9 @@ func decideStart(in startInput) (startDecision, error) {
 	}
 	if c.Exam.RetryDelayMinutes > 0 && !st.lastEnd.IsZero() {
 		if next := st.lastEnd.Add(time.Duration(c.Exam.RetryDelayMinutes) * time.Minute); now.Before(next) {
-			return startDecision{}, apperr.New(apperr.Conflict, "training.error.retry_later", int(math.Ceil(next.Sub(now).Minutes())))
+			// A throttle, not a conflict: the same request succeeds once the delay is over, so it
+			// is a 429 whose Retry-After says when.
+			return startDecision{}, apperr.Throttled(next.Sub(now), "training.error.retry_later", int(math.Ceil(next.Sub(now).Minutes())))
 		}
 	}
 	return startDecision{

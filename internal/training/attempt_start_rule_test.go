@@ -97,9 +97,9 @@ func TestDecideStart(t *testing.T) {
 			msg: "Chưa đến giờ làm bài của bạn: phòng thi mở cho bạn lúc 10:00:00 28/07/2023 (giờ Việt Nam). Vui lòng chờ ở phòng chờ."},
 
 		{name: "retry too soon", c: course(func(e *Exam) { e.RetryDelayMinutes = 30 }), st: attemptStats{count: 1, lastEnd: startNow.Add(-10 * time.Minute)},
-			kind: apperr.Conflict, msg: "Bạn cần chờ thêm 20 phút trước khi làm lại."},
+			kind: apperr.TooMany, msg: "Bạn cần chờ thêm 20 phút trước khi làm lại."},
 		{name: "retry wait rounded up", c: course(func(e *Exam) { e.RetryDelayMinutes = 30 }), st: attemptStats{count: 1, lastEnd: startNow.Add(-10*time.Minute - 30*time.Second)},
-			kind: apperr.Conflict, msg: "Bạn cần chờ thêm 20 phút trước khi làm lại."},
+			kind: apperr.TooMany, msg: "Bạn cần chờ thêm 20 phút trước khi làm lại."},
 		{name: "retry delay just over", c: course(func(e *Exam) { e.RetryDelayMinutes = 30 }), st: attemptStats{count: 1, lastEnd: startNow.Add(-30 * time.Minute)},
 			want: startDecision{questions: 20, deadline: deadline}},
 		{name: "retry delay without an ended attempt", c: course(func(e *Exam) { e.RetryDelayMinutes = 30 }),

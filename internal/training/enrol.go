@@ -99,6 +99,11 @@ func (s *Service) learnerInScope(ctx context.Context, q db.Querier, a *authz.Act
 		WHERE `+strings.Join(conds, " AND ")+` ORDER BY CASE WHEN g.role = 'learner' THEN 0 ELSE 1 END, g.id LIMIT 1`, args...).
 		Scan(&id, &orgID, &orgPath, &unitPath)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Someone who exists out of the actor's reach is a refusal the audit log keeps.
+		var one int
+		if q.QueryRowContext(ctx, "SELECT 1 FROM users u WHERE "+where, arg).Scan(&one) == nil {
+			return 0, 0, "", "", apperr.Hidden("accounts.error.user_not_found")
+		}
 		return 0, 0, "", "", apperr.New(apperr.NotFound, "accounts.error.user_not_found")
 	}
 	return id, orgID, orgPath, unitPath, apperr.Wrap(err, "find learner")

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"database/sql"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
 // handler is an HTTP handler that returns its error; errorHandler renders it in one place.
@@ -84,9 +88,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.Kind == apperr.Invalid && len(lines) == 0 && isUpload(r) {
 		lines = append(lines, apiErrorLine{Line: 1, Field: ae.Field, Message: msg})
 	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "900")
-	}
+	setRetryAfter(w, status, err)
 	if isAPI(r) || wantsJSON(r) {
 		var body apiError
 		body.Error.Kind, body.Error.Message, body.Error.Field, body.Error.Errors = ae.Kind.String(), msg, ae.Field, lines
@@ -95,6 +97,24 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.errorPage(w, r, status, msg, lines)
+}
+
+// retryAfterUnknown is the Retry-After of a 429 whose refusal does not say when to come back:
+// a minute, short enough not to lock a person out for nothing, long enough not to invite a
+// hammering client.
+const retryAfterUnknown = time.Minute
+
+// setRetryAfter gives every 429 a Retry-After (RFC 9110 §10.2.3) in whole seconds, rounded up, so
+// that a client (and the phone form's queue) waits as long as the refusal says and no longer.
+func setRetryAfter(w http.ResponseWriter, status int, err error) {
+	if status != http.StatusTooManyRequests {
+		return
+	}
+	after := apperr.As(err).RetryAfter
+	if after <= 0 {
+		after = retryAfterUnknown
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64((after+time.Second-1)/time.Second), 10))
 }
 
 // errorPage renders the error page: the status, the message, the lines of a refused file and a
@@ -112,9 +132,16 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 	}
 }
 
+// denialsPerMinute is how many refusals of one actor a minute are written one row each. A script
+// walking ids out of its scope would otherwise write a row per request; past the budget the
+// minute's further refusals are counted on one access.denied_more row instead, so the log keeps
+// every refusal's trace (the number and the last one) without being flooded.
+const denialsPerMinute = 30
+
 // auditDenial writes to the audit log that a signed-in actor was refused something out of their
-// scope (a 403, or a 404 hiding another district's or province's object), under the actor's own
-// province, whose administrators see who probes. Anonymous refusals are 401s and not logged here.
+// scope (a 403, or a 404 hiding another district's or province's object), once per refusal, under
+// the actor's own province, whose administrators see who probes. Anonymous refusals are 401s and
+// not logged here. The budget is counted in the database, so it holds across instances.
 func (s *Server) auditDenial(r *http.Request, err error) {
 	actor := authz.ActorFrom(r.Context())
 	if actor == nil || !apperr.Denial(err) {
@@ -124,10 +151,34 @@ func (s *Server) auditDenial(r *http.Request, err error) {
 	if p := actor.Provinces(); len(p) > 0 {
 		path = authz.ProvincePath(p[0])
 	}
-	e := audit.Entry{Action: "access.denied", ObjectType: "request", UnitPath: path,
-		Detail: r.Method + " " + r.URL.Path + " " + apperr.As(err).Kind.String()}
-	if aerr := audit.RecordView(r.Context(), s.DB, e); aerr != nil {
-		s.Logger.Error("audit denial", "err", aerr)
+	ctx := r.Context()
+	now := s.Now()
+	minute := now.Truncate(time.Minute)
+	detail := r.Method + " " + r.URL.Path + " " + apperr.As(err).Kind.String()
+	werr := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? AND action = 'access.denied'",
+			actor.UserID, db.Millis(minute)).Scan(&n); err != nil {
+			return err
+		}
+		if n < denialsPerMinute {
+			return audit.Record(ctx, tx, audit.Entry{Action: "access.denied", ObjectType: "request", UnitPath: path, Detail: detail, At: now})
+		}
+		var id int64
+		var more int
+		err := tx.QueryRowContext(ctx, "SELECT id, object_id FROM audit_log WHERE actor_id = ? AND at >= ? AND action = 'access.denied_more' ORDER BY id DESC LIMIT 1",
+			actor.UserID, db.Millis(minute)).Scan(&id, &more)
+		if errors.Is(err, sql.ErrNoRows) {
+			return audit.Record(ctx, tx, audit.Entry{Action: "access.denied_more", ObjectType: "request", ObjectID: "1", UnitPath: path, Detail: detail, At: now})
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE audit_log SET object_id = ?, detail = ? WHERE id = ?", strconv.Itoa(more+1), detail, id)
+		return err
+	})
+	if werr != nil {
+		s.Logger.Error("audit denial", "err", werr)
 	}
 }
 

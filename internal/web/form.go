@@ -43,6 +43,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 			p.ErrorLines = append(p.ErrorLines, p.T("import.line", d.Line)+": "+p.T(d.Key, d.Args...))
 		}
 		status = statusOfErr(formErr)
+		setRetryAfter(w, status, formErr)
 	}
 	return s.render(w, r, status, name, data)
 }

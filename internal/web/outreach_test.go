@@ -35,7 +35,7 @@ func (e *env) nextUUID() string {
 }
 
 func (e *env) recordBody(phone string) string {
-	return fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Đinh Văn Thử","birth_year":1970,"phone":%q},"skills":["dvc_quocgia"],"guided_at":%q}`,
+	return fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Đinh Văn Thử","birth_year":1970,"phone":%q},"skills":["dvc_quocgia"],"guided_at":%q,"consent":{"given":true,"version":"v1"}}`,
 		e.nextUUID(), phone, time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
 }
 
@@ -56,7 +56,7 @@ func (e *env) memberRecord(phone string) outreach.Record {
 	ctx := authz.WithActor(e.sys, &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
 	ctx = audit.WithWho(ctx, audit.Who{UserID: u.ID, Username: u.Username})
 	res, err := e.outreach.SaveRecord(ctx, outreach.RecordInput{ClientID: e.nextUUID(), Citizen: outreach.Citizen{Name: "Người Dân", BirthYear: 1966, Phone: phone},
-		Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute)})
+		Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute), Consent: &outreach.Consent{Given: true, Version: "v1"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -370,8 +370,8 @@ func TestOutreachAcrossProvinces(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Nguyễn Thị Hà","birth_year":1970,"phone":"0912000111"},"skills":["dvc_quocgia"],"platforms":["so_tay_ha_noi"],"guided_at":%q}`,
-			e.nextUUID(), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
+		body := fmt.Sprintf(`{"client_id":%q,"citizen":{"name":"Nguyễn Thị Hà","birth_year":1970,"phone":"0912000111"},"skills":["dvc_quocgia"],"platforms":["so_tay_ha_noi"],"guided_at":%q,"consent":{"given":true,"version":%q}}`,
+			e.nextUUID(), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), camp.ConsentVersion)
 		var rec outreach.Record
 		if resp, b := e.do("POST", "/api/v1/outreach/records", tok, "application/json", body); resp.StatusCode != 201 || json.Unmarshal(b, &rec) != nil || rec.CampaignID != camp.ID {
 			t.Fatalf("Hà Nội's record: %d %s", resp.StatusCode, b)

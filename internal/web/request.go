@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 )
@@ -142,21 +146,95 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // decodeJSONLimit is decodeJSON for a body that may be larger (an image sent as base64).
+//
+// encoding/json takes a duplicated key (the last one wins, so a proxy and the server may read
+// different values), replaces invalid UTF-8 silently and keeps NUL characters that PostgreSQL
+// refuses to store; strictJSON refuses those first, naming the field. It is the one place bodies
+// are decoded, so every API endpoint gets it; answer saves, the hot path, pay one validating scan.
 func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return tooLarge(limit)
 		}
+		e := apperr.New(apperr.Invalid, "error.json_incomplete")
+		e.Cause = err
+		return e
+	}
+	if err := strictJSON(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)
 	}
 	if dec.More() {
 		return apperr.New(apperr.Invalid, "error.json_trailing")
 	}
 	return nil
+}
+
+// nulEscape is how a NUL character is written in JSON (a raw NUL byte is a syntax error already).
+var nulEscape = []byte(`\u0000`)
+
+// strictJSON refuses a body with a duplicated key, invalid UTF-8 or a NUL character in a string,
+// naming the field. The usual body costs one validating scan (jsontext checks UTF-8 and duplicate
+// names by default) and a byte search for the NUL escape; only a body that fails either is walked
+// token by token to find the field. Other syntax errors are left to encoding/json, whose
+// messages jsonProblem translates.
+func strictJSON(body []byte) error {
+	valid := jsontext.Value(body).IsValid()
+	if valid && !bytes.Contains(body, nulEscape) {
+		return nil
+	}
+	d := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowInvalidUTF8(true))
+	for d.PeekKind() != 0 {
+		if d.PeekKind() != '"' {
+			if _, err := d.ReadToken(); err != nil {
+				return duplicateProblem(err)
+			}
+			continue
+		}
+		raw, err := d.ReadValue()
+		if err != nil {
+			return duplicateProblem(err)
+		}
+		field := pointerField(d.StackPointer())
+		if !utf8.Valid(raw) {
+			return apperr.InvalidField(field, "error.json_utf8", field)
+		}
+		if bytes.Contains(raw, nulEscape) {
+			if s, err := jsontext.AppendUnquote(nil, raw); err == nil && bytes.IndexByte(s, 0) >= 0 {
+				return apperr.InvalidField(field, "error.json_nul", field)
+			}
+		}
+	}
+	return nil
+}
+
+// duplicateProblem names the key a body repeats; any other error of the walk is a syntax error
+// that encoding/json will report.
+func duplicateProblem(err error) error {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		field := pointerField(se.JSONPointer)
+		e := apperr.InvalidField(field, "error.json_duplicate", field)
+		e.Cause = err
+		return e
+	}
+	return nil
+}
+
+// pointerField writes a JSON pointer (/citizen/name) as the API names fields (citizen.name).
+func pointerField(p jsontext.Pointer) string {
+	var parts []string
+	for tok := range p.Tokens() {
+		parts = append(parts, tok)
+	}
+	return strings.ToValidUTF8(strings.Join(parts, "."), "\uFFFD")
 }
 
 // jsonProblem says in the user's language what is wrong with a JSON body, never in the Go

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,6 +155,7 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 		if len(missing) > 0 {
 			t.Fatalf("API routes without access rules in the matrix: %v", missing)
 		}
+		denials := map[string][]string{} // role → the requests refused to it
 		for _, c := range cases {
 			method, _, _ := strings.Cut(c.route, " ")
 			for _, role := range matrixRoles {
@@ -185,11 +187,17 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 				if got != c.want[role] {
 					t.Errorf("%s as %s: %d (%s), want %s; body %.200s", c.route, role, resp.StatusCode, got, c.want[role], b)
 				}
+				if got == deny && role != "anonymous" {
+					denials[role] = append(denials[role], method+" "+path)
+				}
 				if m := securityHeadersMissing(resp); m != "" {
 					t.Errorf("%s as %s: %d without %s", c.route, role, resp.StatusCode, m)
 				}
 			}
 		}
+		// Every refusal is in the audit log, once: one access.denied row each, or counted on an
+		// access.denied_more row past an actor's budget for the minute.
+		auditedDenials(t, d, denials)
 		// An unknown API path answers JSON 404 for everyone.
 		if resp, b := e.do("GET", "/api/v1/nothing", "", "", ""); resp.StatusCode != 404 || !strings.Contains(string(b), "not_found") {
 			t.Errorf("unknown API path: %d %s", resp.StatusCode, b)
@@ -202,4 +210,49 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 			t.Errorf("forged token: %d", resp.StatusCode)
 		}
 	})
+}
+
+// auditedDenials checks that the audit log holds every refused request of denials (role → the
+// requests), no more and no fewer: rows of access.denied plus the counts of access.denied_more.
+func auditedDenials(t *testing.T, d *db.DB, denials map[string][]string) {
+	t.Helper()
+	rows, err := d.Reader().QueryContext(t.Context(), "SELECT actor_name, action, object_id, detail FROM audit_log WHERE action IN ('access.denied', 'access.denied_more')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	logged := map[string]int{}
+	details := map[string]map[string]bool{}
+	for rows.Next() {
+		var actor, action, objectID, detail string
+		if err := rows.Scan(&actor, &action, &objectID, &detail); err != nil {
+			t.Fatal(err)
+		}
+		switch action {
+		case "access.denied":
+			logged[actor]++
+			if details[actor] == nil {
+				details[actor] = map[string]bool{}
+			}
+			details[actor][strings.Join(strings.Fields(detail)[:2], " ")] = true
+		case "access.denied_more":
+			n, _ := strconv.Atoi(objectID)
+			logged[actor] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for role, reqs := range denials {
+		user := strings.ReplaceAll(role, "_", ".")
+		if logged[user] != len(reqs) {
+			var unlogged []string
+			for _, r := range reqs {
+				if p, _, _ := strings.Cut(r, "?"); !details[user][p] {
+					unlogged = append(unlogged, r)
+				}
+			}
+			t.Errorf("%s was refused %d requests, the audit log counts %d; not logged one by one: %v", role, len(reqs), logged[user], unlogged)
+		}
+	}
 }

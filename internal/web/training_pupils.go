@@ -46,9 +46,12 @@ func (s *Server) pupilSchool(r *http.Request) (orgs.Org, error) {
 		return orgs.Org{}, err
 	}
 	o, err := s.Orgs.Find(r.Context(), id)
-	a := authz.ActorFrom(r.Context())
-	if err != nil || !a.MayGrant(authz.Grant{Role: authz.Learner, OrgID: o.ID, OrgPath: o.Path, UnitPath: o.UnitPath}) {
+	if err != nil {
 		return orgs.Org{}, apperr.New(apperr.NotFound, "orgs.error.not_found", id)
+	}
+	// A school out of the actor's reach exists: not found to them, a denial in the audit log.
+	if a := authz.ActorFrom(r.Context()); !a.MayGrant(authz.Grant{Role: authz.Learner, OrgID: o.ID, OrgPath: o.Path, UnitPath: o.UnitPath}) {
+		return orgs.Org{}, apperr.Hidden("orgs.error.not_found", id)
 	}
 	if o.Kind != orgs.School {
 		return orgs.Org{}, apperr.New(apperr.Invalid, "accounts.pupils.not_school")

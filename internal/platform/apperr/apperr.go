@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the user and for the status code.
@@ -61,6 +62,9 @@ type Error struct {
 	// OutOfScope marks a not-found that hides an object existing outside the actor's scope (another
 	// district's, another province's): the user learns nothing, the audit log records the denial.
 	OutOfScope bool
+	// RetryAfter is, for a TooMany refusal, how long until the same request may succeed: the web
+	// layer sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Detail is one problem among several, such as one bad row of an import.
@@ -90,6 +94,11 @@ func (e *Error) Unwrap() error { return e.Cause }
 // New makes an error of kind with a translation key.
 func New(kind Kind, key string, args ...any) *Error {
 	return &Error{Kind: kind, Key: key, Args: args}
+}
+
+// Throttled refuses a request made too often (429), telling when it may be made again.
+func Throttled(after time.Duration, key string, args ...any) *Error {
+	return &Error{Kind: TooMany, Key: key, Args: args, RetryAfter: after}
 }
 
 // Hidden is the answer to an actor asking for an object that exists outside their scope: not

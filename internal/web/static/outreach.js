@@ -164,23 +164,34 @@
     var skills = checked(f, "skills");
     var first = f.querySelector("input[name=skills]");
     if (first) { first.setCustomValidity(skills.length ? "" : first.closest("fieldset").querySelector("legend").textContent); }
+    var consent = f.consent.checked;
+    requireCitizen(f);
     if (!f.reportValidity()) { return; }
-    var phone = f.phone.value.trim();
+    // Without the citizen's consent nothing about them leaves the form, as the server would drop
+    // it anyway: the guidance is recorded and counted without name, year of birth or phone.
+    var phone = consent ? f.phone.value.trim() : "";
     var body = {
       client_id: crypto.randomUUID(),
-      citizen: { name: f.name.value.trim(), birth_year: parseInt(f.birth_year.value, 10), phone: phone },
+      citizen: consent ? { name: f.name.value.trim(), birth_year: parseInt(f.birth_year.value, 10), phone: phone } : {},
       skills: skills,
       platforms: checked(f, "platforms"),
       guided_at: new Date().toISOString(),
-      evidence: f.evidence.value.trim(),
-      consent: { given: true, version: msg.consentVersion }
+      evidence: f.evidence.value.trim()
     };
+    if (consent) { body.consent = { given: true, version: msg.consentVersion }; }
     if (f.village_code && f.village_code.value) { body.village_code = f.village_code.value; }
     enqueue({ id: body.client_id, kind: "record", url: "/api/v1/outreach/records", body: body,
-      label: body.citizen.name + (phone ? " · " + mask(phone.replace(/[^0-9+]/g, "")) : "") }).then(function () {
+      label: consent ? body.citizen.name + (phone ? " · " + mask(phone.replace(/[^0-9+]/g, "")) : "") : msg.msgAnonymous }).then(function () {
       f.reset();
       f.name.focus();
     });
+  }
+
+  // requireCitizen asks for the citizen's name and year of birth only when they consented to
+  // being recorded; without consent they are not sent at all.
+  function requireCitizen(f) {
+    f.name.required = f.consent.checked;
+    f.birth_year.required = f.consent.checked;
   }
 
   function onVisit(ev) {
@@ -238,7 +249,9 @@
   document.getElementById("send-now").addEventListener("click", function () { retryDelay = 2000; send(); });
   document.getElementById("record-form").addEventListener("change", function (ev) {
     if (ev.target.name === "skills") { ev.target.setCustomValidity(""); }
+    if (ev.target.name === "consent") { requireCitizen(ev.currentTarget); }
   });
+  requireCitizen(document.getElementById("record-form"));
   document.querySelectorAll("form[action='/logout']").forEach(function (f) { f.addEventListener("submit", onLogout); });
   var deferred = null;
   window.addEventListener("beforeinstallprompt", function (ev) {
