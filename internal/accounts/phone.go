@@ -224,7 +224,7 @@ const (
 	maxCodesPerAddr  = 10
 	// A code dies after this many wrong tries; the number and the address also count failures
 	// with the password sign-in's limits.
-	maxCodeAttempts = 5
+	maxCodeAttempts   = 5
 	phoneCodesKeptFor = 24 * time.Hour
 )
 
@@ -468,6 +468,25 @@ func (s *Service) VerifyPhoneCode(ctx context.Context, phoneInput, code, addr st
 	}
 	if u.ID == 0 || !mayUsePhoneCode(u) {
 		return User{}, bad
+	}
+	if u.MustChangePassword {
+		// The one-time password sent with the invitation is spent by this sign-in: it is replaced by
+		// a secret nobody holds, so the copy left in the outbox opens nothing. The person goes on
+		// with codes; an administrator's reset gives them a password again.
+		plain, _ := newSecret("")
+		hash, err := HashPassword(ctx, plain)
+		if err != nil {
+			return User{}, apperr.Wrap(err, "hash password")
+		}
+		err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ? AND must_change_password = 1",
+				hash, db.Millis(now), u.ID)
+			return apperr.Wrap(err, "spend one-time password")
+		})
+		if err != nil {
+			return User{}, err
+		}
+		u.MustChangePassword = false
 	}
 	return u, nil
 }

@@ -176,6 +176,13 @@ func TestPhoneCodeSignsInOnce(t *testing.T) {
 		if _, err := f.s.VerifyPhoneCode(f.sys, "0905123123", code, "10.0.0.1"); !apperr.Is(err, apperr.Unauthenticated) {
 			t.Errorf("replayed code: %v", err)
 		}
+		// The one-time password sent with the invitation is spent: the code sign-in replaced it.
+		if got.MustChangePassword {
+			t.Error("still asked to change the one-time password")
+		}
+		if _, err := f.s.Authenticate(f.sys, "to.cnscd.an", pw, "10.0.0.1"); err == nil {
+			t.Error("the one-time password still opens the account after a code sign-in")
+		}
 		// Expiry.
 		if err := f.s.RequestPhoneCode(f.sys, "0905123123", "10.0.0.1"); err != nil {
 			t.Fatal(err)

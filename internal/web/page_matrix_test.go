@@ -132,6 +132,12 @@ func pageCases() []pageCase {
 		{"POST /login", func(e *env, _ string) (string, url.Values) {
 			return "/login", form("username", "learner", "password", testPassword)
 		}, pagePublic},
+		{"GET /login/phone", get("/login/phone"), pagePublic},
+		// No number, then a five-digit code: refused before any code is asked for or counted.
+		{"POST /login/phone", func(e *env, _ string) (string, url.Values) { return "/login/phone", form("phone", "") }, expect(invalid, nil)},
+		{"POST /login/phone/verify", func(e *env, _ string) (string, url.Values) {
+			return "/login/phone/verify", form("phone", "0905123123", "code", "12345")
+		}, expect(invalid, nil)},
 		{"POST /logout", func(e *env, _ string) (string, url.Values) { return "/logout", form() }, pagePublic},
 		{"POST /lang", func(e *env, _ string) (string, url.Values) { return "/lang", form("lang", "en", "next", "/") }, pagePublic},
 

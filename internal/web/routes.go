@@ -29,6 +29,9 @@ func (s *Server) routes() http.Handler {
 	page("GET /{$}", s.portalHome) // the public portal, for everyone; it links signed-in users to /workspace
 	page("GET /login", s.loginForm)
 	page("POST /login", s.loginSubmit)
+	page("GET /login/phone", s.phoneLoginForm)
+	page("POST /login/phone", s.phoneCodeSubmit)
+	page("POST /login/phone/verify", s.phoneVerifySubmit)
 	page("POST /logout", s.logout)
 	page("POST /lang", s.switchLang)
 

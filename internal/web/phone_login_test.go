@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/schema"
+)
+
+var phoneCodeRe = regexp.MustCompile(`mã đăng nhập của bạn là (\d{6})`)
+
+// The phone sign-in over HTTP: a registered member, an unknown number and a staff member's number
+// get the same page; the member's code signs in (a database session) and lands on the workspace;
+// a fourth request for one number is answered 429 with Retry-After and a Vietnamese message.
+func TestPhoneCodeLogin(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.mustUser("to.cnscd.phone", accounts.NewUser{Role: authz.TeamMember, UnitCode: e.baToCommune, Phone: "0905 123 123"})
+		e.mustUser("so.tttt.phone", accounts.NewUser{Role: authz.ProvinceAdmin, UnitCode: "51", Phone: "0912888999"})
+		page := func(phone string) string {
+			b := e.browser()
+			resp, body := b.post("/login/phone", url.Values{"phone": {phone}, "next": {"/workspace"}})
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %s", phone, resp.StatusCode, stripTags(body))
+			}
+			text := strings.ReplaceAll(stripTags(body), phone, "")
+			return regexp.MustCompile(`nonce="[^"]*"`).ReplaceAllString(text, "")
+		}
+		member, unknown, staff := page("0905 123 123"), page("0977 000 111"), page("0912 888 999")
+		if member != unknown || member != staff || !strings.Contains(member, "Nếu số điện thoại này đã đăng ký") {
+			t.Errorf("the answers differ:\nmember:  %.300s\nunknown: %.300s\nstaff:   %.300s", member, unknown, staff)
+		}
+		var body string
+		if err := d.Reader().QueryRowContext(e.sys, "SELECT body FROM notify_messages WHERE recipient = '0905123123' ORDER BY id DESC LIMIT 1").Scan(&body); err != nil {
+			t.Fatal(err)
+		}
+		code := phoneCodeRe.FindStringSubmatch(body)
+		if code == nil {
+			t.Fatalf("no code in %q", body)
+		}
+		var n int
+		if err := d.Reader().QueryRowContext(e.sys, "SELECT COUNT(*) FROM notify_messages WHERE recipient IN ('0977000111', '0912888999') AND body LIKE '%mã đăng nhập%'").Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d messages to the unknown and the staff number (%v)", n, err)
+		}
+		b := e.browser()
+		resp, page2 := b.post("/login/phone/verify", url.Values{"phone": {"0905123123"}, "code": {"999999"}, "next": {"/workspace"}})
+		if code[1] != "999999" && (resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page2, "Mã không đúng hoặc đã hết hạn")) {
+			t.Errorf("wrong code: %d %.200s", resp.StatusCode, stripTags(page2))
+		}
+		resp, _ = b.post("/login/phone/verify", url.Values{"phone": {"0905123123"}, "code": {code[1]}, "next": {"/workspace"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/workspace" || b.cookie("lantoa_session") == "" {
+			t.Fatalf("right code: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp, _ := b.get("/workspace"); resp.StatusCode != http.StatusOK {
+			t.Errorf("workspace after the code: %d", resp.StatusCode)
+		}
+		// The same code again, from another browser: refused.
+		if resp, _ := e.browser().post("/login/phone/verify", url.Values{"phone": {"0905123123"}, "code": {code[1]}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("replayed code: %d", resp.StatusCode)
+		}
+		// Three codes per number in a quarter of an hour, for any number.
+		for _, phone := range []string{"0977000111", "0977000111", "0977000111"} {
+			resp, body := e.browser().post("/login/phone", url.Values{"phone": {phone}})
+			if phone == "0977000111" && resp.StatusCode == http.StatusTooManyRequests {
+				retry, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+				if err != nil || retry < 1 || retry > 900 || !strings.Contains(body, "Vui lòng thử lại sau") {
+					t.Errorf("429: Retry-After %q, %.200s", resp.Header.Get("Retry-After"), stripTags(body))
+				}
+				return
+			}
+		}
+		t.Error("a fourth code for one number was not refused")
+	})
+}
