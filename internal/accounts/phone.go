@@ -76,6 +76,12 @@ func (n *NewUser) validatePhone() error {
 	return nil
 }
 
+// MaskPhone hides the middle of a phone number for lists: 0905123123 → 0905***123.
+func MaskPhone(p string) string { return vnphone.Mask(p) }
+
+// SendsMessages tells whether accounts created here get their invitations through an outbox.
+func (s *Service) SendsMessages() bool { return s.notify != nil }
+
 // PhoneTaken tells which of the given national-form phones already sign in some account.
 func (s *Service) PhoneTaken(ctx context.Context, phones []string) (map[string]bool, error) {
 	out := map[string]bool{}
@@ -145,27 +151,60 @@ func (s *Service) PhoneOf(ctx context.Context, userID int64) (Phone, error) {
 	return p, apperr.Wrap(err, "phone of user")
 }
 
-// SetPhone gives an existing account a phone (an import naming a member already registered): the
-// actor must manage the account, the account must have no phone yet or this one, and the number
-// must sign in no other account. Audited; the audit entry carries the masked number only.
-func (s *Service) SetPhone(ctx context.Context, userID int64, phone string, ch notify.Channel, field string) error {
-	u, err := s.FindUser(ctx, userID)
+// CheckPhone tells whether SetPhone(userID, phone) would be accepted, without writing: the actor
+// must manage the account, the account must have no phone yet or this one, and the number must
+// sign in no other account. An import checks every line with it before changing anything.
+func (s *Service) CheckPhone(ctx context.Context, userID int64, phone, field string) error {
+	_, err := s.checkPhone(ctx, s.DB.Reader(), userID, phone, field)
+	return err
+}
+
+// checkPhone is CheckPhone; same reports that the account already has this number.
+func (s *Service) checkPhone(ctx context.Context, q db.Querier, userID int64, phone, field string) (same bool, err error) {
+	u, err := s.findUser(ctx, q, userID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !s.manages(authz.ActorFrom(ctx), u) {
-		return apperr.InvalidField(field, "accounts.error.phone_not_managed", u.Username)
+		return false, apperr.InvalidField(field, "accounts.error.phone_not_managed", u.Username)
+	}
+	var old string
+	err = q.QueryRowContext(ctx, "SELECT phone FROM user_phones WHERE user_id = ?", userID).Scan(&old)
+	switch {
+	case err == nil && old == phone:
+		return true, nil
+	case err == nil:
+		return false, apperr.InvalidField(field, "accounts.error.phone_other", u.Username)
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, apperr.Wrap(err, "phone of user")
+	}
+	var other int64
+	err = q.QueryRowContext(ctx, "SELECT user_id FROM user_phones WHERE phone = ?", phone).Scan(&other)
+	if err == nil {
+		e := apperr.New(apperr.Conflict, "accounts.error.phone_taken", vnphone.Mask(phone))
+		e.Field = field
+		return false, e
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, apperr.Wrap(err, "phone taken")
+	}
+	return false, nil
+}
+
+// SetPhone gives an existing account a phone (an import naming a member already registered), on
+// CheckPhone's conditions. Audited; the entry carries the masked number only.
+func (s *Service) SetPhone(ctx context.Context, userID int64, phone string, ch notify.Channel, field string) error {
+	if ch == "" {
+		ch = notify.SMS
 	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		var old string
-		err := tx.QueryRowContext(ctx, "SELECT phone FROM user_phones WHERE user_id = ?", userID).Scan(&old)
-		switch {
-		case err == nil && old == phone:
-			return nil
-		case err == nil:
-			return apperr.InvalidField(field, "accounts.error.phone_other", u.Username)
-		case !errors.Is(err, sql.ErrNoRows):
-			return apperr.Wrap(err, "phone of user")
+		same, err := s.checkPhone(ctx, tx, userID, phone, field)
+		if err != nil || same {
+			return err
+		}
+		u, err := s.findUser(ctx, tx, userID)
+		if err != nil {
+			return err
 		}
 		if err := insertPhone(ctx, tx, userID, phone, ch, db.Millis(s.Now()), field); err != nil {
 			return err

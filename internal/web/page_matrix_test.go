@@ -383,6 +383,7 @@ func pageCases() []pageCase {
 			return "/courses", form("title", fmt.Sprintf("Khóa trang %d", e.seq), "question_count", "10", "pass_percent", "50", "time_limit_minutes", "20")
 		}, courseCreators},
 		{"GET /pupils/template", get("/pupils/template"), pagePublic},
+		{"GET /outreach/roster-template", get("/outreach/roster-template?format=xlsx"), pagePublic},
 		// A school of Sơn Tây: those who may give its pupils the learner role.
 		{"GET /schools/{id}/pupils", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/schools/%d/pupils", e.orgIDs["thpt-sontay"]), nil

@@ -77,6 +77,7 @@ func (s *Server) routes() http.Handler {
 	private("POST /outreach/teams/{id}/members", s.outreachMemberAddSubmit)
 	private("POST /outreach/teams/{id}/members/{user}/remove", s.outreachMemberRemoveSubmit)
 	private("POST /outreach/teams/{id}/roster", s.outreachRosterSubmit)
+	page("GET /outreach/roster-template", s.outreachRosterTemplate)
 	private("GET /outreach/admin", s.outreachAdminPage)
 	private("POST /outreach/admin/campaigns", s.outreachCampaignSubmit)
 	private("POST /outreach/admin/campaigns/{id}/launch", s.outreachLaunchSubmit)
