@@ -348,22 +348,7 @@ func (s *Service) RequestPhoneCode(ctx context.Context, phoneInput, addr string)
 	}
 	ph := phoneHash(phone)
 	now := s.Now()
-	since := db.Millis(now.Add(-phoneCodeWindow))
 	r := s.DB.Reader()
-	for _, lim := range []struct {
-		col, val string
-		max      int
-	}{{"phone_hash", ph, maxCodesPerPhone}, {"addr", addr, maxCodesPerAddr}} {
-		var n int
-		var oldest sql.NullInt64
-		if err := r.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created_at) FROM phone_codes WHERE "+lim.col+" = ? AND created_at > ?", lim.val, since).
-			Scan(&n, &oldest); err != nil {
-			return apperr.Wrap(err, "count codes")
-		}
-		if n >= lim.max {
-			return throttled(db.FromMillis(oldest.Int64).Add(phoneCodeWindow).Sub(now))
-		}
-	}
 	var userID int64
 	var unitPath string
 	var ch notify.Channel
@@ -394,6 +379,11 @@ func (s *Service) RequestPhoneCode(ctx context.Context, phoneInput, addr string)
 		return err
 	}
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		// Counted in the writing transaction: on SQLite, where writers take turns, two requests at
+		// once cannot both see room for one more code.
+		if err := codeLimits(ctx, tx, ph, addr, now); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM phone_codes WHERE created_at < ?", db.Millis(now.Add(-phoneCodesKeptFor))); err != nil {
 			return apperr.Wrap(err, "purge codes")
 		}
@@ -419,6 +409,27 @@ func (s *Service) RequestPhoneCode(ctx context.Context, phoneInput, addr string)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: userID, Action: "phone_code.issue", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10),
 			UnitPath: unitPath, Addr: addr, Detail: username + " " + string(ch)})
 	})
+}
+
+// codeLimits refuses one more code for the number (its hash ph) or the address past their limits,
+// with the time until the oldest code of the window leaves it.
+func codeLimits(ctx context.Context, q db.Querier, ph, addr string, now time.Time) error {
+	since := db.Millis(now.Add(-phoneCodeWindow))
+	for _, lim := range []struct {
+		col, val string
+		max      int
+	}{{"phone_hash", ph, maxCodesPerPhone}, {"addr", addr, maxCodesPerAddr}} {
+		var n int
+		var oldest sql.NullInt64
+		if err := q.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created_at) FROM phone_codes WHERE "+lim.col+" = ? AND created_at > ?", lim.val, since).
+			Scan(&n, &oldest); err != nil {
+			return apperr.Wrap(err, "count codes")
+		}
+		if n >= lim.max {
+			return throttled(db.FromMillis(oldest.Int64).Add(phoneCodeWindow).Sub(now))
+		}
+	}
+	return nil
 }
 
 // VerifyPhoneCode signs in with a code sent by RequestPhoneCode. A code works once, for
