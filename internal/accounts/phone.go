@@ -136,14 +136,12 @@ type Phone struct {
 	Channel notify.Channel `json:"channel"`
 }
 
-// PhoneOf returns the masked phone of a user the actor in ctx sees ("" when none).
-func (s *Service) PhoneOf(ctx context.Context, userID int64) (Phone, error) {
-	if _, err := s.FindUser(ctx, userID); err != nil {
-		return Phone{}, err
-	}
+// PhoneOf returns the masked phone of u ("" when none). u comes from FindUser, which checked that
+// the actor sees the account and recorded the view; the number itself never leaves masked.
+func (s *Service) PhoneOf(ctx context.Context, u User) (Phone, error) {
 	var p Phone
 	var phone string
-	err := s.DB.Reader().QueryRowContext(ctx, "SELECT phone, channel FROM user_phones WHERE user_id = ?", userID).Scan(&phone, &p.Channel)
+	err := s.DB.Reader().QueryRowContext(ctx, "SELECT phone, channel FROM user_phones WHERE user_id = ?", u.ID).Scan(&phone, &p.Channel)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Phone{}, nil
 	}

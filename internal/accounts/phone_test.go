@@ -105,7 +105,7 @@ func TestCreateUserWithPhoneQueuesPassword(t *testing.T) {
 		if m := f.messages()[0]; m.Channel != notify.Zalo || m.UserID != z.ID || m.Recipient != "0398765432" {
 			t.Errorf("Zalo invitation %+v", m)
 		}
-		p, err := f.s.PhoneOf(f.sys, u.ID)
+		p, err := f.s.PhoneOf(f.sys, u)
 		if err != nil || p.Masked != "0905***123" || p.Channel != notify.SMS {
 			t.Errorf("PhoneOf = %+v, %v", p, err)
 		}

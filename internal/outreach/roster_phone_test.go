@@ -107,7 +107,7 @@ func TestRosterImportWithPhones(t *testing.T) {
 		if m := sent["0398765432"]; m.Channel != notify.Zalo || !strings.Contains(m.Body, "moi.c") {
 			t.Errorf("Zalo %+v", m)
 		}
-		if p, err := f.acc.PhoneOf(f.sys, registered.ID); err != nil || p.Masked != "0977***333" {
+		if p, err := f.acc.PhoneOf(f.sys, registered); err != nil || p.Masked != "0977***333" {
 			t.Errorf("registered member's phone %+v %v", p, err)
 		}
 		// The imported member signs in with a code.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
@@ -201,6 +202,8 @@ func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error 
 		MustChangePassword: r.PostFormValue("must_change_password") == "1",
 		// A learner under 16 (a pupil): the guardian's name and consent, Decree 13/2023/NĐ-CP.
 		Under16: r.PostFormValue("under_16") == "1", GuardianName: r.PostFormValue("guardian_name"), GuardianConsent: r.PostFormValue("guardian_consent") == "1",
+		// The person's own mobile: the one-time password goes there (phone-first onboarding).
+		Phone: r.PostFormValue("phone"), PhoneChannel: notify.Channel(r.PostFormValue("phone_channel")),
 	}
 	form.UnitCode, form.OrgID = grantTarget(form.Role, r.PostFormValue("unit_code"), r.PostFormValue("org_id"))
 	u, err := s.Accounts.CreateUser(r.Context(), form)
@@ -236,6 +239,8 @@ type userData struct {
 	UnitNames map[string]units.Unit
 	OrgNames  map[int64]orgs.Org
 	NewPass   string
+	// Phone is the account's phone, masked (Decree 13: shown masked, never whole).
+	Phone accounts.Phone
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
@@ -271,6 +276,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 				data.OrgNames[g.OrgID] = o
 			}
 		}
+	}
+	if data.Phone, err = s.Accounts.PhoneOf(r.Context(), u); err != nil {
+		return err
 	}
 	return s.renderForm(w, r, "user", &data, formErr)
 }

@@ -80,3 +80,41 @@ func TestPhoneCodeLogin(t *testing.T) {
 		t.Error("a fourth code for one number was not refused")
 	})
 }
+
+// An administrator creates an account with a phone on the form: the one-time password goes to the
+// phone, and the account's page shows the number masked only; a malformed number is refused on its
+// field and creates nothing.
+func TestUserFormPhone(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		b := e.browser()
+		b.login("unit.admin.bato", testPassword)
+		f := url.Values{"username": {"tv.phone.form"}, "display_name": {"Trần Thị Hoa"}, "password": {"Mot-lan-duy-nhat-2026"}, "must_change_password": {"1"},
+			"role": {"team_member"}, "unit_code": {e.baToCommune}, "phone": {"0905 111 222"}, "phone_channel": {"zalo"}}
+		bad := url.Values{}
+		for k, v := range f {
+			bad[k] = v
+		}
+		bad.Set("username", "tv.phone.bad")
+		bad.Set("phone", "0905 111")
+		resp, body := b.post("/users", bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "không phải số di động Việt Nam") {
+			t.Fatalf("bad phone: %d %.300s", resp.StatusCode, stripTags(body))
+		}
+		resp, body = b.post("/users", f)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d %.300s", resp.StatusCode, stripTags(body))
+		}
+		var channel, msg string
+		if err := d.Reader().QueryRowContext(e.sys, "SELECT channel, body FROM notify_messages WHERE recipient = '0905111222'").Scan(&channel, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if channel != "zalo" || !strings.Contains(msg, "Mot-lan-duy-nhat-2026") || !strings.Contains(msg, "tv.phone.form") {
+			t.Errorf("message %s %q", channel, msg)
+		}
+		resp, page := b.get(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "0905***222") || strings.Contains(page, "0905111222") {
+			t.Errorf("user page: %d, masked phone shown: %v, whole number shown: %v", resp.StatusCode, strings.Contains(page, "0905***222"), strings.Contains(page, "0905111222"))
+		}
+	})
+}
