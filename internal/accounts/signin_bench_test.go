@@ -22,9 +22,9 @@ import (
 // reports them: `go test ./internal/accounts -run '^$' -bench SignIn -benchtime 400x`.
 func BenchmarkSignIn(b *testing.B) {
 	d := dbtest.SQLite(b, schema.All())
-	s, sys := setup(b, d)
+	_, sys := setup(b, d)
 	out := notify.NewService(d)
-	s = accounts.NewService(d, accounts.WithNotify(out, ""))
+	s := accounts.NewService(d, accounts.WithNotify(out, ""))
 	// Phones rotate through a pool; each pass over it moves the clock past the per-number window,
 	// as real sign-ins spread over a day.
 	const pool = 2000
