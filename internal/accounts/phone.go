@@ -228,14 +228,7 @@ func (s *Service) queuePhoneInvitation(ctx context.Context, tx *db.Tx, userID in
 	if s.notify == nil || phone == "" {
 		return nil
 	}
-	if ch == "" {
-		ch = notify.SMS
-	}
-	link := SignInURL(s.baseURL)
-	where := link
-	if where == "" {
-		where = "trang đăng nhập Lan Tỏa"
-	}
+	where := s.signInWhere()
 	var body string
 	if password != "" {
 		body = fmt.Sprintf("Lan Tỏa: tài khoản %s, mật khẩu dùng một lần %s. Đăng nhập tại %s rồi đặt mật khẩu mới. Không đưa mật khẩu cho ai.\n"+
@@ -244,8 +237,48 @@ func (s *Service) queuePhoneInvitation(ctx context.Context, tx *db.Tx, userID in
 		body = fmt.Sprintf("Lan Tỏa: tài khoản %s đã được tạo. Đăng nhập tại %s bằng mã gửi qua điện thoại này.\n"+
 			"Lan Tỏa: account %s is ready. Sign in at %s with a code sent to this phone.", username, where, username, where)
 	}
+	return s.queuePhone(ctx, tx, userID, phone, ch, unitPath, body, fmt.Sprintf("account_invitation:%s:%d", ch, userID))
+}
+
+// queuePasswordReset queues, inside tx, a temporary password set by an administrator to the
+// account's phone, and returns where it went (nothing without a phone or an outbox).
+func (s *Service) queuePasswordReset(ctx context.Context, tx *db.Tx, u User, password string) (Phone, error) {
+	if s.notify == nil {
+		return Phone{}, nil
+	}
+	var phone string
+	var ch notify.Channel
+	err := tx.QueryRowContext(ctx, "SELECT phone, channel FROM user_phones WHERE user_id = ?", u.ID).Scan(&phone, &ch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Phone{}, nil
+	}
+	if err != nil {
+		return Phone{}, apperr.Wrap(err, "phone of user")
+	}
+	where := s.signInWhere()
+	body := fmt.Sprintf("Lan Tỏa: mật khẩu tạm của tài khoản %s là %s. Đăng nhập tại %s rồi đặt mật khẩu mới. Không đưa mật khẩu cho ai.\n"+
+		"Lan Tỏa: the temporary password of account %s is %s. Sign in at %s and choose a new password.", u.Username, password, where, u.Username, password, where)
+	// One message per reset: the key carries the moment, so a second reset is not taken for this one.
+	key := fmt.Sprintf("password_reset:%d:%d", u.ID, s.Now().UnixNano())
+	if err := s.queuePhone(ctx, tx, u.ID, phone, ch, firstUnitPath(u.Grants), body, key); err != nil {
+		return Phone{}, err
+	}
+	return Phone{Masked: vnphone.Mask(phone), Channel: ch}, nil
+}
+
+func (s *Service) signInWhere() string {
+	if link := SignInURL(s.baseURL); link != "" {
+		return link
+	}
+	return "trang đăng nhập Lan Tỏa"
+}
+
+func (s *Service) queuePhone(ctx context.Context, tx *db.Tx, userID int64, phone string, ch notify.Channel, unitPath, body, dedupe string) error {
+	if ch == "" {
+		ch = notify.SMS
+	}
 	_, err := s.notify.Enqueue(ctx, tx, notify.Message{Kind: notify.AccountInvitation, Channel: ch, Recipient: phone, UserID: userID,
-		Body: body, Link: link, DedupeKey: fmt.Sprintf("account_invitation:%s:%d", ch, userID), UnitPath: unitPath})
+		Body: body, Link: SignInURL(s.baseURL), DedupeKey: dedupe, UnitPath: unitPath})
 	return err
 }
 

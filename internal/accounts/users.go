@@ -599,31 +599,47 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 // SetPassword sets a user's password. Users change their own (old password required); an
 // administrator who manages the user may reset it, and the user must then choose a new one.
 func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, newPassword string) error {
+	_, err := s.setPassword(ctx, userID, oldPassword, newPassword)
+	return err
+}
+
+// ResetPassword is an administrator's reset to a temporary password: SetPassword without the old
+// one. When the account has a phone and there is an outbox, the temporary password goes to the
+// phone in the same transaction, and sentTo (masked) says where; otherwise the administrator
+// hands it over.
+func (s *Service) ResetPassword(ctx context.Context, userID int64, newPassword string) (sentTo Phone, err error) {
+	if a := authz.ActorFrom(ctx); a != nil && a.UserID == userID {
+		return Phone{}, apperr.InvalidField("old_password", "accounts.error.old_password")
+	}
+	return s.setPassword(ctx, userID, "", newPassword)
+}
+
+func (s *Service) setPassword(ctx context.Context, userID int64, oldPassword, newPassword string) (sentTo Phone, err error) {
 	actor := authz.ActorFrom(ctx)
 	u, err := s.findUser(ctx, s.DB.Reader(), userID)
 	if err != nil {
-		return err
+		return Phone{}, err
 	}
 	self := actor != nil && actor.UserID == userID
 	if self {
 		ok, err := VerifyPassword(ctx, oldPassword, u.passwordHash)
 		if err != nil || !ok {
-			return apperr.InvalidField("old_password", "accounts.error.old_password")
+			return Phone{}, apperr.InvalidField("old_password", "accounts.error.old_password")
 		}
 		if oldPassword == newPassword {
-			return apperr.InvalidField("password", "accounts.error.password_same")
+			return Phone{}, apperr.InvalidField("password", "accounts.error.password_same")
 		}
 	} else if !s.manages(actor, u) && actor != authz.System {
-		return apperr.Hidden("accounts.error.user_not_found")
+		return Phone{}, apperr.Hidden("accounts.error.user_not_found")
 	}
 	if err := validatePassword(newPassword, u.Username); err != nil {
-		return err
+		return Phone{}, err
 	}
 	hash, err := HashPassword(ctx, newPassword)
 	if err != nil {
-		return apperr.Wrap(err, "hash password")
+		return Phone{}, apperr.Wrap(err, "hash password")
 	}
-	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?",
 			hash, boolInt(!self), db.Millis(s.Now()), userID); err != nil {
 			return apperr.Wrap(err, "set password")
@@ -632,8 +648,15 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, ne
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
 			return apperr.Wrap(err, "end sessions")
 		}
+		if !self {
+			// A temporary password set by someone else goes to the person's phone when there is one.
+			if sentTo, err = s.queuePasswordReset(ctx, tx, u, newPassword); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.password", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10), Detail: u.Username})
 	})
+	return sentTo, err
 }
 
 // FindByUsername returns a user by username, without scope: for the command line.

@@ -339,7 +339,8 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	pw := accounts.GeneratePassword()
-	if err := s.Accounts.SetPassword(r.Context(), id, "", pw); err != nil {
+	sentTo, err := s.Accounts.ResetPassword(r.Context(), id, pw)
+	if err != nil {
 		return s.renderUser(w, r, err)
 	}
 	// The temporary password is shown once to the administrator, who hands it over; the user
@@ -350,6 +351,11 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	data := userData{Page: s.newPage(r, ""), User: u, Manages: true, NewPass: pw, OrgNames: map[int64]orgs.Org{}}
+	if sentTo.Masked != "" {
+		// Sent to the person's phone: not shown to the administrator.
+		data.NewPass, data.Phone = "", sentTo
+		data.Flash = data.T("users.temp_password_sent", data.T("channel."+string(sentTo.Channel)), sentTo.Masked)
+	}
 	data.Title = u.Username
 	data.UnitNames, _ = s.unitNames(r, []accounts.User{u})
 	return s.render(w, r, http.StatusOK, "user", &data)

@@ -112,9 +112,19 @@ func TestUserFormPhone(t *testing.T) {
 		if channel != "zalo" || !strings.Contains(msg, "Mot-lan-duy-nhat-2026") || !strings.Contains(msg, "tv.phone.form") {
 			t.Errorf("message %s %q", channel, msg)
 		}
-		resp, page := b.get(resp.Header.Get("Location"))
+		userPage := resp.Header.Get("Location")
+		resp, page := b.get(userPage)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "0905***222") || strings.Contains(page, "0905111222") {
 			t.Errorf("user page: %d, masked phone shown: %v, whole number shown: %v", resp.StatusCode, strings.Contains(page, "0905***222"), strings.Contains(page, "0905111222"))
+		}
+		// A reset sends the temporary password to the phone instead of showing it.
+		resp, page = b.post(userPage+"/password", url.Values{})
+		if resp.StatusCode != http.StatusOK || strings.Contains(page, "temp-password") || !strings.Contains(page, "gửi qua Zalo tới 0905***222") {
+			t.Errorf("reset: %d %.400s", resp.StatusCode, stripTags(page))
+		}
+		var resets int
+		if err := d.Reader().QueryRowContext(e.sys, "SELECT COUNT(*) FROM notify_messages WHERE recipient = '0905111222' AND body LIKE '%mật khẩu tạm%'").Scan(&resets); err != nil || resets != 1 {
+			t.Errorf("%d reset messages (%v)", resets, err)
 		}
 	})
 }
