@@ -106,12 +106,14 @@ func TestPhoneCodeSignIn(t *testing.T) {
 	if status := Open(t, phone, srv.URL+"/login"); status != 200 {
 		t.Fatalf("login page: %d", status)
 	}
+	NoSidewaysScroll(t, phone, "the sign-in page at 360px")
+	Screenshot(t, phone, "02-login-360")
 	if status := Follow(t, phone, "#login-phone"); status != 200 {
 		t.Fatalf("phone sign-in page: %d", status)
 	}
 	NoSidewaysScroll(t, phone, "the phone sign-in at 360px")
 	reportViolations(t, "phone sign-in at 360px", auditPage(t, phone))
-	Screenshot(t, phone, "02-phone-360")
+	Screenshot(t, phone, "02b-phone-360")
 	Type(t, phone, "#phone", "0905 246 810")
 	if status := Follow(t, phone, "#phone-send"); status != 200 {
 		t.Fatalf("send code: %d %q", status, Text(t, phone, "main"))
