@@ -76,12 +76,14 @@ func TestRosterImportWithPhones(t *testing.T) {
 			[]any{"moi.c", "Mới C", "84398765432", "Zalo", ""},
 			[]any{"moi.g", "Mới G", "", "", ""},
 			[]any{registered.Username, "", "0977000333", "", ""},
+			// A number the spreadsheet stored as a number, without its leading zero.
+			[]any{"moi.h", "Mới H", 912345670, "", ""},
 		)
 		res, err := f.svc.ImportRoster(adm, team.ID, bytes.NewReader(good))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Created != 3 || res.Linked != 1 || res.Sent != 2 || len(res.Team.Members) != 4 {
+		if res.Created != 4 || res.Linked != 1 || res.Sent != 3 || len(res.Team.Members) != 5 {
 			t.Fatalf("result %+v", res)
 		}
 		got := map[string]outreach.RosterRow{}
@@ -94,11 +96,14 @@ func TestRosterImportWithPhones(t *testing.T) {
 		if r := got["moi.c"]; r.Password != "" || r.SentBy != notify.Zalo || r.Phone != "0398***432" {
 			t.Errorf("moi.c %+v", r)
 		}
+		if r := got["moi.h"]; r.Password != "" || r.SentBy != notify.SMS || r.Phone != "0912***670" {
+			t.Errorf("moi.h %+v", r)
+		}
 		if r := got["moi.g"]; r.Password == "" || r.SentBy != "" || r.Phone != "" {
 			t.Errorf("moi.g %+v", r)
 		}
 		sent := map[string]notify.Message{}
-		for _, m := range messages(t, f, out)[:2] {
+		for _, m := range messages(t, f, out)[:3] {
 			sent[m.Recipient] = m
 		}
 		if m := sent["0905123123"]; m.Channel != notify.SMS || !strings.Contains(m.Body, "moi.b") || !strings.Contains(m.Body, "mật khẩu dùng một lần") {

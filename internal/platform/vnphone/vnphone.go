@@ -13,7 +13,8 @@ import (
 var mobileRe = regexp.MustCompile(`^0[35789][0-9]{8}$`)
 
 // Normalize turns a Vietnamese mobile number into its 10-digit national form: spaces, dots,
-// dashes and brackets are dropped and +84 / 84 becomes 0. It reports false for anything else.
+// dashes and brackets are dropped, +84 / 84 becomes 0, and the leading 0 a spreadsheet dropped
+// (905123123) is put back. It reports false for anything else.
 func Normalize(s string) (string, bool) {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
@@ -33,6 +34,9 @@ func Normalize(s string) (string, bool) {
 		p = "0" + p[3:]
 	case strings.HasPrefix(p, "84") && len(p) == 11:
 		p = "0" + p[2:]
+	case len(p) == 9 && strings.ContainsRune("35789", rune(p[0])):
+		// A spreadsheet that took the number for a number dropped its leading zero.
+		p = "0" + p
 	}
 	return p, mobileRe.MatchString(p)
 }
