@@ -296,6 +296,10 @@ const (
 	// with the password sign-in's limits.
 	maxCodeAttempts   = 5
 	phoneCodesKeptFor = 24 * time.Hour
+	// The first keys of the advisory locks that serialise the limits' counts on PostgreSQL (events
+	// use 7341).
+	phoneLockClass = 7351
+	addrLockClass  = 7352
 )
 
 // Throttled is a refusal for too many requests, with how long to wait before the next one.
@@ -444,7 +448,19 @@ func (s *Service) RequestPhoneCode(ctx context.Context, phoneInput, addr string)
 
 // codeLimits refuses one more code for the number (its hash ph) or the address past their limits,
 // with the time until the oldest code of the window leaves it.
-func codeLimits(ctx context.Context, q db.Querier, ph, addr string, now time.Time) error {
+func codeLimits(ctx context.Context, tx *db.Tx, ph, addr string, now time.Time) error {
+	if tx.Engine() == db.Postgres {
+		// PostgreSQL runs writers side by side: the number's and the address's locks make two
+		// requests count one after the other. Number first, then address, always: no cycle.
+		for _, k := range []struct {
+			class int
+			key   string
+		}{{phoneLockClass, ph}, {addrLockClass, addr}} {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(?))", k.class, k.key); err != nil {
+				return apperr.Wrap(err, "lock code limits")
+			}
+		}
+	}
 	since := db.Millis(now.Add(-phoneCodeWindow))
 	for _, lim := range []struct {
 		col, val string
@@ -452,7 +468,7 @@ func codeLimits(ctx context.Context, q db.Querier, ph, addr string, now time.Tim
 	}{{"phone_hash", ph, maxCodesPerPhone}, {"addr", addr, maxCodesPerAddr}} {
 		var n int
 		var oldest sql.NullInt64
-		if err := q.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created_at) FROM phone_codes WHERE "+lim.col+" = ? AND created_at > ?", lim.val, since).
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created_at) FROM phone_codes WHERE "+lim.col+" = ? AND created_at > ?", lim.val, since).
 			Scan(&n, &oldest); err != nil {
 			return apperr.Wrap(err, "count codes")
 		}

@@ -2,8 +2,10 @@ package accounts_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -325,6 +327,36 @@ func TestPhoneCodeRechecksTheAccount(t *testing.T) {
 		}
 		if _, err := f.s.VerifyPhoneCode(f.sys, "0905123123", code, "10.0.0.1"); !apperr.Is(err, apperr.Unauthenticated) {
 			t.Errorf("code of a member made administrator: %v", err)
+		}
+	})
+}
+
+// Requests for one number at the same moment, from many addresses, still get three codes between
+// them: the limits are counted one request after the other, on both engines.
+func TestPhoneCodeLimitUnderConcurrency(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := newPhoneFixture(t, d)
+		f.member("to.cnscd.an", "0905123123", authz.TeamMember, "")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		results := map[string]int{}
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := f.s.RequestPhoneCode(f.sys, "0905123123", fmt.Sprintf("10.9.0.%d", i))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					results[apperr.As(err).Key]++
+				} else {
+					results["ok"]++
+				}
+			}()
+		}
+		wg.Wait()
+		if results["ok"] != 3 || results["accounts.error.phone_code_throttled"] != 9 {
+			t.Errorf("12 requests at once: %v, want 3 codes and 9 refusals", results)
 		}
 	})
 }
