@@ -128,3 +128,17 @@ func TestUserFormPhone(t *testing.T) {
 		}
 	})
 }
+
+// The outbox lists phone recipients masked; e-mail addresses stay whole.
+func TestOutboxMasksPhones(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.mustUser("to.cnscd.outbox", accounts.NewUser{Role: authz.TeamMember, UnitCode: e.baToCommune, Phone: "0905333444", MustChangePassword: true})
+		b := e.browser()
+		b.login("province.admin", testPassword)
+		resp, page := b.get("/admin/outbox")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "0905***444") || strings.Contains(page, "0905333444") {
+			t.Errorf("outbox: %d, masked %v, whole %v", resp.StatusCode, strings.Contains(page, "0905***444"), strings.Contains(page, "0905333444"))
+		}
+	})
+}
