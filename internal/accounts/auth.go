@@ -98,33 +98,14 @@ type Session struct {
 	LastSeen  time.Time
 }
 
-// CreateSession starts a session for a user who just authenticated and returns the cookie value.
-// Only a hash is stored, so a copy of the database does not let anyone in. Any session the
-// browser presented before logging in is deleted by the caller: the id changes at login.
+// CreateSession starts a session for a user who just gave their password and returns the cookie
+// value; the session waits for the second factor when the user has one or must set one up (see
+// StartSession, which says so). Only a hash is stored, so a copy of the database does not let
+// anyone in. Any session the browser presented before logging in is deleted by the caller: the id
+// changes at login.
 func (s *Service) CreateSession(ctx context.Context, userID int64, addr, userAgent string) (string, error) {
-	plain, hash := newSecret("")
-	now := s.Now()
-	if len(userAgent) > 300 {
-		userAgent = userAgent[:300]
-	}
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, addr, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			hash, userID, db.Millis(now), db.Millis(now), db.Millis(now.Add(s.MaxSessionAge)), addr, strings.ToValidUTF8(userAgent, "")); err != nil {
-			return err
-		}
-		// Housekeeping rides on logins, which are rare enough and spread over instances.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?", db.Millis(now), db.Millis(now.Add(-s.IdleTimeout))); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM login_attempts WHERE at < ?", db.Millis(now.Add(-loginAttemptsKeptFor))); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{ActorID: userID, Action: "session.login", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10)})
-	})
-	if err != nil {
-		return "", apperr.Wrap(err, "create session")
-	}
-	return plain, nil
+	n, err := s.StartSession(ctx, userID, addr, userAgent, SessionOptions{})
+	return n.Token, err
 }
 
 // sessionTouchEvery limits last-seen updates to one write per minute per session.
@@ -138,9 +119,10 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 	}
 	hash := hashSecret(cookie)
 	var lastSeen, expires int64
-	u, err := s.userWithGrants(ctx, "SELECT x.last_seen_at, x.expires_at, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
+	var pending string
+	u, err := s.userWithGrants(ctx, "SELECT x.last_seen_at, x.expires_at, x.pending, "+userColumns+`, g.id, g.role, COALESCE(g.unit_code, ''),
 		COALESCE(g.org_id, 0), g.unit_path, g.org_path FROM sessions x JOIN users u ON u.id = x.user_id LEFT JOIN role_grants g ON g.user_id = u.id
-		WHERE x.id_hash = ? ORDER BY g.id`, hash, &lastSeen, &expires)
+		WHERE x.id_hash = ? ORDER BY g.id`, hash, &lastSeen, &expires, &pending)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session")
 	} else if err != nil {
@@ -150,6 +132,10 @@ func (s *Service) ActorForSession(ctx context.Context, cookie string) (*authz.Ac
 	if now.UnixMilli() > expires || now.Sub(db.FromMillis(lastSeen)) > s.IdleTimeout {
 		s.DeleteSession(ctx, cookie)
 		return nil, User{}, apperr.New(apperr.Unauthenticated, "accounts.error.session_expired")
+	}
+	if pending != "" {
+		// Half signed in: a password without its second factor is no actor, anywhere.
+		return nil, User{}, apperr.New(apperr.Unauthenticated, keyPending)
 	}
 	actor, err := actorOf(u, "session")
 	if err != nil {

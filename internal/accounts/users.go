@@ -71,6 +71,10 @@ type Service struct {
 	// IdleTimeout ends a session nobody used for this long; MaxSessionAge ends any session.
 	IdleTimeout   time.Duration
 	MaxSessionAge time.Duration
+	// RequireStaffSecondFactor makes administrators (StaffRole) set up a second factor at their
+	// next sign-in (serve --require-staff-2fa, on by default). Off, only users who have a factor
+	// are asked for it.
+	RequireStaffSecondFactor bool
 	// notify, when set, queues an invitation to every account created with an e-mail address
 	// (invite.go); baseURL is the site's public address for the sign-in link in it. Both are given
 	// at construction (WithNotify): a service whose outbox could be attached later was one
@@ -86,6 +90,11 @@ type ServiceOption func(*Service)
 // with a sign-in link under baseURL (the site's public address; "" names the page instead).
 func WithNotify(n *notify.Service, baseURL string) ServiceOption {
 	return func(s *Service) { s.notify, s.baseURL = n, baseURL }
+}
+
+// WithStaffSecondFactor sets RequireStaffSecondFactor.
+func WithStaffSecondFactor(on bool) ServiceOption {
+	return func(s *Service) { s.RequireStaffSecondFactor = on }
 }
 
 // NewService returns a Service with the default session lifetimes.

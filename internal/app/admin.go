@@ -212,11 +212,13 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		return userDisable(ctx, env, args, sub == "disable")
 	case "set-password":
 		return userSetPassword(ctx, env, args)
+	case "reset-2fa":
+		return userResetSecondFactor(ctx, env, args)
 	case "-h", "--help":
-		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+		fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa [--help]")
 		return errHelp()
 	}
-	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password [--help]")
+	fmt.Fprintln(env.Stderr, "Cách dùng / usage: lantoa user create|list|disable|enable|set-password|reset-2fa [--help]")
 	return errUsage
 }
 
@@ -384,6 +386,36 @@ func userSetPassword(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "password (one-time): %s\n", pw)
 	}
 	fmt.Fprintf(env.Stdout, "password set for %s; it must be changed at next login\n", u.Username)
+	return nil
+}
+
+// userResetSecondFactor removes a user's second factor from the command line: for the one
+// administrator nobody stands above (the first admin, the last national administrator) who lost
+// their phone and their recovery codes. Audited as the web's reset.
+func userResetSecondFactor(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "user reset-2fa", "--username U [--db PATH|URL]")
+	source := dbFlag(fs, env)
+	username := fs.String("username", "", "username (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return errUsage
+	}
+	svc, err := open(ctx, *source, db.Options{}, nil)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Accounts.FindByUsername(ctx, *username)
+	if err != nil {
+		return explain(env.Stderr, err)
+	}
+	if err := svc.Accounts.ResetSecondFactor(cliCtx(ctx), u.ID); err != nil {
+		return explain(env.Stderr, err)
+	}
+	fmt.Fprintf(env.Stdout, "second factor reset for %s; they set it up again at next sign-in\n", u.Username)
 	return nil
 }
 

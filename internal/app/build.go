@@ -59,6 +59,9 @@ type BuildConfig struct {
 	// caching them for 15 s: the handler tests see each change at once, and the portal bench
 	// measures the cache against it.
 	FreshFigures bool
+	// RequireStaff2FA makes administrators set up a second factor at their next sign-in
+	// (serve --require-staff-2fa).
+	RequireStaff2FA bool
 }
 
 // App is the whole application over one database: the services, wired to each other and to the
@@ -106,12 +109,15 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 	}
 	outbox := notify.NewService(d)
 	svc, err := newServices(ctx, d, wiring{outbox: outbox, baseURL: cfg.Notify.BaseURL, log: log, now: cfg.Now,
-		outreachBatch: cfg.OutreachBatch, freshFigures: cfg.FreshFigures})
+		outreachBatch: cfg.OutreachBatch, freshFigures: cfg.FreshFigures, staff2FA: cfg.RequireStaff2FA})
 	if err != nil {
 		return fail(err)
 	}
 	a := &App{Services: svc, log: log, ownDB: own, noWorker: cfg.Notify.NoWorker, stopWorker: func() {}}
-	a.worker = newWorker(svc, cfg.Notify, cfg.Addr, log)
+	if a.worker, err = newWorker(svc, cfg.Notify, cfg.Addr, log); err != nil {
+		a.closeServices()
+		return nil, err
+	}
 	if err := checkPortalHosts(ctx, svc.Units, cfg.PortalHosts); err != nil {
 		a.closeServices()
 		return nil, err
@@ -187,6 +193,8 @@ type wiring struct {
 	now           func() time.Time
 	outreachBatch *int
 	freshFigures  bool
+	// staff2FA: see BuildConfig.RequireStaff2FA.
+	staff2FA bool
 }
 
 // newServices migrates d, builds the services on it, wired to each other and to w's outbox, and
@@ -199,7 +207,7 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 	}
 	s := &Services{DB: d, Notify: w.outbox, Units: units.NewService(d), Orgs: orgs.NewService(d),
 		// Accounts created with an e-mail address get an invitation; exam schedules go to learners.
-		Accounts: accounts.NewService(d, accounts.WithNotify(w.outbox, w.baseURL))}
+		Accounts: accounts.NewService(d, accounts.WithNotify(w.outbox, w.baseURL), accounts.WithStaffSecondFactor(w.staff2FA))}
 	s.Training = training.NewService(d, training.WithNotify(w.outbox, w.baseURL))
 	if w.outreachBatch != nil {
 		s.Outreach = outreach.NewServiceBatch(d, s.Accounts, *w.outreachBatch)
@@ -253,9 +261,9 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 	return s, nil
 }
 
-// newWorker builds the outbox's worker with its senders: SMTP for email when configured, else
-// (like SMS and Zalo OA, which have no production sender yet) the development file sender.
-func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) *notify.Worker {
+// newWorker builds the outbox's worker with its senders: SMTP, the SMS gateway and Zalo OA where
+// configured, else the development file sender.
+func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) (*notify.Worker, error) {
 	base := c.BaseURL
 	if base == "" {
 		base = "http://" + addr
@@ -264,11 +272,9 @@ func newWorker(svc *Services, c NotifyConfig, addr string, log *slog.Logger) *no
 	if file == "" && svc.DB.Engine == "sqlite" {
 		file = filepath.Join(filepath.Dir(svc.DB.Source), "outbox.jsonl")
 	}
-	dev := &notify.FileSender{Path: file, Logger: log}
-	senders := map[notify.Channel]notify.Sender{notify.Email: dev, notify.SMS: dev, notify.Zalo: dev}
-	if c.SMTPAddr != "" {
-		senders[notify.Email] = &notify.SMTPSender{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser, Password: c.SMTPPassword,
-			ImplicitTLS: c.SMTPTLS, BaseURL: base}
+	senders, err := c.senders(svc.DB, &notify.FileSender{Path: file, Logger: log}, base)
+	if err != nil {
+		return nil, err
 	}
-	return notify.NewWorker(svc.Notify, senders, log)
+	return notify.NewWorker(svc.Notify, senders, log), nil
 }

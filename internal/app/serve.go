@@ -48,6 +48,11 @@ type Config struct {
 	// (--portal-host chuyendoiso.quangngai.gov.vn=51, repeatable; env LANTOA_PORTAL_HOSTS as a
 	// comma-separated list). Every host also serves each province's portal under /tinh/{code}/.
 	PortalHosts map[string]string
+	// RequireStaff2FA makes administrators set up a second factor (TOTP) at their next sign-in:
+	// --require-staff-2fa, on unless turned off (env LANTOA_REQUIRE_STAFF_2FA=0). The zero value is
+	// off so that the tests' servers (internal/e2e) choose it; with --demo the demo's
+	// administrators are enrolled with demo.TOTPSecret.
+	RequireStaff2FA bool
 }
 
 // demoMaps are the maps --demo takes.
@@ -149,6 +154,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&cfg.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous mode: FULL (durable, default) or NORMAL")
 	fs.StringVar(&cfg.Instance, "instance-name", env.Getenv("LANTOA_INSTANCE"), "name sent in the X-Lantoa-Instance response header (env LANTOA_INSTANCE)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
+	fs.BoolVar(&cfg.RequireStaff2FA, "require-staff-2fa", env.Getenv("LANTOA_REQUIRE_STAFF_2FA") != "0",
+		"administrators must sign in with a second factor (TOTP app), set up at their next sign-in (env LANTOA_REQUIRE_STAFF_2FA=0 turns it off)")
 	notifyFlags(fs, env, &cfg.Notify)
 	hosts := portalHosts{}
 	if v := env.Getenv("LANTOA_PORTAL_HOSTS"); v != "" {
@@ -180,7 +187,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // build is the part of the configuration that makes the application (see Build).
 func (cfg Config) build(log *slog.Logger, reg *prometheus.Registry) BuildConfig {
 	return BuildConfig{Source: cfg.DB, DBOptions: db.Options{Synchronous: cfg.SQLiteSync}, Logger: log, Registry: reg,
-		Notify: cfg.Notify, Addr: cfg.Addr, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, PortalHosts: cfg.PortalHosts}
+		Notify: cfg.Notify, Addr: cfg.Addr, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, PortalHosts: cfg.PortalHosts,
+		RequireStaff2FA: cfg.RequireStaff2FA}
 }
 
 // Serve runs the web server until ctx ends or SIGINT/SIGTERM arrives. When ready is not nil it

@@ -23,6 +23,12 @@ import (
 // real deployment, where every account is created by an administrator.
 const Password = "lantoa-demo-2023"
 
+// TOTPSecret is the second factor of every demo administrator when the deployment requires one
+// (serve --demo with --require-staff-2fa, the default): type it into an authenticator app
+// (time-based, six digits, 30 s) to sign in as so.tttt, ubnd.bato, tinhdoan… Like Password it is
+// published, so a demo is never a real deployment.
+const TOTPSecret = "LANTOADEMOQUANGNGAIPHONGTRAOCDSO" // #nosec G101 -- published on purpose, see above
+
 // Services are what the loader writes through, so the demo data obeys every rule real data does.
 type Services struct {
 	Units    *units.Service
@@ -98,6 +104,19 @@ var userSeeds = []userSeed{
 	{"hocvien.dan", "Trương Thị Thảo", authz.Learner, "c:522", ""},
 }
 
+// enrolStaff gives a demo administrator the published second factor (TOTPSecret) when the
+// deployment requires one of administrators, so that the demo can be tried with an authenticator
+// app instead of turning the rule off.
+func enrolStaff(ctx context.Context, s Services, u userSeed, id int64) error {
+	if !s.Accounts.RequireStaffSecondFactor || !accounts.StaffRole(u.role) {
+		return nil
+	}
+	if err := s.Accounts.EnrolWithSecret(ctx, id, TOTPSecret); err != nil {
+		return fmt.Errorf("demo user %s: second factor: %w", u.username, err)
+	}
+	return nil
+}
+
 // Load adds the demo organisations and users that are not there yet, so it can run again after
 // an interruption, with the plan's 2023 ceremony and report as history and a movement under way
 // around today (timeline.go). It returns the usernames it created.
@@ -132,7 +151,11 @@ func load(ctx context.Context, s Services, present bool) ([]string, error) {
 	}
 	var made []string
 	for _, u := range userSeeds {
-		if _, err := s.Accounts.FindByUsername(ctx, u.username); err == nil {
+		if existing, err := s.Accounts.FindByUsername(ctx, u.username); err == nil {
+			// A demo started before with the requirement off gets its administrators' factor now.
+			if err := enrolStaff(ctx, s, u, existing.ID); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		unit := u.unit
@@ -143,10 +166,13 @@ func load(ctx context.Context, s Services, present bool) ([]string, error) {
 			}
 			unit = communes[0].Code
 		}
-		_, err := s.Accounts.CreateUser(ctx, accounts.NewUser{Username: u.username, DisplayName: u.name, Password: Password,
+		created, err := s.Accounts.CreateUser(ctx, accounts.NewUser{Username: u.username, DisplayName: u.name, Password: Password,
 			Role: u.role, UnitCode: unit, OrgID: ids[u.org]})
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", u.username, err)
+		}
+		if err := enrolStaff(ctx, s, u, created.ID); err != nil {
+			return nil, err
 		}
 		made = append(made, u.username)
 	}

@@ -26,8 +26,11 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/lantoa/lantoa/internal/app"
+	"github.com/lantoa/lantoa/internal/demo"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -575,8 +578,74 @@ func Login(t testing.TB, ctx context.Context, base, username, password string) {
 	if status := Follow(t, ctx, "#login-submit"); status != 200 {
 		t.Fatalf("log in as %s: status %d, page says %q", username, status, Eval[string](t, ctx, `document.body.innerText`))
 	}
+	secondFactor(t, ctx, base, username)
 	if n := Eval[int](t, ctx, `document.querySelectorAll("[data-testid=who]").length`); n != 1 {
 		t.Fatalf("log in as %s: not signed in at %s; page says %q", username, location(ctx), Eval[string](t, ctx, `document.body.innerText`))
+	}
+}
+
+// The second factor (accounts/secondfactor.go): where a server requires it of administrators
+// (app.Config.RequireStaff2FA), Login answers it as a person with an authenticator app would:
+// it sets the factor up when the page asks (and remembers the secret for the next sign-in), and
+// types the code when asked; the demo's administrators have demo.TOTPSecret.
+var (
+	totpMu      sync.Mutex
+	totpSecrets = map[string]string{} // base|username → secret
+	totpSteps   = map[string]int64{}  // base|username → last 30-s step whose code was typed
+)
+
+// RememberTOTP records a user's secret for Login's code step.
+func RememberTOTP(base, username, secret string) {
+	totpMu.Lock()
+	defer totpMu.Unlock()
+	totpSecrets[base+"|"+username] = secret
+}
+
+// NextTOTP is the code of username's app for the next sign-in on base: the current 30-s step's,
+// or, when that was typed already (the server refuses a code twice), the next step's, which the
+// server accepts a step early; when that one is spent too it waits for the clock.
+func NextTOTP(t testing.TB, base, username, secret string) string {
+	t.Helper()
+	totpMu.Lock()
+	defer totpMu.Unlock()
+	key := base + "|" + username
+	step := max(time.Now().Unix()/30, totpSteps[key]+1)
+	if wait := time.Until(time.Unix((step-1)*30, 0)); wait > 0 {
+		time.Sleep(wait + 100*time.Millisecond)
+	}
+	totpSteps[key] = step
+	code, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// secondFactor answers the code or set-up page that may follow the password.
+func secondFactor(t testing.TB, ctx context.Context, base, username string) {
+	t.Helper()
+	switch Eval[string](t, ctx, `location.pathname`) {
+	case "/login/2fa/enrol":
+		secret := Eval[string](t, ctx, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+		RememberTOTP(base, username, secret)
+		Type(t, ctx, "#code", NextTOTP(t, base, username, secret))
+		if status := Follow(t, ctx, "#enrol-submit"); status != 200 {
+			t.Fatalf("set up the second factor of %s: status %d, page says %q", username, status, Eval[string](t, ctx, `document.body.innerText`))
+		}
+		if status := Follow(t, ctx, "#recovery-continue"); status != 200 {
+			t.Fatalf("after the recovery codes of %s: status %d", username, status)
+		}
+	case "/login/2fa":
+		totpMu.Lock()
+		secret, ok := totpSecrets[base+"|"+username]
+		totpMu.Unlock()
+		if !ok {
+			secret = demo.TOTPSecret
+		}
+		Type(t, ctx, "#code", NextTOTP(t, base, username, secret))
+		if status := Follow(t, ctx, "#code-submit"); status != 200 {
+			t.Fatalf("second factor of %s: status %d, page says %q", username, status, Eval[string](t, ctx, `document.body.innerText`))
+		}
 	}
 }
 

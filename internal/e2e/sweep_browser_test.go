@@ -63,6 +63,10 @@ var notSwept = map[string]string{
 	"GET /unsubscribe/{token}": "reached only from an e-mail",
 	// Its token is only in the QR code of the delegate's PDF invitation, in no page or API answer.
 	"GET /ceremonies/{id}/checkin/{token}": "reached only by scanning an invitation",
+	// Only a half session (a password without its second factor) sees them, and the sweep's
+	// servers require no second factor; TestSecondFactorBrowser audits both at 360 and 1280 px.
+	"GET /login/2fa":       "reached only between the password and the code",
+	"GET /login/2fa/enrol": "reached only between the password and the code",
 }
 
 // provincePrefix is the address prefix of a province's portal (province.go): /tinh/51/news is the

@@ -71,7 +71,7 @@ func (s *Service) EnqueueMany(ctx context.Context, tx *db.Tx, msgs []Message) (i
 	}
 	now := s.Now()
 	cols := []string{"kind", "channel", "recipient", "user_id", "subject", "body", "link", "dedupe_key", "unsubscribe_token", "status",
-		"attempts", "next_attempt_at", "created_at", "unit_path"}
+		"attempts", "next_attempt_at", "created_at", "unit_path", "template_data"}
 	rows := make([][]any, 0, len(msgs))
 	for _, m := range msgs {
 		status := Pending
@@ -86,8 +86,12 @@ func (s *Service) EnqueueMany(ctx context.Context, tx *db.Tx, msgs []Message) (i
 		if err != nil {
 			return 0, err
 		}
+		data, err := encodeTemplateData(m.TemplateData)
+		if err != nil {
+			return 0, err
+		}
 		rows = append(rows, []any{string(m.Kind), string(m.Channel), m.Recipient, db.NullInt(m.UserID), m.Subject, m.Body, m.Link,
-			db.NullString(m.DedupeKey), token, string(status), 0, db.Millis(next), db.Millis(now), m.UnitPath})
+			db.NullString(m.DedupeKey), token, string(status), 0, db.Millis(next), db.Millis(now), m.UnitPath, data})
 	}
 	queued, pending := 0, 0
 	err := tx.InsertRows(ctx, "notify_messages", cols, rows, "ON CONFLICT (dedupe_key) DO NOTHING RETURNING status", func(r *sql.Rows) error {

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -115,11 +116,21 @@ type Message struct {
 	// UnitPath is the path of the unit the message is about ("/51/535/"): the chased point's, the
 	// reminded unit's, the recipient's. The outbox of a province shows the messages under it.
 	UnitPath string `json:"-"`
+	// TemplateData, for a Zalo message to a phone number, is the parameters of the OA's
+	// notification template (ZNS) for the message's kind ({"otp": "482913"}); without it the Zalo
+	// sender fills the parameters subject, content and link from the message (see ZaloSender).
+	// Never in JSON: it may carry a one-time code.
+	TemplateData map[string]string `json:"-"`
 
-	Status           Status    `json:"status"`
-	Attempts         int       `json:"attempts"`
-	NextAttemptAt    time.Time `json:"next_attempt_at"`
-	LastError        string    `json:"last_error,omitempty"`
+	Status        Status    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	LastError     string    `json:"last_error,omitempty"`
+	// LastReason is the provider's reason for the last failure as a code the outbox shows in
+	// Vietnamese ("sms.invalid_number", "zalo.blocked"; see Reason); empty when unknown.
+	LastReason string `json:"last_reason,omitempty"`
+	// ProviderRef is the provider's id of the sent message (eSMS's SMSID, Zalo's msg_id).
+	ProviderRef      string    `json:"provider_ref,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
 	SentAt           time.Time `json:"sent_at,omitzero"`
 	UnsubscribeToken string    `json:"-"`
@@ -152,8 +163,19 @@ func (m Message) Validate() error {
 	if m.Link != "" && !(strings.HasPrefix(m.Link, "https://") || strings.HasPrefix(m.Link, "http://")) {
 		return apperr.InvalidField("link", "notify.error.link")
 	}
+	if len(m.TemplateData) > maxTemplateParams {
+		return apperr.InvalidField("template_data", "notify.error.template_data")
+	}
+	for k, v := range m.TemplateData {
+		if k == "" || len(k) > 64 || len(v) > 1000 || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return apperr.InvalidField("template_data", "notify.error.template_data")
+		}
+	}
 	return nil
 }
+
+// maxTemplateParams bounds a message's template parameters (Zalo's templates have a handful).
+const maxTemplateParams = 20
 
 // Service queues messages and manages preferences.
 type Service struct {
@@ -208,10 +230,14 @@ func (s *Service) Enqueue(ctx context.Context, tx *db.Tx, m Message) (int64, err
 	if err != nil {
 		return 0, err
 	}
+	data, err := encodeTemplateData(m.TemplateData)
+	if err != nil {
+		return 0, err
+	}
 	id, err := tx.InsertID(ctx, `INSERT INTO notify_messages (kind, channel, recipient, user_id, subject, body, link, dedupe_key,
-		unsubscribe_token, status, attempts, next_attempt_at, created_at, unit_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id`,
+		unsubscribe_token, status, attempts, next_attempt_at, created_at, unit_path, template_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
 		string(m.Kind), string(m.Channel), m.Recipient, db.NullInt(m.UserID), m.Subject, m.Body, m.Link, db.NullString(m.DedupeKey),
-		token, string(status), db.Millis(next), db.Millis(now), m.UnitPath)
+		token, string(status), db.Millis(next), db.Millis(now), m.UnitPath, data)
 	if err != nil {
 		return 0, apperr.Wrap(err, "queue message")
 	}
@@ -245,15 +271,29 @@ func newToken() (string, error) {
 }
 
 const messageColumns = `id, kind, channel, recipient, COALESCE(user_id, 0), subject, body, link, unsubscribe_token, status, attempts,
-	next_attempt_at, last_error, created_at, sent_at, unit_path`
+	next_attempt_at, last_error, created_at, sent_at, unit_path, last_reason, provider_ref, template_data`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var next, created, sent int64
+	var data string
 	err := row.Scan(&m.ID, &m.Kind, &m.Channel, &m.Recipient, &m.UserID, &m.Subject, &m.Body, &m.Link, &m.UnsubscribeToken, &m.Status,
-		&m.Attempts, &next, &m.LastError, &created, &sent, &m.UnitPath)
+		&m.Attempts, &next, &m.LastError, &created, &sent, &m.UnitPath, &m.LastReason, &m.ProviderRef, &data)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = db.FromMillis(next), db.FromMillis(created), db.FromMillis(sent)
+	if err == nil && data != "" {
+		// Written by encodeTemplateData; a row that does not decode sends without parameters and
+		// fails at the provider, visibly, rather than stopping the worker.
+		_ = json.Unmarshal([]byte(data), &m.TemplateData)
+	}
 	return m, err
+}
+
+func encodeTemplateData(d map[string]string) (string, error) {
+	if len(d) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(d)
+	return string(b), apperr.Wrap(err, "encode template data")
 }
 
 // Find returns one message. Only the system and province administrators read the outbox; the

@@ -34,6 +34,8 @@ type smtpServer struct {
 	received []received
 	failRcpt int
 	reject   map[string]bool
+	// hangUp closes the connection at QUIT without answering, after the message was queued.
+	hangUp bool
 }
 
 type received struct {
@@ -109,7 +111,12 @@ func (s *smtpServer) serve(c net.Conn) {
 		case "RSET", "NOOP":
 			_ = tp.PrintfLine("250 ok")
 		case "QUIT":
-			_ = tp.PrintfLine("221 bye")
+			s.mu.Lock()
+			hang := s.hangUp
+			s.mu.Unlock()
+			if !hang {
+				_ = tp.PrintfLine("221 bye")
+			}
 			return
 		default:
 			_ = tp.PrintfLine("502 unknown command")
@@ -452,4 +459,25 @@ func angle(arg string) string {
 		return ""
 	}
 	return arg[i+1 : j]
+}
+
+// TestQueuedMailNotSentAgainWhenQuitFails: once the server answered 250 to the end of DATA the
+// message is queued; a connection lost at QUIT must not make the worker send it a second time.
+func TestQueuedMailNotSentAgainWhenQuitFails(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	srv := startSMTP(t)
+	srv.mu.Lock()
+	srv.hangUp = true
+	srv.mu.Unlock()
+	svc, w, clk := setup(t, d, srv)
+	id, _ := svc.EnqueueNow(sys, reminder("xa.bato@quangngai.gov.vn"))
+	w.RunOnce(sys)
+	clk.add(time.Hour)
+	w.RunOnce(sys)
+	if m, _ := svc.Find(sys, id); m.Status != notify.Sent || m.Attempts != 1 {
+		t.Errorf("message %+v", m)
+	}
+	if n := len(srv.got()); n != 1 {
+		t.Errorf("delivered %d times", n)
+	}
 }

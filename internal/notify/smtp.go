@@ -55,7 +55,7 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
-		return fmt.Errorf("smtp: dial: %w", err)
+		return WithReason(ReasonUnreachable, fmt.Errorf("smtp: dial: %w", err))
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -107,9 +107,17 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return classify("data", err)
 	}
 	if err := wc.Close(); err != nil {
+		var te *textproto.Error
+		if !errors.As(err, &te) {
+			// The whole message was written and the server's verdict was lost (a timeout, a
+			// reset): it may have queued the message.
+			return Uncertain(fmt.Errorf("smtp data end: %w", err))
+		}
 		return classify("data end", err)
 	}
-	return classify("quit", c.Quit())
+	// The server queued the message: a failing QUIT must not make the worker send it again.
+	_ = c.Quit()
+	return nil
 }
 
 func classify(step string, err error) error {
@@ -118,7 +126,10 @@ func classify(step string, err error) error {
 	}
 	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 500 {
-		return Permanent(fmt.Errorf("smtp %s: %w", step, err))
+		return Permanent(WithReason("email.rejected", fmt.Errorf("smtp %s: %w", step, err)))
+	}
+	if te == nil && (step == "greeting" || step == "ehlo") {
+		return WithReason(ReasonUnreachable, fmt.Errorf("smtp %s: %w", step, err))
 	}
 	return fmt.Errorf("smtp %s: %w", step, err)
 }

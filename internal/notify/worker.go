@@ -141,36 +141,80 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (w *Worker) claim(ctx context.Context) (Message, bool, error) {
+// claimed is a message this worker holds, with its attempt record.
+type claimed struct {
+	Message
+	attemptID int64
+	// lost: an earlier attempt was started and never recorded (its worker stopped between the
+	// send and the record), so nobody knows whether that one went out.
+	lost bool
+}
+
+// claim takes the next due message and records the start of its attempt in the same transaction,
+// before anything is sent: an attempt without a finish is the trace of a send whose outcome was
+// lost, which the next claim of the message sees.
+func (w *Worker) claim(ctx context.Context) (claimed, bool, error) {
 	s := w.Service
-	var m Message
+	var c claimed
 	found := false
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		now := s.Now()
 		var err error
-		m, err = scanMessage(tx.QueryRowContext(ctx, claimSQL[tx.Engine()], db.Millis(now.Add(w.Lease)), db.Millis(now), db.Millis(now)))
+		c.Message, err = scanMessage(tx.QueryRowContext(ctx, claimSQL[tx.Engine()], db.Millis(now.Add(w.Lease)), db.Millis(now), db.Millis(now)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return apperr.Wrap(err, "claim message")
 		}
+		res, err := tx.ExecContext(ctx, "UPDATE notify_attempts SET finished_at = ?, error = ? WHERE message_id = ? AND finished_at = 0",
+			db.Millis(now), "worker stopped during the send: outcome unknown", c.ID)
+		if err != nil {
+			return apperr.Wrap(err, "close lost attempt")
+		}
+		n, _ := res.RowsAffected()
+		c.lost = n > 0
+		c.attemptID, err = tx.InsertID(ctx, `INSERT INTO notify_attempts (message_id, attempt, worker, started_at, finished_at, ok, error)
+			VALUES (?, ?, ?, ?, 0, 0, '') RETURNING id`, c.ID, c.Attempts, w.Name, db.Millis(now))
+		if err != nil {
+			return apperr.Wrap(err, "record attempt")
+		}
 		found = true
 		return nil
 	})
-	return m, found, err
+	return c, found, err
 }
 
-func (w *Worker) deliver(ctx context.Context, m Message) error {
+// idempotent tells whether s's provider recognises a repeated send of one outbox row.
+func idempotent(s Sender) bool {
+	i, ok := s.(IdempotentSender)
+	return ok && i.Idempotent()
+}
+
+// outcomeUnknown is the end of a message whose send may have gone out: it is not sent again, so
+// that nobody gets it twice; an administrator who checks with the recipient may press Gửi lại.
+func outcomeUnknown(err error) error {
+	return Permanent(WithReason(ReasonOutcomeUnknown, fmt.Errorf("outcome unknown, not repeated so as not to send twice: %w", err)))
+}
+
+func (w *Worker) deliver(ctx context.Context, c claimed) error {
 	s := w.Service
-	started := s.Now()
+	m := c.Message
 	var sendErr error
-	if sender := w.Senders[m.Channel]; sender == nil {
-		sendErr = Permanent(fmt.Errorf("no sender for channel %s", m.Channel))
-	} else {
+	ref := ""
+	sender := w.Senders[m.Channel]
+	switch {
+	case sender == nil:
+		sendErr = Permanent(WithReason(ReasonNoSender, fmt.Errorf("no sender for channel %s", m.Channel)))
+	case c.lost && !idempotent(sender):
+		sendErr = outcomeUnknown(errors.New("the worker of an earlier attempt stopped during the send"))
+	default:
 		sctx, cancel := context.WithTimeout(ctx, w.SendTimeout)
-		sendErr = safeSend(sctx, sender, m)
+		ref, sendErr = safeSend(sctx, sender, m)
 		cancel()
+		if IsUncertain(sendErr) && !idempotent(sender) {
+			sendErr = outcomeUnknown(sendErr)
+		}
 	}
 	finished := s.Now()
 	errText := ""
@@ -180,41 +224,46 @@ func (w *Worker) deliver(ctx context.Context, m Message) error {
 			errText = errText[:1000]
 		}
 	}
+	reason := ReasonOf(sendErr)
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		ok := 0
 		if sendErr == nil {
 			ok = 1
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notify_attempts (message_id, attempt, worker, started_at, finished_at, ok, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Attempts, w.Name, db.Millis(started), db.Millis(finished), ok, errText); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE notify_attempts SET finished_at = ?, ok = ?, error = ? WHERE id = ?",
+			db.Millis(finished), ok, errText, c.attemptID); err != nil {
 			return apperr.Wrap(err, "record attempt")
 		}
 		var err error
 		switch {
 		case sendErr == nil:
-			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, sent_at = ?, last_error = '', claimed_until = 0 WHERE id = ?",
-				string(Sent), db.Millis(finished), m.ID)
+			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, sent_at = ?, last_error = '', last_reason = '', provider_ref = ?, claimed_until = 0 WHERE id = ?",
+				string(Sent), db.Millis(finished), ref, m.ID)
 		case IsPermanent(sendErr) || m.Attempts >= MaxAttempts:
-			w.Logger.Warn("outbox: message failed for good", "id", m.ID, "attempts", m.Attempts, "err", sendErr)
-			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, last_error = ?, claimed_until = 0 WHERE id = ?",
-				string(Failed), errText, m.ID)
+			w.Logger.Warn("outbox: message failed for good", "id", m.ID, "attempts", m.Attempts, "reason", reason, "err", sendErr)
+			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, last_error = ?, last_reason = ?, claimed_until = 0 WHERE id = ?",
+				string(Failed), errText, reason, m.ID)
 		default:
-			wait := Backoff[min(m.Attempts, len(Backoff))-1]
-			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, last_error = ?, next_attempt_at = ?, claimed_until = 0 WHERE id = ?",
-				string(Pending), errText, db.Millis(finished.Add(wait)), m.ID)
+			wait := max(Backoff[min(m.Attempts, len(Backoff))-1], RetryAfterOf(sendErr))
+			_, err = tx.ExecContext(ctx, "UPDATE notify_messages SET status = ?, last_error = ?, last_reason = ?, next_attempt_at = ?, claimed_until = 0 WHERE id = ?",
+				string(Pending), errText, reason, db.Millis(finished.Add(wait)), m.ID)
 		}
 		return apperr.Wrap(err, "update message")
 	})
 }
 
-// safeSend turns a sender's panic into an error so that one bad message cannot stop the worker.
-func safeSend(ctx context.Context, s Sender, m Message) (err error) {
+// safeSend turns a sender's panic into an error so that one bad message cannot stop the worker. A
+// panic's outcome is unknown: it may have come after the provider accepted the message.
+func safeSend(ctx context.Context, s Sender, m Message) (ref string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("sender panic: %v", r)
+			err = Uncertain(fmt.Errorf("sender panic: %v", r))
 		}
 	}()
-	return s.Send(ctx, m)
+	if rs, ok := s.(RefSender); ok {
+		return rs.SendRef(ctx, m)
+	}
+	return "", s.Send(ctx, m)
 }
 
 // Retry puts a failed message back in the queue for one more immediate attempt (an administrator

@@ -34,13 +34,57 @@ var upsertSQL = func() map[int]string {
 		m[size] = `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
 			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + rows + `) AS v
 			JOIN training_attempts a ON a.id = v.column1 WHERE a.submitted_at = 0
-			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at
-			RETURNING attempt_id, question_id`
+			ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at`
 	}
 	return m
 }()
 
 func upsertAnswersSQL(size int) string { return upsertSQL[size] }
+
+// upsertUnnestSQL is PostgreSQL's upsert of any number of answers in one statement, each column an
+// array: one round trip per batch, where chunks of a power of two took up to nine.
+const upsertUnnestSQL = `INSERT INTO training_answers (attempt_id, question_id, choices, saved_at)
+	SELECT v.attempt_id, v.question_id, v.choices, v.saved_at
+	FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[])) AS v (attempt_id, question_id, choices, saved_at)
+	JOIN training_attempts a ON a.id = v.attempt_id WHERE a.submitted_at = 0
+	ON CONFLICT (attempt_id, question_id) DO UPDATE SET choices = excluded.choices, saved_at = excluded.saved_at`
+
+// upsertAnswers writes args (attempt, question, choices, time: four per answer) and tells whether
+// every answer went in: the statement's join leaves out the answers of an attempt submitted
+// meanwhile.
+func upsertAnswers(tx *db.Tx, args []any) (all bool, err error) {
+	ctx := context.Background()
+	if tx.Engine() == db.Postgres {
+		n := len(args) / 4
+		attempts, questions, choices, times := make([]int64, n), make([]int64, n), make([]string, n), make([]int64, n)
+		for i := range n {
+			attempts[i], questions[i], choices[i], times[i] = args[4*i].(int64), args[4*i+1].(int64), args[4*i+2].(string), args[4*i+3].(int64)
+		}
+		res, err := tx.ExecContext(ctx, upsertUnnestSQL, attempts, questions, choices, times)
+		if err != nil {
+			return false, err
+		}
+		k, err := res.RowsAffected()
+		return err == nil && k == int64(n), nil
+	}
+	// SQLite: the rows go in chunks of a power of two, each through a statement prepared once: a
+	// statement of exactly the batch's length would be new text, parsed and planned again, for
+	// nearly every batch (that parsing was a quarter of the writer's time).
+	all = true
+	for n := len(args) / 4; n > 0; {
+		size := answerChunk(n)
+		chunk := args[:4*size]
+		args, n = args[4*size:], n-size
+		res, err := tx.ExecCached(ctx, upsertAnswersSQL(size), chunk...)
+		if err != nil {
+			return false, err
+		}
+		if k, err := res.RowsAffected(); err != nil || k != int64(size) {
+			all = false
+		}
+	}
+	return all, nil
+}
 
 type pendingSave struct {
 	ctx                   context.Context
@@ -135,42 +179,43 @@ func (s *Service) writeAnswers(b *db.Batcher, batch []*pendingSave) {
 		}
 		args = append(args, p.attemptID, p.questionID, p.choices, p.at)
 	}
-	saved := map[key]bool{}
+	// open is nil while every row went in, the usual case; otherwise it holds the attempts of the
+	// batch still open, and the saves of the others are answered with a conflict.
+	var open map[int64]bool
 	err := b.Do(context.Background(), func(tx *db.Tx) error {
-		// The rows go in chunks of a power of two, each through a statement prepared once: a
-		// statement of exactly the batch's length would be new text, parsed and planned again,
-		// for nearly every batch (that parsing was a quarter of the writer's time).
-		rest := args
-		for n := len(rest) / 4; n > 0; {
-			size := answerChunk(n)
-			chunk := rest[:4*size]
-			rest, n = rest[4*size:], n-size
-			r, err := tx.QueryCached(context.Background(), upsertAnswersSQL(size), chunk...)
-			if err != nil {
-				return err
-			}
-			for r.Next() {
-				var k key
-				if err := r.Scan(&k.a, &k.q); err != nil {
-					r.Close()
-					return err
-				}
-				saved[k] = true
-			}
-			if err := r.Close(); err != nil {
-				return err
-			}
-			if err := r.Err(); err != nil {
-				return err
-			}
+		open = nil
+		all, err := upsertAnswers(tx, args)
+		if err != nil || all {
+			return err
 		}
-		return nil
+		// The statement's join left out the rows of an attempt submitted meanwhile: find which
+		// attempts are still open. Reading the rows back on every batch instead (RETURNING) cost
+		// every save a scan to learn this rare case.
+		ids := make([]any, 0, len(args)/4)
+		for i := 0; i < len(args); i += 4 {
+			ids = append(ids, args[i])
+		}
+		r, err := tx.QueryContext(context.Background(), "SELECT id FROM training_attempts WHERE submitted_at = 0 AND id IN (?"+
+			strings.Repeat(", ?", len(ids)-1)+")", ids...)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		open = map[int64]bool{}
+		for r.Next() {
+			var id int64
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			open[id] = true
+		}
+		return r.Err()
 	})
 	for _, p := range live {
 		switch {
 		case err != nil:
 			p.done <- apperr.Wrap(err, "save answers")
-		case saved[key{p.attemptID, p.questionID}]:
+		case open == nil || open[p.attemptID]:
 			p.done <- nil
 		default:
 			p.done <- apperr.New(apperr.Conflict, "training.error.already_submitted")

@@ -241,6 +241,8 @@ type userData struct {
 	NewPass   string
 	// Phone is the account's phone, masked (Decree 13: shown masked, never whole).
 	Phone accounts.Phone
+	// Factor is the user's second factor, for its line and the reset button.
+	Factor accounts.SecondFactor
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
@@ -261,6 +263,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 	}
 	data := userData{Page: s.newPage(r, ""), User: u, Manages: s.Accounts.Manages(r.Context(), u), Roles: s.grantableRoles(authz.ActorFrom(r.Context())), OrgNames: map[int64]orgs.Org{}}
 	data.Title = u.Username
+	if data.Factor, err = s.Accounts.SecondFactorOf(r.Context(), u.ID); err != nil {
+		return err
+	}
 	if data.Units, err = s.adminUnits(r); err != nil {
 		return err
 	}

@@ -139,6 +139,12 @@ func pageCases() []pageCase {
 			return "/login/phone/verify", form("phone", "0905123123", "code", "12345")
 		}, expect(invalid, nil)},
 		{"POST /logout", func(e *env, _ string) (string, url.Values) { return "/logout", form() }, pagePublic},
+		// The second factor's pages serve a half session only (secondfactor_test.go): a full
+		// session or none is sent to the login form.
+		{"GET /login/2fa", get("/login/2fa"), expect(login, nil)},
+		{"POST /login/2fa", func(e *env, _ string) (string, url.Values) { return "/login/2fa", form("code", "123456") }, expect(login, nil)},
+		{"GET /login/2fa/enrol", get("/login/2fa/enrol"), expect(login, nil)},
+		{"POST /login/2fa/enrol", func(e *env, _ string) (string, url.Values) { return "/login/2fa/enrol", form("code", "123456") }, expect(login, nil)},
 		{"POST /lang", func(e *env, _ string) (string, url.Values) { return "/lang", form("lang", "en", "next", "/") }, pagePublic},
 
 		{"GET /workspace", get("/workspace"), pageSignedIn},
@@ -214,6 +220,13 @@ func pageCases() []pageCase {
 		}, baToAdminsP},
 		{"POST /users/{id}/password", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/users/%d/password", e.userIn(e.baToCommune).ID), form()
+		}, baToAdminsP},
+		{"POST /users/{id}/2fa/reset", func(e *env, _ string) (string, url.Values) {
+			u := e.userIn(e.baToCommune)
+			if err := e.accounts.EnrolWithSecret(e.sys, u.ID, testTOTPSecret); err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/users/%d/2fa/reset", u.ID), form()
 		}, baToAdminsP},
 		{"GET /audit", get("/audit"), adminsOnlyP},
 

@@ -161,7 +161,8 @@ var requiredPages = []string{"home", "login", "error", "units", "unit", "orgs", 
 	"training_register", "training_courses", "training_course", "training_exam", "training_verify", "training_certificates", "training_figures", "training_course_new",
 	"ceremony_list", "ceremony_detail", "ceremony_control", "ceremony_point", "ceremony_screen", "ceremony_checkin", "ceremony_edit", "ceremony_chase", "ceremony_delegate",
 	"outreach_form", "outreach_progress", "outreach_teams", "outreach_team", "outreach_admin", "outreach_visits",
-	"reports_periods", "reports_period", "reports_report", "reports_summary", "reports_dashboard", "reports_org_dashboard"}
+	"reports_periods", "reports_period", "reports_report", "reports_summary", "reports_dashboard", "reports_org_dashboard",
+	"login_code", "login_enrol", "login_recovery"}
 
 // Page is what every page template gets: the viewer, their language, messages and navigation.
 // Page structs of individual pages embed it.
@@ -310,7 +311,7 @@ func (s *Server) nav(p Page) []NavItem {
 		figures = append(figures, link("/dashboard", "reports.nav_dashboard"))
 		group(p.T("nav.group.reports"), figures...)
 		var comms []NavItem
-		if s.Portal != nil && (provinceAdmin || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(authz.WithActor(context.Background(), a)) {
+		if s.isEditor(a) {
 			comms = append(comms, link("/editor/posts", "portal.nav.editor"))
 		}
 		if a.IsAdmin() {
@@ -426,4 +427,10 @@ func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
 	if _, err := r.Cookie(flashCookie); err == nil {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
+}
+
+// isEditor tells whether a writes the portal's news: a province or organisation administrator the
+// portal counts among its editors. The menu and the workspace ask the same question.
+func (s *Server) isEditor(a *authz.Actor) bool {
+	return s.Portal != nil && (len(a.AdminProvinces()) > 0 || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(authz.WithActor(context.Background(), a))
 }

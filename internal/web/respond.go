@@ -34,12 +34,32 @@ func orEmpty[T any](xs []T) []T {
 
 // writeJSON answers v as JSON. API answers carry the viewer's data and are never cached.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
+}
+
+var (
+	jsonTypeValue = []string{"application/json; charset=utf-8"}
+	noStoreValue  = []string{"no-store"}
+)
+
+// setJSONHeaders marks a JSON answer, never kept by a cache. The values are shared, not copied: a
+// handler replaces a header, never edits one in place.
+func setJSONHeaders(h http.Header) {
+	h["Content-Type"] = jsonTypeValue
+	h["Cache-Control"] = noStoreValue
+}
+
+// writeJSONBytes writes an answer already encoded (an answer save encodes its own, see
+// savedAnswerJSON).
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	setJSONHeaders(h)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // downloadTypes are the content types of the files Lan Tỏa hands out, by extension.

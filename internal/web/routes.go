@@ -33,6 +33,10 @@ func (s *Server) routes() http.Handler {
 	page("POST /login/phone", s.phoneCodeSubmit)
 	page("POST /login/phone/verify", s.phoneVerifySubmit)
 	page("POST /logout", s.logout)
+	page("GET /login/2fa", s.codeForm) // the half session's pages: secondfactor_pages.go
+	page("POST /login/2fa", s.codeSubmit)
+	page("GET /login/2fa/enrol", s.enrolForm)
+	page("POST /login/2fa/enrol", s.enrolSubmit)
 	page("POST /lang", s.switchLang)
 
 	// Signed-in pages.
@@ -60,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	private("POST /users/{id}/disable", s.userDisableSubmit)
 	private("POST /users/{id}/enable", s.userEnableSubmit)
 	private("POST /users/{id}/password", s.userResetPasswordSubmit)
+	private("POST /users/{id}/2fa/reset", s.userResetSecondFactorSubmit)
 	private("GET /audit", s.auditPage)
 
 	// Outreach: community digital technology teams, 7-in-7 campaigns, offline phone form.

@@ -56,8 +56,15 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		_ = s.Accounts.DeleteSession(r.Context(), c.Value)
 	}
-	if err := s.startSession(w, r, u.ID); err != nil {
+	started, err := s.Accounts.StartSession(r.Context(), u.ID, s.clientAddr(r), r.UserAgent(), accounts.SessionOptions{})
+	if err != nil {
 		return err
+	}
+	s.setSessionCookie(w, started.Token)
+	if started.Pending != "" {
+		// Half signed in: the code (or the factor's set-up) comes next, before anything else.
+		http.Redirect(w, r, "/login/2fa?next="+urlQueryEscape(next), http.StatusSeeOther)
+		return nil
 	}
 	if u.MustChangePassword {
 		next = "/account/password"
@@ -94,6 +101,7 @@ type accountData struct {
 	User     accounts.User
 	Tokens   []accounts.Token
 	NewToken string
+	Factor   accounts.SecondFactor
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -110,7 +118,11 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, newToken 
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "account", &accountData{Page: s.newPage(r, "account.title"), User: u, Tokens: tokens, NewToken: newToken})
+	factor, err := s.Accounts.SecondFactorOf(r.Context(), actor.UserID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "account", &accountData{Page: s.newPage(r, "account.title"), User: u, Tokens: tokens, NewToken: newToken, Factor: factor})
 }
 
 func (s *Server) tokenCreateSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -168,13 +180,20 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	return s.redirectFlash(w, r, "/workspace", "flash.password_changed")
 }
 
-// startSession signs the user in on this browser: a new session and its cookie.
+// startSession signs a user who is signed in already on this browser in again (after changing
+// their password, which ended every session): a new full session and its cookie; they passed
+// their second factor when this session began.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
-	token, err := s.Accounts.CreateSession(r.Context(), userID, s.clientAddr(r), r.UserAgent())
+	started, err := s.Accounts.StartSession(r.Context(), userID, s.clientAddr(r), r.UserAgent(), accounts.SessionOptions{SecondFactorDone: true})
 	if err != nil {
 		return err
 	}
+	s.setSessionCookie(w, started.Token)
+	return nil
+}
+
+// setSessionCookie gives the browser its session's cookie.
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Accounts.MaxSessionAge.Seconds())})
-	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -359,8 +361,39 @@ func (s *Server) apiSaveAnswer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	buf := answerBufs.Get().(*[]byte)
+	*buf = savedAnswerJSON((*buf)[:0], a)
+	writeJSONBytes(w, http.StatusOK, *buf)
+	answerBufs.Put(buf)
 	return nil
+}
+
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// savedAnswerJSON appends a as encoding/json writes it (TestSavedAnswerJSON holds the two equal).
+// An exam's answer saves are most of exam-day traffic, and reflection over this small struct was a
+// tenth of a save's handler time.
+func savedAnswerJSON(b []byte, a training.SavedAnswer) []byte {
+	b = append(b, `{"attempt_id":`...)
+	b = strconv.AppendInt(b, a.AttemptID, 10)
+	b = append(b, `,"question_id":`...)
+	b = strconv.AppendInt(b, a.QuestionID, 10)
+	b = append(b, `,"choices":`...)
+	if a.Choices == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range a.Choices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, c, 10)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"saved_at":"`...)
+	b = a.SavedAt.AppendFormat(b, time.RFC3339Nano)
+	return append(b, "\"}\n"...)
 }
 
 func (s *Server) apiSubmitAttempt(w http.ResponseWriter, r *http.Request) error {

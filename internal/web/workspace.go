@@ -41,7 +41,18 @@ const (
 )
 
 func (s wsStatus) rank() int {
-	return map[wsStatus]int{wsOverdue: 0, wsTodo: 1, wsDoing: 2, wsNone: 3, wsDone: 4}[s]
+	switch s {
+	case wsOverdue:
+		return 0
+	case wsTodo:
+		return 1
+	case wsDoing:
+		return 2
+	case wsNone:
+		return 3
+	default:
+		return 4
+	}
 }
 
 // wsLink is a link with its text: a not-ready point with its chase action, an empty state's way out.
@@ -110,7 +121,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) error {
 		{a.Has(authz.OrgAdmin), b.orgs},
 		{a.Has(authz.BridgeOperator), b.bridge},
 		{a.Has(authz.TeamMember), b.team},
-		{s.Portal != nil && (len(a.AdminProvinces()) > 0 || a.Has(authz.OrgAdmin)) && s.Portal.IsEditor(r.Context()), b.editor},
+		{s.isEditor(a), b.editor},
 		{a.Has(authz.Learner) || len(a.Grants) == 0, b.learner},
 	}
 	for _, st := range steps {

@@ -142,6 +142,9 @@ func As(err error) *Error {
 
 // Is reports whether err is an *Error of the given kind.
 func Is(err error, kind Kind) bool {
+	if err == nil {
+		return false // spares the hot paths errors.As's allocation
+	}
 	var ae *Error
 	return errors.As(err, &ae) && ae.Kind == kind
 }
