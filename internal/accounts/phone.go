@@ -349,20 +349,10 @@ func newCode() (string, error) {
 }
 
 // mayUsePhoneCode tells whether an account may sign in with a code: team members, learners and
-// bridge-point operators may; anyone holding an administrator's role must use a password (and the
-// second factor), since a phone number is easier to take over than both.
+// bridge-point operators may; anyone holding a staff role (StaffRole) must use a password and the
+// second factor, since a phone number is easier to take over than both.
 func mayUsePhoneCode(u User) bool {
-	if u.Disabled || len(u.Grants) == 0 {
-		return false
-	}
-	for _, g := range u.Grants {
-		switch g.Role {
-		case authz.TeamMember, authz.Learner, authz.BridgeOperator:
-		default:
-			return false
-		}
-	}
-	return true
+	return !u.Disabled && len(u.Grants) > 0 && !isStaff(u.Grants)
 }
 
 // RequestPhoneCode sends a sign-in code to phone when it signs in an account allowed to use codes,
