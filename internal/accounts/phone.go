@@ -237,7 +237,7 @@ func (s *Service) queuePhoneInvitation(ctx context.Context, tx *db.Tx, userID in
 		body = fmt.Sprintf("Lan Tỏa: tài khoản %s đã được tạo. Đăng nhập tại %s bằng mã gửi qua điện thoại này.\n"+
 			"Lan Tỏa: account %s is ready. Sign in at %s with a code sent to this phone.", username, where, username, where)
 	}
-	return s.queuePhone(ctx, tx, userID, phone, ch, unitPath, body, fmt.Sprintf("account_invitation:%s:%d", ch, userID))
+	return s.queuePhone(ctx, tx, userID, phone, ch, unitPath, body, fmt.Sprintf("account_invitation:%s:%d", ch, userID), password)
 }
 
 // queuePasswordReset queues, inside tx, a temporary password set by an administrator to the
@@ -260,7 +260,7 @@ func (s *Service) queuePasswordReset(ctx context.Context, tx *db.Tx, u User, pas
 		"Lan Tỏa: the temporary password of account %s is %s. Sign in at %s and choose a new password.", u.Username, password, where, u.Username, password, where)
 	// One message per reset: the key carries the moment, so a second reset is not taken for this one.
 	key := fmt.Sprintf("password_reset:%d:%d", u.ID, s.Now().UnixNano())
-	if err := s.queuePhone(ctx, tx, u.ID, phone, ch, firstUnitPath(u.Grants), body, key); err != nil {
+	if err := s.queuePhone(ctx, tx, u.ID, phone, ch, firstUnitPath(u.Grants), body, key, password); err != nil {
 		return Phone{}, err
 	}
 	return Phone{Masked: vnphone.Mask(phone), Channel: ch}, nil
@@ -273,12 +273,19 @@ func (s *Service) signInWhere() string {
 	return "trang đăng nhập Lan Tỏa"
 }
 
-func (s *Service) queuePhone(ctx context.Context, tx *db.Tx, userID int64, phone string, ch notify.Channel, unitPath, body, dedupe string) error {
+// queuePhone queues body to phone on ch; otp, when set, is the secret the message carries (a code,
+// a one-time password), given to a Zalo notification template as its "otp" parameter as the
+// account_invitation ZNS template expects (see ZaloSender).
+func (s *Service) queuePhone(ctx context.Context, tx *db.Tx, userID int64, phone string, ch notify.Channel, unitPath, body, dedupe, otp string) error {
 	if ch == "" {
 		ch = notify.SMS
 	}
-	_, err := s.notify.Enqueue(ctx, tx, notify.Message{Kind: notify.AccountInvitation, Channel: ch, Recipient: phone, UserID: userID,
-		Body: body, Link: SignInURL(s.baseURL), DedupeKey: dedupe, UnitPath: unitPath})
+	m := notify.Message{Kind: notify.AccountInvitation, Channel: ch, Recipient: phone, UserID: userID,
+		Body: body, Link: SignInURL(s.baseURL), DedupeKey: dedupe, UnitPath: unitPath}
+	if ch == notify.Zalo && otp != "" {
+		m.TemplateData = map[string]string{"otp": otp}
+	}
+	_, err := s.notify.Enqueue(ctx, tx, m)
 	return err
 }
 
@@ -427,8 +434,7 @@ func (s *Service) RequestPhoneCode(ctx context.Context, phoneInput, addr string)
 		}
 		body := fmt.Sprintf("Lan Tỏa: mã đăng nhập của bạn là %s, dùng một lần trong %d phút. Không đưa mã này cho ai.\n"+
 			"Lan Tỏa: your sign-in code is %s (one use, %d minutes). Do not share it.", code, int(PhoneCodeTTL.Minutes()), code, int(PhoneCodeTTL.Minutes()))
-		if _, err := s.notify.Enqueue(ctx, tx, notify.Message{Kind: notify.AccountInvitation, Channel: ch, Recipient: phone, UserID: userID,
-			Body: body, UnitPath: unitPath}); err != nil {
+		if err := s.queuePhone(ctx, tx, userID, phone, ch, unitPath, body, "", code); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: userID, Action: "phone_code.issue", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10),

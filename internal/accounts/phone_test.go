@@ -104,8 +104,11 @@ func TestCreateUserWithPhoneQueuesPassword(t *testing.T) {
 			t.Errorf("Vietnamese first, then English: %q", m.Body)
 		}
 		z := f.member("hv.binh", "0398765432", authz.Learner, notify.Zalo)
-		if m := f.messages()[0]; m.Channel != notify.Zalo || m.UserID != z.ID || m.Recipient != "0398765432" {
+		if m := f.messages()[0]; m.Channel != notify.Zalo || m.UserID != z.ID || m.Recipient != "0398765432" || m.TemplateData["otp"] != pw {
 			t.Errorf("Zalo invitation %+v", m)
+		}
+		if m := list[0]; m.TemplateData != nil {
+			t.Errorf("an SMS carries template data %v", m.TemplateData)
 		}
 		p, err := f.s.PhoneOf(f.sys, u)
 		if err != nil || p.Masked != "0905***123" || p.Channel != notify.SMS {
@@ -163,8 +166,8 @@ func TestPhoneCodeSignsInOnce(t *testing.T) {
 		if err := f.s.RequestPhoneCode(f.sys, "0398765432", "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
-		if z := f.messages()[0]; z.Channel != notify.Zalo || z.Recipient != "0398765432" {
-			t.Errorf("Zalo code %+v", z)
+		if z := f.messages()[0]; z.Channel != notify.Zalo || z.Recipient != "0398765432" || z.TemplateData["otp"] != f.lastCode("0398765432") {
+			t.Errorf("Zalo code %+v (template data %v)", z, z.TemplateData)
 		}
 		if zc := f.lastCode("0398765432"); zc != code {
 			if _, err := f.s.VerifyPhoneCode(f.sys, "0905123123", zc, "10.0.0.1"); err == nil {
