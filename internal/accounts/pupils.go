@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -43,7 +45,7 @@ import (
 // by whichever instance the poll reaches; the passwords in it are sealed under a key it never holds.
 
 // PupilColumns is the roster's header, in the template's order.
-var PupilColumns = []string{"ho_ten", "ngay_sinh", "lop", "ten_nguoi_giam_ho", "sdt_nguoi_giam_ho", "dong_y_cua_nguoi_giam_ho"}
+var PupilColumns = []string{"ho_ten", "ngay_sinh", "lop", "ten_nguoi_giam_ho", "sdt_nguoi_giam_ho", "dong_y_cua_nguoi_giam_ho", "so_dien_thoai", "nhan_qua"}
 
 // pupilAliases accepts the Vietnamese headers with diacritics and English ones too.
 var pupilAliases = map[string]string{
@@ -53,6 +55,10 @@ var pupilAliases = map[string]string{
 	"ten_nguoi_giam_ho": "ten_nguoi_giam_ho", "nguoi giam ho": "ten_nguoi_giam_ho", "ten nguoi giam ho": "ten_nguoi_giam_ho", "guardian_name": "ten_nguoi_giam_ho",
 	"sdt_nguoi_giam_ho": "sdt_nguoi_giam_ho", "so dien thoai nguoi giam ho": "sdt_nguoi_giam_ho", "sdt nguoi giam ho": "sdt_nguoi_giam_ho", "guardian_phone": "sdt_nguoi_giam_ho",
 	"dong_y_cua_nguoi_giam_ho": "dong_y", "dong_y": "dong_y", "dong y cua nguoi giam ho": "dong_y", "guardian_consent": "dong_y",
+	// The pupil's own phone (phone-first onboarding): the one-time password goes there, and the
+	// pupil may sign in with codes sent to it.
+	"so_dien_thoai": "sdt", "so dien thoai": "sdt", "sdt": "sdt", "phone": "sdt",
+	"nhan_qua": "nhan_qua", "nhan qua": "nhan_qua", "channel": "nhan_qua",
 }
 
 // MaxPupils bounds one roster (a large school).
@@ -61,8 +67,8 @@ const MaxPupils = 3000
 // PupilTemplate is the documented roster template, with one example line.
 func PupilTemplate(format string) ([]byte, error) {
 	t := sheet.Table{Name: "Danh sách học sinh", Header: PupilColumns, Rows: [][]any{
-		{"Nguyễn Thị Lan", "15/03/2013", "7A", "Nguyễn Văn Bình", "0912345678", "có"},
-		{"Trần Văn Minh", "2008", "11B", "", "", ""},
+		{"Nguyễn Thị Lan", "15/03/2013", "7A", "Nguyễn Văn Bình", "0912345678", "có", "", ""},
+		{"Trần Văn Minh", "2008", "11B", "", "", "", "0987654321", "zalo"},
 	}}
 	var buf bytes.Buffer
 	var err error
@@ -84,7 +90,10 @@ type Pupil struct {
 	GuardianPhone string
 	Consent       bool
 	Under16       bool
-	username      string
+	// Phone is the pupil's own mobile number (national form), Channel how messages reach it.
+	Phone    string
+	Channel  notify.Channel
+	username string
 }
 
 // PupilRoster is a checked roster for one school.
@@ -193,6 +202,8 @@ func (s *Service) CheckPupilRoster(ctx context.Context, orgID int64, r io.Reader
 		details = append(details, apperr.Detail{Line: line, Field: f, Key: key, Args: args})
 	}
 	seen := map[string]int{}
+	phones := map[string]int{}
+	var phoneLines []string
 	for _, row := range rows {
 		p := Pupil{Line: row.Line, FullName: field(row, "ho_ten"), Class: field(row, "lop"), GuardianName: field(row, "ten_nguoi_giam_ho"),
 			GuardianPhone: strings.NewReplacer(" ", "", ".", "", "-", "").Replace(field(row, "sdt_nguoi_giam_ho")), Consent: yes(field(row, "dong_y"))}
@@ -219,6 +230,19 @@ func (s *Service) CheckPupilRoster(ctx context.Context, orgID int64, r io.Reader
 		if p.GuardianPhone != "" && !phoneRe.MatchString(p.GuardianPhone) {
 			bad(row.Line, "sdt_nguoi_giam_ho", "accounts.pupils.phone", p.GuardianPhone)
 		}
+		var perr error
+		if p.Phone, perr = NormalizePhone("so_dien_thoai", field(row, "sdt")); perr == nil && p.Phone != "" {
+			p.Channel, perr = ParsePhoneChannel("nhan_qua", field(row, "nhan_qua"))
+		}
+		if perr != nil {
+			ae := apperr.As(perr)
+			bad(row.Line, ae.Field, ae.Key, ae.Args...)
+		} else if first, dup := phones[p.Phone]; dup && p.Phone != "" {
+			bad(row.Line, "so_dien_thoai", "accounts.pupils.phone_duplicate", first)
+		} else if p.Phone != "" {
+			phones[p.Phone] = row.Line
+			phoneLines = append(phoneLines, p.Phone)
+		}
 		if ok && p.Under16 {
 			switch {
 			case p.GuardianName == "":
@@ -240,7 +264,18 @@ func (s *Service) CheckPupilRoster(ctx context.Context, orgID int64, r io.Reader
 		}
 		ro.Pupils = append(ro.Pupils, p)
 	}
+	// Numbers that already sign in an account: one number, one account.
+	taken, err := s.PhoneTaken(ctx, phoneLines)
+	if err != nil {
+		return PupilRoster{}, err
+	}
+	for _, p := range ro.Pupils {
+		if taken[p.Phone] {
+			bad(p.Line, "so_dien_thoai", "accounts.error.phone_taken", MaskPhone(p.Phone))
+		}
+	}
 	if len(details) > 0 {
+		slices.SortStableFunc(details, func(a, b apperr.Detail) int { return a.Line - b.Line })
 		if len(details) > 200 {
 			details = details[:200]
 		}
@@ -303,7 +338,11 @@ type PupilCredential struct {
 	FullName string `json:"full_name"`
 	Class    string `json:"class"`
 	Username string `json:"username"`
-	Password string `json:"password"`
+	// Password is empty when it went to the pupil's phone (SentBy, to Phone, masked) instead of
+	// the printed list.
+	Password string         `json:"password"`
+	Phone    string         `json:"phone,omitempty"`
+	SentBy   notify.Channel `json:"sent_by,omitempty"`
 }
 
 // CreatePupils hashes the one-time passwords (through the shared Argon2id slots) and creates the
@@ -388,6 +427,12 @@ func (s *Service) createPupils(ctx context.Context, ro PupilRoster, progress fun
 	if firstErr != nil {
 		return nil, apperr.Wrap(firstErr, "hash passwords")
 	}
+	// The passwords as generated: the transaction blanks the printed copy of those it sends to a
+	// phone, and must find them again if it runs twice.
+	otps := make([]string, len(creds))
+	for i := range creds {
+		otps[i] = creds[i].Password
+	}
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.Now())
 		for i, p := range ro.Pupils {
@@ -408,6 +453,15 @@ func (s *Service) createPupils(ctx context.Context, ro PupilRoster, progress fun
 			if _, err := tx.ExecContext(ctx, `INSERT INTO pupil_profiles (user_id, org_id, class_name, birth_date, guardian_name, guardian_phone, created_at, created_by)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, ro.OrgID, p.Class, p.BirthDate, p.GuardianName, p.GuardianPhone, now, db.NullInt(actor.UserID)); err != nil {
 				return apperr.Wrap(err, "pupil profile")
+			}
+			if err := insertPhone(ctx, tx, id, p.Phone, p.Channel, now, "so_dien_thoai"); err != nil {
+				return err
+			}
+			if p.Phone != "" && s.notify != nil {
+				if err := s.queuePhoneInvitation(ctx, tx, id, p.username, otps[i], p.Phone, p.Channel, g.UnitPath); err != nil {
+					return err
+				}
+				creds[i].Password, creds[i].Phone, creds[i].SentBy = "", MaskPhone(p.Phone), p.Channel
 			}
 			detail := p.username + " learner pupil"
 			if p.Under16 {

@@ -380,7 +380,8 @@ func (s *Service) factorThrottle(ctx context.Context, userID int64, addr string)
 		return apperr.Wrap(err, "count failures")
 	}
 	if userFails >= maxFactorFailuresPerUser || addrFails >= maxFactorFailuresPerAddr {
-		return apperr.New(apperr.TooMany, "accounts.error.too_many_codes", int(loginWindow.Minutes()))
+		// At most the window: the failures that locked it are then all older than it.
+		return apperr.Throttled(loginWindow, "accounts.error.too_many_codes", int(loginWindow.Minutes()))
 	}
 	return nil
 }

@@ -124,6 +124,10 @@ type NewUser struct {
 	Under16         bool   `json:"under_16,omitempty"`
 	GuardianName    string `json:"guardian_name,omitempty"`
 	GuardianConsent bool   `json:"guardian_consent,omitempty"`
+	// Phone, when set, is the person's own mobile number: the one-time password goes there through
+	// the outbox (PhoneChannel: SMS by default, or Zalo) and it signs in with codes (phone.go).
+	Phone        string         `json:"phone,omitempty"`
+	PhoneChannel notify.Channel `json:"phone_channel,omitempty"`
 }
 
 // NormalizeUsername lower-cases and trims a username.
@@ -160,6 +164,9 @@ func (n *NewUser) Validate() error {
 		return apperr.InvalidField("email", "accounts.error.email")
 	}
 	if err := validatePassword(n.Password, n.Username); err != nil {
+		return err
+	}
+	if err := n.validatePhone(); err != nil {
 		return err
 	}
 	if err := n.validateGuardian(); err != nil {
@@ -264,6 +271,17 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return err
 		}
 		if err := s.queueInvitation(ctx, tx, id, n, g); err != nil {
+			return err
+		}
+		if err := insertPhone(ctx, tx, id, n.Phone, n.PhoneChannel, now, "phone"); err != nil {
+			return err
+		}
+		// A one-time password goes to the phone; a password the person chose is not repeated.
+		otp := ""
+		if n.MustChangePassword {
+			otp = n.Password
+		}
+		if err := s.queuePhoneInvitation(ctx, tx, id, n.Username, otp, n.Phone, n.PhoneChannel, g.UnitPath); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
@@ -593,31 +611,47 @@ func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) 
 // SetPassword sets a user's password. Users change their own (old password required); an
 // administrator who manages the user may reset it, and the user must then choose a new one.
 func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, newPassword string) error {
+	_, err := s.setPassword(ctx, userID, oldPassword, newPassword)
+	return err
+}
+
+// ResetPassword is an administrator's reset to a temporary password: SetPassword without the old
+// one. When the account has a phone and there is an outbox, the temporary password goes to the
+// phone in the same transaction, and sentTo (masked) says where; otherwise the administrator
+// hands it over.
+func (s *Service) ResetPassword(ctx context.Context, userID int64, newPassword string) (sentTo Phone, err error) {
+	if a := authz.ActorFrom(ctx); a != nil && a.UserID == userID {
+		return Phone{}, apperr.InvalidField("old_password", "accounts.error.old_password")
+	}
+	return s.setPassword(ctx, userID, "", newPassword)
+}
+
+func (s *Service) setPassword(ctx context.Context, userID int64, oldPassword, newPassword string) (sentTo Phone, err error) {
 	actor := authz.ActorFrom(ctx)
 	u, err := s.findUser(ctx, s.DB.Reader(), userID)
 	if err != nil {
-		return err
+		return Phone{}, err
 	}
 	self := actor != nil && actor.UserID == userID
 	if self {
 		ok, err := VerifyPassword(ctx, oldPassword, u.passwordHash)
 		if err != nil || !ok {
-			return apperr.InvalidField("old_password", "accounts.error.old_password")
+			return Phone{}, apperr.InvalidField("old_password", "accounts.error.old_password")
 		}
 		if oldPassword == newPassword {
-			return apperr.InvalidField("password", "accounts.error.password_same")
+			return Phone{}, apperr.InvalidField("password", "accounts.error.password_same")
 		}
 	} else if !s.manages(actor, u) && actor != authz.System {
-		return apperr.Hidden("accounts.error.user_not_found")
+		return Phone{}, apperr.Hidden("accounts.error.user_not_found")
 	}
 	if err := validatePassword(newPassword, u.Username); err != nil {
-		return err
+		return Phone{}, err
 	}
 	hash, err := HashPassword(ctx, newPassword)
 	if err != nil {
-		return apperr.Wrap(err, "hash password")
+		return Phone{}, apperr.Wrap(err, "hash password")
 	}
-	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?",
 			hash, boolInt(!self), db.Millis(s.Now()), userID); err != nil {
 			return apperr.Wrap(err, "set password")
@@ -626,8 +660,15 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, oldPassword, ne
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
 			return apperr.Wrap(err, "end sessions")
 		}
+		if !self {
+			// A temporary password set by someone else goes to the person's phone when there is one.
+			if sentTo, err = s.queuePasswordReset(ctx, tx, u, newPassword); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.password", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10), Detail: u.Username})
 	})
+	return sentTo, err
 }
 
 // FindByUsername returns a user by username, without scope: for the command line.

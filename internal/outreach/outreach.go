@@ -24,6 +24,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/textfold"
+	"github.com/lantoa/lantoa/internal/platform/vnphone"
 )
 
 //go:embed migrations
@@ -370,43 +371,11 @@ func (in *RecordInput) Hash() string {
 	return hex.EncodeToString(sum[:16])
 }
 
-var phoneRe = regexp.MustCompile(`^0(3|5|7|8|9)[0-9]{8}$`)
-
-// NormalizePhone turns a Vietnamese mobile number into its 10-digit national form: spaces, dots,
-// dashes and brackets are dropped and +84 / 84 becomes 0. It reports false for anything else.
-func NormalizePhone(s string) (string, bool) {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-			b.WriteRune(r)
-		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')':
-		default:
-			return "", false
-		}
-	}
-	p := b.String()
-	switch {
-	case strings.HasPrefix(p, "+84"):
-		p = "0" + p[3:]
-	case strings.HasPrefix(p, "84") && len(p) == 11:
-		p = "0" + p[2:]
-	}
-	return p, phoneRe.MatchString(p)
-}
+// NormalizePhone turns a Vietnamese mobile number into its 10-digit national form (vnphone).
+func NormalizePhone(s string) (string, bool) { return vnphone.Normalize(s) }
 
 // MaskPhone hides the middle of a phone number for lists and exports: 0905123123 → 0905***123.
-func MaskPhone(p string) string {
-	if len(p) < 8 {
-		if p == "" {
-			return ""
-		}
-		return "***"
-	}
-	return p[:4] + "***" + p[len(p)-3:]
-}
+func MaskPhone(p string) string { return vnphone.Mask(p) }
 
 // CitizenKey identifies a citizen across records without storing a readable identifier twice: a
 // digest of the normalised phone, or of the folded name, year of birth and village when there is

@@ -1,6 +1,7 @@
 package outreach
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
@@ -271,9 +273,16 @@ type RosterRow struct {
 	Name     string `json:"name"`
 	Email    string `json:"email,omitempty"`
 	Leader   bool   `json:"leader"`
-	// Password is the one-time password of an account the import created; empty for a linked one.
+	// Password is the one-time password of an account the import created, for the printed list:
+	// empty for a linked account and for one whose password went to its phone (SentBy).
 	Password string `json:"password,omitempty"`
 	Created  bool   `json:"created"`
+	// Phone is the member's phone, masked (Decree 13: lists show no whole number); SentBy the
+	// channel the one-time password went through ("sms", "zalo"), when it went to the phone.
+	Phone   string         `json:"phone,omitempty"`
+	SentBy  notify.Channel `json:"sent_by,omitempty"`
+	phone   string
+	channel notify.Channel
 }
 
 // RosterResult is what an import did.
@@ -282,6 +291,8 @@ type RosterResult struct {
 	Rows    []RosterRow `json:"rows"`
 	Created int         `json:"created"`
 	Linked  int         `json:"linked"`
+	// Sent counts the new members whose one-time password went to their phone.
+	Sent int `json:"sent"`
 }
 
 // rosterColumns maps accepted header spellings (folded) to fields.
@@ -290,12 +301,38 @@ var rosterColumns = map[string]string{
 	"name": "name", "ho ten": "name", "ho va ten": "name", "display_name": "name",
 	"email": "email", "thu dien tu": "email",
 	"leader": "leader", "to truong": "leader", "truong to": "leader",
+	"phone": "phone", "so dien thoai": "phone", "sdt": "phone", "dien thoai": "phone",
+	"channel": "channel", "nhan qua": "channel", "kenh": "channel", "kenh nhan": "channel",
 }
 
-// ImportRoster reads a roster (xlsx or CSV: tài khoản, họ tên, email, tổ trưởng) into a team. The
-// whole file is checked first and any bad line refuses the import with a message per line; then
-// unknown usernames become accounts (created through accounts.CreateUser with the importer as
-// actor, one-time passwords returned once) and every line is linked to the team.
+// RosterColumns is the roster template's header, in its order.
+var RosterColumns = []string{"tai_khoan", "ho_ten", "email", "to_truong", "so_dien_thoai", "nhan_qua"}
+
+// RosterTemplate is the documented roster template (xlsx or CSV) with two example lines: one
+// member whose one-time password goes by SMS, one by Zalo.
+func RosterTemplate(format string) ([]byte, error) {
+	t := sheet.Table{Name: "Danh sách Tổ CNSCĐ", Header: RosterColumns, Rows: [][]any{
+		{"nguyen.van.an", "Nguyễn Văn An", "", "x", "0905123123", "sms"},
+		{"tran.thi.binh", "Trần Thị Bình", "", "", "0398765432", "zalo"},
+		{"le.van.cuong", "Lê Văn Cường", "", "", "", ""},
+	}}
+	var buf bytes.Buffer
+	var err error
+	if format == "xlsx" {
+		err = sheet.WriteXLSX(&buf, t)
+	} else {
+		err = sheet.WriteCSV(&buf, t)
+	}
+	return buf.Bytes(), err
+}
+
+// ImportRoster reads a roster (xlsx or CSV: tài khoản, họ tên, email, tổ trưởng, số điện thoại,
+// nhận qua) into a team. The whole file is checked first and any bad line refuses the import with a
+// message per line; then unknown usernames become accounts (created through accounts.CreateUser with
+// the importer as actor) and every line is linked to the team. A new member with a phone gets the
+// one-time password by SMS or Zalo through the outbox; the others' passwords are returned once,
+// for the printed list. A phone on a member already registered is added to their account when the
+// importer manages it and it has no other.
 func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (RosterResult, error) {
 	actor := authz.ActorFrom(ctx)
 	t, err := s.FindTeam(ctx, teamID)
@@ -335,10 +372,27 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 	var res RosterResult
 	var details []apperr.Detail
 	seen := map[string]int{}
+	phones := map[string]int{}
 	existing := map[string]accounts.User{}
 	for _, row := range rows {
 		rr := RosterRow{Line: row.Line, Username: accounts.NormalizeUsername(get(row.Fields, "username")), Name: strings.Join(strings.Fields(get(row.Fields, "name")), " "),
 			Email: get(row.Fields, "email")}
+		if rr.phone, err = accounts.NormalizePhone("phone", get(row.Fields, "phone")); err == nil {
+			rr.channel, err = accounts.ParsePhoneChannel("channel", get(row.Fields, "channel"))
+		}
+		if err != nil {
+			ae := apperr.As(err)
+			details = append(details, apperr.Detail{Line: row.Line, Field: ae.Field, Key: ae.Key, Args: ae.Args})
+			continue
+		}
+		if prev, dup := phones[rr.phone]; dup && rr.phone != "" {
+			details = append(details, apperr.Detail{Line: row.Line, Field: "phone", Key: "outreach.error.roster_phone_duplicate", Args: []any{prev}})
+			continue
+		}
+		if rr.phone != "" {
+			phones[rr.phone] = row.Line
+			rr.Phone = accounts.MaskPhone(rr.phone)
+		}
 		switch strings.ToLower(textfold.Fold(get(row.Fields, "leader"))) {
 		case "", "0", "khong", "no":
 		case "x", "1", "co", "yes", "true", "to truong":
@@ -353,9 +407,29 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 		}
 		seen[rr.Username] = row.Line
 		if u, err := s.Accounts.FindByUsername(ctx, rr.Username); err == nil {
+			if rr.phone != "" {
+				if err := s.Accounts.CheckPhone(ctx, u.ID, rr.phone, "phone"); err != nil {
+					ae := apperr.As(err)
+					if ae.Kind == apperr.Internal {
+						return RosterResult{}, err
+					}
+					details = append(details, apperr.Detail{Line: row.Line, Field: ae.Field, Key: ae.Key, Args: ae.Args})
+					continue
+				}
+			}
 			existing[rr.Username] = u
 			res.Rows = append(res.Rows, rr)
 			continue
+		}
+		if rr.phone != "" {
+			taken, err := s.Accounts.PhoneTaken(ctx, []string{rr.phone})
+			if err != nil {
+				return RosterResult{}, err
+			}
+			if taken[rr.phone] {
+				details = append(details, apperr.Detail{Line: row.Line, Field: "phone", Key: "accounts.error.phone_taken", Args: []any{rr.Phone}})
+				continue
+			}
 		}
 		n := accounts.NewUser{Username: rr.Username, DisplayName: rr.Name, Email: rr.Email, Password: "placeholder-password-1", Role: authz.TeamMember, UnitCode: t.UnitCode}
 		if err := n.Validate(); err != nil {
@@ -381,7 +455,7 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 		if rr.Created {
 			rr.Password = onetimePassword()
 			u, err = s.Accounts.CreateUser(ctx, accounts.NewUser{Username: rr.Username, DisplayName: rr.Name, Email: rr.Email, Password: rr.Password,
-				Role: authz.TeamMember, UnitCode: t.UnitCode, MustChangePassword: true})
+				Role: authz.TeamMember, UnitCode: t.UnitCode, MustChangePassword: true, Phone: rr.phone, PhoneChannel: rr.channel})
 			if err != nil {
 				ae := apperr.As(err)
 				e := apperr.New(apperr.Invalid, "outreach.error.roster_lines", 1)
@@ -389,10 +463,21 @@ func (s *Service) ImportRoster(ctx context.Context, teamID int64, r io.Reader) (
 				return res, e
 			}
 			res.Created++
+			if rr.phone != "" && s.Accounts.SendsMessages() {
+				// The password went to the phone with the account (queued in its transaction): it
+				// is not printed.
+				rr.Password, rr.SentBy = "", rr.channel
+				res.Sent++
+			}
 		} else {
 			u = existing[rr.Username]
 			if err := s.ensureMemberGrant(ctx, u, t); err != nil {
 				return res, err
+			}
+			if rr.phone != "" {
+				if err := s.Accounts.SetPhone(ctx, u.ID, rr.phone, rr.channel, "phone"); err != nil {
+					return res, err
+				}
 			}
 			res.Linked++
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/accounts/sso"
+	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/audit"
@@ -202,6 +203,8 @@ func (s *Server) userCreateSubmit(w http.ResponseWriter, r *http.Request) error 
 		MustChangePassword: r.PostFormValue("must_change_password") == "1",
 		// A learner under 16 (a pupil): the guardian's name and consent, Decree 13/2023/NĐ-CP.
 		Under16: r.PostFormValue("under_16") == "1", GuardianName: r.PostFormValue("guardian_name"), GuardianConsent: r.PostFormValue("guardian_consent") == "1",
+		// The person's own mobile: the one-time password goes there (phone-first onboarding).
+		Phone: r.PostFormValue("phone"), PhoneChannel: notify.Channel(r.PostFormValue("phone_channel")),
 	}
 	form.UnitCode, form.OrgID = grantTarget(form.Role, r.PostFormValue("unit_code"), r.PostFormValue("org_id"))
 	u, err := s.Accounts.CreateUser(r.Context(), form)
@@ -237,6 +240,8 @@ type userData struct {
 	UnitNames map[string]units.Unit
 	OrgNames  map[int64]orgs.Org
 	NewPass   string
+	// Phone is the account's phone, masked (Decree 13: shown masked, never whole).
+	Phone accounts.Phone
 	// Factor is the user's second factor, for its line and the reset button.
 	Factor accounts.SecondFactor
 	// SSOProviders and SSOLinks: the account's single sign-on links, for an administrator who
@@ -286,6 +291,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, formErr erro
 		}
 	}
 	if err := s.userSSOData(r, &data); err != nil {
+		return err
+	}
+	if data.Phone, err = s.Accounts.PhoneOf(r.Context(), u); err != nil {
 		return err
 	}
 	return s.renderForm(w, r, "user", &data, formErr)
@@ -347,7 +355,8 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	pw := accounts.GeneratePassword()
-	if err := s.Accounts.SetPassword(r.Context(), id, "", pw); err != nil {
+	sentTo, err := s.Accounts.ResetPassword(r.Context(), id, pw)
+	if err != nil {
 		return s.renderUser(w, r, err)
 	}
 	// The temporary password is shown once to the administrator, who hands it over; the user
@@ -358,6 +367,11 @@ func (s *Server) userResetPasswordSubmit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	data := userData{Page: s.newPage(r, ""), User: u, Manages: true, NewPass: pw, OrgNames: map[int64]orgs.Org{}}
+	if sentTo.Masked != "" {
+		// Sent to the person's phone: not shown to the administrator.
+		data.NewPass, data.Phone = "", sentTo
+		data.Flash = data.T("users.temp_password_sent", data.T("channel."+string(sentTo.Channel)), sentTo.Masked)
+	}
 	data.Title = u.Username
 	data.UnitNames, _ = s.unitNames(r, []accounts.User{u})
 	return s.render(w, r, http.StatusOK, "user", &data)

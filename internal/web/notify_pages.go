@@ -6,6 +6,7 @@ import (
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/vnphone"
 )
 
 type notifyPrefsData struct {
@@ -105,6 +106,13 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Notify.List(r.Context(), notify.Filter{Status: st, Limit: 200})
 	if err != nil {
 		return err
+	}
+	// Phone numbers are personal data (Decree 13): the list shows them masked. Since phone-first
+	// onboarding every team member's and learner's number passes through here.
+	for i := range list {
+		if list[i].Channel != notify.Email {
+			list[i].Recipient = vnphone.Mask(list[i].Recipient)
+		}
 	}
 	counts, err := s.Notify.Counts(r.Context())
 	if err != nil {

@@ -349,6 +349,9 @@ func (s *Server) renderOutreachTeam(w http.ResponseWriter, r *http.Request, impo
 	data.Title = t.Name
 	if imported != nil {
 		data.Flash = data.T("outreach.team.imported", imported.Created, imported.Linked)
+		if imported.Sent > 0 {
+			data.Flash += " " + data.T("outreach.team.imported_sent", imported.Sent)
+		}
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	return s.renderForm(w, r, "outreach_team", &data, formErr)
@@ -399,6 +402,20 @@ func (s *Server) outreachRosterSubmit(w http.ResponseWriter, r *http.Request) er
 	}
 	// The one-time passwords are shown on this response only, never stored in clear.
 	return s.renderOutreachTeam(w, r, &res, nil)
+}
+
+// outreachRosterTemplate is public: the documented team roster template (xlsx or CSV).
+func (s *Server) outreachRosterTemplate(w http.ResponseWriter, r *http.Request) error {
+	format, err := exportFormat(r, "xlsx", "csv")
+	if err != nil {
+		return err
+	}
+	data, err := outreach.RosterTemplate(format)
+	if err != nil {
+		return apperr.Wrap(err, "template")
+	}
+	sendFile(w, "mau-danh-sach-to-cnscd."+format, data)
+	return nil
 }
 
 type outreachAdminData struct {

@@ -132,6 +132,12 @@ func pageCases() []pageCase {
 		{"POST /login", func(e *env, _ string) (string, url.Values) {
 			return "/login", form("username", "learner", "password", testPassword)
 		}, pagePublic},
+		{"GET /login/phone", get("/login/phone"), pagePublic},
+		// No number, then a five-digit code: refused before any code is asked for or counted.
+		{"POST /login/phone", func(e *env, _ string) (string, url.Values) { return "/login/phone", form("phone", "") }, expect(invalid, nil)},
+		{"POST /login/phone/verify", func(e *env, _ string) (string, url.Values) {
+			return "/login/phone/verify", form("phone", "0905123123", "code", "12345")
+		}, expect(invalid, nil)},
 		{"POST /logout", func(e *env, _ string) (string, url.Values) { return "/logout", form() }, pagePublic},
 		// The second factor's pages serve a half session only (secondfactor_test.go): a full
 		// session or none is sent to the login form.
@@ -406,6 +412,7 @@ func pageCases() []pageCase {
 			return "/courses", form("title", fmt.Sprintf("Khóa trang %d", e.seq), "question_count", "10", "pass_percent", "50", "time_limit_minutes", "20")
 		}, courseCreators},
 		{"GET /pupils/template", get("/pupils/template"), pagePublic},
+		{"GET /outreach/roster-template", get("/outreach/roster-template?format=xlsx"), pagePublic},
 		// A school of Sơn Tây: those who may give its pupils the learner role.
 		{"GET /schools/{id}/pupils", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/schools/%d/pupils", e.orgIDs["thpt-sontay"]), nil

@@ -29,6 +29,9 @@ func (s *Server) routes() http.Handler {
 	page("GET /{$}", s.portalHome) // the public portal, for everyone; it links signed-in users to /workspace
 	page("GET /login", s.loginForm)
 	page("POST /login", s.loginSubmit)
+	page("GET /login/phone", s.phoneLoginForm)
+	page("POST /login/phone", s.phoneCodeSubmit)
+	page("POST /login/phone/verify", s.phoneVerifySubmit)
 	page("POST /logout", s.logout)
 	page("GET /login/2fa", s.codeForm) // the half session's pages: secondfactor_pages.go
 	page("POST /login/2fa", s.codeSubmit)
@@ -86,6 +89,7 @@ func (s *Server) routes() http.Handler {
 	private("POST /outreach/teams/{id}/members", s.outreachMemberAddSubmit)
 	private("POST /outreach/teams/{id}/members/{user}/remove", s.outreachMemberRemoveSubmit)
 	private("POST /outreach/teams/{id}/roster", s.outreachRosterSubmit)
+	page("GET /outreach/roster-template", s.outreachRosterTemplate)
 	private("GET /outreach/admin", s.outreachAdminPage)
 	private("POST /outreach/admin/campaigns", s.outreachCampaignSubmit)
 	private("POST /outreach/admin/campaigns/{id}/launch", s.outreachLaunchSubmit)

@@ -101,9 +101,6 @@ func (s *Server) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if err != nil {
-		if apperr.Is(err, apperr.TooMany) {
-			w.Header().Set("Retry-After", "900")
-		}
 		return s.renderForm(w, r, "login_code", &codeData{Page: s.newPage(r, "twofa.code_title"), Next: next}, err)
 	}
 	s.setSessionCookie(w, token)
@@ -146,9 +143,6 @@ func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, formErr err
 	// The secret is on this page: no cache keeps it.
 	w.Header().Set("Cache-Control", "no-store")
 	data := &enrolData{Page: s.newPage(r, "twofa.enrol_title"), Next: next, QR: trainingQR(e.URL), Secret: e.Secret, SecretGroups: groupsOf4(e.Secret)}
-	if formErr != nil && apperr.Is(formErr, apperr.TooMany) {
-		w.Header().Set("Retry-After", "900")
-	}
 	return s.renderForm(w, r, "login_enrol", data, formErr)
 }
 
