@@ -205,9 +205,8 @@ type Service struct {
 	Now   func() time.Time
 	batch *db.Batcher
 	// saves feeds the answer writer (answers_writer.go).
-	saves          chan *pendingSave
-	writerDone     chan struct{}
-	writerBatchers []*db.Batcher
+	saves      chan *pendingSave
+	writerDone chan struct{}
 
 	closeOnce sync.Once
 	mu        sync.Mutex
@@ -257,9 +256,6 @@ func (s *Service) Close() {
 	s.closeOnce.Do(func() {
 		close(s.saves)
 		<-s.writerDone
-		for _, b := range s.writerBatchers {
-			b.Close()
-		}
 		s.batch.Close()
 	})
 }
