@@ -130,6 +130,28 @@ func insertPhone(ctx context.Context, tx *db.Tx, userID int64, phone string, ch 
 	return apperr.Wrap(err, "insert phone")
 }
 
+// AttachVerifiedPhone gives a new account, inside its creating transaction, a phone its identity
+// provider verified (single sign-on). A number that already signs in another account is left out
+// (false), never moved: that account's owner proved the number first. Audited, masked.
+func AttachVerifiedPhone(ctx context.Context, tx *db.Tx, userID int64, phone string, now time.Time) (bool, error) {
+	if phone == "" {
+		return false, nil
+	}
+	var other int64
+	err := tx.QueryRowContext(ctx, "SELECT user_id FROM user_phones WHERE phone = ?", phone).Scan(&other)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, apperr.Wrap(err, "phone taken")
+	}
+	if err := insertPhone(ctx, tx, userID, phone, notify.SMS, db.Millis(now), "phone"); err != nil {
+		return false, err
+	}
+	return true, audit.Record(ctx, tx, audit.Entry{Action: "user.phone", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10),
+		Detail: vnphone.Mask(phone) + " " + string(notify.SMS) + " sso"})
+}
+
 // Phone is an account's phone as administrators see it: masked.
 type Phone struct {
 	Masked  string         `json:"masked"`

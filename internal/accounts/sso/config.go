@@ -48,6 +48,7 @@ type Claims struct {
 	Email         string `json:"email,omitempty"`          // default email
 	EmailVerified string `json:"email_verified,omitempty"` // default email_verified
 	Phone         string `json:"phone,omitempty"`          // default phone_number
+	PhoneVerified string `json:"phone_verified,omitempty"` // default phone_number_verified
 	Name          string `json:"name,omitempty"`           // default name
 }
 
@@ -59,7 +60,8 @@ func (c Claims) withDefaults() Claims {
 		return v
 	}
 	return Claims{Username: def(c.Username, "preferred_username"), Email: def(c.Email, "email"),
-		EmailVerified: def(c.EmailVerified, "email_verified"), Phone: def(c.Phone, "phone_number"), Name: def(c.Name, "name")}
+		EmailVerified: def(c.EmailVerified, "email_verified"), Phone: def(c.Phone, "phone_number"),
+		PhoneVerified: def(c.PhoneVerified, "phone_number_verified"), Name: def(c.Name, "name")}
 }
 
 var providerIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)

@@ -15,6 +15,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/audit"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/vnphone"
 )
 
 // Link is an account's link to a provider's identity.
@@ -156,6 +157,7 @@ type Signup struct {
 	Next        string
 	MFA         bool
 	subject     string
+	phone       string // national form; only a number the provider verified
 }
 
 var usernameChars = regexp.MustCompile(`[^a-z0-9._-]+`)
@@ -183,14 +185,20 @@ func (s *Service) startSignup(ctx context.Context, p *provider, who identity, ne
 	if who.EmailVerified {
 		email = who.Email
 	}
+	// A phone the provider verified goes to the new account, so the learner can later sign in with
+	// a code sent there; an unverified one would let a stranger claim someone's number.
+	phone := ""
+	if p, ok := vnphone.Normalize(who.Phone); ok && who.PhoneVerified {
+		phone = p
+	}
 	name := who.Name
 	if len(name) > 120 {
 		name = truncate(name, 120)
 	}
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sso_signups (token_hash, provider, subject, email, display_name, username, next, mfa, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hash(token), p.ID, who.Subject, email, name, suggestUsername(who), next, boolInt(who.MFA),
-			db.Millis(s.Now().Add(signupFor)))
+		_, err := tx.ExecContext(ctx, `INSERT INTO sso_signups (token_hash, provider, subject, email, display_name, username, next, mfa, expires_at, phone)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, hash(token), p.ID, who.Subject, email, name, suggestUsername(who), next, boolInt(who.MFA),
+			db.Millis(s.Now().Add(signupFor)), phone)
 		return err
 	})
 	if err != nil {
@@ -214,8 +222,8 @@ func (s *Service) Signup(ctx context.Context, token string) (Signup, error) {
 	if s == nil || token == "" || len(token) > 100 {
 		return Signup{}, apperr.New(apperr.Unauthenticated, "sso.error.signup_expired")
 	}
-	err := s.DB.Reader().QueryRowContext(ctx, `SELECT provider, subject, email, display_name, username, next, mfa, expires_at FROM sso_signups WHERE token_hash = ?`,
-		hash(token)).Scan(&su.Provider, &su.subject, &su.Email, &su.DisplayName, &su.Username, &su.Next, &mfa, &exp)
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT provider, subject, email, display_name, username, next, mfa, expires_at, phone FROM sso_signups WHERE token_hash = ?`,
+		hash(token)).Scan(&su.Provider, &su.subject, &su.Email, &su.DisplayName, &su.Username, &su.Next, &mfa, &exp, &su.phone)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.Now().UnixMilli() > exp) {
 		return Signup{}, apperr.New(apperr.Unauthenticated, "sso.error.signup_expired")
 	} else if err != nil {
@@ -254,6 +262,9 @@ func (s *Service) FinishSignup(ctx context.Context, token string, n accounts.New
 			if db.IsUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "sso.error.link_taken")
 			}
+			return err
+		}
+		if _, err := accounts.AttachVerifiedPhone(ctx, tx, userID, su.phone, s.Now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "sso.register", ActorID: userID, ActorName: n.Username, ObjectType: "user",

@@ -208,6 +208,7 @@ type identity struct {
 	Email         string
 	EmailVerified bool
 	Phone         string
+	PhoneVerified bool
 	Name          string
 	MFA           bool
 }
@@ -353,6 +354,12 @@ func (who *identity) take(c Claims, claims map[string]any) {
 	}
 	if who.Phone == "" {
 		who.Phone = str(c.Phone)
+		switch v := claims[c.PhoneVerified].(type) {
+		case bool:
+			who.PhoneVerified = v
+		case string:
+			who.PhoneVerified = v == "true"
+		}
 	}
 	if who.Name == "" {
 		who.Name = str(c.Name)
