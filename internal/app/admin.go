@@ -327,7 +327,19 @@ func userDisable(ctx context.Context, env Env, args []string, disabled bool) err
 	if disabled {
 		name = "disable"
 	}
-	fs := newFlags(env, "user "+name, "--username U [--db PATH|URL]")
+	return onUser(ctx, env, args, "user "+name, func(ctx context.Context, svc *Services, u accounts.User) error {
+		if err := svc.Accounts.SetDisabled(ctx, u.ID, disabled); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%sd %s\n", name, u.Username)
+		return nil
+	})
+}
+
+// onUser runs a command that takes only --username (and --db): it opens the database, finds the
+// user and runs do as the command line's administrator, explaining a refusal on standard error.
+func onUser(ctx context.Context, env Env, args []string, command string, do func(ctx context.Context, svc *Services, u accounts.User) error) error {
+	fs := newFlags(env, command, "--username U [--db PATH|URL]")
 	source := dbFlag(fs, env)
 	username := fs.String("username", "", "username (required)")
 	if err := parse(fs, args); err != nil {
@@ -346,10 +358,9 @@ func userDisable(ctx context.Context, env Env, args []string, disabled bool) err
 	if err != nil {
 		return explain(env.Stderr, err)
 	}
-	if err := svc.Accounts.SetDisabled(cliCtx(ctx), u.ID, disabled); err != nil {
+	if err := do(cliCtx(ctx), svc, u); err != nil {
 		return explain(env.Stderr, err)
 	}
-	fmt.Fprintf(env.Stdout, "%sd %s\n", name, u.Username)
 	return nil
 }
 
@@ -395,30 +406,13 @@ func userSetPassword(ctx context.Context, env Env, args []string) error {
 // administrator nobody stands above (the first admin, the last national administrator) who lost
 // their phone and their recovery codes. Audited as the web's reset.
 func userResetSecondFactor(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "user reset-2fa", "--username U [--db PATH|URL]")
-	source := dbFlag(fs, env)
-	username := fs.String("username", "", "username (required)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *username == "" {
-		fs.Usage()
-		return errUsage
-	}
-	svc, err := open(ctx, *source, db.Options{}, nil)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	u, err := svc.Accounts.FindByUsername(ctx, *username)
-	if err != nil {
-		return explain(env.Stderr, err)
-	}
-	if err := svc.Accounts.ResetSecondFactor(cliCtx(ctx), u.ID); err != nil {
-		return explain(env.Stderr, err)
-	}
-	fmt.Fprintf(env.Stdout, "second factor reset for %s; they set it up again at next sign-in\n", u.Username)
-	return nil
+	return onUser(ctx, env, args, "user reset-2fa", func(ctx context.Context, svc *Services, u accounts.User) error {
+		if err := svc.Accounts.ResetSecondFactor(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "second factor reset for %s; they set it up again at next sign-in\n", u.Username)
+		return nil
+	})
 }
 
 func runToken(ctx context.Context, env Env, args []string) error {

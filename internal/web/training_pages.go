@@ -32,6 +32,18 @@ type trainingRegisterInput struct {
 	GuardianConsent bool   `json:"guardian_consent"`
 }
 
+// Place is the chosen place as the form's select names it ("org:12", "unit:21484"), so a refused
+// form shows it chosen again.
+func (in trainingRegisterInput) Place() string {
+	switch {
+	case in.OrgID != 0:
+		return "org:" + strconv.FormatInt(in.OrgID, 10)
+	case in.UnitCode != "":
+		return "unit:" + in.UnitCode
+	}
+	return ""
+}
+
 func (in trainingRegisterInput) newUser() accounts.NewUser {
 	return accounts.NewUser{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email, Password: in.Password, Role: authz.Learner,
 		UnitCode: in.UnitCode, OrgID: in.OrgID, Under16: in.Under16, GuardianName: in.GuardianName, GuardianConsent: in.GuardianConsent}
