@@ -42,6 +42,7 @@ var notSwept = map[string]string{
 	"GET /outreach/sw.js":                     "service worker script",
 	"GET /outreach/manifest.webmanifest":      "web app manifest",
 	"GET /outreach/progress/export":           "download",
+	"GET /outreach/roster-template":           "download",
 	"GET /outreach/records/export":            "download",
 	"GET /outreach/progress.xlsx":             "redirect to a download",
 	"GET /outreach/records.xlsx":              "redirect to a download",
