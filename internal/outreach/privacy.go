@@ -128,7 +128,7 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 
 // eraseRecord removes a record's identifying fields; the counters are left as they are.
 func eraseRecord(ctx context.Context, tx *db.Tx, r Record, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+	if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 		erased_at = ? WHERE id = ?`, db.Millis(now), r.ID); err != nil {
 		return apperr.Wrap(err, "erase record")
 	}
@@ -169,7 +169,7 @@ func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
 			continue
 		}
 		err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-			r, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+			r, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 				erased_at = ? WHERE campaign_id = ? AND erased_at = 0`, db.Millis(now), c.ID)
 			if err != nil {
 				return apperr.Wrap(err, "retention")
@@ -297,7 +297,7 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 			}
 			ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 			set := append([]any{db.Millis(now)}, ids...)
-			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 				erased_at = ? WHERE id IN (`+ph+")", set...); err != nil {
 				return apperr.Wrap(err, "purge: anonymise")
 			}
