@@ -69,7 +69,7 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 		t("outreach.export.evidence"), t("outreach.export.guided_at"), t("outreach.progress.flagged"),
 		// The enterprise columns come last, so that a sheet read by column position before
 		// enterprises were recorded still reads the same.
-		t("outreach.export.subject"), t("outreach.form.enterprise_name"), t("outreach.form.tax_code"), t("outreach.form.contact_name"), t("outreach.form.contact_phone")}}
+		t("outreach.export.subject"), t("outreach.export.enterprise_name"), t("outreach.form.tax_code"), t("outreach.export.contact_name"), t("outreach.export.contact_phone")}}
 	for len(table.Rows) < MaxExportRecords {
 		list, err := s.ListRecords(ctx, f)
 		if err != nil {
