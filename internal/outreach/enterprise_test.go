@@ -74,6 +74,15 @@ func TestEnterpriseRecordsCountedApart(t *testing.T) {
 		if counted["hoa_don_dien_tu"] != 3 || counted["dvc_tinh"] != 1 {
 			t.Fatalf("by skill: %+v", p.BySkill)
 		}
+		// The progress workbook carries the enterprises beside each unit's citizens.
+		var buf bytes.Buffer
+		if err := p.WriteXLSX(&buf, i18n.MustLoad().Translator("vi")); err != nil {
+			t.Fatal(err)
+		}
+		units := readSheets(t, buf.Bytes())["Theo đơn vị trực thuộc"]
+		if len(units) < 2 || units[0][len(units[0])-1] != "Doanh nghiệp (không trùng mã số thuế)" || units[1][len(units[1])-1] != "2" || units[1][len(units[1])-2] != "3" {
+			t.Fatalf("progress workbook: %q", units)
+		}
 		// Member A has one citizen, whatever the enterprises: they do not make up the 7.
 		me, err := f.svc.Mine(a)
 		if err != nil || me.Citizens != 1 || me.Records != 1 {

@@ -22,9 +22,10 @@ func (p Progress) WriteXLSX(w io.Writer, t i18n.Translator) error {
 	// Dũng until 30/06/2025 and Xã An Phú since).
 	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.export.unit_code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
 		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
-		t("outreach.progress.flagged")}}
+		t("outreach.progress.flagged"), t("outreach.progress.enterprise_records"), t("outreach.progress.enterprises")}}
 	for _, c := range append([]Tally{p.Tally}, p.Children...) {
-		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged,
+			c.EnterpriseRecords, c.Enterprises})
 	}
 	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.export.unit_code"),
 		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
