@@ -209,6 +209,22 @@ func TestEnterpriseContactNeedsConsent(t *testing.T) {
 		if got.Enterprise.ContactName != "Trần Thị Kế Toán" || got.Enterprise.ContactPhone != "0935111222" {
 			t.Fatalf("with consent: %+v", got.Enterprise)
 		}
+		// The contact person may ask for their data to be erased, by their phone: the contact goes,
+		// the enterprise and its count stay.
+		erased, err := f.svc.HandleSubjectRequest(f.sys, outreach.SubjectRequest{Kind: "erase", Phone: "0935 111 222", ReceivedOn: "2023-07-09"})
+		if err != nil || len(erased.Records) != 1 || erased.Records[0].ID != with.Record.ID {
+			t.Fatalf("contact's erasure: %+v %v", erased, err)
+		}
+		got, _ = f.svc.ViewRecord(f.sys, with.Record.ID)
+		if got.Enterprise.ContactName != "" || got.Enterprise.ContactPhone != "" || got.Enterprise.TaxCode != "4300777666" || !got.Erased {
+			t.Fatalf("after erasure: %+v", got.Enterprise)
+		}
+		if p, err := f.svc.Progress(f.sys, "51", 0); err != nil || p.EnterpriseRecords != 2 || p.Enterprises != 1 {
+			t.Fatalf("counts after erasure: %+v %v", p.Tally, err)
+		}
+		if _, err := f.svc.SaveRecord(ctx, f.enterprise(3, "Hợp tác xã Nông sản Mộ Đức", "4300777666")); err != nil {
+			t.Fatal(err)
+		}
 		// The records' list masks the contact's phone for a role that may not see phones.
 		list, err := f.svc.ListRecords(ctx, outreach.RecordFilter{})
 		if err != nil {

@@ -18,3 +18,5 @@ CREATE TABLE outreach_enterprises (
     first_member_id BIGINT NOT NULL,
     PRIMARY KEY (campaign_id, tax_code)
 );
+-- A contact person's access or erasure request finds their records by phone.
+CREATE INDEX outreach_records_contact ON outreach_records (contact_phone) WHERE contact_phone <> '';
