@@ -306,7 +306,11 @@ func (in *RecordInput) normalizeEnterprise() error {
 	if in.Citizen != (Citizen{}) {
 		return apperr.InvalidField("citizen", "outreach.error.citizen_and_enterprise")
 	}
-	e := in.Enterprise
+	// The input is a value but the enterprise a pointer: it is copied before it is changed, so
+	// that the caller's input is left as sent.
+	e := new(Enterprise)
+	*e = *in.Enterprise
+	in.Enterprise = e
 	e.Name = strings.Join(strings.Fields(e.Name), " ")
 	if e.Name == "" {
 		return apperr.InvalidField("enterprise.name", "outreach.error.enterprise_name")
