@@ -255,3 +255,35 @@ func TestEnterpriseContactNeedsConsent(t *testing.T) {
 		}
 	})
 }
+
+// The seeded catalogue has the enterprises' entries as theirs, and saving an entry keeps the
+// audience chosen; an unknown audience is refused.
+func TestSkillAudience(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		list, err := f.svc.Skills(f.sys, "51", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audience := map[string]outreach.Audience{}
+		for _, k := range list {
+			audience[k.Code] = k.Audience
+		}
+		if audience["hoa_don_dien_tu"] != outreach.AudienceEnterprise || audience["chu_ky_so"] != outreach.AudienceEnterprise || audience["vneid"] != outreach.AudienceCitizen {
+			t.Fatalf("seeded audiences: %v", audience)
+		}
+		k, err := f.svc.SaveSkill(f.sys, outreach.Skill{Province: "51", Code: "bhxh_dien_tu", Name: "BHXH điện tử cho doanh nghiệp", Kind: outreach.KindSkill, Audience: outreach.AudienceEnterprise, Order: 30, Active: true})
+		if err != nil || k.Audience != outreach.AudienceEnterprise {
+			t.Fatalf("save: %+v %v", k, err)
+		}
+		ctx, _ := f.member(f.commune)
+		in := f.enterprise(1, "Công ty Thử", "4300123456")
+		in.Skills = []string{"bhxh_dien_tu"}
+		if _, err := f.svc.SaveRecord(ctx, in); err != nil {
+			t.Fatalf("the province's enterprise skill: %v", err)
+		}
+		if _, err := f.svc.SaveSkill(f.sys, outreach.Skill{Province: "51", Code: "la_lung", Name: "Lạ", Kind: outreach.KindSkill, Audience: "press"}); apperr.As(err).Field != "audience" {
+			t.Fatalf("unknown audience: %v", err)
+		}
+	})
+}
