@@ -276,6 +276,14 @@ func TestSkillAudience(t *testing.T) {
 		if err != nil || k.Audience != outreach.AudienceEnterprise {
 			t.Fatalf("save: %+v %v", k, err)
 		}
+		// Renamed without an audience, it stays the enterprises'.
+		k, err = f.svc.SaveSkill(f.sys, outreach.Skill{Province: "51", Code: "bhxh_dien_tu", Name: "BHXH điện tử (doanh nghiệp)", Kind: outreach.KindSkill, Order: 30, Active: true})
+		if err != nil || k.Audience != outreach.AudienceEnterprise {
+			t.Fatalf("renamed: %+v %v", k, err)
+		}
+		if k, err := f.svc.SaveSkill(f.sys, outreach.Skill{Province: "51", Code: "zalo_mini", Name: "Zalo mini app", Kind: outreach.KindPlatform, Active: true}); err != nil || k.Audience != outreach.AudienceCitizen {
+			t.Fatalf("a new entry without an audience: %+v %v", k, err)
+		}
 		ctx, _ := f.member(f.commune)
 		in := f.enterprise(1, "Công ty Thử", "4300123456")
 		in.Skills = []string{"bhxh_dien_tu"}

@@ -83,10 +83,8 @@ func (s *Skill) Validate() error {
 	if s.Kind != KindSkill && s.Kind != KindPlatform {
 		return apperr.InvalidField("kind", "outreach.error.skill_kind")
 	}
-	if s.Audience == "" {
-		s.Audience = AudienceCitizen
-	}
-	if s.Audience != AudienceCitizen && s.Audience != AudienceEnterprise {
+	// No audience keeps a stored entry's (SaveSkill), and makes a new one a citizens' entry.
+	if s.Audience != "" && s.Audience != AudienceCitizen && s.Audience != AudienceEnterprise {
 		return apperr.InvalidField("audience", "outreach.error.skill_audience_value")
 	}
 	return nil

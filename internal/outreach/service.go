@@ -273,7 +273,16 @@ func (s *Service) SaveSkill(ctx context.Context, k Skill) (Skill, error) {
 	now := db.Millis(s.Now())
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var owner string
-		err := tx.QueryRowContext(ctx, "SELECT province_code FROM outreach_skills WHERE code = ?", k.Code).Scan(&owner)
+		var audience Audience
+		err := tx.QueryRowContext(ctx, "SELECT province_code, audience FROM outreach_skills WHERE code = ?", k.Code).Scan(&owner, &audience)
+		// An entry saved without an audience (a client from before there were two) keeps its own:
+		// e-invoices must not become a citizens' skill by an edit of their name.
+		if k.Audience == "" {
+			k.Audience = audience
+		}
+		if k.Audience == "" {
+			k.Audience = AudienceCitizen
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
