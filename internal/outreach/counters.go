@@ -39,6 +39,8 @@ type unitKey struct {
 type unitDelta struct {
 	code                       string
 	records, citizens, flagged int
+	// Enterprise records and distinct enterprises, counted apart from citizens.
+	enterpriseRecords, enterprises int
 }
 
 type dimKey struct {
@@ -90,6 +92,14 @@ func (c *counts) unit(campaign int64, code, path string, records, citizens, flag
 	d.flagged += flagged
 }
 
+// enterprise adds a unit's enterprise records and distinct enterprises.
+func (c *counts) enterprise(campaign int64, code, path string, records, enterprises int) {
+	c.unit(campaign, code, path, 0, 0, 0)
+	d := c.units[unitKey{campaign, path}]
+	d.enterpriseRecords += records
+	d.enterprises += enterprises
+}
+
 func (c *counts) dim(campaign int64, code, path, dim string) {
 	k := dimKey{campaign, path, dim}
 	d := c.dims[k]
@@ -128,11 +138,13 @@ func (c *counts) flush(tx *db.Tx) error {
 		rows := make([][]any, 0, len(keys))
 		for _, k := range keys {
 			d := c.units[k]
-			rows = append(rows, []any{k.campaign, d.code, k.path, d.records, d.citizens, d.flagged})
+			rows = append(rows, []any{k.campaign, d.code, k.path, d.records, d.citizens, d.flagged, d.enterpriseRecords, d.enterprises})
 		}
-		if err := tx.InsertRows(ctx, "outreach_unit_counts", []string{"campaign_id", "unit_code", "unit_path", "records", "citizens", "flagged"}, rows,
+		if err := tx.InsertRows(ctx, "outreach_unit_counts", []string{"campaign_id", "unit_code", "unit_path", "records", "citizens", "flagged", "enterprise_records", "enterprises"}, rows,
 			`ON CONFLICT (campaign_id, unit_path) DO UPDATE SET records = outreach_unit_counts.records + excluded.records,
-			citizens = outreach_unit_counts.citizens + excluded.citizens, flagged = outreach_unit_counts.flagged + excluded.flagged`, nil); err != nil {
+			citizens = outreach_unit_counts.citizens + excluded.citizens, flagged = outreach_unit_counts.flagged + excluded.flagged,
+			enterprise_records = outreach_unit_counts.enterprise_records + excluded.enterprise_records,
+			enterprises = outreach_unit_counts.enterprises + excluded.enterprises`, nil); err != nil {
 			return apperr.Wrap(err, "count units")
 		}
 	}

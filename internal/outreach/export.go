@@ -22,9 +22,10 @@ func (p Progress) WriteXLSX(w io.Writer, t i18n.Translator) error {
 	// Dũng until 30/06/2025 and Xã An Phú since).
 	unitsT := sheet.Table{Name: t("outreach.progress.children"), Header: []string{t("outreach.export.unit_code"), t("outreach.progress.unit"), t("outreach.progress.until_col"),
 		t("outreach.progress.members"), t("outreach.progress.met"), t("outreach.progress.percent"), t("outreach.progress.records"), t("outreach.progress.citizens"),
-		t("outreach.progress.flagged")}}
+		t("outreach.progress.flagged"), t("outreach.progress.enterprise_records"), t("outreach.progress.enterprises")}}
 	for _, c := range append([]Tally{p.Tally}, p.Children...) {
-		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged})
+		unitsT.Rows = append(unitsT.Rows, []any{c.Unit.Code, c.Unit.Name, c.Unit.Until(), c.Members, c.MembersMet, c.Percent(), c.Records, c.Citizens, c.Flagged,
+			c.EnterpriseRecords, c.Enterprises})
 	}
 	membersT := sheet.Table{Name: t("outreach.progress.members"), Header: []string{t("outreach.team.username"), t("outreach.progress.member"), t("outreach.export.unit_code"),
 		t("outreach.progress.citizens"), t("outreach.progress.records"), t("outreach.admin.target"), t("outreach.progress.met")}}
@@ -66,7 +67,10 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 	f.Limit, f.BeforeID = 500, 0
 	table := sheet.Table{Name: t("outreach.progress.records"), Header: []string{t("outreach.export.record"), t("outreach.progress.member"), t("outreach.export.unit_code"),
 		t("outreach.form.name"), t("outreach.form.birth_year"), t("outreach.form.phone"), t("outreach.form.skills"), t("outreach.form.platforms"),
-		t("outreach.export.evidence"), t("outreach.export.guided_at"), t("outreach.progress.flagged")}}
+		t("outreach.export.evidence"), t("outreach.export.guided_at"), t("outreach.progress.flagged"),
+		// The enterprise columns come last, so that a sheet read by column position before
+		// enterprises were recorded still reads the same.
+		t("outreach.export.subject"), t("outreach.export.enterprise_name"), t("outreach.form.tax_code"), t("outreach.export.contact_name"), t("outreach.export.contact_phone")}}
 	for len(table.Rows) < MaxExportRecords {
 		list, err := s.ListRecords(ctx, f)
 		if err != nil {
@@ -80,7 +84,15 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 			// An erased record keeps only what the counters need: its cells say so rather than
 			// show a blank name beside a birth year of 0.
 			name, birth := any(rec.Citizen.Name), any(rec.Citizen.BirthYear)
+			var ent Enterprise
+			subject := t("outreach.form.subject_citizen")
+			if rec.Enterprise != nil {
+				ent, subject = *rec.Enterprise, t("outreach.form.subject_enterprise")
+			}
 			switch {
+			case rec.Enterprise != nil:
+				// Nobody is named in the citizen's cells of an enterprise's record.
+				name = ""
 			case rec.Erased:
 				name = t("outreach.export.erased")
 			case rec.Citizen.Name == "" && rec.ConsentVersion == "":
@@ -92,7 +104,7 @@ func (s *Service) ExportRecords(ctx context.Context, f RecordFilter, t i18n.Tran
 			}
 			table.Rows = append(table.Rows, []any{rec.ID, rec.MemberName, rec.UnitCode, name, birth, rec.Citizen.Phone,
 				catalogueNames(catalogue, rec.Skills), catalogueNames(catalogue, rec.Platforms), rec.Evidence,
-				rec.GuidedAt.In(vietnam).Format("02/01/2006 15:04"), flag})
+				rec.GuidedAt.In(vietnam).Format("02/01/2006 15:04"), flag, subject, ent.Name, ent.TaxCode, ent.ContactName, ent.ContactPhone})
 		}
 		if len(list) < f.Limit {
 			break

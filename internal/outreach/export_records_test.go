@@ -95,6 +95,11 @@ func TestRecordsExportReadsAsWritten(t *testing.T) {
 			{"Minh chứng (mã hồ sơ, mã giao dịch)", "HS-000123", ""},
 			{"Thời điểm hướng dẫn", "09/07/2023 09:30", f.now.Add(-time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04")},
 			{"Phiếu cần rà soát (trùng người dân)", "", ""},
+			{"Đối tượng", "Người dân", "Người dân"},
+			{"Tên doanh nghiệp", "", ""},
+			{"Mã số thuế", "", ""},
+			{"Người liên hệ", "", ""},
+			{"Số điện thoại người liên hệ", "", ""},
 		}
 		header := rows[0]
 		if len(header) != len(want) {

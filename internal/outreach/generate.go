@@ -172,8 +172,8 @@ func generate(ctx context.Context, d *db.DB, spec GenSpec) (GenResult, error) {
 	now := db.Millis(time.Now())
 	err := d.WriteTx(ctx, func(tx *db.Tx) error {
 		for _, k := range DefaultSkills {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, sort_order, active, created_at, updated_at)
-				VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING`, k.Code, k.Name, string(k.Kind), k.Order, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, audience, sort_order, active, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING`, k.Code, k.Name, string(k.Kind), string(k.audienceOf()), k.Order, now, now); err != nil {
 				return apperr.Wrap(err, "seed skills")
 			}
 		}

@@ -42,6 +42,17 @@ const (
 	KindPlatform SkillKind = "platform"
 )
 
+// Audience tells who a catalogue entry is taught to: citizens (the plan's "7 citizens") or
+// enterprises and household businesses (their e-invoices, online tax, digital signatures). A record
+// names only entries of its own audience.
+type Audience string
+
+// The audiences of catalogue entries, which are also the subjects of records.
+const (
+	AudienceCitizen    Audience = "citizen"
+	AudienceEnterprise Audience = "enterprise"
+)
+
 // Skill is one entry of the catalogue of skills and platforms. The catalogue is national (the plan's
 // entries, which a national administrator keeps) with each province's own additions: a province's
 // members record the national entries and their province's, and a province's administrators
@@ -52,6 +63,7 @@ type Skill struct {
 	Code     string    `json:"code"`
 	Name     string    `json:"name"`
 	Kind     SkillKind `json:"kind"`
+	Audience Audience  `json:"audience"`
 	Order    int       `json:"order"`
 	Active   bool      `json:"active"`
 }
@@ -71,6 +83,10 @@ func (s *Skill) Validate() error {
 	if s.Kind != KindSkill && s.Kind != KindPlatform {
 		return apperr.InvalidField("kind", "outreach.error.skill_kind")
 	}
+	// No audience keeps a stored entry's (SaveSkill), and makes a new one a citizens' entry.
+	if s.Audience != "" && s.Audience != AudienceCitizen && s.Audience != AudienceEnterprise {
+		return apperr.InvalidField("audience", "outreach.error.skill_audience_value")
+	}
 	return nil
 }
 
@@ -85,6 +101,21 @@ var DefaultSkills = []Skill{
 	{Code: "so_suc_khoe", Name: "Sổ sức khỏe điện tử", Kind: KindPlatform, Order: 11, Active: true},
 	{Code: "thuong_mai_dien_tu", Name: "Sàn thương mại điện tử", Kind: KindPlatform, Order: 12, Active: true},
 	{Code: "vi_dien_tu", Name: "Ví điện tử, ứng dụng ngân hàng số", Kind: KindPlatform, Order: 13, Active: true},
+	// Enterprises and household businesses (plan I.1, II.5b): what the tax office and the
+	// business registry ask of them online.
+	{Code: "hoa_don_dien_tu", Name: "Hóa đơn điện tử", Kind: KindSkill, Audience: AudienceEnterprise, Order: 20, Active: true},
+	{Code: "thue_dien_tu", Name: "Khai, nộp thuế điện tử (eTax, eTax Mobile)", Kind: KindSkill, Audience: AudienceEnterprise, Order: 21, Active: true},
+	{Code: "dvc_doanh_nghiep", Name: "Dịch vụ công trực tuyến cho doanh nghiệp (đăng ký kinh doanh, BHXH điện tử)", Kind: KindSkill, Audience: AudienceEnterprise, Order: 22, Active: true},
+	{Code: "chu_ky_so", Name: "Chữ ký số (chữ ký số công cộng, ký số từ xa)", Kind: KindPlatform, Audience: AudienceEnterprise, Order: 23, Active: true},
+	{Code: "ban_hang_truc_tuyen", Name: "Bán hàng trên sàn thương mại điện tử, thanh toán không dùng tiền mặt", Kind: KindPlatform, Audience: AudienceEnterprise, Order: 24, Active: true},
+}
+
+// audienceOf is an entry's audience, citizens for the entries saved before there were two.
+func (k Skill) audienceOf() Audience {
+	if k.Audience == "" {
+		return AudienceCitizen
+	}
+	return k.Audience
 }
 
 // Campaign is one "7 citizens in 7 days" drive: from the launch, for Days days, each member guides
@@ -185,6 +216,26 @@ type Citizen struct {
 	Phone     string `json:"phone"`
 }
 
+// Enterprise is the enterprise or household business guided, as the phone sends it. Its name and
+// tax code are not a natural person's data and are kept; its contact person's name and phone are,
+// and are kept only with consent, like a citizen's (see anonymize).
+type Enterprise struct {
+	Name         string `json:"name"`
+	TaxCode      string `json:"tax_code"`
+	ContactName  string `json:"contact_name,omitempty"`
+	ContactPhone string `json:"contact_phone,omitempty"`
+}
+
+// taxCodeRe is a Vietnamese tax code (mã số thuế): 10 digits, or 10 digits, a hyphen and 3 digits
+// for a branch or dependent unit.
+var taxCodeRe = regexp.MustCompile(`^[0-9]{10}(-[0-9]{3})?$`)
+
+// NormalizeTaxCode trims a tax code, drops inner spaces and dots that people type, and checks it.
+func NormalizeTaxCode(s string) (string, bool) {
+	s = strings.NewReplacer(" ", "", ".", "", "\u2010", "-", "\u2013", "-").Replace(strings.TrimSpace(s))
+	return s, taxCodeRe.MatchString(s)
+}
+
 // Location is where the guidance took place, when the phone knows it.
 type Location struct {
 	Lat float64 `json:"lat"`
@@ -199,25 +250,28 @@ type Consent struct {
 
 // RecordInput is one guidance record as the phone sends it.
 type RecordInput struct {
-	ClientID    string    `json:"client_id"`
-	CampaignID  int64     `json:"campaign_id,omitempty"`
-	Citizen     Citizen   `json:"citizen"`
-	Skills      []string  `json:"skills"`
-	Platforms   []string  `json:"platforms,omitempty"`
-	GuidedAt    time.Time `json:"guided_at"`
-	VillageCode string    `json:"village_code,omitempty"`
-	Evidence    string    `json:"evidence,omitempty"`
-	Location    *Location `json:"location,omitempty"`
-	Consent     *Consent  `json:"consent,omitempty"`
+	ClientID   string  `json:"client_id"`
+	CampaignID int64   `json:"campaign_id,omitempty"`
+	Citizen    Citizen `json:"citizen"`
+	// Enterprise, when set, makes the record one about an enterprise: Citizen stays empty.
+	Enterprise  *Enterprise `json:"enterprise,omitempty"`
+	Skills      []string    `json:"skills"`
+	Platforms   []string    `json:"platforms,omitempty"`
+	GuidedAt    time.Time   `json:"guided_at"`
+	VillageCode string      `json:"village_code,omitempty"`
+	Evidence    string      `json:"evidence,omitempty"`
+	Location    *Location   `json:"location,omitempty"`
+	Consent     *Consent    `json:"consent,omitempty"`
 }
 
 var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // The bounds of a record's free-text fields.
 const (
-	MaxNameLen     = 120
-	MaxEvidenceLen = 200
-	MaxCodes       = 20
+	MaxNameLen           = 120
+	MaxEnterpriseNameLen = 200
+	MaxEvidenceLen       = 200
+	MaxCodes             = 20
 )
 
 // Normalize trims and canonicalises the input in place and checks what can be checked without the
@@ -234,6 +288,54 @@ func (in *RecordInput) Normalize(now time.Time) error {
 		}
 	}
 	consented := in.consentVersion() != ""
+	if in.Enterprise != nil {
+		if err := in.normalizeEnterprise(); err != nil {
+			return err
+		}
+	} else if err := in.normalizeCitizen(consented, now); err != nil {
+		return err
+	}
+	return in.normalizeRest(now)
+}
+
+// normalizeEnterprise checks an enterprise record: never a citizen beside it, a name, a tax code of
+// the right shape, and a contact that is checked like a citizen's.
+func (in *RecordInput) normalizeEnterprise() error {
+	if in.Citizen != (Citizen{}) {
+		return apperr.InvalidField("citizen", "outreach.error.citizen_and_enterprise")
+	}
+	// The input is a value but the enterprise a pointer: it is copied before it is changed, so
+	// that the caller's input is left as sent.
+	e := new(Enterprise)
+	*e = *in.Enterprise
+	in.Enterprise = e
+	e.Name = strings.Join(strings.Fields(e.Name), " ")
+	if e.Name == "" {
+		return apperr.InvalidField("enterprise.name", "outreach.error.enterprise_name")
+	}
+	if !utf8.ValidString(e.Name) || utf8.RuneCountInString(e.Name) > MaxEnterpriseNameLen {
+		return apperr.InvalidField("enterprise.name", "outreach.error.enterprise_name_long", MaxEnterpriseNameLen)
+	}
+	code, ok := NormalizeTaxCode(e.TaxCode)
+	if !ok {
+		return apperr.InvalidField("enterprise.tax_code", "outreach.error.tax_code")
+	}
+	e.TaxCode = code
+	e.ContactName = strings.Join(strings.Fields(e.ContactName), " ")
+	if !utf8.ValidString(e.ContactName) || utf8.RuneCountInString(e.ContactName) > MaxNameLen {
+		return apperr.InvalidField("enterprise.contact_name", "outreach.error.citizen_name_long", MaxNameLen)
+	}
+	if e.ContactPhone != "" {
+		p, ok := NormalizePhone(e.ContactPhone)
+		if !ok {
+			return apperr.InvalidField("enterprise.contact_phone", "outreach.error.phone")
+		}
+		e.ContactPhone = p
+	}
+	return nil
+}
+
+func (in *RecordInput) normalizeCitizen(consented bool, now time.Time) error {
 	in.Citizen.Name = strings.Join(strings.Fields(in.Citizen.Name), " ")
 	// Without consent the citizen is not named (see Anonymize), so the name is required only with it;
 	// what is sent is still checked, so that a client's bug shows as a 422 rather than vanishing.
@@ -253,6 +355,10 @@ func (in *RecordInput) Normalize(now time.Time) error {
 		}
 		in.Citizen.Phone = p
 	}
+	return nil
+}
+
+func (in *RecordInput) normalizeRest(now time.Time) error {
 	var err error
 	if in.Skills, err = normalizeCodes("skills", in.Skills); err != nil {
 		return err
@@ -290,12 +396,26 @@ func (in *RecordInput) Normalize(now time.Time) error {
 // basis to keep it). The guidance itself happened and still counts: the record keeps its skills,
 // date, place and evidence, and is counted as one citizen of its own (docs/architecture.md,
 // "Consent where data enters").
+//
+// An enterprise is not a natural person: its name and tax code stay whatever the consent. Its
+// contact person is one, so their name and phone are dropped the same way without consent.
 func (in *RecordInput) anonymize() {
 	if in.consentVersion() != "" {
 		return
 	}
 	in.Citizen = Citizen{}
+	if in.Enterprise != nil {
+		in.Enterprise.ContactName, in.Enterprise.ContactPhone = "", ""
+	}
 	in.Consent = nil
+}
+
+// Subject is who the record is about: a citizen, or an enterprise.
+func (in *RecordInput) Subject() Audience {
+	if in.Enterprise != nil {
+		return AudienceEnterprise
+	}
+	return AudienceCitizen
 }
 
 func normalizeCodes(field string, codes []string) ([]string, error) {
@@ -341,7 +461,14 @@ func (in *RecordInput) consentVersion() string {
 // citizenKey is who the record counts as. A citizen recorded without consent cannot be told from
 // another, so each such record counts as one citizen of its own: the guidance counts towards the
 // member's target, and only named citizens are recognised when guided twice.
+//
+// An enterprise record's key is a digest of the tax code: never a citizen's key (other prefix), so
+// a citizen's access or erasure request never finds it.
 func (in *RecordInput) citizenKey(unitCode string) string {
+	if in.Enterprise != nil {
+		sum := sha256.Sum256([]byte("e:" + in.Enterprise.TaxCode))
+		return hex.EncodeToString(sum[:16])
+	}
 	if in.consentVersion() == "" {
 		sum := sha256.Sum256([]byte("a:" + in.ClientID))
 		return hex.EncodeToString(sum[:16])
@@ -353,19 +480,20 @@ func (in *RecordInput) citizenKey(unitCode string) string {
 // the order of the skills, the spelling of the phone number or the time zone of the date.
 func (in *RecordInput) Hash() string {
 	canon := struct {
-		C int64    `json:"c"`
-		N string   `json:"n"`
-		Y int      `json:"y"`
-		P string   `json:"p"`
-		S []string `json:"s"`
-		L []string `json:"l"`
-		T int64    `json:"t"`
-		V string   `json:"v"`
-		E string   `json:"e"`
-		G string   `json:"g"`
-		K string   `json:"k"`
+		C int64       `json:"c"`
+		N string      `json:"n"`
+		Y int         `json:"y"`
+		P string      `json:"p"`
+		S []string    `json:"s"`
+		L []string    `json:"l"`
+		T int64       `json:"t"`
+		V string      `json:"v"`
+		E string      `json:"e"`
+		G string      `json:"g"`
+		K string      `json:"k"`
+		B *Enterprise `json:"b,omitempty"`
 	}{in.CampaignID, in.Citizen.Name, in.Citizen.BirthYear, in.Citizen.Phone, in.Skills, in.Platforms, in.GuidedAt.UnixMilli(),
-		in.VillageCode, in.Evidence, in.locationText(), in.consentVersion()}
+		in.VillageCode, in.Evidence, in.locationText(), in.consentVersion(), in.Enterprise}
 	b, _ := json.Marshal(canon)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

@@ -64,12 +64,15 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 		return SubjectResult{}, apperr.InvalidField("note", "outreach.error.note_long")
 	}
 	var key string
+	// contact is the phone as an enterprise's contact person's: theirs is personal data too, found
+	// by the same request (a contact is named only with a phone or by the enterprise).
+	contact := "\x00"
 	if req.Phone != "" {
 		p, ok := NormalizePhone(req.Phone)
 		if !ok {
 			return SubjectResult{}, apperr.InvalidField("phone", "outreach.error.phone")
 		}
-		key = CitizenKey("", 0, p, "")
+		key, contact = CitizenKey("", 0, p, ""), p
 	} else {
 		name := strings.Join(strings.Fields(req.Name), " ")
 		if name == "" || req.BirthYear == 0 || req.VillageCode == "" {
@@ -78,8 +81,8 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 		key = CitizenKey(name, req.BirthYear, "", req.VillageCode)
 	}
 	cond := admin.Units("r.unit_path")
-	args := append([]any{key}, cond.Args...)
-	where := " WHERE r.citizen_key = ? AND " + cond.SQL
+	args := append([]any{key, contact}, cond.Args...)
+	where := " WHERE (r.citizen_key = ? OR r.contact_phone = ?) AND " + cond.SQL
 	home := "/"
 	if len(paths) > 0 {
 		home = paths[0]
@@ -103,7 +106,7 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 			// A citizen recorded only outside the actor's units is a refusal the audit log keeps
 			// (someone looking for a person's data elsewhere); one recorded nowhere is not.
 			var one int
-			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM outreach_records WHERE citizen_key = ? LIMIT 1", key).Scan(&one); err == nil {
+			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM outreach_records WHERE citizen_key = ? OR contact_phone = ? LIMIT 1", key, contact).Scan(&one); err == nil {
 				return apperr.Hidden("outreach.error.citizen_not_found")
 			}
 			return apperr.New(apperr.NotFound, "outreach.error.citizen_not_found")
@@ -128,7 +131,7 @@ func (s *Service) HandleSubjectRequest(ctx context.Context, req SubjectRequest) 
 
 // eraseRecord removes a record's identifying fields; the counters are left as they are.
 func eraseRecord(ctx context.Context, tx *db.Tx, r Record, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+	if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 		erased_at = ? WHERE id = ?`, db.Millis(now), r.ID); err != nil {
 		return apperr.Wrap(err, "erase record")
 	}
@@ -169,7 +172,7 @@ func (s *Service) ApplyRetention(ctx context.Context) (RetentionResult, error) {
 			continue
 		}
 		err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-			r, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+			r, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 				erased_at = ? WHERE campaign_id = ? AND erased_at = 0`, db.Millis(now), c.ID)
 			if err != nil {
 				return apperr.Wrap(err, "retention")
@@ -297,7 +300,7 @@ func (s *Service) Purge(ctx context.Context, before time.Time, dryRun bool) (Pur
 			}
 			ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 			set := append([]any{db.Millis(now)}, ids...)
-			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '',
+			if _, err := tx.ExecContext(ctx, `UPDATE outreach_records SET citizen_name = '', birth_year = 0, phone = '', evidence = '', location = '', citizen_key = '', contact_name = '', contact_phone = '',
 				erased_at = ? WHERE id IN (`+ph+")", set...); err != nil {
 				return apperr.Wrap(err, "purge: anonymise")
 			}

@@ -80,6 +80,10 @@ type Tally struct {
 	Records    int64   `json:"records"`
 	Citizens   int64   `json:"distinct_citizens"`
 	Flagged    int64   `json:"flagged"`
+	// EnterpriseRecords and Enterprises (distinct by tax code) are the enterprises guided, counted
+	// apart: they are in neither Records nor Citizens, nor in any member's target.
+	EnterpriseRecords int64 `json:"enterprise_records"`
+	Enterprises       int64 `json:"distinct_enterprises"`
 }
 
 // Percent is the share of members who met the target, rounded down.
@@ -183,8 +187,10 @@ func (s *Service) splitUnits(ctx context.Context) ([]string, error) {
 func (s *Service) plainTally(ctx context.Context, path string, c Campaign) (Tally, error) {
 	var t Tally
 	lo, hi := units.PathRange(path)
-	err := s.DB.Reader().QueryRowContext(ctx, `SELECT COALESCE(SUM(c.records), 0), COALESCE(SUM(c.citizens), 0), COALESCE(SUM(c.flagged), 0)
-		FROM outreach_unit_counts c WHERE c.campaign_id = ? AND c.unit_path >= ? AND c.unit_path < ?`, c.ID, lo, hi).Scan(&t.Records, &t.Citizens, &t.Flagged)
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT COALESCE(SUM(c.records), 0), COALESCE(SUM(c.citizens), 0), COALESCE(SUM(c.flagged), 0),
+		COALESCE(SUM(c.enterprise_records), 0), COALESCE(SUM(c.enterprises), 0)
+		FROM outreach_unit_counts c WHERE c.campaign_id = ? AND c.unit_path >= ? AND c.unit_path < ?`, c.ID, lo, hi).Scan(&t.Records, &t.Citizens, &t.Flagged,
+		&t.EnterpriseRecords, &t.Enterprises)
 	if err != nil {
 		return t, apperr.Wrap(err, "split unit counts")
 	}
@@ -328,19 +334,20 @@ func (s *Service) readChildren(ctx context.Context, p *Progress) (childRollup, e
 func (s *Service) readCounts(ctx context.Context, p *Progress, r childRollup, splits []string) error {
 	q := s.DB.Reader()
 	cond, cargs, at := countsIn(p.View, p.Unit.Path, splits)
-	rows, err := q.QueryContext(ctx, "SELECT "+at+", c.records, c.citizens, c.flagged FROM outreach_unit_counts c WHERE c.campaign_id = ? AND "+cond,
+	rows, err := q.QueryContext(ctx, "SELECT "+at+", c.records, c.citizens, c.flagged, c.enterprise_records, c.enterprises FROM outreach_unit_counts c WHERE c.campaign_id = ? AND "+cond,
 		append([]any{p.Campaign.ID}, cargs...)...)
 	if err != nil {
 		return apperr.Wrap(err, "unit counts")
 	}
 	for rows.Next() {
 		var path string
-		var rec, cit, fl int64
-		if err := rows.Scan(&path, &rec, &cit, &fl); err != nil {
+		var rec, cit, fl, er, en int64
+		if err := rows.Scan(&path, &rec, &cit, &fl, &er, &en); err != nil {
 			rows.Close()
 			return apperr.Wrap(err, "scan unit counts")
 		}
 		p.addCounts(r, path, rec, cit, fl)
+		p.addEnterprises(r, path, er, en)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -96,6 +96,15 @@ func (p *Progress) addCounts(r childRollup, path string, records, citizens, flag
 	}
 }
 
+// addEnterprises adds a unit counter row's enterprises like addCounts its citizens.
+func (p *Progress) addEnterprises(r childRollup, path string, records, enterprises int64) {
+	p.EnterpriseRecords, p.Enterprises = p.EnterpriseRecords+records, p.Enterprises+enterprises
+	if i := r.of(path); i >= 0 {
+		c := &p.Children[i]
+		c.EnterpriseRecords, c.Enterprises = c.EnterpriseRecords+records, c.Enterprises+enterprises
+	}
+}
+
 // addDim files a dimension counter ("skill:vneid", "platform:so_suc_khoe", "visit:guided") under
 // its list, named from the catalogue; other dimensions (the days) are not the page's.
 func (p *Progress) addDim(dim string, n int64, skills map[string]Skill) {

@@ -19,23 +19,26 @@ import (
 
 // Record is a stored guidance record. Phone is masked unless the viewer may see it.
 type Record struct {
-	ID             int64     `json:"id"`
-	ClientID       string    `json:"client_id"`
-	CampaignID     int64     `json:"campaign_id"`
-	MemberID       int64     `json:"member_id"`
-	MemberName     string    `json:"member_name,omitempty"`
-	UnitCode       string    `json:"unit_code"`
-	UnitPath       string    `json:"-"`
-	Citizen        Citizen   `json:"citizen"`
-	Skills         []string  `json:"skills"`
-	Platforms      []string  `json:"platforms"`
-	Evidence       string    `json:"evidence,omitempty"`
-	Location       string    `json:"location,omitempty"`
-	ConsentVersion string    `json:"consent_version,omitempty"`
-	GuidedAt       time.Time `json:"guided_at"`
-	CreatedAt      time.Time `json:"created_at"`
-	Flagged        bool      `json:"flagged"`
-	Erased         bool      `json:"erased"`
+	ID         int64   `json:"id"`
+	ClientID   string  `json:"client_id"`
+	CampaignID int64   `json:"campaign_id"`
+	MemberID   int64   `json:"member_id"`
+	MemberName string  `json:"member_name,omitempty"`
+	UnitCode   string  `json:"unit_code"`
+	UnitPath   string  `json:"-"`
+	Citizen    Citizen `json:"citizen"`
+	// Subject is "citizen" or "enterprise"; Enterprise is set on an enterprise's record only.
+	Subject        Audience    `json:"subject"`
+	Enterprise     *Enterprise `json:"enterprise,omitempty"`
+	Skills         []string    `json:"skills"`
+	Platforms      []string    `json:"platforms"`
+	Evidence       string      `json:"evidence,omitempty"`
+	Location       string      `json:"location,omitempty"`
+	ConsentVersion string      `json:"consent_version,omitempty"`
+	GuidedAt       time.Time   `json:"guided_at"`
+	CreatedAt      time.Time   `json:"created_at"`
+	Flagged        bool        `json:"flagged"`
+	Erased         bool        `json:"erased"`
 	citizenKey     string
 	contentHash    string
 }
@@ -81,8 +84,14 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 		codes []string
 	}{{"skills", in.Skills}, {"platforms", in.Platforms}} {
 		for _, c := range list.codes {
-			if k, ok := skills[c]; !ok || !k.Active || !k.usableIn(province) {
+			k, ok := skills[c]
+			if !ok || !k.Active || !k.usableIn(province) {
 				return Result{}, apperr.InvalidField(list.field, "outreach.error.unknown_skill", c)
+			}
+			// A citizen is not taught e-invoices, nor an enterprise VNeID: each record names the
+			// entries of its own audience, so that the figures by skill mean what they say.
+			if k.audienceOf() != in.Subject() {
+				return Result{}, apperr.InvalidField(list.field, "outreach.error.skill_audience_"+string(in.Subject()), k.Name)
 			}
 		}
 	}
@@ -115,7 +124,7 @@ func (s *Service) SaveRecord(ctx context.Context, in RecordInput) (Result, error
 		}
 	}
 	rec := Record{ClientID: in.ClientID, CampaignID: camp.ID, MemberID: actor.UserID, UnitCode: unitCode, UnitPath: unitPath,
-		Citizen: in.Citizen, Skills: in.Skills, Platforms: in.Platforms, Evidence: in.Evidence, Location: in.locationText(),
+		Citizen: in.Citizen, Subject: in.Subject(), Enterprise: in.Enterprise, Skills: in.Skills, Platforms: in.Platforms, Evidence: in.Evidence, Location: in.locationText(),
 		ConsentVersion: in.consentVersion(), GuidedAt: in.GuidedAt, CreatedAt: now,
 		citizenKey:  in.citizenKey(unitCode),
 		contentHash: hash}
@@ -234,11 +243,17 @@ func ancestors(path string) []string {
 }
 
 func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home string, camp Campaign) error {
+	var ent Enterprise
+	if r.Enterprise != nil {
+		ent = *r.Enterprise
+	}
 	err := tx.QueryRowCached(ctx, `INSERT INTO outreach_records (client_id, content_hash, campaign_id, member_id, unit_code, unit_path, citizen_name, birth_year, phone,
-		citizen_key, skills, platforms, evidence, location, consent_version, guided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		citizen_key, skills, platforms, evidence, location, consent_version, guided_at, created_at, subject, enterprise_name, tax_code, contact_name, contact_phone)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (client_id) DO NOTHING RETURNING id`,
 		r.ClientID, r.contentHash, r.CampaignID, r.MemberID, r.UnitCode, r.UnitPath, r.Citizen.Name, r.Citizen.BirthYear, r.Citizen.Phone,
-		r.citizenKey, strings.Join(r.Skills, ","), strings.Join(r.Platforms, ","), r.Evidence, r.Location, r.ConsentVersion, db.Millis(r.GuidedAt), db.Millis(r.CreatedAt)).Scan(&r.ID)
+		r.citizenKey, strings.Join(r.Skills, ","), strings.Join(r.Platforms, ","), r.Evidence, r.Location, r.ConsentVersion, db.Millis(r.GuidedAt), db.Millis(r.CreatedAt),
+		string(r.subject()), ent.Name, ent.TaxCode, ent.ContactName, ent.ContactPhone).Scan(&r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errKnown
 	}
@@ -247,6 +262,9 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 	}
 	if err != nil {
 		return apperr.Wrap(err, "insert record")
+	}
+	if r.Enterprise != nil {
+		return s.countEnterprise(ctx, tx, r)
 	}
 	// Distinct citizens: the first record of a citizen in a campaign counts them; a record by a
 	// second member flags every record of that citizen by another member for review.
@@ -322,6 +340,46 @@ func (s *Service) insertRecord(ctx context.Context, tx *db.Tx, r *Record, home s
 	return nil
 }
 
+// countEnterprise counts an enterprise's record apart from citizens: the first record of a tax
+// code in a campaign counts the enterprise; neither moves a member's citizens nor records, so
+// enterprises never make up a member's "7 citizens". Several members may help one enterprise
+// with different things (its accountant, its owner), so a second member is not flagged.
+func (s *Service) countEnterprise(ctx context.Context, tx *db.Tx, r *Record) error {
+	res, err := tx.ExecCached(ctx, `INSERT INTO outreach_enterprises (campaign_id, tax_code, first_member_id) VALUES (?, ?, ?) ON CONFLICT (campaign_id, tax_code) DO NOTHING`,
+		r.CampaignID, r.Enterprise.TaxCode, r.MemberID)
+	if err != nil {
+		return apperr.Wrap(err, "insert enterprise")
+	}
+	newEnterprise := affected(res)
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "outreach.record.create", ObjectType: "outreach_record", ObjectID: strconv.FormatInt(r.ID, 10),
+		UnitPath: r.UnitPath, At: r.CreatedAt}); err != nil {
+		return err
+	}
+	rc := *r
+	tx.OnSuccess(func() {
+		c := pendingCounts(tx)
+		c.enterprise(rc.CampaignID, rc.UnitCode, rc.UnitPath, 1, newEnterprise)
+		for _, k := range rc.Skills {
+			c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "skill:"+k)
+		}
+		for _, k := range rc.Platforms {
+			c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "platform:"+k)
+		}
+		// Enterprises by day apart from citizens' records by day ("day:"), which the dashboards
+		// read as the citizens' progress.
+		c.dim(rc.CampaignID, rc.UnitCode, rc.UnitPath, "e"+DayDim(rc.GuidedAt))
+	})
+	return nil
+}
+
+// subject is who the record is about.
+func (r *Record) subject() Audience {
+	if r.Enterprise != nil {
+		return AudienceEnterprise
+	}
+	return AudienceCitizen
+}
+
 func hashText(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:16])
@@ -333,7 +391,8 @@ func affected(res sql.Result) int {
 }
 
 const recordColumns = `r.id, r.client_id, r.content_hash, r.campaign_id, r.member_id, COALESCE(u.display_name, ''), r.unit_code, r.unit_path, r.citizen_name,
-	r.birth_year, r.phone, r.citizen_key, r.skills, r.platforms, r.evidence, r.location, r.consent_version, r.guided_at, r.created_at, r.flagged, r.erased_at`
+	r.birth_year, r.phone, r.citizen_key, r.skills, r.platforms, r.evidence, r.location, r.consent_version, r.guided_at, r.created_at, r.flagged, r.erased_at,
+	r.subject, r.enterprise_name, r.tax_code, r.contact_name, r.contact_phone`
 
 const recordFrom = " FROM outreach_records r LEFT JOIN users u ON u.id = r.member_id"
 
@@ -342,8 +401,13 @@ func scanRecord(row interface{ Scan(...any) error }) (Record, error) {
 	var skills, platforms string
 	var guided, created, erased int64
 	var flagged int
+	var e Enterprise
 	err := row.Scan(&r.ID, &r.ClientID, &r.contentHash, &r.CampaignID, &r.MemberID, &r.MemberName, &r.UnitCode, &r.UnitPath, &r.Citizen.Name,
-		&r.Citizen.BirthYear, &r.Citizen.Phone, &r.citizenKey, &skills, &platforms, &r.Evidence, &r.Location, &r.ConsentVersion, &guided, &created, &flagged, &erased)
+		&r.Citizen.BirthYear, &r.Citizen.Phone, &r.citizenKey, &skills, &platforms, &r.Evidence, &r.Location, &r.ConsentVersion, &guided, &created, &flagged, &erased,
+		&r.Subject, &e.Name, &e.TaxCode, &e.ContactName, &e.ContactPhone)
+	if r.Subject == AudienceEnterprise {
+		r.Enterprise = &e
+	}
 	r.Skills, r.Platforms = splitCodes(skills), splitCodes(platforms)
 	r.GuidedAt, r.CreatedAt = db.FromMillis(guided), db.FromMillis(created)
 	r.Flagged, r.Erased = flagged == 1, erased != 0
@@ -501,6 +565,9 @@ func (s *Service) ListRecords(ctx context.Context, f RecordFilter) ([]Record, er
 			full++
 		} else {
 			r.Citizen.Phone = MaskPhone(r.Citizen.Phone)
+			if r.Enterprise != nil {
+				r.Enterprise.ContactPhone = MaskPhone(r.Enterprise.ContactPhone)
+			}
 		}
 		out = append(out, r)
 	}

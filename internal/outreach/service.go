@@ -201,8 +201,8 @@ func (s *Service) SeedSkills(ctx context.Context) error {
 	now := db.Millis(s.Now())
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		for _, k := range DefaultSkills {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, sort_order, active, created_at, updated_at)
-				VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING`, k.Code, k.Name, string(k.Kind), k.Order, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (code, name, kind, audience, sort_order, active, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING`, k.Code, k.Name, string(k.Kind), string(k.audienceOf()), k.Order, now, now); err != nil {
 				return apperr.Wrap(err, "seed skills")
 			}
 		}
@@ -234,7 +234,7 @@ func (s *Service) Skills(ctx context.Context, province string, all bool) ([]Skil
 func (k Skill) usableIn(province string) bool { return k.Province == "" || k.Province == province }
 
 func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error) {
-	rows, err := q.QueryContext(ctx, "SELECT province_code, code, name, kind, sort_order, active FROM outreach_skills ORDER BY sort_order, code")
+	rows, err := q.QueryContext(ctx, "SELECT province_code, code, name, kind, audience, sort_order, active FROM outreach_skills ORDER BY sort_order, code")
 	if err != nil {
 		return nil, apperr.Wrap(err, "list skills")
 	}
@@ -243,7 +243,7 @@ func (s *Service) listSkills(ctx context.Context, q db.Querier) ([]Skill, error)
 	for rows.Next() {
 		var k Skill
 		var active int
-		if err := rows.Scan(&k.Province, &k.Code, &k.Name, &k.Kind, &k.Order, &active); err != nil {
+		if err := rows.Scan(&k.Province, &k.Code, &k.Name, &k.Kind, &k.Audience, &k.Order, &active); err != nil {
 			return nil, apperr.Wrap(err, "scan skill")
 		}
 		k.Active = active == 1
@@ -273,7 +273,16 @@ func (s *Service) SaveSkill(ctx context.Context, k Skill) (Skill, error) {
 	now := db.Millis(s.Now())
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var owner string
-		err := tx.QueryRowContext(ctx, "SELECT province_code FROM outreach_skills WHERE code = ?", k.Code).Scan(&owner)
+		var audience Audience
+		err := tx.QueryRowContext(ctx, "SELECT province_code, audience FROM outreach_skills WHERE code = ?", k.Code).Scan(&owner, &audience)
+		// An entry saved without an audience (a client from before there were two) keeps its own:
+		// e-invoices must not become a citizens' skill by an edit of their name.
+		if k.Audience == "" {
+			k.Audience = audience
+		}
+		if k.Audience == "" {
+			k.Audience = AudienceCitizen
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -283,10 +292,10 @@ func (s *Service) SaveSkill(ctx context.Context, k Skill) (Skill, error) {
 		case owner != province:
 			return apperr.InvalidField("code", "outreach.error.skill_code_taken", k.Code)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (province_code, code, name, kind, sort_order, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, sort_order = excluded.sort_order, active = excluded.active, updated_at = excluded.updated_at
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outreach_skills (province_code, code, name, kind, audience, sort_order, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, audience = excluded.audience, sort_order = excluded.sort_order, active = excluded.active, updated_at = excluded.updated_at
 			WHERE outreach_skills.province_code = excluded.province_code`,
-			k.Province, k.Code, k.Name, string(k.Kind), k.Order, boolInt(k.Active), now, now); err != nil {
+			k.Province, k.Code, k.Name, string(k.Kind), string(k.Audience), k.Order, boolInt(k.Active), now, now); err != nil {
 			return apperr.Wrap(err, "save skill")
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "outreach.skill.save", ObjectType: "outreach_skill", ObjectID: k.Code, UnitPath: authz.ProvincePath(k.Province), Detail: k.Name})

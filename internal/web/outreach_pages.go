@@ -531,7 +531,7 @@ func (s *Server) outreachSkillSubmit(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	order, _ := strconv.Atoi(r.PostFormValue("order"))
-	k := outreach.Skill{Province: strings.TrimSpace(r.PostFormValue("province_code")), Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Order: order,
+	k := outreach.Skill{Province: strings.TrimSpace(r.PostFormValue("province_code")), Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: outreach.SkillKind(r.PostFormValue("kind")), Audience: outreach.Audience(r.PostFormValue("audience")), Order: order,
 		Active: r.PostFormValue("active") == "1"}
 	if _, err := s.Outreach.SaveSkill(r.Context(), k); err != nil {
 		return s.renderOutreachAdmin(w, r, nil, err)

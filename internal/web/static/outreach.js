@@ -158,6 +158,11 @@
     return put(entry).then(render).then(function () { say(msg.msgSaved); send(); });
   }
 
+  function subjectOf(f) {
+    var r = f.querySelector("input[name=subject]:checked");
+    return r ? r.value : "citizen";
+  }
+
   function onRecord(ev) {
     ev.preventDefault();
     var f = ev.target;
@@ -165,33 +170,65 @@
     var first = f.querySelector("input[name=skills]");
     if (first) { first.setCustomValidity(skills.length ? "" : first.closest("fieldset").querySelector("legend").textContent); }
     var consent = f.consent.checked;
+    var enterprise = subjectOf(f) === "enterprise";
     requireCitizen(f);
     if (!f.reportValidity()) { return; }
-    // Without the citizen's consent nothing about them leaves the form, as the server would drop
-    // it anyway: the guidance is recorded and counted without name, year of birth or phone.
-    var phone = consent ? f.phone.value.trim() : "";
     var body = {
       client_id: crypto.randomUUID(),
-      citizen: consent ? { name: f.name.value.trim(), birth_year: parseInt(f.birth_year.value, 10), phone: phone } : {},
       skills: skills,
       platforms: checked(f, "platforms"),
       guided_at: new Date().toISOString(),
       evidence: f.evidence.value.trim()
     };
+    var label;
+    if (enterprise) {
+      // An enterprise is kept by name and tax code whatever the consent; its contact person is a
+      // natural person, sent only with their consent, as a citizen is.
+      body.enterprise = { name: f.enterprise_name.value.trim(), tax_code: f.tax_code.value.trim() };
+      if (consent) {
+        body.enterprise.contact_name = f.contact_name.value.trim();
+        body.enterprise.contact_phone = f.contact_phone.value.trim();
+      }
+      label = body.enterprise.name + " · " + body.enterprise.tax_code;
+    } else {
+      // Without the citizen's consent nothing about them leaves the form, as the server would drop
+      // it anyway: the guidance is recorded and counted without name, year of birth or phone.
+      var phone = consent ? f.phone.value.trim() : "";
+      body.citizen = consent ? { name: f.name.value.trim(), birth_year: parseInt(f.birth_year.value, 10), phone: phone } : {};
+      label = consent ? body.citizen.name + (phone ? " · " + mask(phone.replace(/[^0-9+]/g, "")) : "") : msg.msgAnonymous;
+    }
     if (consent) { body.consent = { given: true, version: msg.consentVersion }; }
     if (f.village_code && f.village_code.value) { body.village_code = f.village_code.value; }
-    enqueue({ id: body.client_id, kind: "record", url: "/api/v1/outreach/records", body: body,
-      label: consent ? body.citizen.name + (phone ? " · " + mask(phone.replace(/[^0-9+]/g, "")) : "") : msg.msgAnonymous }).then(function () {
+    enqueue({ id: body.client_id, kind: "record", url: "/api/v1/outreach/records", body: body, label: label }).then(function () {
       f.reset();
-      f.name.focus();
+      showSubject(f);
+      f.querySelector("input[name=subject]:checked").focus();
     });
   }
 
   // requireCitizen asks for the citizen's name and year of birth only when they consented to
-  // being recorded; without consent they are not sent at all.
+  // being recorded; without consent they are not sent at all. An enterprise's record asks for its
+  // name and tax code instead, with or without consent.
   function requireCitizen(f) {
-    f.name.required = f.consent.checked;
-    f.birth_year.required = f.consent.checked;
+    var enterprise = subjectOf(f) === "enterprise";
+    f.name.required = !enterprise && f.consent.checked;
+    f.birth_year.required = !enterprise && f.consent.checked;
+    f.enterprise_name.required = enterprise;
+    f.tax_code.required = enterprise;
+  }
+
+  // showSubject shows the fields of the chosen subject and only the skills and platforms taught to
+  // it: the server refuses a citizen's skill on an enterprise's record and the other way round.
+  function showSubject(f) {
+    var subject = subjectOf(f);
+    document.getElementById("citizen-fields").hidden = subject !== "citizen";
+    document.getElementById("enterprise-fields").hidden = subject !== "enterprise";
+    f.querySelectorAll("label[data-audience]").forEach(function (l) {
+      var off = l.dataset.audience !== subject;
+      l.hidden = off;
+      if (off) { l.querySelector("input").checked = false; }
+    });
+    requireCitizen(f);
   }
 
   function onVisit(ev) {
@@ -250,8 +287,9 @@
   document.getElementById("record-form").addEventListener("change", function (ev) {
     if (ev.target.name === "skills") { ev.target.setCustomValidity(""); }
     if (ev.target.name === "consent") { requireCitizen(ev.currentTarget); }
+    if (ev.target.name === "subject") { showSubject(ev.currentTarget); }
   });
-  requireCitizen(document.getElementById("record-form"));
+  showSubject(document.getElementById("record-form"));
   document.querySelectorAll("form[action='/logout']").forEach(function (f) { f.addEventListener("submit", onLogout); });
   var deferred = null;
   window.addEventListener("beforeinstallprompt", function (ev) {
