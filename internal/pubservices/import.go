@@ -333,12 +333,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, replace bool) (Import
 				return err
 			}
 		}
-		action := ActionImport
+		detail := fmt.Sprintf("rows=%d replaced=%d units=%d", len(good), replaced, len(paths))
 		if replaced > 0 {
-			action = ActionReplace
+			return audit.Record(ctx, tx, audit.Entry{Action: "pubservices.stats.replace", ObjectType: "public_service_stats", UnitPath: commonPath(paths), Detail: detail})
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "public_service_stats", UnitPath: commonPath(paths),
-			Detail: fmt.Sprintf("rows=%d replaced=%d units=%d", len(good), replaced, len(paths))})
+		return audit.Record(ctx, tx, audit.Entry{Action: "pubservices.stats.import", ObjectType: "public_service_stats", UnitPath: commonPath(paths), Detail: detail})
 	})
 	if err != nil {
 		return ImportResult{}, apperr.Wrap(err, "import public service stats")

@@ -25,12 +25,6 @@ var migrations embed.FS
 // Migrations is the public services module's schema.
 var Migrations = db.MigrationSet{Module: "pubservices", FS: migrations}
 
-// Audit actions.
-const (
-	ActionImport  = "pubservices.stats.import"
-	ActionReplace = "pubservices.stats.replace"
-)
-
 // Figures are one month's statistics of a unit.
 type Figures struct {
 	// Received is every dossier received (hồ sơ tiếp nhận), at the counter and online.

@@ -208,7 +208,7 @@ func TestImportReplaceFlag(t *testing.T) {
 		if err := d.Reader().QueryRowContext(context.Background(), `SELECT action, detail, unit_path FROM audit_log WHERE action LIKE 'pubservices.%' ORDER BY id DESC LIMIT 1`).Scan(&action, &detail, &path); err != nil {
 			t.Fatal(err)
 		}
-		if action != pubservices.ActionReplace || !strings.Contains(detail, "replaced=1") || path != "/51/535/21484/" {
+		if action != "pubservices.stats.replace" || !strings.Contains(detail, "replaced=1") || path != "/51/535/21484/" {
 			t.Errorf("audit: %s %s %s", action, detail, path)
 		}
 	})
