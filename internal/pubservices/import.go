@@ -319,8 +319,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, replace bool) (Import
 			if err != nil {
 				return err
 			}
-			if len(again) > 0 {
-				return apperr.New(apperr.Conflict, "pubservices.error.import_raced")
+			for _, l := range good {
+				if again[found[l.code].Path+"|"+l.month] {
+					return apperr.New(apperr.Conflict, "pubservices.error.import_raced")
+				}
 			}
 		}
 		for _, l := range good {

@@ -196,8 +196,12 @@ func TestImportReplaceFlag(t *testing.T) {
 		if len(rep.Months) != 5 || rep.Months[1].Received != 100 {
 			t.Fatalf("a refused re-import changed the figures: %+v", rep.Months)
 		}
+		// A new month of a unit that has others is no replacement: imported without the flag.
+		if res, err := s.Import(baTo, strings.NewReader(header+"21484,,2025-06,100,50,20,10\n"), false); err != nil || res.Rows != 1 || res.Replaced != 0 {
+			t.Fatalf("a new month: %+v %v", res, err)
+		}
 		res, err := s.Import(baTo, strings.NewReader(again), true)
-		if err != nil || res.Rows != 2 || res.Replaced != 1 {
+		if err != nil || res.Rows != 2 || res.Replaced != 2 {
 			t.Fatalf("replace: %+v %v", res, err)
 		}
 		rep, _ = s.Report(baTo, "21484")
@@ -208,7 +212,7 @@ func TestImportReplaceFlag(t *testing.T) {
 		if err := d.Reader().QueryRowContext(context.Background(), `SELECT action, detail, unit_path FROM audit_log WHERE action LIKE 'pubservices.%' ORDER BY id DESC LIMIT 1`).Scan(&action, &detail, &path); err != nil {
 			t.Fatal(err)
 		}
-		if action != "pubservices.stats.replace" || !strings.Contains(detail, "replaced=1") || path != "/51/535/21484/" {
+		if action != "pubservices.stats.replace" || !strings.Contains(detail, "replaced=2") || path != "/51/535/21484/" {
 			t.Errorf("audit: %s %s %s", action, detail, path)
 		}
 	})

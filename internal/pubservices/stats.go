@@ -23,8 +23,12 @@ func MaySee(a *authz.Actor, path string) bool {
 func (s *Service) Report(ctx context.Context, code string) (Report, error) {
 	a := authz.ActorFrom(ctx)
 	u, err := s.Units.Find(ctx, code)
-	if err != nil || !MaySee(a, u.Path) {
+	if err != nil {
 		return Report{}, apperr.New(apperr.NotFound, "units.error.not_found", code)
+	}
+	if !MaySee(a, u.Path) {
+		// Hidden, so that the refusal is audited as a probe outside the actor's scope.
+		return Report{}, apperr.Hidden("units.error.not_found", code)
 	}
 	launch, err := s.launch(ctx, authz.ProvinceOfPath(u.Path))
 	if err != nil {
