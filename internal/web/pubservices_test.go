@@ -119,6 +119,9 @@ func TestPublicServicesAPI(t *testing.T) {
 			t.Fatalf("login: %d", r.StatusCode)
 		}
 		_, page := br.get("/public-services?unit=535")
+		if strings.Contains(page, "%!") || strings.Contains(page, "%%") {
+			t.Errorf("a label printed a format verb:\n%.3000s", page)
+		}
 		if !strings.Contains(page, "20,0 % → 55,0 %") || !strings.Contains(page, `data-code="`+e.baToCommune+`"`) {
 			t.Errorf("page lacks the before/after shares:\n%.3000s", page)
 		}
