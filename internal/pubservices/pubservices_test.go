@@ -172,6 +172,18 @@ func TestImportRefusedWholeWithLines(t *testing.T) {
 		if n := count(t, d); n != 0 {
 			t.Errorf("%d rows written by a refused file", n)
 		}
+		// A file over the limit, a binary that is no table, a header alone: refused with a reason.
+		big := header + strings.Repeat("21484,,2025-01,100,20,10,5\n", pubservices.MaxImportBytes/26+1)
+		for name, c := range map[string]struct{ body, key string }{
+			"oversize": {big, "pubservices.error.import_large"},
+			"binary":   {"PK\x03\x04 not a zip", "pubservices.error.import_format"},
+			"empty":    {header, "pubservices.error.import_empty"},
+		} {
+			var e *apperr.Error
+			if _, err := s.Import(province, strings.NewReader(c.body), false); !errors.As(err, &e) || e.Key != c.key {
+				t.Errorf("%s: %v, want %s", name, err, c.key)
+			}
+		}
 		// Headers the file does not have are named.
 		if _, err := s.Import(province, strings.NewReader("Mã đơn vị,Tháng,Tổng số hồ sơ tiếp nhận\n21484,2025-01,100\n"), false); err == nil || !strings.Contains(fmt.Sprint(err.(*apperr.Error).Args...), "online") {
 			t.Errorf("missing columns: %v", err)
