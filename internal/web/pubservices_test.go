@@ -128,6 +128,10 @@ func TestPublicServicesAPI(t *testing.T) {
 		if _, dash := br.get("/dashboard/units/535"); !strings.Contains(dash, `id="ps-section"`) || !strings.Contains(dash, "20,0 % → 55,0 %") {
 			t.Errorf("dashboard lacks the public services section")
 		}
+		// The province summary of a report period carries the province's comparison too.
+		if _, sum := br.get(fmt.Sprintf("/reports/periods/%d/summary", e.baToPeriod().ID)); !strings.Contains(sum, `id="ps-section"`) || !strings.Contains(sum, "20,0 % → 55,0 %") {
+			t.Errorf("the period's summary lacks the public services section")
+		}
 		xr, xb := br.get("/public-services/export?unit=535&format=xlsx")
 		if xr.StatusCode != 200 {
 			t.Fatalf("export: %d", xr.StatusCode)
