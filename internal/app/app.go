@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"io"
 	"log/slog"
 	"os"
@@ -175,6 +176,8 @@ type Services struct {
 	Ceremony *ceremony.Service
 	Reports  *reports.Service
 	Portal   *portal.Service
+	// PublicServices holds the monthly statistics of online public services.
+	PublicServices *pubservices.Service
 	// Figures is the registry of the portals' live headline figures.
 	Figures *portal.FigureRegistry
 	// Notify is the outbox the services queue their messages in; nil for the command-line tools

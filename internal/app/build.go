@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -134,7 +135,8 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 		BaseURL: cfg.Notify.BaseURL, PortalHosts: cfg.PortalHosts},
 		web.Deps{DB: d, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Ceremony: svc.Ceremony,
 			Outreach: svc.Outreach, Notify: svc.Notify, Portal: svc.Portal, Figures: svc.Figures, Reports: svc.Reports,
-			I18n: i18n.MustLoad(), Logger: log, Registry: cfg.Registry, Now: cfg.Now, SSO: single})
+			PublicServices: svc.PublicServices,
+			I18n:           i18n.MustLoad(), Logger: log, Registry: cfg.Registry, Now: cfg.Now, SSO: single})
 	if err != nil {
 		a.closeServices()
 		return nil, err
@@ -249,6 +251,7 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 	if w.freshFigures {
 		s.Figures.TTL = 0
 	}
+	s.PublicServices = pubservices.NewService(d, s.Units, launchOf(s.Ceremony))
 	s.Reports = newReports(s, w)
 
 	if err := s.Outreach.SeedSkills(ctx); err != nil {

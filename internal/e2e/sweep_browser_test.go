@@ -55,6 +55,8 @@ var notSwept = map[string]string{
 	"GET /dashboard/public/export":            "download",
 	"GET /courses/questions-template":         "download",
 	"GET /pupils/template":                    "download",
+	"GET /public-services/export":             "download",
+	"GET /public-services/template":           "download",
 	"GET /feed.xml":                           "RSS feed",
 	"GET /sitemap.xml":                        "sitemap",
 	"GET /media/{id}":                         "image",

@@ -12,6 +12,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/events"
 	"github.com/lantoa/lantoa/internal/portal"
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/training"
 	"github.com/lantoa/lantoa/internal/units"
@@ -31,6 +32,7 @@ func All() []db.MigrationSet {
 		notify.Migrations,
 		portal.Migrations,
 		reports.Migrations,
+		pubservices.Migrations,
 		// Last: they drop the foreign keys the modules above declared on units.code.
 		units.VersionMigrations,
 	}

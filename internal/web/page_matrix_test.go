@@ -522,6 +522,13 @@ func pageCases() []pageCase {
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "unit_admin_bato": ok, "org_admin_tinhdoan": ok, "national_admin": ok}))},
 		{"GET /dashboard/public", get("/dashboard/public"), pagePublic},
 		{"GET /dashboard/public/export", get("/dashboard/public/export?format=xlsx"), pagePublic},
+		// Online public services (pubservices_matrix_test.go).
+		{"GET /public-services", get("/public-services?unit=535"), pageOnly(psReaders)},
+		{"POST /public-services/import", func(e *env, _ string) (string, url.Values) {
+			return "/public-services/import", form(fileField, e.psFile(), "unit", "535")
+		}, pageOnly(psImporters(invalid))},
+		{"GET /public-services/export", get("/public-services/export?unit=535&format=xlsx"), pageOnly(psReaders)},
+		{"GET /public-services/template", get("/public-services/template?format=xlsx"), pagePublic},
 	}
 }
 

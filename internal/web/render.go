@@ -309,6 +309,9 @@ func (s *Server) nav(p Page) []NavItem {
 			figures = append(figures, link("/reports", "reports.nav"))
 		}
 		figures = append(figures, link("/dashboard", "reports.nav_dashboard"))
+		if provinceAdmin || a.Has(authz.UnitAdmin) {
+			figures = append(figures, link("/public-services", "pubservices.nav"))
+		}
 		group(p.T("nav.group.reports"), figures...)
 		var comms []NavItem
 		if s.isEditor(a) {

@@ -307,6 +307,8 @@ func (s *Server) reportsStepSubmit(step string) handler {
 type reportsSummaryData struct {
 	Page
 	Summary reports.Summary
+	// PS is the province's online public services before and after the launch.
+	PS *psSection
 }
 
 // Number shows a figure the Vietnamese way.
@@ -327,6 +329,8 @@ func (s *Server) reportsSummaryPage(w http.ResponseWriter, r *http.Request) erro
 	data := reportsSummaryData{Page: s.newPage(r, "reports.summary_title"), Summary: sum}
 	if sum.Status.Period.National {
 		data.Title = data.T("reports.summary_title_national")
+	} else if p := sum.Status.Period.Province; p != "" {
+		data.PS = s.psSectionOf(r, authz.ProvincePath(p), p)
 	}
 	return s.render(w, r, http.StatusOK, "reports_summary", &data)
 }
@@ -348,6 +352,8 @@ type reportsDashboardData struct {
 	FieldKey    string
 	FieldChoice []reports.Field
 	href        func(reports.Child) string
+	// PS is the online public services before and after the launch (pubservices_pages.go).
+	PS *psSection
 }
 
 // PhoneColumns is how many headline figures the comparison table keeps on a phone, after the
@@ -499,6 +505,9 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
 	}
 	data.MapW, data.MapH = reports.MapSize()
+	if !public && !d.National {
+		data.PS = s.psSectionOf(r, d.Unit.Path, d.Unit.Code)
+	}
 	return s.render(w, r, http.StatusOK, "reports_dashboard", &data)
 }
 

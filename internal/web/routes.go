@@ -312,6 +312,13 @@ func (s *Server) routes() http.Handler {
 	private("GET /api/v1/reports/{id}/export", s.apiReportExport)
 	private("GET /api/v1/dashboard/units/{code}", s.apiDashboardUnit)
 	page("GET /api/v1/dashboard/public", s.apiDashboardPublic)
+	// Online public services before and after the launch (pubservices_pages.go).
+	private("GET /public-services", s.publicServicesPage)
+	private("POST /public-services/import", s.publicServicesImportSubmit)
+	private("GET /public-services/export", s.publicServicesExport)
+	page("GET /public-services/template", s.publicServicesTemplate)
+	private("GET /api/v1/public-services/stats", s.apiPublicServiceStats)
+	private("POST /api/v1/public-services/stats/import", s.apiPublicServiceImport)
 
 	// Former URLs of exports, moved to the one style …/export?format= (export.go): a permanent
 	// redirect keeps bookmarks, scripts and printed links working; the query follows.

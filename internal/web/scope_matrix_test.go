@@ -141,6 +141,7 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 		cases = append(cases, ceremonyMatrixCases()...)
 		cases = append(cases, reportsMatrixCases()...)
 		cases = append(cases, portalMatrixCases()...)
+		cases = append(cases, pubservicesMatrixCases()...)
 		covered := map[string]bool{"/api/": true}
 		for _, c := range cases {
 			covered[c.route] = true

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"log/slog"
 	"net/http"
 	"time"
@@ -61,6 +62,8 @@ type Deps struct {
 	Figures *portal.FigureRegistry
 	// Reports runs the district reports (periods, review, exports) and the dashboards.
 	Reports *reports.Service
+	// PublicServices holds the monthly statistics of online public services, before and after the launch.
+	PublicServices *pubservices.Service
 	// SSO signs people in through the configured OpenID providers; nil (or no provider) shows no
 	// button and answers 404 on its routes.
 	SSO      *sso.Service

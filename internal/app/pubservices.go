@@ -1,0 +1,28 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/pubservices"
+)
+
+// launchOf answers the launch moment of a province's movement: its first launched ceremony. A later
+// ceremony (a rerun, a second year) does not move the line the statistics are compared across.
+func launchOf(cs *ceremony.Service) pubservices.LaunchSource {
+	return func(ctx context.Context, province string) (time.Time, error) {
+		list, err := cs.List(authz.WithActor(ctx, authz.System))
+		if err != nil {
+			return time.Time{}, err
+		}
+		var first time.Time
+		for _, c := range list {
+			if c.Province == province && c.Launched() && (first.IsZero() || c.LaunchAt.Before(first)) {
+				first = c.LaunchAt
+			}
+		}
+		return first, nil
+	}
+}
