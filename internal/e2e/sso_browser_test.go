@@ -61,17 +61,26 @@ func ssoConfigFile(t *testing.T, issuer, redirect string) (string, []sso.Provide
 	return path, ps
 }
 
+// startWithProvider starts a server whose two providers (ssoConfigFile) are the real provider,
+// started with ssoUsers and the server's callbacks; staff2FA makes administrators use a second
+// factor. It returns the server, the provider's issuer and the providers' file for the CLI.
+func startWithProvider(t *testing.T, staff2FA bool) (*Server, string, string) {
+	t.Helper()
+	port := oidctest.FreePort(t)
+	issuer := oidctest.IssuerAt(port)
+	configPath, providers := ssoConfigFile(t, issuer, "")
+	srv := StartServer(t, WithConfig(func(c *app.Config) { c.SSO = providers; c.RequireStaff2FA = staff2FA }))
+	oidctest.Start(t, port, ssoUsers, srv.URL+"/login/sso/tinh/callback", srv.URL+"/login/sso/hoc/callback")
+	return srv, issuer, configPath
+}
+
 // TestSSOBrowser signs in through the real OpenID provider's login page as a person would, on a
 // 360-px phone: a province official linked by an administrator (`lantoa user link-sso`) lands on
 // their workspace; a pupil is asked for their commune once and lands on theirs; an official nobody
 // linked is sent back to the login page with the reason in Vietnamese.
 func TestSSOBrowser(t *testing.T) {
 	RequireBrowser(t)
-	port := oidctest.FreePort(t)
-	issuer := oidctest.IssuerAt(port)
-	configPath, providers := ssoConfigFile(t, issuer, "")
-	srv := StartServer(t, WithConfig(func(c *app.Config) { c.SSO = providers }))
-	oidctest.Start(t, port, ssoUsers, srv.URL+"/login/sso/tinh/callback", srv.URL+"/login/sso/hoc/callback")
+	srv, issuer, configPath := startWithProvider(t, false)
 
 	srv.CreateUser(t, "qt.tinh", "mật khẩu đủ dài để thử", "province_admin", "51")
 	srv.CreateUser(t, "qt.khac", "mật khẩu đủ dài để thử", "unit_admin", "535")
@@ -238,11 +247,7 @@ func TestSSOBrowser(t *testing.T) {
 // (sso.AssertsMFA and accounts.SessionOptions.SecondFactorDone, tested in their packages).
 func TestSSOStaffSecondFactorBrowser(t *testing.T) {
 	RequireBrowser(t)
-	port := oidctest.FreePort(t)
-	issuer := oidctest.IssuerAt(port)
-	configPath, providers := ssoConfigFile(t, issuer, "")
-	srv := StartServer(t, WithConfig(func(c *app.Config) { c.SSO = providers; c.RequireStaff2FA = true }))
-	oidctest.Start(t, port, ssoUsers, srv.URL+"/login/sso/tinh/callback", srv.URL+"/login/sso/hoc/callback")
+	srv, issuer, configPath := startWithProvider(t, true)
 	srv.CreateUser(t, "qt.tinh", "mật khẩu đủ dài để thử", "province_admin", "51")
 	if code, out, errOut := srv.CLI(t, "", "user", "link-sso", "--sso-config", configPath, "--username", "qt.tinh", "--provider", "tinh",
 		"--email", "lan.nt@quangngai.gov.vn"); code != 0 {
