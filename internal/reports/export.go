@@ -130,7 +130,7 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 	doc := ReportDocument{Period: p, Report: r, Figures: r.Figures, ProvinceName: prov.Name}
 	if r.SubmittedAt.IsZero() {
 		doc.Preview = true
-		if doc.Figures, err = s.LiveFigures(ctx, r, p.Sections); err != nil {
+		if doc.Figures, err = s.LiveFigures(ctx, r, p); err != nil {
 			return ReportDocument{}, err
 		}
 	}

@@ -1,0 +1,176 @@
+package reports_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lantoa/lantoa/internal/accounts"
+	"github.com/lantoa/lantoa/internal/ceremony"
+	"github.com/lantoa/lantoa/internal/outreach"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
+	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/reports"
+	"github.com/lantoa/lantoa/internal/schema"
+	"github.com/lantoa/lantoa/internal/units"
+)
+
+// day is the Vietnam-time date of t, as periods write it.
+func day(t time.Time) string { return t.In(reports.VietnamTime).Format("2006-01-02") }
+
+// submitFor defines a period of Ba Tơ over [from, to] with the given sections and submits Ba Tơ's
+// report, returning its snapshot.
+func submitFor(t *testing.T, f *fixture, title string, from, to time.Time, sections ...string) []reports.Field {
+	t.Helper()
+	p, err := f.svc.CreatePeriod(f.province, reports.PeriodInput{Title: title, PeriodStart: day(from), PeriodEnd: day(to), DueDate: day(to.AddDate(0, 0, 5)),
+		UnitCodes: []string{"535"}, Sections: sections})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.OpenReport(f.baTo, p.ID, "535")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = f.svc.Submit(f.baTo, r.ID, fullDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Figures
+}
+
+// TestReportCountsItsPeriodsCampaign is the acceptance contract: a report of a period whose dates
+// exclude a later campaign does not count that campaign's records. A period ending inside a
+// campaign's window counts the records of its own days only, and enterprises count apart.
+func TestReportCountsItsPeriodsCampaign(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		now := time.Now()
+		*f.clock = now
+		sys := authz.WithActor(context.Background(), authz.System)
+		out := outreach.NewService(d, accounts.NewService(d))
+		defer out.Close()
+		f.svc.Register(reports.OutreachProvider{Svc: out})
+		if err := out.SeedSkills(sys); err != nil {
+			t.Fatal(err)
+		}
+		communes, _ := units.NewService(d).List(sys, units.Filter{ParentCode: "535", Limit: 1})
+		team, err := out.CreateTeam(sys, outreach.Team{Name: "Tổ CNS cộng đồng số 1", UnitCode: communes[0].Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		member, err := f.acc.CreateUser(sys, accounts.NewUser{Username: "tv.bato", Password: "mật khẩu thử nghiệm 2023", Role: authz.TeamMember, UnitCode: communes[0].Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.AddMember(sys, team.ID, "tv.bato", true); err != nil {
+			t.Fatal(err)
+		}
+		// The earlier campaign ran 40 days ago; the later one began an hour ago.
+		earlyLaunch := now.AddDate(0, 0, -40)
+		_, err = out.CreateCampaign(sys, outreach.Campaign{Name: "7 ngày đợt 1", LaunchAt: earlyLaunch, Days: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.CreateCampaign(sys, outreach.Campaign{Name: "7 ngày đợt 2", LaunchAt: now.Add(-time.Hour), Days: 7}); err != nil {
+			t.Fatal(err)
+		}
+		mctx := authz.WithActor(sys, &authz.Actor{UserID: member.ID, Username: member.Username, Grants: member.Grants})
+		n := 0
+		record := func(at time.Time, citizen string) {
+			t.Helper()
+			n++
+			if _, err := out.SaveRecord(mctx, outreach.RecordInput{ClientID: fmt.Sprintf("0b6c3f0e-8f0a-4c7e-9d1a-2f4b5c6d7e%02d", n), Citizen: outreach.Citizen{Name: citizen, BirthYear: 1966},
+				Skills: []string{"dvc_tinh"}, GuidedAt: at, Consent: &outreach.Consent{Given: true, Version: "v1"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Two citizens on the early campaign's first day, one on its sixth; one in the later campaign.
+		record(earlyLaunch.Add(time.Hour), "Đinh Văn Nhiều")
+		record(earlyLaunch.Add(2*time.Hour), "Phạm Thị Hoa")
+		record(earlyLaunch.AddDate(0, 0, 5), "Đinh Thị Lý")
+		record(now.Add(-time.Minute), "Hồ Văn Mười")
+		if _, err := out.SaveRecord(mctx, outreach.RecordInput{ClientID: "0b6c3f0e-8f0a-4c7e-9d1a-2f4b5c6d7eff", Enterprise: &outreach.Enterprise{Name: "HTX Nông sản Ba Tơ", TaxCode: "4300123456"},
+			Skills: []string{"hoa_don_dien_tu"}, GuidedAt: earlyLaunch.Add(3 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		out.Close() // flush the counters
+
+		// A period over the early campaign's days, before the later one: its three records only.
+		figs := submitFor(t, f, "Báo cáo đợt 1", earlyLaunch.AddDate(0, 0, -1), earlyLaunch.AddDate(0, 0, 10), "outreach")
+		if figure(figs, "records") != 3 || figure(figs, "citizens") != 3 || figure(figs, "enterprises") != 1 || figure(figs, "enterprise_records") != 1 {
+			t.Errorf("period of the early campaign counts: %+v", figs)
+		}
+		if figure(figs, "teams") != 1 || figure(figs, "members") != 1 {
+			t.Errorf("teams and members: %+v", figs)
+		}
+		// A period ending on the early campaign's third day counts the records of its own days.
+		figs = submitFor(t, f, "Báo cáo giữa đợt 1", earlyLaunch.AddDate(0, 0, -3), earlyLaunch.AddDate(0, 0, 2), "outreach")
+		if figure(figs, "records") != 2 || figure(figs, "citizens") != 2 || figure(figs, "enterprises") != 1 {
+			t.Errorf("period ending inside the early campaign: %+v", figs)
+		}
+		// A period between the campaigns counts neither.
+		figs = submitFor(t, f, "Báo cáo giữa hai đợt", earlyLaunch.AddDate(0, 0, 15), earlyLaunch.AddDate(0, 0, 20), "outreach")
+		if figure(figs, "records") != -1 || figure(figs, "teams") != 1 {
+			t.Errorf("period between the campaigns: %+v", figs)
+		}
+		// The current period counts the later campaign's record, not the earlier's three.
+		figs = submitFor(t, f, "Báo cáo đợt 2", now.AddDate(0, 0, -2), now.AddDate(0, 0, 10), "outreach")
+		if figure(figs, "records") != 1 || figure(figs, "citizens") != 1 || figure(figs, "enterprises") != 0 {
+			t.Errorf("period of the later campaign: %+v", figs)
+		}
+		// The draft's preview binds to its period the same way.
+		p, err := f.svc.CreatePeriod(f.province, reports.PeriodInput{Title: "Xem trước đợt 1", PeriodStart: day(earlyLaunch), PeriodEnd: day(earlyLaunch.AddDate(0, 0, 8)),
+			DueDate: day(now), UnitCodes: []string{"535"}, Sections: []string{"outreach"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := f.svc.OpenReport(f.baTo, p.ID, "535")
+		doc, err := f.svc.Document(f.baTo, r.ID)
+		if err != nil || !doc.Preview || figure(doc.Figures, "records") != 3 {
+			t.Errorf("preview of the early period: %v %+v", err, doc.Figures)
+		}
+	})
+}
+
+// TestReportCountsItsPeriodsCeremony is Ba Tơ's case: a newer ceremony still without points does
+// not make an older period's report show "points 0"; a period that holds no ceremony has no
+// ceremony figures.
+func TestReportCountsItsPeriodsCeremony(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		now := time.Now()
+		*f.clock = now
+		sys := authz.WithActor(context.Background(), authz.System)
+		cer := ceremony.NewService(d, units.NewService(d), events.New(d, nil))
+		p := reports.CeremonyProvider{Svc: cer}
+		f.svc.Register(p)
+		first, err := cer.Create(sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động Quảng Ngãi", StartsAt: now.Add(48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cer.GeneratePoints(sys, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		// A newer ceremony, a month later, has no points yet.
+		if _, err := cer.Create(sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động đợt 2", StartsAt: now.AddDate(0, 1, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := p.Fields(context.Background(), "/51/535/", now)
+		if err != nil || figure(latest, "points") != 0 {
+			t.Fatalf("the latest ceremony has no points: %v %+v", err, latest)
+		}
+		figs := submitFor(t, f, "Báo cáo tháng này", now.AddDate(0, 0, -1), now.AddDate(0, 0, 10), "ceremony")
+		if figure(figs, "points") < 2 {
+			t.Errorf("the period's own ceremony's points: %+v", figs)
+		}
+		if figs := submitFor(t, f, "Báo cáo tháng sau", now.AddDate(0, 0, 25), now.AddDate(0, 0, 40), "ceremony"); figure(figs, "points") != 0 {
+			t.Errorf("the later period's ceremony has no points: %+v", figs)
+		}
+		if figs := submitFor(t, f, "Báo cáo tháng trước", now.AddDate(0, 0, -40), now.AddDate(0, 0, -10), "ceremony"); len(figs) != 0 {
+			t.Errorf("a period without a ceremony: %+v", figs)
+		}
+	})
+}
