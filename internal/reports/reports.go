@@ -100,7 +100,9 @@ type Span struct {
 func (sp Span) Overlaps(from, to time.Time) bool { return from.Before(sp.To) && !to.Before(sp.From) }
 
 // Covers tells whether the window [from, to) lies wholly inside the span.
-func (sp Span) Covers(from, to time.Time) bool { return !from.Before(sp.From) && !to.After(sp.To.Add(time.Millisecond)) }
+func (sp Span) Covers(from, to time.Time) bool {
+	return !from.Before(sp.From) && !to.After(sp.To.Add(time.Millisecond))
+}
 
 // Contains tells whether t falls in the span.
 func (sp Span) Contains(t time.Time) bool { return !t.Before(sp.From) && !t.After(sp.To) }
