@@ -174,3 +174,71 @@ func TestReportCountsItsPeriodsCeremony(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardMeasureIsOutreachMeasure: on both engines, the dashboard compares districts on
+// outreach's one measure (outreach.Tally.Measure, which the portal's map shows too): each
+// district's share is its members meeting the target over its members, as outreach counts them.
+func TestDashboardMeasureIsOutreachMeasure(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		*f.clock = time.Now()
+		sys := authz.WithActor(context.Background(), authz.System)
+		out := outreach.NewService(d, accounts.NewService(d))
+		defer out.Close()
+		f.svc.Register(reports.OutreachProvider{Svc: out})
+		if err := out.SeedSkills(sys); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.CreateCampaign(sys, outreach.Campaign{Name: "7 ngày", LaunchAt: time.Now().Add(-time.Hour), Days: 7}); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i, unit := range []string{"535", "535", "530"} {
+			team, err := out.CreateTeam(sys, outreach.Team{Name: fmt.Sprintf("Tổ %d", i), UnitCode: unit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := f.acc.CreateUser(sys, accounts.NewUser{Username: fmt.Sprintf("tv.%d", i), Password: "mật khẩu thử nghiệm 2023", Role: authz.TeamMember, UnitCode: unit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := out.AddMember(sys, team.ID, u.Username, true); err != nil {
+				t.Fatal(err)
+			}
+			m := authz.WithActor(sys, &authz.Actor{UserID: u.ID, Username: u.Username, Grants: u.Grants})
+			for j := 0; j < 7-2*i; j++ { // 7, 5 and 3 citizens: only the first member meets the target
+				n++
+				if _, err := out.SaveRecord(m, outreach.RecordInput{ClientID: fmt.Sprintf("3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b%04d", n), Citizen: outreach.Citizen{Name: fmt.Sprintf("Người dân %d", n), BirthYear: 1980},
+					Skills: []string{"dvc_tinh"}, GuidedAt: time.Now().Add(-time.Minute), Consent: &outreach.Consent{Given: true, Version: "v1"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		out.Close()
+		prog, err := out.Progress(sys, "51", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dash, err := f.svc.PublicDashboard(context.Background(), "51", 7)
+		if err != nil || dash.Measure.Key != reports.MeasureKey {
+			t.Fatalf("measure: %v %+v", err, dash.Measure)
+		}
+		share := map[string]float64{}
+		for _, c := range dash.Children {
+			share[c.Code] = c.Share
+		}
+		for _, ch := range prog.Children {
+			v, of := ch.Measure()
+			want := -1.0
+			if of > 0 {
+				want = float64(v) / float64(of)
+			}
+			if share[ch.Unit.Code] != want {
+				t.Errorf("%s: dashboard %.2f, outreach's measure %d of %d", ch.Unit.Code, share[ch.Unit.Code], v, of)
+			}
+		}
+		if share["535"] != 0.5 || share["530"] != 0 {
+			t.Errorf("Ba Tơ %.2f, Sơn Tây %.2f", share["535"], share["530"])
+		}
+	})
+}

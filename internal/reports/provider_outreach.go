@@ -113,8 +113,9 @@ func (p OutreachProvider) ofPeriod(ctx context.Context, province string, span Sp
 // outreachFields are the outreach section's figures of a unit with a campaign.
 func outreachFields(teams int, t outreach.Tally, target int, bySkill, byPlatform []outreach.Count) []Field {
 	members := float64(t.Members)
+	met, of := t.Measure() // the dashboards' measure (measureOf), the portal map's too
 	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(teams), Unit: "reports.measure.teams"},
-		{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(t.MembersMet), Target: members, Unit: "reports.measure.people"},
+		{Key: MeasureKey, LabelKey: "reports.field.members_7in7", Value: float64(met), Target: float64(of), Unit: "reports.measure.people"},
 		{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
 		{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(t.Citizens), Target: members * float64(target), Unit: "reports.measure.people"},
 		{Key: "records", LabelKey: "reports.field.records", Value: float64(t.Records), Unit: "reports.measure.times"},

@@ -97,7 +97,7 @@ type Span struct {
 }
 
 // Overlaps tells whether the window [from, to) shares a moment with the span.
-func (sp Span) Overlaps(from, to time.Time) bool { return from.Before(sp.To) && !to.Before(sp.From) }
+func (sp Span) Overlaps(from, to time.Time) bool { return !from.After(sp.To) && to.After(sp.From) }
 
 // Covers tells whether the window [from, to) lies wholly inside the span.
 func (sp Span) Covers(from, to time.Time) bool {
