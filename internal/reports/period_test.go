@@ -1,8 +1,10 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +15,12 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
 	"github.com/lantoa/lantoa/internal/platform/events"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
+	"github.com/xuri/excelize/v2"
 )
 
 // day is the Vietnam-time date of t, as periods write it.
@@ -24,6 +29,12 @@ func day(t time.Time) string { return t.In(reports.VietnamTime).Format("2006-01-
 // submitFor defines a period of Ba Tơ over [from, to] with the given sections and submits Ba Tơ's
 // report, returning its snapshot.
 func submitFor(t *testing.T, f *fixture, title string, from, to time.Time, sections ...string) []reports.Field {
+	t.Helper()
+	return submitReport(t, f, title, from, to, sections...).Figures
+}
+
+// submitReport is submitFor's report.
+func submitReport(t *testing.T, f *fixture, title string, from, to time.Time, sections ...string) reports.Report {
 	t.Helper()
 	p, err := f.svc.CreatePeriod(f.province, reports.PeriodInput{Title: title, PeriodStart: day(from), PeriodEnd: day(to), DueDate: day(to.AddDate(0, 0, 5)),
 		UnitCodes: []string{"535"}, Sections: sections})
@@ -38,7 +49,7 @@ func submitFor(t *testing.T, f *fixture, title string, from, to time.Time, secti
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Figures
+	return r
 }
 
 // TestReportCountsItsPeriodsCampaign is the acceptance contract: a report of a period whose dates
@@ -99,9 +110,40 @@ func TestReportCountsItsPeriodsCampaign(t *testing.T) {
 		out.Close() // flush the counters
 
 		// A period over the early campaign's days, before the later one: its three records only.
-		figs := submitFor(t, f, "Báo cáo đợt 1", earlyLaunch.AddDate(0, 0, -1), earlyLaunch.AddDate(0, 0, 10), "outreach")
+		rep := submitReport(t, f, "Báo cáo đợt 1", earlyLaunch.AddDate(0, 0, -1), earlyLaunch.AddDate(0, 0, 10), "outreach")
+		figs := rep.Figures
 		if figure(figs, "records") != 3 || figure(figs, "citizens") != 3 || figure(figs, "enterprises") != 1 || figure(figs, "enterprise_records") != 1 {
 			t.Errorf("period of the early campaign counts: %+v", figs)
+		}
+		// The report's workbook and PDF show the enterprises beside the citizens, apart.
+		doc, err := f.svc.Document(f.province, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := i18n.MustLoad().Translator("vi")
+		var x, pdf bytes.Buffer
+		if err := doc.WriteXLSX(&x, tr); err != nil {
+			t.Fatal(err)
+		}
+		wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := wb.GetRows(tr("reports.section.outreach"))
+		got := map[string]string{}
+		for _, row := range rows {
+			if len(row) > 1 {
+				got[row[0]] = row[1]
+			}
+		}
+		if got["Số doanh nghiệp được hướng dẫn (theo mã số thuế)"] != "1" || got["Số lượt hướng dẫn doanh nghiệp"] != "1" || got["Số lượt hướng dẫn"] != "3" {
+			t.Errorf("the workbook's outreach sheet: %v", rows)
+		}
+		if err := doc.WritePDF(&pdf, tr); err != nil {
+			t.Fatal(err)
+		}
+		if text, ok := pdftest.Text(t, pdf.Bytes()); ok && !strings.Contains(strings.Join(strings.Fields(text), " "), "Số lượt hướng dẫn doanh nghiệp") {
+			t.Errorf("the PDF names no enterprises:\n%s", text)
 		}
 		if figure(figs, "teams") != 1 || figure(figs, "members") != 1 {
 			t.Errorf("teams and members: %+v", figs)
@@ -128,7 +170,7 @@ func TestReportCountsItsPeriodsCampaign(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, _ := f.svc.OpenReport(f.baTo, p.ID, "535")
-		doc, err := f.svc.Document(f.baTo, r.ID)
+		doc, err = f.svc.Document(f.baTo, r.ID)
 		if err != nil || !doc.Preview || figure(doc.Figures, "records") != 3 {
 			t.Errorf("preview of the early period: %v %+v", err, doc.Figures)
 		}
