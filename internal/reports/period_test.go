@@ -17,6 +17,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/events"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"github.com/lantoa/lantoa/internal/reports"
 	"github.com/lantoa/lantoa/internal/schema"
 	"github.com/lantoa/lantoa/internal/units"
@@ -281,6 +282,80 @@ func TestDashboardMeasureIsOutreachMeasure(t *testing.T) {
 		}
 		if share["535"] != 0.5 || share["530"] != 0 {
 			t.Errorf("Ba Tơ %.2f, Sơn Tây %.2f", share["535"], share["530"])
+		}
+	})
+}
+
+// TestSummaryCarriesPublicServices: on both engines, the summary of a province's period carries
+// the province's online public services before and after its launch, in its workbook (a sheet
+// of its own) and its PDF; a national period's does not.
+func TestSummaryCarriesPublicServices(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		launch := time.Date(2025, 3, 20, 8, 0, 0, 0, reports.VietnamTime)
+		ps := pubservices.NewService(d, units.NewService(d), func(_ context.Context, p string) (time.Time, error) {
+			if p == "51" {
+				return launch, nil
+			}
+			return time.Time{}, nil
+		})
+		f := setup(t, d, reports.WithPublicServices(ps))
+		p, err := f.svc.CreatePeriod(f.province, reports.PeriodInput{Title: "Báo cáo quý II/2025", PeriodStart: "2025-04-01", PeriodEnd: "2025-06-30", DueDate: "2025-07-05",
+			UnitCodes: []string{"535"}, Sections: []string{"foundation"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := f.svc.Summary(f.province, p.ID)
+		if err != nil || sum.PublicServices != nil {
+			t.Fatalf("before any statistics: %v %+v", err, sum.PublicServices)
+		}
+		file := "Mã đơn vị,Tên đơn vị,Tháng,Tổng số hồ sơ tiếp nhận,Hồ sơ trực tuyến,Hồ sơ trực tuyến toàn trình,Hồ sơ thanh toán trực tuyến\n" +
+			"21484,Thị trấn Ba Tơ,2025-01,100,20,10,5\n21484,Thị trấn Ba Tơ,2025-02,100,30,10,5\n21484,Thị trấn Ba Tơ,2025-03,100,40,10,5\n" +
+			"21484,Thị trấn Ba Tơ,2025-04,100,50,20,10\n21484,Thị trấn Ba Tơ,2025-05,100,60,20,10\n"
+		if _, err := ps.Import(f.province, strings.NewReader(file), false); err != nil {
+			t.Fatal(err)
+		}
+		sum, err = f.svc.Summary(f.province, p.ID)
+		if err != nil || sum.PublicServices == nil || sum.PublicServices.Before.Months != 2 || sum.PublicServices.After.Months != 2 ||
+			sum.PublicServices.Change.OnlineShare == nil || *sum.PublicServices.Change.OnlineShare != 30 {
+			t.Fatalf("summary's public services: %v %+v", err, sum.PublicServices)
+		}
+		tr := i18n.MustLoad().Translator("vi")
+		var x, pdf bytes.Buffer
+		if err := sum.WriteXLSX(&x, tr); err != nil {
+			t.Fatal(err)
+		}
+		wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := wb.GetRows(tr("pubservices.sheet.compare"))
+		if err != nil {
+			t.Fatalf("no sheet of public services: %v %v", err, wb.GetSheetList())
+		}
+		found := false
+		for _, r := range rows {
+			if len(r) == 4 && r[0] == "Tỷ lệ trực tuyến (phần trăm)" {
+				found = r[1] == "25" && r[2] == "55" && r[3] == "30"
+			}
+		}
+		if !found {
+			t.Errorf("the sheet's online share: %v", rows)
+		}
+		if err := sum.WritePDF(&pdf, tr, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if text, ok := pdftest.Text(t, pdf.Bytes()); ok && !strings.Contains(strings.Join(strings.Fields(text), " "), "+30,0") {
+			t.Errorf("the PDF lacks the comparison:\n%s", text)
+		}
+		// A national period compares provinces with launches of their own: no single comparison.
+		nat := authz.WithActor(context.Background(), &authz.Actor{Username: "bo.tt", Grants: []authz.Grant{{Role: authz.NationalAdmin}}})
+		np, err := f.svc.CreatePeriod(nat, reports.PeriodInput{Title: "Báo cáo quốc gia", PeriodStart: "2025-04-01", PeriodEnd: "2025-06-30", DueDate: "2025-07-05",
+			ReportingLevel: "province", Sections: []string{"foundation"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum, err := f.svc.Summary(nat, np.ID); err != nil || sum.PublicServices != nil {
+			t.Errorf("national summary: %v %+v", err, sum.PublicServices)
 		}
 	})
 }

@@ -35,6 +35,9 @@ type Service struct {
 	// (WithNotify), so that no caller can forget to attach them.
 	notify  *notify.Service
 	baseURL string
+	// publicServices, when set (WithPublicServices), gives the summaries the province's online
+	// public services before and after its launch.
+	publicServices PublicServicesSource
 
 	mu        sync.RWMutex
 	providers []Provider

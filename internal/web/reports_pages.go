@@ -505,8 +505,13 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
 	}
 	data.MapW, data.MapH = reports.MapSize()
-	if !public && !d.National {
+	switch {
+	case !public && !d.National:
 		data.PS = s.psSectionOf(r, d.Unit.Path, d.Unit.Code)
+	case public && !d.National:
+		// The province's public dashboard shows its online public services before and after the
+		// launch too (aggregates only), without the link to the administrators' page.
+		data.PS = s.psSectionOf(r, d.Unit.Path, "")
 	}
 	return s.render(w, r, http.StatusOK, "reports_dashboard", &data)
 }
