@@ -1,14 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/demo"
+	"github.com/lantoa/lantoa/internal/platform/authz"
+	"github.com/lantoa/lantoa/internal/platform/db"
 )
 
 // TestReportShowsEnterprises: a Sơn Tây team member guides an enterprise during the demo's
@@ -86,5 +91,72 @@ func TestReportShowsEnterprises(t *testing.T) {
 		NoSidewaysScroll(t, b, fmt.Sprintf("Sơn Tây's report at %d px", size[0]))
 		reportViolations(t, fmt.Sprintf("Sơn Tây's report at %d px", size[0]), auditPage(t, b))
 		Screenshot(t, b, fmt.Sprintf("report-enterprises-%d", size[0]))
+	}
+}
+
+// TestDashboardsShowPublicServices: the province's public dashboard shows its online public
+// services before and after the launch (without the administrators' link), and the national one
+// lists each province with statistics against its own launch — at 360 and 1280 px, without
+// sideways scroll, axe-clean.
+func TestDashboardsShowPublicServices(t *testing.T) {
+	srv := StartServer(t, WithDemo())
+	ctx := authz.WithActor(context.Background(), authz.System)
+	d, err := db.Open(ctx, srv.DB, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo's ceremony was launched days ago: no month after it is over yet, so its launch is
+	// moved to March 2025, as an earlier year's ceremony would be.
+	if err := d.WriteTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE ceremonies SET launch_at = ? WHERE province_code = '51' AND launch_at <> 0",
+			db.Millis(time.Date(2025, 3, 15, 8, 30, 0, 0, ceremony.VietnamTime)))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	file := "Mã đơn vị,Tháng,Tổng số hồ sơ tiếp nhận,Hồ sơ trực tuyến,Hồ sơ trực tuyến toàn trình,Hồ sơ thanh toán trực tuyến\n"
+	for i, m := range []string{"2025-01", "2025-02", "2025-03", "2025-04", "2025-05"} {
+		file += fmt.Sprintf("535,%s,1000,%d,%d,%d\n", m, 300+100*i, 100+50*i, 50+50*i)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/public-services/stats/import", strings.NewReader(file))
+	req.Header.Set("Authorization", "Bearer "+srv.Token(t, "so.tttt"))
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("import: %d", resp.StatusCode)
+	}
+	srv.ImportProvince(t, "01", "001") // a second province: /dashboard/public is the national page
+
+	b := NewBrowser(t)
+	for _, size := range [][2]int64{{1280, 900}, {360, 780}} {
+		Do(t, b, chromedp.EmulateViewport(size[0], size[1]))
+		if st := Open(t, b, srv.URL+"/dashboard/public?province=51"); st != 200 {
+			t.Fatalf("Quảng Ngãi's public dashboard: %d", st)
+		}
+		if got := Text(t, b, "#ps-section"); !strings.Contains(got, "35,0 % → 65,0 %") {
+			t.Errorf("the province's public dashboard at %d px: %q", size[0], got)
+		}
+		if n := Eval[int](t, b, `document.querySelectorAll("#ps-open").length`); n != 0 {
+			t.Errorf("the public dashboard links to the administrators' page")
+		}
+		NoSidewaysScroll(t, b, fmt.Sprintf("the province's public dashboard at %d px", size[0]))
+		reportViolations(t, fmt.Sprintf("the province's public dashboard at %d px", size[0]), auditPage(t, b))
+		Screenshot(t, b, fmt.Sprintf("public-dashboard-ps-%d", size[0]))
+
+		if st := Open(t, b, srv.URL+"/dashboard/public"); st != 200 {
+			t.Fatalf("the national public dashboard: %d", st)
+		}
+		row := Eval[string](t, b, `[...document.querySelectorAll("#ps-provinces-table tbody tr")].map(r => r.dataset.code + "|" + [...r.cells].map(c => c.textContent.trim()).join("|")).join("\n")`)
+		if row != "51|Tỉnh Quảng Ngãi|15/03/2025|35,0\u00a0% → 65,0\u00a0%|+30,0" {
+			t.Errorf("the national dashboard's provinces at %d px: %q", size[0], row)
+		}
+		NoSidewaysScroll(t, b, fmt.Sprintf("the national public dashboard at %d px", size[0]))
+		reportViolations(t, fmt.Sprintf("the national public dashboard at %d px", size[0]), auditPage(t, b))
+		Screenshot(t, b, fmt.Sprintf("national-dashboard-ps-%d", size[0]))
 	}
 }

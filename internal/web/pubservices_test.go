@@ -143,6 +143,13 @@ func TestPublicServicesAPI(t *testing.T) {
 		if _, pub := e.browser().get("/dashboard/public?province=51"); !strings.Contains(pub, `id="ps-section"`) || !strings.Contains(pub, "20,0 % → 55,0 %") || strings.Contains(pub, `id="ps-open"`) {
 			t.Errorf("the public dashboard's public services section")
 		}
+		// The national dashboard lists each province with statistics against its own launch.
+		if _, nat := e.browser().get("/dashboard/public"); !strings.Contains(nat, `id="ps-provinces"`) {
+			t.Errorf("the national dashboard lacks the provinces' public services")
+		} else if sec, _, _ := strings.Cut(nat[strings.Index(nat, `id="ps-provinces"`):], "</section>"); !strings.Contains(sec, `<tr data-code="51"><th scope="row">Tỉnh Quảng Ngãi</th><td data-label="Lễ phát động">15/03/2024</td>`) ||
+			!strings.Contains(sec, "20,0\u00a0% → 55,0\u00a0%") || !strings.Contains(sec, "&#43;35,0<") || strings.Contains(sec, `data-code="01"`) {
+			t.Errorf("the national dashboard's provinces: %.1500s", sec)
+		}
 		xr, xb := br.get("/public-services/export?unit=535&format=xlsx")
 		if xr.StatusCode != 200 {
 			t.Fatalf("export: %d", xr.StatusCode)
