@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,24 @@ import (
 
 // day is the Vietnam-time date of t, as periods write it.
 func day(t time.Time) string { return t.In(reports.VietnamTime).Format("2006-01-02") }
+
+// sheetRows writes a workbook with write and returns the rows of its sheet named name.
+func sheetRows(t *testing.T, write func(io.Writer) error, name string) [][]string {
+	t.Helper()
+	var x bytes.Buffer
+	if err := write(&x); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := wb.GetRows(name)
+	if err != nil {
+		t.Fatalf("no sheet %q: %v %v", name, err, wb.GetSheetList())
+	}
+	return rows
+}
 
 // submitFor defines a period of Ba Tơ over [from, to] with the given sections and submits Ba Tơ's
 // report, returning its snapshot.
@@ -122,15 +141,7 @@ func TestReportCountsItsPeriodsCampaign(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr := i18n.MustLoad().Translator("vi")
-		var x, pdf bytes.Buffer
-		if err := doc.WriteXLSX(&x, tr); err != nil {
-			t.Fatal(err)
-		}
-		wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, _ := wb.GetRows(tr("reports.section.outreach"))
+		rows := sheetRows(t, func(w io.Writer) error { return doc.WriteXLSX(w, tr) }, tr("reports.section.outreach"))
 		got := map[string]string{}
 		for _, row := range rows {
 			if len(row) > 1 {
@@ -140,6 +151,7 @@ func TestReportCountsItsPeriodsCampaign(t *testing.T) {
 		if got["Số doanh nghiệp được hướng dẫn (theo mã số thuế)"] != "1" || got["Số lượt hướng dẫn doanh nghiệp"] != "1" || got["Số lượt hướng dẫn"] != "3" {
 			t.Errorf("the workbook's outreach sheet: %v", rows)
 		}
+		var pdf bytes.Buffer
 		if err := doc.WritePDF(&pdf, tr); err != nil {
 			t.Fatal(err)
 		}
@@ -320,18 +332,7 @@ func TestSummaryCarriesPublicServices(t *testing.T) {
 			t.Fatalf("summary's public services: %v %+v", err, sum.PublicServices)
 		}
 		tr := i18n.MustLoad().Translator("vi")
-		var x, pdf bytes.Buffer
-		if err := sum.WriteXLSX(&x, tr); err != nil {
-			t.Fatal(err)
-		}
-		wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := wb.GetRows(tr("pubservices.sheet.compare"))
-		if err != nil {
-			t.Fatalf("no sheet of public services: %v %v", err, wb.GetSheetList())
-		}
+		rows := sheetRows(t, func(w io.Writer) error { return sum.WriteXLSX(w, tr) }, tr("pubservices.sheet.compare"))
 		found := false
 		for _, r := range rows {
 			if len(r) == 4 && r[0] == "Tỷ lệ trực tuyến (phần trăm)" {
@@ -341,6 +342,7 @@ func TestSummaryCarriesPublicServices(t *testing.T) {
 		if !found {
 			t.Errorf("the sheet's online share: %v", rows)
 		}
+		var pdf bytes.Buffer
 		if err := sum.WritePDF(&pdf, tr, time.Now()); err != nil {
 			t.Fatal(err)
 		}
