@@ -155,6 +155,7 @@ func TestReportCountsItsPeriodsCampaign(t *testing.T) {
 		if err := doc.WritePDF(&pdf, tr); err != nil {
 			t.Fatal(err)
 		}
+		keepPDF(t, "report-enterprises.pdf", pdf.Bytes())
 		if text, ok := pdftest.Text(t, pdf.Bytes()); ok && !strings.Contains(strings.Join(strings.Fields(text), " "), "Số lượt hướng dẫn doanh nghiệp") {
 			t.Errorf("the PDF names no enterprises:\n%s", text)
 		}
@@ -346,6 +347,7 @@ func TestSummaryCarriesPublicServices(t *testing.T) {
 		if err := sum.WritePDF(&pdf, tr, time.Now()); err != nil {
 			t.Fatal(err)
 		}
+		keepPDF(t, "summary-public-services.pdf", pdf.Bytes())
 		if text, ok := pdftest.Text(t, pdf.Bytes()); ok && !strings.Contains(strings.Join(strings.Fields(text), " "), "+30,0") {
 			t.Errorf("the PDF lacks the comparison:\n%s", text)
 		}
