@@ -69,7 +69,7 @@ type Headcount struct {
 // HeadcountLine is one line to set: a code, a group (its code or its Vietnamese name) and a count,
 // as a file or the page's form gives them.
 type HeadcountLine struct {
-	Line              int
+	Line               int
 	Code, Group, Count string
 }
 
