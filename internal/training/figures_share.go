@@ -29,6 +29,10 @@ func sharesOf(passed, started, n int, known bool) Shares {
 	return Shares{Headcount: &n, CompletedShare: share(passed, n), PassedShare: share(passed, started)}
 }
 
+// SharesOf are the shares of passed and started against a known headcount n: a sum of rows
+// that have one (reports' province totals).
+func SharesOf(passed, started, n int) Shares { return sharesOf(passed, started, n, true) }
+
 // readsWhole tells whether the actor's figures of a unit row count all its people, so that its
 // headcount applies: a national administrator, or an administrator of the unit or above it. A
 // commune administrator reading its district's row (its own people only) or an organisation
