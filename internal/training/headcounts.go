@@ -191,7 +191,7 @@ func (s *Service) ImportHeadcounts(ctx context.Context, province string, r io.Re
 	for _, row := range rows {
 		lines = append(lines, HeadcountLine{Line: row.Line, Code: cell(row.Fields, 0), Group: cell(row.Fields, 1), Count: cell(row.Fields, 2)})
 	}
-	return s.setHeadcounts(ctx, province, lines, "headcount.import")
+	return s.setHeadcounts(ctx, province, lines, false)
 }
 
 // SetHeadcount sets one count from the page's form, under the file's rules.
@@ -200,15 +200,16 @@ func (s *Service) SetHeadcount(ctx context.Context, province string, l Headcount
 		return err
 	}
 	l.Line = 1
-	_, err := s.setHeadcounts(ctx, province, []HeadcountLine{l}, "headcount.set")
+	_, err := s.setHeadcounts(ctx, province, []HeadcountLine{l}, true)
 	return err
 }
 
 // headcountKey names one entry.
 type headcountKey struct{ kind, path, group string }
 
-// setHeadcounts checks the lines as a whole and writes them, audited as action.
-func (s *Service) setHeadcounts(ctx context.Context, province string, lines []HeadcountLine, action string) (int, error) {
+// setHeadcounts checks the lines as a whole and writes them, audited as an import or, single, as
+// the page's edit of one count.
+func (s *Service) setHeadcounts(ctx context.Context, province string, lines []HeadcountLine, single bool) (int, error) {
 	rd := s.DB.Reader()
 	var details []apperr.Detail
 	bad := func(line int, key string, args ...any) {
@@ -315,7 +316,10 @@ func (s *Service) setHeadcounts(ctx context.Context, province string, lines []He
 		if len(entries) == 1 {
 			detail = fmt.Sprintf("%s %s %s=%d", entries[0].key.kind, entries[0].key.path, entries[0].key.group, entries[0].count)
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "province", ObjectID: province, UnitPath: authz.ProvincePath(province), Detail: detail})
+		if single {
+			return audit.Record(ctx, tx, audit.Entry{Action: "headcount.set", ObjectType: "province", ObjectID: province, UnitPath: authz.ProvincePath(province), Detail: detail})
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "headcount.import", ObjectType: "province", ObjectID: province, UnitPath: authz.ProvincePath(province), Detail: detail})
 	})
 	if err != nil {
 		return 0, err
