@@ -120,6 +120,15 @@ func TestTrainingTargetsBrowser(t *testing.T) {
 	reportViolations(t, "workspace at 1280px", auditPage(t, ctx))
 	Screenshot(t, ctx, "workspace-1280")
 
+	// The province's dashboard: the training section gives "% hoàn thành" against the 80 % target.
+	if status := Open(t, ctx, base+"/dashboard/units/51"); status != 200 {
+		t.Fatalf("dashboard: %d", status)
+	}
+	if got := Text(t, ctx, "main"); !strings.Contains(got, "% hoàn thành — "+demo.DemoCourseTitle) {
+		t.Errorf("the dashboard has no %% hoàn thành: %q", got)
+	}
+	Screenshot(t, ctx, "dashboard-1280")
+
 	// On a phone.
 	Do(t, ctx, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))
 	for _, p := range []struct{ name, path string }{

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
@@ -170,6 +172,24 @@ func TestHeadcountsAndShares(t *testing.T) {
 		tot, err := x.svc.TotalsFor(x.qng, x.course.ID)
 		if err != nil || tot.Headcount == nil || *tot.Headcount != 40 {
 			t.Errorf("totals: %+v %v", tot, err)
+		}
+		// The figures' export has the columns too.
+		var xb bytes.Buffer
+		if err := x.svc.ExportFigures(x.qng, x.course.ID, &xb); err != nil {
+			t.Fatal(err)
+		}
+		xf, err := excelize.OpenReader(&xb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheetRows, err := xf.GetRows("Theo huyện")
+		if err != nil || len(sheetRows) < 2 || len(sheetRows[0]) != 9 || sheetRows[0][7] != "% hoàn thành" {
+			t.Fatalf("export header: %v %v", sheetRows, err)
+		}
+		for _, r := range sheetRows[1:] {
+			if r[0] == "535" && (len(r) < 9 || r[6] != "20" || r[7] != "5" || r[8] != "50") {
+				t.Errorf("export Ba Tơ: %q", r)
+			}
 		}
 		// A count below those completed is refused now that Ba Tơ's school has a pass.
 		_, err = x.svc.ImportHeadcounts(x.qng, "51", headcountFile([]any{tc, "pupils", 0}))
