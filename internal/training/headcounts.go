@@ -3,7 +3,6 @@ package training
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -171,20 +170,11 @@ func (s *Service) ImportHeadcounts(ctx context.Context, province string, r io.Re
 	if r == nil {
 		return 0, apperr.InvalidField("file", "import.error.no_file")
 	}
-	lim := sheet.DefaultLimits
-	lim.MaxBytes = MaxImportBytes
-	header, rows, err := sheet.ReadTable(r, lim)
-	switch {
-	case errors.Is(err, sheet.ErrTooLarge):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_large", MaxImportBytes>>20)
-	case errors.Is(err, sheet.ErrNotUTF8):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_utf8")
-	case errors.Is(err, sheet.ErrTooManyRows):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_rows", lim.MaxRows)
-	case err != nil:
-		return 0, apperr.New(apperr.Invalid, "training.error.import_format")
+	header, rows, err := readImportFile(r)
+	if err != nil {
+		return 0, err
 	}
-	if len(header) < 3 || len(rows) == 0 {
+	if !headcountHeaderOK(header) || len(rows) == 0 {
 		return 0, apperr.New(apperr.Invalid, "training.error.headcount_header", strings.Join(HeadcountHeader, ", "))
 	}
 	lines := make([]HeadcountLine, 0, len(rows))
@@ -192,6 +182,21 @@ func (s *Service) ImportHeadcounts(ctx context.Context, province string, r io.Re
 		lines = append(lines, HeadcountLine{Line: row.Line, Code: cell(row.Fields, 0), Group: cell(row.Fields, 1), Count: cell(row.Fields, 2)})
 	}
 	return s.setHeadcounts(ctx, province, lines, false)
+}
+
+// headcountHeaderOK tells whether a file's header is the template's (its Vietnamese names, or
+// code, group, count).
+func headcountHeaderOK(h []string) bool {
+	if len(h) < 3 {
+		return false
+	}
+	for i, alt := range []string{"code", "group", "count"} {
+		x := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h[i], "\ufeff")))
+		if x != strings.ToLower(HeadcountHeader[i]) && x != alt {
+			return false
+		}
+	}
+	return true
 }
 
 // SetHeadcount sets one count from the page's form, under the file's rules.
@@ -231,6 +236,9 @@ func (s *Service) setHeadcounts(ctx context.Context, province string, lines []He
 		switch {
 		case code == "":
 			bad(l.Line, "training.headcount.code_required")
+			continue
+		case len(code) > 20:
+			bad(l.Line, "training.headcount.unit_unknown", code[:20]+"…")
 			continue
 		case strings.HasPrefix(code, OrgCodePrefix):
 			id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(code, OrgCodePrefix), "-"), 10, 64)

@@ -98,6 +98,11 @@ func TestHeadcountsAndShares(t *testing.T) {
 				t.Fatalf("%s: %d headcounts written", b.name, n)
 			}
 		}
+		// A file that is not the template.
+		_, err = x.svc.ImportHeadcounts(x.qng, "51", bytes.NewReader(xlsxOf([]string{"username", "Nhóm", "Số người"}, []any{"535", "officials", 5})))
+		if ae := apperr.As(err); err == nil || ae.Key != "training.error.headcount_header" {
+			t.Errorf("another header: %v", err)
+		}
 		// Only the province's administrator imports its headcounts.
 		_, err = x.svc.ImportHeadcounts(x.hn, "51", headcountFile([]any{"535", "officials", 10}))
 		forbidden(t, "Hà Nội's administrator into Quảng Ngãi", err)
