@@ -231,6 +231,18 @@ func TestHeadcountsAndShares(t *testing.T) {
 		if len(below) != 3 || names["unit522"] != 0 || names["unit535"] != 5 || names["org"+fmt.Sprint(school)] != 25 || below[0].Code != "522" {
 			t.Errorf("below target: %+v", below)
 		}
+		// A district's administrator sees its district and the school in it; the school's its
+		// school only.
+		baToAdmin := x.adminOf(t, "ubnd.bato.below", authz.UnitAdmin, "535", 0)
+		below, _, err = x.svc.BelowTarget(baToAdmin, x.course.ID)
+		if err != nil || len(below) != 2 || below[0].Code != "535" || below[1].Code != fmt.Sprint(school) {
+			t.Errorf("below target for Ba Tơ: %+v %v", below, err)
+		}
+		principal := x.adminOf(t, "hieutruong.bato", authz.OrgAdmin, "", school)
+		below, _, err = x.svc.BelowTarget(principal, x.course.ID)
+		if err != nil || len(below) != 1 || below[0].Kind != training.HeadcountOrg {
+			t.Errorf("below target for the school: %+v %v", below, err)
+		}
 		// A course's own target overrides the province's.
 		if err := x.svc.SetTargetShare(x.qng, "51", x.course.ID, 5); err != nil {
 			t.Fatal(err)
