@@ -25,8 +25,9 @@ import (
 //     file (code, group, count) or edits one on the page; both are checked as a whole and audited.
 //   - A figure row counts its whole subtree, so its headcount is the sum of the entries in its
 //     subtree (a district's own staff entered at the district, its communes' at the communes), of
-//     the groups the course is for (its audience; every group for a course without one). A row
-//     with no entry has no headcount (null) and no share.
+//     the groups the course is for (its audience; every group for a course without one; none for
+//     a course for citizens only, whose number no one keeps). A row with no entry has no
+//     headcount (null) and no share.
 //   - A learner completes a course by passing its exam (finish, attempt.go: passing issues the
 //     certificate), so "% completed" (CompletedShare) is passed against the headcount, and "%
 //     passed" (PassedShare) is passed against those who sat the exam (started): how well those who
