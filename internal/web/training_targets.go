@@ -93,18 +93,24 @@ func (s *Server) headcountTemplate(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// headcountsImportSubmit takes the headcount file from the page's form.
-func (s *Server) headcountsImportSubmit(w http.ResponseWriter, r *http.Request) error {
+// importHeadcounts imports the uploaded headcount file (the form's field "file", or the raw
+// body) into the province of the request.
+func (s *Server) importHeadcounts(w http.ResponseWriter, r *http.Request) (int, error) {
 	prov, err := targetsProvince(r)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	body, done, err := openUpload(w, r, "file", training.MaxImportBytes)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer done()
-	if _, err := s.Training.ImportHeadcounts(r.Context(), prov, body); err != nil {
+	return s.Training.ImportHeadcounts(r.Context(), prov, body)
+}
+
+// headcountsImportSubmit takes the headcount file from the page's form.
+func (s *Server) headcountsImportSubmit(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.importHeadcounts(w, r); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/training/targets", "targets.imported")
@@ -168,16 +174,7 @@ func (s *Server) apiHeadcounts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiImportHeadcounts(w http.ResponseWriter, r *http.Request) error {
-	prov, err := targetsProvince(r)
-	if err != nil {
-		return err
-	}
-	body, done, err := openUpload(w, r, "file", training.MaxImportBytes)
-	if err != nil {
-		return err
-	}
-	defer done()
-	n, err := s.Training.ImportHeadcounts(r.Context(), prov, body)
+	n, err := s.importHeadcounts(w, r)
 	if err != nil {
 		return err
 	}
