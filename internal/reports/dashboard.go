@@ -305,6 +305,9 @@ func SumFields(lists [][]Field) []Field {
 	at := map[string]int{}
 	for _, fields := range lists {
 		for _, f := range fields {
+			if f.Unit == PercentUnit {
+				continue // a share is not a count: the sum of several units' shares means nothing
+			}
 			k := f.Section + "|" + f.Key
 			i, ok := at[k]
 			if !ok {

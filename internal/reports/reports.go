@@ -74,6 +74,10 @@ type Field struct {
 	Unit string `json:"unit,omitempty"`
 }
 
+// PercentUnit is the unit of a figure that is a share in percent, not a count (training's "%
+// hoàn thành"): SumFields leaves it out of a sum.
+const PercentUnit = "reports.measure.percent"
+
 // LiteralLabel prefixes a label that is text rather than a catalog key.
 const LiteralLabel = "="
 
