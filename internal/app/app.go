@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/pubservices"
 	"io"
 	"log/slog"
@@ -178,6 +179,8 @@ type Services struct {
 	Portal   *portal.Service
 	// PublicServices holds the monthly statistics of online public services.
 	PublicServices *pubservices.Service
+	// LaunchEvents records the follow-on launch events held at every level.
+	LaunchEvents *launchevents.Service
 	// Figures is the registry of the portals' live headline figures.
 	Figures *portal.FigureRegistry
 	// Notify is the outbox the services queue their messages in; nil for the command-line tools

@@ -386,6 +386,10 @@ func (b *wsBuilder) province() error {
 	} else {
 		sec.Tasks = append(sec.Tasks, wsTask{ID: "reports", Title: b.T("workspace.task.reports_create"), Href: "/reports", Status: wsTodo, State: b.T("workspace.state.no_period")})
 	}
+	// Launch events held in the province.
+	if err := b.eventsTask(&sec, prov, authz.ProvincePath(prov)); err != nil {
+		return err
+	}
 	// Training: the dashboards' target of a course is its enrolled learners, so completion is
 	// passed against enrolled.
 	tot, err := b.s.Training.ProvinceTotals(b.ctx, prov)
@@ -459,6 +463,9 @@ func (b *wsBuilder) units() error {
 			sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", pr.MembersMet, pr.Members), b.T("workspace.figure.members_met")})
 		}
 		if err := b.unitReport(&sec, g.UnitCode); err != nil {
+			return err
+		}
+		if err := b.eventsTask(&sec, g.UnitCode, g.UnitPath); err != nil {
 			return err
 		}
 		tot, err := b.s.Training.UnitTotals(b.ctx, g.UnitPath)
