@@ -92,11 +92,18 @@ func (s *Server) apiUpdateLaunchEvent(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// readEventPhoto reads a photo sent as a form (field "photo", optional "alt") or as JSON
-// {"image_base64": "…", "alt": "…"}.
-func readEventPhoto(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+// readEventPhoto reads a photo sent as a form (field "photo", optional "alt") or, when json is
+// set, as JSON {"image_base64": "…", "alt": "…"}.
+func readEventPhoto(w http.ResponseWriter, r *http.Request, json bool) ([]byte, string, error) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") || !json {
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			return nil, "", apperr.InvalidField("photo", "events.error.photo_required")
+		}
 		data, err := readUpload(w, r, "photo", portal.MaxImageBytes)
+		if err == nil && data == nil {
+			// "file", as the other upload forms name their file, is taken too.
+			data, err = readUpload(w, r, "file", portal.MaxImageBytes)
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -128,7 +135,7 @@ func (s *Server) apiAddLaunchEventPhoto(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.LaunchEvents.Find(r.Context(), id); err != nil {
 		return err
 	}
-	data, alt, err := readEventPhoto(w, r)
+	data, alt, err := readEventPhoto(w, r, true)
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func (s *Server) launchEventPhotoSubmit(w http.ResponseWriter, r *http.Request) 
 	if _, err := s.LaunchEvents.Find(r.Context(), id); err != nil {
 		return err
 	}
-	data, alt, err := readEventPhoto(w, r)
+	data, alt, err := readEventPhoto(w, r, false)
 	if err == nil {
 		_, err = s.LaunchEvents.AddPhoto(r.Context(), id, data, alt)
 	}
