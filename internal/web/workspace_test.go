@@ -71,10 +71,11 @@ func TestWorkspaceTaskLists(t *testing.T) {
 		// the outbox.
 		body := page("province_admin")
 		prov := wsTasks(wsSection(body, "province"))
-		if len(prov) != 5 || prov[0].id != "ceremony" || prov[0].href != readiness || prov[0].status != "todo" {
+		if len(prov) != 6 || prov[0].id != "ceremony" || prov[0].href != readiness || prov[0].status != "todo" {
 			t.Fatalf("province tasks: %+v", prov)
 		}
-		for id, href := range map[string]string{"campaign": "/outreach/progress", "reports": "/reports", "training": "/dashboard/units/51", "outbox": "/admin/outbox"} {
+		for id, href := range map[string]string{"campaign": "/outreach/progress", "reports": "/reports", "training": "/dashboard/units/51", "outbox": "/admin/outbox",
+			"events": "/launch-events?unit=51"} {
 			if r, ok := wsFind(prov, id); !ok || r.href != href {
 				t.Errorf("province task %s: %+v", id, r)
 			}
