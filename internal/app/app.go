@@ -194,7 +194,7 @@ type Services struct {
 // obeys every rule real data does.
 func (s *Services) demo() demo.Services {
 	return demo.Services{Units: s.Units, Orgs: s.Orgs, Accounts: s.Accounts, Training: s.Training, Outreach: s.Outreach, Reports: s.Reports,
-		Portal: s.Portal, Ceremony: s.Ceremony}
+		Portal: s.Portal, Ceremony: s.Ceremony, Events: s.LaunchEvents}
 }
 
 // open opens and migrates the database, loads the province's unit tree when the database is empty,
