@@ -1,10 +1,12 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -230,11 +232,12 @@ func (s *Service) Summarise(ctx context.Context, unitPath string, from, asOf tim
 }
 
 func sortOrgs(list []OrgCount) {
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && (list[j].Events > list[j-1].Events || (list[j].Events == list[j-1].Events && list[j].Name < list[j-1].Name)); j-- {
-			list[j], list[j-1] = list[j-1], list[j]
+	slices.SortFunc(list, func(a, b OrgCount) int {
+		if a.Events != b.Events {
+			return cmp.Compare(b.Events, a.Events)
 		}
-	}
+		return cmp.Compare(a.Name, b.Name)
+	})
 }
 
 // Export writes the events f selects in the actor's scope as a workbook, one line an event.

@@ -283,3 +283,32 @@ func eventsPageCases() []pageCase {
 		}, pagePublic},
 	}
 }
+
+// TestLaunchEventsCalendarPerProvince: each province's portal shows its own events only, under its
+// prefix; another province's event is not found there.
+func TestLaunchEventsCalendarPerProvince(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ev := e.baToEvent()
+		resp, b := e.do("GET", "/tinh/51/su-kien", "", "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), ev.Title) || !strings.Contains(string(b), fmt.Sprintf(`href="/tinh/51/su-kien/%d"`, ev.ID)) {
+			t.Fatalf("Quảng Ngãi's calendar: %d", resp.StatusCode)
+		}
+		if resp, b := e.do("GET", "/tinh/01/su-kien", "", "", ""); resp.StatusCode != 200 || strings.Contains(string(b), ev.Title) {
+			t.Errorf("Hà Nội's calendar: %d, shows Quảng Ngãi's event: %v", resp.StatusCode, strings.Contains(string(b), ev.Title))
+		}
+		if resp, _ := e.do("GET", fmt.Sprintf("/tinh/01/su-kien/%d", ev.ID), "", "", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Quảng Ngãi's event on Hà Nội's portal: %d", resp.StatusCode)
+		}
+		if resp, b := e.do("GET", fmt.Sprintf("/tinh/51/su-kien/%d", ev.ID), "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), ev.Title) {
+			t.Errorf("the event's page: %d", resp.StatusCode)
+		}
+		// Hà Nội's administrator lists none of Quảng Ngãi's.
+		var list struct {
+			Count int `json:"count"`
+		}
+		if st := e.json("GET", "/api/v1/launch-events", e.tokens["province_admin_hanoi"], nil, &list); st != 200 || list.Count != 0 {
+			t.Errorf("Hà Nội's list: %d %d", st, list.Count)
+		}
+	})
+}
