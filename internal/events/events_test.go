@@ -218,6 +218,22 @@ func TestScopeAcrossLevelsAndProvinces(t *testing.T) {
 		if sum.Participants.Citizens != 150+120+120 || len(sum.ByOrg) != 1 || sum.ByOrg[0].Events != 1 || sum.ByOrg[0].Participants.Total() != 185 {
 			t.Errorf("summary participants: %+v", sum)
 		}
+		// An organisation's subtree: its own events; the unit it lies in reads them too, another
+		// district does not.
+		list, err := f.s.List(f.orgCtx, launchevents.Filter{OrgID: f.school.ID})
+		if err != nil || len(list) != 1 || list[0].ID != orgEv.ID {
+			t.Errorf("the school's events: %v %v", list, err)
+		}
+		if list, err := f.s.List(baTo, launchevents.Filter{OrgID: f.school.ID}); err != nil || len(list) != 1 {
+			t.Errorf("Ba Tơ reads the school's events: %v %v", list, err)
+		}
+		if _, err := f.s.List(f.sonTayC, launchevents.Filter{OrgID: f.school.ID}); !apperr.Denial(err) {
+			t.Errorf("Sơn Tây reads the school's events: %v", err)
+		}
+		osum, err := f.s.SummariseOrg(context.Background(), f.school.Path, time.Time{}, time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		if err != nil || osum.Held != 1 || osum.ByKind[launchevents.CommunityDay] != 1 || osum.Participants.Total() != 185 {
+			t.Errorf("the school's summary: %+v %v", osum, err)
+		}
 		before, err := f.s.Summarise(context.Background(), "/51/", time.Time{}, now)
 		if err != nil || before.Held != 0 || before.Upcoming != 4 {
 			t.Errorf("before the events: %+v %v", before, err)

@@ -22,6 +22,8 @@ import (
 // From and To are Vietnam dates (YYYY-MM-DD, inclusive; empty means open).
 type Filter struct {
 	UnitCode string
+	// OrgID reads the subtree of an organisation: its events and those of the organisations below it.
+	OrgID    int64
 	Province string
 	Kind     Kind
 	From, To string
@@ -63,6 +65,19 @@ func (s *Service) where(ctx context.Context, a *authz.Actor, f Filter) ([]string
 		}
 		under, underArgs := units.UnderNow("e.unit_path", path)
 		conds, args = append(conds, under), append(args, underArgs...)
+	}
+	if f.OrgID != 0 {
+		var path, unitPath string
+		if err := s.DB.Reader().QueryRowContext(ctx, "SELECT path, unit_path FROM orgs WHERE id = ?", f.OrgID).Scan(&path, &unitPath); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, apperr.New(apperr.NotFound, "orgs.error.not_found", f.OrgID)
+			}
+			return nil, nil, apperr.Wrap(err, "find organisation")
+		}
+		if !scope.HasOrg(path, unitPath) {
+			return nil, nil, apperr.Hidden("orgs.error.not_found", f.OrgID)
+		}
+		conds, args = append(conds, "e.org_path LIKE ?"), append(args, path+"%")
 	}
 	if f.Province != "" {
 		conds, args = append(conds, "e.province_code = ?"), append(args, f.Province)
@@ -177,6 +192,20 @@ type Summary struct {
 // is open. These are aggregate figures for the reports and the workspaces: no actor is needed and
 // no event is shown.
 func (s *Service) Summarise(ctx context.Context, unitPath string, from, asOf time.Time) (Summary, error) {
+	under, args := units.UnderNow("e.unit_path", unitPath)
+	return s.summarise(ctx, under, args, from, asOf)
+}
+
+// SummariseOrg is Summarise for the subtree of an organisation (its path): its events and those of
+// the organisations below it (a provincial youth union's district unions).
+func (s *Service) SummariseOrg(ctx context.Context, orgPath string, from, asOf time.Time) (Summary, error) {
+	if orgPath == "" {
+		return Summary{}, apperr.New(apperr.Invalid, "orgs.error.not_found", 0)
+	}
+	return s.summarise(ctx, "e.org_path LIKE ?", []any{orgPath + "%"}, from, asOf)
+}
+
+func (s *Service) summarise(ctx context.Context, cond string, condArgs []any, from, asOf time.Time) (Summary, error) {
 	sum := Summary{ByKind: map[Kind]int64{}, ByLevel: map[Level]int64{}}
 	for _, k := range Kinds {
 		sum.ByKind[k] = 0
@@ -184,15 +213,15 @@ func (s *Service) Summarise(ctx context.Context, unitPath string, from, asOf tim
 	for _, l := range Levels {
 		sum.ByLevel[l] = 0
 	}
-	under, args := units.UnderNow("e.unit_path", unitPath)
 	lo := int64(-1 << 62)
 	if !from.IsZero() {
 		lo = from.UnixMilli()
 	}
+	args := append(append([]any{}, condArgs...), lo, asOf.UnixMilli())
 	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT e.kind, e.level, COALESCE(e.org_id, 0), COALESCE(o.name, ''),
 		COUNT(*), SUM(e.officials), SUM(e.youth_members), SUM(e.pupils), SUM(e.citizens)
 		FROM launch_events e LEFT JOIN orgs o ON o.id = e.org_id
-		WHERE `+under+` AND e.starts_at >= ? AND e.starts_at <= ? GROUP BY e.kind, e.level, e.org_id, o.name`, append(args, lo, asOf.UnixMilli())...)
+		WHERE `+cond+` AND e.starts_at >= ? AND e.starts_at <= ? GROUP BY e.kind, e.level, e.org_id, o.name`, args...)
 	if err != nil {
 		return sum, apperr.Wrap(err, "summarise launch events")
 	}
@@ -226,8 +255,8 @@ func (s *Service) Summarise(ctx context.Context, unitPath string, from, asOf tim
 		return sum, err
 	}
 	sortOrgs(sum.ByOrg)
-	under, args = units.UnderNow("e.unit_path", unitPath)
-	err = s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM launch_events e WHERE "+under+" AND e.starts_at > ?", append(args, asOf.UnixMilli())...).Scan(&sum.Upcoming)
+	err = s.DB.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM launch_events e WHERE "+cond+" AND e.starts_at > ?",
+		append(append([]any{}, condArgs...), asOf.UnixMilli())...).Scan(&sum.Upcoming)
 	return sum, apperr.Wrap(err, "count upcoming launch events")
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
 
 	launchevents "github.com/lantoa/lantoa/internal/events"
@@ -14,12 +15,20 @@ import (
 // youth "ra quân" and community days they hold; the levels above read them.
 
 // eventsFilter reads a listing's filter: ?unit= (a unit code: its subtree), ?kind=, ?from=, ?to=
-// (YYYY-MM-DD) and ?province= for a viewer who reads several provinces.
+// (YYYY-MM-DD), ?org= (an organisation's id: its subtree) and ?province= for a viewer who reads
+// several provinces.
 func (s *Server) eventsFilter(r *http.Request) (launchevents.Filter, error) {
 	q := r.URL.Query()
 	f := launchevents.Filter{UnitCode: strings.TrimSpace(q.Get("unit")), Kind: launchevents.Kind(q.Get("kind")), From: q.Get("from"), To: q.Get("to")}
 	if f.UnitCode != "" && (len(f.UnitCode) > 20 || strings.Trim(f.UnitCode, "0123456789") != "") {
 		return f, apperr.InvalidField("unit", "events.error.unit_code")
+	}
+	if org := strings.TrimSpace(q.Get("org")); org != "" {
+		id, err := strconv.ParseInt(org, 10, 64)
+		if err != nil || id <= 0 {
+			return f, apperr.InvalidField("org", "error.query_number", "org")
+		}
+		f.OrgID = id
 	}
 	if code := strings.TrimSpace(q.Get("province")); code != "" {
 		if _, ok := s.provinces.find(r.Context(), code); !ok {

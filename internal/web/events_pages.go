@@ -319,3 +319,31 @@ func (b *wsBuilder) eventsTask(sec *wsSection, unitCode, unitPath string) error 
 	sec.Figures = append(sec.Figures, wsFigure{strconv.FormatInt(sum.Held, 10), b.T("events.ws.figure")})
 	return nil
 }
+
+// orgEventsTask is eventsTask for an organisation: its events and those of the organisations below
+// it (a provincial youth union sees its district unions' "ra quân").
+func (b *wsBuilder) orgEventsTask(sec *wsSection, o orgs.Org) error {
+	if b.s.LaunchEvents == nil {
+		return nil
+	}
+	sum, err := b.s.LaunchEvents.SummariseOrg(b.ctx, o.Path, time.Time{}, b.now)
+	if err != nil {
+		return err
+	}
+	id := strconv.FormatInt(o.ID, 10)
+	t := wsTask{ID: "events", Title: b.T("events.ws.task_org"), Href: "/launch-events?org=" + id,
+		State: b.T("events.ws.state", sum.Held, sum.Upcoming, sum.Participants.Total())}
+	list, err := b.s.LaunchEvents.List(b.ctx, launchevents.Filter{OrgID: o.ID, Limit: wsMaxRows})
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		t.Sub = append(t.Sub, wsLink{Text: e.StartsAt.In(vietnamTime).Format("02/01/2006") + " · " + e.Owner() + ": " + e.Title,
+			Action: b.T("events.ws.open"), Href: fmt.Sprintf("/launch-events/%d", e.ID)})
+	}
+	if len(list) == 0 {
+		t.Sub = append(t.Sub, wsLink{Text: b.T("events.ws.none"), Action: b.T("events.create"), Href: "/launch-events#event-form"})
+	}
+	sec.Tasks = append(sec.Tasks, t)
+	return nil
+}

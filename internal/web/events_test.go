@@ -303,6 +303,20 @@ func TestLaunchEventsCalendarPerProvince(t *testing.T) {
 		if resp, b := e.do("GET", fmt.Sprintf("/tinh/51/su-kien/%d", ev.ID), "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), ev.Title) {
 			t.Errorf("the event's page: %d", resp.StatusCode)
 		}
+		// The provincial youth union sees its district union's "ra quân" in its workspace.
+		hd, err := e.web.LaunchEvents.Create(e.sys, launchevents.Input{Title: "Ra quân tình nguyện số", Kind: launchevents.YouthLaunch,
+			OrgID: e.orgIDs["hd-bato"], StartsAt: time.Now().Add(-24 * time.Hour).Format(time.RFC3339), Place: "Sân vận động",
+			Participants: launchevents.Participants{YouthMembers: 70}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		td := e.browser()
+		td.login("org.admin.tinhdoan", testPassword)
+		resp, page := td.get("/workspace")
+		if resp.StatusCode != 200 || !strings.Contains(page, fmt.Sprintf("/launch-events/%d", hd.ID)) || strings.Contains(page, fmt.Sprintf("/launch-events/%d\"", ev.ID)) ||
+			!strings.Contains(page, "Đã tổ chức 1 · sắp diễn ra 0 · 70 người tham gia") {
+			t.Errorf("Tỉnh đoàn's workspace: %d %.600s", resp.StatusCode, stripTags(page))
+		}
 		// Hà Nội's administrator lists none of Quảng Ngãi's.
 		var list struct {
 			Count int `json:"count"`

@@ -532,6 +532,9 @@ func (b *wsBuilder) orgs() error {
 		t := b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/orgs/"+strconv.FormatInt(o.ID, 10))
 		t.Title = b.T("workspace.task.staff")
 		sec.Tasks = append(sec.Tasks, t)
+		if err := b.orgEventsTask(&sec, o); err != nil {
+			return err
+		}
 		if o.Kind == orgs.School {
 			// A school's pupils get their accounts from the class lists the school uploads; the
 			// workspace is the one way to that page (no menu holds it).
