@@ -291,6 +291,22 @@ func (s *Server) eventPublicPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "events_public", &data)
 }
 
+// sitemapEvents adds the portal's calendar and its events' pages to its sitemap.
+func (s *Server) sitemapEvents(r *http.Request, set *sitemapURLSet, home, prov string) error {
+	if s.LaunchEvents == nil {
+		return nil
+	}
+	upcoming, past, err := s.LaunchEvents.Calendar(r.Context(), prov, s.Now(), calendarRows)
+	if err != nil {
+		return err
+	}
+	set.URLs = append(set.URLs, sitemapURL{Loc: home + "/su-kien"})
+	for _, e := range append(upcoming, past...) {
+		set.URLs = append(set.URLs, sitemapURL{Loc: home + fmt.Sprintf("/su-kien/%d", e.ID), LastMod: e.UpdatedAt.UTC().Format("2006-01-02")})
+	}
+	return nil
+}
+
 // eventsTask is the workspace's block of the events held in a unit's subtree (the district's
 // communes', the province's districts' and communes', the organisations' located there): how many
 // were held, how many are coming and who took part, with the latest few.

@@ -303,6 +303,13 @@ func TestLaunchEventsCalendarPerProvince(t *testing.T) {
 		if resp, b := e.do("GET", fmt.Sprintf("/tinh/51/su-kien/%d", ev.ID), "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), ev.Title) {
 			t.Errorf("the event's page: %d", resp.StatusCode)
 		}
+		// The sitemap of Quảng Ngãi's portal lists the calendar and the event; Hà Nội's does not.
+		if resp, b := e.do("GET", "/tinh/51/sitemap.xml", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), fmt.Sprintf("/tinh/51/su-kien/%d</loc>", ev.ID)) {
+			t.Errorf("Quảng Ngãi's sitemap: %d %.300s", resp.StatusCode, b)
+		}
+		if _, b := e.do("GET", "/tinh/01/sitemap.xml", "", "", ""); strings.Contains(string(b), fmt.Sprintf("/su-kien/%d<", ev.ID)) {
+			t.Errorf("Hà Nội's sitemap lists Quảng Ngãi's event")
+		}
 		// The provincial youth union sees its district union's "ra quân" in its workspace.
 		hd, err := e.web.LaunchEvents.Create(e.sys, launchevents.Input{Title: "Ra quân tình nguyện số", Kind: launchevents.YouthLaunch,
 			OrgID: e.orgIDs["hd-bato"], StartsAt: time.Now().Add(-24 * time.Hour).Format(time.RFC3339), Place: "Sân vận động",
