@@ -317,6 +317,27 @@ func TestLaunchEventsCalendarPerProvince(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The district's and the province's dashboards count it among the events held.
+		for _, code := range []string{"535", "51"} {
+			var dash struct {
+				Headline []struct {
+					Section, Key string
+					Value        float64
+				}
+			}
+			if st := e.json("GET", "/api/v1/dashboard/units/"+code, e.tokens["province_admin"], nil, &dash); st != 200 {
+				t.Fatalf("dashboard %s: %d", code, st)
+			}
+			got := map[string]float64{}
+			for _, f := range dash.Headline {
+				if f.Section == "events" {
+					got[f.Key] = f.Value
+				}
+			}
+			if got["events_held"] != 1 || got["events_level_org"] != 1 || got["events_participants_youth_members"] != 70 {
+				t.Errorf("dashboard of %s: events %v", code, got)
+			}
+		}
 		td := e.browser()
 		td.login("org.admin.tinhdoan", testPassword)
 		resp, page := td.get("/workspace")
