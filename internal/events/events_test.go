@@ -390,6 +390,20 @@ func TestPhotosAndCalendar(t *testing.T) {
 		if _, err := f.s.PublicFind(context.Background(), "01", ev.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("Hà Nội's portal shows the event: %v", err)
 		}
+		// A wrong photo is unlinked (by whoever may change the event, not by another province); a
+		// photo of no event is not found.
+		if err := f.s.RemovePhoto(hanoi, ev.ID, ph.ImageID); !apperr.Denial(err) {
+			t.Errorf("Hà Nội removes a photo: %v", err)
+		}
+		if err := f.s.RemovePhoto(commune, ev.ID, ph.ImageID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.RemovePhoto(commune, ev.ID, ph.ImageID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("removing it again: %v", err)
+		}
+		if got, _ := f.s.Find(commune, ev.ID); len(got.Photos) != launchevents.MaxPhotos-1 {
+			t.Errorf("photos after removing one: %d", len(got.Photos))
+		}
 		// The export: one line an event, with its participants.
 		var buf bytes.Buffer
 		tr := i18n.MustLoad().Translator("vi")
@@ -399,6 +413,26 @@ func TestPhotosAndCalendar(t *testing.T) {
 		header, rows, err := sheet.ReadTable(&buf, sheet.DefaultLimits)
 		if err != nil || len(rows) != 2 || header[2] != "Tên sự kiện" {
 			t.Fatalf("export: %v %d %v", header, len(rows), err)
+		}
+		// Deleting: not by another province or the national administrator; the district may; the
+		// event leaves the lists and the calendar.
+		if err := f.s.Delete(hanoi, past.ID); !apperr.Denial(err) {
+			t.Errorf("Hà Nội deletes: %v", err)
+		}
+		if err := f.s.Delete(national, past.ID); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("the national administrator deletes: %v", err)
+		}
+		if err := f.s.Delete(baTo, past.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Find(province, past.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("deleted event found: %v", err)
+		}
+		if _, before, _ := f.s.Calendar(context.Background(), "51", now, 50); len(before) != 0 {
+			t.Errorf("deleted event on the calendar: %v", before)
+		}
+		if err := f.s.Delete(commune, ev.ID); err != nil {
+			t.Fatalf("deleting an event with photos: %v", err)
 		}
 		if err := f.s.Export(hanoi, launchevents.Filter{UnitCode: "535"}, tr, &buf); !apperr.Denial(err) {
 			t.Errorf("Hà Nội exports Ba Tơ: %v", err)

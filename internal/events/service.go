@@ -311,3 +311,56 @@ func (s *Service) AddPhoto(ctx context.Context, id int64, data []byte, alt strin
 	}
 	return Photo{ImageID: imageID, URL: "/media/" + strconv.FormatInt(imageID, 10)}, nil
 }
+
+// Delete removes an event the actor may change, with the links to its photos (the images stay,
+// as every stored image does: see portal.Image).
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		e, err := s.findIn(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !a.MayChange(e.object()) {
+			return apperr.New(apperr.Forbidden, "events.error.not_yours")
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM launch_event_photos WHERE event_id = ?", id); err != nil {
+			return apperr.Wrap(err, "unlink event photos")
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM launch_events WHERE id = ?", id); err != nil {
+			return apperr.Wrap(err, "delete launch event")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "launch_event.delete", ObjectType: "launch_event", ObjectID: strconv.FormatInt(id, 10),
+			UnitPath: e.UnitPath, Detail: string(e.Kind) + " " + e.Title})
+	})
+}
+
+// RemovePhoto unlinks a photo from an event the actor may change (a wrong picture); the image itself
+// stays stored, as every image does.
+func (s *Service) RemovePhoto(ctx context.Context, id, imageID int64) error {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
+		e, err := s.findIn(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !a.MayChange(e.object()) {
+			return apperr.New(apperr.Forbidden, "events.error.not_yours")
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM launch_event_photos WHERE event_id = ? AND image_id = ?", id, imageID)
+		if err != nil {
+			return apperr.Wrap(err, "unlink event photo")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "events.error.photo_not_found")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "launch_event.photo_remove", ObjectType: "launch_event", ObjectID: strconv.FormatInt(id, 10),
+			UnitPath: e.UnitPath, Detail: "image " + strconv.FormatInt(imageID, 10)})
+	})
+}

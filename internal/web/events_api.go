@@ -155,3 +155,31 @@ func (s *Server) apiAddLaunchEventPhoto(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusCreated, p)
 	return nil
 }
+
+func (s *Server) apiDeleteLaunchEvent(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	if err := s.LaunchEvents.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiRemoveLaunchEventPhoto(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	img, err := pathIDOr(r, "image", "events.error.photo_not_found")
+	if err != nil {
+		return err
+	}
+	if err := s.LaunchEvents.RemovePhoto(r.Context(), id, img); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

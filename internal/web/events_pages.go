@@ -363,3 +363,41 @@ func (b *wsBuilder) orgEventsTask(sec *wsSection, o orgs.Org) error {
 	sec.Tasks = append(sec.Tasks, t)
 	return nil
 }
+
+func (s *Server) launchEventDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r, formTiny); err != nil {
+		return err
+	}
+	if err := s.LaunchEvents.Delete(r.Context(), id); err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		return s.renderEvent(w, r, nil, err)
+	}
+	return s.redirectFlash(w, r, "/launch-events", "events.flash.deleted")
+}
+
+func (s *Server) launchEventPhotoRemoveSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	img, err := pathIDOr(r, "image", "events.error.photo_not_found")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r, formTiny); err != nil {
+		return err
+	}
+	if err := s.LaunchEvents.RemovePhoto(r.Context(), id, img); err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		return s.renderEvent(w, r, nil, err)
+	}
+	return s.redirectFlash(w, r, fmt.Sprintf("/launch-events/%d", id), "events.flash.photo_removed")
+}

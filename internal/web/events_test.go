@@ -58,6 +58,17 @@ func (e *env) baToEvent() launchevents.Event {
 	return ev
 }
 
+// baToEventWithPhoto is baToEvent with one photo: the event's id and the image's.
+func (e *env) baToEventWithPhoto() (int64, int64) {
+	e.t.Helper()
+	ev := e.baToEvent()
+	p, err := e.web.LaunchEvents.AddPhoto(e.sys, ev.ID, eventPNG(e.t), "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ev.ID, p.ImageID
+}
+
 type eventJSON struct {
 	ID                int64  `json:"id"`
 	Title             string `json:"title"`
@@ -251,6 +262,13 @@ func eventsMatrixCases() []matrixCase {
 			return fmt.Sprintf("/api/v1/launch-events/%d", e.baToEvent().ID), fmt.Sprintf(`{"title":"Đã sửa %s","kind":"huong_ung","starts_at":%q,"place":"Hội trường"}`,
 				role, time.Now().Add(time.Hour).Format(time.RFC3339))
 		}, baToAdmins},
+		{"DELETE /api/v1/launch-events/{id}", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/launch-events/%d", e.baToEvent().ID), ""
+		}, baToAdmins},
+		{"DELETE /api/v1/launch-events/{id}/photos/{image}", func(e *env, _ string) (string, string) {
+			ev, img := e.baToEventWithPhoto()
+			return fmt.Sprintf("/api/v1/launch-events/%d/photos/%d", ev, img), ""
+		}, baToAdmins},
 		{"POST /api/v1/launch-events/{id}/photos", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/launch-events/%d/photos", e.baToEvent().ID), `{"image_base64":"` + base64.StdEncoding.EncodeToString(eventPNG(e.t)) + `"}`
 		}, baToAdmins},
@@ -276,6 +294,13 @@ func eventsPageCases() []pageCase {
 		}, pageOnly(baToAdmins)},
 		{"POST /launch-events/{id}/photos", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/launch-events/%d/photos", e.baToEvent().ID), form(fileField, string(eventPNG(e.t)))
+		}, pageOnly(baToAdmins)},
+		{"POST /launch-events/{id}/delete", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/launch-events/%d/delete", e.baToEvent().ID), form()
+		}, pageOnly(baToAdmins)},
+		{"POST /launch-events/{id}/photos/{image}/remove", func(e *env, _ string) (string, url.Values) {
+			ev, img := e.baToEventWithPhoto()
+			return fmt.Sprintf("/launch-events/%d/photos/%d/remove", ev, img), form()
 		}, pageOnly(baToAdmins)},
 		{"GET /su-kien", get("/su-kien"), pagePublic},
 		{"GET /su-kien/{id}", func(e *env, _ string) (string, url.Values) {
