@@ -43,6 +43,7 @@ var domainDirs = []string{
 	"internal/outreach",
 	"internal/reports",
 	"internal/portal",
+	"internal/events",
 	"internal/platform",
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/pubservices"
 	"io"
 	"log/slog"
@@ -178,6 +179,8 @@ type Services struct {
 	Portal   *portal.Service
 	// PublicServices holds the monthly statistics of online public services.
 	PublicServices *pubservices.Service
+	// LaunchEvents records the follow-on launch events held at every level.
+	LaunchEvents *launchevents.Service
 	// Figures is the registry of the portals' live headline figures.
 	Figures *portal.FigureRegistry
 	// Notify is the outbox the services queue their messages in; nil for the command-line tools
@@ -191,7 +194,7 @@ type Services struct {
 // obeys every rule real data does.
 func (s *Services) demo() demo.Services {
 	return demo.Services{Units: s.Units, Orgs: s.Orgs, Accounts: s.Accounts, Training: s.Training, Outreach: s.Outreach, Reports: s.Reports,
-		Portal: s.Portal, Ceremony: s.Ceremony}
+		Portal: s.Portal, Ceremony: s.Ceremony, Events: s.LaunchEvents}
 }
 
 // open opens and migrates the database, loads the province's unit tree when the database is empty,

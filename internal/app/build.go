@@ -136,6 +136,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*App, error) {
 		web.Deps{DB: d, Units: svc.Units, Orgs: svc.Orgs, Accounts: svc.Accounts, Training: svc.Training, Ceremony: svc.Ceremony,
 			Outreach: svc.Outreach, Notify: svc.Notify, Portal: svc.Portal, Figures: svc.Figures, Reports: svc.Reports,
 			PublicServices: svc.PublicServices,
+			LaunchEvents:   svc.LaunchEvents,
 			I18n:           i18n.MustLoad(), Logger: log, Registry: cfg.Registry, Now: cfg.Now, SSO: single})
 	if err != nil {
 		a.closeServices()
@@ -252,6 +253,7 @@ func newServices(ctx context.Context, d *db.DB, w wiring) (*Services, error) {
 		s.Figures.TTL = 0
 	}
 	s.PublicServices = pubservices.NewService(d, s.Units, launchOf(s.Ceremony))
+	s.LaunchEvents = newLaunchEvents(s)
 	s.Reports = newReports(s, w)
 
 	if err := s.Outreach.SeedSkills(ctx); err != nil {

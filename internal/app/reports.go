@@ -17,7 +17,9 @@ func newReports(svc *Services, w wiring) *reports.Service {
 	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training, Units: svc.Units, Clock: w.now},
 		reports.CeremonyProvider{Svc: svc.Ceremony, Units: svc.Units},
 		// Communication tracking: items by channel.
-		reports.CommsProvider{Portal: svc.Portal})
+		reports.CommsProvider{Portal: svc.Portal},
+		// Launch events held at every level, with their participants.
+		reports.EventsProvider{Svc: svc.LaunchEvents})
 	return rs
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/ceremony"
+	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -46,6 +47,8 @@ type Services struct {
 	// Ceremony, when set, gets the plan's launch ceremony of 2023 and the coming one, with their
 	// bridge points (see ceremony.go).
 	Ceremony *ceremony.Service
+	// Events, when set, gets a few launch events of Ba Tơ and the province's bodies (see events.go).
+	Events *launchevents.Service
 }
 
 type orgSeed struct {
@@ -184,6 +187,9 @@ func load(ctx context.Context, s Services, present bool) ([]string, error) {
 	}
 	if err := loadPortal(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
+	}
+	if err := loadEvents(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo launch events: %w", err)
 	}
 	if err := loadPlanCeremony(ctx, s); err != nil {
 		return nil, fmt.Errorf("demo ceremony: %w", err)

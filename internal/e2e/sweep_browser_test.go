@@ -58,6 +58,7 @@ var notSwept = map[string]string{
 	"GET /training/targets/template":          "download",
 	"GET /public-services/export":             "download",
 	"GET /public-services/template":           "download",
+	"GET /launch-events/export":               "download",
 	"GET /feed.xml":                           "RSS feed",
 	"GET /sitemap.xml":                        "sitemap",
 	"GET /media/{id}":                         "image",

@@ -164,6 +164,20 @@ func (s *Service) UploadImage(ctx context.Context, data []byte, alt, province st
 		}
 		return Image{}, err
 	}
+	return s.StoreImage(ctx, data, alt, place.Province)
+}
+
+// StoreImage checks, scales and stores an image for province as UploadImage does, for another
+// module that has checked who may add it (a launch event's photos: the event's administrators,
+// who need not be the portal's editors). The image is public at /media/{id} like every other.
+func (s *Service) StoreImage(ctx context.Context, data []byte, alt, province string) (Image, error) {
+	actor := authz.ActorFrom(ctx)
+	if actor == nil {
+		return Image{}, apperr.New(apperr.Unauthenticated, "error.login_required")
+	}
+	if authz.ProvinceOfPath(authz.ProvincePath(province)) == "" {
+		return Image{}, apperr.InvalidField("province_code", "portal.error.province_required")
+	}
 	alt = strings.Join(strings.Fields(alt), " ")
 	if utf8.RuneCountInString(alt) > 300 {
 		return Image{}, apperr.InvalidField("alt", "portal.error.alt_long")
@@ -172,7 +186,7 @@ func (s *Service) UploadImage(ctx context.Context, data []byte, alt, province st
 	if err != nil {
 		return Image{}, err
 	}
-	img.Alt, img.Province = alt, place.Province
+	img.Alt, img.Province = alt, province
 	img.CreatedAt = s.Now()
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var err error

@@ -5,6 +5,7 @@ package schema
 import (
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/ceremony"
+	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
@@ -33,6 +34,7 @@ func All() []db.MigrationSet {
 		portal.Migrations,
 		reports.Migrations,
 		pubservices.Migrations,
+		launchevents.Migrations,
 		// Last: they drop the foreign keys the modules above declared on units.code.
 		units.VersionMigrations,
 	}

@@ -49,7 +49,7 @@ func TestNavigationByRole(t *testing.T) {
 			{"province.admin", "/dashboard/units/51", "Báo cáo, số liệu", []string{"/reports", "/dashboard", "/public-services"}, "/dashboard"},
 			{"unit.admin.bato", "/reports", "Báo cáo, số liệu", []string{"/reports", "/dashboard", "/public-services"}, "/reports"},
 			{"team.member", "/outreach/form", "Tổ CNSCĐ", []string{"/outreach/form", "/outreach/progress"}, "/outreach/form"},
-			{"bridge.operator", "/ceremonies", "Lễ phát động", []string{"/ceremonies", "/le-phat-dong"}, "/ceremonies"},
+			{"bridge.operator", "/ceremonies", "Lễ phát động", []string{"/ceremonies", "/le-phat-dong", "/su-kien"}, "/ceremonies"},
 			{"learner", "/workspace", "Trang làm việc", nil, ""},
 			{"national.admin", "/account", "", nil, ""},
 		}

@@ -172,6 +172,9 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 		for _, p := range posts {
 			set.URLs = append(set.URLs, sitemapURL{Loc: home + p.Path(), LastMod: p.UpdatedAt.UTC().Format("2006-01-02")})
 		}
+		if err := s.sitemapEvents(r, &set, home, prov); err != nil {
+			return err
+		}
 	} else {
 		set.URLs = append(set.URLs, sitemapURL{Loc: base + "/"})
 		for _, u := range s.provinces.all(r.Context()) {

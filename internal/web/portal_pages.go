@@ -120,6 +120,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range []struct{ pattern, href, key string }{
 		{"GET /courses", "/courses", "portal.link.courses"},
 		{"GET /le-phat-dong", data.PortalBase + "/le-phat-dong", "portal.link.ceremony"},
+		{"GET /su-kien", data.PortalBase + "/su-kien", "events.nav.calendar"},
 		{"GET /dashboard/public", data.PortalBase + "/dashboard/public", "portal.link.map"},
 	} {
 		if s.hasRoute(l.pattern) {

@@ -122,10 +122,10 @@ const provincePrefix = "/tinh/"
 // portalPaths are the public pages of a province's portal, the only ones served under the prefix
 // (besides "/" and every post under /news/). Another public page that reads the request's province
 // (requestProvince) may be added here to be served per province too.
-var portalPaths = []string{"/news", "/feed.xml", "/sitemap.xml", "/le-phat-dong", "/dashboard/public", "/dashboard/public/export"}
+var portalPaths = []string{"/news", "/feed.xml", "/sitemap.xml", "/le-phat-dong", "/dashboard/public", "/dashboard/public/export", "/su-kien"}
 
 func isPortalPath(p string) bool {
-	return p == "/" || strings.HasPrefix(p, "/news/") || slices.Contains(portalPaths, p)
+	return p == "/" || strings.HasPrefix(p, "/news/") || strings.HasPrefix(p, "/su-kien/") || slices.Contains(portalPaths, p)
 }
 
 type portalBaseKey struct{}

@@ -294,7 +294,7 @@ func (s *Server) nav(p Page) []NavItem {
 		if p.Province != "" {
 			// News and the ceremony are a province's; a national page has neither.
 			group(p.T("portal.nav.news"), link(p.PortalBase+"/news", "portal.nav.news"))
-			group(p.T("portal.nav.ceremony"), link(p.PortalBase+"/le-phat-dong", "portal.nav.ceremony"))
+			group(p.T("portal.nav.ceremony"), link(p.PortalBase+"/le-phat-dong", "portal.nav.ceremony"), link(p.PortalBase+"/su-kien", "events.nav.calendar"))
 		}
 		group(p.T("nav.group.training"), link("/courses", "training.nav.courses"))
 	} else {
@@ -303,8 +303,11 @@ func (s *Server) nav(p Page) []NavItem {
 		if a.IsAdmin() || a.Has(authz.BridgeOperator) {
 			ceremony = append(ceremony, link("/ceremonies", "nav.ceremony.manage"))
 		}
+		if a.IsAdmin() {
+			ceremony = append(ceremony, link("/launch-events", "events.nav.manage"))
+		}
 		if p.Province != "" {
-			ceremony = append(ceremony, link(p.PortalBase+"/le-phat-dong", "nav.ceremony.public"))
+			ceremony = append(ceremony, link(p.PortalBase+"/le-phat-dong", "nav.ceremony.public"), link(p.PortalBase+"/su-kien", "events.nav.calendar"))
 		}
 		group(p.T("ceremony.nav"), ceremony...)
 		group(p.T("nav.group.training"), link("/courses", "training.nav.courses"))

@@ -328,6 +328,25 @@ func (s *Server) routes() http.Handler {
 	private("GET /api/v1/public-services/stats", s.apiPublicServiceStats)
 	private("POST /api/v1/public-services/stats/import", s.apiPublicServiceImport)
 
+	// Launch events at every level (events_pages.go, events_api.go) and the portal's calendar.
+	private("GET /launch-events", s.launchEventsPage)
+	private("POST /launch-events", s.launchEventCreateSubmit)
+	private("GET /launch-events/export", s.launchEventsExport)
+	private("GET /launch-events/{id}", s.launchEventPage)
+	private("POST /launch-events/{id}", s.launchEventUpdateSubmit)
+	private("POST /launch-events/{id}/photos", s.launchEventPhotoSubmit)
+	private("POST /launch-events/{id}/delete", s.launchEventDeleteSubmit)
+	private("POST /launch-events/{id}/photos/{image}/remove", s.launchEventPhotoRemoveSubmit)
+	page("GET /su-kien", s.eventsCalendarPage)
+	page("GET /su-kien/{id}", s.eventPublicPage)
+	private("GET /api/v1/launch-events", s.apiListLaunchEvents)
+	private("POST /api/v1/launch-events", s.apiCreateLaunchEvent)
+	private("GET /api/v1/launch-events/{id}", s.apiGetLaunchEvent)
+	private("PUT /api/v1/launch-events/{id}", s.apiUpdateLaunchEvent)
+	private("DELETE /api/v1/launch-events/{id}", s.apiDeleteLaunchEvent)
+	private("POST /api/v1/launch-events/{id}/photos", s.apiAddLaunchEventPhoto)
+	private("DELETE /api/v1/launch-events/{id}/photos/{image}", s.apiRemoveLaunchEventPhoto)
+
 	// Former URLs of exports, moved to the one style …/export?format= (export.go): a permanent
 	// redirect keeps bookmarks, scripts and printed links working; the query follows.
 	moved := func(pattern, to string) { handle(pattern, s.moved(to)) }

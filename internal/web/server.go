@@ -14,6 +14,7 @@ import (
 	"github.com/lantoa/lantoa/internal/accounts"
 	"github.com/lantoa/lantoa/internal/accounts/sso"
 	"github.com/lantoa/lantoa/internal/ceremony"
+	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/outreach"
@@ -64,6 +65,8 @@ type Deps struct {
 	Reports *reports.Service
 	// PublicServices holds the monthly statistics of online public services, before and after the launch.
 	PublicServices *pubservices.Service
+	// LaunchEvents records the launch events units and organisations hold (events_*.go).
+	LaunchEvents *launchevents.Service
 	// SSO signs people in through the configured OpenID providers; nil (or no provider) shows no
 	// button and answers 404 on its routes.
 	SSO      *sso.Service

@@ -386,6 +386,10 @@ func (b *wsBuilder) province() error {
 	} else {
 		sec.Tasks = append(sec.Tasks, wsTask{ID: "reports", Title: b.T("workspace.task.reports_create"), Href: "/reports", Status: wsTodo, State: b.T("workspace.state.no_period")})
 	}
+	// Launch events held in the province.
+	if err := b.eventsTask(&sec, prov, authz.ProvincePath(prov)); err != nil {
+		return err
+	}
 	// Training: the dashboards' target of a course is its enrolled learners, so completion is
 	// passed against enrolled.
 	tot, err := b.s.Training.ProvinceTotals(b.ctx, prov)
@@ -506,6 +510,9 @@ func (b *wsBuilder) units() error {
 		if err := b.unitReport(&sec, g.UnitCode); err != nil {
 			return err
 		}
+		if err := b.eventsTask(&sec, g.UnitCode, g.UnitPath); err != nil {
+			return err
+		}
 		tot, err := b.s.Training.UnitTotals(b.ctx, g.UnitPath)
 		if err != nil {
 			return err
@@ -574,6 +581,9 @@ func (b *wsBuilder) orgs() error {
 		t.Title = b.T("workspace.task.staff")
 		sec.Tasks = append(sec.Tasks, t)
 		if err := b.targetTasks(&sec, authz.ProvinceOfPath(o.UnitPath)); err != nil {
+			return err
+		}
+		if err := b.orgEventsTask(&sec, o); err != nil {
 			return err
 		}
 		if o.Kind == orgs.School {

@@ -71,10 +71,11 @@ func TestWorkspaceTaskLists(t *testing.T) {
 		// the outbox.
 		body := page("province_admin")
 		prov := wsTasks(wsSection(body, "province"))
-		if len(prov) != 5 || prov[0].id != "ceremony" || prov[0].href != readiness || prov[0].status != "todo" {
+		if len(prov) != 6 || prov[0].id != "ceremony" || prov[0].href != readiness || prov[0].status != "todo" {
 			t.Fatalf("province tasks: %+v", prov)
 		}
-		for id, href := range map[string]string{"campaign": "/outreach/progress", "reports": "/reports", "training": "/dashboard/units/51", "outbox": "/admin/outbox"} {
+		for id, href := range map[string]string{"campaign": "/outreach/progress", "reports": "/reports", "training": "/dashboard/units/51", "outbox": "/admin/outbox",
+			"events": "/launch-events?unit=51"} {
 			if r, ok := wsFind(prov, id); !ok || r.href != href {
 				t.Errorf("province task %s: %+v", id, r)
 			}
@@ -153,7 +154,8 @@ func TestWorkspaceTaskLists(t *testing.T) {
 		}
 		body = page("org_admin_tinhdoan")
 		org := wsTasks(wsSection(body, fmt.Sprintf("org-%d", e.orgIDs["tinhdoan"])))
-		if len(org) != 1 || org[0].href != fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"]) || !strings.Contains(body, "0/1 học viên đạt (0%)") {
+		if len(org) != 2 || org[0].href != fmt.Sprintf("/dashboard/orgs/%d", e.orgIDs["tinhdoan"]) || !strings.Contains(body, "0/1 học viên đạt (0%)") ||
+			org[1].href != fmt.Sprintf("/launch-events?org=%d", e.orgIDs["tinhdoan"]) {
 			t.Errorf("org admin: %+v", org)
 		}
 		// A school's coordinator is led to the pupils' accounts (no menu holds that page); a union's
