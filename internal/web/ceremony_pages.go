@@ -40,6 +40,19 @@ func (p ceremonyPage) StepTitle() string {
 	return ""
 }
 
+// StepsJSON is the programme's titles as JSON, for the screens' "next step" line.
+func (p ceremonyPage) StepsJSON() string {
+	type step struct {
+		Title string `json:"title"`
+	}
+	out := make([]step, len(p.C.Steps))
+	for i, st := range p.C.Steps {
+		out[i].Title = st.Title
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
 // StreamURL is the address of the ceremony's live events.
 func (p ceremonyPage) StreamURL() string {
 	return "/api/v1/ceremonies/" + strconv.FormatInt(p.C.ID, 10) + "/events?after=" + strconv.FormatInt(p.LastEventID, 10)
