@@ -110,7 +110,10 @@ func TestProgrammeOnTheDay(t *testing.T) {
 				_, err := f.svc.EditStep(f.sys, f.ceremID, ceremony.StepOp{Kind: ceremony.StepDelete, Position: 1})
 				return err
 			},
-			func() error { _, err := f.svc.EditStep(f.sys, f.ceremID, ceremony.StepOp{Kind: ceremony.StepUp, Position: 3}); return err },
+			func() error {
+				_, err := f.svc.EditStep(f.sys, f.ceremID, ceremony.StepOp{Kind: ceremony.StepUp, Position: 3})
+				return err
+			},
 		} {
 			err := try()
 			ae := apperr.As(err)
@@ -208,10 +211,19 @@ func TestCancelAndArchive(t *testing.T) {
 		title := "Tên mới"
 		for i, try := range []func() error{
 			func() error { _, err := f.svc.Update(f.sys, f.ceremID, ceremony.Changes{Title: &title}); return err },
-			func() error { _, err := f.svc.EditStep(f.sys, f.ceremID, ceremony.StepOp{Kind: ceremony.StepAdd, Title: "x"}); return err },
-			func() error { _, err := f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "x"}}); return err },
+			func() error {
+				_, err := f.svc.EditStep(f.sys, f.ceremID, ceremony.StepOp{Kind: ceremony.StepAdd, Title: "x"})
+				return err
+			},
+			func() error {
+				_, err := f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "x"}})
+				return err
+			},
 			func() error { _, err := f.svc.SetStep(f.sys, f.ceremID, 1); return err },
-			func() error { _, err := f.svc.AddSpeech(f.sys, f.ceremID, "a.pdf", "", []byte("%PDF-1.4\n")); return err },
+			func() error {
+				_, err := f.svc.AddSpeech(f.sys, f.ceremID, "a.pdf", "", []byte("%PDF-1.4\n"))
+				return err
+			},
 		} {
 			if err := try(); apperr.As(err).Key != "ceremony.error.cancelled" {
 				t.Errorf("change %d of a cancelled ceremony: %v", i, err)

@@ -123,6 +123,10 @@ func mayReadSpeech(a *authz.Actor, c Ceremony) bool { return MayLaunch(a, c) }
 // larger than MaxSpeechSize, or not a PDF, DOCX or ODT by its content; nothing is stored then.
 func (s *Service) AddSpeech(ctx context.Context, id int64, fileName, note string, data []byte) (Speech, error) {
 	note = strings.TrimSpace(note)
+	// Who may not upload learns nothing about the file.
+	if _, err := s.findToChange(ctx, s.DB.Reader(), id); err != nil {
+		return Speech{}, err
+	}
 	if len(data) == 0 {
 		return Speech{}, apperr.InvalidField("file", "ceremony.error.speech_empty")
 	}
