@@ -162,6 +162,12 @@ func (s *Service) OnDay(c Ceremony) bool {
 	return on
 }
 
+// DayOver tells whether the ceremony's day has ended (Vietnam time).
+func (s *Service) DayOver(c Ceremony) bool {
+	_, over := s.onDay(c)
+	return over
+}
+
 // FixedSteps is how many steps, from the first, cannot change now: the steps already run on the
 // ceremony's day; all of them after the day; none before it.
 func (s *Service) FixedSteps(c Ceremony) int {
@@ -260,8 +266,8 @@ func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Cer
 }
 
 // SetStatus cancels (Cancelled), archives (Archived) or reinstates (Scheduled) a ceremony. A
-// launched ceremony cannot be cancelled (it took place) but is archived once its day is over; a
-// ceremony is reinstated from cancelled only, before its day ends. Audited as ceremony.cancel,
+// launched ceremony cannot be cancelled (it took place); a ceremony is archived once cancelled or
+// once its day is over; it is reinstated from cancelled only, before its day ends. Audited as ceremony.cancel,
 // ceremony.archive or ceremony.reinstate.
 func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony, error) {
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
@@ -284,7 +290,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony,
 			}
 			action = "ceremony.cancel"
 		case Archived:
-			if c.Status == Scheduled && !c.Launched() && !over {
+			if c.Status == Scheduled && !over {
 				return apperr.New(apperr.Conflict, "ceremony.error.archive_early")
 			}
 			action = "ceremony.archive"

@@ -249,7 +249,11 @@ func TestCancelAndArchive(t *testing.T) {
 		if _, err := f.svc.SetStatus(f.sys, f.ceremID, ceremony.Cancelled); apperr.As(err).Key != "ceremony.error.cancel_launched" {
 			t.Fatalf("launched ceremony cancelled: %v", err)
 		}
-		// Archived: read-only, out of the current list, in the archived one.
+		// Archived after its day: read-only, out of the current list, in the archived one.
+		if _, err := f.svc.SetStatus(f.sys, f.ceremID, ceremony.Archived); apperr.As(err).Key != "ceremony.error.archive_early" {
+			t.Fatalf("archived on its day: %v", err)
+		}
+		f.now = f.starts.Add(24 * time.Hour)
 		if _, err := f.svc.SetStatus(f.sys, f.ceremID, ceremony.Archived); err != nil {
 			t.Fatal(err)
 		}

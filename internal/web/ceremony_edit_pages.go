@@ -27,6 +27,8 @@ type ceremonyEditData struct {
 	Speeches []ceremony.Speech
 	// MaxSpeechMB is the speech file's size limit.
 	MaxSpeechMB int
+	// CanCancel and CanArchive offer the status changes the ceremony allows now.
+	CanCancel, CanArchive bool
 }
 
 // StepFixed tells whether the step at pos cannot change now.
@@ -54,6 +56,8 @@ func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, form
 	data.MaxSpeechMB = ceremony.MaxSpeechSize >> 20
 	data.Fixed = s.Ceremony.FixedSteps(p.C)
 	data.OnDay = s.Ceremony.OnDay(p.C)
+	data.CanCancel = p.C.Status == ceremony.Scheduled && !p.C.Launched()
+	data.CanArchive = p.C.Status == ceremony.Cancelled || (p.C.Status == ceremony.Scheduled && s.Ceremony.DayOver(p.C))
 	switch {
 	case p.C.Status == ceremony.Cancelled:
 		data.Locked = p.T("ceremony.error.cancelled")
