@@ -15,6 +15,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/events"
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/schema"
 )
@@ -400,3 +401,54 @@ func TestSpeechVersions(t *testing.T) {
 
 // i18nVI is an error's message as a Vietnamese reader sees it.
 func i18nVI(ae *apperr.Error) string { return i18n.MustLoad().Translator("vi")(ae.Key, ae.Args...) }
+
+// TestProgrammeReachesAnotherInstance: an edit of the programme made on one instance reaches the
+// screens connected to another instance (two brokers over one PostgreSQL database, each with its
+// own LISTEN connection, as two servers behind a load balancer).
+func TestProgrammeReachesAnotherInstance(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		if d.Engine != db.Postgres {
+			t.Skip("one instance only on SQLite")
+		}
+		f := newFixture(t, d)
+		for _, b := range []*events.Broker{f.bus} {
+			if err := b.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(b.Close)
+		}
+		other := events.New(d, nil)
+		if err := other.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.Close)
+		screens := ceremony.NewService(d, f.units, other)
+		ctx, cancel := context.WithCancel(f.sys)
+		defer cancel()
+		ch, stop, err := screens.Subscribe(ctx, f.ceremID, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		c := mustFind(t, f)
+		c.Steps[1].Title = "Thông qua chương trình (đã sửa)"
+		if _, err := f.svc.ReplaceSteps(f.sys, f.ceremID, c.Steps); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case ev := <-ch:
+				var p ceremony.ProgrammeData
+				if ev.Name != "programme" || json.Unmarshal(ev.Data, &p) != nil {
+					continue
+				}
+				if p.NextTitle != c.Steps[0].Title || p.Steps[1].Title != "Thông qua chương trình (đã sửa)" {
+					t.Fatalf("programme on the other instance: %+v", p)
+				}
+				return
+			case <-time.After(15 * time.Second):
+				t.Fatal("the edit never reached the other instance")
+			}
+		}
+	})
+}
