@@ -108,11 +108,12 @@ func (s *Service) saveProgramme(ctx context.Context, tx *db.Tx, c Ceremony, step
 	if err := s.publish(ctx, tx, c.ID, "programme", programmeData(c.CurrentStep, steps)); err != nil {
 		return err
 	}
-	action := "ceremony.steps"
+	entry := audit.Entry{Action: "ceremony.steps"}
 	if on {
-		action = "ceremony.steps_on_day"
+		entry = audit.Entry{Action: "ceremony.steps_on_day"}
 	}
-	return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: c.provincePath(), Detail: detail})
+	entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(c.ID, 10), c.provincePath(), detail
+	return audit.Record(ctx, tx, entry)
 }
 
 // ProgrammeData is the payload of a "programme" event: the programme as the screens show it (no
@@ -279,7 +280,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony,
 			return nil
 		}
 		_, over := s.onDay(c)
-		var action string
+		var entry audit.Entry
 		switch to {
 		case Cancelled:
 			if c.Status == Archived {
@@ -288,12 +289,12 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony,
 			if c.Launched() {
 				return apperr.New(apperr.Conflict, "ceremony.error.cancel_launched")
 			}
-			action = "ceremony.cancel"
+			entry = audit.Entry{Action: "ceremony.cancel"}
 		case Archived:
 			if c.Status == Scheduled && !over {
 				return apperr.New(apperr.Conflict, "ceremony.error.archive_early")
 			}
-			action = "ceremony.archive"
+			entry = audit.Entry{Action: "ceremony.archive"}
 		case Scheduled:
 			if c.Status == Archived {
 				return apperr.New(apperr.Conflict, "ceremony.error.archived")
@@ -301,14 +302,15 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony,
 			if over {
 				return apperr.New(apperr.Conflict, "ceremony.error.steps_over")
 			}
-			action = "ceremony.reinstate"
+			entry = audit.Entry{Action: "ceremony.reinstate"}
 		default:
 			return apperr.InvalidField("status", "ceremony.error.status", string(to))
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE ceremonies SET status = ?, updated_at = ? WHERE id = ?", string(to), db.Millis(s.Now()), id); err != nil {
 			return apperr.Wrap(err, "set status")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: string(c.Status) + " → " + string(to)})
+		entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(id, 10), c.provincePath(), string(c.Status)+" → "+string(to)
+		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
 		return Ceremony{}, err
