@@ -138,10 +138,17 @@ type ceremonyListData struct {
 	NewVenue  string
 	Selected  string
 	CanCreate bool
+	// Archived: the page lists the archived ceremonies.
+	Archived bool
 }
 
 func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
+	// ?archived=1 lists the archived ceremonies, which the current list leaves out.
+	archived := r.URL.Query().Get("archived") == "1"
 	list, err := s.Ceremony.List(r.Context())
+	if archived {
+		list, err = s.Ceremony.ListArchived(r.Context())
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +179,10 @@ func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	data.Several = len(seen) > 1 || actor.IsNational()
+	data.Archived = archived
+	if archived {
+		data.CanCreate = false
+	}
 	return s.render(w, r, http.StatusOK, "ceremony_list", &data)
 }
 
