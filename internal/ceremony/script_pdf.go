@@ -62,6 +62,8 @@ func (s *Service) Script(ctx context.Context, id int64) ([]byte, Ceremony, error
 	}
 	head, _ := letterhead(province)
 	head.Date = s.Now().In(VietnamTime)
+	// The clerk gives the running number when the script is issued (Decree 30).
+	head.Number = pdfdoc.UnregisteredNumber("KB-VP")
 	start := c.StartsAt.In(VietnamTime)
 	doc := pdfdoc.NewLandscape("Kịch bản " + c.Title)
 	doc.AdministrativeHeader(head)
