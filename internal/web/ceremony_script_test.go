@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,43 @@ func TestProgrammeOnTheDayContract(t *testing.T) {
 			t.Fatalf("cancelled edit: %d", resp.StatusCode)
 		}
 	})
+}
+
+// TestCeremonyStatusPages: the programme page cancels a ceremony; a cancelled ceremony's pages say
+// so and offer no launch nor edits; archived, it leaves the current list for the archived one.
+func TestCeremonyStatusPages(t *testing.T) {
+	d := dbtest.SQLite(t, schema.All())
+	e := newEnv(t, d)
+	c, err := e.web.Ceremony.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động sẽ hủy", StartsAt: time.Now().Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("province.admin", testPassword)
+	edit := fmt.Sprintf("/ceremonies/%d/edit", c.ID)
+	if _, page := b.get(edit); !strings.Contains(page, `id="status-cancel"`) || strings.Contains(page, `id="status-archive"`) || !strings.Contains(page, `id="speech-form"`) {
+		t.Fatalf("status actions of a scheduled ceremony:\n%s", page)
+	}
+	if resp, _ := b.post(fmt.Sprintf("/ceremonies/%d/status", c.ID), url.Values{"status": {"cancelled"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", resp.StatusCode)
+	}
+	_, page := b.get(edit)
+	if !strings.Contains(page, `id="edit-locked"`) || !strings.Contains(page, "Buổi lễ đã hủy") || !strings.Contains(page, `id="status-archive"`) || strings.Contains(page, `id="status-cancel"`) {
+		t.Fatalf("edit page of a cancelled ceremony:\n%s", page)
+	}
+	if _, page := b.get(fmt.Sprintf("/ceremonies/%d", c.ID)); !strings.Contains(page, `id="ceremony-status"`) || strings.Contains(page, `id="launch-arm"`) {
+		t.Fatalf("detail page of a cancelled ceremony:\n%s", page)
+	}
+	if _, page := b.get("/ceremonies"); !strings.Contains(page, c.Title) || !strings.Contains(page, "Đã hủy") {
+		t.Fatalf("the current list lacks the cancelled ceremony")
+	}
+	if resp, _ := b.post(fmt.Sprintf("/ceremonies/%d/status", c.ID), url.Values{"status": {"archived"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("archive: %d", resp.StatusCode)
+	}
+	if _, page := b.get("/ceremonies"); strings.Contains(page, c.Title) {
+		t.Fatalf("the current list shows an archived ceremony")
+	}
+	if _, page := b.get("/ceremonies?archived=1"); !strings.Contains(page, c.Title) || strings.Contains(page, `id="ceremony-form"`) {
+		t.Fatalf("the archived list:\n%s", page)
+	}
 }
