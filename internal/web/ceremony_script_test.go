@@ -185,6 +185,24 @@ func TestCeremonyStatusPages(t *testing.T) {
 	if _, page := b.get(edit); !strings.Contains(page, `id="status-cancel"`) || strings.Contains(page, `id="status-archive"`) || !strings.Contains(page, `id="speech-form"`) {
 		t.Fatalf("status actions of a scheduled ceremony:\n%s", page)
 	}
+	// The speech, uploaded from the page; a file that is no document is refused on the page.
+	upload := func(name string, data []byte) (*http.Response, string) {
+		ct, body := speechForm(t, name, data, "bản trình lãnh đạo")
+		req, _ := http.NewRequest("POST", e.srv.URL+fmt.Sprintf("/ceremonies/%d/speech", c.ID), strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Origin", e.srv.URL)
+		return b.send(req)
+	}
+	if resp, _ := upload("Diễn văn.pdf", []byte("%PDF-1.5\n")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("page upload: %d", resp.StatusCode)
+	}
+	if resp, page := upload("Diễn văn.pdf", []byte("<html>not a pdf</html>")); resp.StatusCode != 422 || !strings.Contains(page, "PDF, DOCX hoặc ODT") {
+		t.Fatalf("page upload of a bad file: %d", resp.StatusCode)
+	}
+	if _, page := b.get(edit); !strings.Contains(page, `id="speech-latest"`) || !strings.Contains(page, "Diễn văn.pdf") || !strings.Contains(page, "bản trình lãnh đạo") {
+		t.Fatalf("the speech's versions on the page:\n%s", page)
+	}
 	if resp, _ := b.post(fmt.Sprintf("/ceremonies/%d/status", c.ID), url.Values{"status": {"cancelled"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", resp.StatusCode)
 	}
