@@ -29,6 +29,9 @@ type ceremonyEditData struct {
 	MaxSpeechMB int
 	// CanCancel and CanArchive offer the status changes the ceremony allows now.
 	CanCancel, CanArchive bool
+	// Editable: the ceremony is neither cancelled nor archived; ProgrammeOpen: moreover its day
+	// has not ended, so steps can still be added.
+	Editable, ProgrammeOpen bool
 }
 
 // StepFixed tells whether the step at pos cannot change now.
@@ -56,6 +59,8 @@ func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, form
 	data.MaxSpeechMB = ceremony.MaxSpeechSize >> 20
 	data.Fixed = s.Ceremony.FixedSteps(p.C)
 	data.OnDay = s.Ceremony.OnDay(p.C)
+	data.Editable = p.C.Status == ceremony.Scheduled
+	data.ProgrammeOpen = data.Editable && !s.Ceremony.DayOver(p.C)
 	data.CanCancel = p.C.Status == ceremony.Scheduled && !p.C.Launched()
 	data.CanArchive = p.C.Status == ceremony.Cancelled || (p.C.Status == ceremony.Scheduled && s.Ceremony.DayOver(p.C))
 	switch {

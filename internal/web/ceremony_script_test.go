@@ -207,7 +207,8 @@ func TestCeremonyStatusPages(t *testing.T) {
 		t.Fatalf("cancel: %d", resp.StatusCode)
 	}
 	_, page := b.get(edit)
-	if !strings.Contains(page, `id="edit-locked"`) || !strings.Contains(page, "Buổi lễ đã hủy") || !strings.Contains(page, `id="status-archive"`) || strings.Contains(page, `id="status-cancel"`) {
+	if !strings.Contains(page, `id="edit-locked"`) || !strings.Contains(page, "Buổi lễ đã hủy") || !strings.Contains(page, `id="status-archive"`) || strings.Contains(page, `id="status-cancel"`) ||
+		strings.Contains(page, `id="step-add-form"`) || strings.Contains(page, `id="speech-form"`) || strings.Contains(page, `id="step-form-1"`) {
 		t.Fatalf("edit page of a cancelled ceremony:\n%s", page)
 	}
 	if _, page := b.get(fmt.Sprintf("/ceremonies/%d", c.ID)); !strings.Contains(page, `id="ceremony-status"`) || strings.Contains(page, `id="launch-arm"`) {
