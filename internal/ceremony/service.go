@@ -632,7 +632,7 @@ type pointEvent struct {
 }
 
 // Subscribe opens the ceremony's live events for a viewer who may watch it (MayWatch): point changes
-// ("point", "points"), programme steps ("step") and the launch ("launch"), after afterID (< 0:
+// ("point", "points"), programme steps ("step"), edits of the programme ("programme") and the launch ("launch"), after afterID (< 0:
 // from now). Every stream receives the programme and the launch; "point" events reach a viewer
 // only for the points they may see (a district's administrators, their district's; an operator,
 // their own), the province receives all.
