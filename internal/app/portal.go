@@ -29,38 +29,81 @@ func newPortal(svc *Services, board *portal.CeremonyBoard) *portal.Service {
 }
 
 // PortalCeremony adapts the ceremony module's public summary of a province to the portal's
-// ceremony page. The campaign window after the launch is the province's current outreach
-// campaign's when that campaign was open at the launch; else it is the current campaign's length
-// (7 days when there is no campaign, or no outreach module) from the launch.
+// ceremony page. The page follows the ceremony that was actually launched (cancelled and archived
+// ones never show), and its countdown is the window of the province's outreach campaign under way
+// at that launch (the campaign that followed the ceremony starts at its launch moment), so that the
+// public page and the campaign's pages name the same last day even when the province holds other
+// ceremonies; without such a campaign, the current campaign's length (7 days when there is no
+// campaign, or no outreach module) from the launch. Once that window has closed, a ceremony still
+// to come after it takes the page.
 func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySource {
 	return portal.CeremonyFunc(func(ctx context.Context, province string) (portal.Ceremony, bool, error) {
 		pc, ok, err := c.PublicSummary(ctx, province)
 		if err != nil || !ok {
 			return portal.Ceremony{}, false, err
 		}
-		out := portal.Ceremony{ID: pc.ID, Title: pc.Title, Venue: pc.Venue, LivestreamURL: pc.LivestreamURL, StartsAt: pc.StartsAt, LaunchAt: pc.LaunchAt,
-			Points: pc.Points, PointsReady: pc.PointsReady, PointsOnAir: pc.PointsOnAir, CampaignDays: portal.DefaultCampaignDays,
-			Steps: make([]portal.CeremonyStep, 0, len(pc.Steps))}
-		for _, st := range pc.Steps {
-			out.Steps = append(out.Steps, portal.CeremonyStep{Position: st.Position, Title: st.Title, PlannedAt: st.PlannedAt, Current: st.Current})
+		out, err := portalCeremony(ctx, o, province, pc)
+		if err != nil {
+			return portal.Ceremony{}, false, err
 		}
-		if o != nil {
-			camp, found, err := o.Current(authz.WithActor(ctx, authz.System), province)
+		if out.Launched() && !c.Now().Before(out.CampaignEnd()) {
+			next, ok, err := c.PublicNext(ctx, province, pc.LaunchAt)
 			if err != nil {
 				return portal.Ceremony{}, false, err
 			}
-			if found && camp.Days > 0 {
-				out.CampaignDays = camp.Days
-			}
-			// The campaign under way at the launch (one that follows the ceremony starts at that
-			// moment; another may have opened before it) gives the countdown its window, so that
-			// the public page and the campaign's pages name the same last day.
-			if found && !pc.LaunchAt.IsZero() && camp.Contains(pc.LaunchAt) {
-				out.CampaignCloses = camp.End()
+			if ok {
+				out, err := portalCeremony(ctx, o, province, next)
+				return out, err == nil, err
 			}
 		}
 		return out, true, nil
 	})
+}
+
+// portalCeremony is one public ceremony with its campaign window.
+func portalCeremony(ctx context.Context, o *outreach.Service, province string, pc ceremony.PublicCeremony) (portal.Ceremony, error) {
+	out := portal.Ceremony{ID: pc.ID, Title: pc.Title, Venue: pc.Venue, LivestreamURL: pc.LivestreamURL, StartsAt: pc.StartsAt, LaunchAt: pc.LaunchAt,
+		Points: pc.Points, PointsReady: pc.PointsReady, PointsOnAir: pc.PointsOnAir, CampaignDays: portal.DefaultCampaignDays,
+		Steps: make([]portal.CeremonyStep, 0, len(pc.Steps))}
+	for _, st := range pc.Steps {
+		out.Steps = append(out.Steps, portal.CeremonyStep{Position: st.Position, Title: st.Title, PlannedAt: st.PlannedAt, Current: st.Current})
+	}
+	if o == nil {
+		return out, nil
+	}
+	sys := authz.WithActor(ctx, authz.System)
+	camp, found, err := o.Current(sys, province)
+	if err != nil {
+		return portal.Ceremony{}, err
+	}
+	if found && camp.Days > 0 {
+		out.CampaignDays = camp.Days
+	}
+	if pc.LaunchAt.IsZero() {
+		return out, nil
+	}
+	// The campaign under way at the launch gives the countdown its window: the current one when
+	// it is that campaign, else the province's campaign whose window holds the launch.
+	if !found || !camp.Contains(pc.LaunchAt) {
+		all, err := o.Campaigns(sys)
+		if err != nil {
+			return portal.Ceremony{}, err
+		}
+		found = false
+		for _, k := range all {
+			if k.Province == province && k.Contains(pc.LaunchAt) {
+				camp, found = k, true
+				break
+			}
+		}
+	}
+	if found {
+		out.CampaignCloses = camp.End()
+		if camp.Days > 0 {
+			out.CampaignDays = camp.Days
+		}
+	}
+	return out, nil
 }
 
 // PortalDistricts gives a province's portal map the level below the province that exists (from the

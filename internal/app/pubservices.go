@@ -13,10 +13,17 @@ import (
 // ceremony (a rerun, a second year) does not move the line the statistics are compared across.
 func launchOf(cs *ceremony.Service) pubservices.LaunchSource {
 	return func(ctx context.Context, province string) (time.Time, error) {
-		list, err := cs.List(authz.WithActor(ctx, authz.System))
+		ctx = authz.WithActor(ctx, authz.System)
+		list, err := cs.List(ctx)
 		if err != nil {
 			return time.Time{}, err
 		}
+		// An archived ceremony is out of the current list, but its launch still happened.
+		archived, err := cs.ListArchived(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		list = append(list, archived...)
 		var first time.Time
 		for _, c := range list {
 			if c.Province == province && c.Launched() && (first.IsZero() || c.LaunchAt.Before(first)) {

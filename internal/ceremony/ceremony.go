@@ -48,6 +48,23 @@ const (
 	MaxText  = 500
 	MaxLink  = 1000
 	MaxSteps = 20
+	// MaxMCLines and MaxNotes bound a step's MC lines (lời dẫn) and notes; MaxDuration its
+	// planned duration in minutes.
+	MaxMCLines  = 4000
+	MaxNotes    = 2000
+	MaxDuration = 600
+)
+
+// Status is where a ceremony stands besides its launch (which stays derived from launch_at).
+type Status string
+
+// The statuses of a ceremony: scheduled (the usual one), cancelled (it will not take place: it
+// cannot be launched or edited), archived (kept for the record: read-only, left out of current
+// lists and of the public portal).
+const (
+	Scheduled Status = "scheduled"
+	Cancelled Status = "cancelled"
+	Archived  Status = "archived"
 )
 
 // Ceremony is one launch ceremony.
@@ -66,6 +83,8 @@ type Ceremony struct {
 	// CurrentStep is the position (1-based) of the programme step under way; 0 before it starts.
 	CurrentStep int    `json:"current_step"`
 	Steps       []Step `json:"steps"`
+	// Status is scheduled, cancelled or archived.
+	Status Status `json:"status"`
 	// LaunchAt is the launch moment; zero until the button is pressed.
 	LaunchAt  time.Time `json:"launch_at,omitzero"`
 	LeaderIDs []int64   `json:"leader_ids"`
@@ -80,6 +99,29 @@ type Step struct {
 	Position  int       `json:"position"`
 	Title     string    `json:"title"`
 	PlannedAt time.Time `json:"planned_at,omitzero"`
+	// Speaker is who speaks or acts in the step ("Đồng chí Chủ tịch UBND tỉnh").
+	Speaker string `json:"speaker"`
+	// DurationMin is the planned duration in minutes; 0 when not planned.
+	DurationMin int `json:"duration_min"`
+	// MCLines are the MC's lines (lời dẫn) for the step; Notes are the organisers' notes.
+	MCLines string `json:"mc_lines"`
+	Notes   string `json:"notes"`
+}
+
+// sameAs tells whether two steps say the same thing (positions aside).
+func (s Step) sameAs(o Step) bool {
+	return s.Title == o.Title && s.PlannedAt.Equal(o.PlannedAt) && s.Speaker == o.Speaker && s.DurationMin == o.DurationMin &&
+		s.MCLines == o.MCLines && s.Notes == o.Notes
+}
+
+// clean trims the step's texts as they are stored: the title and speaker on one line, the MC lines
+// and notes keep their line breaks.
+func (s Step) clean() Step {
+	s.Title = strings.Join(strings.Fields(s.Title), " ")
+	s.Speaker = strings.Join(strings.Fields(s.Speaker), " ")
+	s.MCLines = strings.TrimSpace(strings.ReplaceAll(s.MCLines, "\r\n", "\n"))
+	s.Notes = strings.TrimSpace(strings.ReplaceAll(s.Notes, "\r\n", "\n"))
+	return s
 }
 
 // DefaultSteps is the programme of the plan (section II.5.a).
@@ -133,13 +175,24 @@ func validSteps(steps []Step) error {
 	if len(steps) == 0 || len(steps) > MaxSteps {
 		return apperr.InvalidField("steps", "ceremony.error.steps_count", MaxSteps)
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		t := strings.TrimSpace(s.Title)
 		if t == "" {
 			return apperr.InvalidField("steps", "ceremony.error.step_title")
 		}
 		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTitle {
 			return apperr.InvalidField("steps", "ceremony.error.too_long", MaxTitle)
+		}
+		for _, f := range []struct {
+			name, v string
+			max     int
+		}{{"speaker", s.Speaker, MaxText}, {"mc_lines", s.MCLines, MaxMCLines}, {"notes", s.Notes, MaxNotes}} {
+			if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > f.max {
+				return apperr.InvalidField(f.name, "ceremony.error.step_too_long", i+1, f.max)
+			}
+		}
+		if s.DurationMin < 0 || s.DurationMin > MaxDuration {
+			return apperr.InvalidField("duration_min", "ceremony.error.step_duration", i+1, MaxDuration)
 		}
 	}
 	return nil

@@ -115,15 +115,19 @@ func TestCreateAndValidate(t *testing.T) {
 		if _, err := f.svc.Create(as(unitActor(authz.UnitAdmin, f.unit("535"))), ceremony.Ceremony{Title: "x", StartsAt: f.starts}); kindOf(err) != apperr.Forbidden {
 			t.Errorf("unit admin created a ceremony: %v", err)
 		}
-		// Steps can be reordered before the day, not on it.
+		// Steps can be reordered before the day, and on it while none has run; not after the day.
 		f.now = f.starts.Add(-48 * time.Hour)
 		c, err = f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "B"}, {Title: "A"}})
 		if err != nil || len(c.Steps) != 2 || c.Steps[0].Title != "B" || c.Steps[1].Position != 2 {
 			t.Fatalf("replace steps: %v %+v", err, c.Steps)
 		}
 		f.now = f.starts.Add(-time.Hour)
-		if _, err := f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "C"}}); kindOf(err) != apperr.Conflict {
-			t.Errorf("steps changed on the day: %v", err)
+		if _, err := f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "C"}}); err != nil {
+			t.Errorf("steps not changed on the day: %v", err)
+		}
+		f.now = f.starts.Add(24 * time.Hour)
+		if _, err := f.svc.ReplaceSteps(f.sys, f.ceremID, []ceremony.Step{{Title: "D"}}); apperr.As(err).Key != "ceremony.error.steps_over" {
+			t.Errorf("steps changed after the day: %v", err)
 		}
 	})
 }

@@ -36,23 +36,53 @@ type PublicStep struct {
 	Current   bool
 }
 
-// PublicSummary returns the current ceremony of a province for its public portal: the province's
-// latest one by start (there is no archived or cancelled state: every ceremony counts), or false
-// when it has none. Another province's ceremonies never show; a national page (province "") has
-// no ceremony. It needs no actor.
+// PublicSummary returns the current ceremony of a province for its public portal, or false when
+// it has none: the ceremony that was actually launched (the latest launch), else the soonest one
+// still to come (its day not over), else the latest by start. Cancelled and archived ceremonies
+// never count, nor another province's; a national page (province "") has no ceremony. It needs
+// no actor. PublicNext gives the ceremony that follows a launched one, for the portal to show once
+// the launched one's campaign is over.
 func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCeremony, bool, error) {
 	if province == "" {
 		return PublicCeremony{}, false, nil
 	}
 	q := s.DB.Reader()
+	dayStart := db.Millis(s.today())
 	var id int64
-	err := q.QueryRowContext(ctx, "SELECT id FROM ceremonies WHERE province_code = ? ORDER BY starts_at DESC, id DESC LIMIT 1", province).Scan(&id)
+	err := q.QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND status = 'scheduled'
+		ORDER BY CASE WHEN launch_at > 0 THEN 0 WHEN starts_at >= ? THEN 1 ELSE 2 END,
+		CASE WHEN launch_at > 0 THEN -launch_at WHEN starts_at >= ? THEN starts_at ELSE -starts_at END, id DESC LIMIT 1`,
+		province, dayStart, dayStart).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PublicCeremony{}, false, nil
 	}
 	if err != nil {
 		return PublicCeremony{}, false, apperr.Wrap(err, "current ceremony")
 	}
+	return s.publicSummary(ctx, id)
+}
+
+// PublicNext returns the soonest ceremony of a province not yet launched, starting after after and
+// whose day is not over (not cancelled or archived), or false when there is none.
+func (s *Service) PublicNext(ctx context.Context, province string, after time.Time) (PublicCeremony, bool, error) {
+	if province == "" {
+		return PublicCeremony{}, false, nil
+	}
+	dayStart := db.Millis(s.today())
+	var id int64
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND status = 'scheduled' AND launch_at = 0
+		AND starts_at > ? AND starts_at >= ? ORDER BY starts_at, id LIMIT 1`, province, db.Millis(after), dayStart).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PublicCeremony{}, false, nil
+	}
+	if err != nil {
+		return PublicCeremony{}, false, apperr.Wrap(err, "next ceremony")
+	}
+	return s.publicSummary(ctx, id)
+}
+
+func (s *Service) publicSummary(ctx context.Context, id int64) (PublicCeremony, bool, error) {
+	q := s.DB.Reader()
 	c, err := s.load(ctx, q, id)
 	if err != nil {
 		return PublicCeremony{}, false, err
@@ -73,4 +103,11 @@ func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCer
 	}
 	out.PointsReady, out.PointsOnAir = int(ready.Int64), int(onAir.Int64)
 	return out, true, nil
+}
+
+// today is the start of today, Vietnam time: a ceremony starting from then is still to come (or
+// under way).
+func (s *Service) today() time.Time {
+	y, m, d := s.Now().In(VietnamTime).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, VietnamTime)
 }

@@ -112,8 +112,19 @@ func TestPublicSummaryAndLivestream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pub, _, _ = f.svc.PublicSummary(anon, "51"); pub.ID != next.ID || pub.Points != 0 || !pub.LaunchAt.IsZero() {
+		// The launched ceremony stays the public one; the next is there for when its campaign ends.
+		if pub, _, _ = f.svc.PublicSummary(anon, "51"); pub.ID != f.ceremID || !pub.LaunchAt.Equal(at) {
 			t.Fatalf("current ceremony: %+v", pub)
+		}
+		if pub, ok, err := f.svc.PublicNext(anon, "51", at); err != nil || !ok || pub.ID != next.ID || pub.Points != 0 || !pub.LaunchAt.IsZero() {
+			t.Fatalf("next ceremony: %v %v %+v", ok, err, pub)
+		}
+		// A cancelled ceremony is never the public one.
+		if _, err := f.svc.SetStatus(f.sys, next.ID, ceremony.Cancelled); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := f.svc.PublicNext(anon, "51", at); ok || err != nil {
+			t.Fatalf("cancelled ceremony is next: %v %v", ok, err)
 		}
 	})
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {

@@ -81,8 +81,33 @@ func mayChange(a *authz.Actor, c Ceremony) bool { return a.MayChange(authz.Provi
 
 // findToChange loads a ceremony inside tx for a change by the actor: another province's ceremony
 // is not found (its existence is not disclosed); one the actor reads but may not change (its
-// province's other people, a national administrator) is forbidden.
+// province's other people, a national administrator) is forbidden; a cancelled or archived one
+// is refused (409): it is read-only.
 func (s *Service) findToChange(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
+	c, err := s.findManaged(ctx, q, id)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	if err := c.editable(); err != nil {
+		return Ceremony{}, err
+	}
+	return c, nil
+}
+
+// editable refuses changes to a cancelled or archived ceremony.
+func (c Ceremony) editable() error {
+	switch c.Status {
+	case Cancelled:
+		return apperr.New(apperr.Conflict, "ceremony.error.cancelled")
+	case Archived:
+		return apperr.New(apperr.Conflict, "ceremony.error.archived")
+	}
+	return nil
+}
+
+// findManaged loads a ceremony its province's administrators manage, whatever its status (to read
+// what only they read, or to change its status).
+func (s *Service) findManaged(ctx context.Context, q db.Querier, id int64) (Ceremony, error) {
 	c, err := s.find(ctx, q, id)
 	if err != nil {
 		return Ceremony{}, err
@@ -244,20 +269,21 @@ func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
 		return apperr.Wrap(err, "delete steps")
 	}
 	for i, st := range steps {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO ceremony_steps (ceremony_id, position, title, planned_at) VALUES (?, ?, ?, ?)",
-			id, i+1, strings.Join(strings.Fields(st.Title), " "), db.Millis(st.PlannedAt)); err != nil {
+		st = st.clean()
+		if _, err := tx.ExecContext(ctx, "INSERT INTO ceremony_steps (ceremony_id, position, title, planned_at, speaker, duration_min, mc_lines, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			id, i+1, st.Title, db.Millis(st.PlannedAt), st.Speaker, st.DurationMin, st.MCLines, st.Notes); err != nil {
 			return apperr.Wrap(err, "insert step")
 		}
 	}
 	return nil
 }
 
-const ceremonyColumns = "id, province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at"
+const ceremonyColumns = "id, province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at, status"
 
 func scanCeremony(row interface{ Scan(...any) error }) (Ceremony, error) {
 	var c Ceremony
 	var starts, launch, created int64
-	err := row.Scan(&c.ID, &c.Province, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created)
+	err := row.Scan(&c.ID, &c.Province, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created, &c.Status)
 	c.StartsAt, c.LaunchAt, c.CreatedAt = db.FromMillis(starts), db.FromMillis(launch), db.FromMillis(created)
 	return c, err
 }
@@ -294,7 +320,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Ceremony, e
 	if err != nil {
 		return Ceremony{}, apperr.Wrap(err, "find ceremony")
 	}
-	rows, err := q.QueryContext(ctx, "SELECT position, title, planned_at FROM ceremony_steps WHERE ceremony_id = ? ORDER BY position", id)
+	rows, err := q.QueryContext(ctx, "SELECT position, title, planned_at, speaker, duration_min, mc_lines, notes FROM ceremony_steps WHERE ceremony_id = ? ORDER BY position", id)
 	if err != nil {
 		return Ceremony{}, apperr.Wrap(err, "list steps")
 	}
@@ -302,7 +328,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Ceremony, e
 	for rows.Next() {
 		var st Step
 		var planned int64
-		if err := rows.Scan(&st.Position, &st.Title, &planned); err != nil {
+		if err := rows.Scan(&st.Position, &st.Title, &planned, &st.Speaker, &st.DurationMin, &st.MCLines, &st.Notes); err != nil {
 			return Ceremony{}, apperr.Wrap(err, "scan step")
 		}
 		st.PlannedAt = db.FromMillis(planned)
@@ -327,14 +353,27 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Ceremony, e
 	return c, lrows.Err()
 }
 
-// List returns the ceremonies of the provinces the actor takes part in (every province's for a
-// national administrator), latest first.
+// List returns the current ceremonies of the provinces the actor takes part in (every province's
+// for a national administrator), latest first: archived ones are left out (ListArchived has them).
 func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
+	return s.list(ctx, false)
+}
+
+// ListArchived returns the archived ceremonies the actor may see, latest first.
+func (s *Service) ListArchived(ctx context.Context) ([]Ceremony, error) {
+	return s.list(ctx, true)
+}
+
+func (s *Service) list(ctx context.Context, archived bool) ([]Ceremony, error) {
 	vis := authz.ActorFrom(ctx).VisibleProvinces("province_code", false)
 	if vis.Empty() {
 		return nil, nil
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
+	cmp := "<>"
+	if archived {
+		cmp = "="
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" AND status "+cmp+" '"+string(Archived)+"' ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list ceremonies")
 	}
@@ -348,34 +387,6 @@ func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// ReplaceSteps edits and reorders the programme; it is closed from the ceremony's day on.
-func (s *Service) ReplaceSteps(ctx context.Context, id int64, steps []Step) (Ceremony, error) {
-	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		c, err := s.findToChange(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := validSteps(steps); err != nil {
-			return err
-		}
-		if err := s.programmeOpen(c); err != nil {
-			return err
-		}
-		if err := writeSteps(ctx, tx, id, steps); err != nil {
-			return err
-		}
-		titles := make([]string, len(steps))
-		for i, st := range steps {
-			titles[i] = st.Title
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.steps", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strings.Join(titles, " | ")})
-	})
-	if err != nil {
-		return Ceremony{}, err
-	}
-	return s.Find(ctx, id)
 }
 
 // SetLeaders names the users (besides province administrators) who may press the launch button.
@@ -517,14 +528,21 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 	}
 	now := s.Now()
 	var launchAt time.Time
+	var refused Status
 	err = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		var cur int64
-		if err := tx.QueryRowContext(ctx, "SELECT launch_at FROM ceremonies WHERE id = ?", id).Scan(&cur); err != nil {
+		var status Status
+		if err := tx.QueryRowContext(ctx, "SELECT launch_at, status FROM ceremonies WHERE id = ?", id).Scan(&cur, &status); err != nil {
 			return apperr.Wrap(err, "read launch")
 		}
 		if cur != 0 {
 			launchAt = db.FromMillis(cur)
 			return nil
+		}
+		if status != Scheduled {
+			// A cancelled or archived ceremony is not launched.
+			refused = status
+			return errOutsideWindow
 		}
 		if from, to := c.Window(); now.Before(from) || !now.Before(to) {
 			return errOutsideWindow
@@ -556,6 +574,10 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: at.UTC().Format(time.RFC3339)})
 	})
+	if errors.Is(err, errOutsideWindow) && refused != "" {
+		s.refuseLaunch(ctx, c, string(refused))
+		return time.Time{}, Ceremony{Status: refused}.editable()
+	}
 	if errors.Is(err, errOutsideWindow) {
 		s.refuseLaunch(ctx, c, "window")
 		from, to := c.Window()
@@ -610,7 +632,7 @@ type pointEvent struct {
 }
 
 // Subscribe opens the ceremony's live events for a viewer who may watch it (MayWatch): point changes
-// ("point", "points"), programme steps ("step") and the launch ("launch"), after afterID (< 0:
+// ("point", "points"), programme steps ("step"), edits of the programme ("programme") and the launch ("launch"), after afterID (< 0:
 // from now). Every stream receives the programme and the launch; "point" events reach a viewer
 // only for the points they may see (a district's administrators, their district's; an operator,
 // their own), the province receives all.

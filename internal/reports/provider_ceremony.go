@@ -13,6 +13,9 @@ import (
 // has it): the ceremonies and one ceremony's bridge points.
 type CeremonySource interface {
 	List(ctx context.Context) ([]ceremony.Ceremony, error)
+	// ListArchived gives the archived ceremonies, which List leaves out: a period's ceremony may
+	// have been archived since.
+	ListArchived(ctx context.Context) ([]ceremony.Ceremony, error)
 	ListPoints(ctx context.Context, id int64, f ceremony.PointFilter) ([]ceremony.Point, error)
 }
 
@@ -88,7 +91,7 @@ func ceremonyMoment(c ceremony.Ceremony) time.Time {
 
 // ofPeriod is the province's ceremony of the period: the one launched (or, not launched yet,
 // scheduled) within the period's dates; of several, the latest to take place. Nil when none.
-// (When ceremonies gain a cancelled state, a cancelled one is skipped here: countsForPeriod.)
+// A cancelled ceremony is skipped (countsForPeriod); an archived one still counts for its period.
 func (p CeremonyProvider) ofPeriod(ctx context.Context, province string, span Span) (*ceremony.Ceremony, error) {
 	if province == "" {
 		return nil, nil
@@ -97,6 +100,11 @@ func (p CeremonyProvider) ofPeriod(ctx context.Context, province string, span Sp
 	if err != nil {
 		return nil, err
 	}
+	archived, err := p.Svc.ListArchived(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list = append(list, archived...)
 	var best *ceremony.Ceremony
 	for i, c := range list {
 		if c.Province != province || !countsForPeriod(c) || !span.Contains(ceremonyMoment(c)) {
@@ -109,9 +117,8 @@ func (p CeremonyProvider) ofPeriod(ctx context.Context, province string, span Sp
 	return best, nil
 }
 
-// countsForPeriod tells whether a ceremony can be a period's ceremony. Every ceremony can today;
-// a cancelled ceremony will not.
-func countsForPeriod(ceremony.Ceremony) bool { return true }
+// countsForPeriod tells whether a ceremony can be a period's ceremony: a cancelled one cannot.
+func countsForPeriod(c ceremony.Ceremony) bool { return c.Status != ceremony.Cancelled }
 
 // ChildFields is Fields for every child in force of the unit at parentPath from one listing of
 // the parent's points, when each of them lies under a child in force (a ceremony generated on

@@ -23,9 +23,15 @@ type ceremonyInput struct {
 	RoomLink   string `json:"room_link"`
 	// LivestreamURL is the public livestream, shown on the public portal.
 	LivestreamURL string `json:"livestream_url"`
-	Steps         []struct {
-		Title     string `json:"title"`
-		PlannedAt string `json:"planned_at"`
+	// Steps are the programme; speaker, duration_min, mc_lines and notes (the script) may be left
+	// out, as bodies from before the script leave them.
+	Steps []struct {
+		Title       string `json:"title"`
+		PlannedAt   string `json:"planned_at"`
+		Speaker     string `json:"speaker"`
+		DurationMin int    `json:"duration_min"`
+		MCLines     string `json:"mc_lines"`
+		Notes       string `json:"notes"`
 	} `json:"steps"`
 }
 
@@ -47,7 +53,7 @@ func (in ceremonyInput) steps() ([]ceremony.Step, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ceremony.Step{Position: i + 1, Title: st.Title, PlannedAt: at})
+		out = append(out, ceremony.Step{Position: i + 1, Title: st.Title, PlannedAt: at, Speaker: st.Speaker, DurationMin: st.DurationMin, MCLines: st.MCLines, Notes: st.Notes})
 	}
 	return out, nil
 }

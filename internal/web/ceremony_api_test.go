@@ -354,6 +354,22 @@ func ceremonyMatrixCases() []matrixCase {
 			return fmt.Sprintf("/api/v1/ceremonies/%d/steps", e.ceremony().futureID), `{"steps":[{"title":"Khai mạc"},{"title":"Bế mạc"}]}`
 		}, provinceOnly},
 		{"POST /api/v1/ceremonies/{id}/step", func(e *env, _ string) (string, string) { return cer(e, "/step"), `{"step":1}` }, provinceOnly},
+		// The script and the speech, and the status: setting the status a ceremony has is a no-op.
+		{"POST /api/v1/ceremonies/{id}/status", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/ceremonies/%d/status", e.ceremony().futureID), `{"status":"scheduled"}`
+		}, provinceOnly},
+		{"GET /api/v1/ceremonies/{id}/script/export", func(e *env, _ string) (string, string) { return cer(e, "/script/export?format=pdf"), "" }, ceremonyStaff},
+		{"GET /api/v1/ceremonies/{id}/speech", func(e *env, _ string) (string, string) { return cer(e, "/speech"), "" }, provinceOnly},
+		{"POST /api/v1/ceremonies/{id}/speech", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/ceremonies/%d/speech?name=dien-van.pdf", e.ceremony().futureID), "%PDF-1.4\n%%EOF\n"
+		}, provinceOnly},
+		{"GET /api/v1/ceremonies/{id}/speech/{version}/file", func(e *env, _ string) (string, string) {
+			id := e.ceremony().futureID
+			if _, err := e.web.Ceremony.AddSpeech(e.sys, id, "dien-van.pdf", "", []byte("%PDF-1.4\n")); err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/ceremonies/%d/speech/latest/file", id), ""
+		}, provinceOnly},
 		{"PUT /api/v1/ceremonies/{id}/leaders", func(e *env, _ string) (string, string) {
 			// The ceremony starting in ten days: the other one may have launched (leaders are fixed then).
 			return fmt.Sprintf("/api/v1/ceremonies/%d/leaders", e.ceremony().futureID), `{"user_ids":[]}`

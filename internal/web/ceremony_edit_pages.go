@@ -19,7 +19,26 @@ type ceremonyEditData struct {
 	Leaders []ceremony.Leader
 	// Locked explains, before anyone tries, why the programme cannot change any more ("" when it can).
 	Locked string
+	// Fixed is how many steps, from the first, cannot change now (the steps already run on the
+	// ceremony's day); OnDay tells the page that edits now reach the screens live.
+	Fixed int
+	OnDay bool
+	// Speeches are the versions of the leaders' speech, the latest first.
+	Speeches []ceremony.Speech
+	// MaxSpeechMB is the speech file's size limit.
+	MaxSpeechMB int
+	// CanCancel and CanArchive offer the status changes the ceremony allows now.
+	CanCancel, CanArchive bool
+	// Editable: the ceremony is neither cancelled nor archived; ProgrammeOpen: moreover its day
+	// has not ended, so steps can still be added.
+	Editable, ProgrammeOpen bool
 }
+
+// StepFixed tells whether the step at pos cannot change now.
+func (d ceremonyEditData) StepFixed(pos int) bool { return pos <= d.Fixed }
+
+// Status names the ceremony's status.
+func (d ceremonyEditData) StatusLabel() string { return d.T("ceremony.status." + string(d.C.Status)) }
 
 func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, formErr error) error {
 	p, err := s.loadCeremonyPage(r, "")
@@ -34,8 +53,25 @@ func (s *Server) renderCeremonyEdit(w http.ResponseWriter, r *http.Request, form
 	if data.Leaders, err = s.Ceremony.Leaders(r.Context(), p.C.ID); err != nil {
 		return err
 	}
-	if p.C.Launched() {
-		data.Locked = p.T("ceremony.error.launched_locked")
+	if data.Speeches, err = s.Ceremony.Speeches(r.Context(), p.C.ID); err != nil {
+		return err
+	}
+	data.MaxSpeechMB = ceremony.MaxSpeechSize >> 20
+	data.Fixed = s.Ceremony.FixedSteps(p.C)
+	data.OnDay = s.Ceremony.OnDay(p.C)
+	data.Editable = p.C.Status == ceremony.Scheduled
+	data.ProgrammeOpen = data.Editable && !s.Ceremony.DayOver(p.C)
+	data.CanCancel = p.C.Status == ceremony.Scheduled && !p.C.Launched()
+	data.CanArchive = p.C.Status == ceremony.Cancelled || (p.C.Status == ceremony.Scheduled && s.Ceremony.DayOver(p.C))
+	switch {
+	case p.C.Status == ceremony.Cancelled:
+		data.Locked = p.T("ceremony.error.cancelled")
+	case p.C.Status == ceremony.Archived:
+		data.Locked = p.T("ceremony.error.archived")
+	case data.Fixed > 0 && !data.OnDay:
+		data.Locked = p.T("ceremony.error.steps_over")
+	case data.Fixed > 0:
+		data.Locked = p.T("ceremony.edit.fixed_hint", data.Fixed)
 	}
 	return s.renderForm(w, r, "ceremony_edit", &data, formErr)
 }
@@ -90,7 +126,11 @@ func (s *Server) ceremonyStepAddSubmit(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return s.renderCeremonyEdit(w, r, err)
 	}
-	if _, err := s.Ceremony.EditStep(r.Context(), id, ceremony.StepOp{Kind: ceremony.StepAdd, Title: r.PostFormValue("title"), PlannedAt: at}); err != nil {
+	op := ceremony.StepOp{Kind: ceremony.StepAdd, PlannedAt: at}
+	if err := stepForm(r, &op); err != nil {
+		return s.renderCeremonyEdit(w, r, err)
+	}
+	if _, err := s.Ceremony.EditStep(r.Context(), id, op); err != nil {
 		return s.renderCeremonyEdit(w, r, err)
 	}
 	return s.editDone(w, r, id, "#programme")
@@ -109,7 +149,9 @@ func (s *Server) ceremonyStepSubmit(w http.ResponseWriter, r *http.Request) erro
 	op := ceremony.StepOp{Kind: r.PostFormValue("op"), Position: pos}
 	switch op.Kind {
 	case ceremony.StepUpdate:
-		op.Title = r.PostFormValue("title")
+		if err := stepForm(r, &op); err != nil {
+			return s.renderCeremonyEdit(w, r, err)
+		}
 		if op.PlannedAt, err = parseLocalTime("planned_at", r.PostFormValue("planned_at"), false); err != nil {
 			return s.renderCeremonyEdit(w, r, err)
 		}
@@ -121,6 +163,21 @@ func (s *Server) ceremonyStepSubmit(w http.ResponseWriter, r *http.Request) erro
 		return s.renderCeremonyEdit(w, r, err)
 	}
 	return s.editDone(w, r, id, "#programme")
+}
+
+// stepForm reads a step's script fields from its form: title, speaker, duration in minutes (empty
+// is none), MC lines and notes.
+func stepForm(r *http.Request, op *ceremony.StepOp) error {
+	op.Title, op.Speaker = r.PostFormValue("title"), r.PostFormValue("speaker")
+	op.MCLines, op.Notes = r.PostFormValue("mc_lines"), r.PostFormValue("notes")
+	if v := strings.TrimSpace(r.PostFormValue("duration_min")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > ceremony.MaxDuration {
+			return apperr.InvalidField("duration_min", "ceremony.error.duration", ceremony.MaxDuration)
+		}
+		op.DurationMin = n
+	}
+	return nil
 }
 
 func (s *Server) ceremonyLeaderAddSubmit(w http.ResponseWriter, r *http.Request) error {

@@ -40,6 +40,19 @@ func (p ceremonyPage) StepTitle() string {
 	return ""
 }
 
+// StepsJSON is the programme's titles as JSON, for the screens' "next step" line.
+func (p ceremonyPage) StepsJSON() string {
+	type step struct {
+		Title string `json:"title"`
+	}
+	out := make([]step, len(p.C.Steps))
+	for i, st := range p.C.Steps {
+		out[i].Title = st.Title
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
 // StreamURL is the address of the ceremony's live events.
 func (p ceremonyPage) StreamURL() string {
 	return "/api/v1/ceremonies/" + strconv.FormatInt(p.C.ID, 10) + "/events?after=" + strconv.FormatInt(p.LastEventID, 10)
@@ -125,10 +138,17 @@ type ceremonyListData struct {
 	NewVenue  string
 	Selected  string
 	CanCreate bool
+	// Archived: the page lists the archived ceremonies.
+	Archived bool
 }
 
 func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
+	// ?archived=1 lists the archived ceremonies, which the current list leaves out.
+	archived := r.URL.Query().Get("archived") == "1"
 	list, err := s.Ceremony.List(r.Context())
+	if archived {
+		list, err = s.Ceremony.ListArchived(r.Context())
+	}
 	if err != nil {
 		return err
 	}
@@ -159,6 +179,10 @@ func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	data.Several = len(seen) > 1 || actor.IsNational()
+	data.Archived = archived
+	if archived {
+		data.CanCreate = false
+	}
 	return s.render(w, r, http.StatusOK, "ceremony_list", &data)
 }
 

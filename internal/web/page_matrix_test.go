@@ -330,6 +330,13 @@ func pageCases() []pageCase {
 		{"POST /ceremonies/{id}/steps/{pos}", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/steps/1", e.ceremony().futureID), form("op", "khong-co")
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid}))},
+		{"POST /ceremonies/{id}/status", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/ceremonies/%d/status", e.ceremony().futureID), form("status", "scheduled")
+		}, provinceOnlyP},
+		// A form without its file: refused after the access check.
+		{"POST /ceremonies/{id}/speech", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/ceremonies/%d/speech", e.ceremony().futureID), form("note", "bản 1")
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid}))},
 		{"POST /ceremonies/{id}/leaders", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/ceremonies/%d/leaders", e.ceremony().futureID), form("username", "khong.co.ai")
 		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid}))},

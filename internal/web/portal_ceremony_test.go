@@ -277,3 +277,74 @@ func TestPortalHomeMap(t *testing.T) {
 		}
 	})
 }
+
+// TestPortalFollowsLaunchedCeremony: with several ceremonies in the province, the public page
+// follows the one actually launched, its countdown the campaign's own window; a cancelled one
+// never shows; once the launched one's campaign is over, the ceremony still to come takes the page.
+func TestPortalFollowsLaunchedCeremony(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newQuangNgaiEnv(t, d)
+		e.web.Portal.Ceremonies = ceremonyBoard(e)
+		anon := e.browser()
+		svc := e.web.Ceremony
+		start := time.Now().Add(10 * time.Minute)
+		launched, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ phát động chính thức", StartsAt: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Launch(e.sys, launched.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Created after the launch, later by start: a follow-up and a cancelled one.
+		later, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ sơ kết phong trào", StartsAt: start.Add(3 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancelled, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ bị hủy", StartsAt: start.Add(5 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetStatus(e.sys, cancelled.ID, ceremony.Cancelled); err != nil {
+			t.Fatal(err)
+		}
+		camp, open, err := e.outreach.Current(e.sys, "51")
+		if err != nil || !open {
+			t.Fatalf("the campaign under way: %v %v", open, err)
+		}
+		_, page := anon.get("/le-phat-dong")
+		if !strings.Contains(page, launched.Title) || strings.Contains(page, later.Title) || strings.Contains(page, cancelled.Title) {
+			t.Fatalf("the page does not follow the launched ceremony:\n%s", page)
+		}
+		if !strings.Contains(page, `data-end="`+strconv.FormatInt(camp.End().UnixMilli(), 10)+`"`) {
+			t.Fatalf("the countdown is not the campaign's window (%v)", camp.End())
+		}
+		// A ceremony launched long ago, whose campaign is over: the one to come shows.
+		old, err := svc.Create(e.sys, ceremony.Ceremony{Province: "51", Title: "Lễ năm trước", StartsAt: time.Now().AddDate(-1, 0, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetStatus(e.sys, launched.ID, ceremony.Archived); err == nil {
+			t.Fatal("a ceremony launched today was archived before its day ended")
+		}
+		if _, err := svc.SetStatus(e.sys, launched.ID, ceremony.Cancelled); err == nil {
+			t.Fatal("a launched ceremony was cancelled")
+		}
+		now := svc.Now
+		svc.Now = func() time.Time { return old.StartsAt.Add(-5 * time.Minute) }
+		if _, err := svc.Launch(e.sys, old.ID); err != nil {
+			t.Fatal(err)
+		}
+		svc.Now = now
+		// Only the old one is launched now: the today's launch is taken off by archiving it after
+		// its day (moving the clock past the day).
+		svc.Now = func() time.Time { return start.Add(30 * time.Hour) }
+		if _, err := svc.SetStatus(e.sys, launched.ID, ceremony.Archived); err != nil {
+			t.Fatal(err)
+		}
+		svc.Now = now
+		_, page = anon.get("/le-phat-dong")
+		if !strings.Contains(page, later.Title) || strings.Contains(page, old.Title) {
+			t.Fatalf("after the old campaign, the ceremony to come does not show:\n%s", page)
+		}
+	})
+}

@@ -265,9 +265,24 @@
     var es = new EventSource(root.getAttribute("data-stream"));
     es.onopen = function () { setConn("live"); };
     es.onerror = function () { setConn(es.readyState === EventSource.CLOSED ? "lost" : "connecting"); };
+    var nextEl = root.querySelector("[data-next-step]");
+    var steps = null; // the programme's steps, from the page and then from "programme" events
+    try { steps = JSON.parse(root.getAttribute("data-steps") || "null"); } catch (e) { steps = null; }
+    function showNext(current) {
+      if (!nextEl || !steps) { return; }
+      nextEl.textContent = (steps[current] && steps[current].title) || "—";
+    }
     es.addEventListener("step", function (ev) {
       var d = JSON.parse(ev.data);
       if (stepEl) { stepEl.textContent = d.title || "—"; }
+      showNext(d.step);
+    });
+    // An edit of the programme (on the ceremony's day too) shows at once on every screen.
+    es.addEventListener("programme", function (ev) {
+      var d = JSON.parse(ev.data);
+      steps = d.steps || [];
+      if (stepEl) { stepEl.textContent = d.current_title || "—"; }
+      if (nextEl) { nextEl.textContent = d.next_title || "—"; }
     });
     es.addEventListener("launch", function (ev) {
       var d = JSON.parse(ev.data);
