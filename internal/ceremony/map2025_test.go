@@ -178,13 +178,14 @@ func TestPointsOnThe2025Map(t *testing.T) {
 	})
 }
 
-// withoutMigration is a migration set without the named file (both engines' twins), to build a
-// database as it stood before that migration.
+// withoutMigration is a migration set without the named file and those after it (both engines'
+// twins), to build a database as it stood before that migration: a later migration applied before
+// it would meet tables it does not know yet.
 func withoutMigration(t *testing.T, set db.MigrationSet, name string) db.MigrationSet {
 	t.Helper()
 	out := fstest.MapFS{}
 	err := fs.WalkDir(set.FS, ".", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || path.Base(p) == name {
+		if err != nil || e.IsDir() || path.Base(p) >= name {
 			return err
 		}
 		b, err := fs.ReadFile(set.FS, p)
@@ -222,7 +223,7 @@ func TestPointVersionMigrationKeepsData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := d.Migrate(context.Background(), schema.All()); err != nil || n != 1 {
+		if n, err := d.Migrate(context.Background(), schema.All()); err != nil || n < 1 {
 			t.Fatalf("migrate: %d %v", n, err)
 		}
 		after, err := f.svc.ListPoints(f.sys, f.ceremID, ceremony.PointFilter{})
