@@ -554,7 +554,7 @@ func isPageRoute(pattern string) bool {
 func TestEveryPageRouteEveryRole(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		cases := pageCases()
+		cases := append(pageCases(), invitationPageCases()...)
 		covered := map[string]bool{}
 		for _, c := range cases {
 			if covered[c.route] {

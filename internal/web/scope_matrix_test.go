@@ -142,6 +142,7 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 		cases = append(cases, reportsMatrixCases()...)
 		cases = append(cases, portalMatrixCases()...)
 		cases = append(cases, pubservicesMatrixCases()...)
+		cases = append(cases, invitationMatrixCases()...)
 		covered := map[string]bool{"/api/": true}
 		for _, c := range cases {
 			covered[c.route] = true
