@@ -17,6 +17,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/schema"
 )
@@ -435,6 +436,9 @@ func TestRSVP(t *testing.T) {
 		pdf, dl, err := f.svc.InvitationByRSVP(anon, hoa, "https://lantoa.quangngai.gov.vn")
 		if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) || dl.Number() != "2/GM-UBND" {
 			t.Errorf("letter: %d bytes %q %v", len(pdf), dl.Number(), err)
+		}
+		if text, ok := pdftest.Text(t, pdf); ok && (!strings.Contains(text, "Số: 2/GM-UBND") || !strings.Contains(text, "Đinh Thị Hoa")) {
+			t.Errorf("letter's text: %q", text)
 		}
 	})
 }
