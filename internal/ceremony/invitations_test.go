@@ -11,12 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
 	"github.com/lantoa/lantoa/internal/platform/authz"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
+	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc/pdftest"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 	"github.com/lantoa/lantoa/internal/schema"
@@ -431,6 +434,31 @@ func TestRSVP(t *testing.T) {
 		var audited int
 		if err := d.Reader().QueryRowContext(anon, "SELECT COUNT(*) FROM audit_log WHERE action = 'ceremony.rsvp'").Scan(&audited); err != nil || audited != 2 {
 			t.Errorf("audited %d %v", audited, err)
+		}
+		// The attendance export follows: each delegate's answer and deputy, phones masked.
+		var buf bytes.Buffer
+		if err := f.svc.AttendanceReport(f.district, f.ceremID, i18n.MustLoad().Translator("vi"), &buf); err != nil {
+			t.Fatal(err)
+		}
+		x, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheetRows, err := x.GetRows("Đại biểu")
+		if err != nil || len(sheetRows) != 4 {
+			t.Fatalf("delegates sheet: %d rows %v", len(sheetRows), err)
+		}
+		if h := strings.Join(sheetRows[0], "|"); !strings.Contains(h, "Số giấy mời") || !strings.Contains(h, "Trả lời") || !strings.Contains(h, "Người dự thay") {
+			t.Errorf("header %q", h)
+		}
+		if r := strings.Join(sheetRows[1], "|") + "|"; !strings.Contains(r, "Phạm Văn Đồng") || !strings.Contains(r, "1/GM-UBND") || !strings.Contains(r, "|Xác nhận tham dự|") {
+			t.Errorf("row %q", r)
+		}
+		if r := strings.Join(sheetRows[2], "|") + "|"; !strings.Contains(r, "|Cử người dự thay|Nguyễn Văn Thay, Phó Chánh Văn phòng") {
+			t.Errorf("row %q", r)
+		}
+		if r := strings.Join(sheetRows[3], "|") + "|"; !strings.Contains(r, "|Chưa trả lời|") {
+			t.Errorf("row %q", r)
 		}
 		// The invitation letter opens from the link, with its number.
 		pdf, dl, err := f.svc.InvitationByRSVP(anon, hoa, "https://lantoa.quangngai.gov.vn")
