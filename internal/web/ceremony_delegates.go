@@ -138,8 +138,9 @@ type invitationsData struct {
 	P         ceremony.Point
 	Delegates []ceremony.Delegate
 	Series    string
-	// MaySend: the viewer speaks for the issuing office (the point's unit's administrators).
-	MaySend bool
+	// MaySend: the viewer speaks for the issuing office (the point's unit's administrators);
+	// MayImport: the viewer prepares the point's list (its people, operator included).
+	MaySend, MayImport bool
 	// Answers counts the delegates by answer (key "" for those who have not answered).
 	Answers  map[ceremony.RSVP]int
 	RSVPs    []ceremony.RSVP
@@ -171,7 +172,8 @@ func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, formE
 	if data.Series, err = s.Ceremony.InvitationSeries(r.Context(), p.C.ID); err != nil {
 		return err
 	}
-	data.MaySend = ceremony.MaySend(authz.ActorFrom(r.Context()), data.P)
+	actor := authz.ActorFrom(r.Context())
+	data.MaySend, data.MayImport = ceremony.MaySend(actor, data.P), ceremony.MayTouch(actor, data.P) && !data.P.Retired
 	for _, d := range data.Delegates {
 		data.Answers[d.RSVP]++
 		if d.RSVP == ceremony.RSVPNone {
