@@ -246,12 +246,35 @@ func (s *Server) delegatesTemplate(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) apiSendInvitations(w http.ResponseWriter, r *http.Request) error {
-	id, pid, err := pointIDs(r)
+// sendInvitations runs the sending a request names: a point's invitations not sent yet ({pid}),
+// or one delegate's again ({did}). It returns the invitations page to go back to.
+func (s *Server) sendInvitations(r *http.Request) (ceremony.SendResult, string, error) {
+	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return ceremony.SendResult{}, "", err
+	}
+	if r.PathValue("did") != "" {
+		did, err := pathID(r, "did")
+		if err != nil {
+			return ceremony.SendResult{}, "", err
+		}
+		d, _, err := s.Ceremony.FindDelegate(r.Context(), id, did)
+		if err != nil {
+			return ceremony.SendResult{}, "", err
+		}
+		res, err := s.Ceremony.ResendInvitation(r.Context(), id, did, s.siteBase(r))
+		return res, invitationsURL(id, d.PointID), err
+	}
+	pid, err := pathID(r, "pid")
+	if err != nil {
+		return ceremony.SendResult{}, "", err
 	}
 	res, err := s.Ceremony.SendInvitations(r.Context(), id, pid, s.siteBase(r))
+	return res, invitationsURL(id, pid), err
+}
+
+func (s *Server) apiSendInvitations(w http.ResponseWriter, r *http.Request) error {
+	res, _, err := s.sendInvitations(r)
 	if err != nil {
 		return err
 	}
@@ -259,61 +282,23 @@ func (s *Server) apiSendInvitations(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *Server) apiResendInvitation(w http.ResponseWriter, r *http.Request) error {
-	id, did, err := delegateIDs(r)
+// invitationsSendSubmit sends from the invitations page and comes back to it with what was sent.
+// A refusal of a point's sending is shown on the page; a delegate's, as an error page.
+func (s *Server) invitationsSendSubmit(w http.ResponseWriter, r *http.Request) error {
+	res, back, err := s.sendInvitations(r)
 	if err != nil {
-		return err
+		if apperr.Is(err, apperr.NotFound) || r.PathValue("pid") == "" {
+			return err
+		}
+		return s.renderInvitations(w, r, err)
 	}
-	res, err := s.Ceremony.ResendInvitation(r.Context(), id, did, s.siteBase(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-// sentFlash tells what a sending did, in the reader's words.
-func (s *Server) sentFlash(w http.ResponseWriter, r *http.Request, res ceremony.SendResult) {
 	T := s.translator(r)
 	text := T("ceremony.invitations.sent", res.Sent, res.Numbered)
 	if res.NoContact > 0 {
 		text += " " + T("ceremony.invitations.no_contact", res.NoContact)
 	}
 	s.flashText(w, text)
-}
-
-func (s *Server) invitationsSendSubmit(w http.ResponseWriter, r *http.Request) error {
-	id, pid, err := pointIDs(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.Ceremony.SendInvitations(r.Context(), id, pid, s.siteBase(r))
-	if err != nil {
-		if apperr.Is(err, apperr.NotFound) {
-			return err
-		}
-		return s.renderInvitations(w, r, err)
-	}
-	s.sentFlash(w, r, res)
-	http.Redirect(w, r, invitationsURL(id, pid)+"#invitations", http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) invitationResendSubmit(w http.ResponseWriter, r *http.Request) error {
-	id, did, err := delegateIDs(r)
-	if err != nil {
-		return err
-	}
-	d, _, err := s.Ceremony.FindDelegate(r.Context(), id, did)
-	if err != nil {
-		return err
-	}
-	res, err := s.Ceremony.ResendInvitation(r.Context(), id, did, s.siteBase(r))
-	if err != nil {
-		return err
-	}
-	s.sentFlash(w, r, res)
-	http.Redirect(w, r, invitationsURL(id, d.PointID)+"#invitations", http.StatusSeeOther)
+	http.Redirect(w, r, back+"#invitations", http.StatusSeeOther)
 	return nil
 }
 

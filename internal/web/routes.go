@@ -143,7 +143,7 @@ func (s *Server) routes() http.Handler {
 	private("POST /ceremonies/{id}/points/{pid}/delegates/import", s.delegatesImportSubmit)
 	private("POST /ceremonies/{id}/points/{pid}/invitations/send", s.invitationsSendSubmit)
 	private("POST /ceremonies/{id}/points/{pid}/invitations/series", s.invitationSeriesSubmit)
-	private("POST /ceremonies/{id}/delegates/{did}/resend", s.invitationResendSubmit)
+	private("POST /ceremonies/{id}/delegates/{did}/resend", s.invitationsSendSubmit)
 	page("GET /ceremonies/delegates-template", s.delegatesTemplate)
 	page("GET /rsvp/{token}", s.rsvpPage)
 	page("POST /rsvp/{token}", s.rsvpSubmit)
@@ -203,7 +203,7 @@ func (s *Server) routes() http.Handler {
 	private("POST /api/v1/ceremonies/{id}/checkin", s.apiCheckIn)
 	private("POST /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates/import", s.apiImportDelegates)
 	private("POST /api/v1/ceremonies/{id}/bridge-points/{pid}/invitations/send", s.apiSendInvitations)
-	private("POST /api/v1/ceremonies/{id}/delegates/{did}/invitation/send", s.apiResendInvitation)
+	private("POST /api/v1/ceremonies/{id}/delegates/{did}/invitation/send", s.apiSendInvitations)
 	private("PUT /api/v1/ceremonies/{id}/invitation-series", s.apiSetInvitationSeries)
 	private("GET /api/v1/ceremonies/{id}/attendance/export", s.attendanceExport)
 	// Training: courses, question banks, exams, certificates, mobilisation figures.
