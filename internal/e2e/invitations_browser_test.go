@@ -326,8 +326,14 @@ func TestInvitationsBrowser(t *testing.T) {
 	NoSidewaysScroll(t, district, "the invitations page at 1280px")
 	reportViolations(t, "the invitations page at 1280px", auditPage(t, district))
 	Screenshot(t, district, "invitations-07-list-1280")
+	// The point's own page shows the answers too.
+	Do(t, district, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))
 	Open(t, district, pointURL)
 	if got := Text(t, district, "#delegates"); !strings.Contains(got, "Xác nhận tham dự") {
 		t.Errorf("point page's delegates: %q", got)
 	}
+	NoSidewaysScroll(t, district, "the point page at 360px")
+	reportViolations(t, "the point page at 360px", auditPage(t, district))
+	Do(t, district, chromedp.ScrollIntoView("#delegates"))
+	Screenshot(t, district, "invitations-08-point-360")
 }
