@@ -22,7 +22,7 @@ func followUnitSwitch(svc *Services) {
 
 // newPortal builds the portal's service with the sources of its public ceremony page (board,
 // from the ceremony module with the outreach campaign's window for the countdown) and of its map
-// (the outreach module's citizens guided by district), each read for the province whose portal
+// (the dashboards' measure by district, from the outreach module), each read for the province whose portal
 // asks.
 func newPortal(svc *Services, board *portal.CeremonyBoard) *portal.Service {
 	return portal.NewService(svc.DB, portal.WithBoards(board, portal.NewDistrictBoard(PortalDistricts(svc.Outreach, svc.Units))))
@@ -66,12 +66,13 @@ func PortalCeremony(c *ceremony.Service, o *outreach.Service) portal.CeremonySou
 // PortalDistricts gives a province's portal map the level below the province that exists (from the
 // unit tree, units in force): its districts on the map of 2023, its commune-level units on the
 // two-tier map of 2025, where communes hang directly under the province. Each comes with the
-// citizens guided there in the province's current campaign (earlier records rolled up into
-// today's unit by outreach's Progress), against its target (its team members times the
-// campaign's target). Before any campaign the units have no figure.
+// dashboards' measure in the province's current campaign (outreach.Tally.Measure: members who met
+// the campaign's target against all members; earlier records rolled up into today's unit by
+// outreach's Progress), so the map and the dashboards read alike. Before any campaign the units
+// have no figure.
 func PortalDistricts(o *outreach.Service, u *units.Service) portal.DistrictSource {
 	return portal.DistrictFunc(func(ctx context.Context, province string) (portal.DistrictFigures, error) {
-		out := portal.DistrictFigures{LabelKey: "portal.map.citizens", TargetKey: "portal.map.target", Level: string(units.District)}
+		out := portal.DistrictFigures{LabelKey: "portal.map.members_met", TargetKey: "portal.map.members", Level: string(units.District)}
 		districts, err := u.List(ctx, units.Filter{ParentCode: province, Level: units.District, Limit: units.MaxList})
 		if err != nil {
 			return out, err
@@ -89,8 +90,8 @@ func PortalDistricts(o *outreach.Service, u *units.Service) portal.DistrictSourc
 		measured := map[string]portal.DistrictFigure{}
 		if err == nil {
 			for _, ch := range p.Children {
-				measured[ch.Unit.Code] = portal.DistrictFigure{Code: ch.Unit.Code, Name: ch.Unit.Name, Value: ch.Citizens,
-					Target: int64(ch.Members) * int64(p.Campaign.Target), Measured: true}
+				value, target := ch.Measure()
+				measured[ch.Unit.Code] = portal.DistrictFigure{Code: ch.Unit.Code, Name: ch.Unit.Name, Value: value, Target: target, Measured: true}
 			}
 		}
 		for _, d := range districts {

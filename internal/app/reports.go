@@ -12,7 +12,8 @@ import (
 // newReports builds the reports service with its providers: the built-in foundation provider,
 // and the adapters of the modules whose figures are ready (see internal/reports/provider_*.go).
 func newReports(svc *Services, w wiring) *reports.Service {
-	rs := reports.NewService(svc.DB, svc.Units, reports.WithNotify(w.outbox, w.baseURL), reports.WithClock(w.now))
+	rs := reports.NewService(svc.DB, svc.Units, reports.WithNotify(w.outbox, w.baseURL), reports.WithClock(w.now),
+		reports.WithPublicServices(svc.PublicServices))
 	rs.Register(reports.OutreachProvider{Svc: svc.Outreach}, &reports.TrainingProvider{Svc: svc.Training, Units: svc.Units, Clock: w.now},
 		reports.CeremonyProvider{Svc: svc.Ceremony, Units: svc.Units},
 		// Communication tracking: items by channel.

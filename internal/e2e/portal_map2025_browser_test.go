@@ -68,16 +68,16 @@ func TestPortalMap2025Browser(t *testing.T) {
 		if h := Text(t, ctx, "#map-heading"); !strings.Contains(h, "xã") {
 			t.Errorf("map heading %q", h)
 		}
-		// The table says the same, one row per commune with its figure against its target: An
-		// Phú's one citizen against 1 member × 7.
+		// The table says the same, one row per commune with the dashboards' measure: An Phú's one
+		// member, who has guided one citizen of seven, has not met the target yet.
 		if n := Eval[int](t, ctx, `document.querySelectorAll("#map-table tbody tr").length`); n != 96 {
 			t.Errorf("%d rows in the map's table, want 96", n)
 		}
 		row := Eval[string](t, ctx, `[...document.querySelectorAll("#map-table tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()).join("|")).find(s => s.startsWith("Xã An Phú|")) || ""`)
-		if row != "Xã An Phú|1|7|14%" {
+		if row != "Xã An Phú|0|1|0%" {
 			t.Errorf("An Phú's row at %d px: %q", width, row)
 		}
-		if tile := Eval[string](t, ctx, `[...document.querySelectorAll("#district-grid .district-tile")].map(r => r.className + " " + r.innerText).find(s => s.includes("Xã An Phú")) || ""`); !strings.Contains(tile, "b0") || !strings.Contains(tile, "14%") {
+		if tile := Eval[string](t, ctx, `[...document.querySelectorAll("#district-grid .district-tile")].map(r => r.className + " " + r.innerText).find(s => s.includes("Xã An Phú")) || ""`); !strings.Contains(tile, "b0") || !strings.Contains(tile, "0%") {
 			t.Errorf("An Phú's tile at %d px: %q", width, tile)
 		}
 		NoSidewaysScroll(t, ctx, "the portal on the map of 2025")

@@ -55,6 +55,7 @@ var notSwept = map[string]string{
 	"GET /dashboard/public/export":            "download",
 	"GET /courses/questions-template":         "download",
 	"GET /pupils/template":                    "download",
+	"GET /training/targets/template":          "download",
 	"GET /public-services/export":             "download",
 	"GET /public-services/template":           "download",
 	"GET /feed.xml":                           "RSS feed",

@@ -40,7 +40,8 @@ func TestTrainingSwitchBrowser(t *testing.T) {
 		t.Errorf("figures as it is now: %.400s", table)
 	}
 	anPhu := Eval[string](t, admin, `[...document.querySelectorAll("#figures tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()).join("|")).find(s => s.startsWith("Xã An Phú|")) || ""`)
-	if anPhu != "Xã An Phú|1|1|1|100.0%" {
+	// No headcount imported: the shares are unknown (issue 19).
+	if anPhu != "Xã An Phú|1|1|1|100.0%|—|—|—" {
 		t.Errorf("Xã An Phú's row: %q", anPhu)
 	}
 	if got := Text(t, admin, "#leaderboard"); !strings.HasPrefix(got, "Xã An Phú: 1") {

@@ -94,6 +94,12 @@ func (t Tally) Percent() int {
 	return t.MembersMet * 100 / t.Members
 }
 
+// Measure is the one measure by which the dashboards and the public portal's map compare units
+// (docs/architecture.md, "One measure for the map and the dashboards"): the members of the
+// unit's community digital technology teams who met the campaign's target ("7 citizens in 7
+// days") against all its members. A unit without members has no target, so no share: "no data".
+func (t Tally) Measure() (value, target int64) { return int64(t.MembersMet), int64(t.Members) }
+
 // MemberProgress is one member's x of target.
 type MemberProgress struct {
 	ID       int64  `json:"id"`

@@ -305,6 +305,9 @@ func SumFields(lists [][]Field) []Field {
 	at := map[string]int{}
 	for _, fields := range lists {
 		for _, f := range fields {
+			if f.Unit == PercentUnit {
+				continue // a share is not a count: the sum of several units' shares means nothing
+			}
 			k := f.Section + "|" + f.Key
 			i, ok := at[k]
 			if !ok {
@@ -398,12 +401,22 @@ func (s *Service) childFieldsOf(ctx context.Context, parentPath, path string) ([
 }
 
 // measurePreference orders the sections whose target best says how far the campaign has come:
-// outreach (citizens guided against 7 per member) first, then training, the ceremony and the
-// foundation.
+// outreach first, then training, the ceremony and the foundation.
 var measurePreference = []string{"outreach", "training", "ceremony", "foundation"}
 
-// measureOf picks the figure with a target from the most telling section.
+// MeasureKey is the outreach figure the dashboards compare units on: members who met the
+// campaign's target against all members (outreach.Tally.Measure), the public portal map's
+// measure too (docs/architecture.md, "One measure for the map and the dashboards").
+const MeasureKey = "members_7in7"
+
+// measureOf picks the figure the dashboard compares its children on: outreach's MeasureKey when
+// the unit has members, else the figure with a target from the most telling section.
 func measureOf(fields []Field) Field {
+	for _, f := range fields {
+		if f.Section == "outreach" && f.Key == MeasureKey && f.Target > 0 {
+			return f
+		}
+	}
 	for _, sec := range measurePreference {
 		for _, f := range fields {
 			if f.Section == sec && f.Target > 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/lantoa/lantoa/internal/platform/i18n"
 	"github.com/lantoa/lantoa/internal/platform/pdfdoc"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
+	"github.com/lantoa/lantoa/internal/pubservices"
 	"github.com/lantoa/lantoa/internal/units"
 )
 
@@ -130,7 +131,7 @@ func (s *Service) Document(ctx context.Context, id int64) (ReportDocument, error
 	doc := ReportDocument{Period: p, Report: r, Figures: r.Figures, ProvinceName: prov.Name}
 	if r.SubmittedAt.IsZero() {
 		doc.Preview = true
-		if doc.Figures, err = s.LiveFigures(ctx, r, p.Sections); err != nil {
+		if doc.Figures, err = s.LiveFigures(ctx, r, p); err != nil {
 			return ReportDocument{}, err
 		}
 	}
@@ -274,6 +275,9 @@ type Summary struct {
 	Sections     []SummarySection
 	// Narratives maps unit code → narrative key → text, from reports in the province's hands.
 	Narratives map[string]map[string]string
+	// PublicServices is the province's online public services before and after its launch, nil
+	// for a national period or a province without statistics (WithPublicServices).
+	PublicServices *pubservices.Summary
 }
 
 // SummarySection is one section across units.
@@ -343,6 +347,9 @@ func (s *Service) Summary(ctx context.Context, periodID int64) (Summary, error) 
 			sum.Sections = append(sum.Sections, *ss)
 		}
 	}
+	if sum.PublicServices, err = s.publicServicesOf(ctx, p); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 
@@ -387,6 +394,9 @@ func (sum Summary) WriteXLSX(w io.Writer, t i18n.Translator) error {
 		}
 		tb.Rows = append(tb.Rows, total)
 		tables = append(tables, tb)
+	}
+	if sum.PublicServices != nil {
+		tables = append(tables, psSheet(*sum.PublicServices, t))
 	}
 	narr := sheet.Table{Name: t("reports.sheet.narratives"), Header: []string{t("reports.col.unit_code"), t("reports.col.unit")}}
 	for _, k := range sum.Status.Period.Narratives {
@@ -466,6 +476,15 @@ func (sum Summary) WritePDF(w io.Writer, t i18n.Translator, now time.Time) error
 			}
 			rows = append(rows, total)
 			doc.TableSized(10, header, widths, rows)
+			doc.Ln(3)
+		}
+	}
+	if ps := sum.PublicServices; ps != nil {
+		n++
+		doc.Heading(roman(n) + ". " + strings.ToUpper(t("pubservices.dashboard.heading")))
+		doc.Paragraph(psIntro(*ps, t))
+		if ps.LaunchAt != nil {
+			doc.TableSized(10, psHeader(t), []float64{70, 30, 30, 30}, psLines(*ps, t))
 			doc.Ln(3)
 		}
 	}

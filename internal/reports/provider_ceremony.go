@@ -61,6 +61,58 @@ func (p CeremonyProvider) latest(ctx context.Context, province string) (*ceremon
 	return latest, nil
 }
 
+// PeriodFields are Fields over the period's ceremony (ofPeriod): a newer ceremony, say one
+// created after the period and still without points, never replaces it. A period that holds no
+// ceremony of the province has no ceremony figures.
+func (p CeremonyProvider) PeriodFields(ctx context.Context, unitPath string, span Span, asOf time.Time) ([]Field, error) {
+	ctx = system(ctx)
+	c, err := p.ofPeriod(ctx, authz.ProvinceOfPath(unitPath), span)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	mine, err := p.Svc.ListPoints(ctx, c.ID, ceremony.PointFilter{UnderNow: unitPath})
+	if err != nil {
+		return nil, err
+	}
+	return ceremonyFields(ceremony.CountPoints(mine, asOf)), nil
+}
+
+// ceremonyMoment is when a ceremony took place for the periods: its launch moment, or the moment
+// it is scheduled for while it has not been launched.
+func ceremonyMoment(c ceremony.Ceremony) time.Time {
+	if c.Launched() {
+		return c.LaunchAt
+	}
+	return c.StartsAt
+}
+
+// ofPeriod is the province's ceremony of the period: the one launched (or, not launched yet,
+// scheduled) within the period's dates; of several, the latest to take place. Nil when none.
+// (When ceremonies gain a cancelled state, a cancelled one is skipped here: countsForPeriod.)
+func (p CeremonyProvider) ofPeriod(ctx context.Context, province string, span Span) (*ceremony.Ceremony, error) {
+	if province == "" {
+		return nil, nil
+	}
+	list, err := p.Svc.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *ceremony.Ceremony
+	for i, c := range list {
+		if c.Province != province || !countsForPeriod(c) || !span.Contains(ceremonyMoment(c)) {
+			continue
+		}
+		if best == nil || ceremonyMoment(c).After(ceremonyMoment(*best)) || (ceremonyMoment(c).Equal(ceremonyMoment(*best)) && c.ID > best.ID) {
+			best = &list[i]
+		}
+	}
+	return best, nil
+}
+
+// countsForPeriod tells whether a ceremony can be a period's ceremony. Every ceremony can today;
+// a cancelled ceremony will not.
+func countsForPeriod(ceremony.Ceremony) bool { return true }
+
 // ChildFields is Fields for every child in force of the unit at parentPath from one listing of
 // the parent's points, when each of them lies under a child in force (a ceremony generated on
 // the map in force). A point of an earlier unit version that rolls up (a ceremony not regenerated

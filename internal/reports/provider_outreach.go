@@ -52,18 +52,76 @@ func (p OutreachProvider) Fields(ctx context.Context, unitPath string, asOf time
 	if err != nil {
 		return nil, err
 	}
-	t := outreach.Tally{Members: prog.Members, MembersMet: prog.MembersMet, Records: prog.Records, Citizens: prog.Citizens}
-	return outreachFields(teams, t, prog.Campaign.Target, prog.BySkill, prog.ByPlatform), nil
+	return outreachFields(teams, prog.Tally, prog.Campaign.Target, prog.BySkill, prog.ByPlatform), nil
+}
+
+// PeriodFields are Fields over the period's campaign (ofPeriod) and its records dated within the
+// period's dates: from the counters when the campaign's window lies within the period, from the
+// records of the period's days when it runs past either end (outreach.ProgressBetween). A
+// campaign launched after the period (or over before it) never counts in it.
+func (p OutreachProvider) PeriodFields(ctx context.Context, unitPath string, span Span, asOf time.Time) ([]Field, error) {
+	ctx = system(ctx)
+	code := codeOf(unitPath)
+	teams, err := p.Svc.CountTeams(ctx, code, false)
+	if err != nil {
+		return nil, err
+	}
+	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(teams), Unit: "reports.measure.teams"}}
+	campaign, found, err := p.ofPeriod(ctx, authz.ProvinceOfPath(unitPath), span)
+	if err != nil || !found {
+		return out, err
+	}
+	var prog outreach.Progress
+	if span.Covers(campaign.LaunchAt, campaign.End()) {
+		prog, err = p.Svc.Progress(ctx, code, campaign.ID)
+	} else {
+		prog, err = p.Svc.ProgressBetween(ctx, code, campaign.ID, span.From, span.To)
+	}
+	if apperr.Is(err, apperr.NotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return outreachFields(teams, prog.Tally, campaign.Target, prog.BySkill, prog.ByPlatform), nil
+}
+
+// ofPeriod is the province's campaign of the period: the one whose window (launch to launch +
+// days) overlaps the period's dates; of several, the one launched last. A campaign not launched
+// has no window and belongs to no period.
+func (p OutreachProvider) ofPeriod(ctx context.Context, province string, span Span) (outreach.Campaign, bool, error) {
+	if province == "" {
+		return outreach.Campaign{}, false, nil
+	}
+	list, err := p.Svc.Campaigns(ctx)
+	if err != nil {
+		return outreach.Campaign{}, false, err
+	}
+	var best outreach.Campaign
+	found := false
+	for _, c := range list {
+		if c.Province != province || c.LaunchAt.IsZero() || !span.Overlaps(c.LaunchAt, c.End()) {
+			continue
+		}
+		if !found || c.LaunchAt.After(best.LaunchAt) || (c.LaunchAt.Equal(best.LaunchAt) && c.ID > best.ID) {
+			best, found = c, true
+		}
+	}
+	return best, found, nil
 }
 
 // outreachFields are the outreach section's figures of a unit with a campaign.
 func outreachFields(teams int, t outreach.Tally, target int, bySkill, byPlatform []outreach.Count) []Field {
 	members := float64(t.Members)
+	met, of := t.Measure() // the dashboards' measure (measureOf), the portal map's too
 	out := []Field{{Key: "teams", LabelKey: "reports.field.teams", Value: float64(teams), Unit: "reports.measure.teams"},
-		{Key: "members_7in7", LabelKey: "reports.field.members_7in7", Value: float64(t.MembersMet), Target: members, Unit: "reports.measure.people"},
+		{Key: MeasureKey, LabelKey: "reports.field.members_7in7", Value: float64(met), Target: float64(of), Unit: "reports.measure.people"},
 		{Key: "members", LabelKey: "reports.field.members", Value: members, Unit: "reports.measure.people"},
 		{Key: "citizens", LabelKey: "reports.field.citizens", Value: float64(t.Citizens), Target: members * float64(target), Unit: "reports.measure.people"},
 		{Key: "records", LabelKey: "reports.field.records", Value: float64(t.Records), Unit: "reports.measure.times"},
+		// Enterprises are counted apart from citizens: in neither figure above nor any target.
+		{Key: "enterprises", LabelKey: "reports.field.enterprises", Value: float64(t.Enterprises), Unit: "reports.measure.enterprises"},
+		{Key: "enterprise_records", LabelKey: "reports.field.enterprise_records", Value: float64(t.EnterpriseRecords), Unit: "reports.measure.times"},
 	}
 	for _, c := range bySkill {
 		out = append(out, Field{Key: "skill_" + c.Code, LabelKey: LiteralLabel + "Kỹ năng: " + nameOr(c.Name, c.Code), Value: float64(c.N), Unit: "reports.measure.times"})

@@ -63,7 +63,9 @@ func (p *TrainingProvider) rowsAt(ctx context.Context, courseID int64, level str
 }
 
 // provinceTotal returns a course's figures in one province: the sum of the rows of its
-// children and of the people attached to the province itself, from the memo when fresh.
+// children and of the people attached to the province itself, from the memo when fresh. Its
+// shares are those of the rows with a headcount (passed and started of those rows against their
+// headcounts); none when no row has one.
 func (p *TrainingProvider) provinceTotal(ctx context.Context, courseID int64, province string) (training.FigureRow, error) {
 	m, err := p.cache().Get(ctx, fmt.Sprintf("%d|province|%s", courseID, province), func(ctx context.Context, _ time.Time) (map[string]training.FigureRow, error) {
 		rows, err := p.Svc.Figures(ctx, training.FigureFilter{CourseID: courseID, By: "unit", Parent: province, Limit: 1000})
@@ -71,10 +73,21 @@ func (p *TrainingProvider) provinceTotal(ctx context.Context, courseID int64, pr
 			return nil, err
 		}
 		var total training.FigureRow
+		var heads, passed, started int
+		known := false
 		for _, r := range rows {
 			total.Enrolled += r.Enrolled
 			total.Started += r.Started
 			total.Passed += r.Passed
+			if r.Headcount != nil {
+				known = true
+				heads += *r.Headcount
+				passed += r.Passed
+				started += r.Started
+			}
+		}
+		if known {
+			total.Shares = training.SharesOf(passed, started, heads)
 		}
 		return map[string]training.FigureRow{province: total}, nil
 	})
@@ -101,13 +114,14 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 			continue // another province's course
 		}
 		var e, ps int
+		var sh training.Shares
 		switch depth {
 		case 0:
 			t, err := p.provinceTotal(ctx, c.ID, code)
 			if err != nil {
 				return nil, err
 			}
-			e, ps = t.Enrolled, t.Passed
+			e, ps, sh = t.Enrolled, t.Passed, t.Shares
 		case 1, 2:
 			level, err := p.levelOf(ctx, unitPath, depth)
 			if err != nil {
@@ -117,7 +131,7 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 			if err != nil {
 				return nil, err
 			}
-			e, ps = rows[code].Enrolled, rows[code].Passed
+			e, ps, sh = rows[code].Enrolled, rows[code].Passed, rows[code].Shares
 		default:
 			continue // below communes training has no figures
 		}
@@ -130,6 +144,22 @@ func (p *TrainingProvider) Fields(ctx context.Context, unitPath string, asOf tim
 		perCourse = append(perCourse,
 			Field{Key: fmt.Sprintf("course_%d_enrolled", c.ID), LabelKey: LiteralLabel + "Ghi danh — " + label, Value: float64(e), Unit: "reports.measure.people"},
 			Field{Key: fmt.Sprintf("course_%d_passed", c.ID), LabelKey: LiteralLabel + "Đạt — " + label, Value: float64(ps), Target: float64(e), Unit: "reports.measure.people"})
+		if sh.Headcount != nil {
+			// Against the headcount (issue 19): the people of the course's groups, "% hoàn
+			// thành" with the province's target share as its target, and "% đạt". A share is not
+			// a count: the national sum leaves it out (SumFields).
+			target, err := p.Svc.TargetShare(ctx, province, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			perCourse = append(perCourse,
+				Field{Key: fmt.Sprintf("course_%d_headcount", c.ID), LabelKey: LiteralLabel + "Số người — " + label, Value: float64(*sh.Headcount), Unit: "reports.measure.people"},
+				Field{Key: fmt.Sprintf("course_%d_completed_share", c.ID), LabelKey: LiteralLabel + "% hoàn thành — " + label, Value: valueOf(sh.CompletedShare), Target: float64(target), Unit: PercentUnit})
+			if sh.PassedShare != nil {
+				perCourse = append(perCourse,
+					Field{Key: fmt.Sprintf("course_%d_passed_share", c.ID), LabelKey: LiteralLabel + "% đạt — " + label, Value: *sh.PassedShare, Unit: PercentUnit})
+			}
+		}
 	}
 	out := []Field{
 		{Key: "passed", LabelKey: "reports.field.learners_passed", Value: passed, Target: enrolled, Unit: "reports.measure.people"},
@@ -151,4 +181,11 @@ func (p *TrainingProvider) levelOf(ctx context.Context, path string, depth int) 
 		return "commune", nil
 	}
 	return "district", nil
+}
+
+func valueOf(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -37,6 +37,26 @@ func (s *Service) cachedFields(ctx context.Context, section, unitPath string) ([
 	})
 }
 
+// cachedPeriodFields returns a section's figures for a unit subtree over a period's span, at most
+// CacheTTL old.
+func (s *Service) cachedPeriodFields(ctx context.Context, section, unitPath string, span Span) ([]Field, error) {
+	p := s.provider(section)
+	if p == nil {
+		return nil, nil
+	}
+	key := "p|" + section + "|" + unitPath + "|" + span.From.Format(time.RFC3339) + "|" + span.To.Format(time.RFC3339)
+	return cached(ctx, s, key, func(ctx context.Context, now time.Time) ([]Field, error) {
+		fields, err := periodFields(ctx, p, unitPath, span, now)
+		if err != nil {
+			return nil, apperr.Wrap(err, "provider "+p.Section())
+		}
+		for i := range fields {
+			fields[i].Section = p.Section()
+		}
+		return fields, nil
+	})
+}
+
 // sectionFields asks a provider for a unit's figures and marks them with its section.
 func sectionFields(ctx context.Context, p Provider, unitPath string, now time.Time) ([]Field, error) {
 	fields, err := p.Fields(ctx, unitPath, now)

@@ -74,6 +74,10 @@ type Field struct {
 	Unit string `json:"unit,omitempty"`
 }
 
+// PercentUnit is the unit of a figure that is a share in percent, not a count (training's "%
+// hoàn thành"): SumFields leaves it out of a sum.
+const PercentUnit = "reports.measure.percent"
+
 // LiteralLabel prefixes a label that is text rather than a catalog key.
 const LiteralLabel = "="
 
@@ -86,6 +90,52 @@ type Provider interface {
 	// title is the catalog key "reports.section.<name>".
 	Section() string
 	Fields(ctx context.Context, unitPath string, asOf time.Time) ([]Field, error)
+}
+
+// Span is the stretch of time a period's figures cover: from the first moment of its first day
+// to the last moment of its last day, Vietnam time (docs/architecture.md, "Reports bound to
+// their period").
+type Span struct {
+	From time.Time
+	To   time.Time
+}
+
+// Overlaps tells whether the window [from, to) shares a moment with the span.
+func (sp Span) Overlaps(from, to time.Time) bool { return !from.After(sp.To) && to.After(sp.From) }
+
+// Covers tells whether the window [from, to) lies wholly inside the span.
+func (sp Span) Covers(from, to time.Time) bool {
+	return !from.Before(sp.From) && !to.After(sp.To.Add(time.Millisecond))
+}
+
+// Contains tells whether t falls in the span.
+func (sp Span) Contains(t time.Time) bool { return !t.Before(sp.From) && !t.After(sp.To) }
+
+// Span is the period's dates as a stretch of time.
+func (p Period) Span() Span {
+	from, _ := ParseDate(p.PeriodStart)
+	to, _ := ParseDate(p.PeriodEnd)
+	return Span{From: from, To: EndOfDay(to)}
+}
+
+// PeriodProvider is a Provider whose figures can be bound to a report's period: they count the
+// period's own ceremony, campaign and records (docs/architecture.md, "Reports bound to their
+// period"), as of asOf (never after the period's end). A Provider that is not one is asked for its
+// Fields as of the period's end, or now while the period runs.
+type PeriodProvider interface {
+	Provider
+	PeriodFields(ctx context.Context, unitPath string, span Span, asOf time.Time) ([]Field, error)
+}
+
+// periodFields are a section's figures of a unit for the period spanning span, as of asOf.
+func periodFields(ctx context.Context, p Provider, unitPath string, span Span, asOf time.Time) ([]Field, error) {
+	if asOf.After(span.To) {
+		asOf = span.To
+	}
+	if pp, ok := p.(PeriodProvider); ok {
+		return pp.PeriodFields(ctx, unitPath, span, asOf)
+	}
+	return p.Fields(ctx, unitPath, asOf)
 }
 
 // Point is one day of a progress series.

@@ -35,6 +35,9 @@ type Service struct {
 	// (WithNotify), so that no caller can forget to attach them.
 	notify  *notify.Service
 	baseURL string
+	// publicServices, when set (WithPublicServices), gives the summaries the province's online
+	// public services before and after its launch.
+	publicServices PublicServicesSource
 
 	mu        sync.RWMutex
 	providers []Provider
@@ -849,7 +852,7 @@ func (s *Service) Submit(ctx context.Context, id int64, d DraftInput) (Report, e
 			return err
 		}
 		now := s.Now()
-		figures, err := s.snapshot(ctx, p.Sections, r.UnitPath, now)
+		figures, err := s.snapshot(ctx, p.Sections, r.UnitPath, p.Span(), now)
 		if err != nil {
 			return err
 		}
@@ -886,15 +889,16 @@ func (s *Service) Submit(ctx context.Context, id int64, d DraftInput) (Report, e
 }
 
 // snapshot computes the sections' figures afresh (never from the cache): the report states the
-// figures as of the moment of submission.
-func (s *Service) snapshot(ctx context.Context, sections []string, unitPath string, asOf time.Time) ([]Field, error) {
+// figures of its period as of the moment of submission (or of the period's end, when it is
+// submitted after it).
+func (s *Service) snapshot(ctx context.Context, sections []string, unitPath string, span Span, asOf time.Time) ([]Field, error) {
 	var out []Field
 	for _, sec := range sections {
 		p := s.provider(sec)
 		if p == nil {
 			return nil, apperr.New(apperr.Conflict, "reports.error.section_unavailable", sec)
 		}
-		fields, err := p.Fields(ctx, unitPath, asOf)
+		fields, err := periodFields(ctx, p, unitPath, span, asOf)
 		if err != nil {
 			return nil, apperr.Wrap(err, "provider "+sec)
 		}
@@ -1054,12 +1058,12 @@ func (st *Status) tally() {
 	}
 }
 
-// LiveFigures computes the figures a report would carry if it were submitted now, for the
-// draft's preview; they come from the cache.
-func (s *Service) LiveFigures(ctx context.Context, r Report, sections []string) ([]Field, error) {
+// LiveFigures computes the figures a report of the period would carry if it were submitted now,
+// for the draft's preview; they come from the cache.
+func (s *Service) LiveFigures(ctx context.Context, r Report, p Period) ([]Field, error) {
 	var out []Field
-	for _, sec := range sections {
-		fields, err := s.cachedFields(ctx, sec, r.UnitPath)
+	for _, sec := range p.Sections {
+		fields, err := s.cachedPeriodFields(ctx, sec, r.UnitPath, p.Span())
 		if err != nil {
 			return nil, err
 		}

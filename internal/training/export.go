@@ -74,7 +74,7 @@ func (s *Service) ExportFigures(ctx context.Context, courseID int64, w io.Writer
 	if err != nil {
 		return err
 	}
-	header := []string{"Mã", "Tên", "Đã ghi danh", "Đã bắt đầu", "Đã đạt", "Tỷ lệ đạt (%)"}
+	header := []string{"Mã", "Tên", "Đã ghi danh", "Đã bắt đầu", "Đã đạt", "Tỷ lệ đạt (%)", "Số người", "% hoàn thành", "% đạt"}
 	type spec struct {
 		name string
 		f    FigureFilter
@@ -101,11 +101,19 @@ func (s *Service) ExportFigures(ctx context.Context, courseID int64, w io.Writer
 		}
 		t := sheet.Table{Name: spec.name, Header: header}
 		for _, r := range rows {
-			t.Rows = append(t.Rows, []any{r.Key, r.Name, r.Enrolled, r.Started, r.Passed, r.PassRate})
+			t.Rows = append(t.Rows, []any{r.Key, r.Name, r.Enrolled, r.Started, r.Passed, r.PassRate, cellOf(r.Headcount), cellOf(r.CompletedShare), cellOf(r.PassedShare)})
 		}
 		tables = append(tables, t)
 	}
 	return sheet.WriteXLSX(w, tables...)
+}
+
+// cellOf is a value that may be unknown (no headcount), as an empty cell then.
+func cellOf[T int | float64](p *T) any {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // CertificatePDF renders a certificate: landscape A4, in Vietnamese, with its code and a QR code

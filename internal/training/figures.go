@@ -34,6 +34,18 @@ type FigureRow struct {
 	Earlier bool `json:"earlier,omitempty"`
 	// ValidTo is the last day of a retired unit or merged organisation ("as it was" lists them).
 	ValidTo string `json:"valid_to,omitempty"`
+	Shares
+}
+
+// Shares are a row's figures against its headcount (headcounts.go): the people of the groups
+// the course is for, in the row's subtree; null where no headcount is known (no entry, a row
+// the actor reads only part of, the "earlier" row). CompletedShare is passed (a pass completes
+// the course) against the headcount, PassedShare passed against those who sat the exam; both
+// in percent, to one decimal.
+type Shares struct {
+	Headcount      *int     `json:"headcount"`
+	CompletedShare *float64 `json:"completed_share"`
+	PassedShare    *float64 `json:"passed_share"`
 }
 
 // The two views of the figures.
@@ -123,8 +135,18 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 		return nil, err
 	}
 	enrol := figureScope(a)
+	if plan.leaderboard {
+		// A leaderboard ranks by share where headcounts are known: every row is read, ranked, cut.
+		plan.limit = 1000
+	}
 	out, err := s.readFigureRows(ctx, plan, f.CourseID, enrol)
+	if err == nil && !plan.direct {
+		err = s.attachShares(ctx, a, c, f.byOrg(), out)
+	}
 	if err != nil || !plan.direct {
+		if plan.leaderboard && err == nil {
+			out = rankByShare(out, f.Limit)
+		}
 		return out, err
 	}
 	own, err := s.sumFigures(ctx, f.CourseID, plan.col+" = ?", []any{parent.path}, enrol)
@@ -137,7 +159,8 @@ func (s *Service) Figures(ctx context.Context, f FigureFilter) ([]FigureRow, err
 			return nil, err
 		}
 	}
-	return parentRows(out, parent.key(f), parent, own, all, plan.was, plan.limit), nil
+	out = parentRows(out, parent.key(f), parent, own, all, plan.was, plan.limit)
+	return out, s.attachShares(ctx, a, c, f.byOrg(), out)
 }
 
 // readFigureParent reads the unit version or organisation whose children the rows are: the one
@@ -274,6 +297,7 @@ type Totals struct {
 	Started  int     `json:"started"`
 	Passed   int     `json:"passed"`
 	PassRate float64 `json:"pass_rate"`
+	Shares
 }
 
 // TotalsFor sums the counters of a course in the actor's scope: a province administrator's
@@ -284,12 +308,18 @@ func (s *Service) TotalsFor(ctx context.Context, courseID int64) (Totals, error)
 	if err := requireFigures(a); err != nil {
 		return Totals{}, err
 	}
-	if _, err := s.visibleCourse(ctx, s.DB.Reader(), courseID); err != nil {
+	c, err := s.visibleCourse(ctx, s.DB.Reader(), courseID)
+	if err != nil {
 		return Totals{}, err
 	}
 	// Today's administrators read their units' history too: the scope applies where each counter
 	// counts today.
-	return s.sumFigures(ctx, courseID, "1 = 1", nil, figureScope(a))
+	t, err := s.sumFigures(ctx, courseID, "1 = 1", nil, figureScope(a))
+	if err != nil {
+		return t, err
+	}
+	t.Shares, err = s.scopeShares(ctx, a, c, t.Passed, t.Started)
+	return t, err
 }
 
 func hasRetired(rows []FigureRow) bool {

@@ -174,6 +174,25 @@ func parseRow(l importLayout, f []string) (Question, string, []any) {
 	return q, "", nil
 }
 
+// readImportFile reads an imported file (CSV or xlsx, at most MaxImportBytes), its refusals said
+// as the imports say them.
+func readImportFile(r io.Reader) ([]string, []sheet.Row, error) {
+	lim := sheet.DefaultLimits
+	lim.MaxBytes = MaxImportBytes
+	header, rows, err := sheet.ReadTable(r, lim)
+	switch {
+	case errors.Is(err, sheet.ErrTooLarge):
+		return nil, nil, apperr.New(apperr.Invalid, "training.error.import_large", MaxImportBytes>>20)
+	case errors.Is(err, sheet.ErrNotUTF8):
+		return nil, nil, apperr.New(apperr.Invalid, "training.error.import_utf8")
+	case errors.Is(err, sheet.ErrTooManyRows):
+		return nil, nil, apperr.New(apperr.Invalid, "training.error.import_rows", lim.MaxRows)
+	case err != nil:
+		return nil, nil, apperr.New(apperr.Invalid, "training.error.import_format")
+	}
+	return header, rows, nil
+}
+
 // ImportQuestions reads a question file (CSV or xlsx in the template) into a course's bank. The
 // whole file is checked first; when any line is wrong every bad line is reported with its reason
 // and nothing is imported.
@@ -185,18 +204,9 @@ func (s *Service) ImportQuestions(ctx context.Context, courseID int64, r io.Read
 	if r == nil { // no file sent: said after the access check, which comes first
 		return 0, apperr.InvalidField("file", "import.error.no_file")
 	}
-	lim := sheet.DefaultLimits
-	lim.MaxBytes = MaxImportBytes
-	header, rows, err := sheet.ReadTable(r, lim)
-	switch {
-	case errors.Is(err, sheet.ErrTooLarge):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_large", MaxImportBytes>>20)
-	case errors.Is(err, sheet.ErrNotUTF8):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_utf8")
-	case errors.Is(err, sheet.ErrTooManyRows):
-		return 0, apperr.New(apperr.Invalid, "training.error.import_rows", lim.MaxRows)
-	case err != nil:
-		return 0, apperr.New(apperr.Invalid, "training.error.import_format")
+	header, rows, err := readImportFile(r)
+	if err != nil {
+		return 0, err
 	}
 	if header == nil {
 		return 0, apperr.New(apperr.Invalid, "training.error.import_empty")

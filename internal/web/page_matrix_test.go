@@ -411,6 +411,17 @@ func pageCases() []pageCase {
 			e.seq++
 			return "/courses", form("title", fmt.Sprintf("Khóa trang %d", e.seq), "question_count", "10", "pass_percent", "50", "time_limit_minutes", "20")
 		}, courseCreators},
+		// Targets as shares: each province's administrator, for its own province.
+		{"GET /training/targets", get("/training/targets"), expect(deny, map[string]outcome{"anonymous": login, "province_admin": ok, "province_admin_hanoi": ok})},
+		{"GET /training/targets/template", get("/training/targets/template"), pageSignedIn},
+		{"POST /training/targets/headcounts", func(e *env, _ string) (string, url.Values) { return "/training/targets/headcounts", form() },
+			pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": invalid, "province_admin_hanoi": invalid}))},
+		{"POST /training/targets/headcount", func(e *env, _ string) (string, url.Values) {
+			return "/training/targets/headcount", form("code", "535", "group", "officials", "count", "25")
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": invalid}))},
+		{"POST /training/targets/share", func(e *env, _ string) (string, url.Values) {
+			return "/training/targets/share", form("course", "0", "percent", "80")
+		}, pageOnly(expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok}))},
 		{"GET /pupils/template", get("/pupils/template"), pagePublic},
 		{"GET /outreach/roster-template", get("/outreach/roster-template?format=xlsx"), pagePublic},
 		// A school of Sơn Tây: those who may give its pupils the learner role.

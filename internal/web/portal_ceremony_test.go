@@ -223,7 +223,7 @@ func TestPortalForSignedInUsers(t *testing.T) {
 	})
 }
 
-// TestPortalHomeMap: the home page's read-only district map, with the citizens guided by district
+// TestPortalHomeMap: the home page's read-only district map, with the dashboards' measure by district
 // and its text alternative; a record in Ba Tơ colours Ba Tơ; the page stays small.
 func TestPortalHomeMap(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
@@ -246,8 +246,8 @@ func TestPortalHomeMap(t *testing.T) {
 		if len(paths) != 13 {
 			t.Fatalf("%d districts drawn", len(paths))
 		}
-		// The text alternative: one row per district; Ba Tơ has the member's 2 citizens against a
-		// target of 7 (one member): 28%.
+		// The text alternative: one row per district, with the dashboards' measure (members who
+		// met the target of all members): Ba Tơ's one member has guided 2 citizens of 7, so 0 of 1.
 		rows := regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td class="num"[^>]*>([^<]+)</td><td class="num"[^>]*>([^<]+)</td><td class="num"[^>]*>([^<]+)</td></tr>`).FindAllStringSubmatch(home, -1)
 		if len(rows) != 13 {
 			t.Fatalf("%d rows in the map's table", len(rows))
@@ -258,14 +258,14 @@ func TestPortalHomeMap(t *testing.T) {
 				baTo = r[2:]
 			}
 		}
-		if fmt.Sprint(baTo) != "[2 7 28%]" {
+		if fmt.Sprint(baTo) != "[0 1 0%]" {
 			t.Errorf("Ba Tơ row %v", baTo)
 		}
 		buckets := map[string]int{}
 		for _, p := range paths {
 			buckets[p[1]]++
 		}
-		if buckets["1"] != 1 || buckets["-1"] != 12 {
+		if buckets["0"] != 1 || buckets["-1"] != 12 {
 			t.Errorf("map buckets %v", buckets)
 		}
 		if !strings.Contains(home, `href="/dashboard/public" id="public-dashboard"`) {

@@ -11,8 +11,9 @@ import (
 )
 
 // The portal's home page shows the dashboards' district choropleth, read-only, with the public
-// figure by district the portal registers (citizens guided in the current campaign against the
-// district's target). The reports module's shapes are detailed enough for a big screen (about
+// figure by district the portal registers: the dashboards' one measure (members of the community
+// digital technology teams who met the current campaign's target, against all members; see
+// outreach.Tally.Measure and docs/architecture.md). The reports module's shapes are detailed enough for a big screen (about
 // 96 KB of path data); the home page must stay small on a cheap phone, so the portal draws them
 // simplified (Douglas–Peucker to 2.5 units of the 1000-unit view box, under a pixel on a phone),
 // with whole-number relative coordinates: a few kilobytes.

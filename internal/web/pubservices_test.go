@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,23 @@ func TestPublicServicesAPI(t *testing.T) {
 		// The province summary of a report period carries the province's comparison too.
 		if _, sum := br.get(fmt.Sprintf("/reports/periods/%d/summary", e.baToPeriod().ID)); !strings.Contains(sum, `id="ps-section"`) || !strings.Contains(sum, "20,0 % → 55,0 %") {
 			t.Errorf("the period's summary lacks the public services section")
+		}
+		// The summary's workbook has a sheet of the comparison; the province's public dashboard
+		// shows it to anyone, without the link to the administrators' page.
+		if sr, sb := br.get(fmt.Sprintf("/api/v1/reports/periods/%d/summary/export?format=xlsx", e.baToPeriod().ID)); sr.StatusCode != 200 {
+			t.Errorf("summary export: %d", sr.StatusCode)
+		} else if wb, err := excelize.OpenReader(strings.NewReader(sb)); err != nil || !slices.Contains(wb.GetSheetList(), "Trước và sau phát động") {
+			t.Errorf("summary workbook: %v %v", err, wb.GetSheetList())
+		}
+		if _, pub := e.browser().get("/dashboard/public?province=51"); !strings.Contains(pub, `id="ps-section"`) || !strings.Contains(pub, "20,0 % → 55,0 %") || strings.Contains(pub, `id="ps-open"`) {
+			t.Errorf("the public dashboard's public services section")
+		}
+		// The national dashboard lists each province with statistics against its own launch.
+		if _, nat := e.browser().get("/dashboard/public"); !strings.Contains(nat, `id="ps-provinces"`) {
+			t.Errorf("the national dashboard lacks the provinces' public services")
+		} else if sec, _, _ := strings.Cut(nat[strings.Index(nat, `id="ps-provinces"`):], "</section>"); !strings.Contains(sec, `<tr data-code="51"><th scope="row">Tỉnh Quảng Ngãi</th><td data-label="Lễ phát động">15/03/2024</td>`) ||
+			!strings.Contains(sec, "20,0\u00a0% → 55,0\u00a0%") || !strings.Contains(sec, "&#43;35,0<") || strings.Contains(sec, `data-code="01"`) {
+			t.Errorf("the national dashboard's provinces: %.1500s", sec)
 		}
 		xr, xb := br.get("/public-services/export?unit=535&format=xlsx")
 		if xr.StatusCode != 200 {

@@ -354,6 +354,9 @@ type reportsDashboardData struct {
 	href        func(reports.Child) string
 	// PS is the online public services before and after the launch (pubservices_pages.go).
 	PS *psSection
+	// PSProvinces is the national dashboard's table of the provinces' online public services
+	// before and after their own launches (reports_pubservices.go).
+	PSProvinces *psProvinces
 }
 
 // PhoneColumns is how many headline figures the comparison table keeps on a phone, after the
@@ -505,8 +508,15 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d repor
 		data.Lines = append(data.Lines, makeLineChart(data.Label(sr.LabelKey), sr))
 	}
 	data.MapW, data.MapH = reports.MapSize()
-	if !public && !d.National {
+	switch {
+	case !public && !d.National:
 		data.PS = s.psSectionOf(r, d.Unit.Path, d.Unit.Code)
+	case public && !d.National:
+		// The province's public dashboard shows its online public services before and after the
+		// launch too (aggregates only), without the link to the administrators' page.
+		data.PS = s.psSectionOf(r, d.Unit.Path, "")
+	case d.National:
+		data.PSProvinces = s.psProvincesOf(r, d.Children)
 	}
 	return s.render(w, r, http.StatusOK, "reports_dashboard", &data)
 }

@@ -339,6 +339,12 @@ type trainingFiguresData struct {
 	// 2025, which has no district), or "province" (a national course read by a national
 	// administrator).
 	BoardLevel string
+	// BoardByShare: some rows have a headcount, the leaderboard ranks them by completed share.
+	BoardByShare bool
+	// Target is the province's target share of the course (0: none set); MayEditTargets shows the
+	// way to the targets page.
+	Target         int
+	MayEditTargets bool
 }
 
 func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
@@ -384,6 +390,18 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
 	data.BoardLevel = board
 	if data.Board, err = s.Training.Figures(r.Context(), training.FigureFilter{CourseID: f.CourseID, Level: board, View: f.View, Limit: 10}); err != nil {
 		return err
+	}
+	data.BoardByShare = len(data.Board) > 0 && data.Board[0].CompletedShare != nil
+	a := authz.ActorFrom(r.Context())
+	province := c.Province
+	if province == "" {
+		province = a.HomeProvince()
+	}
+	data.MayEditTargets = province != "" && a.AdministersProvince(province)
+	if province != "" {
+		if data.Target, err = s.Training.TargetShare(r.Context(), province, c.ID); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, http.StatusOK, "training_figures", &data)
 }

@@ -201,6 +201,15 @@ func trainingMatrixCases() []matrixCase {
 		{"GET /api/v1/courses/{id}/figures/export", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/courses/%d/figures/export?format=xlsx", courseID(e)), ""
 		}, qngReaders},
+		// Targets as shares: each province's administrator its own province's headcounts and
+		// target; Hà Nội's cannot name a unit of Quảng Ngãi.
+		{"GET /api/v1/headcounts", func(e *env, _ string) (string, string) { return "/api/v1/headcounts", "" },
+			expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok})},
+		{"POST /api/v1/headcounts/import", func(e *env, _ string) (string, string) {
+			return "/api/v1/headcounts/import", "Mã đơn vị hoặc Mã tổ chức,Nhóm,Số người\n535,cán bộ công chức,30\n"
+		}, expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": refused})},
+		{"PUT /api/v1/targets", func(e *env, _ string) (string, string) { return "/api/v1/targets", `{"course_id":0,"percent":80}` },
+			expect(deny, map[string]outcome{"anonymous": anon, "province_admin": ok, "province_admin_hanoi": ok})},
 		{"POST /api/v1/orgs/{id}/pupils/import", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/orgs/%d/pupils/import", e.orgIDs["thpt-sontay"]), "ho_ten,ngay_sinh,lop\nHồ Văn Đức,2005,12A1\n"
 		}, schoolAdmins},

@@ -394,6 +394,9 @@ func (b *wsBuilder) province() error {
 	}
 	sec.Tasks = append(sec.Tasks, b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/units/"+prov))
 	sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", tot.Passed, tot.Enrolled), b.T("workspace.figure.passed")})
+	if err := b.targetTasks(&sec, prov); err != nil {
+		return err
+	}
 	// Messages that could not be sent.
 	counts, err := b.s.Notify.Counts(b.ctx)
 	if err != nil {
@@ -423,6 +426,48 @@ func (b *wsBuilder) trainingTask(passed, enrolled int, href string) wsTask {
 		t.Status = wsDone
 	}
 	return t
+}
+
+// targetTasks adds, for each published course of the province with a target share, the units
+// and organisations in the viewer's scope (those it reads whole) below the target, the lowest
+// first, each a link to its figures.
+func (b *wsBuilder) targetTasks(sec *wsSection, province string) error {
+	if province == "" {
+		return nil
+	}
+	courses, err := b.s.Training.ListCourses(b.ctx, training.CourseFilter{Province: province})
+	if err != nil {
+		return err
+	}
+	for i, c := range courses {
+		if i == wsMaxRows {
+			break
+		}
+		rows, target, err := b.s.Training.BelowTarget(b.ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if target == 0 {
+			continue
+		}
+		base := fmt.Sprintf("/courses/%d/figures", c.ID)
+		t := wsTask{ID: "targets", Title: b.T("targets.ws_task", target, c.Title), Href: base, Status: wsDone, State: b.T("targets.ws_done")}
+		if len(rows) > 0 {
+			t.Status, t.State = wsTodo, b.T("targets.ws_state", len(rows))
+		}
+		for j, r := range rows {
+			if j == wsMaxRows {
+				break
+			}
+			href := base + "?by=unit&parent=" + url.QueryEscape(r.Code)
+			if r.Kind == training.HeadcountOrg {
+				href = base + "?by=org&parent=" + url.QueryEscape(r.Code)
+			}
+			t.Sub = append(t.Sub, wsLink{Text: b.T("targets.ws_row", r.Name, fmt.Sprintf("%.1f%%", *r.CompletedShare)), Action: b.T("targets.ws_open"), Href: href})
+		}
+		sec.Tasks = append(sec.Tasks, t)
+	}
+	return nil
 }
 
 // units gives each unit the viewer administers (a district's or a commune's People's Committee)
@@ -467,6 +512,9 @@ func (b *wsBuilder) units() error {
 		}
 		sec.Tasks = append(sec.Tasks, b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/units/"+url.PathEscape(g.UnitCode)))
 		sec.Figures = append(sec.Figures, wsFigure{fmt.Sprintf("%d/%d", tot.Passed, tot.Enrolled), b.T("workspace.figure.passed")})
+		if err := b.targetTasks(&sec, authz.ProvinceOfPath(g.UnitPath)); err != nil {
+			return err
+		}
 		b.sections = append(b.sections, sec)
 	}
 	return nil
@@ -525,6 +573,9 @@ func (b *wsBuilder) orgs() error {
 		t := b.trainingTask(tot.Passed, tot.Enrolled, "/dashboard/orgs/"+strconv.FormatInt(o.ID, 10))
 		t.Title = b.T("workspace.task.staff")
 		sec.Tasks = append(sec.Tasks, t)
+		if err := b.targetTasks(&sec, authz.ProvinceOfPath(o.UnitPath)); err != nil {
+			return err
+		}
 		if o.Kind == orgs.School {
 			// A school's pupils get their accounts from the class lists the school uploads; the
 			// workspace is the one way to that page (no menu holds it).

@@ -100,7 +100,9 @@ func (b *Bundle) T(lang, key string, args ...any) string {
 	}
 	n := countVerbs(msg)
 	if n == 0 {
-		return msg
+		// A message without verbs writes a percent sign as %%, as fmt does ("80 %%", "%% hoàn
+		// thành"): a lone % followed by a letter would read as a verb.
+		return strings.ReplaceAll(msg, "%%", "%")
 	}
 	// Callers pass context (a code, a line) that not every language's message uses, and a
 	// message may name more than its caller knows: fit the arguments to the message.
