@@ -147,6 +147,17 @@ func TestBuildWiresEveryMessage(t *testing.T) {
 		if n := len(queued(notify.ReadinessChaser)); n == 0 {
 			t.Error("no readiness chaser queued")
 		}
+		// Ceremony: an invitation goes out with its RSVP link under the configured address, not
+		// the one a request came from.
+		if _, err := a.Ceremony.AddDelegate(sys, cer.ID, pts[0].ID, ceremony.Delegate{FullName: "Phạm Văn Đồng", Group: "district_leaders", Email: "pvdong@example.vn"}); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := a.Ceremony.SendInvitations(sys, cer.ID, pts[0].ID, "http://attacker.example"); err != nil || res.Sent != 1 {
+			t.Fatalf("invitations: %+v %v", res, err)
+		}
+		if inv := queued(notify.CeremonyInvitation); len(inv) != 1 || !strings.HasPrefix(inv[0].Link, base+"/rsvp/") {
+			t.Errorf("invitation queued: %+v", inv)
+		}
 		if pc, ok, err := a.Portal.Ceremonies.Current(sys, "51"); err != nil || !ok || !pc.LaunchAt.IsZero() {
 			t.Fatalf("portal's ceremony before the launch: %+v %v %v", pc, ok, err)
 		}

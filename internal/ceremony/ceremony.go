@@ -434,6 +434,19 @@ type Delegate struct {
 	Phone        string    `json:"phone"`
 	Token        string    `json:"-"`
 	CheckedInAt  time.Time `json:"checked_in_at,omitzero"`
+	// The invitation that goes out (invitations.go): its contact and channel, its number and the
+	// answer to it.
+	Email            string    `json:"email,omitempty"`
+	Channel          string    `json:"channel,omitempty"`
+	InvitationNo     int       `json:"invitation_no,omitempty"`
+	InvitationSeries string    `json:"invitation_series,omitempty"`
+	InvitationYear   int       `json:"invitation_year,omitempty"`
+	InvitedAt        time.Time `json:"invited_at,omitzero"`
+	Sends            int       `json:"sends,omitempty"`
+	RSVP             RSVP      `json:"rsvp"`
+	RSVPAt           time.Time `json:"rsvp_at,omitzero"`
+	DeputyName       string    `json:"deputy_name,omitempty"`
+	DeputyPosition   string    `json:"deputy_position,omitempty"`
 }
 
 // Validate checks a delegate's fields against the point's level.

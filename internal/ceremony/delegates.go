@@ -19,13 +19,15 @@ import (
 // MaxDelegatesPerPoint bounds one point's invitation list.
 const MaxDelegatesPerPoint = 500
 
-const delegateColumns = "id, ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, checked_in_at"
+const delegateColumns = `id, ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, checked_in_at,
+	email, channel, invitation_no, invitation_series, invitation_year, invited_at, sends, rsvp, rsvp_at, deputy_name, deputy_position`
 
 func scanDelegate(row interface{ Scan(...any) error }) (Delegate, error) {
 	var d Delegate
-	var at int64
-	err := row.Scan(&d.ID, &d.CeremonyID, &d.PointID, &d.FullName, &d.Position, &d.Organisation, &d.Group, &d.Phone, &d.Token, &at)
-	d.CheckedInAt = db.FromMillis(at)
+	var at, invited, answered int64
+	err := row.Scan(&d.ID, &d.CeremonyID, &d.PointID, &d.FullName, &d.Position, &d.Organisation, &d.Group, &d.Phone, &d.Token, &at,
+		&d.Email, &d.Channel, &d.InvitationNo, &d.InvitationSeries, &d.InvitationYear, &invited, &d.Sends, &d.RSVP, &answered, &d.DeputyName, &d.DeputyPosition)
+	d.CheckedInAt, d.InvitedAt, d.RSVPAt = db.FromMillis(at), db.FromMillis(invited), db.FromMillis(answered)
 	return d, err
 }
 
@@ -53,6 +55,9 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 		if err := d.Validate(p.Level); err != nil {
 			return err
 		}
+		if err := validContact(&d); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ceremony_delegates WHERE point_id = ?", pid).Scan(&n); err != nil {
 			return apperr.Wrap(err, "count delegates")
@@ -60,8 +65,8 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 		if n >= MaxDelegatesPerPoint {
 			return apperr.New(apperr.Invalid, "ceremony.error.delegates_full", MaxDelegatesPerPoint)
 		}
-		d.ID, err = tx.InsertID(ctx, `INSERT INTO ceremony_delegates (ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, pid, d.FullName, d.Position, d.Organisation, d.Group, d.Phone, d.Token, db.Millis(s.Now()))
+		d.ID, err = tx.InsertID(ctx, `INSERT INTO ceremony_delegates (ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, created_at, email, channel)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, pid, d.FullName, d.Position, d.Organisation, d.Group, d.Phone, d.Token, db.Millis(s.Now()), d.Email, d.Channel)
 		if err != nil {
 			return apperr.Wrap(err, "insert delegate")
 		}
@@ -181,11 +186,15 @@ func (s *Service) UpdateDelegate(ctx context.Context, id, did int64, in Delegate
 		if err := in.Validate(p.Level); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE ceremony_delegates SET full_name = ?, position = ?, organisation = ?, group_key = ?, phone = ? WHERE id = ?",
-			in.FullName, in.Position, in.Organisation, in.Group, in.Phone, did); err != nil {
+		if err := validContact(&in); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE ceremony_delegates SET full_name = ?, position = ?, organisation = ?, group_key = ?, phone = ?, email = ?, channel = ? WHERE id = ?",
+			in.FullName, in.Position, in.Organisation, in.Group, in.Phone, in.Email, in.Channel, did); err != nil {
 			return apperr.Wrap(err, "update delegate")
 		}
 		d.FullName, d.Position, d.Organisation, d.Group, d.Phone = in.FullName, in.Position, in.Organisation, in.Group, in.Phone
+		d.Email, d.Channel = in.Email, in.Channel
 		out = d
 		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.delegate_update", ObjectType: "delegate", ObjectID: strconv.FormatInt(did, 10), UnitPath: p.UnitPath, Detail: d.FullName})
 	})

@@ -42,7 +42,7 @@ func TestDelegateEditDelete(t *testing.T) {
 			t.Fatalf("edit: %v %+v", err, got)
 		}
 		list, _ := f.svc.Delegates(baTo, f.ceremID, baToPoint.ID)
-		if len(list) != 1 || list[0].FullName != "Trần Văn Hải" || list[0].Phone != "0905 111 222" {
+		if len(list) != 1 || list[0].FullName != "Trần Văn Hải" || list[0].Phone != "0905111222" {
 			t.Fatalf("after edit: %+v", list)
 		}
 		// A checked-in delegate stays on the record.

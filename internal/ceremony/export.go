@@ -35,12 +35,30 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 	if err != nil {
 		return nil, Delegate{}, err
 	}
+	out, err := s.renderInvitation(ctx, c, p, d, base)
+	return out, d, err
+}
+
+// renderInvitation lays out delegate d's letter. A numbered invitation carries its number ("Số:
+// 12/GM-UBND") and is dated the day it was sent; one not sent yet leaves the number blank for
+// the office to fill in by hand, in the ceremony's series.
+func (s *Service) renderInvitation(ctx context.Context, c Ceremony, p Point, d Delegate, base string) ([]byte, error) {
 	province, err := s.Units.Find(ctx, c.Province)
 	if err != nil {
-		return nil, Delegate{}, err
+		return nil, err
 	}
 	head, kind := letterhead(province)
 	head.Date = c.CreatedAt.In(VietnamTime)
+	if d.InvitationNo != 0 {
+		head.Number = d.Number()
+		head.Date = d.InvitedAt.In(VietnamTime)
+	} else {
+		series, err := s.series(ctx, s.DB.Reader(), c.ID)
+		if err != nil {
+			return nil, err
+		}
+		head.Number = pdfdoc.UnregisteredNumber(series)
+	}
 	start := c.StartsAt.In(VietnamTime)
 	doc := pdfdoc.New("Giấy mời " + d.FullName)
 	doc.AdministrativeHeader(head)
@@ -62,7 +80,7 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 	url := CheckInURL(base, d)
 	png, err := qrcode.Encode(url, qrcode.Medium, 256)
 	if err != nil {
-		return nil, Delegate{}, apperr.Wrap(err, "qr code")
+		return nil, apperr.Wrap(err, "qr code")
 	}
 	opt := fpdf.ImageOptions{ImageType: "PNG"}
 	doc.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
@@ -72,9 +90,9 @@ func (s *Service) Invitation(ctx context.Context, id, did int64, base string) ([
 	doc.SignatureBlock(pdfdoc.Signature{Authority: "TL. CHỦ TỊCH", Position: "CHÁNH VĂN PHÒNG"})
 	out, err := doc.Bytes()
 	if err != nil {
-		return nil, Delegate{}, apperr.Wrap(err, "invitation pdf")
+		return nil, apperr.Wrap(err, "invitation pdf")
 	}
-	return out, d, nil
+	return out, nil
 }
 
 // letterhead is the header of a letter from the office of a province's People's Committee, and
@@ -185,5 +203,52 @@ func (s *Service) AttendanceReport(ctx context.Context, id int64, T i18n.Transla
 		}
 		perDistrict.Rows = append(perDistrict.Rows, []any{name, g.points, g.onAir, g.expected, g.actual, g.invited, g.checked})
 	}
-	return sheet.WriteXLSX(w, perPoint, perDistrict)
+	delegates, err := s.delegateSheet(ctx, id, points, T)
+	if err != nil {
+		return err
+	}
+	return sheet.WriteXLSX(w, perPoint, perDistrict, delegates)
+}
+
+// delegateSheet is the attendance list: every delegate of the points given (those the reader
+// reads), with the invitation's number, the answer to it (and the deputy sent) and the check-in.
+// Phones are masked (Decree 13).
+func (s *Service) delegateSheet(ctx context.Context, id int64, points []Point, T i18n.Translator) (sheet.Table, error) {
+	t := sheet.Table{Name: T("ceremony.report.delegates"), Header: []string{
+		T("ceremony.col.point"), T("ceremony.field.full_name"), T("ceremony.field.position"), T("ceremony.field.organisation"),
+		T("ceremony.col.invitation_no"), T("ceremony.field.channel"), T("ceremony.field.contact_phone"), T("ceremony.col.rsvp"),
+		T("ceremony.col.deputy"), T("ceremony.col.checked_in")}}
+	names := make(map[int64]string, len(points))
+	for _, p := range points {
+		names[p.ID] = p.Name
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+delegateColumns+" FROM ceremony_delegates WHERE ceremony_id = ? ORDER BY point_id, id", id)
+	if err != nil {
+		return t, apperr.Wrap(err, "list delegates")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDelegate(rows)
+		if err != nil {
+			return t, apperr.Wrap(err, "scan delegate")
+		}
+		name, ok := names[d.PointID]
+		if !ok {
+			continue
+		}
+		deputy := d.DeputyName
+		if d.DeputyPosition != "" {
+			deputy += ", " + d.DeputyPosition
+		}
+		checked := ""
+		if !d.CheckedInAt.IsZero() {
+			checked = d.CheckedInAt.In(VietnamTime).Format("15:04 02/01/2006")
+		}
+		channel := ""
+		if d.Channel != "" {
+			channel = T("ceremony.channel." + d.Channel)
+		}
+		t.Rows = append(t.Rows, []any{name, d.FullName, d.Position, d.Organisation, d.Number(), channel, d.MaskedPhone(), T(d.RSVP.Key()), deputy, checked})
+	}
+	return t, rows.Err()
 }

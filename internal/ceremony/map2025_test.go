@@ -178,13 +178,14 @@ func TestPointsOnThe2025Map(t *testing.T) {
 	})
 }
 
-// withoutMigration is a migration set without the named file (both engines' twins), to build a
-// database as it stood before that migration.
+// withoutMigration is a migration set without the named file and those after it (both engines'
+// twins), to build a database as it stood before that migration: a later migration applied before
+// it would meet tables it does not know yet.
 func withoutMigration(t *testing.T, set db.MigrationSet, name string) db.MigrationSet {
 	t.Helper()
 	out := fstest.MapFS{}
 	err := fs.WalkDir(set.FS, ".", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || path.Base(p) == name {
+		if err != nil || e.IsDir() || path.Base(p) >= name {
 			return err
 		}
 		b, err := fs.ReadFile(set.FS, p)
@@ -218,11 +219,19 @@ func TestPointVersionMigrationKeepsData(t *testing.T) {
 		if _, err := f.svc.UpdatePoint(f.sys, f.ceremID, main.ID, ceremony.PointDetails{Address: "Trung tâm IOC", Expected: map[string]int{"province_leaders": 5}}); err != nil {
 			t.Fatal(err)
 		}
-		dl, err := f.svc.AddDelegate(f.sys, f.ceremID, main.ID, ceremony.Delegate{FullName: "Nguyễn Văn Bình", Position: "Phó Chủ tịch", Organisation: "UBND tỉnh", Group: "province_leaders"})
+		// Written as the code of the time wrote it: today's AddDelegate writes columns of later
+		// migrations.
+		dl := ceremony.Delegate{Token: "0123456789abcdef0123456789abcdef"}
+		err := d.WriteTx(context.Background(), func(tx *db.Tx) error {
+			var err error
+			dl.ID, err = tx.InsertID(context.Background(), `INSERT INTO ceremony_delegates (ceremony_id, point_id, full_name, position, organisation, group_key, phone, token, created_at)
+				VALUES (?, ?, 'Nguyễn Văn Bình', 'Phó Chủ tịch', 'UBND tỉnh', 'province_leaders', '', ?, 1) RETURNING id`, f.ceremID, main.ID, dl.Token)
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := d.Migrate(context.Background(), schema.All()); err != nil || n != 1 {
+		if n, err := d.Migrate(context.Background(), schema.All()); err != nil || n < 1 {
 			t.Fatalf("migrate: %d %v", n, err)
 		}
 		after, err := f.svc.ListPoints(f.sys, f.ceremID, ceremony.PointFilter{})

@@ -68,6 +68,11 @@ var notSwept = map[string]string{
 	"GET /unsubscribe/{token}": "reached only from an e-mail",
 	// Its token is only in the QR code of the delegate's PDF invitation, in no page or API answer.
 	"GET /ceremonies/{id}/checkin/{token}": "reached only by scanning an invitation",
+	// Its token exists only in the invitation's e-mail or SMS (stored hashed); TestInvitationsBrowser
+	// audits it at 360 and 1280 px.
+	"GET /rsvp/{token}":                  "reached only from an invitation",
+	"GET /rsvp/{token}/invitation":       "download",
+	"GET /ceremonies/delegates-template": "download",
 	// Only a half session (a password without its second factor) sees them, and the sweep's
 	// servers require no second factor; TestSecondFactorBrowser audits both at 360 and 1280 px.
 	"GET /login/2fa":       "reached only between the password and the code",

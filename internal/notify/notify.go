@@ -60,10 +60,12 @@ const (
 	AccountInvitation Kind = "account_invitation"
 	NewsDigest        Kind = "news_digest"
 	General           Kind = "general"
+	// CeremonyInvitation carries a ceremony's invitation to a delegate (ceremony/invitations.go).
+	CeremonyInvitation Kind = "ceremony_invitation"
 )
 
 // Kinds lists every kind, in the order preferences show them.
-var Kinds = []Kind{ReportReminder, ExamSchedule, ReadinessChaser, NewsDigest, General, AccountInvitation}
+var Kinds = []Kind{ReportReminder, ExamSchedule, ReadinessChaser, CeremonyInvitation, NewsDigest, General, AccountInvitation}
 
 // Valid tells whether k is a known kind.
 func (k Kind) Valid() bool {

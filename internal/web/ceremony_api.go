@@ -425,17 +425,11 @@ func (s *Server) apiAddDelegate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		FullName     string `json:"full_name"`
-		Position     string `json:"position"`
-		Organisation string `json:"organisation"`
-		Group        string `json:"group"`
-		Phone        string `json:"phone"`
-	}
+	var in delegateInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	d, err := s.Ceremony.AddDelegate(r.Context(), id, pid, ceremony.Delegate{FullName: in.FullName, Position: in.Position, Organisation: in.Organisation, Group: in.Group, Phone: in.Phone})
+	d, err := s.Ceremony.AddDelegate(r.Context(), id, pid, in.delegate())
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,7 @@ func TestExportFormats(t *testing.T) {
 			{fmt.Sprintf("/api/v1/courses/%d/figures/export", course), "xlsx", "xlsx"},
 			{"/courses/questions-template", "csv, xlsx", "csv"},
 			{"/pupils/template", "csv, xlsx", "csv"},
+			{"/ceremonies/delegates-template", "xlsx, csv", "xlsx"},
 		} {
 			resp, _ := e.do("GET", c.path, prov, "", "")
 			if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "."+c.ext+`"`) {

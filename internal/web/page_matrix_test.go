@@ -573,6 +573,7 @@ func TestEveryPageRouteEveryRole(t *testing.T) {
 	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		cases := append(pageCases(), eventsPageCases()...)
+		cases = append(cases, invitationPageCases()...)
 		covered := map[string]bool{}
 		for _, c := range cases {
 			if covered[c.route] {

@@ -139,6 +139,17 @@ func (s *Server) routes() http.Handler {
 	private("GET /ceremonies/{id}/points/{pid}", s.bridgePointPage)
 	private("GET /ceremonies/{id}/checkin/{token}", s.checkinPage)
 	private("POST /ceremonies/{id}/checkin/{token}", s.checkinSubmit)
+	// Invitations that go out: bulk import, numbering, sending, the answers (ceremony_delegates.go);
+	// the RSVP link's public page and letter (rsvp.go).
+	private("GET /ceremonies/{id}/points/{pid}/invitations", s.invitationsPage)
+	private("POST /ceremonies/{id}/points/{pid}/delegates/import", s.delegatesImportSubmit)
+	private("POST /ceremonies/{id}/points/{pid}/invitations/send", s.invitationsSendSubmit)
+	private("POST /ceremonies/{id}/points/{pid}/invitations/series", s.invitationSeriesSubmit)
+	private("POST /ceremonies/{id}/delegates/{did}/resend", s.invitationsSendSubmit)
+	page("GET /ceremonies/delegates-template", s.delegatesTemplate)
+	page("GET /rsvp/{token}", s.rsvpPage)
+	page("POST /rsvp/{token}", s.rsvpSubmit)
+	page("GET /rsvp/{token}/invitation", s.rsvpInvitation)
 
 	// JSON API, documented in docs/openapi.yaml.
 	page("GET /api/v1/units", s.apiListUnits)
@@ -197,6 +208,10 @@ func (s *Server) routes() http.Handler {
 	private("DELETE /api/v1/ceremonies/{id}/delegates/{did}", s.apiDeleteDelegate)
 	private("GET /api/v1/ceremonies/{id}/delegates/{did}/invitation/export", s.invitationExport)
 	private("POST /api/v1/ceremonies/{id}/checkin", s.apiCheckIn)
+	private("POST /api/v1/ceremonies/{id}/bridge-points/{pid}/delegates/import", s.apiImportDelegates)
+	private("POST /api/v1/ceremonies/{id}/bridge-points/{pid}/invitations/send", s.apiSendInvitations)
+	private("POST /api/v1/ceremonies/{id}/delegates/{did}/invitation/send", s.apiSendInvitations)
+	private("PUT /api/v1/ceremonies/{id}/invitation-series", s.apiSetInvitationSeries)
 	private("GET /api/v1/ceremonies/{id}/attendance/export", s.attendanceExport)
 	// Training: courses, question banks, exams, certificates, mobilisation figures.
 	page("GET /register", s.registerForm)

@@ -143,6 +143,7 @@ func TestEveryAPIRouteEveryRole(t *testing.T) {
 		cases = append(cases, portalMatrixCases()...)
 		cases = append(cases, pubservicesMatrixCases()...)
 		cases = append(cases, eventsMatrixCases()...)
+		cases = append(cases, invitationMatrixCases()...)
 		covered := map[string]bool{"/api/": true}
 		for _, c := range cases {
 			covered[c.route] = true
