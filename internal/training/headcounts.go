@@ -469,17 +469,28 @@ func (s *Service) headcountsUnder(ctx context.Context, kind string, paths []stri
 	if len(paths) == 0 || len(groups) == 0 {
 		return nil, nil
 	}
-	var ors []string
 	args := []any{kind}
 	for _, g := range groups {
 		args = append(args, g)
 	}
+	query := `SELECT path, headcount FROM training_headcounts WHERE kind = ? AND audience IN (?` +
+		strings.Repeat(", ?", len(groups)-1) + `)`
+	// A national figures page has a row per province or per commune: thousands of LIKE terms
+	// overflow SQLite's expression depth (1000), so past a few dozen the rows are read for the
+	// kind and groups and kept in Go when they lie under one of the paths.
+	under := map[string]bool{}
 	for _, p := range paths {
-		ors = append(ors, "path LIKE ?")
-		args = append(args, p+"%")
+		under[p] = true
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, `SELECT path, headcount FROM training_headcounts WHERE kind = ? AND audience IN (?`+
-		strings.Repeat(", ?", len(groups)-1)+`) AND (`+strings.Join(ors, " OR ")+`)`, args...)
+	if len(under) <= maxPathTerms {
+		var ors []string
+		for p := range under {
+			ors = append(ors, "path LIKE ?")
+			args = append(args, p+"%")
+		}
+		query += ` AND (` + strings.Join(ors, " OR ") + `)`
+	}
+	rows, err := s.DB.Reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "headcounts of rows")
 	}
@@ -490,9 +501,26 @@ func (s *Service) headcountsUnder(ctx context.Context, kind string, paths []stri
 		if err := rows.Scan(&x.path, &x.n); err != nil {
 			return nil, apperr.Wrap(err, "headcounts of rows")
 		}
+		if len(under) > maxPathTerms && !underAny(under, x.path) {
+			continue
+		}
 		list = append(list, x)
 	}
 	return list, apperr.Wrap(rows.Err(), "headcounts of rows")
+}
+
+// maxPathTerms is the most paths headcountsUnder puts in its SQL.
+const maxPathTerms = 64
+
+// underAny tells whether path is one of the set or lies below one: paths are "/a/b/", so its
+// ancestors are its prefixes that end in a slash.
+func underAny(set map[string]bool, path string) bool {
+	for i := 1; i <= len(path); i++ {
+		if path[i-1] == '/' && set[path[:i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // sumUnder is the headcount of path's subtree (exact: of path itself), and whether any entry
