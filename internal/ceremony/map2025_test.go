@@ -5,6 +5,7 @@ import (
 	"context"
 	"io/fs"
 	"path"
+	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -180,12 +181,13 @@ func TestPointsOnThe2025Map(t *testing.T) {
 
 // withoutMigration is a migration set without the named file and those after it (both engines'
 // twins), to build a database as it stood before that migration: a later migration applied before
-// it would meet tables it does not know yet.
-func withoutMigration(t *testing.T, set db.MigrationSet, name string) db.MigrationSet {
+// it would meet tables it does not know yet. The migrations named in keep stay, for the code of
+// today that the test runs before migrating.
+func withoutMigration(t *testing.T, set db.MigrationSet, name string, keep ...string) db.MigrationSet {
 	t.Helper()
 	out := fstest.MapFS{}
 	err := fs.WalkDir(set.FS, ".", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || path.Base(p) >= name {
+		if err != nil || e.IsDir() || (path.Base(p) >= name && !slices.Contains(keep, path.Base(p))) {
 			return err
 		}
 		b, err := fs.ReadFile(set.FS, p)
@@ -205,7 +207,9 @@ func TestPointVersionMigrationKeepsData(t *testing.T) {
 	var before []db.MigrationSet
 	for _, s := range schema.All() {
 		if s.Module == "ceremony" {
-			s = withoutMigration(t, s, "0006_point_version.sql")
+			// 0007 only adds columns to steps and ceremonies, which 0006 does not rebuild, and
+			// today's Create writes them.
+			s = withoutMigration(t, s, "0006_point_version.sql", "0007_script.sql")
 		}
 		before = append(before, s)
 	}
