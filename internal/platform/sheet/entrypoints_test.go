@@ -74,6 +74,9 @@ func TestEveryXLSXReaderGoesThroughReadTable(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		if zipNamesOnly[filepath.ToSlash(path)] {
+			return nil
+		}
 		if strings.Contains(src, "zip.NewReader(") || strings.Contains(src, "zip.OpenReader(") {
 			t.Errorf("%s reads a zip archive: spreadsheets go through sheet.ReadTable (size and entry-count limits)", path)
 		}
@@ -82,6 +85,12 @@ func TestEveryXLSXReaderGoesThroughReadTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// zipNamesOnly are readers of zip archives that are not spreadsheets and decompress nothing but a
+// bounded few bytes: the speech's kind is told from its entries' names and a 100-byte mimetype.
+var zipNamesOnly = map[string]bool{
+	"../../../internal/ceremony/speech.go": true,
 }
 
 func readFile(path string) (string, error) {
