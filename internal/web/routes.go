@@ -357,6 +357,8 @@ func (s *Server) routes() http.Handler {
 	private("GET /launch-events/{id}", s.launchEventPage)
 	private("POST /launch-events/{id}", s.launchEventUpdateSubmit)
 	private("POST /launch-events/{id}/photos", s.launchEventPhotoSubmit)
+	// The event's live screen: a ceremony hosted by the event's unit or organisation.
+	private("POST /launch-events/{id}/live", s.launchEventLiveSubmit)
 	private("POST /launch-events/{id}/delete", s.launchEventDeleteSubmit)
 	private("POST /launch-events/{id}/photos/{image}/remove", s.launchEventPhotoRemoveSubmit)
 	page("GET /su-kien", s.eventsCalendarPage)
