@@ -295,6 +295,11 @@ func eventsPageCases() []pageCase {
 		{"POST /launch-events/{id}/photos", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/launch-events/%d/photos", e.baToEvent().ID), form(fileField, string(eventPNG(e.t)))
 		}, pageOnly(baToAdmins)},
+		// The event's live screen (a hosted ceremony): its unit's administrators open it; opened
+		// again, it is the same screen.
+		{"POST /launch-events/{id}/live", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/launch-events/%d/live", e.baToEvent().ID), form()
+		}, pageOnly(baToAdmins)},
 		{"POST /launch-events/{id}/delete", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/launch-events/%d/delete", e.baToEvent().ID), form()
 		}, pageOnly(baToAdmins)},
