@@ -384,3 +384,57 @@ func TestLaunchEventsCalendarPerProvince(t *testing.T) {
 		}
 	})
 }
+
+// TestLaunchEventLiveScreenOfOrganisation: Tỉnh đoàn's administrator opens the live screen of its
+// "ra quân" (a ceremony hosted by the organisation: main site only, no bridge points), runs its
+// control room and screen; opened twice it is the same screen; Sơn Tây's administrator cannot open
+// it; the province's ceremony page does not change.
+func TestLaunchEventLiveScreenOfOrganisation(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newQuangNgaiEnv(t, d)
+		ev, err := e.web.LaunchEvents.Create(e.sys, launchevents.Input{Title: "Ra quân tình nguyện chuyển đổi số", Kind: launchevents.YouthLaunch,
+			OrgID: e.orgIDs["tinhdoan"], StartsAt: time.Now().Add(2 * time.Hour).Format(time.RFC3339), Place: "Quảng trường tỉnh"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := fmt.Sprintf("/launch-events/%d/live", ev.ID)
+		st := e.browser()
+		st.login("unit.admin.sontay", testPassword)
+		if resp, _ := st.post(live, url.Values{}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Sơn Tây opens Tỉnh đoàn's live screen: %d", resp.StatusCode)
+		}
+		td := e.browser()
+		td.login("org.admin.tinhdoan", testPassword)
+		resp, _ := td.post(live, url.Values{})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/ceremonies/") {
+			t.Fatalf("open: %d %s", resp.StatusCode, loc)
+		}
+		if again, _ := td.post(live, url.Values{}); again.Header.Get("Location") != loc {
+			t.Errorf("opened twice: %s, want %s", again.Header.Get("Location"), loc)
+		}
+		for _, p := range []string{loc, loc + "/control", loc + "/screen"} {
+			if resp, page := td.get(p); resp.StatusCode != 200 || !strings.Contains(page, ev.Title) {
+				t.Errorf("Tỉnh đoàn's %s: %d %.300s", p, resp.StatusCode, stripTags(page))
+			}
+		}
+		var points struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		id := strings.TrimPrefix(loc, "/ceremonies/")
+		if code := e.json("GET", "/api/v1/ceremonies/"+id+"/bridge-points", e.tokens["province_admin"], nil, &points); code != 200 || points.Items == nil || len(points.Items) != 0 {
+			t.Errorf("organisation's screen's points: %d %v", code, points.Items)
+		}
+		// Generating them is refused: an organisation has no tree below it.
+		if code := e.json("POST", "/api/v1/ceremonies/"+id+"/bridge-points/generate", e.tokens["province_admin"], nil, nil); code != http.StatusConflict {
+			t.Errorf("organisation's screen's points generated: %d", code)
+		}
+		if resp, page := td.get(fmt.Sprintf("/launch-events/%d", ev.ID)); resp.StatusCode != 200 || !strings.Contains(page, `href="`+loc+`/control"`) {
+			t.Errorf("event page's live links: %d %.300s", resp.StatusCode, stripTags(page))
+		}
+		// The province's public ceremony page is not the organisation's event.
+		if resp, b := e.do("GET", "/tinh/51/le-phat-dong", "", "", ""); resp.StatusCode != 200 || strings.Contains(string(b), ev.Title) {
+			t.Errorf("the province's ceremony page: %d, shows the organisation's event: %v", resp.StatusCode, strings.Contains(string(b), ev.Title))
+		}
+	})
+}
