@@ -78,23 +78,11 @@ func (s *Service) CreateHosted(ctx context.Context, h Host, c Ceremony) (Ceremon
 	}
 	c.Province = authz.ProvinceOfPath(unit.Path)
 	c.HostPath, c.HostOrgPath, c.EventID = unit.Path, h.OrgPath, h.EventID
-	c.Title = strings.Join(strings.Fields(c.Title), " ")
-	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
-	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
 	name := strings.TrimSpace(h.Name)
 	if name == "" {
 		name = unit.Name
 	}
-	if len(c.Steps) == 0 {
-		for i, t := range hostedSteps(name) {
-			st := Step{Position: i + 1, Title: t}
-			if i == 0 {
-				st.PlannedAt = c.StartsAt
-			}
-			c.Steps = append(c.Steps, st)
-		}
-	}
-	if err := c.Validate(); err != nil {
+	if err := c.prepare(hostedSteps(name)); err != nil {
 		return Ceremony{}, err
 	}
 	now := s.Now()
@@ -159,20 +147,15 @@ func (s *Service) ListHosted(ctx context.Context) ([]Ceremony, error) {
 	if vis.Empty() {
 		return nil, nil
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" AND host_path <> '' AND status <> '"+string(Archived)+"' ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
+	list, err := s.query(ctx, "host_path <> '' AND status <> '"+string(Archived)+"' AND "+vis.SQL, vis.Args...)
 	if err != nil {
-		return nil, apperr.Wrap(err, "list hosted ceremonies")
+		return nil, err
 	}
-	defer rows.Close()
-	var out []Ceremony
-	for rows.Next() {
-		c, err := scanCeremony(rows)
-		if err != nil {
-			return nil, apperr.Wrap(err, "scan ceremony")
-		}
+	out := list[:0]
+	for _, c := range list {
 		if MayWatch(a, c) {
 			out = append(out, c)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -198,19 +198,7 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	c.Province = province.Code
-	c.Title = strings.Join(strings.Fields(c.Title), " ")
-	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
-	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
-	if len(c.Steps) == 0 {
-		for i, t := range defaultSteps(province) {
-			st := Step{Position: i + 1, Title: t}
-			if i == 0 {
-				st.PlannedAt = c.StartsAt
-			}
-			c.Steps = append(c.Steps, st)
-		}
-	}
-	if err := c.Validate(); err != nil {
+	if err := c.prepare(defaultSteps(province)); err != nil {
 		return Ceremony{}, err
 	}
 	now := s.Now()
@@ -230,6 +218,24 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	return s.Find(ctx, c.ID)
+}
+
+// prepare trims a new ceremony's texts, gives it the programme defaults when it has none (the
+// first step planned at the start) and validates it.
+func (c *Ceremony) prepare(defaults []string) error {
+	c.Title = strings.Join(strings.Fields(c.Title), " ")
+	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
+	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
+	if len(c.Steps) == 0 {
+		for i, t := range defaults {
+			st := Step{Position: i + 1, Title: t}
+			if i == 0 {
+				st.PlannedAt = c.StartsAt
+			}
+			c.Steps = append(c.Steps, st)
+		}
+	}
+	return c.Validate()
 }
 
 // Changes are the ceremony fields an update sets; nil fields are left as they are.
@@ -400,7 +406,12 @@ func (s *Service) list(ctx context.Context, archived bool) ([]Ceremony, error) {
 	if archived {
 		cmp = "="
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" AND host_path = '' AND status "+cmp+" '"+string(Archived)+"' ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
+	return s.query(ctx, "host_path = '' AND status "+cmp+" '"+string(Archived)+"' AND "+vis.SQL, vis.Args...)
+}
+
+// query lists the ceremonies that meet cond, latest first (at most 200), without their programmes.
+func (s *Service) query(ctx context.Context, cond string, args ...any) ([]Ceremony, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+cond+" ORDER BY starts_at DESC, id DESC LIMIT 200", args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list ceremonies")
 	}
