@@ -246,16 +246,7 @@ func (s *Server) launchEventLiveSubmit(w http.ResponseWriter, r *http.Request) e
 	if err := parseForm(w, r, formSmall); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	e, err := s.LaunchEvents.Find(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !launchevents.MayEdit(ctx, e) {
-		return apperr.New(apperr.Forbidden, "error.forbidden")
-	}
-	host := ceremony.Host{UnitPath: e.UnitPath, OrgPath: e.OrgPath, Name: units.InSentence(e.Owner()), EventID: e.ID}
-	c, err := s.Ceremony.CreateHosted(ctx, host, ceremony.Ceremony{Title: e.Title, StartsAt: e.StartsAt, Venue: e.Place})
+	c, _, err := s.openEventLive(r.Context(), id)
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
 			return err
@@ -263,6 +254,26 @@ func (s *Server) launchEventLiveSubmit(w http.ResponseWriter, r *http.Request) e
 		return s.renderEvent(w, r, nil, err)
 	}
 	return s.redirectFlash(w, r, fmt.Sprintf("/ceremonies/%d", c.ID), "events.flash.live_opened")
+}
+
+// openEventLive opens the live screen of event id for its editors (or returns the one open
+// already, opened false).
+func (s *Server) openEventLive(ctx context.Context, id int64) (c ceremony.Ceremony, opened bool, err error) {
+	e, err := s.LaunchEvents.Find(ctx, id)
+	if err != nil {
+		return c, false, err
+	}
+	if !launchevents.MayEdit(ctx, e) {
+		return c, false, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if c, err := s.Ceremony.FindByEvent(ctx, e.ID); err == nil {
+		return c, false, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return c, false, err
+	}
+	host := ceremony.Host{UnitPath: e.UnitPath, OrgPath: e.OrgPath, Name: units.InSentence(e.Owner()), EventID: e.ID}
+	c, err = s.Ceremony.CreateHosted(ctx, host, ceremony.Ceremony{Title: e.Title, StartsAt: e.StartsAt, Venue: e.Place})
+	return c, err == nil, err
 }
 
 // launchEventsExport downloads the events of the list's filter as a workbook.

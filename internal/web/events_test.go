@@ -269,6 +269,9 @@ func eventsMatrixCases() []matrixCase {
 			ev, img := e.baToEventWithPhoto()
 			return fmt.Sprintf("/api/v1/launch-events/%d/photos/%d", ev, img), ""
 		}, baToAdmins},
+		{"POST /api/v1/launch-events/{id}/live", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/launch-events/%d/live", e.baToEvent().ID), ""
+		}, baToAdmins},
 		{"POST /api/v1/launch-events/{id}/photos", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/launch-events/%d/photos", e.baToEvent().ID), `{"image_base64":"` + base64.StdEncoding.EncodeToString(eventPNG(e.t)) + `"}`
 		}, baToAdmins},
@@ -412,6 +415,34 @@ func TestLaunchEventLiveScreenOfOrganisation(t *testing.T) {
 		}
 		if again, _ := td.post(live, url.Values{}); again.Header.Get("Location") != loc {
 			t.Errorf("opened twice: %s, want %s", again.Header.Get("Location"), loc)
+		}
+		// Through the API, the same screen (200: open already).
+		var c struct {
+			ID          int64  `json:"id"`
+			HostOrgPath string `json:"host_org_path"`
+			EventID     int64  `json:"event_id"`
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", ev.ID), e.tokens["org_admin_tinhdoan"], nil, &c); code != http.StatusOK ||
+			fmt.Sprintf("/ceremonies/%d", c.ID) != loc || c.HostOrgPath == "" || c.EventID != ev.ID {
+			t.Errorf("API on an open screen: %d %+v", code, c)
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", ev.ID), e.tokens["unit_admin_sontay"], nil, nil); code != http.StatusNotFound {
+			t.Errorf("Sơn Tây through the API: %d", code)
+		}
+		// A Ba Tơ commune's event opened through the API: 201, its points the commune's main site.
+		bt := e.baToEvent()
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", bt.ID), e.tokens["unit_admin_bato"], nil, &c); code != http.StatusCreated || c.EventID != bt.ID {
+			t.Errorf("API opening: %d %+v", code, c)
+		}
+		var pts struct {
+			Items []struct {
+				UnitCode string `json:"unit_code"`
+				Level    string `json:"level"`
+			} `json:"items"`
+		}
+		if code := e.json("GET", fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points", c.ID), e.tokens["unit_admin_bato"], nil, &pts); code != 200 || len(pts.Items) != 1 ||
+			pts.Items[0].UnitCode != e.baToCommune || pts.Items[0].Level != "main" {
+			t.Errorf("commune's screen's points: %d %+v", code, pts.Items)
 		}
 		for _, p := range []string{loc, loc + "/control", loc + "/screen"} {
 			if resp, page := td.get(p); resp.StatusCode != 200 || !strings.Contains(page, ev.Title) {

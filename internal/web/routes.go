@@ -365,6 +365,7 @@ func (s *Server) routes() http.Handler {
 	page("GET /su-kien/{id}", s.eventPublicPage)
 	private("GET /api/v1/launch-events", s.apiListLaunchEvents)
 	private("POST /api/v1/launch-events", s.apiCreateLaunchEvent)
+	private("POST /api/v1/launch-events/{id}/live", s.apiOpenLaunchEventLive)
 	private("GET /api/v1/launch-events/{id}", s.apiGetLaunchEvent)
 	private("PUT /api/v1/launch-events/{id}", s.apiUpdateLaunchEvent)
 	private("DELETE /api/v1/launch-events/{id}", s.apiDeleteLaunchEvent)
