@@ -10,7 +10,8 @@ import (
 )
 
 // launchOf answers the launch moment of a province's movement: its first launched ceremony. A later
-// ceremony (a rerun, a second year) does not move the line the statistics are compared across.
+// ceremony (a rerun, a second year) does not move the line the statistics are compared across, nor
+// does a launch event's live screen (a hosted ceremony, which List leaves out already).
 func launchOf(cs *ceremony.Service) pubservices.LaunchSource {
 	return func(ctx context.Context, province string) (time.Time, error) {
 		ctx = authz.WithActor(ctx, authz.System)
@@ -26,7 +27,7 @@ func launchOf(cs *ceremony.Service) pubservices.LaunchSource {
 		list = append(list, archived...)
 		var first time.Time
 		for _, c := range list {
-			if c.Province == province && c.Launched() && (first.IsZero() || c.LaunchAt.Before(first)) {
+			if c.Province == province && !c.Hosted() && c.Launched() && (first.IsZero() || c.LaunchAt.Before(first)) {
 				first = c.LaunchAt
 			}
 		}

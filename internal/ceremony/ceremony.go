@@ -89,7 +89,22 @@ type Ceremony struct {
 	LaunchAt  time.Time `json:"launch_at,omitzero"`
 	LeaderIDs []int64   `json:"leader_ids"`
 	CreatedAt time.Time `json:"created_at"`
+	// HostPath is the unit path of the host of a hosted ceremony, a district's or a commune's live
+	// screen for its own launch event; "" for the province's own ceremony. HostOrgPath is the host
+	// organisation's path when an organisation hosts it (HostPath is then the unit it lies in), and
+	// EventID the launch event the ceremony serves (0 for none).
+	HostPath    string `json:"host_path,omitempty"`
+	HostOrgPath string `json:"host_org_path,omitempty"`
+	EventID     int64  `json:"event_id,omitempty"`
 }
+
+// Hosted tells whether the ceremony is hosted below the province (a launch event's live screen):
+// hosted ceremonies are never the province's ceremony (its public page, its campaign, its reports).
+func (c Ceremony) Hosted() bool { return c.HostPath != "" }
+
+// OrgHosted tells whether an organisation hosts the ceremony: it has its main site only, no
+// bridge points (an organisation has no unit tree below it).
+func (c Ceremony) OrgHosted() bool { return c.HostOrgPath != "" }
 
 // Launched tells whether the launch button has been pressed.
 func (c Ceremony) Launched() bool { return !c.LaunchAt.IsZero() }

@@ -82,15 +82,19 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 	if err != nil {
 		return GenerateResult{}, err
 	}
-	province, err := s.Units.Find(ctx, c.Province)
+	if c.OrgHosted() {
+		// An organisation's live screen has its main site only: there is no tree below it.
+		return GenerateResult{}, apperr.New(apperr.Conflict, "ceremony.error.org_points")
+	}
+	root, err := s.hostUnit(ctx, c)
 	if err != nil {
 		return GenerateResult{}, err
 	}
-	districts, err := s.Units.List(ctx, units.Filter{Level: units.District, Under: province.Path})
+	districts, err := s.Units.List(ctx, units.Filter{Level: units.District, Under: root.Path})
 	if err != nil {
 		return GenerateResult{}, err
 	}
-	communes, err := s.Units.List(ctx, units.Filter{Level: units.Commune, Under: province.Path})
+	communes, err := s.Units.List(ctx, units.Filter{Level: units.Commune, Under: root.Path})
 	if err != nil {
 		return GenerateResult{}, err
 	}
@@ -99,13 +103,24 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 		level    Level
 		district string
 	}
-	wanted := []want{{province, Main, ""}}
+	// The main site is the host: the province, or for a hosted ceremony its host unit (a district
+	// whose communes are its bridge points, or a commune with its main site only).
+	wanted := []want{{root, Main, ""}}
 	districtOf := map[string]string{} // district path → code
+	if root.Level == units.District {
+		districtOf[root.Path] = root.Code
+	}
 	for _, d := range districts {
+		if d.Path == root.Path {
+			continue
+		}
 		wanted = append(wanted, want{d, District, d.Code})
 		districtOf[d.Path] = d.Code
 	}
 	for _, c := range communes {
+		if c.Path == root.Path {
+			continue
+		}
 		// A commune directly under its province (2025) has no district: "" (not the province's code).
 		wanted = append(wanted, want{c, Commune, districtOf[parentPath(c.Path)]})
 	}
@@ -175,7 +190,7 @@ func (s *Service) GeneratePoints(ctx context.Context, id int64) (GenerateResult,
 		if err := s.publish(ctx, tx, id, "points", res); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.points_generate", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: province.Path,
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.points_generate", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: root.Path,
 			Detail: "added=" + strconv.Itoa(res.Added) + " retired=" + strconv.Itoa(res.Retired) + " revived=" + strconv.Itoa(res.Revived)})
 	})
 	return res, err

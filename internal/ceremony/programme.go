@@ -112,7 +112,7 @@ func (s *Service) saveProgramme(ctx context.Context, tx *db.Tx, c Ceremony, step
 	if on {
 		entry = audit.Entry{Action: "ceremony.steps_on_day"}
 	}
-	entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(c.ID, 10), c.provincePath(), detail
+	entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(c.ID, 10), c.scopePath(), detail
 	return audit.Record(ctx, tx, entry)
 }
 
@@ -309,7 +309,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (Ceremony,
 		if _, err := tx.ExecContext(ctx, "UPDATE ceremonies SET status = ?, updated_at = ? WHERE id = ?", string(to), db.Millis(s.Now()), id); err != nil {
 			return apperr.Wrap(err, "set status")
 		}
-		entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(id, 10), c.provincePath(), string(c.Status)+" → "+string(to)
+		entry.ObjectType, entry.ObjectID, entry.UnitPath, entry.Detail = "ceremony", strconv.FormatInt(id, 10), c.scopePath(), string(c.Status)+" → "+string(to)
 		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
@@ -404,7 +404,7 @@ func (s *Service) ChangeLeader(ctx context.Context, id, userID int64, add bool) 
 		} else if _, err := tx.ExecContext(ctx, "DELETE FROM ceremony_leaders WHERE ceremony_id = ? AND user_id = ?", id, userID); err != nil {
 			return apperr.Wrap(err, "delete leader")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strconv.FormatInt(userID, 10)})
+		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: strconv.FormatInt(userID, 10)})
 	})
 	if err != nil {
 		return Ceremony{}, err

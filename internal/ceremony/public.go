@@ -39,7 +39,7 @@ type PublicStep struct {
 // PublicSummary returns the current ceremony of a province for its public portal, or false when
 // it has none: the ceremony that was actually launched (the latest launch), else the soonest one
 // still to come (its day not over), else the latest by start. Cancelled and archived ceremonies
-// never count, nor another province's; a national page (province "") has no ceremony. It needs
+// never count, nor hosted ones (a launch event's live screen), nor another province's; a national page (province "") has no ceremony. It needs
 // no actor. PublicNext gives the ceremony that follows a launched one, for the portal to show once
 // the launched one's campaign is over.
 func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCeremony, bool, error) {
@@ -49,7 +49,7 @@ func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCer
 	q := s.DB.Reader()
 	dayStart := db.Millis(s.today())
 	var id int64
-	err := q.QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND status = 'scheduled'
+	err := q.QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND host_path = '' AND status = 'scheduled'
 		ORDER BY CASE WHEN launch_at > 0 THEN 0 WHEN starts_at >= ? THEN 1 ELSE 2 END,
 		CASE WHEN launch_at > 0 THEN -launch_at WHEN starts_at >= ? THEN starts_at ELSE -starts_at END, id DESC LIMIT 1`,
 		province, dayStart, dayStart).Scan(&id)
@@ -62,7 +62,7 @@ func (s *Service) PublicSummary(ctx context.Context, province string) (PublicCer
 	return s.publicSummary(ctx, id)
 }
 
-// PublicNext returns the soonest ceremony of a province not yet launched, starting after after and
+// PublicNext returns the soonest ceremony of a province (its own, never a hosted one) not yet launched, starting after after and
 // whose day is not over (not cancelled or archived), or false when there is none.
 func (s *Service) PublicNext(ctx context.Context, province string, after time.Time) (PublicCeremony, bool, error) {
 	if province == "" {
@@ -70,7 +70,7 @@ func (s *Service) PublicNext(ctx context.Context, province string, after time.Ti
 	}
 	dayStart := db.Millis(s.today())
 	var id int64
-	err := s.DB.Reader().QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND status = 'scheduled' AND launch_at = 0
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND host_path = '' AND status = 'scheduled' AND launch_at = 0
 		AND starts_at > ? AND starts_at >= ? ORDER BY starts_at, id LIMIT 1`, province, db.Millis(after), dayStart).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PublicCeremony{}, false, nil
@@ -110,4 +110,23 @@ func (s *Service) publicSummary(ctx context.Context, id int64) (PublicCeremony, 
 func (s *Service) today() time.Time {
 	y, m, d := s.Now().In(VietnamTime).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, VietnamTime)
+}
+
+// PublicForEvent returns the live screen of a launch event of the province for the event's
+// public page (its programme and its launch), or false when the event has none or it was
+// cancelled or archived. It needs no actor: events are public by nature.
+func (s *Service) PublicForEvent(ctx context.Context, province string, eventID int64) (PublicCeremony, bool, error) {
+	if province == "" || eventID == 0 {
+		return PublicCeremony{}, false, nil
+	}
+	var id int64
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT id FROM ceremonies WHERE province_code = ? AND event_id = ? AND host_path <> '' AND status = 'scheduled'`,
+		province, eventID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PublicCeremony{}, false, nil
+	}
+	if err != nil {
+		return PublicCeremony{}, false, apperr.Wrap(err, "event ceremony")
+	}
+	return s.publicSummary(ctx, id)
 }

@@ -72,12 +72,37 @@ func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") 
 
 func notFound() error { return apperr.New(apperr.NotFound, "ceremony.error.not_found") }
 
-// provincePath is the unit path of the ceremony's province, where its audit entries hang.
+// provincePath is the unit path of the ceremony's province.
 func (c Ceremony) provincePath() string { return authz.ProvincePath(c.Province) }
 
+// scopePath is the unit path the ceremony is run from and its audit entries hang on: its host
+// unit's for a hosted ceremony, else its province's.
+func (c Ceremony) scopePath() string {
+	if c.Hosted() {
+		return c.HostPath
+	}
+	return c.provincePath()
+}
+
+// object is what the ceremony is as a scope check sees it: the province, or its host (a unit, or
+// an organisation in the unit it lies in).
+func (c Ceremony) object() authz.Object {
+	switch {
+	case c.OrgHosted():
+		return authz.Object{OrgPath: c.HostOrgPath, OrgUnitPath: c.HostPath}
+	case c.Hosted():
+		return authz.Object{UnitPath: c.HostPath}
+	}
+	return authz.ProvinceObject(c.Province)
+}
+
 // mayChange tells whether the actor may change the ceremony itself (its fields, programme,
-// leaders, rehearsals, points' generation, programme step): the administrators of its province.
-func mayChange(a *authz.Actor, c Ceremony) bool { return a.MayChange(authz.ProvinceObject(c.Province)) }
+// leaders, rehearsals, points' generation, programme step): the administrators of its province,
+// and for a hosted ceremony those of its host (who administer a unit above the host too).
+func mayChange(a *authz.Actor, c Ceremony) bool { return a.MayChange(c.object()) }
+
+// MayManage tells whether the actor runs ceremony c (mayChange), for pages that show its controls.
+func MayManage(a *authz.Actor, c Ceremony) bool { return mayChange(a, c) }
 
 // findToChange loads a ceremony inside tx for a change by the actor: another province's ceremony
 // is not found (its existence is not disclosed); one the actor reads but may not change (its
@@ -173,19 +198,7 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	c.Province = province.Code
-	c.Title = strings.Join(strings.Fields(c.Title), " ")
-	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
-	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
-	if len(c.Steps) == 0 {
-		for i, t := range defaultSteps(province) {
-			st := Step{Position: i + 1, Title: t}
-			if i == 0 {
-				st.PlannedAt = c.StartsAt
-			}
-			c.Steps = append(c.Steps, st)
-		}
-	}
-	if err := c.Validate(); err != nil {
+	if err := c.prepare(defaultSteps(province)); err != nil {
 		return Ceremony{}, err
 	}
 	now := s.Now()
@@ -205,6 +218,24 @@ func (s *Service) Create(ctx context.Context, c Ceremony) (Ceremony, error) {
 		return Ceremony{}, err
 	}
 	return s.Find(ctx, c.ID)
+}
+
+// prepare trims a new ceremony's texts, gives it the programme defaults when it has none (the
+// first step planned at the start) and validates it.
+func (c *Ceremony) prepare(defaults []string) error {
+	c.Title = strings.Join(strings.Fields(c.Title), " ")
+	c.Venue, c.VCProvider, c.RoomLink = strings.TrimSpace(c.Venue), strings.TrimSpace(c.VCProvider), strings.TrimSpace(c.RoomLink)
+	c.LivestreamURL = strings.TrimSpace(c.LivestreamURL)
+	if len(c.Steps) == 0 {
+		for i, t := range defaults {
+			st := Step{Position: i + 1, Title: t}
+			if i == 0 {
+				st.PlannedAt = c.StartsAt
+			}
+			c.Steps = append(c.Steps, st)
+		}
+	}
+	return c.Validate()
 }
 
 // Changes are the ceremony fields an update sets; nil fields are left as they are.
@@ -256,7 +287,7 @@ func (s *Service) Update(ctx context.Context, id int64, ch Changes) (Ceremony, e
 			c.Title, db.Millis(c.StartsAt), c.Venue, c.VCProvider, c.RoomLink, c.LivestreamURL, db.Millis(s.Now()), id); err != nil {
 			return apperr.Wrap(err, "update ceremony")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.update", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strings.Join(changed, ",")})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.update", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: strings.Join(changed, ",")})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -278,12 +309,12 @@ func writeSteps(ctx context.Context, tx *db.Tx, id int64, steps []Step) error {
 	return nil
 }
 
-const ceremonyColumns = "id, province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at, status"
+const ceremonyColumns = "id, province_code, title, starts_at, venue, vc_provider, room_link, livestream_url, current_step, launch_at, created_at, status, host_path, host_org_path, event_id"
 
 func scanCeremony(row interface{ Scan(...any) error }) (Ceremony, error) {
 	var c Ceremony
 	var starts, launch, created int64
-	err := row.Scan(&c.ID, &c.Province, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created, &c.Status)
+	err := row.Scan(&c.ID, &c.Province, &c.Title, &starts, &c.Venue, &c.VCProvider, &c.RoomLink, &c.LivestreamURL, &c.CurrentStep, &launch, &created, &c.Status, &c.HostPath, &c.HostOrgPath, &c.EventID)
 	c.StartsAt, c.LaunchAt, c.CreatedAt = db.FromMillis(starts), db.FromMillis(launch), db.FromMillis(created)
 	return c, err
 }
@@ -354,7 +385,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Ceremony, e
 }
 
 // List returns the current ceremonies of the provinces the actor takes part in (every province's
-// for a national administrator), latest first: archived ones are left out (ListArchived has them).
+// for a national administrator), latest first: archived ones are left out (ListArchived has them),
+// and so are hosted ones (a launch event's live screen, ListHosted has them): List and ListArchived
+// are the provinces' own ceremonies, those the portal, the campaigns and the reports follow.
 func (s *Service) List(ctx context.Context) ([]Ceremony, error) {
 	return s.list(ctx, false)
 }
@@ -373,7 +406,12 @@ func (s *Service) list(ctx context.Context, archived bool) ([]Ceremony, error) {
 	if archived {
 		cmp = "="
 	}
-	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+vis.SQL+" AND status "+cmp+" '"+string(Archived)+"' ORDER BY starts_at DESC, id DESC LIMIT 200", vis.Args...)
+	return s.query(ctx, "host_path = '' AND status "+cmp+" '"+string(Archived)+"' AND "+vis.SQL, vis.Args...)
+}
+
+// query lists the ceremonies that meet cond, latest first (at most 200), without their programmes.
+func (s *Service) query(ctx context.Context, cond string, args ...any) ([]Ceremony, error) {
+	rows, err := s.DB.Reader().QueryContext(ctx, "SELECT "+ceremonyColumns+" FROM ceremonies WHERE "+cond+" ORDER BY starts_at DESC, id DESC LIMIT 200", args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list ceremonies")
 	}
@@ -420,7 +458,7 @@ func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ce
 				return apperr.Wrap(err, "insert leader")
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.leaders", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: fmt.Sprint(userIDs)})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.leaders", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: fmt.Sprint(userIDs)})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -433,7 +471,7 @@ func (s *Service) SetLeaders(ctx context.Context, id int64, userIDs []int64) (Ce
 func leaderInProvince(ctx context.Context, q db.Querier, c Ceremony, userID int64) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u WHERE u.id = ? AND u.disabled = 0
-		AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.unit_path LIKE ?)`, userID, c.provincePath()+"%").Scan(&n)
+		AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.unit_path LIKE ?)`, userID, c.scopePath()+"%").Scan(&n)
 	if err != nil {
 		return false, apperr.Wrap(err, "find leader")
 	}
@@ -483,7 +521,7 @@ func (s *Service) SetStep(ctx context.Context, id int64, pos int) (Ceremony, err
 		if err := s.publish(ctx, tx, id, "step", data); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.step", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: strconv.Itoa(pos) + " " + data.Title})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.step", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: strconv.Itoa(pos) + " " + data.Title})
 	})
 	if err != nil {
 		return Ceremony{}, err
@@ -564,7 +602,13 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 			return nil
 		}
 		launchAt = at
-		for _, hook := range s.onLaunch {
+		// The hooks follow the province's own ceremony (its campaign, its portal page): a hosted
+		// ceremony's launch (a district's follow-on event) starts neither.
+		hooks := s.onLaunch
+		if c.Hosted() {
+			hooks = nil
+		}
+		for _, hook := range hooks {
 			if err := hook(ctx, tx, c, at); err != nil {
 				return err
 			}
@@ -572,7 +616,7 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 		if err := s.publish(ctx, tx, id, "launch", LaunchData{LaunchAt: at.UTC().Format(time.RFC3339), LaunchAtMs: db.Millis(at), ServerTimeMs: db.Millis(now)}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: at.UTC().Format(time.RFC3339)})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: at.UTC().Format(time.RFC3339)})
 	})
 	if errors.Is(err, errOutsideWindow) && refused != "" {
 		s.refuseLaunch(ctx, c, string(refused))
@@ -593,7 +637,7 @@ func (s *Service) Launch(ctx context.Context, id int64) (time.Time, error) {
 // refuseLaunch records a refused press in its own transaction (the refused one left nothing).
 func (s *Service) refuseLaunch(ctx context.Context, c Ceremony, reason string) {
 	_ = s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch_refused", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: c.provincePath(), Detail: reason})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.launch_refused", ObjectType: "ceremony", ObjectID: strconv.FormatInt(c.ID, 10), UnitPath: c.scopePath(), Detail: reason})
 	})
 }
 
@@ -606,14 +650,14 @@ func MayWatch(a *authz.Actor, c Ceremony) bool {
 	if a.IsNational() || MayLaunch(a, c) {
 		return true
 	}
-	province := c.provincePath()
+	scope := c.scopePath()
 	for _, p := range a.AdminUnitPaths() {
-		if strings.HasPrefix(p, province) {
+		if strings.HasPrefix(p, scope) {
 			return true
 		}
 	}
 	for _, g := range a.Grants {
-		if g.Role == authz.BridgeOperator && strings.HasPrefix(g.UnitPath, province) {
+		if g.Role == authz.BridgeOperator && strings.HasPrefix(g.UnitPath, scope) {
 			return true
 		}
 	}
@@ -728,7 +772,7 @@ func (s *Service) ScheduleRehearsal(ctx context.Context, id int64, r Rehearsal) 
 		if err != nil {
 			return apperr.Wrap(err, "insert rehearsal")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.rehearsal", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(), Detail: r.StartsAt.UTC().Format(time.RFC3339) + " " + r.Note})
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.rehearsal", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(), Detail: r.StartsAt.UTC().Format(time.RFC3339) + " " + r.Note})
 	})
 	return r, err
 }

@@ -159,7 +159,7 @@ func (s *Service) AddSpeech(ctx context.Context, id int64, fileName, note string
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, sp.Version, sp.FileName, sp.ContentType, sp.Size, data, sp.Note, db.NullInt(actor.UserID), db.Millis(sp.CreatedAt)); err != nil {
 			return apperr.Wrap(err, "insert speech")
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.speech_upload", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.provincePath(),
+		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.speech_upload", ObjectType: "ceremony", ObjectID: strconv.FormatInt(id, 10), UnitPath: c.scopePath(),
 			Detail: "v" + strconv.Itoa(sp.Version) + " " + sp.FileName})
 	})
 	if err != nil {

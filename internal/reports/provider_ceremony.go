@@ -57,7 +57,7 @@ func (p CeremonyProvider) latest(ctx context.Context, province string) (*ceremon
 	}
 	var latest *ceremony.Ceremony
 	for i, c := range list {
-		if c.Province == province && province != "" && (latest == nil || c.ID > latest.ID) {
+		if c.Province == province && province != "" && !c.Hosted() && (latest == nil || c.ID > latest.ID) {
 			latest = &list[i]
 		}
 	}
@@ -117,8 +117,9 @@ func (p CeremonyProvider) ofPeriod(ctx context.Context, province string, span Sp
 	return best, nil
 }
 
-// countsForPeriod tells whether a ceremony can be a period's ceremony: a cancelled one cannot.
-func countsForPeriod(c ceremony.Ceremony) bool { return c.Status != ceremony.Cancelled }
+// countsForPeriod tells whether a ceremony can be a period's ceremony: a cancelled one cannot, nor
+// a hosted one (a launch event's live screen, which List leaves out already).
+func countsForPeriod(c ceremony.Ceremony) bool { return c.Status != ceremony.Cancelled && !c.Hosted() }
 
 // ChildFields is Fields for every child in force of the unit at parentPath from one listing of
 // the parent's points, when each of them lies under a child in force (a ceremony generated on

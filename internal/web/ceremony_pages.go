@@ -108,7 +108,7 @@ func (s *Server) loadCeremonyPage(r *http.Request, titleKey string) (ceremonyPag
 		return ceremonyPage{}, apperr.Wrap(err, "last event")
 	}
 	actor := authz.ActorFrom(r.Context())
-	manage := actor.MayChange(authz.ProvinceObject(c.Province))
+	manage := ceremony.MayManage(actor, c)
 	p := ceremonyPage{Page: s.newPage(r, titleKey), C: c, LastEventID: last, CanManage: manage, ReadsAll: manage || actor.IsNational(),
 		CanLaunch: ceremony.MayLaunch(actor, c), CanWatch: ceremony.MayWatch(actor, c)}
 	// The pages of a ceremony are about its province, whoever looks at them (a national
@@ -140,6 +140,9 @@ type ceremonyListData struct {
 	CanCreate bool
 	// Archived: the page lists the archived ceremonies.
 	Archived bool
+	// Hosted are the launch events' live screens the viewer runs or follows, shown apart from the
+	// province's own ceremonies.
+	Hosted []ceremony.Ceremony
 }
 
 func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
@@ -182,6 +185,8 @@ func (s *Server) ceremoniesPage(w http.ResponseWriter, r *http.Request) error {
 	data.Archived = archived
 	if archived {
 		data.CanCreate = false
+	} else if data.Hosted, err = s.Ceremony.ListHosted(r.Context()); err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, "ceremony_list", &data)
 }
@@ -257,7 +262,9 @@ func (s *Server) controlRoomPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := authz.ActorFrom(r.Context())
-	if len(actor.AdminUnitPaths()) == 0 && !actor.IsNational() {
+	// An organisation's administrators run their own event's live screen (p.CanManage) without
+	// administering a unit.
+	if len(actor.AdminUnitPaths()) == 0 && !actor.IsNational() && !p.CanManage {
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}
 	data := controlData{ceremonyPage: p, District: r.URL.Query().Get("district"), LostAfterMs: ceremony.LostAfter.Milliseconds()}

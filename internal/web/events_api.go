@@ -183,3 +183,22 @@ func (s *Server) apiRemoveLaunchEventPhoto(w http.ResponseWriter, r *http.Reques
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// apiOpenLaunchEventLive opens the event's live screen (a ceremony hosted by the event's unit or
+// organisation): 201 with the ceremony, or 200 with the one opened before.
+func (s *Server) apiOpenLaunchEventLive(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	c, opened, err := s.openEventLive(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if opened {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, c)
+	return nil
+}

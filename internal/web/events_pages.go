@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/ceremony"
 	launchevents "github.com/lantoa/lantoa/internal/events"
 	"github.com/lantoa/lantoa/internal/orgs"
 	"github.com/lantoa/lantoa/internal/platform/apperr"
@@ -144,6 +145,18 @@ type eventPageData struct {
 	// Public is the event's page on its province's portal.
 	Public    string
 	MaxPhotos int
+	// Live is the event's live screen (a hosted ceremony), nil when it has none; LivePoints counts
+	// its bridge points in force.
+	Live       *ceremony.Ceremony
+	LivePoints int
+}
+
+// LiveLaunchedAt tells when the event's live screen was launched, in Vietnam time.
+func (d eventPageData) LiveLaunchedAt() string {
+	if d.Live == nil || !d.Live.Launched() {
+		return ""
+	}
+	return d.Live.LaunchAt.In(vietnamTime).Format("15:04 02/01/2006")
 }
 
 func (s *Server) launchEventPage(w http.ResponseWriter, r *http.Request) error {
@@ -164,6 +177,16 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, form *event
 	data := eventPageData{Page: s.newPage(r, ""), Event: e, Kinds: launchevents.Kinds, Groups: launchevents.Groups,
 		CanEdit: launchevents.MayEdit(ctx, e), Public: s.provinceHref(r, e.Province) + fmt.Sprintf("/su-kien/%d", e.ID), MaxPhotos: launchevents.MaxPhotos}
 	data.Title = e.Title
+	if c, err := s.Ceremony.FindByEvent(ctx, e.ID); err == nil {
+		data.Live = &c
+		points, err := s.Ceremony.ListPoints(ctx, c.ID, ceremony.PointFilter{})
+		if err != nil {
+			return err
+		}
+		data.LivePoints = len(points)
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
 	if form != nil {
 		data.Form = *form
 	} else {
@@ -210,6 +233,47 @@ func (s *Server) launchEventPhotoSubmit(w http.ResponseWriter, r *http.Request) 
 		return s.renderEvent(w, r, nil, err)
 	}
 	return s.redirectFlash(w, r, fmt.Sprintf("/launch-events/%d", id), "events.flash.photo_added")
+}
+
+// launchEventLiveSubmit opens the event's live screen: a ceremony hosted by the event's unit (its
+// bridge points from the unit's subtree) or organisation (its main site only), with the event's
+// title, time and place, run from the ceremony's own pages. Asked twice, it opens the same one.
+func (s *Server) launchEventLiveSubmit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathIDOr(r, "id", "events.error.not_found")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r, formSmall); err != nil {
+		return err
+	}
+	c, _, err := s.openEventLive(r.Context(), id)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		return s.renderEvent(w, r, nil, err)
+	}
+	return s.redirectFlash(w, r, fmt.Sprintf("/ceremonies/%d", c.ID), "events.flash.live_opened")
+}
+
+// openEventLive opens the live screen of event id for its editors (or returns the one open
+// already, opened false).
+func (s *Server) openEventLive(ctx context.Context, id int64) (c ceremony.Ceremony, opened bool, err error) {
+	e, err := s.LaunchEvents.Find(ctx, id)
+	if err != nil {
+		return c, false, err
+	}
+	if !launchevents.MayEdit(ctx, e) {
+		return c, false, apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	if c, err := s.Ceremony.FindByEvent(ctx, e.ID); err == nil {
+		return c, false, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return c, false, err
+	}
+	host := ceremony.Host{UnitPath: e.UnitPath, OrgPath: e.OrgPath, Name: units.InSentence(e.Owner()), EventID: e.ID}
+	c, err = s.Ceremony.CreateHosted(ctx, host, ceremony.Ceremony{Title: e.Title, StartsAt: e.StartsAt, Venue: e.Place})
+	return c, err == nil, err
 }
 
 // launchEventsExport downloads the events of the list's filter as a workbook.
@@ -264,6 +328,17 @@ type eventPublicData struct {
 	Event  launchevents.Event
 	Groups []string
 	Past   bool
+	// Live is the event's live screen as the public sees it (its programme and launch), nil when
+	// the event has none.
+	Live *ceremony.PublicCeremony
+}
+
+// LiveLaunchedAt tells when the event's live screen was launched, in Vietnam time ("" before).
+func (d eventPublicData) LiveLaunchedAt() string {
+	if d.Live == nil || d.Live.LaunchAt.IsZero() {
+		return ""
+	}
+	return d.Live.LaunchAt.In(vietnamTime).Format("15:04 02/01/2006")
 }
 
 func (s *Server) eventPublicPage(w http.ResponseWriter, r *http.Request) error {
@@ -281,6 +356,11 @@ func (s *Server) eventPublicPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := eventPublicData{Page: s.portalPage(r, "", prov), Event: e, Groups: launchevents.Groups, Past: e.Past(s.Now())}
+	if live, ok, err := s.Ceremony.PublicForEvent(r.Context(), prov, e.ID); err != nil {
+		return err
+	} else if ok {
+		data.Live = &live
+	}
 	data.Title = e.Title
 	base := s.portalBaseURL(r)
 	data.OG = &OpenGraph{Title: e.Title, Description: e.Place, URL: base + data.PortalBase + fmt.Sprintf("/su-kien/%d", e.ID), Type: "article"}

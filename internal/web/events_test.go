@@ -269,6 +269,9 @@ func eventsMatrixCases() []matrixCase {
 			ev, img := e.baToEventWithPhoto()
 			return fmt.Sprintf("/api/v1/launch-events/%d/photos/%d", ev, img), ""
 		}, baToAdmins},
+		{"POST /api/v1/launch-events/{id}/live", func(e *env, _ string) (string, string) {
+			return fmt.Sprintf("/api/v1/launch-events/%d/live", e.baToEvent().ID), ""
+		}, baToAdmins},
 		{"POST /api/v1/launch-events/{id}/photos", func(e *env, _ string) (string, string) {
 			return fmt.Sprintf("/api/v1/launch-events/%d/photos", e.baToEvent().ID), `{"image_base64":"` + base64.StdEncoding.EncodeToString(eventPNG(e.t)) + `"}`
 		}, baToAdmins},
@@ -294,6 +297,11 @@ func eventsPageCases() []pageCase {
 		}, pageOnly(baToAdmins)},
 		{"POST /launch-events/{id}/photos", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/launch-events/%d/photos", e.baToEvent().ID), form(fileField, string(eventPNG(e.t)))
+		}, pageOnly(baToAdmins)},
+		// The event's live screen (a hosted ceremony): its unit's administrators open it; opened
+		// again, it is the same screen.
+		{"POST /launch-events/{id}/live", func(e *env, _ string) (string, url.Values) {
+			return fmt.Sprintf("/launch-events/%d/live", e.baToEvent().ID), form()
 		}, pageOnly(baToAdmins)},
 		{"POST /launch-events/{id}/delete", func(e *env, _ string) (string, url.Values) {
 			return fmt.Sprintf("/launch-events/%d/delete", e.baToEvent().ID), form()
@@ -376,6 +384,88 @@ func TestLaunchEventsCalendarPerProvince(t *testing.T) {
 		}
 		if st := e.json("GET", "/api/v1/launch-events", e.tokens["province_admin_hanoi"], nil, &list); st != 200 || list.Count != 0 {
 			t.Errorf("Hà Nội's list: %d %d", st, list.Count)
+		}
+	})
+}
+
+// TestLaunchEventLiveScreenOfOrganisation: Tỉnh đoàn's administrator opens the live screen of its
+// "ra quân" (a ceremony hosted by the organisation: main site only, no bridge points), runs its
+// control room and screen; opened twice it is the same screen; Sơn Tây's administrator cannot open
+// it; the province's ceremony page does not change.
+func TestLaunchEventLiveScreenOfOrganisation(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newQuangNgaiEnv(t, d)
+		ev, err := e.web.LaunchEvents.Create(e.sys, launchevents.Input{Title: "Ra quân tình nguyện chuyển đổi số", Kind: launchevents.YouthLaunch,
+			OrgID: e.orgIDs["tinhdoan"], StartsAt: time.Now().Add(2 * time.Hour).Format(time.RFC3339), Place: "Quảng trường tỉnh"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := fmt.Sprintf("/launch-events/%d/live", ev.ID)
+		st := e.browser()
+		st.login("unit.admin.sontay", testPassword)
+		if resp, _ := st.post(live, url.Values{}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Sơn Tây opens Tỉnh đoàn's live screen: %d", resp.StatusCode)
+		}
+		td := e.browser()
+		td.login("org.admin.tinhdoan", testPassword)
+		resp, _ := td.post(live, url.Values{})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/ceremonies/") {
+			t.Fatalf("open: %d %s", resp.StatusCode, loc)
+		}
+		if again, _ := td.post(live, url.Values{}); again.Header.Get("Location") != loc {
+			t.Errorf("opened twice: %s, want %s", again.Header.Get("Location"), loc)
+		}
+		// Through the API, the same screen (200: open already).
+		var c struct {
+			ID          int64  `json:"id"`
+			HostOrgPath string `json:"host_org_path"`
+			EventID     int64  `json:"event_id"`
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", ev.ID), e.tokens["org_admin_tinhdoan"], nil, &c); code != http.StatusOK ||
+			fmt.Sprintf("/ceremonies/%d", c.ID) != loc || c.HostOrgPath == "" || c.EventID != ev.ID {
+			t.Errorf("API on an open screen: %d %+v", code, c)
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", ev.ID), e.tokens["unit_admin_sontay"], nil, nil); code != http.StatusNotFound {
+			t.Errorf("Sơn Tây through the API: %d", code)
+		}
+		// A Ba Tơ commune's event opened through the API: 201, its points the commune's main site.
+		bt := e.baToEvent()
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", bt.ID), e.tokens["unit_admin_bato"], nil, &c); code != http.StatusCreated || c.EventID != bt.ID {
+			t.Errorf("API opening: %d %+v", code, c)
+		}
+		var pts struct {
+			Items []struct {
+				UnitCode string `json:"unit_code"`
+				Level    string `json:"level"`
+			} `json:"items"`
+		}
+		if code := e.json("GET", fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points", c.ID), e.tokens["unit_admin_bato"], nil, &pts); code != 200 || len(pts.Items) != 1 ||
+			pts.Items[0].UnitCode != e.baToCommune || pts.Items[0].Level != "main" {
+			t.Errorf("commune's screen's points: %d %+v", code, pts.Items)
+		}
+		for _, p := range []string{loc, loc + "/control", loc + "/screen"} {
+			if resp, page := td.get(p); resp.StatusCode != 200 || !strings.Contains(page, ev.Title) {
+				t.Errorf("Tỉnh đoàn's %s: %d %.300s", p, resp.StatusCode, stripTags(page))
+			}
+		}
+		var points struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		id := strings.TrimPrefix(loc, "/ceremonies/")
+		if code := e.json("GET", "/api/v1/ceremonies/"+id+"/bridge-points", e.tokens["province_admin"], nil, &points); code != 200 || points.Items == nil || len(points.Items) != 0 {
+			t.Errorf("organisation's screen's points: %d %v", code, points.Items)
+		}
+		// Generating them is refused: an organisation has no tree below it.
+		if code := e.json("POST", "/api/v1/ceremonies/"+id+"/bridge-points/generate", e.tokens["province_admin"], nil, nil); code != http.StatusConflict {
+			t.Errorf("organisation's screen's points generated: %d", code)
+		}
+		if resp, page := td.get(fmt.Sprintf("/launch-events/%d", ev.ID)); resp.StatusCode != 200 || !strings.Contains(page, `href="`+loc+`/control"`) {
+			t.Errorf("event page's live links: %d %.300s", resp.StatusCode, stripTags(page))
+		}
+		// The province's public ceremony page is not the organisation's event.
+		if resp, b := e.do("GET", "/tinh/51/le-phat-dong", "", "", ""); resp.StatusCode != 200 || strings.Contains(string(b), ev.Title) {
+			t.Errorf("the province's ceremony page: %d, shows the organisation's event: %v", resp.StatusCode, strings.Contains(string(b), ev.Title))
 		}
 	})
 }
