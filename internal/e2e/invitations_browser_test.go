@@ -2,12 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,48 +13,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lantoa/lantoa/internal/app"
+	"github.com/lantoa/lantoa/internal/notify/notifytest"
 	"github.com/lantoa/lantoa/internal/platform/sheet"
 )
 
-// The invitation e-mails travel through Mailpit (github.com/axllent/mailpit), a real SMTP server,
-// as in internal/notify's tests: LANTOA_TEST_MAILPIT names the binary (.ci/run builds one), else the
-// binary those tests build into the user's cache directory is used. Without either the test
-// skips, and under CI=true it fails.
-
-var mailpitModVersion = regexp.MustCompile(`(?m)^\s*github\.com/axllent/mailpit (v[0-9][^\s]*)`)
-
-func mailpitPath(t *testing.T) string {
-	t.Helper()
-	missing := func(why string) string {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mailpit is required under CI=true: %s", why)
-		}
-		t.Skipf("mailpit not available (set LANTOA_TEST_MAILPIT, or run internal/notify's tests once to build it): %s", why)
-		return ""
-	}
-	if p := os.Getenv("LANTOA_TEST_MAILPIT"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return missing(err.Error())
-		}
-		return p
-	}
-	mod, err := os.ReadFile(filepath.Join("..", "..", "tools", "mailpit", "go.mod"))
-	if err != nil {
-		return missing(err.Error())
-	}
-	v := mailpitModVersion.FindSubmatch(mod)
-	cache, err := os.UserCacheDir()
-	if v == nil || err != nil {
-		return missing("no mailpit version or cache directory")
-	}
-	bin := filepath.Join(cache, "lantoa", "mailpit-"+string(v[1]), "mailpit")
-	if _, err := os.Stat(bin); err != nil {
-		return missing(err.Error())
-	}
-	return bin
-}
-
-type mailpitServer struct{ smtp, http string }
+// The invitation e-mails travel through Mailpit, a real SMTP server (notifytest.StartMailpit).
 
 // evalPromise evaluates a JavaScript expression whose value is a promise, and decodes what it
 // resolves to.
@@ -73,82 +32,21 @@ func evalPromise[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-func loopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startMailpit runs Mailpit on free loopback ports until the test ends.
-func startMailpit(t *testing.T) *mailpitServer {
-	t.Helper()
-	mp := &mailpitServer{smtp: loopbackAddr(t), http: loopbackAddr(t)}
-	cmd := exec.Command(mailpitPath(t), "--smtp", mp.smtp, "--listen", mp.http, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--disable-version-check", "--quiet", "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + mp.http + "/api/v1/info"); err == nil {
-			resp.Body.Close()
-			if c, err := net.Dial("tcp", mp.smtp); err == nil {
-				c.Close()
-				return mp
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not start: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-type mailpitMail struct {
-	ID      string
-	Subject string
-	To      []struct{ Address string }
-	Text    string
-}
-
-func (mp *mailpitServer) get(t *testing.T, path string, v any) {
-	t.Helper()
-	resp, err := http.Get("http://" + mp.http + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", path, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // waitMail waits for the outbox worker to deliver a message to address and returns it whole.
-func (mp *mailpitServer) waitMail(t *testing.T, address string) mailpitMail {
+func waitMail(t *testing.T, mp *notifytest.Mailpit, address string) notifytest.Mail {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var list struct{ Messages []mailpitMail }
-		mp.get(t, "/api/v1/messages", &list)
-		for _, m := range list.Messages {
+		list := mp.Messages(t)
+		for _, m := range list {
 			if len(m.To) == 1 && m.To[0].Address == address {
-				var full mailpitMail
-				mp.get(t, "/api/v1/message/"+m.ID, &full)
+				var full notifytest.Mail
+				mp.Get(t, "/api/v1/message/"+m.ID, &full)
 				return full
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no e-mail to %s within 30 s (%d messages)", address, len(list.Messages))
+			t.Fatalf("no e-mail to %s within 30 s (%d messages)", address, len(list))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -162,9 +60,9 @@ func (mp *mailpitServer) waitMail(t *testing.T, address string) mailpitMail {
 // without an account, answers on a phone; a second answer is refused politely; the administrator's
 // list shows "Xác nhận tham dự" with the phone masked. 360 and 1280 px: no sideways scroll, axe clean.
 func TestInvitationsBrowser(t *testing.T) {
-	mp := startMailpit(t)
+	mp := notifytest.StartMailpit(t)
 	srv := StartServer(t, WithConfig(func(c *app.Config) {
-		c.Notify.SMTPAddr = mp.smtp
+		c.Notify.SMTPAddr = mp.SMTP
 		c.Notify.SMTPFrom = "Lan Tỏa <no-reply@quangngai.gov.vn>"
 	}))
 	srv.CreateUser(t, "tinh.giaymoi", "Tinh-GiayMoi-2024", "province_admin", "51")
@@ -250,7 +148,7 @@ func TestInvitationsBrowser(t *testing.T) {
 	}
 
 	// The e-mail, through a real SMTP server.
-	mail := mp.waitMail(t, "pvdong@quangngai.gov.vn")
+	mail := waitMail(t, mp, "pvdong@quangngai.gov.vn")
 	if !strings.Contains(mail.Subject, "1/GM-UBND") || !regexp.MustCompile(`Số: \d+/GM-[A-Z]+`).MatchString(mail.Text) || !strings.Contains(mail.Text, "Số: 1/GM-UBND") ||
 		!strings.Contains(mail.Text, "Kính gửi: Ông/Bà Phạm Văn Đồng, Bí thư Huyện ủy, Huyện ủy Ba Tơ") {
 		t.Errorf("e-mail %q: %q", mail.Subject, mail.Text)
