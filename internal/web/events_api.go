@@ -97,6 +97,7 @@ func (s *Server) apiUpdateLaunchEvent(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	_ = s.followOnScreen(r.Context(), e) // logged; the event is saved either way
 	writeJSON(w, http.StatusOK, e)
 	return nil
 }

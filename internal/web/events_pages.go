@@ -205,13 +205,52 @@ func (s *Server) launchEventUpdateSubmit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	form := readEventForm(r)
-	if _, err := s.LaunchEvents.Update(r.Context(), id, form.Input); err != nil {
+	e, err := s.LaunchEvents.Update(r.Context(), id, form.Input)
+	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
 			return err
 		}
 		return s.renderEvent(w, r, &form, err)
 	}
-	return s.redirectFlash(w, r, fmt.Sprintf("/launch-events/%d", id), "events.flash.saved")
+	flash := "events.flash.saved"
+	if s.followOnScreen(r.Context(), e) != nil {
+		flash = "events.flash.saved_screen_not_followed"
+	}
+	return s.redirectFlash(w, r, fmt.Sprintf("/launch-events/%d", id), flash)
+}
+
+// followOnScreen carries an event's title, time and place to its live screen, when one is open
+// and has not launched: the screen was made from the event, and its operators read the event's
+// page. The event is saved whatever happens here; a screen that refuses (cancelled, or a start
+// its own rules refuse) keeps its values, and the caller says so.
+func (s *Server) followOnScreen(ctx context.Context, e launchevents.Event) error {
+	c, err := s.Ceremony.FindByEvent(ctx, e.ID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err == nil && (c.Launched() || c.Status != ceremony.Scheduled) {
+		return nil
+	}
+	if err == nil {
+		var ch ceremony.Changes
+		if c.Title != e.Title {
+			ch.Title = &e.Title
+		}
+		if !c.StartsAt.Equal(e.StartsAt) {
+			ch.StartsAt = &e.StartsAt
+		}
+		if c.Venue != e.Place {
+			ch.Venue = &e.Place
+		}
+		if ch == (ceremony.Changes{}) {
+			return nil
+		}
+		_, err = s.Ceremony.Update(ctx, c.ID, ch)
+	}
+	if err != nil {
+		s.Logger.Warn("launch event's screen not updated", "event", e.ID, "err", err)
+	}
+	return err
 }
 
 func (s *Server) launchEventPhotoSubmit(w http.ResponseWriter, r *http.Request) error {

@@ -434,6 +434,22 @@ func TestLaunchEventLiveScreenOfOrganisation(t *testing.T) {
 		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", bt.ID), e.tokens["unit_admin_bato"], nil, &c); code != http.StatusCreated || c.EventID != bt.ID {
 			t.Errorf("API opening: %d %+v", code, c)
 		}
+		// The event's new title, time and place reach its screen, which has not launched.
+		starts := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+		edit := map[string]any{"title": "Ngày hội chuyển đổi số của xã", "kind": "community_day", "unit_code": e.baToCommune,
+			"starts_at": starts.Format(time.RFC3339), "place": "Nhà văn hóa xã"}
+		if code := e.json("PUT", fmt.Sprintf("/api/v1/launch-events/%d", bt.ID), e.tokens["unit_admin_bato"], edit, nil); code != http.StatusOK {
+			t.Fatalf("event edited: %d", code)
+		}
+		var screen struct {
+			Title    string    `json:"title"`
+			Venue    string    `json:"venue"`
+			StartsAt time.Time `json:"starts_at"`
+		}
+		if code := e.json("GET", fmt.Sprintf("/api/v1/ceremonies/%d", c.ID), e.tokens["unit_admin_bato"], nil, &screen); code != 200 ||
+			screen.Title != edit["title"] || screen.Venue != edit["place"] || !screen.StartsAt.Equal(starts) {
+			t.Errorf("the screen after the event's edit: %d %+v", code, screen)
+		}
 		var pts struct {
 			Items []struct {
 				UnitCode string `json:"unit_code"`
