@@ -133,6 +133,14 @@ func TestLaunchEventLiveScreenBrowser(t *testing.T) {
 	}
 	reportViolations(t, "event page launched at 1280px", auditPage(t, b))
 	Screenshot(t, b, "live-07-event-launched-1280")
+	// An event launched on its screen happened: deleting it is refused, and it stays.
+	Follow(t, b, "#ev-delete")
+	if got := Text(t, b, "main"); !strings.Contains(got, "không xóa được") {
+		t.Errorf("deleting a launched event: %q", got)
+	}
+	if status := Open(t, b, srv.URL+eventURL); status != 200 {
+		t.Errorf("the launched event after a refused delete: %d", status)
+	}
 	a := NewBrowser(t)
 	Do(t, a, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))
 	if status := Open(t, a, srv.URL+"/su-kien"+strings.TrimPrefix(eventURL, "/launch-events")); status != 200 {

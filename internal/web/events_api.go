@@ -162,7 +162,7 @@ func (s *Server) apiDeleteLaunchEvent(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.LaunchEvents.Delete(r.Context(), id); err != nil {
+	if err := s.deleteLaunchEvent(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -491,13 +491,37 @@ func (s *Server) launchEventDeleteSubmit(w http.ResponseWriter, r *http.Request)
 	if err := parseForm(w, r, formTiny); err != nil {
 		return err
 	}
-	if err := s.LaunchEvents.Delete(r.Context(), id); err != nil {
+	if err := s.deleteLaunchEvent(r.Context(), id); err != nil {
 		if apperr.Is(err, apperr.NotFound) {
 			return err
 		}
 		return s.renderEvent(w, r, nil, err)
 	}
 	return s.redirectFlash(w, r, "/launch-events", "events.flash.deleted")
+}
+
+// deleteLaunchEvent deletes an event recorded by mistake. An event whose live screen has launched
+// happened and stays (409); a screen opened but not launched is cancelled with it, so that no
+// screen is left pointing at an event that is gone.
+func (s *Server) deleteLaunchEvent(ctx context.Context, id int64) error {
+	c, err := s.Ceremony.FindByEvent(ctx, id)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return s.LaunchEvents.Delete(ctx, id)
+	case err != nil:
+		return err
+	case c.Launched():
+		return apperr.New(apperr.Conflict, "events.error.screen_launched")
+	}
+	if err := s.LaunchEvents.Delete(ctx, id); err != nil {
+		return err
+	}
+	if c.Status == ceremony.Scheduled {
+		if _, err := s.Ceremony.SetStatus(ctx, c.ID, ceremony.Cancelled); err != nil {
+			s.Logger.Warn("deleted launch event's screen not cancelled", "event", id, "ceremony", c.ID, "err", err)
+		}
+	}
+	return nil
 }
 
 func (s *Server) launchEventPhotoRemoveSubmit(w http.ResponseWriter, r *http.Request) error {

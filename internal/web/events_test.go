@@ -450,6 +450,23 @@ func TestLaunchEventLiveScreenOfOrganisation(t *testing.T) {
 			screen.Title != edit["title"] || screen.Venue != edit["place"] || !screen.StartsAt.Equal(starts) {
 			t.Errorf("the screen after the event's edit: %d %+v", code, screen)
 		}
+		// Deleting an event whose screen has not launched cancels the screen with it.
+		gone := e.baToEvent()
+		var gc struct {
+			ID int64 `json:"id"`
+		}
+		if code := e.json("POST", fmt.Sprintf("/api/v1/launch-events/%d/live", gone.ID), e.tokens["unit_admin_bato"], nil, &gc); code != http.StatusCreated {
+			t.Fatalf("open the screen of the event to delete: %d", code)
+		}
+		if code := e.json("DELETE", fmt.Sprintf("/api/v1/launch-events/%d", gone.ID), e.tokens["unit_admin_bato"], nil, nil); code != http.StatusNoContent {
+			t.Fatalf("delete: %d", code)
+		}
+		var gs struct {
+			Status string `json:"status"`
+		}
+		if code := e.json("GET", fmt.Sprintf("/api/v1/ceremonies/%d", gc.ID), e.tokens["unit_admin_bato"], nil, &gs); code != 200 || gs.Status != "cancelled" {
+			t.Errorf("the deleted event's screen: %d %q", code, gs.Status)
+		}
 		var pts struct {
 			Items []struct {
 				UnitCode string `json:"unit_code"`
