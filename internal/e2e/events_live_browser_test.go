@@ -109,6 +109,9 @@ func TestLaunchEventLiveScreenBrowser(t *testing.T) {
 	NoSidewaysScroll(t, screen, "launched screen at 1280px")
 	reportViolations(t, "launched screen at 1280px", auditPage(t, screen))
 	Screenshot(t, screen, "live-06-screen-launched-1280")
+	if got := Text(t, screen, ".launched-sub"); !strings.Contains(got, "hưởng ứng") || strings.Contains(got, "tỉnh Quảng Ngãi") {
+		t.Errorf("the district's screen's motto: %q", got)
+	}
 
 	// The ceremonies' list shows it apart from the province's own ceremonies.
 	Open(t, b, srv.URL+"/ceremonies")
