@@ -180,6 +180,20 @@ func TestImportDelegates(t *testing.T) {
 
 var rsvpLink = regexp.MustCompile(`/rsvp/([A-Za-z0-9_-]{32})`)
 
+// lastRSVPToken is the RSVP token of the last invitation sent to email.
+func lastRSVPToken(t *testing.T, d *db.DB, email string) string {
+	t.Helper()
+	msgs := invitations(t, d)[email]
+	if len(msgs) == 0 {
+		t.Fatalf("no invitation to %s", email)
+	}
+	m := rsvpLink.FindStringSubmatch(msgs[len(msgs)-1].Body)
+	if m == nil {
+		t.Fatalf("no link for %s", email)
+	}
+	return m[1]
+}
+
 // invitations are the invitation messages queued, by recipient.
 func invitations(t *testing.T, d *db.DB) map[string][]notify.Message {
 	out := map[string][]notify.Message{}
@@ -363,14 +377,7 @@ func TestRSVP(t *testing.T) {
 		if _, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		token := func(email string) string {
-			msgs := invitations(t, d)[email]
-			m := rsvpLink.FindStringSubmatch(msgs[len(msgs)-1].Body)
-			if m == nil {
-				t.Fatalf("no link for %s", email)
-			}
-			return m[1]
-		}
+		token := func(email string) string { return lastRSVPToken(t, d, email) }
 		anon := context.Background()
 		dong, hoa, ba := token("pvdong@quangngai.gov.vn"), token("hoa@quangngai.gov.vn"), token("ba@quangngai.gov.vn")
 		// The token is stored hashed only.
@@ -487,14 +494,7 @@ func TestInvitationsFollowTheStatus(t *testing.T) {
 		if res, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); err != nil || res.Sent != 2 {
 			t.Fatalf("send: %+v %v", res, err)
 		}
-		token := func(email string) string {
-			msgs := invitations(t, d)[email]
-			m := rsvpLink.FindStringSubmatch(msgs[len(msgs)-1].Body)
-			if m == nil {
-				t.Fatalf("no link for %s", email)
-			}
-			return m[1]
-		}
+		token := func(email string) string { return lastRSVPToken(t, d, email) }
 		dong, hoa := token("pvdong@quangngai.gov.vn"), token("hoa@quangngai.gov.vn")
 		if _, err := f.svc.AnswerInvitation(anon, dong, ceremony.Answer{RSVP: ceremony.RSVPAttend}); err != nil {
 			t.Fatal(err)
