@@ -249,7 +249,8 @@ func groupOf(level Level, v string, T i18n.Translator) (string, bool) {
 // reader's language (nil: keys only).
 func (s *Service) ImportDelegates(ctx context.Context, id, pid int64, r io.Reader, T i18n.Translator) (ImportResult, error) {
 	a := authz.ActorFrom(ctx)
-	if _, err := s.find(ctx, s.DB.Reader(), id); err != nil {
+	c, err := s.find(ctx, s.DB.Reader(), id)
+	if err != nil {
 		return ImportResult{}, err
 	}
 	p, err := s.loadPoint(ctx, s.DB.Reader(), id, pid)
@@ -258,6 +259,11 @@ func (s *Service) ImportDelegates(ctx context.Context, id, pid int64, r io.Reade
 	}
 	if !MayTouch(a, p) {
 		return ImportResult{}, refuseTouch(a, "ceremony.error.point_not_found")
+	}
+	// An archived ceremony is read-only. A cancelled one may still take delegates: it may be
+	// reinstated, and nothing is sent while it stays cancelled (send).
+	if c.Status == Archived {
+		return ImportResult{}, apperr.New(apperr.Conflict, "ceremony.error.archived")
 	}
 	if p.Retired {
 		return ImportResult{}, apperr.New(apperr.Conflict, "ceremony.error.point_retired")
@@ -610,6 +616,12 @@ func (s *Service) send(ctx context.Context, id, pid, only int64, base string) (S
 		if p.Retired {
 			return apperr.New(apperr.Conflict, "ceremony.error.point_retired")
 		}
+		switch c.Status {
+		case Cancelled:
+			return apperr.New(apperr.Conflict, "ceremony.error.invitations_cancelled")
+		case Archived:
+			return apperr.New(apperr.Conflict, "ceremony.error.invitations_archived")
+		}
 		now := s.Now()
 		if !now.Before(c.StartsAt) {
 			return apperr.New(apperr.Conflict, "ceremony.error.invitations_closed")
@@ -749,8 +761,12 @@ type Invitee struct {
 	D Delegate
 	C Ceremony
 	P Point
-	// Closed tells that answers are no longer taken (the ceremony has begun).
+	// Closed tells that answers are no longer taken (the ceremony has begun, or was cancelled or
+	// archived).
 	Closed bool
+	// Cancelled tells that the ceremony will not take place: cancelled, or archived after being
+	// cancelled (archived before its start, never launched).
+	Cancelled bool
 }
 
 // Answer is a delegate's answer through the RSVP link.
@@ -781,7 +797,9 @@ func (s *Service) findInvitee(ctx context.Context, q db.Querier, token string) (
 	if err != nil {
 		return Invitee{}, err
 	}
-	return Invitee{D: d, C: c, P: p, Closed: !s.Now().Before(c.StartsAt)}, nil
+	begun := !s.Now().Before(c.StartsAt)
+	cancelled := c.Status == Cancelled || (c.Status == Archived && !begun && !c.Launched())
+	return Invitee{D: d, C: c, P: p, Closed: begun || c.Status != Scheduled, Cancelled: cancelled}, nil
 }
 
 // Invitee returns the invitation an RSVP link is for. Anyone holding the link may read it.
@@ -790,8 +808,9 @@ func (s *Service) Invitee(ctx context.Context, token string) (Invitee, error) {
 }
 
 // AnswerInvitation records the answer to an invitation through its RSVP link. The first answer is
-// final: a second one, and any answer once the ceremony has begun, is refused (409) and changes
-// nothing; the page says whom to contact instead.
+// final: a second one, any answer once the ceremony has begun, and any answer about a ceremony
+// that was cancelled (the page says so) or archived, is refused (409) and changes nothing; the
+// page says whom to contact instead.
 func (s *Service) AnswerInvitation(ctx context.Context, token string, ans Answer) (Invitee, error) {
 	ans.DeputyName = strings.Join(strings.Fields(ans.DeputyName), " ")
 	ans.DeputyPosition = strings.Join(strings.Fields(ans.DeputyPosition), " ")
@@ -802,6 +821,9 @@ func (s *Service) AnswerInvitation(ctx context.Context, token string, ans Answer
 			return err
 		}
 		out = inv
+		if inv.Cancelled {
+			return apperr.New(apperr.Conflict, "ceremony.rsvp.cancelled")
+		}
 		if inv.D.RSVP != RSVPNone {
 			return apperr.New(apperr.Conflict, "ceremony.rsvp.already", inv.D.RSVPAt.In(VietnamTime).Format("15:04 02/01/2006"))
 		}

@@ -180,6 +180,20 @@ func TestImportDelegates(t *testing.T) {
 
 var rsvpLink = regexp.MustCompile(`/rsvp/([A-Za-z0-9_-]{32})`)
 
+// lastRSVPToken is the RSVP token of the last invitation sent to email.
+func lastRSVPToken(t *testing.T, d *db.DB, email string) string {
+	t.Helper()
+	msgs := invitations(t, d)[email]
+	if len(msgs) == 0 {
+		t.Fatalf("no invitation to %s", email)
+	}
+	m := rsvpLink.FindStringSubmatch(msgs[len(msgs)-1].Body)
+	if m == nil {
+		t.Fatalf("no link for %s", email)
+	}
+	return m[1]
+}
+
 // invitations are the invitation messages queued, by recipient.
 func invitations(t *testing.T, d *db.DB) map[string][]notify.Message {
 	out := map[string][]notify.Message{}
@@ -363,14 +377,7 @@ func TestRSVP(t *testing.T) {
 		if _, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		token := func(email string) string {
-			msgs := invitations(t, d)[email]
-			m := rsvpLink.FindStringSubmatch(msgs[len(msgs)-1].Body)
-			if m == nil {
-				t.Fatalf("no link for %s", email)
-			}
-			return m[1]
-		}
+		token := func(email string) string { return lastRSVPToken(t, d, email) }
 		anon := context.Background()
 		dong, hoa, ba := token("pvdong@quangngai.gov.vn"), token("hoa@quangngai.gov.vn"), token("ba@quangngai.gov.vn")
 		// The token is stored hashed only.
@@ -467,6 +474,107 @@ func TestRSVP(t *testing.T) {
 		}
 		if text, ok := pdftest.Text(t, pdf); ok && (!strings.Contains(text, "Số: 2/GM-UBND") || !strings.Contains(text, "Đinh Thị Hoa")) {
 			t.Errorf("letter's text: %q", text)
+		}
+	})
+}
+
+// TestInvitationsFollowTheStatus: a cancelled ceremony sends no invitations and its RSVP links
+// answer that it was cancelled, changing nothing; it may still take delegates (it may be
+// reinstated, and then sends and answers again). An archived ceremony takes no delegates and
+// sends nothing; a link of one archived after its cancellation still says it was cancelled.
+func TestInvitationsFollowTheStatus(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		f := newInvitationFixture(t, d)
+		anon := context.Background()
+		file := func(rows ...[]any) *bytes.Reader { return bytes.NewReader(xlsxOf(t, viHeader, rows...)) }
+		if _, err := f.svc.ImportDelegates(f.district, f.ceremID, f.baTo.ID, file([]any{1, "Phạm Văn Đồng", "Chủ tịch", "UBND huyện Ba Tơ", "pvdong@quangngai.gov.vn", "", ""},
+			[]any{2, "Đinh Thị Hoa", "Phó Chủ tịch", "UBND huyện Ba Tơ", "hoa@quangngai.gov.vn", "", ""}), nil); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); err != nil || res.Sent != 2 {
+			t.Fatalf("send: %+v %v", res, err)
+		}
+		token := func(email string) string { return lastRSVPToken(t, d, email) }
+		dong, hoa := token("pvdong@quangngai.gov.vn"), token("hoa@quangngai.gov.vn")
+		if _, err := f.svc.AnswerInvitation(anon, dong, ceremony.Answer{RSVP: ceremony.RSVPAttend}); err != nil {
+			t.Fatal(err)
+		}
+		sent := func() int {
+			n := 0
+			for _, msgs := range invitations(t, d) {
+				n += len(msgs)
+			}
+			return n
+		}
+
+		if _, err := f.svc.SetStatus(f.sys, f.ceremID, ceremony.Cancelled); err != nil {
+			t.Fatal(err)
+		}
+		// Cancelled: a delegate may still be added, but nothing goes out, not even again.
+		if res, err := f.svc.ImportDelegates(f.district, f.ceremID, f.baTo.ID, file([]any{1, "Lê Văn Ba", "", "", "ba@quangngai.gov.vn", "", ""}), nil); err != nil || res.Added != 1 {
+			t.Fatalf("import into a cancelled ceremony: %+v %v", res, err)
+		}
+		list, _ := f.svc.Delegates(f.sys, f.ceremID, f.baTo.ID)
+		if _, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); kindOf(err) != apperr.Conflict || apperr.As(err).Key != "ceremony.error.invitations_cancelled" {
+			t.Errorf("send for a cancelled ceremony: %v", err)
+		}
+		if _, err := f.svc.ResendInvitation(f.district, f.ceremID, list[1].ID, ""); apperr.As(err).Key != "ceremony.error.invitations_cancelled" {
+			t.Errorf("resend for a cancelled ceremony: %v", err)
+		}
+		if n := sent(); n != 2 {
+			t.Errorf("messages after the cancellation: %d", n)
+		}
+		// Its links: the page says it was cancelled; an answer, new or again, changes nothing.
+		if inv, err := f.svc.Invitee(anon, hoa); err != nil || !inv.Cancelled || !inv.Closed {
+			t.Errorf("invitee of a cancelled ceremony: %+v %v", inv, err)
+		}
+		for tok, ans := range map[string]ceremony.RSVP{hoa: ceremony.RSVPAttend, dong: ceremony.RSVPDecline} {
+			if _, err := f.svc.AnswerInvitation(anon, tok, ceremony.Answer{RSVP: ans}); kindOf(err) != apperr.Conflict || apperr.As(err).Key != "ceremony.rsvp.cancelled" {
+				t.Errorf("answer %s to a cancelled ceremony: %v", ans, err)
+			}
+		}
+		list, _ = f.svc.Delegates(f.sys, f.ceremID, f.baTo.ID)
+		if list[0].RSVP != ceremony.RSVPAttend || list[1].RSVP != ceremony.RSVPNone || list[2].InvitationNo != 0 {
+			t.Errorf("after the cancellation: %+v", list)
+		}
+
+		// Reinstated: the invitations go out and the links answer again.
+		if _, err := f.svc.SetStatus(f.sys, f.ceremID, ceremony.Scheduled); err != nil {
+			t.Fatal(err)
+		}
+		if inv, err := f.svc.Invitee(anon, hoa); err != nil || inv.Cancelled || inv.Closed {
+			t.Errorf("invitee once reinstated: %+v %v", inv, err)
+		}
+		if res, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); err != nil || res.Sent != 1 || res.Numbered != 1 {
+			t.Errorf("send once reinstated: %+v %v", res, err)
+		}
+		if _, err := f.svc.AnswerInvitation(anon, hoa, ceremony.Answer{RSVP: ceremony.RSVPDecline}); err != nil {
+			t.Errorf("answer once reinstated: %v", err)
+		}
+
+		// Cancelled again, then archived: read-only, and its links still say it was cancelled.
+		for _, to := range []ceremony.Status{ceremony.Cancelled, ceremony.Archived} {
+			if _, err := f.svc.SetStatus(f.sys, f.ceremID, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.ImportDelegates(f.district, f.ceremID, f.baTo.ID, file([]any{1, "Trần Thị Bốn", "", "", "bon@quangngai.gov.vn", "", ""}), nil); kindOf(err) != apperr.Conflict || apperr.As(err).Key != "ceremony.error.archived" {
+			t.Errorf("import into an archived ceremony: %v", err)
+		}
+		if _, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); apperr.As(err).Key != "ceremony.error.invitations_archived" {
+			t.Errorf("send for an archived ceremony: %v", err)
+		}
+		if n := f.count(f.baTo.ID); n != 3 {
+			t.Errorf("delegates after the archived import: %d", n)
+		}
+		if inv, err := f.svc.Invitee(anon, dong); err != nil || !inv.Cancelled {
+			t.Errorf("invitee of a ceremony archived after its cancellation: %+v %v", inv, err)
+		}
+		if _, err := f.svc.AnswerInvitation(anon, dong, ceremony.Answer{RSVP: ceremony.RSVPDecline}); apperr.As(err).Key != "ceremony.rsvp.cancelled" {
+			t.Errorf("answer to an archived ceremony: %v", err)
+		}
+		if n := sent(); n != 3 {
+			t.Errorf("messages in all: %d", n)
 		}
 	})
 }

@@ -203,6 +203,9 @@ func load(ctx context.Context, s Services, present bool) ([]string, error) {
 	if !present {
 		return made, nil
 	}
+	if err := loadHeadcounts(ctx, s); err != nil {
+		return nil, fmt.Errorf("demo headcounts: %w", err)
+	}
 	if err := loadComingCeremony(ctx, s, tl); err != nil {
 		return nil, fmt.Errorf("demo coming ceremony: %w", err)
 	}

@@ -58,7 +58,8 @@ func waitMail(t *testing.T, mp *notifytest.Mailpit, address string) notifytest.M
 // imports the delegate list (a bad file first: refused whole, its lines named), sends the
 // invitations; the e-mail arrives at Mailpit with "Số: 1/GM-UBND" and the RSVP link; the delegate,
 // without an account, answers on a phone; a second answer is refused politely; the administrator's
-// list shows "Xác nhận tham dự" with the phone masked. 360 and 1280 px: no sideways scroll, axe clean.
+// list shows "Xác nhận tham dự" with the phone masked; once the ceremony is cancelled, the link says
+// so politely and takes no answer. 360 and 1280 px: no sideways scroll, axe clean.
 func TestInvitationsBrowser(t *testing.T) {
 	mp := notifytest.StartMailpit(t)
 	srv := StartServer(t, WithConfig(func(c *app.Config) {
@@ -234,4 +235,32 @@ func TestInvitationsBrowser(t *testing.T) {
 	reportViolations(t, "the point page at 360px", auditPage(t, district))
 	Do(t, district, chromedp.ScrollIntoView("#delegates"))
 	Screenshot(t, district, "invitations-08-point-360")
+
+	// The province cancels the ceremony: the RSVP link now says so politely, without a form or
+	// the letter, and the delegate's answer stays as it was.
+	if status := Open(t, admin, base+path+"/edit"); status != 200 {
+		t.Fatalf("edit page: %d", status)
+	}
+	if status := Follow(t, admin, "#status-cancel"); status != 200 {
+		t.Fatalf("cancel: %d", status)
+	}
+	Do(t, guest, chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile))
+	if status := Open(t, guest, link); status != 200 {
+		t.Fatalf("the RSVP link of a cancelled ceremony: %d", status)
+	}
+	if got := Text(t, guest, "#rsvp-cancelled"); !strings.Contains(got, "Buổi lễ này đã hủy") {
+		t.Errorf("the RSVP page of a cancelled ceremony: %q", got)
+	}
+	if n := Eval[int](t, guest, `document.querySelectorAll("#rsvp-form, #rsvp-pdf").length`); n != 0 {
+		t.Errorf("a cancelled ceremony's RSVP page still has %d of its form and letter", n)
+	}
+	if got := Text(t, guest, "#rsvp-answer"); !strings.Contains(got, "Xác nhận tham dự") {
+		t.Errorf("the answer on record after the cancellation: %q", got)
+	}
+	NoSidewaysScroll(t, guest, "the cancelled RSVP page at 360px")
+	reportViolations(t, "the cancelled RSVP page at 360px", auditPage(t, guest))
+	Screenshot(t, guest, "invitations-09-cancelled-360")
+	Do(t, guest, chromedp.EmulateViewport(1280, 900))
+	reportViolations(t, "the cancelled RSVP page at 1280px", auditPage(t, guest))
+	Screenshot(t, guest, "invitations-10-cancelled-1280")
 }

@@ -37,9 +37,9 @@ func TestWorkspaceDemoRoles(t *testing.T) {
 		follow string
 	}{
 		{"so.tttt", "#ws-province", map[string]string{"ceremony": ceremony, "campaign": `^/outreach/(progress|admin)$`, "reports": `^/reports(/periods/\d+)?$`,
-			"training": `^/dashboard/units/51$`, "outbox": `^/admin/outbox(\?status=failed)?$`}, ""},
+			"training": `^/dashboard/units/51$`, "outbox": `^/admin/outbox(\?status=failed)?$`, "targets": `^/courses/\d+/figures$`}, ""},
 		{"ubnd.bato", "#ws-unit-535", map[string]string{"ceremony": ceremony, "campaign": `^/outreach/(progress\?unit=535|teams)$`,
-			"report": `^/reports(/periods)?/\d+$`, "training": `^/dashboard/units/535$`}, ""},
+			"report": `^/reports(/periods)?/\d+$`, "training": `^/dashboard/units/535$`, "targets": `^/courses/\d+/figures$`}, ""},
 		{"xa.bato", "[id^=ws-unit-]", map[string]string{"ceremony": ceremony, "campaign": `^/outreach/(progress\?unit=\d{5}|teams)$`,
 			"report": `^/reports(/periods)?/\d+$`, "training": `^/dashboard/units/\d{5}$`}, ""},
 		{"tinhdoan", "[id^=ws-org-]", map[string]string{"training": `^/dashboard/orgs/\d+$`}, ""},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lantoa/lantoa/internal/ceremony"
 	"github.com/lantoa/lantoa/internal/notify"
 	"github.com/lantoa/lantoa/internal/platform/db"
 	"github.com/lantoa/lantoa/internal/platform/db/dbtest"
@@ -81,6 +82,50 @@ func TestRSVPPage(t *testing.T) {
 		// The administrators' list: the answer, the number, the phone masked.
 		resp, b = e.do("GET", fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points/%d/delegates", c.id, c.baToPoint), prov, "", "")
 		if resp.StatusCode != 200 || !strings.Contains(string(b), `"rsvp":"attend"`) || !strings.Contains(string(b), `"invitation_series":"GM-UBND"`) {
+			t.Errorf("delegates: %s", b)
+		}
+	})
+}
+
+// TestRSVPPageOfCancelledCeremony: once the ceremony is cancelled, its RSVP links answer politely
+// that it was cancelled (no form, no letter), an answer changes nothing (409), and sending its
+// invitations is refused with a Vietnamese message (409).
+func TestRSVPPageOfCancelledCeremony(t *testing.T) {
+	dbtest.Each(t, schema.All(), func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		prov := e.tokens["province_admin"]
+		c := e.ceremony()
+		path := fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points/%d", c.id, c.baToPoint)
+		good := "Họ tên,Chức vụ,E-mail\nTrần Văn Một,Phó Chủ tịch,mot@quangngai.gov.vn\n"
+		if resp, b := e.do("POST", path+"/delegates/import", prov, "text/csv", good); resp.StatusCode != http.StatusOK {
+			t.Fatalf("import: %d %s", resp.StatusCode, b)
+		}
+		if code := e.json("POST", path+"/invitations/send", prov, nil, nil); code != http.StatusOK {
+			t.Fatalf("send: %d", code)
+		}
+		list, _ := e.web.Notify.List(e.sys, notify.Filter{Kind: notify.CeremonyInvitation, Limit: 10})
+		if len(list) != 1 {
+			t.Fatalf("messages %d", len(list))
+		}
+		link := regexp.MustCompile(`/rsvp/[A-Za-z0-9_-]{32}`).FindString(list[0].Link)
+		if _, err := e.web.Ceremony.SetStatus(e.sys, c.id, ceremony.Cancelled); err != nil {
+			t.Fatal(err)
+		}
+		const notice = "Buổi lễ này đã hủy, Ông/Bà không cần trả lời giấy mời"
+		resp, b := e.do("GET", link, "", "", "")
+		if page := string(b); resp.StatusCode != 200 || !strings.Contains(page, notice) || strings.Contains(page, `id="rsvp-form"`) || strings.Contains(page, `id="rsvp-pdf"`) {
+			t.Errorf("page of a cancelled ceremony: %d %s", resp.StatusCode, stripTags(page))
+		}
+		resp, b = e.do("POST", link, "", "application/x-www-form-urlencoded", "rsvp=attend")
+		if page := string(b); resp.StatusCode != http.StatusConflict || strings.Count(page, notice) != 1 || strings.Contains(page, `id="rsvp-form"`) {
+			t.Errorf("answer to a cancelled ceremony: %d %s", resp.StatusCode, stripTags(page))
+		}
+		resp, b = e.do("POST", path+"/invitations/send", prov, "application/json", "")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "Buổi lễ đã hủy nên không gửi giấy mời") {
+			t.Errorf("send for a cancelled ceremony: %d %s", resp.StatusCode, b)
+		}
+		resp, b = e.do("GET", fmt.Sprintf("/api/v1/ceremonies/%d/bridge-points/%d/delegates", c.id, c.baToPoint), prov, "", "")
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"rsvp":""`) {
 			t.Errorf("delegates: %s", b)
 		}
 	})
