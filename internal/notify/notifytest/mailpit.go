@@ -78,7 +78,7 @@ func toolDir() (string, error) {
 
 func findMailpit() (string, error) {
 	if p := os.Getenv("LANTOA_TEST_MAILPIT"); p != "" {
-		if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(p); err != nil { // #nosec G703 -- the tester names the program to run
 			return "", fmt.Errorf("LANTOA_TEST_MAILPIT: %w", err)
 		}
 		return p, nil
@@ -101,10 +101,10 @@ func findMailpit() (string, error) {
 	}
 	out := filepath.Join(cache, "lantoa", "mailpit-"+string(v[1]))
 	bin := filepath.Join(out, "mailpit")
-	if _, err := os.Stat(bin); err == nil {
+	if _, err := os.Stat(bin); err == nil { // #nosec G703 -- the user's own cache directory
 		return bin, nil
 	}
-	if err := os.MkdirAll(out, 0o750); err != nil {
+	if err := os.MkdirAll(out, 0o750); err != nil { // #nosec G703 -- the user's own cache directory
 		return "", err
 	}
 	tmp, err := os.CreateTemp(out, "mailpit-build-*")
@@ -119,11 +119,11 @@ func findMailpit() (string, error) {
 	// The build must use tools/mailpit's go.mod, whatever the caller's GOFLAGS say.
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(tmp.Name()) // #nosec G703 -- the temporary file made just above
 		return "", fmt.Errorf("go build github.com/axllent/mailpit: %v\n%s", err, b)
 	}
 	// Renamed into place whole, so that a concurrent or interrupted build never leaves half a binary.
-	return bin, os.Rename(tmp.Name(), bin)
+	return bin, os.Rename(tmp.Name(), bin) // #nosec G703 -- both in the user's own cache directory
 }
 
 func freeAddr(t testing.TB) string {
