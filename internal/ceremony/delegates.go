@@ -42,7 +42,7 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 	}
 	d.Token, d.CeremonyID, d.PointID = hex.EncodeToString(tok[:]), id, pid
 	err := s.DB.WriteTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.find(ctx, tx, id); err != nil {
+		if err := s.refuseArchived(ctx, tx, id); err != nil {
 			return err
 		}
 		p, err := s.loadPoint(ctx, tx, id, pid)
@@ -73,6 +73,20 @@ func (s *Service) AddDelegate(ctx context.Context, id, pid int64, d Delegate) (D
 		return audit.Record(ctx, tx, audit.Entry{Action: "ceremony.delegate_add", ObjectType: "delegate", ObjectID: strconv.FormatInt(d.ID, 10), UnitPath: p.UnitPath, Detail: d.FullName})
 	})
 	return d, err
+}
+
+// refuseArchived refuses changes to the delegates of an archived ceremony, which is read-only, as
+// the import does. A cancelled one still takes them: it may be reinstated, and nothing is sent
+// while it stays cancelled.
+func (s *Service) refuseArchived(ctx context.Context, q db.Querier, id int64) error {
+	c, err := s.find(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	if c.Status == Archived {
+		return apperr.New(apperr.Conflict, "ceremony.error.archived")
+	}
+	return nil
 }
 
 // Delegates lists a point's delegates, for those who may read the point.
@@ -180,6 +194,9 @@ func (s *Service) UpdateDelegate(ctx context.Context, id, did int64, in Delegate
 		if err != nil {
 			return err
 		}
+		if err := s.refuseArchived(ctx, tx, id); err != nil {
+			return err
+		}
 		if p.Retired {
 			return apperr.New(apperr.Conflict, "ceremony.error.point_retired")
 		}
@@ -207,6 +224,9 @@ func (s *Service) DeleteDelegate(ctx context.Context, id, did int64) error {
 	return s.DB.WriteTx(ctx, func(tx *db.Tx) error {
 		d, p, err := s.findDelegate(ctx, tx, id, "id = ?", did, false)
 		if err != nil {
+			return err
+		}
+		if err := s.refuseArchived(ctx, tx, id); err != nil {
 			return err
 		}
 		if !d.CheckedInAt.IsZero() {

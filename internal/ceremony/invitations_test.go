@@ -564,8 +564,30 @@ func TestInvitationsFollowTheStatus(t *testing.T) {
 		if _, err := f.svc.SendInvitations(f.district, f.ceremID, f.baTo.ID, ""); apperr.As(err).Key != "ceremony.error.invitations_archived" {
 			t.Errorf("send for an archived ceremony: %v", err)
 		}
+		// Nor one delegate at a time: added, corrected or withdrawn.
+		archived := func(what string, err error) {
+			t.Helper()
+			if kindOf(err) != apperr.Conflict || apperr.As(err).Key != "ceremony.error.archived" {
+				t.Errorf("%s in an archived ceremony: %v", what, err)
+			}
+		}
+		_, err := f.svc.AddDelegate(f.district, f.ceremID, f.baTo.ID, ceremony.Delegate{FullName: "Trần Thị Bốn", Group: "district_leaders"})
+		archived("add", err)
+		list, _ = f.svc.Delegates(f.sys, f.ceremID, f.baTo.ID)
+		if len(list) == 0 {
+			t.Fatal("no delegates")
+		}
+		first := list[0]
+		renamed := first
+		renamed.FullName = "Tên khác"
+		_, err = f.svc.UpdateDelegate(f.district, f.ceremID, first.ID, renamed)
+		archived("update", err)
+		archived("delete", f.svc.DeleteDelegate(f.district, f.ceremID, first.ID))
 		if n := f.count(f.baTo.ID); n != 3 {
 			t.Errorf("delegates after the archived import: %d", n)
+		}
+		if after, _ := f.svc.Delegates(f.sys, f.ceremID, f.baTo.ID); after[0].FullName != first.FullName {
+			t.Errorf("delegate renamed in an archived ceremony: %q", after[0].FullName)
 		}
 		if inv, err := f.svc.Invitee(anon, dong); err != nil || !inv.Cancelled {
 			t.Errorf("invitee of a ceremony archived after its cancellation: %+v %v", inv, err)
