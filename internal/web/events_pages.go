@@ -225,32 +225,33 @@ func (s *Server) launchEventUpdateSubmit(w http.ResponseWriter, r *http.Request)
 // its own rules refuse) keeps its values, and the caller says so.
 func (s *Server) followOnScreen(ctx context.Context, e launchevents.Event) error {
 	c, err := s.Ceremony.FindByEvent(ctx, e.ID)
-	if apperr.Is(err, apperr.NotFound) {
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return nil
+	case err != nil:
+		s.Logger.Warn("launch event's screen not read", "event", e.ID, "err", err)
+		return err
+	case c.Launched() || c.Status != ceremony.Scheduled:
 		return nil
 	}
-	if err == nil && (c.Launched() || c.Status != ceremony.Scheduled) {
+	var ch ceremony.Changes
+	if c.Title != e.Title {
+		ch.Title = &e.Title
+	}
+	if !c.StartsAt.Equal(e.StartsAt) {
+		ch.StartsAt = &e.StartsAt
+	}
+	if c.Venue != e.Place {
+		ch.Venue = &e.Place
+	}
+	if ch == (ceremony.Changes{}) {
 		return nil
 	}
-	if err == nil {
-		var ch ceremony.Changes
-		if c.Title != e.Title {
-			ch.Title = &e.Title
-		}
-		if !c.StartsAt.Equal(e.StartsAt) {
-			ch.StartsAt = &e.StartsAt
-		}
-		if c.Venue != e.Place {
-			ch.Venue = &e.Place
-		}
-		if ch == (ceremony.Changes{}) {
-			return nil
-		}
-		_, err = s.Ceremony.Update(ctx, c.ID, ch)
-	}
-	if err != nil {
+	if _, err := s.Ceremony.Update(ctx, c.ID, ch); err != nil {
 		s.Logger.Warn("launch event's screen not updated", "event", e.ID, "err", err)
+		return err
 	}
-	return err
+	return nil
 }
 
 func (s *Server) launchEventPhotoSubmit(w http.ResponseWriter, r *http.Request) error {
